@@ -1,0 +1,116 @@
+# Loa -- notification gateway daemon.  See README.md.
+#
+#   make              build loa, loactl and the plugins into build/
+#   make check        install missing Debian packages, build, run every test
+#   make demo         a broadcast through a private Redis to the console
+#   make install      PREFIX=/usr/local DESTDIR=
+#   SANITIZE=address,undefined make check     the same under sanitizers
+#   WERROR=1 make     warnings are errors (CI)
+
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+SBINDIR	?= $(PREFIX)/sbin
+LIBDIR	?= $(PREFIX)/lib
+SYSCONFDIR ?= /etc
+PLUGINDIR ?= $(LIBDIR)/loa/plugins
+DESTDIR	?=
+
+CC	?= cc
+PKGS	 = libcurl libevent hiredis jansson inih
+CFLAGS	?= -O2 -g
+WARN	 = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	   -Wwrite-strings -Wformat=2 -Wno-format-nonliteral
+ifeq ($(WERROR),1)
+WARN	+= -Werror
+endif
+ifneq ($(SANITIZE),)
+SANFLAGS = -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+endif
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) \
+	     -Iinclude -Idaemon $(PKG_CFLAGS) \
+	     -DLOA_PLUGIN_DIR='"$(PLUGINDIR)"'
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+LIBS	 = $(PKG_LIBS) -lunistring -ldl
+
+B	?= build
+CORE	 = xmalloc log buf util config redis template job render phone sms \
+	   scripts
+DAEMON	 = main engine deliver provider ingest ledger dlog http
+CTL	 = loactl
+PLUGINS	 = console
+UNITS	 = test_phone test_sms test_template test_job test_config test_render
+
+CORE_O	 = $(CORE:%=$(B)/%.o)
+DAEMON_O = $(DAEMON:%=$(B)/%.o) $(B)/console_embedded.o
+CTL_O	 = $(CTL:%=$(B)/%.o) \
+	   $(patsubst daemon/%.c,$(B)/%.o,$(wildcard daemon/ctl-*.c))
+PLUGIN_SO = $(PLUGINS:%=$(B)/plugins/%.so)
+UNIT_BIN = $(UNITS:%=$(B)/tests/%)
+
+.PHONY: all clean check check-unit check-integration demo install deps
+
+all: $(B)/loa $(B)/loactl $(PLUGIN_SO)
+
+$(B)/%.o: daemon/%.c daemon/loa.h daemon/engine.h daemon/text.h \
+	  include/loa/provider.h | $(B)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/console_embedded.o: plugins/console.c include/loa/provider.h | $(B)
+	$(CC) $(ALL_CFLAGS) -Dloa_provider=loa_console_embedded -c -o $@ $<
+
+$(B)/libloacore.a: $(CORE_O)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/loa: $(DAEMON_O) $(B)/libloacore.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $(DAEMON_O) $(B)/libloacore.a $(LIBS)
+
+$(B)/loactl: $(CTL_O) $(B)/libloacore.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CTL_O) $(B)/libloacore.a $(LIBS)
+
+$(B)/plugins/%.so: plugins/%.c include/loa/provider.h | $(B)
+	@mkdir -p $(B)/plugins
+	$(CC) $(ALL_CFLAGS) -fPIC -shared -fvisibility=hidden -o $@ $< \
+	    $(ALL_LDFLAGS) $(PKG_LIBS)
+
+$(B)/tests/%: tests/unit/%.c tests/unit/tap.h $(B)/libloacore.a
+	@mkdir -p $(B)/tests
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libloacore.a $(ALL_LDFLAGS) $(LIBS)
+
+$(B):
+	@mkdir -p $(B)
+
+# Install missing Debian packages (as root), or say which.
+deps:
+	@sh tests/deps.sh
+
+check: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@$(MAKE) --no-print-directory check-unit check-integration
+
+check-unit: $(UNIT_BIN)
+	@sh tests/run-unit.sh $(UNIT_BIN)
+
+check-integration: all
+	@sh tests/integration/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh tests/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(SYSCONFDIR)/loa \
+	    $(DESTDIR)$(PREFIX)/include/loa
+	install -m 755 $(B)/loa $(DESTDIR)$(SBINDIR)/loa
+	install -m 755 $(B)/loactl $(DESTDIR)$(BINDIR)/loactl
+	install -m 755 $(PLUGIN_SO) $(DESTDIR)$(PLUGINDIR)/
+	install -m 644 include/loa/provider.h \
+	    $(DESTDIR)$(PREFIX)/include/loa/provider.h
+	[ -e $(DESTDIR)$(SYSCONFDIR)/loa/loa.conf ] || \
+	    install -m 640 conf/loa.conf $(DESTDIR)$(SYSCONFDIR)/loa/loa.conf
+
+clean:
+	rm -rf $(B)

@@ -1,0 +1,57 @@
+/*
+ * ctl.h -- what the pieces of loactl share.
+ *
+ * loactl.c owns the command line, the configuration and the one
+ * synchronous Redis connection; each ctl-*.c file implements one command
+ * as ctl_NAME(argc, argv), where argv[0] is the command's name and the
+ * rest its own arguments.  A command parses its options first (bad usage
+ * exits 2 before anything touches Redis), then calls ctl_connect().
+ *
+ * Helpers that talk to Redis exit 1 with a message on a lost connection
+ * or an error reply, so the commands only handle the answers they expect.
+ */
+#ifndef LOA_CTL_H
+#define LOA_CTL_H
+
+#include <getopt.h>
+
+#include <hiredis/hiredis.h>
+
+#include "loa.h"
+
+/* The configuration in use (after ctl_config()). */
+extern struct loa_config	 ctl_cfg;
+/* The Redis connection (after ctl_connect()). */
+extern redisContext		*ctl_redis;
+
+/* loactl.c */
+void	 ctl_config(void);
+void	 ctl_connect(void);
+void	 ctl_disconnect(void);
+char	*ctl_key(const char *, const char *);
+int	 ctl_getopt(int, char **, const struct option *, const char *);
+void	 ctl_usage_error(const char *, const char *, ...)
+	    __attribute__((format(printf, 2, 3), noreturn));
+void	 ctl_redis_fail(void) __attribute__((noreturn));
+redisReply *ctl_command(int, const char **, const size_t *);
+redisReply *ctl_commandl(const char *, ...) __attribute__((sentinel));
+const char *ctl_field(const redisReply *, const char *, size_t *);
+int	 ctl_is_integer(const char *);
+char	*ctl_mask(const char *);
+char	*ctl_oneline(const char *);
+void	 ctl_sleep_ms(long long);
+
+/* ctl-status.c */
+void	 ctl_status_print(const char *, const redisReply *);
+int	 ctl_status(int, char **);
+
+/* ctl-send.c */
+int	 ctl_send(int, char **);
+
+/* ctl-tail.c */
+int	 ctl_tail(int, char **);
+
+/* ctl-dead.c */
+int	 ctl_dead(int, char **);
+
+#endif

@@ -1,0 +1,350 @@
+/*
+ * deliver.c -- one recipient, from its first channel to its final outcome.
+ *
+ * For each item the engine dispatches: skip it when the job has expired or
+ * the phone is a duplicate; walk the job's channels in order (narrowed by
+ * the recipient's own list), skipping those it lacks an address for;
+ * render; hand the request to the channel's provider; act on the plugin's
+ * verdict:
+ *
+ *   sent       final "sent" ("maybe_duplicate" when an earlier holder of
+ *              the chunk died with this item in flight)
+ *   retry      again on the same channel after a backoff with full jitter
+ *              (Retry-After honoured), up to the provider's max_attempts;
+ *              a try the provider did not process (429) spends no attempt
+ *   fallback   "fallback" event, next channel
+ *   failed     permanent for this channel: next channel, or final "failed"
+ *   down       the provider cannot work (keys, balance): said once, loudly;
+ *              next channel
+ *
+ * Every event goes through ledger_event(): a delivery-log line now, a
+ * Redis record in the next batch.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "engine.h"
+
+#define BACKOFF_BASE_MS	500
+#define BACKOFF_CAP_MS	60000
+
+static TAILQ_HEAD(, delivery) waiting = TAILQ_HEAD_INITIALIZER(waiting);
+
+static void	try_channel(struct delivery *, const char *);
+
+static const char *
+resident_label(const struct chunk *ck, int idx, const char *item)
+{
+	const struct loa_recipient *rc = &ck->job->rcpt[idx];
+
+	return rc->id != NULL ? rc->id : item;
+}
+
+static void
+fill_outcome(struct outcome *o, const struct chunk *ck, int idx,
+    const char *item)
+{
+	const struct loa_recipient *rc = &ck->job->rcpt[idx];
+
+	memset(o, 0, sizeof(*o));
+	o->job = ck->job_id;
+	o->item = item;
+	o->ward = rc->ward != NULL ? rc->ward : "";
+	o->resident = resident_label(ck, idx, item);
+	o->to = rc->phone_ok ? rc->phone : (rc->zalo_uid ? rc->zalo_uid : "");
+	o->channel = "";
+	o->provider = "";
+	o->http = -1;
+	o->ms = -1;
+}
+
+/* A final outcome for an item that was never dispatched. */
+void
+deliver_final(struct chunk *ck, int idx, const char *status,
+    const char *channel, const char *reason, const char *provider_id)
+{
+	struct outcome	o;
+	char		item[24];
+
+	snprintf(item, sizeof(item), "#%d", idx);
+	fill_outcome(&o, ck, idx, item);
+	o.status = status;
+	o.channel = channel;
+	o.reason = reason;
+	o.provider_id = provider_id;
+	ledger_event(&o, 1);
+	engine_item_final(ck);
+}
+
+static void
+emit(struct delivery *d, const char *status, const char *reason, int final,
+    const struct loa_response *resp, const struct loa_result *res)
+{
+	struct outcome	o;
+
+	fill_outcome(&o, d->ck, d->idx, d->item);
+	o.status = status;
+	o.reason = reason;
+	if (d->prov != NULL) {
+		o.channel = d->chname;
+		o.provider = d->prov->conf->name;
+		o.attempt = d->attempt;
+		o.ms = loa_now_ms() - d->t0;
+		if (d->r.channel == LOA_CH_SMS && d->r.text != NULL) {
+			o.segments = d->r.sms.segments;
+			o.encoding = loa_sms_encoding_name(d->r.sms.encoding);
+		}
+	}
+	if (resp != NULL)
+		o.http = resp->http_status;
+	if (res != NULL && res->provider_id[0] != '\0')
+		o.provider_id = res->provider_id;
+	ledger_event(&o, final);
+}
+
+static void
+delivery_free(struct delivery *d)
+{
+	if (d->retry_ev != NULL)
+		event_free(d->retry_ev);
+	loa_rendered_clear(&d->r);
+	free(d->req.body);
+	free(d);
+	loa->active--;
+}
+
+static void
+finish(struct delivery *d, const char *status, const char *reason,
+    const struct loa_response *resp, const struct loa_result *res)
+{
+	struct chunk	*ck = d->ck;
+
+	emit(d, status, reason, 1, resp, res);
+	ck->outstanding--;
+	delivery_free(d);
+	engine_item_final(ck);
+	engine_kick();
+}
+
+static int
+has_address(const struct loa_recipient *rc, enum loa_channel ch)
+{
+	if (ch == LOA_CH_SMS)
+		return rc->phone_ok;
+	return rc->phone_ok || rc->zalo_uid != NULL;
+}
+
+static void
+send_now(struct delivery *d)
+{
+	struct loa_result	res;
+	struct loa_message	*m = &d->msg;
+	struct loa_job		*job = d->ck->job;
+
+	memset(m, 0, sizeof(*m));
+	m->delivery_id = d->did;
+	m->job_id = job->id;
+	m->channel = d->chname;
+	m->to = d->rc->phone_ok ? d->rc->phone : "";
+	m->zalo_uid = d->rc->zalo_uid;
+	m->attempt = d->attempt;
+	if (d->r.channel == LOA_CH_SMS) {
+		m->text = d->r.text;
+		m->encoding = loa_sms_encoding_name(d->r.sms.encoding);
+		m->segments = d->r.sms.segments;
+	} else {
+		m->template_id = job->zalo_template_id;
+		m->template_data = d->r.zalo_data;
+	}
+	free(d->req.body);
+	memset(&d->req, 0, sizeof(d->req));
+	memset(&res, 0, sizeof(res));
+	res.retry_after_ms = -1;
+	d->t0 = loa_now_ms();
+	if (d->prov->mod->build(d->prov->state, m, &d->req, &res) == -1) {
+		try_channel(d, res.reason[0] ? res.reason : "cannot_build");
+		return;
+	}
+	provider_submit(d->prov, d);
+}
+
+/*
+ * Leave the current channel because of why (when there was one) and go on
+ * to the next usable one; with none left the outcome is final: "failed"
+ * when some channel failed, else "skipped" (bad_phone, no_channel).
+ */
+static void
+try_channel(struct delivery *d, const char *why)
+{
+	struct loa_job			*job = d->ck->job;
+	const struct loa_recipient	*rc = d->rc;
+	enum loa_channel		 ch;
+
+	if (d->prov != NULL) {
+		d->failed_any = 1;
+		if (d->ci + 1 < job->nchannels)
+			emit(d, "fallback", why, 0, NULL, NULL);
+		d->ci++;
+	}
+	for (; d->ci < job->nchannels; d->ci++) {
+		ch = job->channels[d->ci];
+		if (!(rc->channels & (1u << ch)) || !has_address(rc, ch))
+			continue;
+		loa_rendered_clear(&d->r);
+		d->chname = loa_channel_name(ch);
+		if ((d->prov = provider_for(ch, rc)) == NULL) {
+			why = "no_provider";
+			d->failed_any = 1;
+			continue;
+		}
+		d->attempt = 1;
+		if (loa_render(job, rc, ch, LOA_UNICODE_NEVER, NULL, NULL,
+		    &d->r) == -1) {
+			why = d->r.reason;
+			d->failed_any = 1;
+			if (d->ci + 1 < job->nchannels)
+				emit(d, "fallback", why, 0, NULL, NULL);
+			continue;
+		}
+		loa_delivery_id(job->id, d->item, loa_channel_name(ch),
+		    d->did);
+		send_now(d);
+		return;
+	}
+	if (d->failed_any)
+		finish(d, "failed", why, NULL, NULL);
+	else if (rc->phone_raw != NULL && !rc->phone_ok)
+		finish(d, "skipped", "bad_phone", NULL, NULL);
+	else
+		finish(d, "skipped", "no_channel", NULL, NULL);
+}
+
+void
+deliver_start(struct chunk *ck, int idx)
+{
+	struct delivery	*d;
+	long long	 now = loa_now_ms();
+
+	d = xcalloc(1, sizeof(*d));
+	loa->active++;
+	d->ck = ck;
+	d->idx = idx;
+	d->rc = &ck->job->rcpt[idx];
+	d->maybe_dup = ck->gate[idx - ck->from] == GATE_MAYBE;
+	ck->gate[idx - ck->from] = GATE_SENT;
+	snprintf(d->item, sizeof(d->item), "#%d", idx);
+	d->t0 = now;
+	if (ck->job->expires_at_ms != 0 && now >= ck->job->expires_at_ms)
+		finish(d, "expired", "expires_at", NULL, NULL);
+	else if (d->rc->dup_of >= 0)
+		finish(d, "skipped", "duplicate", NULL, NULL);
+	else
+		try_channel(d, NULL);
+}
+
+static void
+retry_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct delivery	*d = arg;
+
+	(void)fd;
+	(void)ev;
+	d->retry_wait = 0;
+	TAILQ_REMOVE(&waiting, d, entry);
+	if (loa->draining)
+		return;		/* handed back with its chunk */
+	if (d->ck->job->expires_at_ms != 0 &&
+	    loa_now_ms() >= d->ck->job->expires_at_ms) {
+		finish(d, "expired", "expires_at", NULL, NULL);
+		return;
+	}
+	send_now(d);
+}
+
+static void
+schedule_retry(struct delivery *d, const struct loa_result *res)
+{
+	long long	cap, delay;
+	struct timeval	tv;
+
+	if (res->retry_after_ms >= 0)
+		delay = res->retry_after_ms;
+	else {
+		/* Exponential backoff with full jitter. */
+		cap = (long long)BACKOFF_BASE_MS << (d->attempt < 8 ?
+		    d->attempt : 8);
+		if (cap > BACKOFF_CAP_MS)
+			cap = BACKOFF_CAP_MS;
+		delay = (long long)(drand48() * (double)cap);
+	}
+	if (!res->no_attempt)
+		d->attempt++;
+	tv.tv_sec = delay / 1000;
+	tv.tv_usec = (delay % 1000) * 1000;
+	if (d->retry_ev == NULL)
+		d->retry_ev = evtimer_new(loa->base, retry_cb, d);
+	d->retry_wait = 1;
+	TAILQ_INSERT_TAIL(&waiting, d, entry);
+	evtimer_add(d->retry_ev, &tv);
+}
+
+/*
+ * The transport's answer (or failure) for d.  Called by provider.c with
+ * the provider's in-flight count already released.
+ */
+void
+deliver_answer(struct delivery *d, const struct loa_response *resp)
+{
+	struct loa_result	 res;
+	struct provider		*p = d->prov;
+	static int		 down_said;
+
+	memset(&res, 0, sizeof(res));
+	res.retry_after_ms = -1;
+	p->mod->classify(p->state, &d->msg, resp, &res);
+	switch (res.outcome) {
+	case LOA_OUT_SENT:
+		finish(d, d->maybe_dup ? "maybe_duplicate" : "sent", NULL,
+		    resp, &res);
+		return;
+	case LOA_OUT_RETRY:
+	case LOA_OUT_REFRESH:
+		if (d->attempt < p->conf->max_attempts || res.no_attempt) {
+			emit(d, "retry", res.reason[0] ? res.reason : NULL, 0,
+			    resp, &res);
+			schedule_retry(d, &res);
+			return;
+		}
+		try_channel(d, "max_attempts");
+		return;
+	case LOA_OUT_PROVIDER_DOWN:
+		if (!down_said) {
+			log_warnx("provider %s cannot send: %s (check its "
+			    "keys and balance)", p->conf->name,
+			    res.reason[0] ? res.reason : "provider error");
+			down_said = 1;
+		}
+		try_channel(d, res.reason[0] ? res.reason : "provider_down");
+		return;
+	case LOA_OUT_FALLBACK:
+	case LOA_OUT_FAILED:
+	default:
+		try_channel(d, res.reason[0] ? res.reason : "failed");
+		return;
+	}
+}
+
+/* Shutting down: deliveries waiting for a retry stop here. */
+void
+deliver_abort_waiting(void)
+{
+	struct delivery	*d;
+
+	while ((d = TAILQ_FIRST(&waiting)) != NULL) {
+		TAILQ_REMOVE(&waiting, d, entry);
+		d->ck->outstanding--;
+		delivery_free(d);
+	}
+}

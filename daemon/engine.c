@@ -1,0 +1,487 @@
+/*
+ * engine.c -- the chunks this daemon holds and the order they are sent in.
+ *
+ * A chunk is one work-stream entry: recipients [from, to) of one job.  It
+ * is loaded (job spec from Redis, cached), gated (the gate script says
+ * which items still need a send and marks them in flight), then its items
+ * are dispatched to deliver.c while the daemon has room: at most
+ * max_inflight live deliveries, urgent chunks first, and within a
+ * priority round-robin between chunks so that a large broadcast does not
+ * hold a small one back.  When every item of a chunk has an outcome the
+ * chunk is acknowledged (ledger.c) and freed.
+ *
+ * Ownership: a chunk is owned by loa->chunks from engine_chunk_add() to
+ * chunk_free(); deliveries point at it and keep it alive (outstanding).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <hiredis/hiredis.h>
+
+#include "engine.h"
+
+#define JOB_CACHE_MAX	64
+#define ROTATE_EVERY	16	/* items from one chunk before the next */
+
+struct job_slot {
+	struct loa_job	*job;
+	long long	 used;
+};
+
+static struct job_slot	 job_cache[JOB_CACHE_MAX];
+
+static void	chunk_load(struct chunk *);
+static void	chunk_gate(struct chunk *);
+
+static struct loa_job *
+job_cache_get(const char *id)
+{
+	int	i;
+
+	for (i = 0; i < JOB_CACHE_MAX; i++)
+		if (job_cache[i].job != NULL &&
+		    strcmp(job_cache[i].job->id, id) == 0) {
+			job_cache[i].used = loa_now_ms();
+			return job_cache[i].job;
+		}
+	return NULL;
+}
+
+static void
+job_cache_put(struct loa_job *job)
+{
+	int	i, victim = 0;
+
+	for (i = 0; i < JOB_CACHE_MAX; i++) {
+		if (job_cache[i].job == NULL) {
+			victim = i;
+			break;
+		}
+		if (job_cache[i].used < job_cache[victim].used)
+			victim = i;
+	}
+	loa_job_unref(job_cache[victim].job);	/* chunks keep their refs */
+	job_cache[victim].job = job;
+	job_cache[victim].used = loa_now_ms();
+}
+
+void
+engine_init(void)
+{
+	int	p;
+
+	TAILQ_INIT(&loa->chunks);
+	for (p = 0; p < LOA_PRIO_COUNT; p++)
+		TAILQ_INIT(&loa->ready[p]);
+}
+
+static void
+chunk_free(struct chunk *ck)
+{
+	if (ck->st == CK_READY)
+		TAILQ_REMOVE(&loa->ready[ck->prio], ck, entry);
+	TAILQ_REMOVE(&loa->chunks, ck, all);
+	loa->nchunks--;
+	loa_job_unref(ck->job);
+	free(ck->job_id);
+	free(ck->gate);
+	free(ck);
+}
+
+void
+engine_free(void)
+{
+	struct chunk	*ck;
+	int		 i;
+
+	while ((ck = TAILQ_FIRST(&loa->chunks)) != NULL)
+		chunk_free(ck);
+	for (i = 0; i < JOB_CACHE_MAX; i++) {
+		loa_job_unref(job_cache[i].job);
+		job_cache[i].job = NULL;
+	}
+}
+
+/* How many more chunks the reader may take. */
+int
+engine_want_chunks(void)
+{
+	int	room, per = loa->cfg.chunk_size;
+
+	if (loa->draining || ledger_backlog())
+		return 0;
+	room = loa->cfg.max_inflight * 2 - loa->active -
+	    loa->nchunks * per;
+	return room > 0 ? (room + per - 1) / per : 0;
+}
+
+int
+engine_holds(const char *eid)
+{
+	struct chunk	*ck;
+
+	TAILQ_FOREACH(ck, &loa->chunks, all)
+		if (strcmp(ck->eid, eid) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Take a work entry read from (or claimed on) the priority's stream.
+ * Entries this daemon already holds (claimed back by its own XAUTOCLAIM)
+ * are ignored.
+ */
+void
+engine_chunk_add(enum loa_priority prio, const char *eid, const char *job,
+    int from, int to)
+{
+	struct chunk	*ck;
+
+	if (engine_holds(eid))
+		return;
+	ck = xcalloc(1, sizeof(*ck));
+	ck->prio = prio;
+	snprintf(ck->eid, sizeof(ck->eid), "%s", eid);
+	ck->job_id = xstrdup(job);
+	ck->from = ck->next = from;
+	ck->to = to;
+	ck->st = CK_LOADING;
+	TAILQ_INSERT_TAIL(&loa->chunks, ck, all);
+	loa->nchunks++;
+	if (loa->draining) {
+		/* Read as we were stopping: give it back untouched. */
+		ck->st = CK_HELD;
+		ledger_handback(ck);
+		chunk_free(ck);
+		return;
+	}
+	if ((ck->job = job_cache_get(job)) != NULL) {
+		ck->job->refs++;
+		chunk_gate(ck);
+	} else
+		chunk_load(ck);
+}
+
+static void
+chunk_drop(struct chunk *ck, const char *why)
+{
+	log_warnx("job %s: work entry %s dropped: %s", ck->job_id, ck->eid,
+	    why);
+	ledger_ack(loa->k_work[ck->prio], ck->eid);
+	chunk_free(ck);
+}
+
+/* A job spec arrived: every chunk waiting for it goes on. */
+static void
+job_loaded_cb(struct loa_redis *r, redisReply *rep, void *arg)
+{
+	char		*id = arg, err[256];
+	struct loa_job	*job = NULL;
+	struct chunk	*ck, *next;
+
+	(void)r;
+	if (rep != NULL && rep->type == REDIS_REPLY_STRING) {
+		job = loa_job_parse(rep->str, rep->len, NULL, (size_t)-1, err,
+		    sizeof(err));
+		if (job == NULL)
+			log_warnx("job %s: stored spec unreadable: %s", id,
+			    err);
+		else
+			job_cache_put(job);
+	}
+	for (ck = TAILQ_FIRST(&loa->chunks); ck != NULL; ck = next) {
+		next = TAILQ_NEXT(ck, all);
+		if (ck->st != CK_LOADING || strcmp(ck->job_id, id) != 0 ||
+		    ck->job != NULL)
+			continue;
+		if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
+			/* Redis trouble: forget it, it is claimed again. */
+			chunk_free(ck);
+		} else if (job == NULL)
+			chunk_drop(ck, "job spec missing or unreadable");
+		else {
+			ck->job = job;
+			job->refs++;
+			chunk_gate(ck);
+		}
+	}
+	free(id);
+	engine_kick();
+}
+
+static void
+chunk_load(struct chunk *ck)
+{
+	struct chunk	*o;
+	char		*key;
+	const char	*argv[2];
+
+	/* One GET per job, however many chunks wait for it. */
+	TAILQ_FOREACH(o, &loa->chunks, all)
+		if (o != ck && o->st == CK_LOADING && o->job == NULL &&
+		    strcmp(o->job_id, ck->job_id) == 0)
+			return;
+	key = xasprintf("%sjob:%s:spec", loa->cfg.prefix, ck->job_id);
+	argv[0] = "GET";
+	argv[1] = key;
+	if (loa_redis_cmd(loa->rc, job_loaded_cb, xstrdup(ck->job_id), 2,
+	    argv, NULL) == -1) {
+		/* Redis is down; the entry stays pending and is reclaimed. */
+		chunk_free(ck);
+	}
+	free(key);
+}
+
+static void
+chunk_ready(struct chunk *ck)
+{
+	ck->st = CK_READY;
+	TAILQ_INSERT_TAIL(&loa->ready[ck->prio], ck, entry);
+}
+
+/* Every item has an outcome (or was final already): ack and free. */
+static int
+chunk_maybe_done(struct chunk *ck)
+{
+	if (ck->finished < ck->to - ck->from || ck->outstanding > 0 ||
+	    ck->dispatching)
+		return 0;
+	ledger_ack(loa->k_work[ck->prio], ck->eid);
+	chunk_free(ck);
+	return 1;
+}
+
+static void
+gate_cb(struct loa_redis *r, redisReply *rep, void *arg)
+{
+	struct chunk	*ck = arg;
+	const char	*state;
+	size_t		 i, n = (size_t)(ck->to - ck->from);
+
+	(void)r;
+	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY ||
+	    rep->elements != n + 1 ||
+	    rep->element[0]->type != REDIS_REPLY_STRING) {
+		if (rep != NULL && rep->type == REDIS_REPLY_ARRAY &&
+		    rep->elements == 1)
+			log_info("job %s: entry %s now belongs to another "
+			    "daemon", ck->job_id, ck->eid);
+		else if (rep != NULL && rep->type == REDIS_REPLY_ERROR)
+			log_warnx("job %s: gate: %s", ck->job_id, rep->str);
+		chunk_free(ck);		/* not ours, or reclaimed later */
+		engine_kick();
+		return;
+	}
+	state = rep->element[0]->str;
+	ck->gate = xmalloc(n);
+	for (i = 0; i < n; i++) {
+		redisReply *e = rep->element[i + 1];
+		if (e->type != REDIS_REPLY_STRING || e->len == 0)
+			ck->gate[i] = GATE_NEW;
+		else if (e->str[0] == '~')
+			ck->gate[i] = GATE_MAYBE;
+		else {
+			ck->gate[i] = GATE_FINAL;
+			ck->finished++;
+		}
+	}
+	if (strcmp(state, "sending") != 0) {
+		/*
+		 * Cancelled (or otherwise ended): what has no outcome yet is
+		 * recorded as cancelled, nothing is sent.
+		 */
+		const char *st = strcmp(state, "cancelled") == 0 ?
+		    "cancelled" : "skipped";
+		for (i = 0; i < n; i++)
+			if (ck->gate[i] != GATE_FINAL) {
+				ck->gate[i] = GATE_FINAL;
+				deliver_final(ck, ck->from + (int)i, st, "",
+				    state[0] ? state : "job_missing", NULL);
+			}
+		chunk_maybe_done(ck);
+		engine_kick();
+		return;
+	}
+	if (!chunk_maybe_done(ck))
+		chunk_ready(ck);
+	engine_kick();
+}
+
+static void
+chunk_gate(struct chunk *ck)
+{
+	struct loa_argv	av;
+	int		i;
+
+	ck->st = CK_GATING;
+	loa_argv_init(&av);
+	loa_argv_add(&av, "EVAL");
+	loa_argv_add(&av, loa_script_gate);
+	loa_argv_add(&av, "0");
+	loa_argv_add(&av, loa->cfg.prefix);
+	loa_argv_add(&av, loa->k_work[ck->prio]);
+	loa_argv_add(&av, ck->eid);
+	loa_argv_add(&av, loa->consumer);
+	loa_argv_add(&av, ck->job_id);
+	for (i = ck->from; i < ck->to; i++)
+		loa_argv_addf(&av, "#%d", i);
+	if (loa_redis_cmdv(loa->rc, gate_cb, ck, &av) == -1)
+		chunk_free(ck);
+	loa_argv_free(&av);
+}
+
+/* Called by deliver.c when an item of ck got its final outcome. */
+void
+engine_item_final(struct chunk *ck)
+{
+	ck->finished++;
+	if (chunk_maybe_done(ck))
+		engine_kick();
+}
+
+/* Pick the next chunk with an item to send: urgent first, round-robin. */
+static struct chunk *
+next_chunk(void)
+{
+	struct chunk	*ck;
+	int		 p;
+
+	for (p = 0; p < LOA_PRIO_COUNT; p++)
+		while ((ck = TAILQ_FIRST(&loa->ready[p])) != NULL) {
+			if (ck->next < ck->to)
+				return ck;
+			/* Everything dispatched: wait for outcomes. */
+			TAILQ_REMOVE(&loa->ready[p], ck, entry);
+			ck->st = CK_HELD;
+		}
+	return NULL;
+}
+
+static void
+run_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct chunk	*ck;
+	int		 burst = 0, idx;
+
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	while (!loa->draining && loa->active < loa->cfg.max_inflight &&
+	    !ledger_backlog() && (ck = next_chunk()) != NULL) {
+		idx = ck->next++;
+		if (ck->gate[idx - ck->from] != GATE_FINAL) {
+			/* A local transport may finish it right here. */
+			ck->outstanding++;
+			ck->dispatching = 1;
+			deliver_start(ck, idx);
+			ck->dispatching = 0;
+			if (chunk_maybe_done(ck))
+				continue;
+		}
+		if (++burst % ROTATE_EVERY == 0 && ck->st == CK_READY &&
+		    TAILQ_NEXT(ck, entry) != NULL) {
+			TAILQ_REMOVE(&loa->ready[ck->prio], ck, entry);
+			TAILQ_INSERT_TAIL(&loa->ready[ck->prio], ck, entry);
+		}
+	}
+	provider_flush();
+	ledger_flush();
+	ingest_kick();
+}
+
+/* Schedule a dispatch round after the current callbacks. */
+void
+engine_kick(void)
+{
+	if (loa->ev_run == NULL)
+		loa->ev_run = event_new(loa->base, -1, 0, run_cb, NULL);
+	if (!event_pending(loa->ev_run, EV_TIMEOUT, NULL))
+		event_active(loa->ev_run, EV_TIMEOUT, 0);
+}
+
+/*
+ * Keep the chunks we hold ours: XCLAIM JUSTID resets their idle time so
+ * other daemons' XAUTOCLAIM leaves them alone while we are alive.
+ */
+void
+engine_touch(void)
+{
+	struct loa_argv	 av[LOA_PRIO_COUNT];
+	struct chunk	*ck;
+	int		 p;
+
+	for (p = 0; p < LOA_PRIO_COUNT; p++) {
+		loa_argv_init(&av[p]);
+		loa_argv_add(&av[p], "XCLAIM");
+		loa_argv_add(&av[p], loa->k_work[p]);
+		loa_argv_add(&av[p], "loa");
+		loa_argv_add(&av[p], loa->consumer);
+		loa_argv_add(&av[p], "0");
+	}
+	TAILQ_FOREACH(ck, &loa->chunks, all)
+		loa_argv_add(&av[ck->prio], ck->eid);
+	for (p = 0; p < LOA_PRIO_COUNT; p++) {
+		if (av[p].argc > 5) {
+			loa_argv_add(&av[p], "JUSTID");
+			(void)loa_redis_cmdv(loa->rc, NULL, NULL, &av[p]);
+		}
+		loa_argv_free(&av[p]);
+	}
+}
+
+/*
+ * Shutting down: give every unfinished chunk back to the stream (after
+ * the outcomes already queued), so another daemon or our successor takes
+ * it up at once instead of after the claim timeout.
+ */
+void
+engine_handback_all(void)
+{
+	struct chunk	*ck;
+
+	deliver_abort_waiting();
+	while ((ck = TAILQ_FIRST(&loa->chunks)) != NULL) {
+		if (ck->st == CK_READY || ck->st == CK_HELD)
+			ledger_handback(ck);
+		/* LOADING/GATING: untouched, reclaimed after the timeout. */
+		chunk_free(ck);
+	}
+	loa->handed_back = 1;
+}
+
+int
+engine_idle(void)
+{
+	return loa->inflight == 0;
+}
+
+static void
+appendonly_cb(struct loa_redis *r, redisReply *rep, void *arg)
+{
+	static int	said;
+
+	(void)r;
+	(void)arg;
+	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY ||
+	    rep->elements != 2 || said)
+		return;
+	if (rep->element[1]->type == REDIS_REPLY_STRING &&
+	    strcmp(rep->element[1]->str, "no") == 0) {
+		log_warnx("redis runs with appendonly no: a Redis crash "
+		    "loses acknowledged jobs and outcomes; set appendonly "
+		    "yes");
+		said = 1;
+	}
+}
+
+/* The command connection is (again) up. */
+void
+engine_redis_up(void)
+{
+	const char	*argv[] = { "CONFIG", "GET", "appendonly" };
+
+	(void)loa_redis_cmd(loa->rc, appendonly_cb, NULL, 3, argv, NULL);
+	ledger_flush();
+	engine_kick();
+}

@@ -1,0 +1,203 @@
+/*
+ * engine.h -- the daemon's own structures: the work it holds, the
+ * deliveries under way, the providers, and the modules that move them.
+ * loactl does not see this header.
+ *
+ * How work flows (one event loop, no threads):
+ *
+ *   loa:jobs --ingest.c--> accept/reject script --> loa:work:<priority>
+ *   loa:work:* --ingest.c--> struct chunk (a range of recipients)
+ *   chunk --engine.c: load job, gate script--> items to send
+ *   item --deliver.c: channel, render, provider--> provider.c transport
+ *   outcome --ledger.c--> delivery log line + record script (batched)
+ */
+#ifndef LOA_ENGINE_H
+#define LOA_ENGINE_H
+
+#include <sys/queue.h>
+
+#include "loa.h"
+
+struct event;
+struct provider;
+
+/* A work-stream entry this daemon holds: recipients [from, to) of a job. */
+enum chunk_state {
+	CK_LOADING = 0,		/* waiting for the job's spec */
+	CK_GATING,		/* gate script under way */
+	CK_READY,		/* items being dispatched */
+	CK_HELD,		/* all dispatched, outcomes pending */
+};
+
+struct chunk {
+	TAILQ_ENTRY(chunk)	 entry;		/* in a ready or wait queue */
+	TAILQ_ENTRY(chunk)	 all;		/* in loa->chunks */
+	enum chunk_state	 st;
+	enum loa_priority	 prio;
+	char			 eid[40];	/* stream entry id */
+	char			*job_id;
+	struct loa_job		*job;
+	int			 from, to;
+	int			 next;		/* next item to dispatch */
+	int			 outstanding;	/* dispatched, not final */
+	int			 finished;	/* final outcome queued */
+	char			*gate;		/* per item, see GATE_* */
+	int			 dispatching;	/* run_cb holds it: no free */
+};
+TAILQ_HEAD(chunk_q, chunk);
+
+#define GATE_NEW	'n'	/* no outcome: send */
+#define GATE_MAYBE	'd'	/* marked in flight by a dead holder */
+#define GATE_FINAL	'f'	/* has an outcome: skip */
+#define GATE_SENT	's'	/* dispatched by us */
+
+/* One recipient of one chunk, from first channel to final outcome. */
+struct delivery {
+	TAILQ_ENTRY(delivery)	 entry;		/* provider wait queue */
+	struct chunk		*ck;
+	int			 idx;
+	const struct loa_recipient *rc;
+	char			 item[24];	/* key in loa:job:<id>:out */
+	int			 maybe_dup;
+	int			 ci;		/* position in job->channels */
+	int			 attempt;	/* on the current channel */
+	long long		 t0;		/* ms, request start */
+	struct provider		*prov;
+	struct loa_rendered	 r;
+	struct loa_message	 msg;
+	struct loa_request	 req;
+	char			 did[33];
+	struct event		*retry_ev;
+	int			 retry_wait;	/* in backoff */
+	int			 failed_any;	/* some channel failed */
+	const char		*chname;	/* current channel */
+};
+TAILQ_HEAD(delivery_q, delivery);
+
+struct provider {
+	struct loa_provider_conf		*conf;
+	const struct loa_provider_module	*mod;
+	void					*dl;	/* NULL: embedded */
+	void					*state;
+	struct loa_host				 host;
+	unsigned				 channels; /* mask */
+	FILE					*out;	/* local transport */
+	char					*out_path;
+	int					 inflight;
+	struct delivery_q			 waitq;
+	struct {
+		char	*key;
+		char	*value;
+	}					*secrets;
+	int					 nsecrets;
+};
+
+struct loa_daemon {
+	struct event_base	*base;
+	struct loa_config	 cfg;
+	char			 consumer[128];
+	char			*k_jobs;		/* prefixed key names */
+	char			*k_work[LOA_PRIO_COUNT];
+	char			*k_events;
+	struct loa_redis	*rc;			/* commands */
+	struct loa_redis	*rb;			/* blocking reads */
+	struct provider		*providers;
+	int			 nproviders;
+	struct loa_provider_conf default_conf;		/* console */
+
+	TAILQ_HEAD(, chunk)	 chunks;		/* every held chunk */
+	struct chunk_q		 ready[LOA_PRIO_COUNT];
+	int			 nchunks;
+	int			 active;		/* live deliveries */
+	int			 inflight;		/* in a transport */
+
+	int			 draining;		/* SIGTERM seen */
+	long long		 drain_deadline;
+	int			 handed_back;
+	struct event		*ev_run;
+	struct event		*ev_cron;
+	long long		 last_claim, last_touch, last_promote;
+};
+
+extern struct loa_daemon *loa;
+
+/* engine.c */
+void	 engine_init(void);
+void	 engine_free(void);
+int	 engine_want_chunks(void);
+int	 engine_holds(const char *);
+void	 engine_chunk_add(enum loa_priority, const char *, const char *,
+	    int, int);
+void	 engine_kick(void);
+void	 engine_item_final(struct chunk *);
+void	 engine_touch(void);
+void	 engine_handback_all(void);
+int	 engine_idle(void);
+void	 engine_redis_up(void);
+
+/* deliver.c */
+void	 deliver_start(struct chunk *, int);
+void	 deliver_answer(struct delivery *, const struct loa_response *);
+void	 deliver_abort_waiting(void);
+void	 deliver_final(struct chunk *, int, const char *, const char *,
+	    const char *, const char *);
+
+/* provider.c */
+int	 provider_load_all(struct loa_config *, int);
+void	 provider_free_all(void);
+struct provider *provider_for(enum loa_channel, const struct loa_recipient *);
+void	 provider_submit(struct provider *, struct delivery *);
+void	 provider_reopen(void);
+void	 provider_flush(void);
+void	 provider_done(struct provider *);
+
+/* http.c */
+int	 http_init(void);
+void	 http_free(void);
+void	 http_submit(struct provider *, struct delivery *);
+int	 loa_url_allowed(const char *);
+
+/* ingest.c */
+void	 ingest_init(void);
+void	 ingest_redis_up(struct loa_redis *, void *);
+void	 ingest_redis_down(struct loa_redis *, void *);
+void	 ingest_claim(void);
+void	 ingest_promote(void);
+void	 ingest_kick(void);
+
+/* ledger.c */
+struct outcome {
+	const char	*job;
+	const char	*item;
+	const char	*ward;
+	const char	*resident;
+	const char	*channel;
+	const char	*provider;
+	const char	*to;		/* full number; masked when written */
+	const char	*status;	/* SPEC "Delivery log" statuses */
+	const char	*reason;
+	const char	*provider_id;
+	int		 attempt;
+	int		 http;
+	long long	 ms;
+	int		 segments;	/* sms, 0 otherwise */
+	const char	*encoding;
+};
+void	 ledger_init(void);
+void	 ledger_free(void);
+void	 ledger_event(const struct outcome *, int);
+void	 ledger_ack(const char *, const char *);
+void	 ledger_handback(struct chunk *);
+void	 ledger_flush(void);
+int	 ledger_idle(void);
+int	 ledger_backlog(void);
+void	 ledger_retry(void);
+
+/* dlog.c */
+int	 dlog_open(const char *);
+void	 dlog_write(const char *, size_t);
+void	 dlog_flush(void);
+void	 dlog_reopen(void);
+void	 dlog_close(void);
+
+#endif

@@ -1,0 +1,336 @@
+/*
+ * http.c -- the HTTP engine: libcurl's multi interface on the event loop.
+ *
+ * Requests built by provider plugins are run here, many at once on one
+ * thread (curl's multi-event pattern: CURLMOPT_SOCKETFUNCTION and
+ * CURLMOPT_TIMERFUNCTION feed libevent; curl_multi_socket_action is called
+ * from libevent's callbacks).  Connections are kept alive and reused;
+ * TLS is always verified; redirects are never followed; only https is
+ * allowed, plus plain http to a loopback address (the test mock); an
+ * answer larger than HTTP_BODY_MAX is cut off and treated as an error.
+ *
+ * When a request ends, its provider's slot is released (provider_done)
+ * and the answer goes to deliver_answer().  Contract: a delivery handed to
+ * http_submit() always gets exactly one deliver_answer(), unless the
+ * daemon exits first (http_free drops pending requests silently).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+
+#include "engine.h"
+
+#define HTTP_BODY_MAX	(64 * 1024)
+#define HTTP_HDR_MAX	16
+
+struct http_req {
+	TAILQ_ENTRY(http_req)	 entry;
+	struct delivery		*d;
+	struct provider		*p;
+	CURL			*easy;
+	struct curl_slist	*hdrs;
+	struct loa_buf		 body;
+	int			 too_big;
+	struct loa_header	 rh[HTTP_HDR_MAX];
+	int			 nrh;
+	char			 errbuf[CURL_ERROR_SIZE];
+};
+
+struct sock_ctx {
+	struct event	*ev;
+};
+
+static CURLM			*multi;
+static struct event		*timer_ev;
+static TAILQ_HEAD(, http_req)	 reqs = TAILQ_HEAD_INITIALIZER(reqs);
+
+static void
+req_free(struct http_req *h)
+{
+	int	i;
+
+	TAILQ_REMOVE(&reqs, h, entry);
+	curl_multi_remove_handle(multi, h->easy);
+	curl_easy_cleanup(h->easy);
+	curl_slist_free_all(h->hdrs);
+	loa_buf_free(&h->body);
+	for (i = 0; i < h->nrh; i++) {
+		free((char *)h->rh[i].name);
+		free((char *)h->rh[i].value);
+	}
+	free(h);
+}
+
+static void
+check_done(void)
+{
+	CURLMsg			*msg;
+	int			 left;
+	struct http_req		*h;
+	struct delivery		*d;
+	struct provider		*p;
+	struct loa_response	 resp;
+	long			 code = 0;
+	curl_off_t		 sent = 0;
+	CURLcode		 result;
+
+	while ((msg = curl_multi_info_read(multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		result = msg->data.result;	/* before remove_handle */
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &h);
+		curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &code);
+		curl_easy_getinfo(h->easy, CURLINFO_REQUEST_SIZE, &sent);
+		memset(&resp, 0, sizeof(resp));
+		resp.http_status = result == CURLE_OK && !h->too_big ?
+		    (int)code : 0;
+		resp.body = h->body.data != NULL ? h->body.data : "";
+		resp.body_len = h->body.len;
+		resp.headers = h->rh;
+		resp.nheaders = h->nrh;
+		/* Unknown outcome: the request left, no answer came. */
+		resp.timed_out = result != CURLE_OK && sent > 0;
+		if (result != CURLE_OK)
+			log_debug("provider %s: %s", h->p->conf->name,
+			    h->errbuf[0] ? h->errbuf :
+			    curl_easy_strerror(result));
+		d = h->d;
+		p = h->p;
+		curl_multi_remove_handle(multi, h->easy);
+		deliver_answer(d, &resp);
+		req_free(h);
+		provider_done(p);
+	}
+}
+
+static void
+event_cb(evutil_socket_t fd, short what, void *arg)
+{
+	int	running, action = 0;
+
+	(void)arg;
+	if (what & EV_READ)
+		action |= CURL_CSELECT_IN;
+	if (what & EV_WRITE)
+		action |= CURL_CSELECT_OUT;
+	curl_multi_socket_action(multi, fd, action, &running);
+	check_done();
+}
+
+static void
+timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	int	running;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	check_done();
+}
+
+static int
+multi_timer_cb(CURLM *m, long timeout_ms, void *userp)
+{
+	struct timeval	tv;
+
+	(void)m;
+	(void)userp;
+	if (timeout_ms < 0) {
+		evtimer_del(timer_ev);
+		return 0;
+	}
+	if (timeout_ms == 0)
+		timeout_ms = 1;		/* never call curl from in here */
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	evtimer_add(timer_ev, &tv);
+	return 0;
+}
+
+static int
+multi_socket_cb(CURL *e, curl_socket_t s, int what, void *userp,
+    void *socketp)
+{
+	struct sock_ctx	*sc = socketp;
+	short		 flags;
+
+	(void)e;
+	(void)userp;
+	if (what == CURL_POLL_REMOVE) {
+		if (sc != NULL) {
+			event_free(sc->ev);
+			free(sc);
+			curl_multi_assign(multi, s, NULL);
+		}
+		return 0;
+	}
+	flags = EV_PERSIST | ((what & CURL_POLL_IN) ? EV_READ : 0) |
+	    ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
+	if (sc == NULL) {
+		sc = xcalloc(1, sizeof(*sc));
+		curl_multi_assign(multi, s, sc);
+	} else
+		event_free(sc->ev);	/* deletes it first */
+	sc->ev = event_new(loa->base, s, flags, event_cb, NULL);
+	event_add(sc->ev, NULL);
+	return 0;
+}
+
+static size_t
+write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct http_req	*h = userdata;
+	size_t		 n = size * nmemb;
+
+	if (h->body.len + n > HTTP_BODY_MAX) {
+		h->too_big = 1;
+		return 0;		/* aborts the transfer */
+	}
+	loa_buf_add(&h->body, ptr, n);
+	return n;
+}
+
+/* Keep the few answer headers plugins need (Retry-After and alike). */
+static size_t
+header_cb(char *buf, size_t size, size_t nitems, void *userdata)
+{
+	struct http_req	*h = userdata;
+	size_t		 n = size * nitems, k;
+	char		*colon;
+
+	if (n < 3 || h->nrh == HTTP_HDR_MAX || n > 1024)
+		return n;
+	if ((colon = memchr(buf, ':', n)) == NULL)
+		return n;
+	k = (size_t)(colon - buf);
+	if (!(k == 11 && strncasecmp(buf, "Retry-After", 11) == 0) &&
+	    !(k > 12 && strncasecmp(buf, "X-Rate-Limit", 12) == 0))
+		return n;
+	colon++;
+	while (colon < buf + n && (*colon == ' ' || *colon == '\t'))
+		colon++;
+	h->rh[h->nrh].name = xstrndup(buf, k);
+	h->rh[h->nrh].value = xstrndup(colon, (size_t)(buf + n - colon));
+	((char *)h->rh[h->nrh].value)[strcspn(h->rh[h->nrh].value,
+	    "\r\n")] = '\0';
+	h->nrh++;
+	return n;
+}
+
+/* http:// is allowed to loopback hosts only. */
+int
+loa_url_allowed(const char *url)
+{
+	const char	*host;
+	size_t		 n;
+
+	if (strncmp(url, "https://", 8) == 0)
+		return 1;
+	if (strncmp(url, "http://", 7) != 0)
+		return 0;
+	host = url + 7;
+	n = strcspn(host, ":/");
+	if (host[0] == '[')
+		return strncmp(host, "[::1]", 5) == 0;
+	return (n == 9 && strncmp(host, "localhost", 9) == 0) ||
+	    strncmp(host, "127.", 4) == 0;
+}
+
+void
+http_submit(struct provider *p, struct delivery *d)
+{
+	struct http_req		*h;
+	struct loa_response	 resp;
+	int			 i;
+
+	if (!loa_url_allowed(d->req.url)) {
+		memset(&resp, 0, sizeof(resp));
+		resp.body = "";
+		log_warnx("provider %s: refusing %s URL (https only, or http "
+		    "to loopback)", p->conf->name, d->req.method);
+		p->inflight--;
+		loa->inflight--;
+		deliver_answer(d, &resp);
+		return;
+	}
+	h = xcalloc(1, sizeof(*h));
+	h->d = d;
+	h->p = p;
+	loa_buf_init(&h->body);
+	if ((h->easy = curl_easy_init()) == NULL)
+		fatalx("curl_easy_init");
+	TAILQ_INSERT_TAIL(&reqs, h, entry);
+	for (i = 0; i < d->req.nheaders; i++) {
+		char *line = xasprintf("%s: %s", d->req.headers[i].name,
+		    d->req.headers[i].value);
+		h->hdrs = curl_slist_append(h->hdrs, line);
+		free(line);
+	}
+	curl_easy_setopt(h->easy, CURLOPT_URL, d->req.url);
+	curl_easy_setopt(h->easy, CURLOPT_PRIVATE, h);
+	curl_easy_setopt(h->easy, CURLOPT_ERRORBUFFER, h->errbuf);
+	curl_easy_setopt(h->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h->easy, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h->easy, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h->easy, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(h->easy, CURLOPT_TIMEOUT_MS,
+	    (long)p->conf->timeout_ms);
+	curl_easy_setopt(h->easy, CURLOPT_CONNECTTIMEOUT_MS,
+	    (long)p->conf->connect_timeout_ms);
+	curl_easy_setopt(h->easy, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(h->easy, CURLOPT_HTTPHEADER, h->hdrs);
+	curl_easy_setopt(h->easy, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(h->easy, CURLOPT_WRITEDATA, h);
+	curl_easy_setopt(h->easy, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(h->easy, CURLOPT_HEADERDATA, h);
+	curl_easy_setopt(h->easy, CURLOPT_USERAGENT, "loa/" LOA_VERSION);
+	if (strcmp(d->req.method, "GET") == 0)
+		curl_easy_setopt(h->easy, CURLOPT_HTTPGET, 1L);
+	else {
+		curl_easy_setopt(h->easy, CURLOPT_POST, 1L);
+		curl_easy_setopt(h->easy, CURLOPT_POSTFIELDSIZE,
+		    (long)d->req.body_len);
+		curl_easy_setopt(h->easy, CURLOPT_POSTFIELDS,
+		    d->req.body != NULL ? d->req.body : "");
+		if (strcmp(d->req.method, "POST") != 0)
+			curl_easy_setopt(h->easy, CURLOPT_CUSTOMREQUEST,
+			    d->req.method);
+	}
+	curl_multi_add_handle(multi, h->easy);
+}
+
+int
+http_init(void)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return -1;
+	if ((multi = curl_multi_init()) == NULL)
+		return -1;
+	timer_ev = evtimer_new(loa->base, timer_cb, NULL);
+	curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, multi_socket_cb);
+	curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, multi_timer_cb);
+	curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, 1024L);
+	return 0;
+}
+
+/* Drop every request under way (the daemon is exiting). */
+void
+http_free(void)
+{
+	struct http_req	*h;
+
+	while ((h = TAILQ_FIRST(&reqs)) != NULL)
+		req_free(h);
+	if (multi != NULL)
+		curl_multi_cleanup(multi);	/* before event_base_free */
+	multi = NULL;
+	if (timer_ev != NULL)
+		event_free(timer_ev);
+	timer_ev = NULL;
+	curl_global_cleanup();
+}

@@ -1,0 +1,459 @@
+/*
+ * ingest.c -- reading the streams: jobs in, work out.
+ *
+ * One connection (loa->rb) does nothing but block in XREADGROUP on the
+ * ingest stream loa:jobs and, while the engine has room, the three work
+ * streams loa:work:{urgent,normal,bulk}; all in consumer group "loa",
+ * created with MKSTREAM when missing (again after a Redis that lost them).
+ *
+ * A job entry is validated here (job.c) and then accepted or rejected by
+ * one script each on the command connection: accepted jobs become work
+ * entries of at most chunk_size recipients; rejected ones go to loa:dead
+ * with a one-line reason.  Either way the ingest entry is acked and
+ * deleted in the same script, so a crash leaves it pending, to be claimed
+ * again: never half-accepted.
+ *
+ * Entries a dead or frozen consumer left pending are claimed with
+ * XAUTOCLAIM once idle for claim_timeout (ingest_claim, from the cron).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "engine.h"
+
+#define JOBS_COUNT	16	/* job entries per read */
+#define DEAD_RAW_MAX	4096	/* bytes of an oversized job kept */
+
+static int	 reading;	/* an XREADGROUP is outstanding on rb */
+static int	 groups_ready;
+static int	 groups_pending;
+static char	 claim_cursor[LOA_PRIO_COUNT + 1][40];
+
+static void	read_next(void);
+
+static const char *
+field(redisReply *fields, const char *name, size_t *len)
+{
+	size_t	i;
+
+	if (fields == NULL || fields->type != REDIS_REPLY_ARRAY)
+		return NULL;
+	for (i = 0; i + 1 < fields->elements; i += 2)
+		if (fields->element[i]->type == REDIS_REPLY_STRING &&
+		    strcmp(fields->element[i]->str, name) == 0 &&
+		    fields->element[i + 1]->type == REDIS_REPLY_STRING) {
+			if (len != NULL)
+				*len = fields->element[i + 1]->len;
+			return fields->element[i + 1]->str;
+		}
+	return NULL;
+}
+
+static void
+script_reply_cb(struct loa_redis *r, redisReply *rep, void *arg)
+{
+	char	*what = arg;
+
+	(void)r;
+	if (rep == NULL)
+		log_info("%s: no answer from Redis; the entry will be claimed "
+		    "again", what);
+	else if (rep->type == REDIS_REPLY_ERROR)
+		log_warnx("%s: %s", what, rep->str);
+	else if (rep->type == REDIS_REPLY_STRING &&
+	    strcmp(rep->str, "duplicate") == 0)
+		log_warnx("%s: id already submitted; ignored", what);
+	else if (rep->type == REDIS_REPLY_STRING)
+		log_info("%s: %s", what, rep->str);
+	free(what);
+}
+
+static void
+job_event(struct loa_buf *b, const char *id, const char *state,
+    const char *error, int total)
+{
+	char	ts[40];
+
+	loa_time_iso(loa_now_ms(), ts, sizeof(ts));
+	loa_buf_init(b);
+	loa_json_kv(b, "ts", ts);
+	loa_json_kv(b, "job", id);
+	loa_json_kv(b, "state", state);
+	if (error != NULL)
+		loa_json_kv(b, "error", error);
+	if (total >= 0)
+		loa_json_kl(b, "total", total);
+	loa_buf_add(b, "}", 1);
+}
+
+static void
+reject(const char *eid, const char *id, const char *raw, size_t len,
+    const char *why)
+{
+	struct loa_argv	 av;
+	struct loa_buf	 ev;
+	char		 now[40], ret[32];
+
+	log_warnx("job %s rejected: %s", id, why);
+	job_event(&ev, id, "rejected", why, -1);
+	loa_time_iso(loa_now_ms(), now, sizeof(now));
+	snprintf(ret, sizeof(ret), "%lld", loa->cfg.retention_ms);
+	loa_argv_init(&av);
+	loa_argv_add(&av, "EVAL");
+	loa_argv_add(&av, loa_script_reject);
+	loa_argv_add(&av, "0");
+	loa_argv_add(&av, loa->cfg.prefix);
+	loa_argv_add(&av, loa->k_jobs);
+	loa_argv_add(&av, eid);
+	loa_argv_add(&av, id);
+	loa_argv_addn(&av, raw, len > loa->cfg.max_job_size ? DEAD_RAW_MAX :
+	    len);
+	loa_argv_add(&av, why);
+	loa_argv_add(&av, now);
+	loa_argv_addf(&av, "%d", loa->cfg.events_maxlen);
+	loa_argv_addn(&av, ev.data, ev.len);
+	loa_argv_add(&av, ret);
+	if (loa_redis_cmdv(loa->rc, NULL, NULL, &av) == -1)
+		log_info("job %s: Redis is down; the entry will be claimed "
+		    "again", id);
+	loa_argv_free(&av);
+	loa_buf_free(&ev);
+}
+
+/* The id to file a rejected job under: its own when readable, else eid. */
+static char *
+rejected_id(const char *raw, size_t len, const char *eid)
+{
+	json_t		*root, *v;
+	char		*id = NULL;
+
+	if (len <= loa->cfg.max_job_size &&
+	    (root = json_loadb(raw, len, 0, NULL)) != NULL) {
+		v = json_object_get(root, "id");
+		if (json_is_string(v) && loa_job_id_valid(json_string_value(v)))
+			id = xstrdup(json_string_value(v));
+		json_decref(root);
+	}
+	return id != NULL ? id : xstrdup(eid);
+}
+
+static void
+ingest_job(const char *eid, redisReply *fields)
+{
+	struct loa_job	*job;
+	struct loa_argv	 av;
+	struct loa_buf	 ev;
+	const char	*raw;
+	char		*spec, *id, err[512], now[40], sendat[32];
+	size_t		 len = 0;
+
+	if ((raw = field(fields, "job", &len)) == NULL) {
+		reject(eid, eid, "", 0, "stream entry has no \"job\" field");
+		return;
+	}
+	job = loa_job_parse(raw, len, eid, loa->cfg.max_job_size, err,
+	    sizeof(err));
+	if (job == NULL) {
+		id = rejected_id(raw, len, eid);
+		reject(eid, id, raw, len, err);
+		free(id);
+		return;
+	}
+	if (loa_job_check_supported(job, err, sizeof(err)) == -1) {
+		reject(eid, job->id, raw, len, err);
+		loa_job_unref(job);
+		return;
+	}
+	spec = loa_job_dump(job);
+	job_event(&ev, job->id, job->send_at_ms > loa_now_ms() ? "scheduled" :
+	    "sending", NULL, job->nrcpt);
+	loa_time_iso(loa_now_ms(), now, sizeof(now));
+	snprintf(sendat, sizeof(sendat), "%lld", job->send_at_ms >
+	    loa_now_ms() ? job->send_at_ms : 0);
+	loa_argv_init(&av);
+	loa_argv_add(&av, "EVAL");
+	loa_argv_add(&av, loa_script_accept);
+	loa_argv_add(&av, "0");
+	loa_argv_add(&av, loa->cfg.prefix);
+	loa_argv_add(&av, loa->k_jobs);
+	loa_argv_add(&av, eid);
+	loa_argv_add(&av, job->id);
+	loa_argv_add(&av, spec);
+	loa_argv_addf(&av, "%d", job->nrcpt);
+	loa_argv_add(&av, now);
+	loa_argv_add(&av, loa_priority_name(job->prio));
+	loa_argv_addf(&av, "%d", loa->cfg.chunk_size);
+	loa_argv_addf(&av, "%d", loa->cfg.events_maxlen);
+	loa_argv_addn(&av, ev.data, ev.len);
+	loa_argv_add(&av, sendat);
+	loa_argv_addf(&av, "%lld", loa->cfg.retention_ms);
+	if (loa_redis_cmdv(loa->rc, script_reply_cb, xasprintf("job %s "
+	    "(%d recipients, %s)", job->id, job->nrcpt,
+	    loa_priority_name(job->prio)), &av) == -1)
+		log_info("job %s: Redis is down; the entry will be claimed "
+		    "again", job->id);
+	loa_argv_free(&av);
+	loa_buf_free(&ev);
+	free(spec);
+	loa_job_unref(job);
+}
+
+static void
+work_entry(enum loa_priority prio, const char *eid, redisReply *fields)
+{
+	const char	*job, *from, *to;
+	char		*e1, *e2;
+	long		 f, t;
+
+	job = field(fields, "job", NULL);
+	from = field(fields, "from", NULL);
+	to = field(fields, "to", NULL);
+	if (job == NULL || from == NULL || to == NULL)
+		goto bad;
+	f = strtol(from, &e1, 10);
+	t = strtol(to, &e2, 10);
+	if (*e1 != '\0' || *e2 != '\0' || f < 0 || t <= f || t - f > 100000)
+		goto bad;
+	engine_chunk_add(prio, eid, job, (int)f, (int)t);
+	return;
+bad:
+	log_warnx("%s: entry %s is not a Loa work entry; dropped",
+	    loa->k_work[prio], eid);
+	ledger_ack(loa->k_work[prio], eid);
+}
+
+/* Entries of one stream: [[id, [k, v, ...]], ...]. */
+static void
+entries(const char *stream, redisReply *list)
+{
+	size_t	i;
+	int	p;
+
+	if (list == NULL || list->type != REDIS_REPLY_ARRAY)
+		return;
+	for (i = 0; i < list->elements; i++) {
+		redisReply *e = list->element[i];
+		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+		    e->element[0]->type != REDIS_REPLY_STRING)
+			continue;	/* deleted while pending */
+		if (strcmp(stream, loa->k_jobs) == 0) {
+			ingest_job(e->element[0]->str, e->element[1]);
+			continue;
+		}
+		for (p = 0; p < LOA_PRIO_COUNT; p++)
+			if (strcmp(stream, loa->k_work[p]) == 0)
+				work_entry(p, e->element[0]->str,
+				    e->element[1]);
+	}
+}
+
+static void	create_groups(void);
+
+static void
+read_cb(struct loa_redis *r, redisReply *rep, void *arg)
+{
+	size_t	i;
+
+	(void)r;
+	(void)arg;
+	reading = 0;
+	if (rep == NULL)
+		return;			/* link lost: up() restarts us */
+	if (rep->type == REDIS_REPLY_ERROR) {
+		if (strncmp(rep->str, "NOGROUP", 7) == 0) {
+			log_warnx("redis lost the consumer groups; creating "
+			    "them again");
+			create_groups();
+			return;
+		}
+		log_warnx("XREADGROUP: %s", rep->str);
+	} else if (rep->type == REDIS_REPLY_ARRAY) {
+		for (i = 0; i < rep->elements; i++) {
+			redisReply *s = rep->element[i];
+			if (s->type == REDIS_REPLY_ARRAY && s->elements == 2)
+				entries(s->element[0]->str, s->element[1]);
+		}
+		engine_kick();
+	}
+	read_next();
+}
+
+static void
+read_next(void)
+{
+	struct loa_argv	av;
+	int		want, block, p;
+
+	if (reading || !groups_ready || loa->draining ||
+	    !loa_redis_up(loa->rb))
+		return;
+	want = engine_want_chunks();
+	block = want > 0 ? 1000 : 100;
+	loa_argv_init(&av);
+	loa_argv_add(&av, "XREADGROUP");
+	loa_argv_add(&av, "GROUP");
+	loa_argv_add(&av, "loa");
+	loa_argv_add(&av, loa->consumer);
+	loa_argv_add(&av, "COUNT");
+	loa_argv_addf(&av, "%d", want > 0 ? want : JOBS_COUNT);
+	loa_argv_add(&av, "BLOCK");
+	loa_argv_addf(&av, "%d", block);
+	loa_argv_add(&av, "STREAMS");
+	loa_argv_add(&av, loa->k_jobs);
+	for (p = 0; want > 0 && p < LOA_PRIO_COUNT; p++)
+		loa_argv_add(&av, loa->k_work[p]);
+	loa_argv_add(&av, ">");
+	for (p = 0; want > 0 && p < LOA_PRIO_COUNT; p++)
+		loa_argv_add(&av, ">");
+	loa_redis_set_timeout(loa->rb, block + loa->cfg.redis_timeout_ms);
+	if (loa_redis_cmdv(loa->rb, read_cb, NULL, &av) == 0)
+		reading = 1;
+	loa_argv_free(&av);
+}
+
+/* The engine has room again: make sure a read is coming. */
+void
+ingest_kick(void)
+{
+	read_next();
+}
+
+static void
+group_cb(struct loa_redis *r, redisReply *rep, void *arg)
+{
+	(void)r;
+	(void)arg;
+	if (rep != NULL && rep->type == REDIS_REPLY_ERROR &&
+	    strncmp(rep->str, "BUSYGROUP", 9) != 0)
+		log_warnx("XGROUP CREATE: %s", rep->str);
+	if (rep == NULL) {
+		groups_pending = 0;
+		return;
+	}
+	if (--groups_pending == 0) {
+		groups_ready = 1;
+		read_next();
+	}
+}
+
+static void
+create_groups(void)
+{
+	const char	*argv[6] = { "XGROUP", "CREATE", NULL, "loa", "0",
+	    "MKSTREAM" };
+	int		 p;
+
+	groups_ready = 0;
+	groups_pending = 0;
+	for (p = -1; p < LOA_PRIO_COUNT; p++) {
+		argv[2] = p < 0 ? loa->k_jobs : loa->k_work[p];
+		if (loa_redis_cmd(loa->rb, group_cb, NULL, 6, argv, NULL) == 0)
+			groups_pending++;
+	}
+}
+
+void
+ingest_redis_up(struct loa_redis *r, void *arg)
+{
+	(void)arg;
+	if (r == loa->rb) {
+		reading = 0;
+		create_groups();
+	} else
+		engine_redis_up();
+}
+
+void
+ingest_redis_down(struct loa_redis *r, void *arg)
+{
+	(void)arg;
+	if (r == loa->rb) {
+		reading = 0;
+		groups_ready = 0;
+	}
+}
+
+void
+ingest_init(void)
+{
+	int	i;
+
+	for (i = 0; i <= LOA_PRIO_COUNT; i++)
+		snprintf(claim_cursor[i], sizeof(claim_cursor[i]), "0-0");
+}
+
+static void
+claim_cb(struct loa_redis *r, redisReply *rep, void *arg)
+{
+	int	 i = (int)(intptr_t)arg;	/* 0: jobs, 1+p: work p */
+
+	(void)r;
+	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY ||
+	    rep->elements < 2 ||
+	    rep->element[0]->type != REDIS_REPLY_STRING)
+		return;
+	snprintf(claim_cursor[i], sizeof(claim_cursor[i]), "%s",
+	    rep->element[0]->str);
+	if (rep->element[1]->type == REDIS_REPLY_ARRAY &&
+	    rep->element[1]->elements > 0) {
+		log_info("claimed %zu entries of %s left by another "
+		    "consumer", rep->element[1]->elements, i == 0 ?
+		    loa->k_jobs : loa->k_work[i - 1]);
+		entries(i == 0 ? loa->k_jobs : loa->k_work[i - 1],
+		    rep->element[1]);
+		engine_kick();
+	}
+}
+
+/* Claim entries idle for longer than claim_timeout (dead consumers). */
+void
+ingest_claim(void)
+{
+	struct loa_argv	av;
+	int		i, want;
+
+	if (loa->draining || !groups_ready)
+		return;
+	for (i = 0; i <= LOA_PRIO_COUNT; i++) {
+		want = i == 0 ? JOBS_COUNT : engine_want_chunks();
+		if (want <= 0)
+			continue;
+		loa_argv_init(&av);
+		loa_argv_add(&av, "XAUTOCLAIM");
+		loa_argv_add(&av, i == 0 ? loa->k_jobs : loa->k_work[i - 1]);
+		loa_argv_add(&av, "loa");
+		loa_argv_add(&av, loa->consumer);
+		loa_argv_addf(&av, "%lld", loa->cfg.claim_timeout_ms);
+		loa_argv_add(&av, claim_cursor[i]);
+		loa_argv_add(&av, "COUNT");
+		loa_argv_addf(&av, "%d", want);
+		(void)loa_redis_cmdv(loa->rc, claim_cb, (void *)(intptr_t)i,
+		    &av);
+		loa_argv_free(&av);
+	}
+}
+
+/* Scheduled jobs whose send_at has come become work. */
+void
+ingest_promote(void)
+{
+	struct loa_argv	av;
+	char		now[40];
+
+	if (loa->draining)
+		return;
+	loa_time_iso(loa_now_ms(), now, sizeof(now));
+	loa_argv_init(&av);
+	loa_argv_add(&av, "EVAL");
+	loa_argv_add(&av, loa_script_promote);
+	loa_argv_add(&av, "0");
+	loa_argv_add(&av, loa->cfg.prefix);
+	loa_argv_addf(&av, "%lld", loa_now_ms());
+	loa_argv_addf(&av, "%d", loa->cfg.chunk_size);
+	loa_argv_addf(&av, "%d", loa->cfg.events_maxlen);
+	loa_argv_add(&av, now);
+	(void)loa_redis_cmdv(loa->rc, NULL, NULL, &av);
+	loa_argv_free(&av);
+}

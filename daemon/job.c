@@ -1,0 +1,662 @@
+/*
+ * job.c -- parsing and validating announcement jobs (SPEC "Job").
+ *
+ * Pure functions: a job arrives as bytes and leaves as a struct loa_job or
+ * a one-line reason why it was refused.  The same code runs in the daemon
+ * (before anything is sent) and in loactl (before anything is enqueued), so
+ * an official sees the same error either way.
+ *
+ * What makes a job invalid: too large, not UTF-8, not a JSON object, an
+ * unknown or mistyped field, no audience, an unknown channel, a channel
+ * without its message, a template that does not parse or uses a variable
+ * nothing can define, bad times.  What does not: a recipient with a bad
+ * phone or no usable channel (skipped and counted at delivery time).
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "loa.h"
+#include "text.h"
+
+#define JOB_ID_MAX	128
+
+static const char *const prio_names[] = { "urgent", "normal", "bulk" };
+static const char *const chan_names[] = { "sms", "zalo" };
+
+/* Variables defined for each resident by the directory or the recipient. */
+static const char *const resident_builtins[] = {
+	"name", "phone", "ward", "ward_name", "district", NULL
+};
+
+const char *
+loa_priority_name(enum loa_priority p)
+{
+	return prio_names[p];
+}
+
+int
+loa_priority_parse(const char *s, enum loa_priority *p)
+{
+	int	i;
+
+	for (i = 0; i < LOA_PRIO_COUNT; i++)
+		if (strcmp(s, prio_names[i]) == 0) {
+			*p = i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *
+loa_channel_name(enum loa_channel c)
+{
+	return chan_names[c];
+}
+
+int
+loa_channel_parse(const char *s, enum loa_channel *c)
+{
+	int	i;
+
+	for (i = 0; i < LOA_CH_COUNT; i++)
+		if (strcmp(s, chan_names[i]) == 0) {
+			*c = i;
+			return 0;
+		}
+	return -1;
+}
+
+int
+loa_job_id_valid(const char *id)
+{
+	size_t	n = strlen(id);
+
+	if (n == 0 || n > JOB_ID_MAX)
+		return 0;
+	for (; *id != '\0'; id++)
+		if (!isalnum((unsigned char)*id) && strchr("-_.:", *id) == NULL)
+			return 0;
+	return 1;
+}
+
+/*
+ * RFC 3339 ("2026-11-28T07:00:00+07:00", "...Z", fractions allowed) to
+ * milliseconds since the epoch.  Returns 0 or -1.
+ */
+int
+loa_time_parse(const char *s, long long *ms)
+{
+	struct tm	 tm;
+	int		 y, mo, d, h, mi, sec, n = 0, oh, om, frac = 0, digits = 0;
+	const char	*p;
+	long long	 t;
+
+	if (sscanf(s, "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi,
+	    &sec, &n) != 6 || n != 19)
+		return -1;
+	p = s + n;
+	if (*p == '.') {
+		for (p++; isdigit((unsigned char)*p); p++, digits++)
+			if (digits < 3)
+				frac = frac * 10 + (*p - '0');
+		if (digits == 0)
+			return -1;
+		for (; digits < 3; digits++)
+			frac *= 10;
+	}
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+	    sec > 60 || y < 1970)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	t = (long long)timegm(&tm);
+	if (*p == 'Z' || *p == 'z') {
+		if (p[1] != '\0')
+			return -1;
+	} else if ((*p == '+' || *p == '-') &&
+	    sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n) == 2 && n == 5 &&
+	    p[6] == '\0' && oh < 24 && om < 60) {
+		long long off = (oh * 60 + om) * 60;
+		t += (*p == '+') ? -off : off;
+	} else
+		return -1;
+	*ms = t * 1000 + frac;
+	return 0;
+}
+
+static int
+fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Every value of obj is a string. */
+static int
+check_string_object(json_t *obj, const char *what, char *err, size_t errlen)
+{
+	const char	*k;
+	json_t		*v;
+
+	if (!json_is_object(obj))
+		return fail(err, errlen, "%s: want an object of strings", what);
+	json_object_foreach(obj, k, v) {
+		if (!json_is_string(v))
+			return fail(err, errlen, "%s.%s: want a string", what,
+			    k);
+	}
+	return 0;
+}
+
+static int
+check_fields(json_t *obj, const char *what, const char *const *allowed,
+    char *err, size_t errlen)
+{
+	const char	*k;
+	json_t		*v;
+	int		 i, found;
+
+	json_object_foreach(obj, k, v) {
+		(void)v;
+		for (found = 0, i = 0; allowed[i] != NULL; i++)
+			if (strcmp(k, allowed[i]) == 0)
+				found = 1;
+		if (!found)
+			return fail(err, errlen, "%s: unknown field \"%s\"",
+			    what, k);
+	}
+	return 0;
+}
+
+static const char *
+opt_string(json_t *obj, const char *key, int *bad)
+{
+	json_t	*v = json_object_get(obj, key);
+
+	if (v == NULL || json_is_null(v))
+		return NULL;
+	if (!json_is_string(v)) {
+		*bad = 1;
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+static int
+parse_channels(json_t *arr, unsigned *mask, enum loa_channel *list, int *n,
+    const char *what, char *err, size_t errlen)
+{
+	size_t		 i;
+	json_t		*v;
+	enum loa_channel c;
+
+	if (!json_is_array(arr) || json_array_size(arr) == 0)
+		return fail(err, errlen, "%s: want a non-empty array like "
+		    "[\"zalo\",\"sms\"]", what);
+	*mask = 0;
+	if (n != NULL)
+		*n = 0;
+	json_array_foreach(arr, i, v) {
+		if (!json_is_string(v) ||
+		    loa_channel_parse(json_string_value(v), &c) == -1)
+			return fail(err, errlen, "%s[%zu]: unknown channel "
+			    "(want \"sms\" or \"zalo\")", what, i);
+		if (*mask & (1u << c))
+			return fail(err, errlen, "%s: \"%s\" listed twice",
+			    what, chan_names[c]);
+		*mask |= 1u << c;
+		if (list != NULL)
+			list[(*n)++] = c;
+	}
+	return 0;
+}
+
+static int
+parse_recipient(struct loa_job *job, size_t i, json_t *r, char *err,
+    size_t errlen)
+{
+	static const char *const fields[] = { "id", "phone", "zalo_uid",
+	    "name", "ward", "vars", "channels", NULL };
+	struct loa_recipient	*rc = &job->rcpt[i];
+	char			 what[48];
+	int			 bad = 0;
+	json_t			*v;
+
+	snprintf(what, sizeof(what), "recipients[%zu]", i);
+	if (!json_is_object(r))
+		return fail(err, errlen, "%s: want an object", what);
+	if (check_fields(r, what, fields, err, errlen) == -1)
+		return -1;
+	rc->id = opt_string(r, "id", &bad);
+	rc->phone_raw = opt_string(r, "phone", &bad);
+	rc->zalo_uid = opt_string(r, "zalo_uid", &bad);
+	rc->name = opt_string(r, "name", &bad);
+	rc->ward = opt_string(r, "ward", &bad);
+	if (bad)
+		return fail(err, errlen, "%s: id, phone, zalo_uid, name and "
+		    "ward are strings", what);
+	if ((v = json_object_get(r, "vars")) != NULL) {
+		snprintf(what, sizeof(what), "recipients[%zu].vars", i);
+		if (check_string_object(v, what, err, errlen) == -1)
+			return -1;
+		rc->vars = v;
+	}
+	rc->channels = ~0u;
+	if ((v = json_object_get(r, "channels")) != NULL) {
+		snprintf(what, sizeof(what), "recipients[%zu].channels", i);
+		if (parse_channels(v, &rc->channels, NULL, NULL, what, err,
+		    errlen) == -1)
+			return -1;
+	}
+	rc->phone_ok = rc->phone_raw != NULL &&
+	    loa_phone_normalize(rc->phone_raw, rc->phone) == 0;
+	rc->dup_of = -1;
+	return 0;
+}
+
+/* Mark recipients whose phone already appeared earlier in the job. */
+static void
+mark_duplicates(struct loa_job *job)
+{
+	json_t	*seen = json_object();
+	int	 i;
+
+	for (i = 0; i < job->nrcpt; i++) {
+		struct loa_recipient *rc = &job->rcpt[i];
+		json_t *prev;
+		if (!rc->phone_ok)
+			continue;
+		if ((prev = json_object_get(seen, rc->phone)) != NULL)
+			rc->dup_of = (int)json_integer_value(prev);
+		else
+			json_object_set_new(seen, rc->phone, json_integer(i));
+	}
+	json_decref(seen);
+}
+
+/* Can anything define variable name for this job? */
+static int
+var_definable(const struct loa_job *job, const char *name)
+{
+	int	i;
+
+	for (i = 0; resident_builtins[i] != NULL; i++)
+		if (strcmp(name, resident_builtins[i]) == 0)
+			return 1;
+	if (strcmp(name, "sender") == 0)
+		return job->sender != NULL;
+	if (job->vars != NULL && json_object_get(job->vars, name) != NULL)
+		return 1;
+	if (job->audience != LOA_AUD_RECIPIENTS)
+		return 1;	/* directory columns: checked per resident */
+	for (i = 0; i < job->nrcpt; i++)
+		if (job->rcpt[i].vars != NULL &&
+		    json_object_get(job->rcpt[i].vars, name) != NULL)
+			return 1;
+	return 0;
+}
+
+static int
+check_tmpl_vars(const struct loa_job *job, const struct loa_tmpl *t,
+    const char *what, char *err, size_t errlen)
+{
+	int		 i, n = loa_tmpl_nvars(t);
+	const char	*name;
+
+	for (i = 0; i < n; i++) {
+		name = loa_tmpl_var(t, i);
+		if (!var_definable(job, name))
+			return fail(err, errlen, "%s: variable {{%s}} is not "
+			    "defined by the job, its recipients or Loa", what,
+			    name);
+	}
+	return 0;
+}
+
+static struct loa_tmpl *
+parse_tmpl(const char *src, const char *what, char *err, size_t errlen)
+{
+	char		 terr[160];
+	struct loa_tmpl	*t;
+
+	if ((t = loa_tmpl_parse(src, terr, sizeof(terr))) == NULL)
+		fail(err, errlen, "%s: %s", what, terr);
+	return t;
+}
+
+static int
+parse_sms(struct loa_job *job, json_t *sms, char *err, size_t errlen)
+{
+	static const char *const fields[] = { "text", "unicode",
+	    "max_segments", NULL };
+	json_t	*v;
+
+	if (!json_is_object(sms))
+		return fail(err, errlen, "sms: want an object with \"text\"");
+	if (check_fields(sms, "sms", fields, err, errlen) == -1)
+		return -1;
+	v = json_object_get(sms, "text");
+	if (!json_is_string(v) || json_string_length(v) == 0)
+		return fail(err, errlen, "sms.text: want a non-empty string");
+	if ((job->sms_text = parse_tmpl(json_string_value(v), "sms.text",
+	    err, errlen)) == NULL)
+		return -1;
+	if ((v = json_object_get(sms, "unicode")) != NULL) {
+		if (!json_is_string(v) || loa_sms_unicode_parse(
+		    json_string_value(v), &job->sms_unicode) == -1)
+			return fail(err, errlen, "sms.unicode: want \"never\", "
+			    "\"always\" or \"auto\"");
+		job->sms_unicode_set = 1;
+	}
+	job->max_segments = 0;
+	if ((v = json_object_get(sms, "max_segments")) != NULL) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    json_integer_value(v) > 255)
+			return fail(err, errlen, "sms.max_segments: want a "
+			    "whole number from 1 to 255");
+		job->max_segments = (int)json_integer_value(v);
+	}
+	return 0;
+}
+
+static int
+parse_zalo(struct loa_job *job, json_t *z, char *err, size_t errlen)
+{
+	static const char *const fields[] = { "template_id", "data", NULL };
+	json_t		*v, *data;
+	const char	*k;
+	char		 what[96];
+	int		 i = 0;
+
+	if (!json_is_object(z))
+		return fail(err, errlen, "zalo: want an object with "
+		    "\"template_id\" and \"data\"");
+	if (check_fields(z, "zalo", fields, err, errlen) == -1)
+		return -1;
+	v = json_object_get(z, "template_id");
+	if (json_is_integer(v))
+		job->zalo_template_id = xasprintf("%lld",
+		    (long long)json_integer_value(v));
+	else if (json_is_string(v) && json_string_length(v) > 0 &&
+	    json_string_length(v) <= 64)
+		job->zalo_template_id = xstrdup(json_string_value(v));
+	else
+		return fail(err, errlen, "zalo.template_id: want a string");
+	data = json_object_get(z, "data");
+	if (data == NULL)
+		data = json_object();
+	else
+		json_incref(data);
+	if (check_string_object(data, "zalo.data", err, errlen) == -1) {
+		json_decref(data);
+		return -1;
+	}
+	job->nzalo = (int)json_object_size(data);
+	job->zalo = xcalloc(job->nzalo + 1, sizeof(*job->zalo));
+	json_object_foreach(data, k, v) {
+		snprintf(what, sizeof(what), "zalo.data.%s", k);
+		job->zalo[i].key = xstrdup(k);
+		job->zalo[i].t = parse_tmpl(json_string_value(v), what, err,
+		    errlen);
+		if (job->zalo[i++].t == NULL) {
+			json_decref(data);
+			return -1;
+		}
+	}
+	json_decref(data);
+	return 0;
+}
+
+static int
+parse_audience(struct loa_job *job, json_t *a, char *err, size_t errlen)
+{
+	json_t	*v;
+	size_t	 i;
+
+	if (!json_is_object(a) || json_object_size(a) != 1)
+		return fail(err, errlen, "audience: want one of {\"wards\":"
+		    "[...]}, {\"districts\":[...]}, {\"all\":true}");
+	if ((v = json_object_get(a, "all")) != NULL) {
+		if (!json_is_true(v))
+			return fail(err, errlen, "audience.all: want true");
+		job->audience = LOA_AUD_ALL;
+		return 0;
+	}
+	if ((v = json_object_get(a, "wards")) != NULL)
+		job->audience = LOA_AUD_WARDS;
+	else if ((v = json_object_get(a, "districts")) != NULL)
+		job->audience = LOA_AUD_DISTRICTS;
+	else
+		return fail(err, errlen, "audience: want one of \"wards\", "
+		    "\"districts\", \"all\"");
+	if (!json_is_array(v) || json_array_size(v) == 0)
+		return fail(err, errlen, "audience: want a non-empty array of "
+		    "codes");
+	for (i = 0; i < json_array_size(v); i++)
+		if (!json_is_string(json_array_get(v, i)) ||
+		    json_string_length(json_array_get(v, i)) == 0)
+			return fail(err, errlen, "audience[%zu]: want a string",
+			    i);
+	job->audience_list = v;
+	return 0;
+}
+
+static int
+parse_times(struct loa_job *job, json_t *root, char *err, size_t errlen)
+{
+	static const char *const keys[] = { "send_at", "expires_at" };
+	long long	*dst[] = { &job->send_at_ms, &job->expires_at_ms };
+	json_t		*v;
+	int		 i;
+
+	for (i = 0; i < 2; i++) {
+		*dst[i] = 0;
+		if ((v = json_object_get(root, keys[i])) == NULL ||
+		    json_is_null(v))
+			continue;
+		if (!json_is_string(v) ||
+		    loa_time_parse(json_string_value(v), dst[i]) == -1)
+			return fail(err, errlen, "%s: want an RFC 3339 time "
+			    "like 2026-11-28T07:00:00+07:00", keys[i]);
+	}
+	if (job->send_at_ms != 0 && job->expires_at_ms != 0 &&
+	    job->expires_at_ms <= job->send_at_ms)
+		return fail(err, errlen, "expires_at: not after send_at");
+	return 0;
+}
+
+struct loa_job *
+loa_job_parse(const char *buf, size_t len, const char *default_id,
+    size_t max_size, char *err, size_t errlen)
+{
+	static const char *const fields[] = { "id", "priority", "sender",
+	    "audience", "recipients", "channels", "sms", "zalo", "vars",
+	    "send_at", "expires_at", NULL };
+	struct loa_job	*job;
+	json_error_t	 jerr;
+	json_t		*root, *v;
+	int		 bad = 0, i;
+	size_t		 k;
+	const char	*s;
+
+	if (len > max_size) {
+		fail(err, errlen, "job is %zu bytes, more than the limit of "
+		    "%zu", len, max_size);
+		return NULL;
+	}
+	/* Jansson refuses invalid UTF-8 and NUL bytes in strings. */
+	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL) {
+		fail(err, errlen, "bad JSON at line %d column %d: %s",
+		    jerr.line, jerr.column, jerr.text);
+		return NULL;
+	}
+	job = xcalloc(1, sizeof(*job));
+	job->root = root;
+	job->refs = 1;
+	if (!json_is_object(root)) {
+		fail(err, errlen, "a job is a JSON object");
+		goto fail;
+	}
+	if (check_fields(root, "job", fields, err, errlen) == -1)
+		goto fail;
+
+	if ((v = json_object_get(root, "id")) != NULL) {
+		if (!json_is_string(v) ||
+		    !loa_job_id_valid(json_string_value(v))) {
+			fail(err, errlen, "id: want 1 to %d letters, digits, "
+			    "'-', '_', '.' or ':'", JOB_ID_MAX);
+			goto fail;
+		}
+		job->id = xstrdup(json_string_value(v));
+	} else if (default_id != NULL) {
+		job->id = xstrdup(default_id);
+		json_object_set_new(root, "id", json_string(default_id));
+	}
+
+	job->prio = LOA_PRIO_NORMAL;
+	if ((s = opt_string(root, "priority", &bad)) != NULL &&
+	    loa_priority_parse(s, &job->prio) == -1)
+		bad = 1;
+	if (bad) {
+		fail(err, errlen, "priority: want \"urgent\", \"normal\" or "
+		    "\"bulk\"");
+		goto fail;
+	}
+	job->sender = opt_string(root, "sender", &bad);
+	if (bad) {
+		fail(err, errlen, "sender: want a string");
+		goto fail;
+	}
+	if ((v = json_object_get(root, "vars")) != NULL) {
+		if (check_string_object(v, "vars", err, errlen) == -1)
+			goto fail;
+		job->vars = v;
+	}
+
+	v = json_object_get(root, "recipients");
+	if ((v != NULL) == (json_object_get(root, "audience") != NULL)) {
+		fail(err, errlen, "want either \"audience\" or \"recipients\"");
+		goto fail;
+	}
+	if (v != NULL) {
+		if (!json_is_array(v) || json_array_size(v) == 0) {
+			fail(err, errlen, "recipients: want a non-empty array");
+			goto fail;
+		}
+		job->audience = LOA_AUD_RECIPIENTS;
+		job->nrcpt = (int)json_array_size(v);
+		job->rcpt = xcalloc(job->nrcpt, sizeof(*job->rcpt));
+		for (k = 0; k < json_array_size(v); k++)
+			if (parse_recipient(job, k, json_array_get(v, k), err,
+			    errlen) == -1)
+				goto fail;
+		mark_duplicates(job);
+	} else if (parse_audience(job, json_object_get(root, "audience"),
+	    err, errlen) == -1)
+		goto fail;
+
+	if ((v = json_object_get(root, "channels")) == NULL) {
+		fail(err, errlen, "channels: missing (e.g. [\"zalo\",\"sms\"])");
+		goto fail;
+	}
+	if (parse_channels(v, &job->chanmask, job->channels, &job->nchannels,
+	    "channels", err, errlen) == -1)
+		goto fail;
+	for (i = 0; i < job->nchannels; i++) {
+		enum loa_channel c = job->channels[i];
+		if ((v = json_object_get(root, chan_names[c])) == NULL) {
+			fail(err, errlen, "%s: missing, but channels lists "
+			    "\"%s\"", chan_names[c], chan_names[c]);
+			goto fail;
+		}
+	}
+	if ((v = json_object_get(root, "sms")) != NULL &&
+	    parse_sms(job, v, err, errlen) == -1)
+		goto fail;
+	if ((v = json_object_get(root, "zalo")) != NULL &&
+	    parse_zalo(job, v, err, errlen) == -1)
+		goto fail;
+	if (job->sms_text != NULL && (job->chanmask & (1u << LOA_CH_SMS)) &&
+	    check_tmpl_vars(job, job->sms_text, "sms.text", err, errlen) == -1)
+		goto fail;
+	if (job->chanmask & (1u << LOA_CH_ZALO))
+		for (i = 0; i < job->nzalo; i++) {
+			char what[96];
+			snprintf(what, sizeof(what), "zalo.data.%s",
+			    job->zalo[i].key);
+			if (check_tmpl_vars(job, job->zalo[i].t, what, err,
+			    errlen) == -1)
+				goto fail;
+		}
+	if (parse_times(job, root, err, errlen) == -1)
+		goto fail;
+	return job;
+fail:
+	loa_job_unref(job);
+	return NULL;
+}
+
+/* The job as stored for the daemons: compact JSON with its id. */
+char *
+loa_job_dump(const struct loa_job *job)
+{
+	char	*s;
+
+	if ((s = json_dumps(job->root, JSON_COMPACT)) == NULL)
+		fatalx("json_dumps");
+	return s;
+}
+
+void
+loa_job_unref(struct loa_job *job)
+{
+	int	i;
+
+	if (job == NULL || --job->refs > 0)
+		return;
+	loa_tmpl_free(job->sms_text);
+	for (i = 0; i < job->nzalo; i++) {
+		free(job->zalo[i].key);
+		loa_tmpl_free(job->zalo[i].t);
+	}
+	free(job->zalo);
+	free(job->zalo_template_id);
+	free(job->rcpt);
+	free(job->id);
+	json_decref(job->root);
+	free(job);
+}
+
+/*
+ * What this version can deliver, beyond what is valid: ward, district
+ * and all audiences need the ward directory.  Returns 0, or -1 with err.
+ */
+int
+loa_job_check_supported(const struct loa_job *job, char *err, size_t errlen)
+{
+	if (job->audience != LOA_AUD_RECIPIENTS)
+		return fail(err, errlen, "audience: wards, districts and all "
+		    "need the ward directory, which this version does not "
+		    "have yet; list \"recipients\" instead");
+	return 0;
+}

@@ -1,0 +1,288 @@
+/*
+ * ledger.c -- every outcome accounted for, in the log and in Redis.
+ *
+ * ledger_event() writes the delivery-log line at once and queues the same
+ * event for Redis; final outcomes also update the job's counters and its
+ * per-item outcome hash.  Chunk acks and hand-backs are queued behind the
+ * outcomes they depend on.  Queued operations go to Redis as one "record"
+ * script per batch (up to BATCH_OPS), one batch in flight at a time, so
+ * Redis sees them in order: an ack never lands before the outcomes of its
+ * chunk.  A batch that fails (Redis down, timeout) is sent again, whole,
+ * when Redis is back; the script is idempotent for outcomes and
+ * hand-backs, so a batch that did land and is sent again changes nothing.
+ *
+ * No Redis round trip is waited on per message: outcomes are pipelined
+ * into batches while deliveries go on.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "engine.h"
+
+#define BATCH_OPS	512
+#define BACKLOG_OPS	(8 * BATCH_OPS)	/* stop dispatching above this */
+
+struct batch {
+	TAILQ_ENTRY(batch)	entry;
+	struct loa_argv		av;
+	int			nops;
+};
+
+static TAILQ_HEAD(, batch) queue = TAILQ_HEAD_INITIALIZER(queue);
+static struct batch	*cur;		/* being filled */
+static struct batch	*sent;		/* awaiting its reply */
+static int		 queued_ops;
+static int		 failed_said;
+
+void
+ledger_init(void)
+{
+}
+
+static struct batch *
+batch_new(void)
+{
+	struct batch	*b = xcalloc(1, sizeof(*b));
+	char		 now[40], ret[32];
+
+	loa_time_iso(loa_now_ms(), now, sizeof(now));
+	snprintf(ret, sizeof(ret), "%lld", loa->cfg.retention_ms);
+	loa_argv_init(&b->av);
+	loa_argv_add(&b->av, "EVAL");
+	loa_argv_add(&b->av, loa_script_record);
+	loa_argv_add(&b->av, "0");
+	loa_argv_add(&b->av, loa->cfg.prefix);
+	loa_argv_addf(&b->av, "%d", loa->cfg.events_maxlen);
+	loa_argv_add(&b->av, now);
+	loa_argv_add(&b->av, ret);
+	return b;
+}
+
+static void
+batch_free(struct batch *b)
+{
+	loa_argv_free(&b->av);
+	free(b);
+}
+
+static struct loa_argv *
+op_begin(void)
+{
+	if (cur == NULL)
+		cur = batch_new();
+	cur->nops++;
+	queued_ops++;
+	return &cur->av;
+}
+
+static void
+op_end(void)
+{
+	if (cur->nops >= BATCH_OPS) {
+		TAILQ_INSERT_TAIL(&queue, cur, entry);
+		cur = NULL;
+	}
+}
+
+static void	send_next(void);
+
+static void
+record_cb(struct loa_redis *r, redisReply *rep, void *arg)
+{
+	struct batch	*b = arg;
+
+	(void)r;
+	sent = NULL;
+	if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
+		/* Keep it first in line; sent again when Redis answers. */
+		if (!failed_said) {
+			log_warnx("recording outcomes in Redis failed (%s); "
+			    "kept in memory and retried", rep != NULL ?
+			    rep->str : "no answer");
+			failed_said = 1;
+		}
+		TAILQ_INSERT_HEAD(&queue, b, entry);
+		return;
+	}
+	if (failed_said) {
+		log_warnx("recording outcomes in Redis works again");
+		failed_said = 0;
+	}
+	queued_ops -= b->nops;
+	batch_free(b);
+	send_next();
+	engine_kick();	/* the backlog shrank */
+}
+
+static void
+send_next(void)
+{
+	struct batch	*b;
+
+	if (sent != NULL || (b = TAILQ_FIRST(&queue)) == NULL ||
+	    !loa_redis_up(loa->rc))
+		return;
+	TAILQ_REMOVE(&queue, b, entry);
+	if (loa_redis_cmdv(loa->rc, record_cb, b, &b->av) == -1) {
+		TAILQ_INSERT_HEAD(&queue, b, entry);
+		return;
+	}
+	sent = b;
+}
+
+/* Close the batch being filled and send what can be sent. */
+void
+ledger_flush(void)
+{
+	if (cur != NULL && cur->nops > 0) {
+		TAILQ_INSERT_TAIL(&queue, cur, entry);
+		cur = NULL;
+	}
+	dlog_flush();
+	send_next();
+}
+
+void
+ledger_retry(void)
+{
+	ledger_flush();
+}
+
+int
+ledger_idle(void)
+{
+	return queued_ops == 0;
+}
+
+int
+ledger_backlog(void)
+{
+	return queued_ops >= BACKLOG_OPS;
+}
+
+void
+ledger_free(void)
+{
+	struct batch	*b;
+
+	if (queued_ops > 0)
+		log_warnx("%d outcome records could not reach Redis; the "
+		    "delivery log has them", queued_ops);
+	while ((b = TAILQ_FIRST(&queue)) != NULL) {
+		TAILQ_REMOVE(&queue, b, entry);
+		batch_free(b);
+	}
+	if (cur != NULL)
+		batch_free(cur);
+	cur = NULL;
+	/* sent, if any, is freed by its callback (NULL reply). */
+}
+
+/*
+ * Log one event and queue it for Redis.  final: the item's one final
+ * outcome (counted in the job); otherwise an event only (retry,
+ * fallback).
+ */
+void
+ledger_event(const struct outcome *o, int final)
+{
+	struct loa_buf	 b;
+	struct loa_argv	*av;
+	char		 ts[40], masked[64];
+
+	loa_buf_init(&b);
+	loa_time_iso(loa_now_ms(), ts, sizeof(ts));
+	loa_json_kv(&b, "ts", ts);
+	loa_json_kv(&b, "job", o->job);
+	loa_json_kv(&b, "ward", o->ward);
+	loa_json_kv(&b, "resident", o->resident);
+	if (o->channel != NULL && o->channel[0] != '\0')
+		loa_json_kv(&b, "channel", o->channel);
+	if (o->provider != NULL && o->provider[0] != '\0')
+		loa_json_kv(&b, "provider", o->provider);
+	if (o->to != NULL && o->to[0] != '\0') {
+		if (loa->cfg.mask_phones)
+			loa_phone_mask(o->to, masked, sizeof(masked));
+		else
+			snprintf(masked, sizeof(masked), "%s", o->to);
+		loa_json_kv(&b, "to", masked);
+	}
+	if (o->attempt > 0)
+		loa_json_kl(&b, "attempt", o->attempt);
+	loa_json_kv(&b, "status", o->status);
+	if (o->reason != NULL)
+		loa_json_kv(&b, "reason", o->reason);
+	if (o->http >= 0)
+		loa_json_kl(&b, "http", o->http);
+	if (o->provider_id != NULL)
+		loa_json_kv(&b, "provider_id", o->provider_id);
+	if (o->segments > 0) {
+		loa_json_kv(&b, "encoding", o->encoding);
+		loa_json_kl(&b, "segments", o->segments);
+	}
+	if (o->ms >= 0)
+		loa_json_kl(&b, "ms", o->ms);
+	loa_buf_add(&b, "}", 1);
+	dlog_write(b.data, b.len);
+
+	av = op_begin();
+	if (final) {
+		loa_argv_add(av, "O");
+		loa_argv_add(av, o->job);
+		loa_argv_add(av, o->item);
+		loa_argv_add(av, o->status);
+		loa_argv_add(av, o->channel != NULL ? o->channel : "");
+		loa_argv_add(av, o->ward);
+	} else {
+		loa_argv_add(av, "E");
+		loa_argv_add(av, o->job);
+	}
+	loa_argv_addn(av, b.data, b.len);
+	op_end();
+	loa_buf_free(&b);
+}
+
+/* The work entry eid of stream is finished: ack and delete it. */
+void
+ledger_ack(const char *stream, const char *eid)
+{
+	struct loa_argv	*av = op_begin();
+
+	loa_argv_add(av, "A");
+	loa_argv_add(av, stream);
+	loa_argv_add(av, eid);
+	op_end();
+}
+
+/*
+ * Give ck back to its stream for any daemon to take: re-added as a new
+ * entry, the old one acked.  The in-flight marks of the items we never
+ * sent are cleared, so whoever takes it does not report them as possible
+ * duplicates; items we did send keep theirs.
+ */
+void
+ledger_handback(struct chunk *ck)
+{
+	struct loa_argv	*av = op_begin();
+	int		 i, n = 0, cntpos;
+
+	loa_argv_add(av, "H");
+	loa_argv_add(av, loa->k_work[ck->prio]);
+	loa_argv_add(av, ck->eid);
+	loa_argv_add(av, ck->job_id);
+	loa_argv_addf(av, "%d", ck->from);
+	loa_argv_addf(av, "%d", ck->to);
+	cntpos = av->argc;
+	loa_argv_add(av, "0");
+	for (i = ck->from; ck->gate != NULL && i < ck->to; i++)
+		if (ck->gate[i - ck->from] == GATE_NEW) {
+			loa_argv_addf(av, "#%d", i);
+			n++;
+		}
+	free(av->argv[cntpos]);
+	av->argv[cntpos] = xasprintf("%d", n);
+	av->len[cntpos] = strlen(av->argv[cntpos]);
+	op_end();
+}

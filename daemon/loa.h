@@ -1,0 +1,273 @@
+/*
+ * loa.h -- internal declarations of the Loa daemon and loactl, grouped by
+ * the file that defines them.  The plugin ABI is include/loa/provider.h;
+ * phone and SMS text functions are in text.h.
+ */
+#ifndef LOA_H
+#define LOA_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/queue.h>
+
+#include <jansson.h>
+
+#include "loa/provider.h"
+#include "text.h"
+
+#define LOA_VERSION	"0.1.0"
+
+struct event_base;
+struct redisReply;
+
+/* xmalloc.c */
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/* log.c */
+void	 log_init(const char *, int);
+void	 log_setverbose(int);
+int	 log_getverbose(void);
+void	 log_msg(int, const char *, ...) __attribute__((format(printf, 2, 3)));
+void	 log_vmsg(int, const char *, va_list);
+void	 log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 fatal(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+void	 fatalx(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+void	 log_route_libevent(void);
+
+/* buf.c */
+struct loa_buf {
+	char	*data;
+	size_t	 len;
+	size_t	 cap;
+};
+void	 loa_buf_init(struct loa_buf *);
+void	 loa_buf_reserve(struct loa_buf *, size_t);
+void	 loa_buf_add(struct loa_buf *, const void *, size_t);
+void	 loa_buf_adds(struct loa_buf *, const char *);
+void	 loa_buf_printf(struct loa_buf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 loa_buf_reset(struct loa_buf *);
+char	*loa_buf_steal(struct loa_buf *);
+void	 loa_buf_free(struct loa_buf *);
+
+/* util.c */
+void	 loa_json_str(struct loa_buf *, const char *);
+void	 loa_json_kv(struct loa_buf *, const char *, const char *);
+void	 loa_json_kl(struct loa_buf *, const char *, long long);
+void	 loa_time_iso(long long, char *, size_t);
+void	 loa_delivery_id(const char *, const char *, const char *, char[33]);
+int	 loa_read_secret(const char *, char **, char *, size_t);
+
+/* redis.c */
+struct loa_redis_addr {
+	int	 is_unix;
+	char	*host;
+	int	 port;
+	char	*path;
+	int	 db;
+};
+struct loa_redis;
+/* Binary-safe argument vector for one command. */
+struct loa_argv {
+	char	**argv;
+	size_t	 *len;
+	int	  argc;
+	int	  cap;
+};
+typedef void (*loa_redis_cb)(struct loa_redis *, struct redisReply *,
+    void *);
+typedef void (*loa_redis_event_fn)(struct loa_redis *, void *);
+int	 loa_redis_parse_url(const char *, struct loa_redis_addr *, char *,
+	    size_t);
+void	 loa_redis_addr_clear(struct loa_redis_addr *);
+void	 loa_redis_addr_str(const struct loa_redis_addr *, char *, size_t);
+long long loa_now_ms(void);
+struct loa_redis *loa_redis_new(struct event_base *,
+	    const struct loa_redis_addr *, const char *, const char *,
+	    long long, loa_redis_event_fn, loa_redis_event_fn, void *);
+void	 loa_redis_set_timeout(struct loa_redis *, long long);
+int	 loa_redis_up(const struct loa_redis *);
+int	 loa_redis_pending(const struct loa_redis *);
+int	 loa_redis_cmd(struct loa_redis *, loa_redis_cb, void *, int,
+	    const char **, const size_t *);
+int	 loa_redis_cmdv(struct loa_redis *, loa_redis_cb, void *,
+	    const struct loa_argv *);
+void	 loa_redis_close(struct loa_redis *);
+void	 loa_redis_free(struct loa_redis *);
+void	 loa_argv_init(struct loa_argv *);
+void	 loa_argv_add(struct loa_argv *, const char *);
+void	 loa_argv_addn(struct loa_argv *, const char *, size_t);
+void	 loa_argv_addf(struct loa_argv *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 loa_argv_free(struct loa_argv *);
+
+/* config.c */
+struct loa_kv {
+	char	*key;
+	char	*value;
+	int	 line;
+};
+struct loa_provider_conf {
+	char		*name;
+	int		 line;		/* of its first key */
+	char		*plugin;
+	char		*channel;
+	char		*base_url;
+	double		 rate;		/* messages (segments) per second */
+	int		 max_inflight;
+	long long	 timeout_ms;
+	long long	 connect_timeout_ms;
+	int		 max_attempts;
+	int		 weight;
+	double		 price_per_segment;
+	struct loa_kv	*kv;		/* every key, for the plugin */
+	size_t		 nkv;
+};
+struct loa_config {
+	char			*path;
+	struct loa_redis_addr	 redis;
+	char			*prefix;
+	char			*redis_password_file;
+	long long		 redis_timeout_ms;
+	char			*plugin_dir;
+	int			 max_inflight;
+	long long		 retention_ms;
+	int			 quiet_start;	/* minutes; start == end: none */
+	int			 quiet_end;
+	char			*log_path;	/* "-": standard output */
+	int			 mask_phones;
+	char			*consumer;	/* NULL: host-pid */
+	long long		 claim_timeout_ms;
+	long long		 shutdown_timeout_ms;
+	size_t			 max_job_size;
+	int			 events_maxlen;
+	int			 chunk_size;
+	char			*http_listen;
+	char			*http_token_file;
+	struct loa_provider_conf *providers;
+	size_t			 nproviders;
+};
+extern const char *const loa_provider_common_keys[];
+void	 loa_config_defaults(struct loa_config *);
+int	 loa_config_load(const char *, struct loa_config *, char *, size_t);
+void	 loa_config_clear(struct loa_config *);
+const char *loa_provider_conf_get(const struct loa_provider_conf *,
+	    const char *);
+int	 loa_parse_duration_ms(const char *, long long *);
+int	 loa_parse_size(const char *, long long *);
+int	 loa_parse_rate(const char *, double *);
+int	 loa_parse_bool(const char *);
+
+/* template.c */
+struct loa_tmpl;
+typedef const char *(*loa_tmpl_lookup_fn)(void *, const char *);
+struct loa_tmpl *loa_tmpl_parse(const char *, char *, size_t);
+void	 loa_tmpl_free(struct loa_tmpl *);
+int	 loa_tmpl_nvars(const struct loa_tmpl *);
+const char *loa_tmpl_var(const struct loa_tmpl *, int);
+char	*loa_tmpl_render(const struct loa_tmpl *, loa_tmpl_lookup_fn, void *,
+	    const char **);
+
+/* job.c */
+enum loa_priority {
+	LOA_PRIO_URGENT = 0,	/* overtakes everything, ignores quiet hours */
+	LOA_PRIO_NORMAL,
+	LOA_PRIO_BULK,
+	LOA_PRIO_COUNT
+};
+enum loa_channel {
+	LOA_CH_SMS = 0,
+	LOA_CH_ZALO,
+	LOA_CH_COUNT
+};
+enum loa_audience {
+	LOA_AUD_RECIPIENTS = 0,	/* explicit list in the job */
+	LOA_AUD_WARDS,
+	LOA_AUD_DISTRICTS,
+	LOA_AUD_ALL,
+};
+struct loa_recipient {
+	const char	*id;		/* strings point into the job's JSON */
+	const char	*phone_raw;
+	const char	*zalo_uid;
+	const char	*name;
+	const char	*ward;
+	json_t		*vars;		/* borrowed */
+	unsigned	 channels;	/* mask of allowed channels */
+	int		 phone_ok;
+	char		 phone[LOA_PHONE_MAX];	/* normalized */
+	int		 dup_of;	/* earlier recipient with this phone */
+};
+struct loa_zalo_param {
+	char		*key;
+	struct loa_tmpl	*t;
+};
+struct loa_job {
+	int			 refs;
+	char			*id;
+	enum loa_priority	 prio;
+	const char		*sender;
+	enum loa_channel	 channels[LOA_CH_COUNT];
+	int			 nchannels;
+	unsigned		 chanmask;
+	struct loa_tmpl		*sms_text;
+	int			 sms_unicode_set;
+	enum loa_sms_unicode	 sms_unicode;
+	int			 max_segments;	/* 0: no limit */
+	char			*zalo_template_id;
+	struct loa_zalo_param	*zalo;
+	int			 nzalo;
+	json_t			*vars;		/* borrowed from root */
+	enum loa_audience	 audience;
+	json_t			*audience_list;	/* borrowed */
+	struct loa_recipient	*rcpt;
+	int			 nrcpt;
+	long long		 send_at_ms;	/* 0: now */
+	long long		 expires_at_ms;	/* 0: never */
+	json_t			*root;
+};
+const char *loa_priority_name(enum loa_priority);
+int	 loa_priority_parse(const char *, enum loa_priority *);
+const char *loa_channel_name(enum loa_channel);
+int	 loa_channel_parse(const char *, enum loa_channel *);
+int	 loa_job_id_valid(const char *);
+int	 loa_time_parse(const char *, long long *);
+struct loa_job *loa_job_parse(const char *, size_t, const char *, size_t,
+	    char *, size_t);
+int	 loa_job_check_supported(const struct loa_job *, char *, size_t);
+char	*loa_job_dump(const struct loa_job *);
+void	 loa_job_unref(struct loa_job *);
+
+/* render.c */
+struct loa_rendered {
+	enum loa_channel	 channel;
+	char			*text;		/* sms, prepared */
+	struct loa_sms_info	 sms;
+	char			*zalo_data;	/* zalo, JSON object */
+	const char		*reason;	/* on failure */
+	const char		*missing;	/* variable, for missing_var */
+};
+int	 loa_render(const struct loa_job *, const struct loa_recipient *,
+	    enum loa_channel, enum loa_sms_unicode, const char *, const char *,
+	    struct loa_rendered *);
+void	 loa_rendered_clear(struct loa_rendered *);
+
+/* scripts.c */
+extern const char loa_script_accept[];
+extern const char loa_script_reject[];
+extern const char loa_script_gate[];
+extern const char loa_script_record[];
+extern const char loa_script_promote[];
+
+#endif

@@ -1,0 +1,265 @@
+/*
+ * main.c -- the loa daemon: command line, start-up, signals, the cron
+ * timer and an orderly stop.
+ *
+ *	loa [-c FILE] [-f] [-t] [-v]
+ *
+ * -t checks the config (and loads the plugins it names) and exits 0 or 1.
+ * The daemon never forks into the background: systemd (or -f, the same)
+ * runs it in the foreground.  SIGTERM/SIGINT stop taking work, let the
+ * requests under way finish for up to shutdown_timeout, hand unfinished
+ * chunks back to Redis, record every outcome, and exit 0.  A second
+ * SIGTERM exits at once (what is unrecorded is reclaimed and reported as
+ * maybe_duplicate).  SIGHUP reopens the delivery log and console outputs.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "engine.h"
+
+#define CRON_MS		100
+
+static struct loa_daemon	 daemon_state;
+struct loa_daemon		*loa = &daemon_state;
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: loa [-ftv] [-c config]\n");
+	exit(2);
+}
+
+static void
+make_keys(void)
+{
+	const char	*pfx = loa->cfg.prefix;
+	int		 p;
+
+	loa->k_jobs = xasprintf("%sjobs", pfx);
+	loa->k_events = xasprintf("%sevents", pfx);
+	for (p = 0; p < LOA_PRIO_COUNT; p++)
+		loa->k_work[p] = xasprintf("%swork:%s", pfx,
+		    loa_priority_name(p));
+}
+
+static void
+stop_now(void)
+{
+	event_base_loopbreak(loa->base);
+}
+
+static void
+drain_check(void)
+{
+	long long	now = loa_now_ms();
+
+	if (!loa->handed_back && (engine_idle() ||
+	    now >= loa->drain_deadline)) {
+		if (!engine_idle())
+			log_warnx("stopping with %d requests unanswered; they "
+			    "will be reported as maybe_duplicate",
+			    loa->inflight);
+		engine_handback_all();
+		ledger_flush();
+	}
+	if (loa->handed_back && (ledger_idle() || now >= loa->drain_deadline +
+	    loa->cfg.redis_timeout_ms))
+		stop_now();
+}
+
+static void
+cron_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	long long	now = loa_now_ms();
+	long long	claim_every = loa->cfg.claim_timeout_ms / 4;
+
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	if (loa->draining) {
+		drain_check();
+		return;
+	}
+	ledger_retry();
+	if (loa_redis_up(loa->rc)) {
+		if (now - loa->last_touch >= loa->cfg.claim_timeout_ms / 3) {
+			engine_touch();
+			loa->last_touch = now;
+		}
+		if (now - loa->last_claim >= (claim_every < CRON_MS ?
+		    CRON_MS : claim_every)) {
+			ingest_claim();
+			loa->last_claim = now;
+		}
+		if (now - loa->last_promote >= 1000) {
+			ingest_promote();
+			loa->last_promote = now;
+		}
+	}
+	ingest_kick();
+}
+
+static void
+signal_cb(evutil_socket_t sig, short ev, void *arg)
+{
+	(void)ev;
+	(void)arg;
+	switch (sig) {
+	case SIGHUP:
+		log_info("SIGHUP: reopening log files");
+		dlog_reopen();
+		provider_reopen();
+		break;
+	case SIGTERM:
+	case SIGINT:
+		if (loa->draining) {
+			log_warnx("second stop signal: exiting now");
+			stop_now();
+			break;
+		}
+		log_info("stopping: %d deliveries under way, up to %lld ms",
+		    loa->active, loa->cfg.shutdown_timeout_ms);
+		loa->draining = 1;
+		loa->drain_deadline = loa_now_ms() +
+		    loa->cfg.shutdown_timeout_ms;
+		drain_check();
+		break;
+	}
+}
+
+static char *
+redis_password(void)
+{
+	char	*pw, err[512];
+
+	if (loa->cfg.redis_password_file == NULL)
+		return NULL;
+	if (loa_read_secret(loa->cfg.redis_password_file, &pw, err,
+	    sizeof(err)) == -1)
+		fatalx("redis password_file: %s", err);
+	return pw;
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char	*conf = "/etc/loa/loa.conf";
+	struct event	*sig[4];
+	int		 sigs[] = { SIGTERM, SIGINT, SIGHUP };
+	int		 ch, test = 0, verbose = 1, i;
+	char		 err[1024], host[64], *pw;
+	struct timeval	 tv = { 0, CRON_MS * 1000 };
+
+	while ((ch = getopt(argc, argv, "c:ftvq")) != -1) {
+		switch (ch) {
+		case 'c':
+			conf = optarg;
+			break;
+		case 'f':
+			break;		/* always in the foreground */
+		case 't':
+			test = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'q':
+			verbose = 0;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	log_init("loa", verbose);
+	if (loa_config_load(conf, &loa->cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "loa: %s\n", err);
+		return 1;
+	}
+	if (provider_load_all(&loa->cfg, !test) == -1) {
+		provider_free_all();
+		loa_config_clear(&loa->cfg);
+		return 1;
+	}
+	if (test) {
+		fprintf(stderr, "loa: %s: configuration OK (%d provider%s)\n",
+		    conf, loa->nproviders, loa->nproviders == 1 ? "" : "s");
+		provider_free_all();
+		loa_config_clear(&loa->cfg);
+		return 0;
+	}
+	if (dlog_open(loa->cfg.log_path) == -1)
+		return 1;
+
+	signal(SIGPIPE, SIG_IGN);
+	srand48(getpid() ^ loa_now_ms());
+	if (loa->cfg.consumer != NULL)
+		snprintf(loa->consumer, sizeof(loa->consumer), "%s",
+		    loa->cfg.consumer);
+	else {
+		if (gethostname(host, sizeof(host)) == -1)
+			snprintf(host, sizeof(host), "loa");
+		host[sizeof(host) - 1] = '\0';
+		snprintf(loa->consumer, sizeof(loa->consumer), "%s-%ld", host,
+		    (long)getpid());
+	}
+	make_keys();
+	log_route_libevent();
+	if ((loa->base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	if (http_init() == -1)
+		fatalx("HTTP engine failed to start");
+	engine_init();
+	ledger_init();
+	ingest_init();
+	pw = redis_password();
+	loa->rc = loa_redis_new(loa->base, &loa->cfg.redis, pw, "commands",
+	    loa->cfg.redis_timeout_ms, ingest_redis_up, ingest_redis_down,
+	    NULL);
+	loa->rb = loa_redis_new(loa->base, &loa->cfg.redis, pw, "reader",
+	    loa->cfg.redis_timeout_ms + 1000, ingest_redis_up,
+	    ingest_redis_down, NULL);
+	if (pw != NULL) {
+		explicit_bzero(pw, strlen(pw));
+		free(pw);
+	}
+	for (i = 0; i < 3; i++) {
+		sig[i] = evsignal_new(loa->base, sigs[i], signal_cb, NULL);
+		evsignal_add(sig[i], NULL);
+	}
+	loa->ev_cron = event_new(loa->base, -1, EV_PERSIST, cron_cb, NULL);
+	event_add(loa->ev_cron, &tv);
+	log_info("started as consumer %s (%d provider%s, max_inflight %d)",
+	    loa->consumer, loa->nproviders, loa->nproviders == 1 ? "" : "s",
+	    loa->cfg.max_inflight);
+
+	event_base_dispatch(loa->base);
+
+	log_info("stopped");
+	ledger_free();
+	loa_redis_free(loa->rb);
+	loa_redis_free(loa->rc);
+	engine_free();
+	http_free();
+	provider_free_all();
+	dlog_close();
+	for (i = 0; i < 3; i++)
+		event_free(sig[i]);
+	event_free(loa->ev_cron);
+	if (loa->ev_run != NULL)
+		event_free(loa->ev_run);
+	event_base_free(loa->base);
+	free(loa->k_jobs);
+	free(loa->k_events);
+	for (i = 0; i < LOA_PRIO_COUNT; i++)
+		free(loa->k_work[i]);
+	loa_config_clear(&loa->cfg);
+	return 0;
+}

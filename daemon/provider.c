@@ -1,0 +1,370 @@
+/*
+ * provider.c -- provider plugins: loading, host services, transports.
+ *
+ * Each [provider.NAME] section becomes one instance of its plugin.  The
+ * loader dlopen()s <plugin_dir>/<plugin>.so with RTLD_NOW|RTLD_LOCAL,
+ * finds the one data symbol "loa_provider", and checks the ABI head
+ * (major equal, minor not newer, struct size) before reading anything
+ * else; then it refuses config keys the plugin does not declare, naming
+ * the file and line.  The console plugin is also built into the daemon,
+ * so a config without providers (the demo) still delivers.
+ *
+ * Transports: the core does all I/O.  LOCAL requests (console) are one
+ * line appended to the provider's `output` file; HTTP requests go to
+ * http.c.  A provider sends at most max_inflight requests at once; the
+ * rest wait in its queue in arrival order.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+extern const struct loa_provider_module loa_console_embedded;
+
+static void __attribute__((format(printf, 3, 4)))
+host_log(void *hctx, enum loa_log_level lvl, const char *fmt, ...)
+{
+	struct provider	*p = hctx;
+	char		 msg[1024];
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_msg(lvl > LOA_LOG_DEBUG ? LOA_LOG_DEBUG : (int)lvl,
+	    "provider %s: %s", p->conf->name, msg);
+}
+
+static const char *
+host_config(void *hctx, const char *key)
+{
+	struct provider	*p = hctx;
+
+	return loa_provider_conf_get(p->conf, key);
+}
+
+static const char *
+host_secret(void *hctx, const char *key)
+{
+	struct provider	*p = hctx;
+	const char	*path;
+	char		*val, err[512];
+	int		 i;
+
+	for (i = 0; i < p->nsecrets; i++)
+		if (strcmp(p->secrets[i].key, key) == 0)
+			return p->secrets[i].value;
+	if ((path = loa_provider_conf_get(p->conf, key)) == NULL) {
+		log_warnx("provider %s: %s is not set", p->conf->name, key);
+		return NULL;
+	}
+	if (loa_read_secret(path, &val, err, sizeof(err)) == -1) {
+		log_warnx("provider %s: %s: %s", p->conf->name, key, err);
+		return NULL;
+	}
+	p->secrets = xreallocarray(p->secrets, p->nsecrets + 1,
+	    sizeof(*p->secrets));
+	p->secrets[p->nsecrets].key = xstrdup(key);
+	p->secrets[p->nsecrets].value = val;
+	return p->secrets[p->nsecrets++].value;
+}
+
+static int
+key_allowed(const struct loa_provider_module *m, const char *key)
+{
+	int	i;
+
+	for (i = 0; loa_provider_common_keys[i] != NULL; i++)
+		if (strcmp(key, loa_provider_common_keys[i]) == 0)
+			return 1;
+	for (i = 0; m->config_keys != NULL && m->config_keys[i] != NULL; i++)
+		if (strcmp(key, m->config_keys[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static unsigned
+parse_channels(const char *list)
+{
+	unsigned	 mask = 0;
+	char		*dup = xstrdup(list), *tok, *save = NULL;
+	enum loa_channel c;
+
+	for (tok = strtok_r(dup, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save))
+		if (loa_channel_parse(tok, &c) == 0)
+			mask |= 1u << c;
+	free(dup);
+	return mask;
+}
+
+static int
+open_output(struct provider *p)
+{
+	const char	*out = loa_provider_conf_get(p->conf, "output");
+
+	free(p->out_path);
+	p->out_path = xstrdup(out != NULL ? out : "-");
+	if (p->out != NULL && p->out != stdout)
+		fclose(p->out);
+	if (strcmp(p->out_path, "-") == 0) {
+		p->out = stdout;
+		return 0;
+	}
+	if ((p->out = fopen(p->out_path, "a")) == NULL) {
+		log_warn("provider %s: %s", p->conf->name, p->out_path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Load one provider instance.  Returns 0, or -1 with err set
+ * ("FILE:LINE: [provider.x] key: why").
+ */
+static int
+provider_load(struct provider *p, struct loa_provider_conf *pc,
+    const struct loa_config *cfg, char *err, size_t errlen)
+{
+	const struct loa_provider_module *m;
+	char				  path[4096];
+	size_t				  i;
+
+	memset(p, 0, sizeof(*p));
+	p->conf = pc;
+	TAILQ_INIT(&p->waitq);
+	if (strcmp(pc->plugin, "console") == 0)
+		m = &loa_console_embedded;	/* built in: always there */
+	else {
+		if (strchr(pc->plugin, '/') != NULL) {
+			snprintf(err, errlen, "%s:%d: [provider.%s] plugin: a "
+			    "name, not a path", cfg->path, pc->line, pc->name);
+			return -1;
+		}
+		snprintf(path, sizeof(path), "%s/%s.so", cfg->plugin_dir,
+		    pc->plugin);
+		if ((p->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+			snprintf(err, errlen, "%s:%d: [provider.%s] plugin: %s",
+			    cfg->path, pc->line, pc->name, dlerror());
+			return -1;
+		}
+		dlerror();
+		m = dlsym(p->dl, LOA_PROVIDER_SYMBOL);
+		if (m == NULL) {
+			snprintf(err, errlen, "%s: no symbol %s: not a Loa "
+			    "provider plugin", path, LOA_PROVIDER_SYMBOL);
+			return -1;
+		}
+		if (m->abi_major != LOA_PROVIDER_ABI_MAJOR ||
+		    m->abi_minor > LOA_PROVIDER_ABI_MINOR ||
+		    m->struct_size < sizeof(*m)) {
+			snprintf(err, errlen, "%s: plugin ABI %u.%u (size %u), "
+			    "this daemon speaks %u.%u: rebuild the plugin",
+			    path, m->abi_major, m->abi_minor, m->struct_size,
+			    LOA_PROVIDER_ABI_MAJOR, LOA_PROVIDER_ABI_MINOR);
+			return -1;
+		}
+	}
+	p->mod = m;
+	for (i = 0; i < pc->nkv; i++)
+		if (!key_allowed(m, pc->kv[i].key)) {
+			snprintf(err, errlen, "%s:%d: [provider.%s] %s: unknown "
+			    "key for plugin %s", cfg->path, pc->kv[i].line,
+			    pc->name, pc->kv[i].key, m->name);
+			return -1;
+		}
+	p->channels = parse_channels(m->channels);
+	if (pc->channel != NULL) {
+		unsigned want = parse_channels(pc->channel);
+		if ((want & p->channels) == 0) {
+			snprintf(err, errlen, "%s:%d: [provider.%s] channel: "
+			    "plugin %s serves %s", cfg->path, pc->line,
+			    pc->name, m->name, m->channels);
+			return -1;
+		}
+		p->channels = want;
+	}
+	p->host.log = host_log;
+	p->host.config = host_config;
+	p->host.secret = host_secret;
+	p->host.hctx = p;
+	if (m->create(&p->host, &p->state) == -1) {
+		snprintf(err, errlen, "%s:%d: [provider.%s]: plugin %s refused "
+		    "its config (see above)", cfg->path, pc->line, pc->name,
+		    m->name);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+provider_clear(struct provider *p)
+{
+	int	i;
+
+	if (p->mod != NULL && p->state != NULL)
+		p->mod->destroy(p->state);
+	if (p->dl != NULL)
+		dlclose(p->dl);
+	if (p->out != NULL && p->out != stdout)
+		fclose(p->out);
+	free(p->out_path);
+	for (i = 0; i < p->nsecrets; i++) {
+		explicit_bzero(p->secrets[i].value,
+		    strlen(p->secrets[i].value));
+		free(p->secrets[i].key);
+		free(p->secrets[i].value);
+	}
+	free(p->secrets);
+}
+
+/*
+ * Load every provider of cfg (the embedded console for both channels when
+ * there is none).  open_files: also open outputs (not for loa -t).
+ */
+int
+provider_load_all(struct loa_config *cfg, int open_files)
+{
+	static char	 console[] = "console";
+	char		 err[8192];
+	size_t		 i, n = cfg->nproviders;
+
+	if (n == 0) {
+		struct loa_provider_conf *dc = &loa->default_conf;
+		memset(dc, 0, sizeof(*dc));
+		dc->name = console;
+		dc->plugin = console;
+		dc->max_inflight = 1024;
+		dc->max_attempts = 1;
+		cfg->providers = NULL;
+		loa->providers = xcalloc(1, sizeof(*loa->providers));
+		if (provider_load(&loa->providers[0], dc, cfg, err,
+		    sizeof(err)) == -1) {
+			log_warnx("%s", err);
+			return -1;
+		}
+		loa->nproviders = 1;
+	} else {
+		loa->providers = xcalloc(n, sizeof(*loa->providers));
+		for (i = 0; i < n; i++) {
+			if (provider_load(&loa->providers[i],
+			    &cfg->providers[i], cfg, err, sizeof(err)) == -1) {
+				log_warnx("%s", err);
+				loa->nproviders = (int)i + 1;
+				return -1;
+			}
+		}
+		loa->nproviders = (int)n;
+	}
+	for (i = 0; open_files && i < (size_t)loa->nproviders; i++)
+		if (open_output(&loa->providers[i]) == -1)
+			return -1;
+	return 0;
+}
+
+void
+provider_free_all(void)
+{
+	int	i;
+
+	for (i = 0; i < loa->nproviders; i++)
+		provider_clear(&loa->providers[i]);
+	free(loa->providers);
+	loa->providers = NULL;
+	loa->nproviders = 0;
+}
+
+/* The provider for channel ch (routing by carrier and weight: later). */
+struct provider *
+provider_for(enum loa_channel ch, const struct loa_recipient *rc)
+{
+	int	i;
+
+	(void)rc;
+	for (i = 0; i < loa->nproviders; i++)
+		if (loa->providers[i].channels & (1u << ch))
+			return &loa->providers[i];
+	return NULL;
+}
+
+static void
+transport_local(struct provider *p, struct delivery *d)
+{
+	struct loa_response	resp;
+	int			ok;
+
+	ok = fwrite(d->req.body, 1, d->req.body_len, p->out) ==
+	    d->req.body_len && fputc('\n', p->out) != EOF;
+	memset(&resp, 0, sizeof(resp));
+	resp.http_status = ok ? 200 : 0;
+	resp.body = "";
+	if (!ok)
+		log_warn("provider %s: write %s", p->conf->name, p->out_path);
+	deliver_answer(d, &resp);
+}
+
+static void
+provider_start(struct provider *p, struct delivery *d)
+{
+	p->inflight++;
+	loa->inflight++;
+	if (d->req.transport == LOA_TRANSPORT_LOCAL) {
+		p->inflight--;
+		loa->inflight--;
+		transport_local(p, d);
+		return;
+	}
+	http_submit(p, d);
+}
+
+/* Called by http.c when a request of p ended (answer already handled). */
+void
+provider_done(struct provider *p)
+{
+	struct delivery	*d;
+
+	p->inflight--;
+	loa->inflight--;
+	while (p->inflight < p->conf->max_inflight &&
+	    (d = TAILQ_FIRST(&p->waitq)) != NULL) {
+		TAILQ_REMOVE(&p->waitq, d, entry);
+		provider_start(p, d);
+	}
+}
+
+/* Send d's request now, or queue it behind the provider's max_inflight. */
+void
+provider_submit(struct provider *p, struct delivery *d)
+{
+	if (p->inflight >= p->conf->max_inflight) {
+		TAILQ_INSERT_TAIL(&p->waitq, d, entry);
+		return;
+	}
+	provider_start(p, d);
+}
+
+void
+provider_flush(void)
+{
+	int	i;
+
+	for (i = 0; i < loa->nproviders; i++)
+		if (loa->providers[i].out != NULL)
+			fflush(loa->providers[i].out);
+}
+
+void
+provider_reopen(void)
+{
+	int	i;
+
+	for (i = 0; i < loa->nproviders; i++)
+		if (loa->providers[i].out != NULL &&
+		    loa->providers[i].out != stdout) {
+			fflush(loa->providers[i].out);
+			open_output(&loa->providers[i]);
+		}
+}

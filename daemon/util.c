@@ -1,0 +1,173 @@
+/*
+ * util.c -- small helpers shared by the daemon and loactl: JSON string
+ * escaping for hand-built log lines, Hanoi-time timestamps, deterministic
+ * delivery ids, and reading secret files safely.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "loa.h"
+
+/* Append s as a JSON string (s is valid UTF-8). */
+void
+loa_json_str(struct loa_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s, *run = p;
+
+	loa_buf_reserve(b, strlen(s) + 2);
+	loa_buf_add(b, "\"", 1);
+	for (; *p != '\0'; p++) {
+		if (*p >= 0x20 && *p != '"' && *p != '\\')
+			continue;
+		loa_buf_add(b, run, p - run);
+		run = p + 1;
+		switch (*p) {
+		case '"':
+			loa_buf_add(b, "\\\"", 2);
+			break;
+		case '\\':
+			loa_buf_add(b, "\\\\", 2);
+			break;
+		case '\n':
+			loa_buf_add(b, "\\n", 2);
+			break;
+		case '\r':
+			loa_buf_add(b, "\\r", 2);
+			break;
+		case '\t':
+			loa_buf_add(b, "\\t", 2);
+			break;
+		default: {
+			char u[6] = { '\\', 'u', '0', '0', hex[*p >> 4],
+			    hex[*p & 15] };
+			loa_buf_add(b, u, 6);
+		}
+		}
+	}
+	loa_buf_add(b, run, p - run);
+	loa_buf_add(b, "\"", 1);
+}
+
+/* Append ,"key":"value" (or {"key":... when b is empty). */
+void
+loa_json_kv(struct loa_buf *b, const char *key, const char *value)
+{
+	loa_buf_add(b, b->len == 0 ? "{" : ",", 1);
+	loa_json_str(b, key);
+	loa_buf_add(b, ":", 1);
+	loa_json_str(b, value);
+}
+
+void
+loa_json_kl(struct loa_buf *b, const char *key, long long value)
+{
+	loa_buf_add(b, b->len == 0 ? "{" : ",", 1);
+	loa_json_str(b, key);
+	loa_buf_printf(b, ":%lld", value);
+}
+
+/*
+ * Milliseconds since the epoch to RFC 3339 in Hanoi time (UTC+7, no
+ * daylight saving): "2026-11-28T07:00:01.234+07:00".
+ */
+void
+loa_time_iso(long long ms, char *buf, size_t len)
+{
+	time_t		t = (time_t)(ms / 1000) + 7 * 3600;
+	struct tm	tm;
+
+	gmtime_r(&t, &tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03d+07:00",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+}
+
+static uint64_t
+fnv1a64(uint64_t h, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	h ^= 0xff;		/* separator, so ("ab","c") != ("a","bc") */
+	h *= 0x100000001b3ULL;
+	return h;
+}
+
+/*
+ * The delivery id of (job, item, channel): 32 lower-case hex digits, the
+ * same in every daemon and after every restart, so providers that
+ * de-duplicate (eSMS RequestId, Zalo tracking_id) can do so.
+ */
+void
+loa_delivery_id(const char *job, const char *item, const char *channel,
+    char out[33])
+{
+	uint64_t	a = 0xcbf29ce484222325ULL, b = 0x84222325cbf29ce4ULL;
+
+	a = fnv1a64(fnv1a64(fnv1a64(a, job), item), channel);
+	b = fnv1a64(fnv1a64(fnv1a64(b, channel), item), job);
+	b ^= a >> 29;
+	snprintf(out, 33, "%016llx%016llx", (unsigned long long)a,
+	    (unsigned long long)b);
+}
+
+/*
+ * Read a secret from path (relative paths are looked up in
+ * $CREDENTIALS_DIRECTORY first).  Refuses files readable by group or
+ * others, and files over 64 KiB.  The trailing newline is removed.
+ * Returns 0 and a malloc'd *out, or -1 with err set; never logs the value.
+ */
+int
+loa_read_secret(const char *path, char **out, char *err, size_t errlen)
+{
+	char		 full[4096], buf[65537];
+	const char	*cd;
+	struct stat	 st;
+	ssize_t		 n;
+	size_t		 got = 0;
+	int		 fd;
+
+	if (path[0] != '/' && (cd = getenv("CREDENTIALS_DIRECTORY")) != NULL)
+		snprintf(full, sizeof(full), "%s/%s", cd, path);
+	else
+		snprintf(full, sizeof(full), "%s", path);
+	if ((fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		snprintf(err, errlen, "%s: %s", full, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", full);
+		close(fd);
+		return -1;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		snprintf(err, errlen, "%s: readable by group or others (mode "
+		    "%03o); chmod 600 it", full, (unsigned)(st.st_mode & 0777));
+		close(fd);
+		return -1;
+	}
+	while ((n = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	if (n == -1 || got == sizeof(buf) - 1) {
+		snprintf(err, errlen, "%s: %s", full, n == -1 ?
+		    strerror(errno) : "larger than 64 KiB");
+		return -1;
+	}
+	while (got > 0 && (buf[got - 1] == '\n' || buf[got - 1] == '\r'))
+		got--;
+	buf[got] = '\0';
+	*out = xstrdup(buf);
+	explicit_bzero(buf, sizeof(buf));
+	return 0;
+}

@@ -1,0 +1,179 @@
+/*
+ * loa/provider.h -- the provider plugin ABI of Loa (the only public header).
+ *
+ * A provider plugin turns one message into one request for its provider and
+ * classifies the provider's answer.  It does no I/O of its own: the daemon
+ * owns every socket, file, timer and retry.  A plugin is a shared object in
+ * <libdir>/loa/plugins/<name>.so exporting one data symbol,
+ *
+ *	const struct loa_provider_module loa_provider = { LOA_PROVIDER_MODULE_HEAD, ... };
+ *
+ * whose first fields are the ABI version and the struct size, checked by the
+ * loader before anything else is read.  Plugins link against nothing of the
+ * daemon: the services they may use (logging, configuration lookup, secret
+ * files) come in struct loa_host.
+ *
+ * Versioning: a change that breaks existing plugins bumps the major; adding
+ * a field at the end of a struct bumps the minor.  The loader refuses a
+ * plugin whose major differs or whose minor is newer than the daemon's.
+ *
+ * Threading: every callback is called from the daemon's single event-loop
+ * thread; callbacks MUST NOT block, sleep, or do I/O other than through the
+ * host services.
+ */
+#ifndef LOA_PROVIDER_H
+#define LOA_PROVIDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LOA_PROVIDER_ABI_MAJOR	1
+#define LOA_PROVIDER_ABI_MINOR	0
+#define LOA_PROVIDER_SYMBOL	"loa_provider"
+
+enum loa_log_level {
+	LOA_LOG_ERR = 0,
+	LOA_LOG_WARN,
+	LOA_LOG_INFO,
+	LOA_LOG_DEBUG,
+};
+
+/*
+ * Services the daemon offers a plugin instance.  Strings returned by the
+ * host stay valid until the instance's destroy callback returns.
+ */
+struct loa_host {
+	/* Operational log (not the delivery log), tagged with the provider. */
+	void		 (*log)(void *hctx, enum loa_log_level, const char *fmt,
+			    ...) __attribute__((format(printf, 3, 4)));
+	/* Value of key in this provider's config section, or NULL. */
+	const char	*(*config)(void *hctx, const char *key);
+	/*
+	 * Contents of the secret file named by the config key (e.g.
+	 * "api_key_file"), trailing newline removed; NULL (and logged) when
+	 * missing, unreadable or readable by group or others.
+	 */
+	const char	*(*secret)(void *hctx, const char *key);
+	void		*hctx;
+};
+
+/* One message to one recipient on one channel, as rendered by the daemon. */
+struct loa_message {
+	const char	*delivery_id;	/* deterministic, [0-9a-f]{32} */
+	const char	*job_id;
+	const char	*channel;	/* "sms" or "zalo" */
+	const char	*to;		/* E.164 digits without '+' */
+	const char	*zalo_uid;	/* may be NULL */
+	/* sms */
+	const char	*text;		/* UTF-8, already encoded for the SMS */
+	const char	*encoding;	/* "gsm7" or "ucs2" */
+	int		 segments;
+	/* zalo */
+	const char	*template_id;
+	const char	*template_data;	/* JSON object, values are strings */
+	int		 attempt;	/* 1 for the first try */
+};
+
+/* A header of a request or an answer. */
+struct loa_header {
+	const char	*name;
+	const char	*value;
+};
+
+#define LOA_MAX_HEADERS	16
+
+/*
+ * The request a plugin builds.  The daemon owns the struct; the plugin
+ * writes url, method, headers and body into the buffers provided (body is
+ * malloc'd by the plugin with the host's allocator-free contract: the
+ * daemon calls free() on it).  For LOA_TRANSPORT_LOCAL the daemon appends
+ * body, followed by a newline, to the provider's `output` (no network).
+ */
+enum loa_transport {
+	LOA_TRANSPORT_HTTP = 0,
+	LOA_TRANSPORT_LOCAL,	/* console: write body as one line */
+};
+
+struct loa_request {
+	enum loa_transport	 transport;
+	char			 method[8];	/* "POST", "GET" */
+	char			 url[1024];
+	struct loa_header	 headers[LOA_MAX_HEADERS];
+	int			 nheaders;	/* values must be static or
+						   live in hbuf */
+	char			 hbuf[2048];	/* storage for header strings */
+	char			*body;		/* malloc'd, NUL-terminated */
+	size_t			 body_len;
+};
+
+/* The provider's answer as the daemon received it. */
+struct loa_response {
+	int			 http_status;	/* 0: no answer (transport) */
+	const char		*body;		/* NUL-terminated, may be "" */
+	size_t			 body_len;
+	const struct loa_header	*headers;
+	int			 nheaders;
+	int			 timed_out;	/* the request may have left */
+};
+
+/* What happened to one message, as the plugin judges the answer. */
+enum loa_outcome {
+	LOA_OUT_SENT = 0,	/* accepted; provider_id set when known */
+	LOA_OUT_RETRY,		/* temporary; retry_after_ms optional */
+	LOA_OUT_FALLBACK,	/* this recipient cannot be reached on this
+				   channel: try the next one */
+	LOA_OUT_FAILED,		/* permanent for this message */
+	LOA_OUT_REFRESH,	/* credentials expired: refresh, retry once */
+	LOA_OUT_PROVIDER_DOWN,	/* permanent for the provider (bad keys, no
+				   balance): open its circuit, alert */
+};
+
+struct loa_result {
+	enum loa_outcome	 outcome;
+	char			 provider_id[128];
+	char			 reason[128];	/* short, no personal data */
+	long			 retry_after_ms; /* -1: none given */
+	int			 no_attempt;	/* 429 and alike: the try does
+						   not count */
+};
+
+struct loa_provider_module {
+	/* ABI head: never moves. */
+	uint16_t	 abi_major;
+	uint16_t	 abi_minor;
+	uint32_t	 struct_size;	/* sizeof(struct loa_provider_module) */
+
+	const char	*name;		/* "console", "esms", ... */
+	const char	*channels;	/* channels served, "sms,zalo" */
+	/* Config keys the plugin reads, NULL-terminated; others are refused. */
+	const char *const *config_keys;
+
+	/*
+	 * Create an instance for one config section.  Returns 0 and sets
+	 * *state, or -1 after logging why through host->log.
+	 */
+	int		 (*create)(const struct loa_host *host, void **state);
+	void		 (*destroy)(void *state);
+	/*
+	 * Fill req for msg.  Returns 0, or -1 when the message cannot be
+	 * expressed (result filled with LOA_OUT_FAILED and a reason).
+	 */
+	int		 (*build)(void *state, const struct loa_message *msg,
+			    struct loa_request *req, struct loa_result *res);
+	/* Classify an answer (also called for transport failures). */
+	void		 (*classify)(void *state, const struct loa_message *msg,
+			    const struct loa_response *resp,
+			    struct loa_result *res);
+};
+
+#define LOA_PROVIDER_MODULE_HEAD					\
+	LOA_PROVIDER_ABI_MAJOR, LOA_PROVIDER_ABI_MINOR,			\
+	sizeof(struct loa_provider_module)
+
+#if defined(__GNUC__)
+#define LOA_PROVIDER_EXPORT __attribute__((visibility("default")))
+#else
+#define LOA_PROVIDER_EXPORT
+#endif
+
+#endif

@@ -1,0 +1,121 @@
+/*
+ * test_config.c -- config.c: defaults, every section, and errors that
+ * name the file, the line and the key.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "loa.h"
+#include "tap.h"
+
+static char	path[] = "/tmp/loa-test-config-XXXXXX";
+
+static int
+load(const char *text, struct loa_config *c, char *err, size_t errlen)
+{
+	FILE	*fp = fopen(path, "w");
+
+	fputs(text, fp);
+	fclose(fp);
+	return loa_config_load(path, c, err, errlen);
+}
+
+static const struct {
+	const char	*text;
+	const char	*err_has;	/* after "PATH:" */
+} bad[] = {
+	{ "[redis]\nurl = http://x\n", ":2: [redis] url:" },
+	{ "[redis]\nurl = redis://:pw@host\n", "password_file" },
+	{ "\n\n[daemon]\nmax_inflight = 0\n", ":4: [daemon] max_inflight:" },
+	{ "[daemon]\nmax_inflight = lots\n", "whole number" },
+	{ "[daemon]\nretention = 30 days\n", ":2: [daemon] retention: bad duration" },
+	{ "[daemon]\nquiet_hours = 21-7\n", "HH:MM-HH:MM" },
+	{ "[daemon]\nmask_phones = maybe\n", "yes or no" },
+	{ "[daemon]\nfoo = 1\n", ":2: [daemon] foo: unknown key" },
+	{ "[deamon]\nlog = -\n", "unknown section" },
+	{ "[provider.x]\nplugin = esms\nchannel = fax\n", ":3: [provider.x] channel:" },
+	{ "[provider.x]\nplugin = esms\nrate = fast\n", "rate" },
+	{ "[provider.x]\nplugin = esms\nbase_url = ftp://x\n", "base_url" },
+	{ "[provider.x]\nplugin = a\nplugin = b\n", "set twice (first on line 2)" },
+	{ "[provider.x]\nchannel = sms\n", ":2: [provider.x] plugin: missing" },
+	{ "[provider.a b]\nplugin = x\n", "provider names" },
+	{ "[daemon]\nthis line is wrong\n", ":2: syntax error" },
+	{ "[daemon]\nmax_job_size = 1g\n", "max_job_size" },
+};
+
+int
+main(void)
+{
+	struct loa_config	 c;
+	char			 err[1024];
+	size_t			 i;
+	int			 fd;
+	double			 r;
+	long long		 ms;
+
+	fd = mkstemp(path);
+	close(fd);
+
+	ok(load("", &c, err, sizeof(err)) == 0, "empty config loads");
+	is_str(c.prefix, "loa:", "default prefix");
+	is_int(c.redis.port, 6379, "default port");
+	is_int(c.max_inflight, 512, "default max_inflight");
+	is_int(c.mask_phones, 1, "phones masked by default");
+	is_str(c.http_listen, "127.0.0.1:8080", "loopback listener");
+	is_int(c.retention_ms, 30LL * 86400 * 1000, "retention 30d");
+	loa_config_clear(&c);
+
+	ok(load("; comment\n[redis]\nurl = unix:///run/redis/r.sock ; inline\n"
+	    "prefix = {loa}:\n[daemon]\nmax_inflight = 64\nretention = 7d\n"
+	    "quiet_hours = 21:00-07:00\nlog = /tmp/x.log\nmask_phones = no\n"
+	    "claim_timeout = 2s\n[provider.zalo]\nplugin = zalo_zns\n"
+	    "channel = zalo\nbase_url = http://127.0.0.1:9\nrate = 100/s\n"
+	    "app_id = 123\nmax_inflight = 8\ntimeout = 1500ms\n"
+	    "[provider.esms]\nplugin = esms\nrate = 3000/min\n"
+	    "price_per_segment = 450\n", &c, err, sizeof(err)) == 0,
+	    "full config loads (%s)", err);
+	ok(c.redis.is_unix, "unix socket");
+	is_str(c.redis.path, "/run/redis/r.sock", "socket path");
+	is_str(c.prefix, "{loa}:", "hash-tag prefix");
+	is_int(c.max_inflight, 64, "max_inflight");
+	is_int(c.retention_ms, 7LL * 86400 * 1000, "retention");
+	is_int(c.quiet_start, 21 * 60, "quiet start");
+	is_int(c.quiet_end, 7 * 60, "quiet end");
+	is_int(c.mask_phones, 0, "masking off");
+	is_int(c.claim_timeout_ms, 2000, "claim timeout");
+	is_int(c.nproviders, 2, "two providers");
+	is_str(c.providers[0].name, "zalo", "first provider");
+	is_str(c.providers[0].plugin, "zalo_zns", "its plugin");
+	is_int(c.providers[0].max_inflight, 8, "its max_inflight");
+	is_int(c.providers[0].timeout_ms, 1500, "its timeout");
+	is_str(loa_provider_conf_get(&c.providers[0], "app_id"), "123",
+	    "plugin key kept");
+	is_int(c.providers[0].kv[0].line, 13, "key line recorded");
+	ok(c.providers[1].rate > 49.99 && c.providers[1].rate < 50.01,
+	    "3000/min is 50/s");
+	loa_config_clear(&c);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		ok(load(bad[i].text, &c, err, sizeof(err)) == -1,
+		    "bad config %zu refused", i);
+		ok(strncmp(err, path, strlen(path)) == 0,
+		    "bad config %zu names the file", i);
+		ok(strstr(err, bad[i].err_has) != NULL,
+		    "bad config %zu: %s", i, err);
+		loa_config_clear(&c);
+	}
+	ok(loa_config_load("/nonexistent/loa.conf", &c, err, sizeof(err)) ==
+	    -1 && strstr(err, "No such file") != NULL, "missing file: %s", err);
+	loa_config_clear(&c);
+
+	ok(loa_parse_rate("50/s", &r) == 0 && r == 50, "rate 50/s");
+	ok(loa_parse_rate("0/s", &r) == -1, "rate 0 refused");
+	ok(loa_parse_duration_ms("250ms", &ms) == 0 && ms == 250, "250ms");
+	ok(loa_parse_duration_ms("2h", &ms) == 0 && ms == 7200000, "2h");
+	ok(loa_parse_duration_ms("-1s", &ms) == -1, "negative refused");
+	unlink(path);
+	return tap_done();
+}

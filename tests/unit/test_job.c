@@ -1,0 +1,179 @@
+/*
+ * test_job.c -- job.c: every kind of invalid job is refused with a reason
+ * that names the field, valid jobs parse into the right structure.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loa.h"
+#include "tap.h"
+
+#define OKJOB(extra) "{\"channels\":[\"sms\"],\"sms\":{\"text\":\"Hi {{name}}\"}," \
+	"\"recipients\":[{\"phone\":\"0912345678\",\"name\":\"An\"}]" extra "}"
+
+static const struct {
+	const char	*json;
+	const char	*err_has;
+} bad[] = {
+	{ "", "bad JSON" },
+	{ "{", "bad JSON" },
+	{ "[1,2]", "JSON object" },
+	{ "\"str\"", "bad JSON" },
+	{ "{\"id\":\"x\",\"id\":\"y\"}", "bad JSON" },		/* duplicate key */
+	{ "{\"a\":\"\xff\"}", "bad JSON" },			/* bad UTF-8 */
+	{ OKJOB(",\"chanels\":[]"), "unknown field \"chanels\"" },
+	{ OKJOB(",\"id\":\"has space\""), "id:" },
+	{ OKJOB(",\"id\":12"), "id:" },
+	{ OKJOB(",\"priority\":\"high\""), "priority" },
+	{ OKJOB(",\"sender\":1"), "sender" },
+	{ OKJOB(",\"vars\":{\"a\":1}"), "vars.a" },
+	{ OKJOB(",\"audience\":{\"wards\":[\"00070\"]}"), "either" },
+	{ "{\"channels\":[\"sms\"],\"sms\":{\"text\":\"x\"}}", "either" },
+	{ "{\"channels\":[\"sms\"],\"sms\":{\"text\":\"x\"},\"recipients\":[]}",
+	    "non-empty" },
+	{ "{\"channels\":[\"sms\"],\"sms\":{\"text\":\"x\"},\"recipients\":[3]}",
+	    "recipients[0]" },
+	{ "{\"channels\":[\"sms\"],\"sms\":{\"text\":\"x\"},\"recipients\":[{\"phon\":\"1\"}]}",
+	    "recipients[0]: unknown field \"phon\"" },
+	{ "{\"channels\":[\"fax\"],\"sms\":{\"text\":\"x\"},\"recipients\":[{}]}",
+	    "unknown channel" },
+	{ "{\"channels\":[],\"sms\":{\"text\":\"x\"},\"recipients\":[{}]}",
+	    "channels" },
+	{ "{\"channels\":[\"sms\",\"sms\"],\"sms\":{\"text\":\"x\"},\"recipients\":[{}]}",
+	    "twice" },
+	{ "{\"sms\":{\"text\":\"x\"},\"recipients\":[{}]}", "channels: missing" },
+	{ "{\"channels\":[\"zalo\"],\"sms\":{\"text\":\"x\"},\"recipients\":[{}]}",
+	    "zalo: missing" },
+	{ "{\"channels\":[\"sms\"],\"sms\":{\"text\":\"\"},\"recipients\":[{}]}",
+	    "sms.text" },
+	{ "{\"channels\":[\"sms\"],\"sms\":{\"text\":\"{{x\"},\"recipients\":[{}]}",
+	    "sms.text" },
+	{ "{\"channels\":[\"sms\"],\"sms\":{\"text\":\"{{nobody}}\"},\"recipients\":[{}]}",
+	    "{{nobody}}" },
+	{ "{\"channels\":[\"sms\"],\"sms\":{\"text\":\"{{sender}}\"},\"recipients\":[{}]}",
+	    "{{sender}}" },
+	{ "{\"channels\":[\"sms\"],\"sms\":{\"text\":\"x\",\"unicode\":\"maybe\"},\"recipients\":[{}]}",
+	    "sms.unicode" },
+	{ "{\"channels\":[\"sms\"],\"sms\":{\"text\":\"x\",\"max_segments\":0},\"recipients\":[{}]}",
+	    "max_segments" },
+	{ "{\"channels\":[\"zalo\"],\"zalo\":{\"data\":{}},\"recipients\":[{}]}",
+	    "template_id" },
+	{ "{\"channels\":[\"zalo\"],\"zalo\":{\"template_id\":\"1\",\"data\":{\"a\":2}},\"recipients\":[{}]}",
+	    "zalo.data.a" },
+	{ "{\"channels\":[\"zalo\"],\"zalo\":{\"template_id\":\"1\",\"data\":{\"a\":\"{{zz}}\"}},\"recipients\":[{}]}",
+	    "zalo.data.a" },
+	{ OKJOB(",\"send_at\":\"tomorrow\""), "send_at" },
+	{ OKJOB(",\"expires_at\":\"2026-13-01T00:00:00Z\""), "expires_at" },
+	{ OKJOB(",\"send_at\":\"2026-11-28T08:00:00+07:00\",\"expires_at\":\"2026-11-28T07:00:00+07:00\""),
+	    "not after send_at" },
+	{ "{\"channels\":[\"sms\"],\"sms\":{\"text\":\"x\"},\"recipients\":[{\"phone\":5}]}",
+	    "are strings" },
+	{ "{\"channels\":[\"sms\"],\"sms\":{\"text\":\"x\"},\"recipients\":[{\"channels\":[\"pigeon\"]}]}",
+	    "recipients[0].channels" },
+	{ "{\"audience\":{\"wards\":[]},\"channels\":[\"sms\"],\"sms\":{\"text\":\"x\"}}",
+	    "non-empty array" },
+	{ "{\"audience\":{\"all\":false},\"channels\":[\"sms\"],\"sms\":{\"text\":\"x\"}}",
+	    "audience.all" },
+};
+
+static void
+test_valid(void)
+{
+	const char	*src = "{\"id\":\"hk-1\",\"priority\":\"urgent\","
+	    "\"sender\":\"UBND\",\"channels\":[\"zalo\",\"sms\"],"
+	    "\"sms\":{\"text\":\"{{sender}}: {{body}} {{extra}}\","
+	    "\"unicode\":\"auto\",\"max_segments\":3},"
+	    "\"zalo\":{\"template_id\":231768,\"data\":{\"ten\":\"{{name}}\"}},"
+	    "\"vars\":{\"body\":\"Cắt điện\"},"
+	    "\"recipients\":[{\"phone\":\"0912 345 678\",\"name\":\"An\","
+	    "\"vars\":{\"extra\":\"!\"}},{\"phone\":\"+84912345678\"},"
+	    "{\"phone\":\"12\",\"channels\":[\"sms\"]}],"
+	    "\"send_at\":\"2026-11-28T07:00:00+07:00\","
+	    "\"expires_at\":\"2026-11-28T11:00:00.5Z\"}";
+	struct loa_job	*job;
+	char		 err[256] = "";
+	char		*dump;
+
+	job = loa_job_parse(src, strlen(src), "1-1", 1 << 20, err,
+	    sizeof(err));
+	ok(job != NULL, "valid job parses (%s)", err);
+	if (job == NULL)
+		return;
+	is_str(job->id, "hk-1", "own id kept over the default");
+	is_int(job->prio, LOA_PRIO_URGENT, "priority");
+	is_int(job->nchannels, 2, "two channels");
+	is_int(job->channels[0], LOA_CH_ZALO, "zalo first");
+	is_str(job->zalo_template_id, "231768", "numeric template id as text");
+	is_int(job->sms_unicode, LOA_UNICODE_AUTO, "unicode auto");
+	is_int(job->max_segments, 3, "max_segments");
+	is_int(job->nrcpt, 3, "three recipients");
+	is_str(job->rcpt[0].phone, "84912345678", "phone normalized");
+	is_int(job->rcpt[1].dup_of, 0, "second recipient duplicates first");
+	is_int(job->rcpt[0].dup_of, -1, "first is no duplicate");
+	is_int(job->rcpt[2].phone_ok, 0, "bad phone kept, flagged");
+	is_int(job->rcpt[2].channels, 1u << LOA_CH_SMS, "own channel list");
+	is_int(job->send_at_ms, 1795824000000LL, "send_at in ms");
+	is_int(job->expires_at_ms, 1795863600500LL, "expires_at with fraction");
+	dump = loa_job_dump(job);
+	ok(strstr(dump, "\"id\":\"hk-1\"") != NULL, "dump keeps id");
+	free(dump);
+	loa_job_unref(job);
+
+	src = OKJOB("");
+	job = loa_job_parse(src, strlen(src), "1700000000000-0", 1 << 20, err,
+	    sizeof(err));
+	ok(job != NULL, "minimal job parses");
+	is_str(job->id, "1700000000000-0", "default id from the entry");
+	dump = loa_job_dump(job);
+	ok(strstr(dump, "\"id\":\"1700000000000-0\"") != NULL,
+	    "default id stored in the spec");
+	free(dump);
+	is_int(loa_job_check_supported(job, err, sizeof(err)), 0,
+	    "recipients supported");
+	loa_job_unref(job);
+
+	src = "{\"audience\":{\"wards\":[\"00070\"]},\"channels\":[\"sms\"],"
+	    "\"sms\":{\"text\":\"{{ward_name}} {{col}}\"}}";
+	job = loa_job_parse(src, strlen(src), "1-1", 1 << 20, err,
+	    sizeof(err));
+	ok(job != NULL, "ward audience parses");
+	is_int(loa_job_check_supported(job, err, sizeof(err)), -1,
+	    "ward audience not supported yet");
+	ok(strstr(err, "recipients") != NULL, "says what to do instead");
+	loa_job_unref(job);
+}
+
+int
+main(void)
+{
+	struct loa_job	*job;
+	char		 err[256], *big;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		job = loa_job_parse(bad[i].json, strlen(bad[i].json), "1-1",
+		    1 << 20, err, sizeof(err));
+		ok(job == NULL, "bad job %zu refused", i);
+		ok(strstr(err, bad[i].err_has) != NULL,
+		    "bad job %zu: reason names the problem: %s", i, err);
+		ok(strchr(err, '\n') == NULL, "bad job %zu: one line", i);
+		loa_job_unref(job);
+	}
+	big = malloc(2000);
+	memset(big, ' ', 1999);
+	big[0] = '{';
+	big[1998] = '}';
+	big[1999] = '\0';
+	job = loa_job_parse(big, 1999, "1-1", 1024, err, sizeof(err));
+	ok(job == NULL && strstr(err, "limit") != NULL, "size limit: %s", err);
+	free(big);
+
+	ok(loa_job_id_valid("hk-2026-11-27-001"), "id with dashes");
+	ok(loa_job_id_valid("1700000000000-0"), "stream id");
+	ok(!loa_job_id_valid(""), "empty id");
+	ok(!loa_job_id_valid("a/b"), "slash");
+	test_valid();
+	return tap_done();
+}

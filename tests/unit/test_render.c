@@ -1,0 +1,93 @@
+/*
+ * test_render.c -- render.c: variables from every source in the right
+ * order, SMS preparation per unicode mode, max_segments, Zalo data.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loa.h"
+#include "tap.h"
+
+static struct loa_job *
+parse(const char *src)
+{
+	char		 err[256] = "";
+	struct loa_job	*job;
+
+	job = loa_job_parse(src, strlen(src), "1-1", 1 << 20, err,
+	    sizeof(err));
+	if (job == NULL)
+		printf("# parse: %s\n", err);
+	return job;
+}
+
+int
+main(void)
+{
+	struct loa_job		*job;
+	struct loa_rendered	 r;
+
+	job = parse("{\"sender\":\"UBND phường Hoàn Kiếm\","
+	    "\"channels\":[\"sms\",\"zalo\"],"
+	    "\"sms\":{\"text\":\"{{sender}} thông báo: {{body}} ({{name}}, "
+	    "{{phone}}, {{ward}}, {{x}})\"},"
+	    "\"zalo\":{\"template_id\":\"9\",\"data\":{\"ten\":\"{{name}}\","
+	    "\"noi_dung\":\"{{body}}\"}},"
+	    "\"vars\":{\"body\":\"Cắt điện 8h-11h\",\"x\":\"job\"},"
+	    "\"recipients\":[{\"phone\":\"0912345678\",\"name\":\"Bà Lan\","
+	    "\"ward\":\"00070\",\"vars\":{\"x\":\"own\"}},"
+	    "{\"phone\":\"0987654321\"}]}");
+	ok(job != NULL, "job parses");
+	if (job == NULL)
+		return tap_done();
+
+	ok(loa_render(job, &job->rcpt[0], LOA_CH_SMS, LOA_UNICODE_NEVER, NULL,
+	    NULL, &r) == 0, "sms renders");
+	is_str(r.text, "UBND phuong Hoan Kiem thong bao: Cat dien 8h-11h "
+	    "(Ba Lan, 0912345678, 00070, own)",
+	    "never: diacritics stripped, recipient var wins over job var");
+	is_int(r.sms.encoding, LOA_ENC_GSM7, "gsm7");
+	is_int(r.sms.segments, 1, "one segment");
+	loa_rendered_clear(&r);
+
+	ok(loa_render(job, &job->rcpt[0], LOA_CH_SMS, LOA_UNICODE_AUTO, NULL,
+	    NULL, &r) == 0, "auto renders");
+	ok(strstr(r.text, "thông báo") != NULL, "auto keeps Vietnamese");
+	is_int(r.sms.encoding, LOA_ENC_UCS2, "auto picks ucs2 when needed");
+	loa_rendered_clear(&r);
+
+	ok(loa_render(job, &job->rcpt[0], LOA_CH_ZALO, LOA_UNICODE_NEVER, NULL,
+	    NULL, &r) == 0, "zalo renders");
+	is_str(r.zalo_data, "{\"ten\":\"Bà Lan\",\"noi_dung\":\"Cắt điện 8h-11h\"}",
+	    "zalo data keeps Unicode");
+	loa_rendered_clear(&r);
+
+	is_int(loa_render(job, &job->rcpt[1], LOA_CH_SMS, LOA_UNICODE_NEVER,
+	    NULL, NULL, &r), -1, "recipient without name fails");
+	is_str(r.reason, "missing_var", "reason missing_var");
+	is_str(r.missing, "name", "names the variable");
+	loa_rendered_clear(&r);
+	loa_job_unref(job);
+
+	job = parse("{\"channels\":[\"sms\"],\"sms\":{\"text\":\"{{t}}\","
+	    "\"max_segments\":1,\"unicode\":\"always\"},\"vars\":{\"t\":"
+	    "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"},"
+	    "\"recipients\":[{\"phone\":\"0912345678\"}]}");
+	is_int(loa_render(job, &job->rcpt[0], LOA_CH_SMS, LOA_UNICODE_NEVER,
+	    NULL, NULL, &r), -1, "71 UCS-2 units > 1 segment");
+	is_str(r.reason, "too_long", "reason too_long");
+	is_int(r.sms.segments, 2, "two segments counted");
+	loa_rendered_clear(&r);
+	loa_job_unref(job);
+
+	job = parse("{\"channels\":[\"sms\"],\"sms\":{\"text\":\"{{ward_name}}"
+	    " {{district}}\"},\"recipients\":[{\"phone\":\"0912345678\"}]}");
+	ok(loa_render(job, &job->rcpt[0], LOA_CH_SMS, LOA_UNICODE_NEVER,
+	    "Phường Hoàn Kiếm", "Hoàn Kiếm", &r) == 0,
+	    "ward name from the directory");
+	is_str(r.text, "Phuong Hoan Kiem Hoan Kiem", "ward name rendered");
+	loa_rendered_clear(&r);
+	loa_job_unref(job);
+	return tap_done();
+}
