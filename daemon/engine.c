@@ -103,17 +103,28 @@ engine_free(void)
 	}
 }
 
-/* How many more chunks the reader may take. */
+/*
+ * How many more chunks may be fetched.  with_requested: count the chunks
+ * that reads under way may still bring (the blocked reader's share);
+ * claims pass 0 so that a reader parked in XREADGROUP does not starve
+ * the work a dead consumer left behind.
+ */
 int
-engine_want_chunks(void)
+engine_room(int with_requested)
 {
 	int	room, per = loa->cfg.chunk_size;
 
 	if (loa->draining || ledger_backlog())
 		return 0;
-	room = loa->cfg.max_inflight * 2 - loa->active -
-	    loa->nchunks * per;
+	room = loa->cfg.max_inflight * 2 - loa->active - (loa->nchunks +
+	    (with_requested ? loa->chunks_requested : 0)) * per;
 	return room > 0 ? (room + per - 1) / per : 0;
+}
+
+int
+engine_want_chunks(void)
+{
+	return engine_room(1);
 }
 
 int
@@ -200,7 +211,10 @@ job_loaded_cb(struct loa_redis *r, redisReply *rep, void *arg)
 			chunk_free(ck);
 		} else if (job == NULL)
 			chunk_drop(ck, "job spec missing or unreadable");
-		else {
+		else if (loa->draining) {
+			ledger_handback(ck);
+			chunk_free(ck);
+		} else {
 			ck->job = job;
 			job->refs++;
 			chunk_gate(ck);
@@ -285,6 +299,12 @@ gate_cb(struct loa_redis *r, redisReply *rep, void *arg)
 			ck->gate[i] = GATE_FINAL;
 			ck->finished++;
 		}
+	}
+	if (loa->draining) {
+		/* Stopping: hand it back, clearing the marks just set. */
+		ledger_handback(ck);
+		chunk_free(ck);
+		return;
 	}
 	if (strcmp(state, "sending") != 0) {
 		/*
@@ -438,22 +458,32 @@ engine_touch(void)
 void
 engine_handback_all(void)
 {
-	struct chunk	*ck;
+	struct chunk	*ck, *next;
 
 	deliver_abort_waiting();
-	while ((ck = TAILQ_FIRST(&loa->chunks)) != NULL) {
-		if (ck->st == CK_READY || ck->st == CK_HELD)
+	for (ck = TAILQ_FIRST(&loa->chunks); ck != NULL; ck = next) {
+		next = TAILQ_NEXT(ck, all);
+		/* LOADING/GATING: their callbacks hand them back. */
+		if (ck->st == CK_READY || ck->st == CK_HELD) {
 			ledger_handback(ck);
-		/* LOADING/GATING: untouched, reclaimed after the timeout. */
-		chunk_free(ck);
+			chunk_free(ck);
+		}
 	}
 	loa->handed_back = 1;
 }
 
+/* No request is waiting for an answer from a provider. */
 int
 engine_idle(void)
 {
 	return loa->inflight == 0;
+}
+
+/* Nothing held any more: every chunk finished or handed back. */
+int
+engine_settled(void)
+{
+	return loa->nchunks == 0;
 }
 
 static void

@@ -108,6 +108,7 @@ struct loa_daemon {
 	TAILQ_HEAD(, chunk)	 chunks;		/* every held chunk */
 	struct chunk_q		 ready[LOA_PRIO_COUNT];
 	int			 nchunks;
+	int			 chunks_requested; /* reads under way */
 	int			 active;		/* live deliveries */
 	int			 inflight;		/* in a transport */
 
@@ -125,6 +126,7 @@ extern struct loa_daemon *loa;
 void	 engine_init(void);
 void	 engine_free(void);
 int	 engine_want_chunks(void);
+int	 engine_room(int);
 int	 engine_holds(const char *);
 void	 engine_chunk_add(enum loa_priority, const char *, const char *,
 	    int, int);
@@ -133,6 +135,7 @@ void	 engine_item_final(struct chunk *);
 void	 engine_touch(void);
 void	 engine_handback_all(void);
 int	 engine_idle(void);
+int	 engine_settled(void);
 void	 engine_redis_up(void);
 
 /* deliver.c */
@@ -164,6 +167,7 @@ void	 ingest_redis_down(struct loa_redis *, void *);
 void	 ingest_claim(void);
 void	 ingest_promote(void);
 void	 ingest_kick(void);
+int	 ingest_idle(void);
 
 /* ledger.c */
 struct outcome {

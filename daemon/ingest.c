@@ -27,6 +27,10 @@
 #define DEAD_RAW_MAX	4096	/* bytes of an oversized job kept */
 
 static int	 reading;	/* an XREADGROUP is outstanding on rb */
+static int	 reading_work;	/* ... and it includes the work streams */
+static int	 refilling;	/* a non-blocking work read is on rc */
+static int	 read_want;	/* chunks asked for by the blocked read */
+static int	 refill_want;	/* ... and by the refill */
 static int	 groups_ready;
 static int	 groups_pending;
 static char	 claim_cursor[LOA_PRIO_COUNT + 1][40];
@@ -258,7 +262,9 @@ read_cb(struct loa_redis *r, redisReply *rep, void *arg)
 
 	(void)r;
 	(void)arg;
-	reading = 0;
+	reading = reading_work = 0;
+	loa->chunks_requested -= read_want;
+	read_want = 0;
 	if (rep == NULL)
 		return;			/* link lost: up() restarts us */
 	if (rep->type == REDIS_REPLY_ERROR) {
@@ -308,16 +314,75 @@ read_next(void)
 	for (p = 0; want > 0 && p < LOA_PRIO_COUNT; p++)
 		loa_argv_add(&av, ">");
 	loa_redis_set_timeout(loa->rb, block + loa->cfg.redis_timeout_ms);
-	if (loa_redis_cmdv(loa->rb, read_cb, NULL, &av) == 0)
+	if (loa_redis_cmdv(loa->rb, read_cb, NULL, &av) == 0) {
 		reading = 1;
+		reading_work = want > 0;
+		read_want = want > 0 ? want : 0;
+		loa->chunks_requested += read_want;
+	}
 	loa_argv_free(&av);
 }
 
-/* The engine has room again: make sure a read is coming. */
+static void
+refill_cb(struct loa_redis *r, redisReply *rep, void *arg)
+{
+	size_t	i;
+
+	(void)r;
+	(void)arg;
+	refilling = 0;
+	loa->chunks_requested -= refill_want;
+	refill_want = 0;
+	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY)
+		return;		/* nil: nothing waiting; errors: the reader */
+	for (i = 0; i < rep->elements; i++) {
+		redisReply *s = rep->element[i];
+		if (s->type == REDIS_REPLY_ARRAY && s->elements == 2)
+			entries(s->element[0]->str, s->element[1]);
+	}
+	engine_kick();
+}
+
+/* No read is outstanding (its entries would be ours to finish). */
+int
+ingest_idle(void)
+{
+	return !reading && !refilling;
+}
+
+/*
+ * The engine has room again.  When the blocked read does not cover the
+ * work streams (it was issued while the engine was full), fetch work
+ * without blocking on the command connection instead of waiting for it.
+ */
 void
 ingest_kick(void)
 {
+	struct loa_argv	av;
+	int		want, p;
+
 	read_next();
+	if (!reading || reading_work || refilling || !groups_ready ||
+	    loa->draining || (want = engine_want_chunks()) <= 0)
+		return;
+	loa_argv_init(&av);
+	loa_argv_add(&av, "XREADGROUP");
+	loa_argv_add(&av, "GROUP");
+	loa_argv_add(&av, "loa");
+	loa_argv_add(&av, loa->consumer);
+	loa_argv_add(&av, "COUNT");
+	loa_argv_addf(&av, "%d", want);
+	loa_argv_add(&av, "STREAMS");
+	for (p = 0; p < LOA_PRIO_COUNT; p++)
+		loa_argv_add(&av, loa->k_work[p]);
+	for (p = 0; p < LOA_PRIO_COUNT; p++)
+		loa_argv_add(&av, ">");
+	if (loa_redis_cmdv(loa->rc, refill_cb, NULL, &av) == 0) {
+		refilling = 1;
+		refill_want = want;
+		loa->chunks_requested += want;
+	}
+	loa_argv_free(&av);
 }
 
 static void
@@ -370,9 +435,10 @@ ingest_redis_down(struct loa_redis *r, void *arg)
 {
 	(void)arg;
 	if (r == loa->rb) {
-		reading = 0;
+		reading = reading_work = 0;
 		groups_ready = 0;
-	}
+	} else
+		refilling = 0;
 }
 
 void
@@ -417,7 +483,7 @@ ingest_claim(void)
 	if (loa->draining || !groups_ready)
 		return;
 	for (i = 0; i <= LOA_PRIO_COUNT; i++) {
-		want = i == 0 ? JOBS_COUNT : engine_want_chunks();
+		want = i == 0 ? JOBS_COUNT : engine_room(0);
 		if (want <= 0)
 			continue;
 		loa_argv_init(&av);

@@ -22,7 +22,8 @@
 #include "engine.h"
 
 #define BATCH_OPS	512
-#define BACKLOG_OPS	(8 * BATCH_OPS)	/* stop dispatching above this */
+#define BACKLOG_OPS	BATCH_OPS	/* stop dispatching above this: a crash
+					   leaves at most ~2 batches unrecorded */
 
 struct batch {
 	TAILQ_ENTRY(batch)	entry;

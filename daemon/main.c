@@ -68,7 +68,8 @@ drain_check(void)
 		engine_handback_all();
 		ledger_flush();
 	}
-	if (loa->handed_back && (ledger_idle() || now >= loa->drain_deadline +
+	if (loa->handed_back && ((engine_settled() && ingest_idle() &&
+	    ledger_idle()) || now >= loa->drain_deadline +
 	    loa->cfg.redis_timeout_ms))
 		stop_now();
 }

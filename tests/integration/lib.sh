@@ -1,0 +1,174 @@
+# lib.sh -- shared by the integration tests (sourced, POSIX sh).
+#
+# Every test gets a private temp dir with its own redis-server on a unix
+# socket (appendonly on, no RDB), real loa daemons started from configs
+# written here, and helpers that wait with a deadline (a hang fails the
+# check instead of blocking the suite).  Checks print TAP-like lines; the
+# last line is "NAME: N passed, N failed".  KEEP=1 keeps the temp dir.
+
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+LOA=$BUILD/loa
+LOACTL=$BUILD/loactl
+TNAME=$(basename "$0" .sh)
+T=$(mktemp -d "/tmp/loa-$TNAME.XXXXXX")
+PASS=0
+FAIL=0
+SOCK=$T/redis.sock
+
+cleanup() {
+	for p in "$T"/*.pid; do
+		[ -f "$p" ] || continue
+		kill -9 "$(cat "$p")" 2>/dev/null
+	done
+	if [ "${KEEP:-0}" = 1 ]; then
+		echo "# kept $T"
+	else
+		rm -rf "$T"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+pass() { PASS=$((PASS + 1)); echo "ok - $*"; }
+fail() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
+
+# check "what" command...: passes when the command succeeds.
+check() {
+	local what
+	what=$1
+	shift
+	if "$@"; then pass "$what"; else fail "$what"; fi
+}
+
+# is "what" GOT WANT
+is() {
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1"
+		echo "#   got '$2', want '$3'"
+	fi
+}
+
+done_testing() {
+	echo "$TNAME: $PASS passed, $FAIL failed"
+	[ "$FAIL" -eq 0 ]
+}
+
+R() { redis-cli -s "$SOCK" "$@"; }
+
+start_redis() {
+	redis-server --port 0 --unixsocket "$SOCK" --unixsocketperm 700 \
+	    --dir "$T" --appendonly yes --save "" --daemonize yes \
+	    --pidfile "$T/redis.pid" --logfile "$T/redis.log" || return 1
+	wait_for 10 "redis up" sh -c "redis-cli -s '$SOCK' ping 2>/dev/null | grep -q PONG"
+}
+
+stop_redis() {
+	R shutdown >/dev/null 2>&1
+	wait_for 10 "redis down" sh -c "! [ -S '$SOCK' ] || ! redis-cli -s '$SOCK' ping >/dev/null 2>&1"
+	rm -f "$T/redis.pid"
+}
+
+# wait_for SECONDS "what" command...: poll every 0.1 s until it succeeds.
+wait_for() {
+	local limit what n
+	limit=$1
+	what=$2
+	shift 2
+	n=0
+	while ! "$@"; do
+		n=$((n + 1))
+		if [ $n -ge $((limit * 10)) ]; then
+			echo "# timed out after ${limit}s waiting for $what"
+			return 1
+		fi
+		sleep 0.1
+	done
+	return 0
+}
+
+# write_conf NAME [extra config lines]: $T/NAME.conf for a test daemon.
+write_conf() {
+	local name l
+	name=$1
+	shift
+	{
+		echo "[redis]"
+		echo "url = unix://$SOCK"
+		echo "[daemon]"
+		echo "log = $T/$name.delivery.log"
+		echo "claim_timeout = 2s"
+		echo "shutdown_timeout = 5s"
+		echo "max_job_size = 16m"
+		echo "consumer = $name"
+		for l in "$@"; do echo "$l"; done
+		echo "[provider.console]"
+		echo "plugin = console"
+		echo "output = $T/console.out"
+	} > "$T/$name.conf"
+}
+
+# start_loa NAME: run the daemon in the background, wait until it runs.
+start_loa() {
+	$LOA -c "$T/$1.conf" >>"$T/$1.out" 2>&1 &
+	echo $! > "$T/$1.pid"
+	wait_for 10 "loa $1 started" grep -q "started as consumer" "$T/$1.out"
+}
+
+# stop_loa NAME [SIGNAL]: signal it and wait (20 s at most); the exit
+# status of the daemon is returned (137 for KILL).
+stop_loa() {
+	local pid n rc
+	pid=$(cat "$T/$1.pid")
+	kill -"${2:-TERM}" "$pid" 2>/dev/null
+	n=0
+	while kill -0 "$pid" 2>/dev/null; do
+		n=$((n + 1))
+		if [ $n -ge 200 ]; then
+			echo "# loa $1 did not stop in 20 s"
+			kill -9 "$pid"
+			break
+		fi
+		sleep 0.1
+	done
+	wait "$pid" 2>/dev/null
+	rc=$?
+	rm -f "$T/$1.pid"
+	return $rc
+}
+
+# submit FILE: XADD the job as it is; prints the entry id.
+submit() {
+	redis-cli -s "$SOCK" -x XADD loa:jobs '*' job < "$1"
+}
+
+job_field() { R HGET "loa:job:$1" "$2"; }
+
+state_is() { [ "$(job_field "$1" state)" = "$2" ]; }
+
+# wait_sent ID N SECONDS: until the console has at least N lines of ID.
+wait_sent() {
+	wait_for "$3" "$2 messages of $1" sh -c "[ \$(cat '$T/console.out' 2>/dev/null | grep -c '\"job\":\"$1\"') -ge $2 ]"
+}
+
+# gen_job ID N [TEXT]: a job with N recipients 0912000000.. in $T/ID.json
+gen_job() {
+	awk -v id="$1" -v n="$2" -v text="${3:-Xin chào {{name}}}" 'BEGIN {
+		printf "{\"id\":\"%s\",\"channels\":[\"sms\"],", id
+		printf "\"sms\":{\"text\":\"%s\"},\"recipients\":[", text
+		for (i = 0; i < n; i++)
+			printf "%s{\"phone\":\"0912%06d\",\"name\":\"R%d\",\"ward\":\"%05d\"}",
+			    (i ? "," : ""), i, i, (i % 7) * 10
+		printf "]}"
+	}' > "$T/$1.json"
+}
+
+# Console lines for job ID, and how many distinct phones they reached.
+sent_lines() { cat "$T/console.out" 2>/dev/null | grep -c "\"job\":\"$1\""; }
+sent_unique() {
+	grep "\"job\":\"$1\"" "$T/console.out" 2>/dev/null |
+	    sed 's/.*"to":"\([0-9]*\)".*/\1/' | sort -u | wc -l | tr -d ' '
+}
