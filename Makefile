@@ -34,7 +34,11 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) \
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 LIBS	 = $(PKG_LIBS) -lunistring -ldl
 
+ifneq ($(SANITIZE),)
+B	?= build-san
+else
 B	?= build
+endif
 CORE	 = xmalloc log buf util config redis template job render phone sms \
 	   scripts
 DAEMON	 = main engine deliver provider ingest ledger dlog http
@@ -48,6 +52,10 @@ CTL_O	 = $(CTL:%=$(B)/%.o) \
 	   $(patsubst daemon/%.c,$(B)/%.o,$(wildcard daemon/ctl-*.c))
 PLUGIN_SO = $(PLUGINS:%=$(B)/plugins/%.so)
 UNIT_BIN = $(UNITS:%=$(B)/tests/%)
+
+# Sanitizer reports fail the run instead of scrolling by.
+export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
+export ASAN_OPTIONS ?= detect_leaks=1
 
 .PHONY: all clean check check-unit check-integration demo install deps
 
@@ -94,11 +102,11 @@ check-unit: $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)
 
 check-integration: all
-	@sh tests/integration/run.sh
+	@BUILD=$(CURDIR)/$(B) sh tests/integration/run.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@sh tests/demo.sh
+	@BUILD=$(CURDIR)/$(B) sh tests/demo.sh
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \

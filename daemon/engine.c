@@ -335,11 +335,7 @@ chunk_gate(struct chunk *ck)
 	int		i;
 
 	ck->st = CK_GATING;
-	loa_argv_init(&av);
-	loa_argv_add(&av, "EVAL");
-	loa_argv_add(&av, loa_script_gate);
-	loa_argv_add(&av, "0");
-	loa_argv_add(&av, loa->cfg.prefix);
+	loa_script_argv(&av, loa_script_gate, loa->cfg.prefix);
 	loa_argv_add(&av, loa->k_work[ck->prio]);
 	loa_argv_add(&av, ck->eid);
 	loa_argv_add(&av, loa->consumer);

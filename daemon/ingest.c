@@ -104,11 +104,7 @@ reject(const char *eid, const char *id, const char *raw, size_t len,
 	job_event(&ev, id, "rejected", why, -1);
 	loa_time_iso(loa_now_ms(), now, sizeof(now));
 	snprintf(ret, sizeof(ret), "%lld", loa->cfg.retention_ms);
-	loa_argv_init(&av);
-	loa_argv_add(&av, "EVAL");
-	loa_argv_add(&av, loa_script_reject);
-	loa_argv_add(&av, "0");
-	loa_argv_add(&av, loa->cfg.prefix);
+	loa_script_argv(&av, loa_script_reject, loa->cfg.prefix);
 	loa_argv_add(&av, loa->k_jobs);
 	loa_argv_add(&av, eid);
 	loa_argv_add(&av, id);
@@ -176,11 +172,7 @@ ingest_job(const char *eid, redisReply *fields)
 	loa_time_iso(loa_now_ms(), now, sizeof(now));
 	snprintf(sendat, sizeof(sendat), "%lld", job->send_at_ms >
 	    loa_now_ms() ? job->send_at_ms : 0);
-	loa_argv_init(&av);
-	loa_argv_add(&av, "EVAL");
-	loa_argv_add(&av, loa_script_accept);
-	loa_argv_add(&av, "0");
-	loa_argv_add(&av, loa->cfg.prefix);
+	loa_script_argv(&av, loa_script_accept, loa->cfg.prefix);
 	loa_argv_add(&av, loa->k_jobs);
 	loa_argv_add(&av, eid);
 	loa_argv_add(&av, job->id);
@@ -511,11 +503,7 @@ ingest_promote(void)
 	if (loa->draining)
 		return;
 	loa_time_iso(loa_now_ms(), now, sizeof(now));
-	loa_argv_init(&av);
-	loa_argv_add(&av, "EVAL");
-	loa_argv_add(&av, loa_script_promote);
-	loa_argv_add(&av, "0");
-	loa_argv_add(&av, loa->cfg.prefix);
+	loa_script_argv(&av, loa_script_promote, loa->cfg.prefix);
 	loa_argv_addf(&av, "%lld", loa_now_ms());
 	loa_argv_addf(&av, "%d", loa->cfg.chunk_size);
 	loa_argv_addf(&av, "%d", loa->cfg.events_maxlen);

@@ -50,11 +50,7 @@ batch_new(void)
 
 	loa_time_iso(loa_now_ms(), now, sizeof(now));
 	snprintf(ret, sizeof(ret), "%lld", loa->cfg.retention_ms);
-	loa_argv_init(&b->av);
-	loa_argv_add(&b->av, "EVAL");
-	loa_argv_add(&b->av, loa_script_record);
-	loa_argv_add(&b->av, "0");
-	loa_argv_add(&b->av, loa->cfg.prefix);
+	loa_script_argv(&b->av, loa_script_record, loa->cfg.prefix);
 	loa_argv_addf(&b->av, "%d", loa->cfg.events_maxlen);
 	loa_argv_add(&b->av, now);
 	loa_argv_add(&b->av, ret);

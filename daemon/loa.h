@@ -269,5 +269,6 @@ extern const char loa_script_reject[];
 extern const char loa_script_gate[];
 extern const char loa_script_record[];
 extern const char loa_script_promote[];
+void	 loa_script_argv(struct loa_argv *, const char *, const char *);
 
 #endif

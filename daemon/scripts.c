@@ -189,3 +189,17 @@ const char loa_script_promote[] =
 "  end\n"
 "end\n"
 "return #due\n";
+
+/*
+ * Start the argument vector of one script call: EVAL, the script, no
+ * declared keys, and the key prefix as ARGV[1] (every script's first).
+ */
+void
+loa_script_argv(struct loa_argv *av, const char *script, const char *prefix)
+{
+	loa_argv_init(av);
+	loa_argv_add(av, "EVAL");
+	loa_argv_add(av, script);
+	loa_argv_add(av, "0");
+	loa_argv_add(av, prefix);
+}

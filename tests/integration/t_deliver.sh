@@ -88,6 +88,16 @@ if [ -x "$LOACTL" ]; then
 	is "250 sent" "$(job_field hk-004 sent)" 250
 fi
 
+# SIGHUP reopens the delivery log (logrotate moved it away).
+mv "$T/a.delivery.log" "$T/a.delivery.log.1"
+kill -HUP "$(cat "$T/a.pid")"
+wait_for 10 "SIGHUP handled" grep -q "SIGHUP" "$T/a.out"
+printf '%s' '{"id":"after-hup","channels":["sms"],"sms":{"text":"x"},"recipients":[{"phone":"0912000009"}]}' > "$T/j5.json"
+submit "$T/j5.json" >/dev/null
+wait_for 10 "after-hup done" state_is after-hup done
+check "new delivery log after SIGHUP" grep -q '"job":"after-hup"' "$T/a.delivery.log"
+check "old file left alone" sh -c "! grep -q after-hup '$T/a.delivery.log.1'"
+
 stop_loa a
 is "SIGTERM exits 0" "$?" 0
 done_testing

@@ -40,6 +40,7 @@ R XADD loa:jobs '*' notjob 1 >/dev/null
 n_bad=$((n_bad + 1))
 
 wait_for 20 "all good jobs done" sh -c "for j in \$(seq 1 $i); do [ \"\$(redis-cli -s $SOCK HGET loa:job:good\$j state)\" = done ] || exit 1; done"
+wait_for 20 "all dead letters" sh -c "[ \$(redis-cli -s $SOCK XLEN loa:dead) -ge $n_bad ]"
 is "dead letters" "$(R XLEN loa:dead)" "$n_bad"
 while IFS='	' read -r id reason; do
 	st=$(job_field "$id" state)
