@@ -4,8 +4,9 @@
  * loactl.c owns the command line, the configuration and the one
  * synchronous Redis connection; each ctl-*.c file implements one command
  * as ctl_NAME(argc, argv), where argv[0] is the command's name and the
- * rest its own arguments.  A command parses its options first (bad usage
- * exits 2 before anything touches Redis), then calls ctl_connect().
+ * rest its own arguments.  A command parses its options with ctl_getopt()
+ * and takes its operands from ctl_operands() (bad usage exits 2 before
+ * anything touches Redis), then calls ctl_connect().
  *
  * Helpers that talk to Redis exit 1 with a message on a lost connection
  * or an error reply, so the commands only handle the answers they expect.
@@ -30,6 +31,7 @@ void	 ctl_connect(void);
 void	 ctl_disconnect(void);
 char	*ctl_key(const char *, const char *);
 int	 ctl_getopt(int, char **, const struct option *, const char *);
+int	 ctl_operands(char ***);
 void	 ctl_usage_error(const char *, const char *, ...)
 	    __attribute__((format(printf, 2, 3), noreturn));
 void	 ctl_redis_fail(void) __attribute__((noreturn));

@@ -1,0 +1,279 @@
+/*
+ * ctl-send.c -- "loactl send FILE [--wait] [--timeout SECONDS]": validate
+ * a job, enqueue it, print its id, and optionally follow it to the end.
+ *
+ * The file (FILE "-": standard input) is read up to max_job_size bytes
+ * and checked with the daemon's own parser (loa_job_parse() and
+ * loa_job_check_supported()), so a job this version would reject is
+ * refused here, before anything reaches Redis.  A valid job is added to
+ * the ingest stream as its bytes are: XADD <prefix>jobs * job <bytes>.
+ * Its id is the job's "id", else the stream entry id XADD returns (what
+ * the daemon files it under).
+ *
+ * An id already known to the daemon (its hash exists and is not
+ * "rejected") is reported on standard error but still enqueued: the
+ * daemon logs the copy and ignores it, which is the contract.
+ *
+ * --wait polls the job hash every 200 ms until the state is final (done,
+ * rejected, cancelled, expired), prints the summary as "status" does and
+ * exits 0 for done, 1 otherwise; --timeout gives up after that many
+ * seconds.  When the id was rejected before, the old rejection is not
+ * taken for the answer: a new one has a new created_at.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+
+#define SEND_USAGE	"send FILE [--wait] [--timeout SECONDS]"
+#define SEND_POLL_MS	200
+
+/*
+ * Read path ("-": standard input) into b.  Returns 0, or -1 with err set
+ * when it cannot be read or holds more than max bytes.
+ */
+static int
+read_job_file(const char *path, size_t max, struct loa_buf *b, char *err,
+    size_t errlen)
+{
+	FILE	*fp;
+	char	 chunk[65536];
+	size_t	 n;
+	int	 rc = 0;
+
+	if (strcmp(path, "-") == 0)
+		fp = stdin;
+	else if ((fp = fopen(path, "rb")) == NULL) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
+		if (b->len + n > max) {
+			snprintf(err, errlen, "more than %zu bytes, the "
+			    "max_job_size limit; not sent", max);
+			rc = -1;
+			break;
+		}
+		loa_buf_add(b, chunk, n);
+	}
+	if (rc == 0 && ferror(fp)) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		rc = -1;
+	}
+	if (fp != stdin)
+		fclose(fp);
+	return rc;
+}
+
+static int
+state_final(const char *state)
+{
+	return strcmp(state, "done") == 0 || strcmp(state, "rejected") == 0 ||
+	    strcmp(state, "cancelled") == 0 || strcmp(state, "expired") == 0;
+}
+
+/* Report a final state: the summary, and on standard error why not done. */
+static int
+report_final(const char *id, const char *state, const redisReply *h)
+{
+	const char	*error;
+	char		*masked, *line;
+
+	ctl_status_print(id, h);
+	fflush(stdout);
+	if (strcmp(state, "done") == 0)
+		return 0;
+	if (strcmp(state, "rejected") == 0 &&
+	    (error = ctl_field(h, "error", NULL)) != NULL) {
+		masked = ctl_mask(error);
+		line = ctl_oneline(masked);
+		fprintf(stderr, "loactl: %s: rejected: %s\n", id, line);
+		free(line);
+		free(masked);
+	} else
+		fprintf(stderr, "loactl: %s: %s\n", id, state);
+	return 1;
+}
+
+/*
+ * Poll the hash of job id until its state is final, then report it.
+ * stale, when not NULL, is the created_at of an earlier rejection of the
+ * same id, which does not count.  timeout_ms 0 waits for ever; timeout_arg
+ * is the --timeout text, for the message.  Returns the exit status.
+ */
+static int
+wait_job(const char *id, const char *stale, long long timeout_ms,
+    const char *timeout_arg)
+{
+	redisReply	*r;
+	const char	*state, *created;
+	char		*key, last[64] = "queued";
+	long long	 deadline = 0, left;
+	int		 rc;
+
+	if (timeout_ms > 0)
+		deadline = loa_now_ms() + timeout_ms;
+	key = ctl_key("job:", id);
+	for (;;) {
+		r = ctl_commandl("HGETALL", key, NULL);
+		state = ctl_field(r, "state", NULL);
+		created = ctl_field(r, "created_at", NULL);
+		if (state != NULL && stale != NULL &&
+		    strcmp(state, "rejected") == 0 &&
+		    strcmp(created != NULL ? created : "", stale) == 0)
+			state = NULL;	/* the old rejection */
+		if (state != NULL && state_final(state)) {
+			rc = report_final(id, state, r);
+			freeReplyObject(r);
+			free(key);
+			return rc;
+		}
+		if (state != NULL)
+			snprintf(last, sizeof(last), "%s", state);
+		freeReplyObject(r);
+		left = SEND_POLL_MS;
+		if (deadline != 0) {
+			left = deadline - loa_now_ms();
+			if (left <= 0)
+				break;
+			if (left > SEND_POLL_MS)
+				left = SEND_POLL_MS;
+		}
+		ctl_sleep_ms(left);
+	}
+	fprintf(stderr, "loactl: %s: still %s after %s s\n", id, last,
+	    timeout_arg);
+	free(key);
+	return 1;
+}
+
+int
+ctl_send(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "wait",	no_argument,		NULL,	'w' },
+		{ "timeout",	required_argument,	NULL,	't' },
+		{ "test",	required_argument,	NULL,	'T' },
+		{ "help",	no_argument,		NULL,	'h' },
+		{ NULL,		0,			NULL,	0 }
+	};
+	struct loa_buf	 b;
+	struct loa_job	*job;
+	redisReply	*r;
+	const char	*path, *name, *timeout_arg = NULL, *argv_x[5];
+	const char	*state, *created;
+	size_t		 len_x[5];
+	char		 err[1024], *id, *jobs, *key, *stale = NULL, *end;
+	char		**ops;
+	double		 timeout = 0;
+	long long	 timeout_ms;
+	int		 ch, nops, do_wait = 0, rc;
+
+	while ((ch = ctl_getopt(argc, argv, lo, SEND_USAGE)) != -1) {
+		switch (ch) {
+		case 'w':
+			do_wait = 1;
+			break;
+		case 't':
+			timeout_arg = optarg;
+			errno = 0;
+			timeout = strtod(optarg, &end);
+			if (end == optarg || *end != '\0' || errno != 0 ||
+			    !isfinite(timeout) || timeout <= 0 ||
+			    timeout > 1e9)
+				ctl_usage_error(SEND_USAGE, "send: --timeout: "
+				    "want a number of seconds, not \"%s\"",
+				    optarg);
+			break;
+		case 'T':
+			fprintf(stderr, "loactl: send --test: not in this "
+			    "version\n");
+			exit(2);
+		}
+	}
+	if ((nops = ctl_operands(&ops)) != 1)
+		ctl_usage_error(SEND_USAGE, "send: %s", nops == 0 ?
+		    "missing job FILE" : "one job FILE only");
+	if (timeout_arg != NULL && !do_wait)
+		ctl_usage_error(SEND_USAGE, "send: --timeout goes with --wait");
+	path = ops[0];
+	name = strcmp(path, "-") == 0 ? "stdin" : path;
+
+	/* Validate before touching Redis. */
+	ctl_config();
+	loa_buf_init(&b);
+	if (read_job_file(path, ctl_cfg.max_job_size, &b, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "loactl: %s: %s\n", name, err);
+		loa_buf_free(&b);
+		return 1;
+	}
+	job = loa_job_parse(b.data != NULL ? b.data : "", b.len, NULL,
+	    ctl_cfg.max_job_size, err, sizeof(err));
+	if (job == NULL || loa_job_check_supported(job, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "loactl: %s: %s\n", name, err);
+		loa_job_unref(job);
+		loa_buf_free(&b);
+		return 1;
+	}
+
+	ctl_connect();
+	if (job->id != NULL) {
+		key = ctl_key("job:", job->id);
+		r = ctl_commandl("HMGET", key, "state", "created_at", NULL);
+		state = created = NULL;
+		if (r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
+			if (r->element[0]->type == REDIS_REPLY_STRING)
+				state = r->element[0]->str;
+			if (r->element[1]->type == REDIS_REPLY_STRING)
+				created = r->element[1]->str;
+		}
+		if (state != NULL && strcmp(state, "rejected") != 0)
+			fprintf(stderr, "loactl: %s: already submitted; the "
+			    "daemon will ignore this copy\n", job->id);
+		else if (state != NULL)
+			stale = xstrdup(created != NULL ? created : "");
+		freeReplyObject(r);
+		free(key);
+	}
+
+	jobs = ctl_key("jobs", NULL);
+	argv_x[0] = "XADD";
+	argv_x[1] = jobs;
+	argv_x[2] = "*";
+	argv_x[3] = "job";
+	argv_x[4] = b.data;
+	len_x[0] = 4;
+	len_x[1] = strlen(jobs);
+	len_x[2] = 1;
+	len_x[3] = 3;
+	len_x[4] = b.len;
+	r = ctl_command(5, argv_x, len_x);
+	if (r->type != REDIS_REPLY_STRING) {
+		fprintf(stderr, "loactl: redis: XADD %s: unexpected reply\n",
+		    jobs);
+		exit(1);
+	}
+	id = xstrdup(job->id != NULL ? job->id : r->str);
+	freeReplyObject(r);
+	free(jobs);
+	loa_job_unref(job);
+	loa_buf_free(&b);
+
+	printf("%s\n", id);
+	fflush(stdout);
+	rc = 0;
+	if (do_wait) {
+		timeout_ms = (long long)(timeout * 1000);
+		if (timeout > 0 && timeout_ms < 1)
+			timeout_ms = 1;
+		rc = wait_job(id, stale, timeout_ms, timeout_arg);
+	}
+	free(stale);
+	free(id);
+	return rc;
+}

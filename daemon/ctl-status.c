@@ -1,0 +1,258 @@
+/*
+ * ctl-status.c -- "loactl status ID [--json]": a job's state and counters.
+ *
+ * Reads the job hash <prefix>job:<id> that the daemon's scripts keep
+ * (state, total, sent, delivered, failed, skipped, expired, cancelled,
+ * maybe_duplicate, created_at, finished_at, priority, error, and the
+ * per-channel and per-ward counts "ch:<channel>:<status>" and
+ * "ward:<code>:<status>") and prints it for a person, grouped by channel
+ * and ward, or with --json as one JSON object: the hash's fields as they
+ * are, integers as numbers, plus "job" (the id).
+ *
+ * The summary printer is shared with "send --wait".  The error reason is
+ * the only free text in the hash; it is masked (ctl_mask()) in case it
+ * quotes a phone number.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+
+#define STATUS_USAGE	"status ID [--json]"
+
+/* Per-item statuses, in the order they are shown. */
+static const char *const status_order[] = {
+	"sent", "delivered", "failed", "skipped", "expired", "cancelled", NULL
+};
+
+struct count {
+	const char	*status;	/* points into the reply */
+	const char	*value;
+};
+
+struct group {
+	char		*name;		/* channel or ward code */
+	struct count	*c;
+	size_t		 n;
+};
+
+struct groups {
+	struct group	*g;
+	size_t		 n;
+};
+
+/* Add the count of field "<name>:<status>" (rest) to its group. */
+static void
+group_add(struct groups *gs, const char *rest, const char *value)
+{
+	const char	*colon;
+	struct group	*g = NULL;
+	size_t		 nlen, i;
+
+	if ((colon = strrchr(rest, ':')) == NULL || colon == rest ||
+	    colon[1] == '\0')
+		return;
+	nlen = colon - rest;
+	for (i = 0; i < gs->n; i++)
+		if (strlen(gs->g[i].name) == nlen &&
+		    strncmp(gs->g[i].name, rest, nlen) == 0) {
+			g = &gs->g[i];
+			break;
+		}
+	if (g == NULL) {
+		gs->g = xreallocarray(gs->g, gs->n + 1, sizeof(*gs->g));
+		g = &gs->g[gs->n++];
+		g->name = xstrndup(rest, nlen);
+		g->c = NULL;
+		g->n = 0;
+	}
+	g->c = xreallocarray(g->c, g->n + 1, sizeof(*g->c));
+	g->c[g->n].status = colon + 1;
+	g->c[g->n].value = value;
+	g->n++;
+}
+
+static int
+group_cmp(const void *a, const void *b)
+{
+	const struct group	*ga = a, *gb = b;
+
+	return strcmp(ga->name, gb->name);
+}
+
+/* Rank of a status in status_order; unknown ones after, in hash order. */
+static int
+status_rank(const struct count *c)
+{
+	int	i;
+
+	for (i = 0; status_order[i] != NULL; i++)
+		if (strcmp(c->status, status_order[i]) == 0)
+			return i;
+	return i;
+}
+
+/*
+ * Print one line per group: "LABEL NAME  sent 2  skipped 1", names
+ * padded to the longest, groups sorted by name, statuses in status_order.
+ */
+static void
+groups_print(struct groups *gs, const char *label)
+{
+	size_t	i, j, width = 0;
+	int	rank, max = 0;
+
+	for (i = 0; status_order[i] != NULL; i++)
+		max = (int)i + 1;
+	qsort(gs->g, gs->n, sizeof(*gs->g), group_cmp);
+	for (i = 0; i < gs->n; i++)
+		if (strlen(gs->g[i].name) > width)
+			width = strlen(gs->g[i].name);
+	for (i = 0; i < gs->n; i++) {
+		struct group *g = &gs->g[i];
+		printf("%s %-*s", label, (int)width, g->name);
+		for (rank = 0; rank <= max; rank++)
+			for (j = 0; j < g->n; j++)
+				if (status_rank(&g->c[j]) == rank)
+					printf("  %s %s", g->c[j].status,
+					    g->c[j].value);
+		printf("\n");
+	}
+}
+
+static void
+groups_free(struct groups *gs)
+{
+	size_t	i;
+
+	for (i = 0; i < gs->n; i++) {
+		free(gs->g[i].name);
+		free(gs->g[i].c);
+	}
+	free(gs->g);
+	gs->g = NULL;
+	gs->n = 0;
+}
+
+/*
+ * Print the summary of job id from its HGETALL reply (a non-empty array
+ * of field/value pairs) on standard output.
+ */
+void
+ctl_status_print(const char *id, const redisReply *h)
+{
+	static const char *const counters[] = { "total", "sent", "delivered",
+	    "failed", "skipped", "expired", "cancelled", NULL };
+	struct groups	 ch = { NULL, 0 }, ward = { NULL, 0 };
+	const char	*v;
+	char		*masked, *line;
+	size_t		 i;
+
+	printf("job       %s\n", id);
+	if ((v = ctl_field(h, "state", NULL)) != NULL)
+		printf("state     %s\n", v);
+	if ((v = ctl_field(h, "priority", NULL)) != NULL)
+		printf("priority  %s\n", v);
+	if ((v = ctl_field(h, "created_at", NULL)) != NULL)
+		printf("created   %s\n", v);
+	if ((v = ctl_field(h, "finished_at", NULL)) != NULL)
+		printf("finished  %s\n", v);
+	for (i = 0; counters[i] != NULL; i++) {
+		v = ctl_field(h, counters[i], NULL);
+		printf("%s%s %s", i == 0 ? "" : "  ", counters[i],
+		    v != NULL ? v : "0");
+	}
+	printf("\n");
+	if ((v = ctl_field(h, "maybe_duplicate", NULL)) != NULL &&
+	    strcmp(v, "0") != 0)
+		printf("maybe_duplicate %s\n", v);
+	if ((v = ctl_field(h, "error", NULL)) != NULL) {
+		masked = ctl_mask(v);
+		line = ctl_oneline(masked);
+		printf("error     %s\n", line);
+		free(line);
+		free(masked);
+	}
+
+	for (i = 0; i + 1 < h->elements; i += 2) {
+		const redisReply *k = h->element[i], *val = h->element[i + 1];
+		if (k->type != REDIS_REPLY_STRING ||
+		    val->type != REDIS_REPLY_STRING)
+			continue;
+		if (strncmp(k->str, "ch:", 3) == 0)
+			group_add(&ch, k->str + 3, val->str);
+		else if (strncmp(k->str, "ward:", 5) == 0)
+			group_add(&ward, k->str + 5, val->str);
+	}
+	groups_print(&ch, "channel");
+	groups_print(&ward, "ward");
+	groups_free(&ch);
+	groups_free(&ward);
+}
+
+/* The hash as one JSON object: "job" first, then the fields in order. */
+static void
+status_json(const char *id, const redisReply *h)
+{
+	struct loa_buf	 b;
+	size_t		 i;
+	char		*masked;
+
+	loa_buf_init(&b);
+	loa_json_kv(&b, "job", id);
+	for (i = 0; i + 1 < h->elements; i += 2) {
+		const redisReply *k = h->element[i], *v = h->element[i + 1];
+		if (k->type != REDIS_REPLY_STRING ||
+		    v->type != REDIS_REPLY_STRING || strcmp(k->str, "job") == 0)
+			continue;
+		if (ctl_is_integer(v->str))
+			loa_json_kl(&b, k->str, strtoll(v->str, NULL, 10));
+		else if (strcmp(k->str, "error") == 0) {
+			masked = ctl_mask(v->str);
+			loa_json_kv(&b, k->str, masked);
+			free(masked);
+		} else
+			loa_json_kv(&b, k->str, v->str);
+	}
+	loa_buf_add(&b, "}\n", 2);
+	fwrite(b.data, 1, b.len, stdout);
+	loa_buf_free(&b);
+}
+
+int
+ctl_status(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "json",	no_argument,	NULL,	'j' },
+		{ "help",	no_argument,	NULL,	'h' },
+		{ NULL,		0,		NULL,	0 }
+	};
+	redisReply	*r;
+	char		*key;
+	const char	*id;
+	char		**ops;
+	int		 ch, nops, json = 0, rc = 0;
+
+	while ((ch = ctl_getopt(argc, argv, lo, STATUS_USAGE)) != -1)
+		if (ch == 'j')
+			json = 1;
+	if ((nops = ctl_operands(&ops)) != 1)
+		ctl_usage_error(STATUS_USAGE, "status: %s", nops == 0 ?
+		    "missing job ID" : "one job ID only");
+	id = ops[0];
+
+	ctl_connect();
+	key = ctl_key("job:", id);
+	r = ctl_commandl("HGETALL", key, NULL);
+	if (r->type != REDIS_REPLY_ARRAY || r->elements == 0) {
+		fprintf(stderr, "loactl: %s: no such job\n", id);
+		rc = 1;
+	} else if (json)
+		status_json(id, r);
+	else
+		ctl_status_print(id, r);
+	freeReplyObject(r);
+	free(key);
+	return rc;
+}

@@ -1,0 +1,215 @@
+/*
+ * ctl-tail.c -- "loactl tail [--job ID] [--count N] [--from-start]":
+ * follow the event stream.
+ *
+ * <prefix>events holds one field, "event", per entry: the JSON line the
+ * daemon also writes to the delivery log (phones already masked as the
+ * operator configured).  tail prints each on its own line, as it is,
+ * reading with XREAD BLOCK 1000 COUNT 100 from the last entry that
+ * existed when it started (so nothing added between two reads is
+ * missed), or from the beginning with --from-start.  --job keeps the
+ * events whose "job" is ID; --count exits 0 after N events printed.
+ *
+ * SIGINT and SIGTERM end it cleanly with status 0: the handler shuts the
+ * Redis socket down, which wakes the blocked read at once.  SIGPIPE is
+ * ignored so that this cannot kill us; a reader of standard output that
+ * went away (tail | head) also ends it with status 0.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "ctl.h"
+
+#define TAIL_USAGE	"tail [--job ID] [--count N] [--from-start]"
+#define TAIL_BATCH	"100"
+#define TAIL_BLOCK_MS	"1000"
+
+static volatile sig_atomic_t	tail_stop;
+static volatile sig_atomic_t	tail_fd = -1;
+
+static void
+tail_signal(int sig)
+{
+	(void)sig;
+	tail_stop = 1;
+	if (tail_fd != -1)
+		shutdown(tail_fd, SHUT_RDWR);
+}
+
+static void
+tail_signals(void)
+{
+	struct sigaction	sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = tail_signal;	/* no SA_RESTART */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* Non-zero when the event (a JSON object) is about job id. */
+static int
+event_of_job(const char *event, size_t len, const char *id)
+{
+	json_t		*root, *v;
+	int		 match;
+
+	if ((root = json_loadb(event, len, 0, NULL)) == NULL)
+		return 0;
+	v = json_object_get(root, "job");
+	match = json_is_string(v) && strcmp(json_string_value(v), id) == 0;
+	json_decref(root);
+	return match;
+}
+
+/* Flush standard output; a reader gone away ends tail (status 0). */
+static void
+tail_flush(void)
+{
+	if (fflush(stdout) == 0)
+		return;
+	if (errno == EPIPE)
+		exit(0);
+	fprintf(stderr, "loactl: standard output: %s\n", strerror(errno));
+	exit(1);
+}
+
+/* The id of the stream's last entry, or "0-0" when it has none. */
+static void
+last_entry(const char *key, char *last, size_t len)
+{
+	redisReply	*r;
+
+	r = ctl_commandl("XREVRANGE", key, "+", "-", "COUNT", "1", NULL);
+	snprintf(last, len, "0-0");
+	if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
+	    r->element[0]->type == REDIS_REPLY_ARRAY &&
+	    r->element[0]->elements == 2 &&
+	    r->element[0]->element[0]->type == REDIS_REPLY_STRING)
+		snprintf(last, len, "%s", r->element[0]->element[0]->str);
+	freeReplyObject(r);
+}
+
+/*
+ * Print the events of one XREAD reply ([[key, [[id, fields], ...]]]) that
+ * pass the filter, remembering the last id seen in last.  Stops after
+ * *left events when *left is not -1.  Returns the number printed.
+ */
+static long
+print_batch(const redisReply *r, const char *job, long *left, char *last,
+    size_t lastlen)
+{
+	const redisReply	*entries, *e;
+	const char		*event;
+	size_t			 i, len;
+	long			 n = 0;
+
+	if (r->type != REDIS_REPLY_ARRAY || r->elements == 0 ||
+	    r->element[0]->type != REDIS_REPLY_ARRAY ||
+	    r->element[0]->elements != 2)
+		return 0;
+	entries = r->element[0]->element[1];
+	if (entries->type != REDIS_REPLY_ARRAY)
+		return 0;
+	for (i = 0; i < entries->elements && *left != 0; i++) {
+		e = entries->element[i];
+		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+		    e->element[0]->type != REDIS_REPLY_STRING)
+			continue;
+		snprintf(last, lastlen, "%s", e->element[0]->str);
+		if ((event = ctl_field(e->element[1], "event", &len)) == NULL)
+			continue;
+		if (job != NULL && !event_of_job(event, len, job))
+			continue;
+		fwrite(event, 1, len, stdout);
+		putchar('\n');
+		n++;
+		if (*left > 0)
+			(*left)--;
+	}
+	return n;
+}
+
+int
+ctl_tail(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "job",	required_argument,	NULL,	'j' },
+		{ "count",	required_argument,	NULL,	'n' },
+		{ "from-start",	no_argument,		NULL,	's' },
+		{ "help",	no_argument,		NULL,	'h' },
+		{ NULL,		0,			NULL,	0 }
+	};
+	redisReply	*r;
+	const char	*job = NULL, *av[8];
+	char		*key, *end, last[64];
+	long		 left = -1;
+	char		**ops;
+	int		 ch, from_start = 0;
+
+	while ((ch = ctl_getopt(argc, argv, lo, TAIL_USAGE)) != -1) {
+		switch (ch) {
+		case 'j':
+			job = optarg;
+			break;
+		case 'n':
+			errno = 0;
+			left = strtol(optarg, &end, 10);
+			if (end == optarg || *end != '\0' || errno != 0 ||
+			    left < 1)
+				ctl_usage_error(TAIL_USAGE, "tail: --count: "
+				    "want a whole number from 1, not \"%s\"",
+				    optarg);
+			break;
+		case 's':
+			from_start = 1;
+			break;
+		}
+	}
+	if (ctl_operands(&ops) != 0)
+		ctl_usage_error(TAIL_USAGE, "tail: unexpected \"%s\"", ops[0]);
+
+	ctl_connect();
+	key = ctl_key("events", NULL);
+	if (from_start)
+		snprintf(last, sizeof(last), "0-0");
+	else
+		last_entry(key, last, sizeof(last));
+
+	tail_fd = ctl_redis->fd;
+	tail_signals();
+	while (!tail_stop && left != 0) {
+		av[0] = "XREAD";
+		av[1] = "COUNT";
+		av[2] = TAIL_BATCH;
+		av[3] = "BLOCK";
+		av[4] = TAIL_BLOCK_MS;
+		av[5] = "STREAMS";
+		av[6] = key;
+		av[7] = last;
+		r = redisCommandArgv(ctl_redis, 8, av, NULL);
+		if (r == NULL) {
+			if (tail_stop)
+				break;
+			ctl_redis_fail();
+		}
+		if (r->type == REDIS_REPLY_ERROR) {
+			fprintf(stderr, "loactl: redis: XREAD %s: %s\n", key,
+			    r->str);
+			exit(1);
+		}
+		if (print_batch(r, job, &left, last, sizeof(last)) > 0)
+			tail_flush();
+		freeReplyObject(r);
+	}
+	tail_flush();
+	free(key);
+	return 0;
+}

@@ -1,0 +1,513 @@
+/*
+ * loactl.c -- the control tool: command line, configuration, the Redis
+ * connection and the helpers the commands share.
+ *
+ *	loactl [-c CONFIG] [-r URL] COMMAND [ARGS]
+ *
+ * loactl reads the daemon's configuration (-c, else /etc/loa/loa.conf
+ * when it exists, else the built-in defaults) for the Redis address, the
+ * key prefix, the Redis password file and the job size limit; -r URL
+ * overrides the Redis address.  It talks to Redis over one synchronous
+ * hiredis connection (5 s connect and I/O timeouts).
+ *
+ * Exit status: 0 on success, 1 on failure (including a Redis that cannot
+ * be reached), 2 on bad usage with a usage message on standard error.
+ *
+ * Phone numbers read from Redis are never printed in full: free text that
+ * comes from Redis (error reasons, dead letters) goes through ctl_mask().
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl.h"
+
+#define CTL_DEFAULT_CONF	"/etc/loa/loa.conf"
+#define CTL_TIMEOUT_S		5
+#define CTL_ARGV_MAX		32
+
+struct loa_config	 ctl_cfg;
+redisContext		*ctl_redis;
+
+static const char	*conf_path;	/* -c */
+static struct loa_redis_addr url_addr;	/* -r, until moved into ctl_cfg */
+static int		 have_url;
+static int		 cfg_loaded;
+static char		 redis_name[300];	/* "host:port" for messages */
+static char		**operands;	/* of the command, from ctl_getopt() */
+static int		 noperands;
+
+static const struct {
+	const char	*name;
+	int		(*fn)(int, char **);
+} commands[] = {
+	{ "send",	ctl_send },
+	{ "status",	ctl_status },
+	{ "tail",	ctl_tail },
+	{ "dead",	ctl_dead },
+};
+
+/* Commands of the contract that a later version implements. */
+static const char *const later[] = {
+	"preview", "report", "cancel", "retry", "provider", "import",
+	"optout", NULL
+};
+
+/* The synopsis on stderr (bad usage, exit 2) or full help on stdout. */
+static void __attribute__((noreturn))
+usage(FILE *fp, int status)
+{
+	if (fp == stderr) {
+		fprintf(fp,
+"usage: loactl [-c CONFIG] [-r URL] send FILE [--wait] [--timeout SECONDS]\n"
+"       loactl [-c CONFIG] [-r URL] status ID [--json]\n"
+"       loactl [-c CONFIG] [-r URL] tail [--job ID] [--count N] "
+    "[--from-start]\n"
+"       loactl [-c CONFIG] [-r URL] dead [--json | --retry ENTRY_ID]\n"
+"       loactl -h\n");
+		exit(status);
+	}
+	fprintf(fp,
+"usage: loactl [-c CONFIG] [-r URL] COMMAND [ARGS]\n"
+"\n"
+"commands:\n"
+"  send FILE [--wait] [--timeout SECONDS]\n"
+"            validate a job (FILE \"-\": standard input), enqueue it and\n"
+"            print its id; --wait follows it to the end\n"
+"  status ID [--json]\n"
+"            state and counters of a job, per channel and per ward\n"
+"  tail [--job ID] [--count N] [--from-start]\n"
+"            follow delivery and job events\n"
+"  dead [--json] | dead --retry ENTRY_ID\n"
+"            list dead letters, or enqueue one again\n"
+"\n"
+"options:\n"
+"  -c CONFIG  configuration file (default " CTL_DEFAULT_CONF
+    " when it exists)\n"
+"  -r URL     Redis, redis://HOST:PORT/DB or unix:///PATH (overrides the\n"
+"             configuration)\n"
+"  -h         this help\n"
+"  -V         version\n"
+"\n"
+"Exit status: 0 success, 1 failure, 2 bad usage.\n");
+	exit(status);
+}
+
+int
+main(int argc, char **argv)
+{
+	char	 err[512];
+	size_t	 i;
+	int	 ch, rc;
+
+	log_init("loactl", 0);
+	opterr = 0;
+	while ((ch = getopt(argc, argv, "+:c:r:hV")) != -1) {
+		switch (ch) {
+		case 'c':
+			conf_path = optarg;
+			break;
+		case 'r':
+			if (have_url)
+				loa_redis_addr_clear(&url_addr);
+			have_url = 0;
+			if (loa_redis_parse_url(optarg, &url_addr, err,
+			    sizeof(err)) == -1) {
+				fprintf(stderr, "loactl: -r: %s\n", err);
+				usage(stderr, 2);
+			}
+			have_url = 1;
+			break;
+		case 'h':
+			usage(stdout, 0);
+		case 'V':
+			printf("loactl %s\n", LOA_VERSION);
+			exit(0);
+		case ':':
+			fprintf(stderr, "loactl: -%c needs a value\n", optopt);
+			usage(stderr, 2);
+		default:
+			fprintf(stderr, "loactl: unknown option -%c\n", optopt);
+			usage(stderr, 2);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0) {
+		fprintf(stderr, "loactl: no command\n");
+		usage(stderr, 2);
+	}
+	if (strcmp(argv[0], "help") == 0)
+		usage(stdout, 0);
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[0], commands[i].name) != 0)
+			continue;
+		optind = 0;	/* glibc: start afresh on the command's argv */
+		rc = commands[i].fn(argc, argv);
+		ctl_disconnect();
+		free(operands);
+		if (cfg_loaded)
+			loa_config_clear(&ctl_cfg);
+		if (have_url)
+			loa_redis_addr_clear(&url_addr);
+		return rc;
+	}
+	for (i = 0; later[i] != NULL; i++)
+		if (strcmp(argv[0], later[i]) == 0) {
+			fprintf(stderr, "loactl: %s: not in this version\n",
+			    argv[0]);
+			exit(2);
+		}
+	fprintf(stderr, "loactl: unknown command \"%s\"\n", argv[0]);
+	usage(stderr, 2);
+}
+
+/*
+ * Load the configuration once: -c, else the default file when it exists,
+ * else the defaults; then apply -r.  A configuration that cannot be read
+ * or parsed exits 1.
+ */
+void
+ctl_config(void)
+{
+	const char	*path = conf_path;
+	char		 err[512];
+
+	if (cfg_loaded)
+		return;
+	if (path == NULL && access(CTL_DEFAULT_CONF, F_OK) == 0)
+		path = CTL_DEFAULT_CONF;
+	if (path != NULL) {
+		if (loa_config_load(path, &ctl_cfg, err, sizeof(err)) == -1) {
+			fprintf(stderr, "loactl: %s\n", err);
+			loa_config_clear(&ctl_cfg);
+			exit(1);
+		}
+	} else
+		loa_config_defaults(&ctl_cfg);
+	if (have_url) {
+		loa_redis_addr_clear(&ctl_cfg.redis);
+		ctl_cfg.redis = url_addr;	/* moved: ctl_cfg frees it */
+		memset(&url_addr, 0, sizeof(url_addr));
+		have_url = 0;
+	}
+	loa_redis_addr_str(&ctl_cfg.redis, redis_name, sizeof(redis_name));
+	cfg_loaded = 1;
+}
+
+/*
+ * Connect to Redis (once), authenticate with the password file when the
+ * configuration names one and select the database.  Exits 1 with
+ * "loactl: redis HOST:PORT: ..." when any of it fails.
+ */
+void
+ctl_connect(void)
+{
+	struct timeval	 tv = { CTL_TIMEOUT_S, 0 };
+	redisContext	*c;
+	redisReply	*r;
+	char		 err[512], db[16], *pw;
+
+	ctl_config();
+	if (ctl_redis != NULL)
+		return;
+	if (ctl_cfg.redis.is_unix)
+		c = redisConnectUnixWithTimeout(ctl_cfg.redis.path, tv);
+	else
+		c = redisConnectWithTimeout(ctl_cfg.redis.host,
+		    ctl_cfg.redis.port, tv);
+	if (c == NULL) {
+		fprintf(stderr, "loactl: redis %s: out of memory\n",
+		    redis_name);
+		exit(1);
+	}
+	ctl_redis = c;
+	if (c->err != 0 || redisSetTimeout(c, tv) != REDIS_OK)
+		ctl_redis_fail();
+
+	if (ctl_cfg.redis_password_file != NULL) {
+		if (loa_read_secret(ctl_cfg.redis_password_file, &pw, err,
+		    sizeof(err)) == -1) {
+			fprintf(stderr, "loactl: redis password: %s\n", err);
+			exit(1);
+		}
+		r = redisCommand(c, "AUTH %s", pw);
+		explicit_bzero(pw, strlen(pw));
+		free(pw);
+		if (r == NULL)
+			ctl_redis_fail();
+		if (r->type == REDIS_REPLY_ERROR) {
+			fprintf(stderr, "loactl: redis %s: AUTH: %s\n",
+			    redis_name, r->str);
+			exit(1);
+		}
+		freeReplyObject(r);
+	}
+	if (ctl_cfg.redis.db != 0) {
+		snprintf(db, sizeof(db), "%d", ctl_cfg.redis.db);
+		freeReplyObject(ctl_commandl("SELECT", db, NULL));
+	}
+}
+
+void
+ctl_disconnect(void)
+{
+	if (ctl_redis != NULL)
+		redisFree(ctl_redis);
+	ctl_redis = NULL;
+}
+
+/* The Redis connection failed: say why and exit 1. */
+void
+ctl_redis_fail(void)
+{
+	const char	*why = "connection lost";
+
+	if (ctl_redis != NULL && ctl_redis->errstr[0] != '\0')
+		why = ctl_redis->errstr;
+	fprintf(stderr, "loactl: redis %s: %s\n", redis_name, why);
+	exit(1);
+}
+
+/* A key: the prefix, name and, when not NULL, arg.  The caller frees it. */
+char *
+ctl_key(const char *name, const char *arg)
+{
+	return xasprintf("%s%s%s", ctl_cfg.prefix, name, arg != NULL ? arg :
+	    "");
+}
+
+/*
+ * Run one command (binary-safe when len is not NULL) and return its reply
+ * for the caller to free.  A lost connection or an error reply exits 1.
+ */
+redisReply *
+ctl_command(int argc, const char **argv, const size_t *len)
+{
+	redisReply	*r;
+
+	r = redisCommandArgv(ctl_redis, argc, argv, len);
+	if (r == NULL)
+		ctl_redis_fail();
+	if (r->type == REDIS_REPLY_ERROR) {
+		fprintf(stderr, "loactl: redis %s: %s%s%s: %s\n", redis_name,
+		    argv[0], argc > 1 ? " " : "", argc > 1 ? argv[1] : "",
+		    r->str);
+		freeReplyObject(r);
+		exit(1);
+	}
+	return r;
+}
+
+/* ctl_command() with C-string arguments, ending with NULL. */
+redisReply *
+ctl_commandl(const char *arg0, ...)
+{
+	const char	*argv[CTL_ARGV_MAX];
+	const char	*s;
+	va_list		 ap;
+	int		 argc = 0;
+
+	argv[argc++] = arg0;
+	va_start(ap, arg0);
+	while ((s = va_arg(ap, const char *)) != NULL) {
+		if (argc == CTL_ARGV_MAX)
+			fatalx("ctl_commandl: too many arguments");
+		argv[argc++] = s;
+	}
+	va_end(ap);
+	return ctl_command(argc, argv, NULL);
+}
+
+/*
+ * The value of field name in a flat array of field/value pairs (an
+ * HGETALL reply or a stream entry's fields), with its length in *len when
+ * len is not NULL; NULL when absent.
+ */
+const char *
+ctl_field(const redisReply *pairs, const char *name, size_t *len)
+{
+	size_t	i;
+
+	if (pairs == NULL || pairs->type != REDIS_REPLY_ARRAY)
+		return NULL;
+	for (i = 0; i + 1 < pairs->elements; i += 2) {
+		const redisReply *k = pairs->element[i];
+		const redisReply *v = pairs->element[i + 1];
+		if (k->type == REDIS_REPLY_STRING &&
+		    v->type == REDIS_REPLY_STRING &&
+		    strcmp(k->str, name) == 0) {
+			if (len != NULL)
+				*len = v->len;
+			return v->str;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Non-zero when s is a whole decimal integer that JSON can carry as a
+ * number without changing it: an optional '-', no leading zeros, at most
+ * 15 digits.
+ */
+int
+ctl_is_integer(const char *s)
+{
+	size_t	n;
+
+	if (*s == '-')
+		s++;
+	n = strspn(s, "0123456789");
+	if (n == 0 || n > 15 || s[n] != '\0')
+		return 0;
+	return s[0] != '0' || n == 1;
+}
+
+/*
+ * A copy of s, for display, in which every run of at least 9 digits
+ * (separators " -.()+" allowed between them, as in "+84 912 345 678") has
+ * all but its first 4 and last 3 digits replaced by '*', the way the
+ * daemon masks numbers.  Catches phone numbers in free text; a long
+ * number that is not one is masked too, which only costs readability.
+ * The caller frees the result.
+ */
+char *
+ctl_mask(const char *s)
+{
+	struct loa_buf	 b;
+	const char	*p = s, *q, *end;
+	size_t		 nd, k;
+
+	loa_buf_init(&b);
+	while (*p != '\0') {
+		if (!isdigit((unsigned char)*p) && !((*p == '+' ||
+		    *p == '(') && isdigit((unsigned char)p[1]))) {
+			loa_buf_add(&b, p++, 1);
+			continue;
+		}
+		nd = 0;
+		end = p;
+		for (q = p; *q != '\0' && (isdigit((unsigned char)*q) ||
+		    strchr(" -.()+", *q) != NULL); q++)
+			if (isdigit((unsigned char)*q)) {
+				nd++;
+				end = q + 1;
+			}
+		for (k = 0, q = p; q < end; q++) {
+			if (!isdigit((unsigned char)*q)) {
+				loa_buf_add(&b, q, 1);
+				continue;
+			}
+			loa_buf_add(&b, nd >= 9 && k >= 4 && k + 3 < nd ? "*" :
+			    q, 1);
+			k++;
+		}
+		p = end;
+	}
+	return loa_buf_steal(&b);
+}
+
+/* A copy of s with control characters turned into spaces. */
+char *
+ctl_oneline(const char *s)
+{
+	char	*out = xstrdup(s), *p;
+
+	for (p = out; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	return out;
+}
+
+void
+ctl_sleep_ms(long long ms)
+{
+	struct timespec	ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/*
+ * Report bad usage of a command: "loactl: MESSAGE" and its usage line on
+ * standard error, then exit 2.  cmd_usage is the command's synopsis
+ * ("status ID [--json]").
+ */
+void
+ctl_usage_error(const char *cmd_usage, const char *fmt, ...)
+{
+	va_list	ap;
+
+	fputs("loactl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: loactl %s\n", cmd_usage);
+	exit(2);
+}
+
+/*
+ * getopt_long() over a command's arguments (argv[0] is the command),
+ * long options only, options and operands in any order (even with
+ * POSIXLY_CORRECT set); operands are collected for ctl_operands().
+ * Returns the next option's val, or -1 when done.  -h/--help prints the
+ * synopsis and exits 0; an unknown option or a missing or unexpected
+ * value exits 2.
+ */
+int
+ctl_getopt(int argc, char **argv, const struct option *lo,
+    const char *cmd_usage)
+{
+	const struct option	*o;
+	int			 ch;
+
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "-:h", lo, NULL)) == 1) {
+		operands = xreallocarray(operands, noperands + 1,
+		    sizeof(*operands));
+		operands[noperands++] = optarg;
+	}
+	switch (ch) {
+	case -1:	/* after "--": the rest are operands */
+		for (; optind < argc; optind++) {
+			operands = xreallocarray(operands, noperands + 1,
+			    sizeof(*operands));
+			operands[noperands++] = argv[optind];
+		}
+		break;
+	case 'h':
+		printf("usage: loactl %s\n", cmd_usage);
+		exit(0);
+	case ':':
+		ctl_usage_error(cmd_usage, "%s: %s needs a value", argv[0],
+		    argv[optind - 1]);
+	case '?':
+		for (o = lo; optopt != 0 && o->name != NULL; o++)
+			if (o->val == optopt)	/* --flag=value */
+				ctl_usage_error(cmd_usage, "%s: %s takes no "
+				    "value", argv[0], argv[optind - 1]);
+		if (optopt != 0)
+			ctl_usage_error(cmd_usage, "%s: unknown option -%c",
+			    argv[0], optopt);
+		ctl_usage_error(cmd_usage, "%s: unknown option %s", argv[0],
+		    argv[optind - 1]);
+	}
+	return ch;
+}
+
+/* The operands ctl_getopt() collected, in order; returns their number. */
+int
+ctl_operands(char ***out)
+{
+	*out = operands;
+	return noperands;
+}
