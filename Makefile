@@ -40,8 +40,8 @@ else
 B	?= build
 endif
 CORE	 = xmalloc log buf util config redis template job render phone sms \
-	   scripts
-DAEMON	 = main engine deliver provider ingest ledger dlog http
+	   scripts resident
+DAEMON	 = main engine expand deliver provider ingest ledger dlog http
 CTL	 = loactl
 PLUGINS	 = console
 UNITS	 = test_phone test_sms test_template test_job test_config test_render

@@ -3,9 +3,9 @@
  * a job, enqueue it, print its id, and optionally follow it to the end.
  *
  * The file (FILE "-": standard input) is read up to max_job_size bytes
- * and checked with the daemon's own parser (loa_job_parse() and
- * loa_job_check_supported()), so a job this version would reject is
- * refused here, before anything reaches Redis.  A valid job is added to
+ * and checked with the daemon's own parser (loa_job_parse()), so a job
+ * the daemon would reject is refused here, before anything reaches Redis
+ * (what depends on the directory, such as unknown wards, the daemon checks).  A valid job is added to
  * the ingest stream as its bytes are: XADD <prefix>jobs * job <bytes>.
  * Its id is the job's "id", else the stream entry id XADD returns (what
  * the daemon files it under).
@@ -213,8 +213,7 @@ ctl_send(int argc, char **argv)
 	}
 	job = loa_job_parse(b.data != NULL ? b.data : "", b.len, NULL,
 	    ctl_cfg.max_job_size, err, sizeof(err));
-	if (job == NULL || loa_job_check_supported(job, err,
-	    sizeof(err)) == -1) {
+	if (job == NULL) {
 		fprintf(stderr, "loactl: %s: %s\n", name, err);
 		loa_job_unref(job);
 		loa_buf_free(&b);

@@ -34,25 +34,17 @@ static TAILQ_HEAD(, delivery) waiting = TAILQ_HEAD_INITIALIZER(waiting);
 
 static void	try_channel(struct delivery *, const char *);
 
-static const char *
-resident_label(const struct chunk *ck, int idx, const char *item)
-{
-	const struct loa_recipient *rc = &ck->job->rcpt[idx];
-
-	return rc->id != NULL ? rc->id : item;
-}
-
 static void
-fill_outcome(struct outcome *o, const struct chunk *ck, int idx,
+fill_outcome(struct outcome *o, const struct chunk *ck, int i,
     const char *item)
 {
-	const struct loa_recipient *rc = &ck->job->rcpt[idx];
+	const struct loa_recipient *rc = chunk_rcpt(ck, i);
 
 	memset(o, 0, sizeof(*o));
 	o->job = ck->job_id;
 	o->item = item;
 	o->ward = rc->ward != NULL ? rc->ward : "";
-	o->resident = resident_label(ck, idx, item);
+	o->resident = rc->id != NULL ? rc->id : item;
 	o->to = rc->phone_ok ? rc->phone : (rc->zalo_uid ? rc->zalo_uid : "");
 	o->channel = "";
 	o->provider = "";
@@ -60,16 +52,15 @@ fill_outcome(struct outcome *o, const struct chunk *ck, int idx,
 	o->ms = -1;
 }
 
-/* A final outcome for an item that was never dispatched. */
+/* A final outcome for item i of ck, which was never dispatched. */
 void
-deliver_final(struct chunk *ck, int idx, const char *status,
+deliver_final(struct chunk *ck, int i, const char *status,
     const char *channel, const char *reason, const char *provider_id)
 {
 	struct outcome	o;
-	char		item[24];
+	char		buf[24];
 
-	snprintf(item, sizeof(item), "#%d", idx);
-	fill_outcome(&o, ck, idx, item);
+	fill_outcome(&o, ck, i, chunk_item(ck, i, buf, sizeof(buf)));
 	o.status = status;
 	o.channel = channel;
 	o.reason = reason;
@@ -84,7 +75,7 @@ emit(struct delivery *d, const char *status, const char *reason, int final,
 {
 	struct outcome	o;
 
-	fill_outcome(&o, d->ck, d->idx, d->item);
+	fill_outcome(&o, d->ck, d->i, d->item);
 	o.status = status;
 	o.reason = reason;
 	if (d->prov != NULL) {
@@ -200,8 +191,9 @@ try_channel(struct delivery *d, const char *why)
 			continue;
 		}
 		d->attempt = 1;
-		if (loa_render(job, rc, ch, LOA_UNICODE_NEVER, NULL, NULL,
-		    &d->r) == -1) {
+		if (loa_render(job, rc, ch, d->prov->unicode,
+		    loa_job_ward_info(job, rc->ward, 1),
+		    loa_job_ward_info(job, rc->ward, 2), &d->r) == -1) {
 			why = d->r.reason;
 			d->failed_any = 1;
 			if (d->ci + 1 < job->nchannels)
@@ -221,24 +213,29 @@ try_channel(struct delivery *d, const char *why)
 		finish(d, "skipped", "no_channel", NULL, NULL);
 }
 
+/* Start item i of ck (the engine counted it outstanding). */
 void
-deliver_start(struct chunk *ck, int idx)
+deliver_start(struct chunk *ck, int i)
 {
 	struct delivery	*d;
 	long long	 now = loa_now_ms();
+	char		 buf[24];
 
 	d = xcalloc(1, sizeof(*d));
 	loa->active++;
 	d->ck = ck;
-	d->idx = idx;
-	d->rc = &ck->job->rcpt[idx];
-	d->maybe_dup = ck->gate[idx - ck->from] == GATE_MAYBE;
-	ck->gate[idx - ck->from] = GATE_SENT;
-	snprintf(d->item, sizeof(d->item), "#%d", idx);
+	d->i = i;
+	d->rc = chunk_rcpt(ck, i);
+	d->maybe_dup = ck->gate[i] == GATE_MAYBE;
+	ck->gate[i] = GATE_SENT;
+	snprintf(d->item, sizeof(d->item), "%s", chunk_item(ck, i, buf,
+	    sizeof(buf)));
 	d->t0 = now;
 	if (ck->job->expires_at_ms != 0 && now >= ck->job->expires_at_ms)
 		finish(d, "expired", "expires_at", NULL, NULL);
-	else if (d->rc->dup_of >= 0)
+	else if (d->rc->opted_out || (ck->flags[i] & ITEM_OPTED_OUT))
+		finish(d, "skipped", "opted_out", NULL, NULL);
+	else if (d->rc->dup_of >= 0 || (ck->flags[i] & ITEM_DUPLICATE))
 		finish(d, "skipped", "duplicate", NULL, NULL);
 	else
 		try_channel(d, NULL);

@@ -1,8 +1,9 @@
 /*
  * engine.c -- the chunks this daemon holds and the order they are sent in.
  *
- * A chunk is one work-stream entry: recipients [from, to) of one job.  It
- * is loaded (job spec from Redis, cached), gated (the gate script says
+ * A chunk is one work-stream entry: recipients [from, to) of a job's
+ * explicit list, or a list of directory resident ids.  It is loaded (job
+ * spec and wards from Redis, cached), gated (the gate script says
  * which items still need a send and marks them in flight), then its items
  * are dispatched to deliver.c while the daemon has room: at most
  * max_inflight live deliveries, urgent chunks first, and within a
@@ -86,7 +87,52 @@ chunk_free(struct chunk *ck)
 	loa_job_unref(ck->job);
 	free(ck->job_id);
 	free(ck->gate);
+	free(ck->flags);
+	if (ck->ids != NULL) {
+		free(ck->ids[0]);	/* one buffer holds them all */
+		free(ck->ids);
+	}
+	free(ck->rcpt);
+	json_decref(ck->holder);
 	free(ck);
+}
+
+/* The recipient of item i (0 .. n-1). */
+const struct loa_recipient *
+chunk_rcpt(const struct chunk *ck, int i)
+{
+	if (ck->ids == NULL)
+		return &ck->job->rcpt[ck->from + i];
+	return &ck->rcpt[i];
+}
+
+/* The key of item i in the job's outcome hash: "#index" or resident id. */
+const char *
+chunk_item(const struct chunk *ck, int i, char *buf, size_t len)
+{
+	if (ck->ids != NULL)
+		return ck->ids[i];
+	snprintf(buf, len, "#%d", ck->from + i);
+	return buf;
+}
+
+/* Items whose mark the hand-back resets: gated here, never dispatched. */
+static void
+chunk_handback(struct chunk *ck)
+{
+	const char	**items;
+	char		(*keys)[24];
+	int		  i, n = 0;
+
+	items = xcalloc(ck->n + 1, sizeof(*items));
+	keys = xcalloc(ck->n + 1, sizeof(*keys));
+	for (i = 0; ck->gate != NULL && i < ck->n; i++)
+		if (ck->gate[i] == GATE_NEW)
+			items[n++] = chunk_item(ck, i, keys[i],
+			    sizeof(keys[i]));
+	ledger_handback(loa->k_work[ck->prio], ck->eid, ck->job_id, items, n);
+	free(keys);
+	free(items);
 }
 
 void
@@ -117,7 +163,8 @@ engine_room(int with_requested)
 	if (loa->draining || ledger_backlog())
 		return 0;
 	room = loa->cfg.max_inflight * 2 - loa->active - (loa->nchunks +
-	    (with_requested ? loa->chunks_requested : 0)) * per;
+	    expand_count() + (with_requested ? loa->chunks_requested : 0)) *
+	    per;
 	return room > 0 ? (room + per - 1) / per : 0;
 }
 
@@ -135,19 +182,22 @@ engine_holds(const char *eid)
 	TAILQ_FOREACH(ck, &loa->chunks, all)
 		if (strcmp(ck->eid, eid) == 0)
 			return 1;
-	return 0;
+	return expand_holds(eid);
 }
 
 /*
- * Take a work entry read from (or claimed on) the priority's stream.
- * Entries this daemon already holds (claimed back by its own XAUTOCLAIM)
- * are ignored.
+ * Take a work entry read from (or claimed on) the priority's stream:
+ * explicit recipients [from, to) when ids is NULL, else the resident ids
+ * "a,b,c".  Entries this daemon already holds (claimed back by its own
+ * XAUTOCLAIM) are ignored.
  */
 void
 engine_chunk_add(enum loa_priority prio, const char *eid, const char *job,
-    int from, int to)
+    int from, int to, const char *ids)
 {
 	struct chunk	*ck;
+	char		*p;
+	int		 n;
 
 	if (engine_holds(eid))
 		return;
@@ -155,15 +205,28 @@ engine_chunk_add(enum loa_priority prio, const char *eid, const char *job,
 	ck->prio = prio;
 	snprintf(ck->eid, sizeof(ck->eid), "%s", eid);
 	ck->job_id = xstrdup(job);
-	ck->from = ck->next = from;
-	ck->to = to;
+	if (ids != NULL) {
+		for (n = 1, p = (char *)ids; *p != '\0'; p++)
+			n += *p == ',';
+		ck->ids = xcalloc(n, sizeof(*ck->ids));
+		ck->ids[0] = xstrdup(ids);
+		for (n = 1, p = ck->ids[0]; *p != '\0'; p++)
+			if (*p == ',') {
+				*p = '\0';
+				ck->ids[n++] = p + 1;
+			}
+		ck->n = n;
+		ck->from = -1;
+	} else {
+		ck->from = from;
+		ck->n = to - from;
+	}
 	ck->st = CK_LOADING;
 	TAILQ_INSERT_TAIL(&loa->chunks, ck, all);
 	loa->nchunks++;
 	if (loa->draining) {
 		/* Read as we were stopping: give it back untouched. */
-		ck->st = CK_HELD;
-		ledger_handback(ck);
+		chunk_handback(ck);
 		chunk_free(ck);
 		return;
 	}
@@ -179,7 +242,7 @@ chunk_drop(struct chunk *ck, const char *why)
 {
 	log_warnx("job %s: work entry %s dropped: %s", ck->job_id, ck->eid,
 	    why);
-	ledger_ack(loa->k_work[ck->prio], ck->eid);
+	ledger_ack(loa->k_work[ck->prio], ck->eid, ck->job_id);
 	chunk_free(ck);
 }
 
@@ -192,14 +255,24 @@ job_loaded_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	struct chunk	*ck, *next;
 
 	(void)r;
-	if (rep != NULL && rep->type == REDIS_REPLY_STRING) {
-		job = loa_job_parse(rep->str, rep->len, NULL, (size_t)-1, err,
-		    sizeof(err));
+	if (rep != NULL && rep->type == REDIS_REPLY_ARRAY &&
+	    rep->elements == 2 &&
+	    rep->element[0]->type == REDIS_REPLY_STRING) {
+		job = loa_job_parse(rep->element[0]->str,
+		    rep->element[0]->len, NULL, (size_t)-1, err, sizeof(err));
 		if (job == NULL)
 			log_warnx("job %s: stored spec unreadable: %s", id,
 			    err);
-		else
+		else {
+			json_t *w = NULL;
+			if (rep->element[1]->type == REDIS_REPLY_STRING)
+				w = json_loadb(rep->element[1]->str,
+				    rep->element[1]->len, 0, NULL);
+			if (json_is_array(w))
+				loa_job_set_wards(job, w);
+			json_decref(w);
 			job_cache_put(job);
+		}
 	}
 	for (ck = TAILQ_FIRST(&loa->chunks); ck != NULL; ck = next) {
 		next = TAILQ_NEXT(ck, all);
@@ -212,7 +285,7 @@ job_loaded_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		} else if (job == NULL)
 			chunk_drop(ck, "job spec missing or unreadable");
 		else if (loa->draining) {
-			ledger_handback(ck);
+			chunk_handback(ck);
 			chunk_free(ck);
 		} else {
 			ck->job = job;
@@ -228,23 +301,26 @@ static void
 chunk_load(struct chunk *ck)
 {
 	struct chunk	*o;
-	char		*key;
-	const char	*argv[2];
+	char		*key, *wkey;
+	const char	*argv[3];
 
-	/* One GET per job, however many chunks wait for it. */
+	/* One MGET per job, however many chunks wait for it. */
 	TAILQ_FOREACH(o, &loa->chunks, all)
 		if (o != ck && o->st == CK_LOADING && o->job == NULL &&
 		    strcmp(o->job_id, ck->job_id) == 0)
 			return;
 	key = xasprintf("%sjob:%s:spec", loa->cfg.prefix, ck->job_id);
-	argv[0] = "GET";
+	wkey = xasprintf("%sjob:%s:wards", loa->cfg.prefix, ck->job_id);
+	argv[0] = "MGET";
 	argv[1] = key;
-	if (loa_redis_cmd(loa->rc, job_loaded_cb, xstrdup(ck->job_id), 2,
+	argv[2] = wkey;
+	if (loa_redis_cmd(loa->rc, job_loaded_cb, xstrdup(ck->job_id), 3,
 	    argv, NULL) == -1) {
 		/* Redis is down; the entry stays pending and is reclaimed. */
 		chunk_free(ck);
 	}
 	free(key);
+	free(wkey);
 }
 
 static void
@@ -258,11 +334,55 @@ chunk_ready(struct chunk *ck)
 static int
 chunk_maybe_done(struct chunk *ck)
 {
-	if (ck->finished < ck->to - ck->from || ck->outstanding > 0 ||
-	    ck->dispatching)
+	if (ck->finished < ck->n || ck->outstanding > 0 || ck->dispatching)
 		return 0;
-	ledger_ack(loa->k_work[ck->prio], ck->eid);
+	ledger_ack(loa->k_work[ck->prio], ck->eid, ck->job_id);
 	chunk_free(ck);
+	return 1;
+}
+
+/* Directory chunk: item i's resident from the hash fields in f. */
+static void
+chunk_resident(struct chunk *ck, int i, redisReply *f)
+{
+	const char	**kv;
+	size_t		 *len, k;
+	json_t		 *h = json_object();
+
+	json_array_append_new(ck->holder, h);
+	kv = xcalloc(f->elements + 1, sizeof(*kv));
+	len = xcalloc(f->elements + 1, sizeof(*len));
+	for (k = 0; k < f->elements; k++) {
+		kv[k] = f->element[k]->type == REDIS_REPLY_STRING ?
+		    f->element[k]->str : "";
+		len[k] = f->element[k]->type == REDIS_REPLY_STRING ?
+		    f->element[k]->len : 0;
+	}
+	loa_recipient_from_hash(&ck->rcpt[i], h, ck->ids[i], kv, len,
+	    f->elements / 2);
+	free(kv);
+	free(len);
+}
+
+static int
+gate_reply_ok(const struct chunk *ck, const redisReply *rep)
+{
+	size_t	i;
+
+	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY ||
+	    rep->elements != (size_t)ck->n + 1 ||
+	    rep->element[0]->type != REDIS_REPLY_STRING)
+		return 0;
+	for (i = 1; i < rep->elements; i++) {
+		const redisReply *e = rep->element[i];
+		if (e->type != REDIS_REPLY_ARRAY ||
+		    e->elements != (ck->ids != NULL ? 3u : 2u) ||
+		    e->element[0]->type != REDIS_REPLY_STRING ||
+		    e->element[1]->type != REDIS_REPLY_STRING ||
+		    (ck->ids != NULL &&
+		    e->element[2]->type != REDIS_REPLY_ARRAY))
+			return 0;
+	}
 	return 1;
 }
 
@@ -271,12 +391,10 @@ gate_cb(struct loa_redis *r, redisReply *rep, void *arg)
 {
 	struct chunk	*ck = arg;
 	const char	*state;
-	size_t		 i, n = (size_t)(ck->to - ck->from);
+	int		 i;
 
 	(void)r;
-	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY ||
-	    rep->elements != n + 1 ||
-	    rep->element[0]->type != REDIS_REPLY_STRING) {
+	if (!gate_reply_ok(ck, rep)) {
 		if (rep != NULL && rep->type == REDIS_REPLY_ARRAY &&
 		    rep->elements == 1)
 			log_info("job %s: entry %s now belongs to another "
@@ -288,36 +406,47 @@ gate_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		return;
 	}
 	state = rep->element[0]->str;
-	ck->gate = xmalloc(n);
-	for (i = 0; i < n; i++) {
-		redisReply *e = rep->element[i + 1];
-		if (e->type != REDIS_REPLY_STRING || e->len == 0)
+	ck->gate = xmalloc(ck->n);
+	ck->flags = xcalloc(ck->n, 1);
+	if (ck->ids != NULL) {
+		ck->rcpt = xcalloc(ck->n, sizeof(*ck->rcpt));
+		ck->holder = json_array();
+	}
+	for (i = 0; i < ck->n; i++) {
+		redisReply *e = rep->element[i + 1], *v = e->element[0];
+		if (v->len == 0)
 			ck->gate[i] = GATE_NEW;
-		else if (e->str[0] == '~')
+		else if (v->str[0] == '~')
 			ck->gate[i] = GATE_MAYBE;
 		else {
 			ck->gate[i] = GATE_FINAL;
 			ck->finished++;
 		}
+		if (strchr(e->element[1]->str, 'o') != NULL)
+			ck->flags[i] |= ITEM_OPTED_OUT;
+		if (strchr(e->element[1]->str, 'd') != NULL)
+			ck->flags[i] |= ITEM_DUPLICATE;
+		if (ck->ids != NULL)
+			chunk_resident(ck, i, e->element[2]);
 	}
 	if (loa->draining) {
-		/* Stopping: hand it back, clearing the marks just set. */
-		ledger_handback(ck);
+		/* Stopping: hand it back, resetting the marks just set. */
+		chunk_handback(ck);
 		chunk_free(ck);
 		return;
 	}
-	if (strcmp(state, "sending") != 0) {
+	if (strcmp(state, "sending") != 0 && strcmp(state, "expanding") != 0) {
 		/*
 		 * Cancelled (or otherwise ended): what has no outcome yet is
 		 * recorded as cancelled, nothing is sent.
 		 */
 		const char *st = strcmp(state, "cancelled") == 0 ?
 		    "cancelled" : "skipped";
-		for (i = 0; i < n; i++)
+		for (i = 0; i < ck->n; i++)
 			if (ck->gate[i] != GATE_FINAL) {
 				ck->gate[i] = GATE_FINAL;
-				deliver_final(ck, ck->from + (int)i, st, "",
-				    state[0] ? state : "job_missing", NULL);
+				deliver_final(ck, i, st, "", state[0] ? state :
+				    "job_missing", NULL);
 			}
 		chunk_maybe_done(ck);
 		engine_kick();
@@ -331,8 +460,10 @@ gate_cb(struct loa_redis *r, redisReply *rep, void *arg)
 static void
 chunk_gate(struct chunk *ck)
 {
-	struct loa_argv	av;
-	int		i;
+	struct loa_argv			 av;
+	const struct loa_recipient	*rc;
+	char				 key[24];
+	int				 i;
 
 	ck->st = CK_GATING;
 	loa_script_argv(&av, loa_script_gate, loa->cfg.prefix);
@@ -340,8 +471,14 @@ chunk_gate(struct chunk *ck)
 	loa_argv_add(&av, ck->eid);
 	loa_argv_add(&av, loa->consumer);
 	loa_argv_add(&av, ck->job_id);
-	for (i = ck->from; i < ck->to; i++)
-		loa_argv_addf(&av, "#%d", i);
+	loa_argv_add(&av, ck->ids != NULL ? "d" : "i");
+	for (i = 0; i < ck->n; i++) {
+		loa_argv_add(&av, chunk_item(ck, i, key, sizeof(key)));
+		if (ck->ids == NULL) {
+			rc = chunk_rcpt(ck, i);
+			loa_argv_add(&av, rc->phone_ok ? rc->phone : "");
+		}
+	}
 	if (loa_redis_cmdv(loa->rc, gate_cb, ck, &av) == -1)
 		chunk_free(ck);
 	loa_argv_free(&av);
@@ -365,7 +502,7 @@ next_chunk(void)
 
 	for (p = 0; p < LOA_PRIO_COUNT; p++)
 		while ((ck = TAILQ_FIRST(&loa->ready[p])) != NULL) {
-			if (ck->next < ck->to)
+			if (ck->next < ck->n)
 				return ck;
 			/* Everything dispatched: wait for outcomes. */
 			TAILQ_REMOVE(&loa->ready[p], ck, entry);
@@ -386,7 +523,7 @@ run_cb(evutil_socket_t fd, short ev, void *arg)
 	while (!loa->draining && loa->active < loa->cfg.max_inflight &&
 	    !ledger_backlog() && (ck = next_chunk()) != NULL) {
 		idx = ck->next++;
-		if (ck->gate[idx - ck->from] != GATE_FINAL) {
+		if (ck->gate[idx] != GATE_FINAL) {
 			/* A local transport may finish it right here. */
 			ck->outstanding++;
 			ck->dispatching = 1;
@@ -437,6 +574,7 @@ engine_touch(void)
 	}
 	TAILQ_FOREACH(ck, &loa->chunks, all)
 		loa_argv_add(&av[ck->prio], ck->eid);
+	expand_touch(av);
 	for (p = 0; p < LOA_PRIO_COUNT; p++) {
 		if (av[p].argc > 5) {
 			loa_argv_add(&av[p], "JUSTID");
@@ -461,10 +599,11 @@ engine_handback_all(void)
 		next = TAILQ_NEXT(ck, all);
 		/* LOADING/GATING: their callbacks hand them back. */
 		if (ck->st == CK_READY || ck->st == CK_HELD) {
-			ledger_handback(ck);
+			chunk_handback(ck);
 			chunk_free(ck);
 		}
 	}
+	expand_handback_all();
 	loa->handed_back = 1;
 }
 
@@ -479,7 +618,7 @@ engine_idle(void)
 int
 engine_settled(void)
 {
-	return loa->nchunks == 0;
+	return loa->nchunks == 0 && expand_count() == 0;
 }
 
 static void

@@ -37,11 +37,16 @@ struct chunk {
 	char			 eid[40];	/* stream entry id */
 	char			*job_id;
 	struct loa_job		*job;
-	int			 from, to;
+	int			 from;		/* explicit: first recipient */
+	int			 n;		/* items */
+	char			**ids;		/* directory: resident ids */
+	struct loa_recipient	*rcpt;		/* directory: n residents */
+	json_t			*holder;	/* directory: their strings */
 	int			 next;		/* next item to dispatch */
 	int			 outstanding;	/* dispatched, not final */
 	int			 finished;	/* final outcome queued */
 	char			*gate;		/* per item, see GATE_* */
+	unsigned char		*flags;		/* per item, ITEM_* */
 	int			 dispatching;	/* run_cb holds it: no free */
 };
 TAILQ_HEAD(chunk_q, chunk);
@@ -51,13 +56,16 @@ TAILQ_HEAD(chunk_q, chunk);
 #define GATE_FINAL	'f'	/* has an outcome: skip */
 #define GATE_SENT	's'	/* dispatched by us */
 
+#define ITEM_OPTED_OUT	0x01	/* phone in loa:optout */
+#define ITEM_DUPLICATE	0x02	/* phone used by another resident */
+
 /* One recipient of one chunk, from first channel to final outcome. */
 struct delivery {
 	TAILQ_ENTRY(delivery)	 entry;		/* provider wait queue */
 	struct chunk		*ck;
-	int			 idx;
+	int			 i;		/* item of ck */
 	const struct loa_recipient *rc;
-	char			 item[24];	/* key in loa:job:<id>:out */
+	char			 item[72];	/* key in loa:job:<id>:out */
 	int			 maybe_dup;
 	int			 ci;		/* position in job->channels */
 	int			 attempt;	/* on the current channel */
@@ -84,6 +92,7 @@ struct provider {
 	FILE					*out;	/* local transport */
 	char					*out_path;
 	int					 inflight;
+	enum loa_sms_unicode			 unicode; /* default */
 	struct delivery_q			 waitq;
 	struct {
 		char	*key;
@@ -129,7 +138,9 @@ int	 engine_want_chunks(void);
 int	 engine_room(int);
 int	 engine_holds(const char *);
 void	 engine_chunk_add(enum loa_priority, const char *, const char *,
-	    int, int);
+	    int, int, const char *);
+const struct loa_recipient *chunk_rcpt(const struct chunk *, int);
+const char *chunk_item(const struct chunk *, int, char *, size_t);
 void	 engine_kick(void);
 void	 engine_item_final(struct chunk *);
 void	 engine_touch(void);
@@ -159,6 +170,14 @@ int	 http_init(void);
 void	 http_free(void);
 void	 http_submit(struct provider *, struct delivery *);
 int	 loa_url_allowed(const char *);
+
+/* expand.c */
+void	 expand_add(enum loa_priority, const char *, const char *, int,
+	    const char *);
+int	 expand_holds(const char *);
+int	 expand_count(void);
+void	 expand_touch(struct loa_argv *);
+void	 expand_handback_all(void);
 
 /* ingest.c */
 void	 ingest_init(void);
@@ -190,8 +209,9 @@ struct outcome {
 void	 ledger_init(void);
 void	 ledger_free(void);
 void	 ledger_event(const struct outcome *, int);
-void	 ledger_ack(const char *, const char *);
-void	 ledger_handback(struct chunk *);
+void	 ledger_ack(const char *, const char *, const char *);
+void	 ledger_handback(const char *, const char *, const char *,
+	    const char *const *, int);
 void	 ledger_flush(void);
 int	 ledger_idle(void);
 int	 ledger_backlog(void);

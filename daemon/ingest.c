@@ -139,15 +139,134 @@ rejected_id(const char *raw, size_t len, const char *eid)
 	return id != NULL ? id : xstrdup(eid);
 }
 
+/* A valid job waiting for its wards to be resolved. */
+struct pending {
+	struct loa_job	*job;
+	char		 eid[40];
+	char		*raw;
+	size_t		 len;
+};
+
+static void
+pending_free(struct pending *pj)
+{
+	loa_job_unref(pj->job);
+	free(pj->raw);
+	free(pj);
+}
+
+static void
+accept_job(struct pending *pj, const char *wards)
+{
+	struct loa_job	*job = pj->job;
+	struct loa_argv	 av;
+	struct loa_buf	 ev;
+	char		*spec, now[40], sendat[32];
+	int		 audience = job->audience != LOA_AUD_RECIPIENTS;
+
+	spec = loa_job_dump(job);
+	job_event(&ev, job->id, job->send_at_ms > loa_now_ms() ? "scheduled" :
+	    (audience ? "expanding" : "sending"), NULL, audience ? -1 :
+	    job->nrcpt);
+	loa_time_iso(loa_now_ms(), now, sizeof(now));
+	snprintf(sendat, sizeof(sendat), "%lld", job->send_at_ms >
+	    loa_now_ms() ? job->send_at_ms : 0);
+	loa_script_argv(&av, loa_script_accept, loa->cfg.prefix);
+	loa_argv_add(&av, loa->k_jobs);
+	loa_argv_add(&av, pj->eid);
+	loa_argv_add(&av, job->id);
+	loa_argv_add(&av, spec);
+	loa_argv_addf(&av, "%d", audience ? -1 : job->nrcpt);
+	loa_argv_add(&av, now);
+	loa_argv_add(&av, loa_priority_name(job->prio));
+	loa_argv_addf(&av, "%d", loa->cfg.chunk_size);
+	loa_argv_addf(&av, "%d", loa->cfg.events_maxlen);
+	loa_argv_addn(&av, ev.data, ev.len);
+	loa_argv_add(&av, sendat);
+	loa_argv_addf(&av, "%lld", loa->cfg.retention_ms);
+	loa_argv_add(&av, wards);
+	if (loa_redis_cmdv(loa->rc, script_reply_cb, audience ?
+	    xasprintf("job %s (%s, %s)", job->id, job->audience ==
+	    LOA_AUD_ALL ? "all wards" : job->audience == LOA_AUD_WARDS ?
+	    "by wards" : "by districts", loa_priority_name(job->prio)) :
+	    xasprintf("job %s (%d recipients, %s)", job->id, job->nrcpt,
+	    loa_priority_name(job->prio)), &av) == -1)
+		log_info("job %s: Redis is down; the entry will be claimed "
+		    "again", job->id);
+	loa_argv_free(&av);
+	loa_buf_free(&ev);
+	free(spec);
+}
+
+/*
+ * The wards of a job, resolved: reject it when an audience names wards or
+ * districts the directory does not have, or when its templates use a
+ * variable the directory has no column for; else accept it.
+ */
+static void
+resolve_cb(struct loa_redis *r, redisReply *rep, void *arg)
+{
+	struct pending	*pj = arg;
+	struct loa_job	*job = pj->job;
+	struct loa_buf	 b;
+	json_t		*cols;
+	char		 err[512];
+	size_t		 i;
+
+	(void)r;
+	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY ||
+	    rep->elements != 3 ||
+	    rep->element[0]->type != REDIS_REPLY_ARRAY ||
+	    rep->element[1]->type != REDIS_REPLY_STRING ||
+	    rep->element[2]->type != REDIS_REPLY_ARRAY) {
+		if (rep != NULL && rep->type == REDIS_REPLY_ERROR)
+			log_warnx("job %s: resolve: %s", job->id, rep->str);
+		pending_free(pj);	/* stays pending, claimed again */
+		return;
+	}
+	if (job->audience != LOA_AUD_RECIPIENTS &&
+	    rep->element[0]->elements > 0) {
+		loa_buf_init(&b);
+		loa_buf_printf(&b, "audience: unknown %s",
+		    job->audience == LOA_AUD_DISTRICTS ? "district" : "ward");
+		for (i = 0; i < rep->element[0]->elements && i < 10; i++)
+			loa_buf_printf(&b, "%s %s", i ? "," : "",
+			    rep->element[0]->element[i]->str);
+		if (i < rep->element[0]->elements)
+			loa_buf_printf(&b, " and %zu more",
+			    rep->element[0]->elements - i);
+		reject(pj->eid, job->id, pj->raw, pj->len, b.data);
+		loa_buf_free(&b);
+		pending_free(pj);
+		return;
+	}
+	if (job->audience != LOA_AUD_RECIPIENTS) {
+		cols = json_array();
+		for (i = 0; i < rep->element[2]->elements; i++)
+			json_array_append_new(cols, json_string(
+			    rep->element[2]->element[i]->str));
+		if (loa_job_check_columns(job, cols, err, sizeof(err)) == -1) {
+			json_decref(cols);
+			reject(pj->eid, job->id, pj->raw, pj->len, err);
+			pending_free(pj);
+			return;
+		}
+		json_decref(cols);
+	}
+	accept_job(pj, rep->element[1]->str);
+	pending_free(pj);
+}
+
 static void
 ingest_job(const char *eid, redisReply *fields)
 {
 	struct loa_job	*job;
+	struct pending	*pj;
 	struct loa_argv	 av;
-	struct loa_buf	 ev;
 	const char	*raw;
-	char		*spec, *id, err[512], now[40], sendat[32];
-	size_t		 len = 0;
+	char		*id, err[512];
+	size_t		 len = 0, i;
+	json_t		*seen;
 
 	if ((raw = field(fields, "job", &len)) == NULL) {
 		reject(eid, eid, "", 0, "stream entry has no \"job\" field");
@@ -161,63 +280,90 @@ ingest_job(const char *eid, redisReply *fields)
 		free(id);
 		return;
 	}
-	if (loa_job_check_supported(job, err, sizeof(err)) == -1) {
-		reject(eid, job->id, raw, len, err);
-		loa_job_unref(job);
-		return;
+	pj = xcalloc(1, sizeof(*pj));
+	pj->job = job;
+	snprintf(pj->eid, sizeof(pj->eid), "%s", eid);
+	pj->raw = xstrndup(raw, len);
+	pj->len = len;
+	loa_script_argv(&av, loa_script_resolve, loa->cfg.prefix);
+	switch (job->audience) {
+	case LOA_AUD_WARDS:
+	case LOA_AUD_DISTRICTS:
+		loa_argv_add(&av, job->audience == LOA_AUD_WARDS ? "wards" :
+		    "districts");
+		for (i = 0; i < json_array_size(job->audience_list); i++)
+			loa_argv_add(&av, json_string_value(
+			    json_array_get(job->audience_list, i)));
+		break;
+	case LOA_AUD_ALL:
+		loa_argv_add(&av, "all");
+		break;
+	case LOA_AUD_RECIPIENTS:
+		/* The names of the wards recipients say they live in. */
+		loa_argv_add(&av, "codes");
+		seen = json_object();
+		for (i = 0; i < (size_t)job->nrcpt; i++) {
+			const char *w = job->rcpt[i].ward;
+			if (w == NULL || json_object_get(seen, w) != NULL)
+				continue;
+			json_object_set_new(seen, w, json_true());
+			loa_argv_add(&av, w);
+		}
+		json_decref(seen);
+		break;
 	}
-	spec = loa_job_dump(job);
-	job_event(&ev, job->id, job->send_at_ms > loa_now_ms() ? "scheduled" :
-	    "sending", NULL, job->nrcpt);
-	loa_time_iso(loa_now_ms(), now, sizeof(now));
-	snprintf(sendat, sizeof(sendat), "%lld", job->send_at_ms >
-	    loa_now_ms() ? job->send_at_ms : 0);
-	loa_script_argv(&av, loa_script_accept, loa->cfg.prefix);
-	loa_argv_add(&av, loa->k_jobs);
-	loa_argv_add(&av, eid);
-	loa_argv_add(&av, job->id);
-	loa_argv_add(&av, spec);
-	loa_argv_addf(&av, "%d", job->nrcpt);
-	loa_argv_add(&av, now);
-	loa_argv_add(&av, loa_priority_name(job->prio));
-	loa_argv_addf(&av, "%d", loa->cfg.chunk_size);
-	loa_argv_addf(&av, "%d", loa->cfg.events_maxlen);
-	loa_argv_addn(&av, ev.data, ev.len);
-	loa_argv_add(&av, sendat);
-	loa_argv_addf(&av, "%lld", loa->cfg.retention_ms);
-	if (loa_redis_cmdv(loa->rc, script_reply_cb, xasprintf("job %s "
-	    "(%d recipients, %s)", job->id, job->nrcpt,
-	    loa_priority_name(job->prio)), &av) == -1)
+	if (loa_redis_cmdv(loa->rc, resolve_cb, pj, &av) == -1) {
 		log_info("job %s: Redis is down; the entry will be claimed "
 		    "again", job->id);
+		pending_free(pj);
+	}
 	loa_argv_free(&av);
-	loa_buf_free(&ev);
-	free(spec);
-	loa_job_unref(job);
 }
 
+/*
+ * A work entry: explicit recipients (job, from, to), directory residents
+ * (job, ids) or an expansion step (job, expand, w, cur).
+ */
 static void
 work_entry(enum loa_priority prio, const char *eid, redisReply *fields)
 {
-	const char	*job, *from, *to;
+	const char	*job, *from, *to, *ids, *w, *cur;
 	char		*e1, *e2;
 	long		 f, t;
 
-	job = field(fields, "job", NULL);
+	if ((job = field(fields, "job", NULL)) == NULL)
+		goto bad;
+	if ((ids = field(fields, "ids", NULL)) != NULL) {
+		if (*ids == '\0')
+			goto bad;
+		engine_chunk_add(prio, eid, job, 0, 0, ids);
+		return;
+	}
+	if (field(fields, "expand", NULL) != NULL) {
+		w = field(fields, "w", NULL);
+		cur = field(fields, "cur", NULL);
+		if (w == NULL || cur == NULL)
+			goto bad;
+		f = strtol(w, &e1, 10);
+		if (*e1 != '\0' || f < 0 || f > 100000 || strlen(cur) > 30)
+			goto bad;
+		expand_add(prio, eid, job, (int)f, cur);
+		return;
+	}
 	from = field(fields, "from", NULL);
 	to = field(fields, "to", NULL);
-	if (job == NULL || from == NULL || to == NULL)
+	if (from == NULL || to == NULL)
 		goto bad;
 	f = strtol(from, &e1, 10);
 	t = strtol(to, &e2, 10);
 	if (*e1 != '\0' || *e2 != '\0' || f < 0 || t <= f || t - f > 100000)
 		goto bad;
-	engine_chunk_add(prio, eid, job, (int)f, (int)t);
+	engine_chunk_add(prio, eid, job, (int)f, (int)t, NULL);
 	return;
 bad:
 	log_warnx("%s: entry %s is not a Loa work entry; dropped",
 	    loa->k_work[prio], eid);
-	ledger_ack(loa->k_work[prio], eid);
+	ledger_ack(loa->k_work[prio], eid, job != NULL ? job : "");
 }
 
 /* Entries of one stream: [[id, [k, v, ...]], ...]. */

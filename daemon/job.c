@@ -293,11 +293,16 @@ mark_duplicates(struct loa_job *job)
 	json_decref(seen);
 }
 
-/* Can anything define variable name for this job? */
+/*
+ * Can anything define variable name for this job?  columns: the extra
+ * columns of the resident directory (JSON array of strings), or NULL when
+ * not known yet (directory variables are then checked later).
+ */
 static int
-var_definable(const struct loa_job *job, const char *name)
+var_definable(const struct loa_job *job, const char *name, json_t *columns)
 {
-	int	i;
+	size_t	 k;
+	int	 i;
 
 	for (i = 0; resident_builtins[i] != NULL; i++)
 		if (strcmp(name, resident_builtins[i]) == 0)
@@ -306,8 +311,16 @@ var_definable(const struct loa_job *job, const char *name)
 		return job->sender != NULL;
 	if (job->vars != NULL && json_object_get(job->vars, name) != NULL)
 		return 1;
-	if (job->audience != LOA_AUD_RECIPIENTS)
-		return 1;	/* directory columns: checked per resident */
+	if (job->audience != LOA_AUD_RECIPIENTS) {
+		if (columns == NULL)
+			return 1;
+		for (k = 0; k < json_array_size(columns); k++)
+			if (json_is_string(json_array_get(columns, k)) &&
+			    strcmp(json_string_value(json_array_get(columns,
+			    k)), name) == 0)
+				return 1;
+		return 0;
+	}
 	for (i = 0; i < job->nrcpt; i++)
 		if (job->rcpt[i].vars != NULL &&
 		    json_object_get(job->rcpt[i].vars, name) != NULL)
@@ -317,18 +330,42 @@ var_definable(const struct loa_job *job, const char *name)
 
 static int
 check_tmpl_vars(const struct loa_job *job, const struct loa_tmpl *t,
-    const char *what, char *err, size_t errlen)
+    const char *what, json_t *columns, char *err, size_t errlen)
 {
 	int		 i, n = loa_tmpl_nvars(t);
 	const char	*name;
 
 	for (i = 0; i < n; i++) {
 		name = loa_tmpl_var(t, i);
-		if (!var_definable(job, name))
+		if (!var_definable(job, name, columns))
 			return fail(err, errlen, "%s: variable {{%s}} is not "
-			    "defined by the job, its recipients or Loa", what,
-			    name);
+			    "defined by the job, %s or Loa", what, name,
+			    job->audience == LOA_AUD_RECIPIENTS ?
+			    "its recipients" : "the resident directory");
 	}
+	return 0;
+}
+
+/* Every template of every channel of job against columns (see above). */
+static int
+check_all_vars(const struct loa_job *job, json_t *columns, char *err,
+    size_t errlen)
+{
+	char	what[96];
+	int	i;
+
+	if (job->sms_text != NULL && (job->chanmask & (1u << LOA_CH_SMS)) &&
+	    check_tmpl_vars(job, job->sms_text, "sms.text", columns, err,
+	    errlen) == -1)
+		return -1;
+	if (job->chanmask & (1u << LOA_CH_ZALO))
+		for (i = 0; i < job->nzalo; i++) {
+			snprintf(what, sizeof(what), "zalo.data.%s",
+			    job->zalo[i].key);
+			if (check_tmpl_vars(job, job->zalo[i].t, what, columns,
+			    err, errlen) == -1)
+				return -1;
+		}
 	return 0;
 }
 
@@ -596,18 +633,8 @@ loa_job_parse(const char *buf, size_t len, const char *default_id,
 	if ((v = json_object_get(root, "zalo")) != NULL &&
 	    parse_zalo(job, v, err, errlen) == -1)
 		goto fail;
-	if (job->sms_text != NULL && (job->chanmask & (1u << LOA_CH_SMS)) &&
-	    check_tmpl_vars(job, job->sms_text, "sms.text", err, errlen) == -1)
+	if (check_all_vars(job, NULL, err, errlen) == -1)
 		goto fail;
-	if (job->chanmask & (1u << LOA_CH_ZALO))
-		for (i = 0; i < job->nzalo; i++) {
-			char what[96];
-			snprintf(what, sizeof(what), "zalo.data.%s",
-			    job->zalo[i].key);
-			if (check_tmpl_vars(job, job->zalo[i].t, what, err,
-			    errlen) == -1)
-				goto fail;
-		}
 	if (parse_times(job, root, err, errlen) == -1)
 		goto fail;
 	return job;
@@ -643,20 +670,49 @@ loa_job_unref(struct loa_job *job)
 	free(job->zalo_template_id);
 	free(job->rcpt);
 	free(job->id);
+	json_decref(job->wards);
 	json_decref(job->root);
 	free(job);
 }
 
 /*
- * What this version can deliver, beyond what is valid: ward, district
- * and all audiences need the ward directory.  Returns 0, or -1 with err.
+ * For an audience job, once the directory's extra columns are known: every
+ * template variable must be definable.  Returns 0, or -1 with err.
  */
 int
-loa_job_check_supported(const struct loa_job *job, char *err, size_t errlen)
+loa_job_check_columns(const struct loa_job *job, json_t *columns, char *err,
+    size_t errlen)
 {
-	if (job->audience != LOA_AUD_RECIPIENTS)
-		return fail(err, errlen, "audience: wards, districts and all "
-		    "need the ward directory, which this version does not "
-		    "have yet; list \"recipients\" instead");
-	return 0;
+	return check_all_vars(job, columns != NULL ? columns : json_null(),
+	    err, errlen);
+}
+
+/*
+ * Attach the wards a job reaches, as the resolve script returns them
+ * (JSON [[code, name, district], ...]); the job keeps its own reference.
+ */
+void
+loa_job_set_wards(struct loa_job *job, json_t *list)
+{
+	json_t	*e;
+	size_t	 i;
+
+	json_decref(job->wards);
+	job->wards = json_object();
+	json_array_foreach(list, i, e)
+		if (json_is_array(e) && json_is_string(json_array_get(e, 0)))
+			json_object_set(job->wards,
+			    json_string_value(json_array_get(e, 0)), e);
+}
+
+/* Name (what 1) or district (what 2) of ward code, or NULL. */
+const char *
+loa_job_ward_info(const struct loa_job *job, const char *code, int what)
+{
+	json_t	*e;
+
+	if (job->wards == NULL || code == NULL ||
+	    (e = json_object_get(job->wards, code)) == NULL)
+		return NULL;
+	return json_string_value(json_array_get(e, (size_t)what));
 }

@@ -241,45 +241,42 @@ ledger_event(const struct outcome *o, int final)
 	loa_buf_free(&b);
 }
 
-/* The work entry eid of stream is finished: ack and delete it. */
+/*
+ * The work entry eid of stream (for job) is finished: ack and delete it,
+ * and count it off the job's queued entries.
+ */
 void
-ledger_ack(const char *stream, const char *eid)
+ledger_ack(const char *stream, const char *eid, const char *job)
 {
 	struct loa_argv	*av = op_begin();
 
 	loa_argv_add(av, "A");
 	loa_argv_add(av, stream);
 	loa_argv_add(av, eid);
+	loa_argv_add(av, job);
 	op_end();
 }
 
 /*
- * Give ck back to its stream for any daemon to take: re-added as a new
- * entry, the old one acked.  The in-flight marks of the items we never
- * sent are cleared, so whoever takes it does not report them as possible
- * duplicates; items we did send keep theirs.
+ * Give a work entry back to its stream for any daemon to take: a copy is
+ * added, the original acked and deleted.  The in-flight marks of items
+ * (the n item keys, gated by us but never sent) go back to "queued", so
+ * whoever takes the entry does not report them as possible duplicates;
+ * items we did send keep theirs.
  */
 void
-ledger_handback(struct chunk *ck)
+ledger_handback(const char *stream, const char *eid, const char *job,
+    const char *const *items, int n)
 {
 	struct loa_argv	*av = op_begin();
-	int		 i, n = 0, cntpos;
+	int		 i;
 
 	loa_argv_add(av, "H");
-	loa_argv_add(av, loa->k_work[ck->prio]);
-	loa_argv_add(av, ck->eid);
-	loa_argv_add(av, ck->job_id);
-	loa_argv_addf(av, "%d", ck->from);
-	loa_argv_addf(av, "%d", ck->to);
-	cntpos = av->argc;
-	loa_argv_add(av, "0");
-	for (i = ck->from; ck->gate != NULL && i < ck->to; i++)
-		if (ck->gate[i - ck->from] == GATE_NEW) {
-			loa_argv_addf(av, "#%d", i);
-			n++;
-		}
-	free(av->argv[cntpos]);
-	av->argv[cntpos] = xasprintf("%d", n);
-	av->len[cntpos] = strlen(av->argv[cntpos]);
+	loa_argv_add(av, stream);
+	loa_argv_add(av, eid);
+	loa_argv_add(av, job);
+	loa_argv_addf(av, "%d", n);
+	for (i = 0; i < n; i++)
+		loa_argv_add(av, items[i]);
 	op_end();
 }

@@ -208,6 +208,7 @@ struct loa_recipient {
 	int		 phone_ok;
 	char		 phone[LOA_PHONE_MAX];	/* normalized */
 	int		 dup_of;	/* earlier recipient with this phone */
+	int		 opted_out;	/* directory flag or loa:optout */
 };
 struct loa_zalo_param {
 	char		*key;
@@ -236,6 +237,7 @@ struct loa_job {
 	long long		 send_at_ms;	/* 0: now */
 	long long		 expires_at_ms;	/* 0: never */
 	json_t			*root;
+	json_t			*wards;		/* code -> [name, district] */
 };
 const char *loa_priority_name(enum loa_priority);
 int	 loa_priority_parse(const char *, enum loa_priority *);
@@ -245,9 +247,17 @@ int	 loa_job_id_valid(const char *);
 int	 loa_time_parse(const char *, long long *);
 struct loa_job *loa_job_parse(const char *, size_t, const char *, size_t,
 	    char *, size_t);
-int	 loa_job_check_supported(const struct loa_job *, char *, size_t);
+int	 loa_job_check_columns(const struct loa_job *, json_t *, char *,
+	    size_t);
+void	 loa_job_set_wards(struct loa_job *, json_t *);
+const char *loa_job_ward_info(const struct loa_job *, const char *, int);
 char	*loa_job_dump(const struct loa_job *);
 void	 loa_job_unref(struct loa_job *);
+
+/* resident.c */
+unsigned loa_channels_parse_list(const char *);
+void	 loa_recipient_from_hash(struct loa_recipient *, json_t *, const char *,
+	    const char *const *, const size_t *, size_t);
 
 /* render.c */
 struct loa_rendered {
@@ -269,6 +279,8 @@ extern const char loa_script_reject[];
 extern const char loa_script_gate[];
 extern const char loa_script_record[];
 extern const char loa_script_promote[];
+extern const char loa_script_resolve[];
+extern const char loa_script_expand[];
 void	 loa_script_argv(struct loa_argv *, const char *, const char *);
 
 #endif

@@ -187,6 +187,10 @@ provider_load(struct provider *p, struct loa_provider_conf *pc,
 		}
 		p->channels = want;
 	}
+	p->unicode = LOA_UNICODE_NEVER;
+	if (loa_provider_conf_get(pc, "unicode") != NULL)
+		(void)loa_sms_unicode_parse(loa_provider_conf_get(pc,
+		    "unicode"), &p->unicode);	/* checked by config.c */
 	p->host.log = host_log;
 	p->host.config = host_config;
 	p->host.secret = host_secret;

@@ -7,9 +7,12 @@
  *   accept   a valid job: job hash, spec, work chunks, event, ack of the
  *            ingest entry; a known id is a no-op (duplicate).
  *   reject   an invalid job: dead letter, job state, event, ack.
+ *   resolve  which wards an audience reaches, with names and districts.
  *   gate     before sending a chunk: is the chunk still ours, what is the
  *            job's state, which items already have an outcome; marks the
- *            others as in flight ("~") so a crash can be recognised.
+ *            others as in flight ("~") so a crash can be recognised; the
+ *            residents' directory entries and opt-outs.
+ *   expand   one step of an audience job's expansion from the directory.
  *   record   a batch of outcomes, events, chunk acks and hand-backs.
  *   promote  scheduled jobs whose send_at has come.
  *
@@ -20,9 +23,62 @@
  */
 #include "loa.h"
 
-/* ARGV: prefix stream eid id spec total now_iso prio chunk maxlen event
- *       send_at_ms retention_ms */
-const char loa_script_accept[] =
+/*
+ * Lua shared by several scripts (prepended to them).
+ *
+ * start(): turn an accepted job into work: explicit recipients become
+ * entries of up to `chunk` recipients (fields job, from, to); an audience
+ * job gets its first expansion entry (fields job, expand, w, cur).
+ * done_check(): a job whose final outcomes add up to its total (and that
+ * is no longer expanding) becomes done, says so in loa:events, and starts
+ * to expire.
+ */
+#define LUA_PRELUDE \
+"local function start(p, jk, id, prio, total, chunk)\n" \
+"  local n = 0\n" \
+"  if total < 0 then\n" \
+"    redis.call('HSET', jk, 'state', 'expanding')\n" \
+"    redis.call('XADD', p .. 'work:' .. prio, '*', 'job', id, 'expand', 1, 'w', 0, 'cur', 0)\n" \
+"    return\n" \
+"  end\n" \
+"  redis.call('HSET', jk, 'state', 'sending')\n" \
+"  for s = 0, total - 1, chunk do\n" \
+"    redis.call('XADD', p .. 'work:' .. prio, '*', 'job', id, 'from', s,\n" \
+"      'to', math.min(s + chunk, total))\n" \
+"    n = n + 1\n" \
+"  end\n" \
+"  redis.call('HSET', jk, 'queued', n)\n" \
+"end\n" \
+"local function done_check(p, job, now, maxlen, ret)\n" \
+"  local jk = p .. 'job:' .. job\n" \
+"  local v = redis.call('HMGET', jk, 'total', 'sent', 'failed', 'skipped',\n" \
+"    'expired', 'cancelled', 'state')\n" \
+"  local fin = 0\n" \
+"  for k = 2, 6 do fin = fin + (tonumber(v[k]) or 0) end\n" \
+"  if v[7] ~= 'sending' or fin < (tonumber(v[1]) or 0) then return end\n" \
+"  redis.call('HSET', jk, 'state', 'done', 'finished_at', now)\n" \
+"  redis.call('XADD', p .. 'events', 'MAXLEN', '~', maxlen, '*', 'event',\n" \
+"    cjson.encode({ts = now, job = job, state = 'done', total = tonumber(v[1]),\n" \
+"      sent = tonumber(v[2]) or 0, failed = tonumber(v[3]) or 0,\n" \
+"      skipped = tonumber(v[4]) or 0, expired = tonumber(v[5]) or 0,\n" \
+"      cancelled = tonumber(v[6]) or 0}))\n" \
+"  for _, k in ipairs({jk, jk .. ':out', jk .. ':spec', jk .. ':wards', jk .. ':phones'}) do\n" \
+"    redis.call('PEXPIRE', k, ret)\n" \
+"  end\n" \
+"end\n" \
+"local function owned(stream, eid, me)\n" \
+"  local pend = redis.call('XPENDING', stream, 'loa', eid, eid, 1)\n" \
+"  if #pend == 0 or pend[1][2] ~= me then return false end\n" \
+"  redis.call('XCLAIM', stream, 'loa', me, 0, eid, 'JUSTID')\n" \
+"  return true\n" \
+"end\n"
+
+/*
+ * ARGV: prefix stream eid id spec total now_iso prio chunk maxlen event
+ *       send_at_ms retention_ms wards_json
+ * total -1: an audience job, expanded from the directory.
+ */
+const char loa_script_accept[] = LUA_PRELUDE
 "local p, stream, eid, id = ARGV[1], ARGV[2], ARGV[3], ARGV[4]\n"
 "local total, now, prio = tonumber(ARGV[6]), ARGV[7], ARGV[8]\n"
 "local chunk, maxlen, sendat = tonumber(ARGV[9]), ARGV[10], tonumber(ARGV[12])\n"
@@ -32,22 +88,19 @@ const char loa_script_accept[] =
 "if st and st ~= 'rejected' then\n"
 "  res = 'duplicate'\n"
 "else\n"
-"  if st then redis.call('DEL', jk, jk .. ':out') end\n"
-"  redis.call('HSET', jk, 'state', 'sending', 'total', total, 'sent', 0,\n"
+"  if st then redis.call('DEL', jk, jk .. ':out', jk .. ':phones') end\n"
+"  redis.call('HSET', jk, 'total', math.max(total, 0), 'sent', 0,\n"
 "    'delivered', 0, 'failed', 0, 'skipped', 0, 'expired', 0,\n"
 "    'cancelled', 0, 'created_at', now, 'priority', prio, 'entry', eid)\n"
 "  redis.call('SET', jk .. ':spec', ARGV[5])\n"
+"  redis.call('SET', jk .. ':wards', ARGV[14])\n"
+"  if total < 0 then redis.call('HSET', jk, 'audience', 1) end\n"
 "  if sendat > 0 then\n"
 "    redis.call('HSET', jk, 'state', 'scheduled')\n"
 "    redis.call('ZADD', p .. 'schedule', sendat, id)\n"
 "    res = 'scheduled'\n"
-"  elseif total == 0 then\n"
-"    redis.call('HSET', jk, 'state', 'done', 'finished_at', now)\n"
 "  else\n"
-"    for s = 0, total - 1, chunk do\n"
-"      redis.call('XADD', p .. 'work:' .. prio, '*', 'job', id, 'from', s,\n"
-"        'to', math.min(s + chunk, total))\n"
-"    end\n"
+"    start(p, jk, id, prio, total, chunk)\n"
 "  end\n"
 "  redis.call('XADD', p .. 'events', 'MAXLEN', '~', maxlen, '*', 'event', ARGV[11])\n"
 "end\n"
@@ -74,35 +127,155 @@ const char loa_script_reject[] =
 "redis.call('XDEL', stream, eid)\n"
 "return 1\n";
 
-/* ARGV: prefix stream eid consumer job item... -> {state, v...} | {'lost'} */
-const char loa_script_gate[] =
-"local p, stream, eid, me, job = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]\n"
-"local pend = redis.call('XPENDING', stream, 'loa', eid, eid, 1)\n"
-"if #pend == 0 or pend[1][2] ~= me then return {'lost'} end\n"
-"redis.call('XCLAIM', stream, 'loa', me, 0, eid, 'JUSTID')\n"
-"local jk = p .. 'job:' .. job\n"
-"local res = { redis.call('HGET', jk, 'state') or '' }\n"
-"local live = res[1] == 'sending'\n"
-"for i = 6, #ARGV do\n"
-"  local v = redis.call('HGET', jk .. ':out', ARGV[i])\n"
-"  if not v then\n"
-"    v = ''\n"
-"    if live then redis.call('HSET', jk .. ':out', ARGV[i], '~') end\n"
+/*
+ * Which wards a job reaches.  ARGV: prefix kind names...; kind "wards"
+ * (codes of an audience), "districts", "all", or "codes" (the wards named
+ * by explicit recipients: unknown ones are no error).  Returns
+ * {missing names, JSON [[code, name, district], ...], directory columns}.
+ */
+const char loa_script_resolve[] =
+"local p, kind = ARGV[1], ARGV[2]\n"
+"local out, missing = {}, {}\n"
+"if kind == 'wards' or kind == 'codes' then\n"
+"  local seen = {}\n"
+"  for i = 3, #ARGV do\n"
+"    local c = ARGV[i]\n"
+"    if not seen[c] then\n"
+"      seen[c] = true\n"
+"      local h = redis.call('HMGET', p .. 'ward:' .. c, 'name', 'district')\n"
+"      if h[1] then out[#out + 1] = {c, h[1], h[2] or ''}\n"
+"      else missing[#missing + 1] = c end\n"
+"    end\n"
 "  end\n"
-"  res[#res + 1] = v\n"
+"else\n"
+"  local want, found = {}, {}\n"
+"  for i = 3, #ARGV do want[ARGV[i]] = true end\n"
+"  local codes = redis.call('SMEMBERS', p .. 'wards')\n"
+"  table.sort(codes)\n"
+"  for _, c in ipairs(codes) do\n"
+"    local h = redis.call('HMGET', p .. 'ward:' .. c, 'name', 'district')\n"
+"    if h[1] and (kind == 'all' or want[h[2] or '']) then\n"
+"      out[#out + 1] = {c, h[1], h[2] or ''}\n"
+"      found[h[2] or ''] = true\n"
+"    end\n"
+"  end\n"
+"  if kind == 'districts' then\n"
+"    for i = 3, #ARGV do\n"
+"      if not found[ARGV[i]] then missing[#missing + 1] = ARGV[i] end\n"
+"    end\n"
+"  end\n"
+"end\n"
+"return {missing, cjson.encode(out), redis.call('SMEMBERS', p .. 'directory:columns')}\n";
+
+/*
+ * Before sending a chunk: is it still ours, what is the job's state, and
+ * for each item its outcome so far; items without one are marked in
+ * flight ("~").  ARGV: prefix stream eid consumer job mode items...
+ * mode "i": items are pairs (key, normalized phone or "") of explicit
+ * recipients; mode "d": items are resident ids, whose hashes come back.
+ * Returns {'lost'} or {state, {outcome, flags[, fields]}...}; flags: "o"
+ * opted out (loa:optout), "d" phone already used by another resident of
+ * the job.
+ */
+const char loa_script_gate[] = LUA_PRELUDE
+"local p, stream, eid, me, job, mode = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]\n"
+"if not owned(stream, eid, me) then return {'lost'} end\n"
+"local jk = p .. 'job:' .. job\n"
+"local state = redis.call('HGET', jk, 'state') or ''\n"
+"local live = state == 'sending' or state == 'expanding'\n"
+"local res = { state }\n"
+"local step = mode == 'i' and 2 or 1\n"
+"for i = 7, #ARGV, step do\n"
+"  local it = ARGV[i]\n"
+"  local v = redis.call('HGET', jk .. ':out', it)\n"
+"  if (not v) or v == '.' then\n"
+"    v = ''\n"
+"    if live then redis.call('HSET', jk .. ':out', it, '~') end\n"
+"  end\n"
+"  local flags, f, ph = '', nil, nil\n"
+"  if mode == 'i' then\n"
+"    ph = ARGV[i + 1]\n"
+"  else\n"
+"    f = redis.call('HGETALL', p .. 'resident:' .. it)\n"
+"    for k = 1, #f, 2 do if f[k] == 'phone' then ph = f[k + 1] end end\n"
+"  end\n"
+"  if live and (v == '' or v == '~') and ph and ph ~= '' then\n"
+"    if redis.call('SISMEMBER', p .. 'optout', ph) == 1 then flags = 'o' end\n"
+"    if mode == 'd' then\n"
+"      local prev = redis.call('HGET', jk .. ':phones', ph)\n"
+"      if not prev then redis.call('HSET', jk .. ':phones', ph, it)\n"
+"      elseif prev ~= it then flags = flags .. 'd' end\n"
+"    end\n"
+"  end\n"
+"  if f then res[#res + 1] = {v, flags, f} else res[#res + 1] = {v, flags} end\n"
 "end\n"
 "return res\n";
+
+/*
+ * One expansion step of an audience job: up to `batch` residents of the
+ * current ward (SSCAN from cursor) become work entries (field ids) of up
+ * to `chunk` each, and the next step is queued, atomically with the ack
+ * of this one.  A resident already queued for the job (SSCAN may return
+ * one twice) is not queued again.  While the job has max_ahead entries or
+ * more waiting, nothing is done ("wait"): expansion runs ahead of sending
+ * by a bounded amount.
+ * ARGV: prefix stream eid consumer job w cur batch chunk max_ahead maxlen
+ *       now_iso retention_ms
+ */
+const char loa_script_expand[] = LUA_PRELUDE
+"local p, stream, eid, me, job = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]\n"
+"local w, cur, batch = tonumber(ARGV[6]), ARGV[7], tonumber(ARGV[8])\n"
+"local chunk, ahead = tonumber(ARGV[9]), tonumber(ARGV[10])\n"
+"if not owned(stream, eid, me) then return 'lost' end\n"
+"local jk = p .. 'job:' .. job\n"
+"local v = redis.call('HMGET', jk, 'state', 'queued')\n"
+"if v[1] ~= 'expanding' then\n"
+"  redis.call('XACK', stream, 'loa', eid)\n"
+"  redis.call('XDEL', stream, eid)\n"
+"  return 'stop'\n"
+"end\n"
+"if (tonumber(v[2]) or 0) >= ahead then return 'wait' end\n"
+"local wl = cjson.decode(redis.call('GET', jk .. ':wards') or '[]')\n"
+"local ids, ncur = {}, '0'\n"
+"if w < #wl then\n"
+"  local r = redis.call('SSCAN', p .. 'ward:' .. wl[w + 1][1] .. ':residents',\n"
+"    cur, 'COUNT', batch)\n"
+"  ncur = r[1]\n"
+"  for _, id in ipairs(r[2]) do\n"
+"    if redis.call('HSETNX', jk .. ':out', id, '.') == 1 then ids[#ids + 1] = id end\n"
+"  end\n"
+"end\n"
+"for s = 1, #ids, chunk do\n"
+"  redis.call('XADD', stream, '*', 'job', job, 'ids',\n"
+"    table.concat(ids, ',', s, math.min(s + chunk - 1, #ids)))\n"
+"  redis.call('HINCRBY', jk, 'queued', 1)\n"
+"end\n"
+"redis.call('HINCRBY', jk, 'total', #ids)\n"
+"if ncur == '0' then w, ncur = w + 1, '0' end\n"
+"if w >= #wl then\n"
+"  redis.call('HSET', jk, 'state', 'sending')\n"
+"  local total = tonumber(redis.call('HGET', jk, 'total'))\n"
+"  redis.call('XADD', p .. 'events', 'MAXLEN', '~', ARGV[11], '*', 'event',\n"
+"    cjson.encode({ts = ARGV[12], job = job, state = 'sending', total = total}))\n"
+"  done_check(p, job, ARGV[12], ARGV[11], ARGV[13])\n"
+"else\n"
+"  redis.call('XADD', stream, '*', 'job', job, 'expand', 1, 'w', w, 'cur', ncur)\n"
+"end\n"
+"redis.call('XACK', stream, 'loa', eid)\n"
+"redis.call('XDEL', stream, eid)\n"
+"return 'ok'\n";
 
 /*
  * ARGV: prefix maxlen now_iso retention_ms, then operations:
  *   O job item status channel ward event   final outcome (once per item)
  *   E job event                            event only (retry, fallback)
- *   A stream eid                           chunk finished: ack + delete
- *   H stream eid job from to item...       hand a chunk back: re-add it,
- *                                          clear the listed "~" marks
+ *   A stream eid job                       work entry finished: ack, delete
+ *   H stream eid job n item1..itemn        hand a work entry back: re-add
+ *                                          a copy, reset the listed "~"
+ *                                          marks to "queued"
  * Returns the number of outcomes newly recorded.
  */
-const char loa_script_record[] =
+const char loa_script_record[] = LUA_PRELUDE
 "local p, maxlen, now, ret = ARGV[1], ARGV[2], ARGV[3], ARGV[4]\n"
 "local ev = p .. 'events'\n"
 "local touched, n, i = {}, 0, 5\n"
@@ -112,7 +285,7 @@ const char loa_script_record[] =
 "    local jk = p .. 'job:' .. ARGV[i + 1]\n"
 "    local item, st, ch, ward = ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]\n"
 "    local prev = redis.call('HGET', jk .. ':out', item)\n"
-"    if (not prev) or string.sub(prev, 1, 1) == '~' then\n"
+"    if (not prev) or prev == '.' or prev == '~' then\n"
 "      redis.call('HSET', jk .. ':out', item, st .. ':' .. ch)\n"
 "      if st == 'maybe_duplicate' then\n"
 "        redis.call('HINCRBY', jk, st, 1)\n"
@@ -130,60 +303,43 @@ const char loa_script_record[] =
 "    redis.call('XADD', ev, 'MAXLEN', '~', maxlen, '*', 'event', ARGV[i + 2])\n"
 "    i = i + 3\n"
 "  elseif op == 'A' then\n"
-"    redis.call('XACK', ARGV[i + 1], 'loa', ARGV[i + 2])\n"
+"    if redis.call('XACK', ARGV[i + 1], 'loa', ARGV[i + 2]) == 1 then\n"
+"      redis.call('HINCRBY', p .. 'job:' .. ARGV[i + 3], 'queued', -1)\n"
+"    end\n"
 "    redis.call('XDEL', ARGV[i + 1], ARGV[i + 2])\n"
-"    i = i + 3\n"
+"    i = i + 4\n"
 "  elseif op == 'H' then\n"
 "    local stream, eid, job = ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]\n"
-"    local cnt = tonumber(ARGV[i + 6])\n"
-"    if redis.call('XACK', stream, 'loa', eid) == 1 then\n"
+"    local cnt = tonumber(ARGV[i + 4])\n"
+"    local e = redis.call('XRANGE', stream, eid, eid)\n"
+"    if redis.call('XACK', stream, 'loa', eid) == 1 and #e == 1 then\n"
 "      local jk = p .. 'job:' .. job .. ':out'\n"
 "      for k = 1, cnt do\n"
-"        local it = ARGV[i + 6 + k]\n"
-"        if redis.call('HGET', jk, it) == '~' then redis.call('HDEL', jk, it) end\n"
+"        local it = ARGV[i + 4 + k]\n"
+"        if redis.call('HGET', jk, it) == '~' then redis.call('HSET', jk, it, '.') end\n"
 "      end\n"
-"      redis.call('XADD', stream, '*', 'job', job, 'from', ARGV[i + 4], 'to', ARGV[i + 5])\n"
+"      redis.call('XADD', stream, '*', unpack(e[1][2]))\n"
 "      redis.call('XDEL', stream, eid)\n"
 "    end\n"
-"    i = i + 7 + cnt\n"
+"    i = i + 5 + cnt\n"
 "  else\n"
 "    return redis.error_reply('record: bad op ' .. tostring(op))\n"
 "  end\n"
 "end\n"
-"for job in pairs(touched) do\n"
-"  local jk = p .. 'job:' .. job\n"
-"  local v = redis.call('HMGET', jk, 'total', 'sent', 'failed', 'skipped',\n"
-"    'expired', 'cancelled', 'state')\n"
-"  local fin = 0\n"
-"  for k = 2, 6 do fin = fin + (tonumber(v[k]) or 0) end\n"
-"  if v[7] == 'sending' and fin >= (tonumber(v[1]) or 0) then\n"
-"    redis.call('HSET', jk, 'state', 'done', 'finished_at', now)\n"
-"    redis.call('XADD', ev, 'MAXLEN', '~', maxlen, '*', 'event',\n"
-"      cjson.encode({ts = now, job = job, state = 'done', total = tonumber(v[1]),\n"
-"        sent = tonumber(v[2]), failed = tonumber(v[3]), skipped = tonumber(v[4]),\n"
-"        expired = tonumber(v[5]), cancelled = tonumber(v[6])}))\n"
-"    redis.call('PEXPIRE', jk, ret)\n"
-"    redis.call('PEXPIRE', jk .. ':out', ret)\n"
-"    redis.call('PEXPIRE', jk .. ':spec', ret)\n"
-"  end\n"
-"end\n"
+"for job in pairs(touched) do done_check(p, job, now, maxlen, ret) end\n"
 "return n\n";
 
 /* ARGV: prefix now_ms chunk maxlen now_iso -> number promoted */
-const char loa_script_promote[] =
+const char loa_script_promote[] = LUA_PRELUDE
 "local p, now, chunk, maxlen = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]\n"
 "local due = redis.call('ZRANGEBYSCORE', p .. 'schedule', '-inf', now, 'LIMIT', 0, 16)\n"
 "for _, id in ipairs(due) do\n"
 "  redis.call('ZREM', p .. 'schedule', id)\n"
 "  local jk = p .. 'job:' .. id\n"
-"  local v = redis.call('HMGET', jk, 'state', 'total', 'priority')\n"
+"  local v = redis.call('HMGET', jk, 'state', 'total', 'priority', 'audience')\n"
 "  if v[1] == 'scheduled' then\n"
-"    local total = tonumber(v[2]) or 0\n"
-"    redis.call('HSET', jk, 'state', 'sending')\n"
-"    for s = 0, total - 1, chunk do\n"
-"      redis.call('XADD', p .. 'work:' .. v[3], '*', 'job', id, 'from', s,\n"
-"        'to', math.min(s + chunk, total))\n"
-"    end\n"
+"    local total = v[4] == '1' and -1 or (tonumber(v[2]) or 0)\n"
+"    start(p, jk, id, v[3], total, chunk)\n"
 "    redis.call('XADD', p .. 'events', 'MAXLEN', '~', maxlen, '*', 'event',\n"
 "      cjson.encode({ts = ARGV[5], job = id, state = 'sending', total = total}))\n"
 "  end\n"

@@ -166,6 +166,27 @@ gen_job() {
 	}' > "$T/$1.json"
 }
 
+# make_directory NWARDS PER_WARD: wards W0000.. with PER_WARD residents
+# each (ids W0000-000000.., phones 0912000000 upwards), made inside Redis.
+make_directory() {
+	R EVAL "
+local nw, per = tonumber(ARGV[1]), tonumber(ARGV[2])
+local k = 0
+for w = 0, nw - 1 do
+  local code = string.format('W%04d', w)
+  redis.call('HSET', 'loa:ward:' .. code, 'name', 'Ward ' .. w, 'district', 'D')
+  redis.call('SADD', 'loa:wards', code)
+  for r = 0, per - 1 do
+    local id = string.format('%s-%06d', code, r)
+    redis.call('HSET', 'loa:resident:' .. id, 'phone', string.format('849%08d', 12000000 + k),
+      'name', 'R' .. k, 'ward', code, 'opt_out', '0')
+    redis.call('SADD', 'loa:ward:' .. code .. ':residents', id)
+    k = k + 1
+  end
+end
+return k" 0 "$1" "$2"
+}
+
 # Console lines for job ID, and how many distinct phones they reached.
 sent_lines() { cat "$T/console.out" 2>/dev/null | grep -c "\"job\":\"$1\""; }
 sent_unique() {

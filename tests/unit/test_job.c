@@ -94,6 +94,7 @@ test_valid(void)
 	struct loa_job	*job;
 	char		 err[256] = "";
 	char		*dump;
+	json_t		*cols;
 
 	job = loa_job_parse(src, strlen(src), "1-1", 1 << 20, err,
 	    sizeof(err));
@@ -129,18 +130,42 @@ test_valid(void)
 	ok(strstr(dump, "\"id\":\"1700000000000-0\"") != NULL,
 	    "default id stored in the spec");
 	free(dump);
-	is_int(loa_job_check_supported(job, err, sizeof(err)), 0,
-	    "recipients supported");
 	loa_job_unref(job);
 
 	src = "{\"audience\":{\"wards\":[\"00070\"]},\"channels\":[\"sms\"],"
 	    "\"sms\":{\"text\":\"{{ward_name}} {{col}}\"}}";
 	job = loa_job_parse(src, strlen(src), "1-1", 1 << 20, err,
 	    sizeof(err));
-	ok(job != NULL, "ward audience parses");
-	is_int(loa_job_check_supported(job, err, sizeof(err)), -1,
-	    "ward audience not supported yet");
-	ok(strstr(err, "recipients") != NULL, "says what to do instead");
+	ok(job != NULL, "ward audience parses before the directory is known");
+	is_int(job->audience, LOA_AUD_WARDS, "audience by wards");
+	cols = json_pack("[s,s]", "to_dan_pho", "col");
+	is_int(loa_job_check_columns(job, cols, err, sizeof(err)), 0,
+	    "{{col}} is a directory column");
+	json_decref(cols);
+	cols = json_pack("[s]", "to_dan_pho");
+	is_int(loa_job_check_columns(job, cols, err, sizeof(err)), -1,
+	    "{{col}} is not a directory column");
+	ok(strstr(err, "{{col}}") != NULL && strstr(err, "directory") != NULL,
+	    "says which variable and where it was looked for: %s", err);
+	json_decref(cols);
+	is_int(loa_job_check_columns(job, NULL, err, sizeof(err)), -1,
+	    "no columns at all");
+	loa_job_unref(job);
+
+	src = "{\"audience\":{\"districts\":[\"Hoàn Kiếm\"]},\"channels\":[\"sms\"],"
+	    "\"sms\":{\"text\":\"{{ward_name}} {{name}}\"},\"priority\":\"bulk\"}";
+	job = loa_job_parse(src, strlen(src), "1-1", 1 << 20, err,
+	    sizeof(err));
+	ok(job != NULL && job->audience == LOA_AUD_DISTRICTS, "districts");
+	is_int(loa_job_check_columns(job, NULL, err, sizeof(err)), 0,
+	    "built-in variables need no column");
+	cols = json_pack("[[s,s,s]]", "00070", "Phường Hoàn Kiếm", "Hoàn Kiếm");
+	loa_job_set_wards(job, cols);
+	json_decref(cols);
+	is_str(loa_job_ward_info(job, "00070", 1), "Phường Hoàn Kiếm",
+	    "ward name");
+	is_str(loa_job_ward_info(job, "00070", 2), "Hoàn Kiếm", "district");
+	ok(loa_job_ward_info(job, "00004", 1) == NULL, "unknown ward");
 	loa_job_unref(job);
 }
 
