@@ -40,11 +40,11 @@ else
 B	?= build
 endif
 CORE	 = xmalloc log buf util config redis template job render phone sms \
-	   scripts resident
+	   scripts resident csv
 DAEMON	 = main engine expand deliver provider ingest ledger dlog http
 CTL	 = loactl
 PLUGINS	 = console
-UNITS	 = test_phone test_sms test_template test_job test_config test_render
+UNITS	 = test_phone test_sms test_template test_job test_config test_render test_csv
 
 CORE_O	 = $(CORE:%=$(B)/%.o)
 DAEMON_O = $(DAEMON:%=$(B)/%.o) $(B)/console_embedded.o

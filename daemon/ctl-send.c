@@ -31,43 +31,6 @@
 #define SEND_USAGE	"send FILE [--wait] [--timeout SECONDS]"
 #define SEND_POLL_MS	200
 
-/*
- * Read path ("-": standard input) into b.  Returns 0, or -1 with err set
- * when it cannot be read or holds more than max bytes.
- */
-static int
-read_job_file(const char *path, size_t max, struct loa_buf *b, char *err,
-    size_t errlen)
-{
-	FILE	*fp;
-	char	 chunk[65536];
-	size_t	 n;
-	int	 rc = 0;
-
-	if (strcmp(path, "-") == 0)
-		fp = stdin;
-	else if ((fp = fopen(path, "rb")) == NULL) {
-		snprintf(err, errlen, "%s", strerror(errno));
-		return -1;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
-		if (b->len + n > max) {
-			snprintf(err, errlen, "more than %zu bytes, the "
-			    "max_job_size limit; not sent", max);
-			rc = -1;
-			break;
-		}
-		loa_buf_add(b, chunk, n);
-	}
-	if (rc == 0 && ferror(fp)) {
-		snprintf(err, errlen, "%s", strerror(errno));
-		rc = -1;
-	}
-	if (fp != stdin)
-		fclose(fp);
-	return rc;
-}
-
 static int
 state_final(const char *state)
 {
@@ -205,7 +168,7 @@ ctl_send(int argc, char **argv)
 	/* Validate before touching Redis. */
 	ctl_config();
 	loa_buf_init(&b);
-	if (read_job_file(path, ctl_cfg.max_job_size, &b, err,
+	if (ctl_read_job(path, ctl_cfg.max_job_size, &b, err,
 	    sizeof(err)) == -1) {
 		fprintf(stderr, "loactl: %s: %s\n", name, err);
 		loa_buf_free(&b);

@@ -43,6 +43,8 @@ char	*ctl_mask(const char *);
 char	*ctl_oneline(const char *);
 void	 ctl_sleep_ms(long long);
 
+int	 ctl_read_job(const char *, size_t, struct loa_buf *, char *, size_t);
+
 /* ctl-status.c */
 void	 ctl_status_print(const char *, const redisReply *);
 int	 ctl_status(int, char **);
@@ -55,5 +57,11 @@ int	 ctl_tail(int, char **);
 
 /* ctl-dead.c */
 int	 ctl_dead(int, char **);
+
+/* ctl-import.c */
+int	 ctl_import(int, char **);
+
+/* ctl-preview.c */
+int	 ctl_preview(int, char **);
 
 #endif

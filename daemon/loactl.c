@@ -43,20 +43,22 @@ static char		 redis_name[300];	/* "host:port" for messages */
 static char		**operands;	/* of the command, from ctl_getopt() */
 static int		 noperands;
 
+
 static const struct {
 	const char	*name;
 	int		(*fn)(int, char **);
 } commands[] = {
 	{ "send",	ctl_send },
+	{ "preview",	ctl_preview },
 	{ "status",	ctl_status },
 	{ "tail",	ctl_tail },
 	{ "dead",	ctl_dead },
+	{ "import",	ctl_import },
 };
 
 /* Commands of the contract that a later version implements. */
 static const char *const later[] = {
-	"preview", "report", "cancel", "retry", "provider", "import",
-	"optout", NULL
+	"report", "cancel", "retry", "provider", "optout", NULL
 };
 
 /* The synopsis on stderr (bad usage, exit 2) or full help on stdout. */
@@ -66,10 +68,12 @@ usage(FILE *fp, int status)
 	if (fp == stderr) {
 		fprintf(fp,
 "usage: loactl [-c CONFIG] [-r URL] send FILE [--wait] [--timeout SECONDS]\n"
+"       loactl [-c CONFIG] [-r URL] preview FILE [--resident ID] [--json]\n"
 "       loactl [-c CONFIG] [-r URL] status ID [--json]\n"
 "       loactl [-c CONFIG] [-r URL] tail [--job ID] [--count N] "
     "[--from-start]\n"
 "       loactl [-c CONFIG] [-r URL] dead [--json | --retry ENTRY_ID]\n"
+"       loactl [-c CONFIG] [-r URL] import wards|residents FILE.csv\n"
 "       loactl -h\n");
 		exit(status);
 	}
@@ -80,12 +84,18 @@ usage(FILE *fp, int status)
 "  send FILE [--wait] [--timeout SECONDS]\n"
 "            validate a job (FILE \"-\": standard input), enqueue it and\n"
 "            print its id; --wait follows it to the end\n"
+"  preview FILE [--resident ID] [--json]\n"
+"            show what a job will send, writing nothing: audience per\n"
+"            ward, one resident's messages, estimated SMS cost\n"
 "  status ID [--json]\n"
 "            state and counters of a job, per channel and per ward\n"
 "  tail [--job ID] [--count N] [--from-start]\n"
 "            follow delivery and job events\n"
 "  dead [--json] | dead --retry ENTRY_ID\n"
 "            list dead letters, or enqueue one again\n"
+"  import wards|residents FILE.csv\n"
+"            load the ward or resident directory from CSV (FILE \"-\":\n"
+"            standard input); bad rows are reported, good ones kept\n"
 "\n"
 "options:\n"
 "  -c CONFIG  configuration file (default " CTL_DEFAULT_CONF
@@ -510,4 +520,41 @@ ctl_operands(char ***out)
 {
 	*out = operands;
 	return noperands;
+}
+
+/*
+ * Read path ("-": standard input) into b.  Returns 0, or -1 with err set
+ * when it cannot be read or holds more than max bytes.
+ */
+int
+ctl_read_job(const char *path, size_t max, struct loa_buf *b, char *err,
+    size_t errlen)
+{
+	FILE	*fp;
+	char	 chunk[65536];
+	size_t	 n;
+	int	 rc = 0;
+
+	if (strcmp(path, "-") == 0)
+		fp = stdin;
+	else if ((fp = fopen(path, "rb")) == NULL) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
+		if (n > max || b->len > max - n) {
+			snprintf(err, errlen, "more than %zu bytes, the "
+			    "max_job_size limit", max);
+			rc = -1;
+			break;
+		}
+		loa_buf_add(b, chunk, n);
+	}
+	if (rc == 0 && ferror(fp)) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		rc = -1;
+	}
+	if (fp != stdin)
+		fclose(fp);
+	return rc;
 }

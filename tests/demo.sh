@@ -1,7 +1,8 @@
 #!/bin/sh
-# demo.sh -- `make demo`: one broadcast through Loa, end to end, on this
-# machine only.  Starts a private redis-server (temp dir, unix socket,
-# appendonly on) and the loa daemon with the console provider, sends the
+# demo.sh -- `make demo`: Loa end to end, on this machine only.  Starts a
+# private redis-server (temp dir, unix socket, appendonly on) and the loa
+# daemon with the console provider, imports Hanoi's wards and a sample
+# directory of residents, previews a ward notice, sends it and the other
 # announcements in conf/examples/ with `loactl send --wait`, shows the
 # messages as residents would get them and the job summaries, and stops
 # everything.
@@ -50,11 +51,22 @@ echo "== loa: checking the configuration"
 "$B/loa" -c "$D/loa.conf" 2>"$D/loa.err" &
 LOA_PID=$!
 
+CTL="$B/loactl -c $D/loa.conf"
+echo
+echo "== loactl import wards conf/wards/hanoi.csv"
+$CTL import wards "$ROOT/conf/wards/hanoi.csv" || exit 1
+echo
+echo "== loactl import residents conf/examples/residents.csv"
+$CTL import residents "$ROOT/conf/examples/residents.csv" || exit 1
+echo
+echo "== loactl preview ward-notice.json (what an official checks first)"
+$CTL preview "$ROOT/conf/examples/ward-notice.json" || exit 1
+
 rc=0
 for job in "$ROOT"/conf/examples/*.json; do
 	echo
 	echo "== loactl send --wait $(basename "$job")"
-	"$B/loactl" -c "$D/loa.conf" send "$job" --wait --timeout 30 || rc=1
+	$CTL send "$job" --wait --timeout 30 || rc=1
 done
 
 echo
@@ -62,7 +74,7 @@ echo "== What residents received (console provider, one line per message)"
 jq -r 'if .channel == "sms" then
 	"  SMS  to \(.to)  [\(.encoding), \(.segments) segment(s)]\n       \(.text)"
     else
-	"  Zalo to \(.to)  template \(.template_id)\n       \(.data | tojson)"
+	"  Zalo to \(if .to != "" then .to else "uid " + .zalo_uid end)  template \(.template_id)\n       \(.data | tojson)"
     end' "$D/console.out"
 
 echo
