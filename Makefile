@@ -41,10 +41,12 @@ B	?= build
 endif
 CORE	 = xmalloc log buf util config redis template job render phone sms \
 	   scripts resident csv
-DAEMON	 = main engine expand deliver provider ingest ledger dlog http
+DAEMON	 = main engine expand deliver flow creds provider ingest ledger dlog http
 CTL	 = loactl
-PLUGINS	 = console
-UNITS	 = test_phone test_sms test_template test_job test_config test_render test_csv
+PLUGINS	 = $(basename $(notdir $(wildcard plugins/*.c)))
+UNITS	 = test_phone test_sms test_template test_job test_config test_render test_csv \
+	   $(basename $(notdir $(wildcard tests/unit/test_plugin_*.c)))
+MOCK	 = $(if $(wildcard tests/mock/loa-mock.c),$(B)/loa-mock)
 
 CORE_O	 = $(CORE:%=$(B)/%.o)
 DAEMON_O = $(DAEMON:%=$(B)/%.o) $(B)/console_embedded.o
@@ -59,7 +61,7 @@ export ASAN_OPTIONS ?= detect_leaks=1
 
 .PHONY: all clean check check-unit check-integration demo install deps
 
-all: $(B)/loa $(B)/loactl $(PLUGIN_SO)
+all: $(B)/loa $(B)/loactl $(PLUGIN_SO) $(MOCK)
 
 $(B)/%.o: daemon/%.c daemon/loa.h daemon/engine.h daemon/text.h \
 	  include/loa/provider.h | $(B)
@@ -82,6 +84,16 @@ $(B)/plugins/%.so: plugins/%.c include/loa/provider.h | $(B)
 	@mkdir -p $(B)/plugins
 	$(CC) $(ALL_CFLAGS) -fPIC -shared -fvisibility=hidden -o $@ $< \
 	    $(ALL_LDFLAGS) $(PKG_LIBS)
+
+# A plugin's unit test is built with the plugin's source (no dlopen).
+$(B)/tests/test_plugin_%: tests/unit/test_plugin_%.c plugins/%.c \
+	  tests/unit/tap.h include/loa/provider.h
+	@mkdir -p $(B)/tests
+	$(CC) $(ALL_CFLAGS) -o $@ $< plugins/$*.c $(ALL_LDFLAGS) $(PKG_LIBS)
+
+# The mock provider the integration tests and the benchmark talk to.
+$(B)/loa-mock: tests/mock/loa-mock.c | $(B)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS) $(PKG_LIBS)
 
 $(B)/tests/%: tests/unit/%.c tests/unit/tap.h $(B)/libloacore.a
 	@mkdir -p $(B)/tests

@@ -22,6 +22,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include <event2/event.h>
 
@@ -90,8 +92,11 @@ emit(struct delivery *d, const char *status, const char *reason, int final,
 	}
 	if (resp != NULL)
 		o.http = resp->http_status;
-	if (res != NULL && res->provider_id[0] != '\0')
+	if (res != NULL && res->provider_id[0] != '\0') {
 		o.provider_id = res->provider_id;
+		o.keep_id = d->prov != NULL &&
+		    (d->prov->mod->flags & LOA_PROVIDER_REPORTS);
+	}
 	ledger_event(&o, final);
 }
 
@@ -130,7 +135,18 @@ has_address(const struct loa_recipient *rc, enum loa_channel ch)
 static void
 send_now(struct delivery *d)
 {
-	struct loa_result	res;
+	flow_submit(d->prov, d);
+}
+
+/*
+ * Flow control lets d go now: build its request with the provider's
+ * current credentials and send it.  A message the plugin cannot express
+ * moves on (next channel); one waiting for credentials waits.
+ */
+void
+deliver_go(struct delivery *d)
+{
+	struct loa_result	 res;
 	struct loa_message	*m = &d->msg;
 	struct loa_job		*job = d->ck->job;
 
@@ -154,11 +170,71 @@ send_now(struct delivery *d)
 	memset(&res, 0, sizeof(res));
 	res.retry_after_ms = -1;
 	d->t0 = loa_now_ms();
+	d->cred_gen = creds_gen(d->prov);
 	if (d->prov->mod->build(d->prov->state, m, &d->req, &res) == -1) {
+		if (res.outcome == LOA_OUT_REFRESH) {
+			creds_refresh(d->prov, d->cred_gen);
+			flow_submit(d->prov, d);	/* waits for them */
+			return;
+		}
+		d->failed_any = 1;
 		try_channel(d, res.reason[0] ? res.reason : "cannot_build");
 		return;
 	}
-	provider_submit(d->prov, d);
+	provider_start(d->prov, d);
+}
+
+/* The provider d was queued on failed: send it through alt instead. */
+void
+deliver_resend(struct delivery *d, struct provider *alt)
+{
+	d->prov = alt;
+	flow_submit(alt, d);
+}
+
+int
+deliver_expired(const struct delivery *d)
+{
+	return d->ck->job->expires_at_ms != 0 &&
+	    loa_now_ms() >= d->ck->job->expires_at_ms;
+}
+
+/* d, waiting in a queue, has passed the job's expires_at. */
+void
+deliver_expire(struct delivery *d)
+{
+	finish(d, "expired", "expires_at", NULL, NULL);
+}
+
+/*
+ * Stopping: d was never sent (still queued): it leaves, and its chunk's
+ * hand-back resets its mark, since nothing went out for it.
+ */
+void
+deliver_abort(struct delivery *d)
+{
+	struct chunk	*ck = d->ck;
+
+	if (!d->sent_once)
+		ck->gate[d->i] = d->maybe_dup ? GATE_MAYBE : GATE_NEW;
+	ck->outstanding--;
+	delivery_free(d);
+}
+
+/* A channel from position ci on that the recipient can use now. */
+static int
+later_channel_open(const struct delivery *d, int ci)
+{
+	const struct loa_job	*job = d->ck->job;
+	enum loa_channel	 ch;
+
+	for (; ci < job->nchannels; ci++) {
+		ch = job->channels[ci];
+		if ((d->rc->channels & (1u << ch)) && has_address(d->rc, ch) &&
+		    flow_channel_open(ch))
+			return 1;
+	}
+	return 0;
 }
 
 /*
@@ -172,6 +248,7 @@ try_channel(struct delivery *d, const char *why)
 	struct loa_job			*job = d->ck->job;
 	const struct loa_recipient	*rc = d->rc;
 	enum loa_channel		 ch;
+	int				 paused;
 
 	if (d->prov != NULL) {
 		d->failed_any = 1;
@@ -185,8 +262,14 @@ try_channel(struct delivery *d, const char *why)
 			continue;
 		loa_rendered_clear(&d->r);
 		d->chname = loa_channel_name(ch);
-		if ((d->prov = provider_for(ch, rc)) == NULL) {
+		if ((d->prov = flow_route(ch, rc, NULL, &paused)) == NULL) {
 			why = "no_provider";
+			d->failed_any = 1;
+			continue;
+		}
+		if (paused && later_channel_open(d, d->ci + 1)) {
+			/* Every provider of ch paused: the next channel. */
+			why = "provider_paused";
 			d->failed_any = 1;
 			continue;
 		}
@@ -245,6 +328,8 @@ static void
 retry_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct delivery	*d = arg;
+	struct provider	*alt;
+	int		 paused;
 
 	(void)fd;
 	(void)ev;
@@ -252,11 +337,17 @@ retry_cb(evutil_socket_t fd, short ev, void *arg)
 	TAILQ_REMOVE(&waiting, d, entry);
 	if (loa->draining)
 		return;		/* handed back with its chunk */
-	if (d->ck->job->expires_at_ms != 0 &&
-	    loa_now_ms() >= d->ck->job->expires_at_ms) {
+	if (deliver_expired(d)) {
 		finish(d, "expired", "expires_at", NULL, NULL);
 		return;
 	}
+	/* The same channel; another provider if this one is failing. */
+	alt = flow_route(d->r.channel, d->rc, NULL, &paused);
+	if (alt != NULL && alt != d->prov && alt->mod == d->prov->mod)
+		d->prov = alt;
+	else if (alt != NULL && alt != d->prov && !paused &&
+	    d->prov->circuit == CIRCUIT_OPEN)
+		d->prov = alt;
 	send_now(d);
 }
 
@@ -288,46 +379,105 @@ schedule_retry(struct delivery *d, const struct loa_result *res)
 }
 
 /*
- * The transport's answer (or failure) for d.  Called by provider.c with
- * the provider's in-flight count already released.
+ * Retry-After in either form: delta-seconds ("120") or an HTTP-date
+ * ("Fri, 27 Nov 2026 07:00:00 GMT").  Returns milliseconds, or -1.
+ */
+long
+deliver_retry_after(const struct loa_response *resp)
+{
+	struct tm	 tm;
+	const char	*v = NULL, *end;
+	char		*e;
+	long		 secs;
+	long long	 ms;
+	int		 i;
+
+	for (i = 0; i < resp->nheaders; i++)
+		if (strcasecmp(resp->headers[i].name, "Retry-After") == 0)
+			v = resp->headers[i].value;
+	if (v == NULL || *v == '\0')
+		return -1;
+	secs = strtol(v, &e, 10);
+	if (e != v && *e == '\0')
+		return secs < 0 ? -1 : (secs > 3600 ? 3600000 : secs * 1000);
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(v, "%a, %d %b %Y %H:%M:%S GMT", &tm)) == NULL ||
+	    *end != '\0')
+		return -1;
+	ms = (long long)timegm(&tm) * 1000 - loa_now_ms();
+	return ms < 0 ? 0 : (ms > 3600000 ? 3600000 : (long)ms);
+}
+
+/*
+ * The transport's answer (or failure) for d, with the provider's slot
+ * already released.  The plugin classifies it, flow control learns from
+ * it (circuit breaker), and d acts.
  */
 void
 deliver_answer(struct delivery *d, const struct loa_response *resp)
 {
 	struct loa_result	 res;
-	struct provider		*p = d->prov;
-	static int		 down_said;
+	struct provider		*p = d->prov, *alt;
+	int			 paused;
 
 	memset(&res, 0, sizeof(res));
 	res.retry_after_ms = -1;
 	p->mod->classify(p->state, &d->msg, resp, &res);
+	d->sent_once = 1;
+	flow_result(p, resp, &res);
+	if (res.outcome == LOA_OUT_RETRY && res.retry_after_ms < 0)
+		res.retry_after_ms = deliver_retry_after(resp);
+	/*
+	 * The request left and no answer came: it may have been delivered.
+	 * Sent again only as a possible duplicate, unless the provider
+	 * drops repeats of the delivery id.
+	 */
+	if (resp->timed_out && !(p->mod->flags & LOA_PROVIDER_DEDUPES))
+		d->maybe_dup = 1;
 	switch (res.outcome) {
 	case LOA_OUT_SENT:
 		finish(d, d->maybe_dup ? "maybe_duplicate" : "sent", NULL,
 		    resp, &res);
 		return;
-	case LOA_OUT_RETRY:
 	case LOA_OUT_REFRESH:
+		if (!d->refreshed) {
+			/* Credentials refused: new ones, then one retry. */
+			d->refreshed = 1;
+			emit(d, "retry", res.reason[0] ? res.reason :
+			    "refresh", 0, resp, &res);
+			creds_refresh(p, d->cred_gen);
+			flow_submit(p, d);
+			return;
+		}
+		d->failed_any = 1;
+		try_channel(d, res.reason[0] ? res.reason : "credentials");
+		return;
+	case LOA_OUT_RETRY:
 		if (d->attempt < p->conf->max_attempts || res.no_attempt) {
 			emit(d, "retry", res.reason[0] ? res.reason : NULL, 0,
 			    resp, &res);
 			schedule_retry(d, &res);
 			return;
 		}
+		d->failed_any = 1;
 		try_channel(d, "max_attempts");
 		return;
 	case LOA_OUT_PROVIDER_DOWN:
-		if (!down_said) {
-			log_warnx("provider %s cannot send: %s (check its "
-			    "keys and balance)", p->conf->name,
-			    res.reason[0] ? res.reason : "provider error");
-			down_said = 1;
+		/* flow_result opened the circuit and said so, once. */
+		alt = flow_route(d->r.channel, d->rc, p, &paused);
+		if (alt != NULL && !paused && alt->circuit != CIRCUIT_OPEN) {
+			/* Another provider of this channel can take it. */
+			emit(d, "retry", res.reason[0] ? res.reason :
+			    "provider_down", 0, resp, &res);
+			deliver_resend(d, alt);
+			return;
 		}
 		try_channel(d, res.reason[0] ? res.reason : "provider_down");
 		return;
 	case LOA_OUT_FALLBACK:
 	case LOA_OUT_FAILED:
 	default:
+		d->failed_any = 1;
 		try_channel(d, res.reason[0] ? res.reason : "failed");
 		return;
 	}

@@ -595,6 +595,7 @@ engine_handback_all(void)
 	struct chunk	*ck, *next;
 
 	deliver_abort_waiting();
+	flow_abort_all();
 	for (ck = TAILQ_FIRST(&loa->chunks); ck != NULL; ck = next) {
 		next = TAILQ_NEXT(ck, all);
 		/* LOADING/GATING: their callbacks hand them back. */

@@ -78,9 +78,20 @@ struct delivery {
 	struct event		*retry_ev;
 	int			 retry_wait;	/* in backoff */
 	int			 failed_any;	/* some channel failed */
+	int			 sent_once;	/* a request went out */
+	int			 refreshed;	/* credentials renewed once */
+	int			 cred_gen;	/* credentials it was built with */
 	const char		*chname;	/* current channel */
 };
 TAILQ_HEAD(delivery_q, delivery);
+
+enum circuit {
+	CIRCUIT_CLOSED = 0,	/* requests flow */
+	CIRCUIT_OPEN,		/* failing: nothing sent until open_until */
+	CIRCUIT_HALF_OPEN,	/* one probe request decides */
+};
+
+struct creds;
 
 struct provider {
 	struct loa_provider_conf		*conf;
@@ -93,7 +104,21 @@ struct provider {
 	char					*out_path;
 	int					 inflight;
 	enum loa_sms_unicode			 unicode; /* default */
-	struct delivery_q			 waitq;
+	struct delivery_q			 waitq;	/* not sent yet */
+	int					 nwait;
+	int					 weight;
+	unsigned				 carriers; /* mask, 0: all */
+	int					 paused;  /* by an operator */
+	enum circuit				 circuit;
+	int					 failures; /* in a row */
+	long long				 open_until;
+	long long				 open_ms;
+	int					 probing;
+	int					 down_said;
+	double					 tokens;  /* rate leased */
+	int					 leasing;
+	long long				 lease_at;
+	struct creds				*creds;	/* expiring tokens */
 	struct {
 		char	*key;
 		char	*value;
@@ -127,6 +152,7 @@ struct loa_daemon {
 	struct event		*ev_run;
 	struct event		*ev_cron;
 	long long		 last_claim, last_touch, last_promote;
+	long long		 last_poll;
 };
 
 extern struct loa_daemon *loa;
@@ -153,22 +179,50 @@ void	 engine_redis_up(void);
 void	 deliver_start(struct chunk *, int);
 void	 deliver_answer(struct delivery *, const struct loa_response *);
 void	 deliver_abort_waiting(void);
+void	 deliver_go(struct delivery *);
+void	 deliver_resend(struct delivery *, struct provider *);
+int	 deliver_expired(const struct delivery *);
+void	 deliver_expire(struct delivery *);
+void	 deliver_abort(struct delivery *);
+long	 deliver_retry_after(const struct loa_response *);
 void	 deliver_final(struct chunk *, int, const char *, const char *,
 	    const char *, const char *);
 
 /* provider.c */
 int	 provider_load_all(struct loa_config *, int);
 void	 provider_free_all(void);
-struct provider *provider_for(enum loa_channel, const struct loa_recipient *);
-void	 provider_submit(struct provider *, struct delivery *);
+void	 provider_start(struct provider *, struct delivery *);
 void	 provider_reopen(void);
 void	 provider_flush(void);
-void	 provider_done(struct provider *);
+
+/* flow.c */
+unsigned flow_parse_carriers(const char *);
+struct provider *flow_route(enum loa_channel, const struct loa_recipient *,
+	    const struct provider *, int *);
+int	 flow_channel_open(enum loa_channel);
+void	 flow_submit(struct provider *, struct delivery *);
+void	 flow_pump(struct provider *);
+void	 flow_pump_all(void);
+void	 flow_result(struct provider *, const struct loa_response *,
+	    const struct loa_result *);
+void	 flow_poll(void);
+void	 flow_abort_all(void);
+int	 flow_cost(const struct delivery *);
+
+/* creds.c */
+void	 creds_init(struct provider *);
+void	 creds_free(struct provider *);
+int	 creds_ready(struct provider *);
+void	 creds_refresh(struct provider *, int);
+int	 creds_gen(const struct provider *);
+void	 creds_tick(void);
 
 /* http.c */
 int	 http_init(void);
 void	 http_free(void);
-void	 http_submit(struct provider *, struct delivery *);
+typedef void (*http_cb)(const struct loa_response *, void *);
+void	 http_request(struct provider *, const struct loa_request *, http_cb,
+	    void *);
 int	 loa_url_allowed(const char *);
 
 /* expand.c */
@@ -204,6 +258,7 @@ struct outcome {
 	int		 http;
 	long long	 ms;
 	int		 segments;	/* sms, 0 otherwise */
+	int		 keep_id;	/* index provider_id for reports */
 	const char	*encoding;
 };
 void	 ledger_init(void);

@@ -9,10 +9,10 @@
  * allowed, plus plain http to a loopback address (the test mock); an
  * answer larger than HTTP_BODY_MAX is cut off and treated as an error.
  *
- * When a request ends, its provider's slot is released (provider_done)
- * and the answer goes to deliver_answer().  Contract: a delivery handed to
- * http_submit() always gets exactly one deliver_answer(), unless the
- * daemon exits first (http_free drops pending requests silently).
+ * Contract: every request handed to http_request() gets exactly one call
+ * of its callback, after the transfer is removed (the callback may start
+ * new requests), unless the daemon exits first (http_free drops pending
+ * requests silently).  The request struct must stay valid until then.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +28,9 @@
 
 struct http_req {
 	TAILQ_ENTRY(http_req)	 entry;
-	struct delivery		*d;
-	struct provider		*p;
+	http_cb			 cb;
+	void			*arg;
+	const char		*who;		/* provider name, for logs */
 	CURL			*easy;
 	struct curl_slist	*hdrs;
 	struct loa_buf		 body;
@@ -70,8 +71,6 @@ check_done(void)
 	CURLMsg			*msg;
 	int			 left;
 	struct http_req		*h;
-	struct delivery		*d;
-	struct provider		*p;
 	struct loa_response	 resp;
 	long			 code = 0;
 	curl_off_t		 sent = 0;
@@ -94,15 +93,11 @@ check_done(void)
 		/* Unknown outcome: the request left, no answer came. */
 		resp.timed_out = result != CURLE_OK && sent > 0;
 		if (result != CURLE_OK)
-			log_debug("provider %s: %s", h->p->conf->name,
-			    h->errbuf[0] ? h->errbuf :
-			    curl_easy_strerror(result));
-		d = h->d;
-		p = h->p;
+			log_debug("provider %s: %s", h->who, h->errbuf[0] ?
+			    h->errbuf : curl_easy_strerror(result));
 		curl_multi_remove_handle(multi, h->easy);
-		deliver_answer(d, &resp);
+		h->cb(&resp, h->arg);
 		req_free(h);
-		provider_done(p);
 	}
 }
 
@@ -240,37 +235,42 @@ loa_url_allowed(const char *url)
 	    strncmp(host, "127.", 4) == 0;
 }
 
+/*
+ * Run req (built by a plugin) for provider p; cb(answer, arg) follows.
+ * Only https, or http to a loopback address, is sent; anything else is
+ * answered at once as a transport failure.
+ */
 void
-http_submit(struct provider *p, struct delivery *d)
+http_request(struct provider *p, const struct loa_request *req, http_cb cb,
+    void *arg)
 {
 	struct http_req		*h;
 	struct loa_response	 resp;
 	int			 i;
 
-	if (!loa_url_allowed(d->req.url)) {
+	if (!loa_url_allowed(req->url)) {
 		memset(&resp, 0, sizeof(resp));
 		resp.body = "";
-		log_warnx("provider %s: refusing %s URL (https only, or http "
-		    "to loopback)", p->conf->name, d->req.method);
-		p->inflight--;
-		loa->inflight--;
-		deliver_answer(d, &resp);
+		log_warnx("provider %s: refusing a non-https URL (https only, "
+		    "or http to loopback)", p->conf->name);
+		cb(&resp, arg);
 		return;
 	}
 	h = xcalloc(1, sizeof(*h));
-	h->d = d;
-	h->p = p;
+	h->cb = cb;
+	h->arg = arg;
+	h->who = p->conf->name;
 	loa_buf_init(&h->body);
 	if ((h->easy = curl_easy_init()) == NULL)
 		fatalx("curl_easy_init");
 	TAILQ_INSERT_TAIL(&reqs, h, entry);
-	for (i = 0; i < d->req.nheaders; i++) {
-		char *line = xasprintf("%s: %s", d->req.headers[i].name,
-		    d->req.headers[i].value);
+	for (i = 0; i < req->nheaders; i++) {
+		char *line = xasprintf("%s: %s", req->headers[i].name,
+		    req->headers[i].value);
 		h->hdrs = curl_slist_append(h->hdrs, line);
 		free(line);
 	}
-	curl_easy_setopt(h->easy, CURLOPT_URL, d->req.url);
+	curl_easy_setopt(h->easy, CURLOPT_URL, req->url);
 	curl_easy_setopt(h->easy, CURLOPT_PRIVATE, h);
 	curl_easy_setopt(h->easy, CURLOPT_ERRORBUFFER, h->errbuf);
 	curl_easy_setopt(h->easy, CURLOPT_NOSIGNAL, 1L);
@@ -289,17 +289,17 @@ http_submit(struct provider *p, struct delivery *d)
 	curl_easy_setopt(h->easy, CURLOPT_HEADERFUNCTION, header_cb);
 	curl_easy_setopt(h->easy, CURLOPT_HEADERDATA, h);
 	curl_easy_setopt(h->easy, CURLOPT_USERAGENT, "loa/" LOA_VERSION);
-	if (strcmp(d->req.method, "GET") == 0)
+	if (strcmp(req->method, "GET") == 0)
 		curl_easy_setopt(h->easy, CURLOPT_HTTPGET, 1L);
 	else {
 		curl_easy_setopt(h->easy, CURLOPT_POST, 1L);
 		curl_easy_setopt(h->easy, CURLOPT_POSTFIELDSIZE,
-		    (long)d->req.body_len);
+		    (long)req->body_len);
 		curl_easy_setopt(h->easy, CURLOPT_POSTFIELDS,
-		    d->req.body != NULL ? d->req.body : "");
-		if (strcmp(d->req.method, "POST") != 0)
+		    req->body != NULL ? req->body : "");
+		if (strcmp(req->method, "POST") != 0)
 			curl_easy_setopt(h->easy, CURLOPT_CUSTOMREQUEST,
-			    d->req.method);
+			    req->method);
 	}
 	curl_multi_add_handle(multi, h->easy);
 }

@@ -232,6 +232,12 @@ ledger_event(const struct outcome *o, int final)
 		loa_argv_add(av, o->status);
 		loa_argv_add(av, o->channel != NULL ? o->channel : "");
 		loa_argv_add(av, o->ward);
+		loa_argv_addn(av, b.data, b.len);
+		loa_argv_add(av, o->provider != NULL ? o->provider : "");
+		loa_argv_add(av, o->keep_id ? o->provider_id : "");
+		op_end();
+		loa_buf_free(&b);
+		return;
 	} else {
 		loa_argv_add(av, "E");
 		loa_argv_add(av, o->job);

@@ -281,6 +281,7 @@ extern const char loa_script_record[];
 extern const char loa_script_promote[];
 extern const char loa_script_resolve[];
 extern const char loa_script_expand[];
+extern const char loa_script_rate[];
 void	 loa_script_argv(struct loa_argv *, const char *, const char *);
 
 #endif

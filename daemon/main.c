@@ -89,6 +89,11 @@ cron_cb(evutil_socket_t fd, short ev, void *arg)
 	}
 	ledger_retry();
 	if (loa_redis_up(loa->rc)) {
+		if (now - loa->last_poll >= 250) {
+			flow_poll();
+			loa->last_poll = now;
+		}
+		creds_tick();
 		if (now - loa->last_touch >= loa->cfg.claim_timeout_ms / 3) {
 			engine_touch();
 			loa->last_touch = now;
@@ -244,6 +249,8 @@ main(int argc, char *argv[])
 	event_base_dispatch(loa->base);
 
 	log_info("stopped");
+	flow_abort_all();
+	deliver_abort_waiting();
 	ledger_free();
 	loa_redis_free(loa->rb);
 	loa_redis_free(loa->rc);

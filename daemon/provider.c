@@ -187,6 +187,9 @@ provider_load(struct provider *p, struct loa_provider_conf *pc,
 		}
 		p->channels = want;
 	}
+	p->weight = pc->weight;
+	p->carriers = flow_parse_carriers(loa_provider_conf_get(pc,
+	    "carriers"));
 	p->unicode = LOA_UNICODE_NEVER;
 	if (loa_provider_conf_get(pc, "unicode") != NULL)
 		(void)loa_sms_unicode_parse(loa_provider_conf_get(pc,
@@ -196,11 +199,13 @@ provider_load(struct provider *p, struct loa_provider_conf *pc,
 	p->host.secret = host_secret;
 	p->host.hctx = p;
 	if (m->create(&p->host, &p->state) == -1) {
+		p->state = NULL;
 		snprintf(err, errlen, "%s:%d: [provider.%s]: plugin %s refused "
 		    "its config (see above)", cfg->path, pc->line, pc->name,
 		    m->name);
 		return -1;
 	}
+	creds_init(p);
 	return 0;
 }
 
@@ -209,6 +214,7 @@ provider_clear(struct provider *p)
 {
 	int	i;
 
+	creds_free(p);
 	if (p->mod != NULL && p->state != NULL)
 		p->mod->destroy(p->state);
 	if (p->dl != NULL)
@@ -281,19 +287,6 @@ provider_free_all(void)
 	loa->nproviders = 0;
 }
 
-/* The provider for channel ch (routing by carrier and weight: later). */
-struct provider *
-provider_for(enum loa_channel ch, const struct loa_recipient *rc)
-{
-	int	i;
-
-	(void)rc;
-	for (i = 0; i < loa->nproviders; i++)
-		if (loa->providers[i].channels & (1u << ch))
-			return &loa->providers[i];
-	return NULL;
-}
-
 static void
 transport_local(struct provider *p, struct delivery *d)
 {
@@ -310,44 +303,33 @@ transport_local(struct provider *p, struct delivery *d)
 	deliver_answer(d, &resp);
 }
 
+/* An HTTP answer for a delivery: free the slot, then judge it. */
 static void
-provider_start(struct provider *p, struct delivery *d)
+http_done_cb(const struct loa_response *resp, void *arg)
 {
-	p->inflight++;
-	loa->inflight++;
-	if (d->req.transport == LOA_TRANSPORT_LOCAL) {
-		p->inflight--;
-		loa->inflight--;
-		transport_local(p, d);
-		return;
-	}
-	http_submit(p, d);
-}
-
-/* Called by http.c when a request of p ended (answer already handled). */
-void
-provider_done(struct provider *p)
-{
-	struct delivery	*d;
+	struct delivery	*d = arg;
+	struct provider	*p = d->prov;
 
 	p->inflight--;
 	loa->inflight--;
-	while (p->inflight < p->conf->max_inflight &&
-	    (d = TAILQ_FIRST(&p->waitq)) != NULL) {
-		TAILQ_REMOVE(&p->waitq, d, entry);
-		provider_start(p, d);
-	}
+	deliver_answer(d, resp);
+	flow_pump(p);
 }
 
-/* Send d's request now, or queue it behind the provider's max_inflight. */
+/*
+ * Send d's request now (flow.c decided it may go).  The answer reaches
+ * deliver_answer(); a local transport answers before this returns.
+ */
 void
-provider_submit(struct provider *p, struct delivery *d)
+provider_start(struct provider *p, struct delivery *d)
 {
-	if (p->inflight >= p->conf->max_inflight) {
-		TAILQ_INSERT_TAIL(&p->waitq, d, entry);
+	if (d->req.transport == LOA_TRANSPORT_LOCAL) {
+		transport_local(p, d);
 		return;
 	}
-	provider_start(p, d);
+	p->inflight++;
+	loa->inflight++;
+	http_request(p, &d->req, http_done_cb, d);
 }
 
 void

@@ -267,7 +267,10 @@ const char loa_script_expand[] = LUA_PRELUDE
 
 /*
  * ARGV: prefix maxlen now_iso retention_ms, then operations:
- *   O job item status channel ward event   final outcome (once per item)
+ *   O job item status channel ward event provider provider_id
+ *                                          final outcome (once per item);
+ *                                          msgid:<provider>:<id> -> job,
+ *                                          item, channel (for reports)
  *   E job event                            event only (retry, fallback)
  *   A stream eid job                       work entry finished: ack, delete
  *   H stream eid job n item1..itemn        hand a work entry back: re-add
@@ -295,10 +298,14 @@ const char loa_script_record[] = LUA_PRELUDE
 "      if ch ~= '' then redis.call('HINCRBY', jk, 'ch:' .. ch .. ':' .. st, 1) end\n"
 "      if ward ~= '' then redis.call('HINCRBY', jk, 'ward:' .. ward .. ':' .. st, 1) end\n"
 "      redis.call('XADD', ev, 'MAXLEN', '~', maxlen, '*', 'event', ARGV[i + 6])\n"
+"      if ARGV[i + 8] ~= '' then\n"
+"        redis.call('SET', p .. 'msgid:' .. ARGV[i + 7] .. ':' .. ARGV[i + 8],\n"
+"          ARGV[i + 1] .. '\\t' .. item .. '\\t' .. ch, 'PX', ret)\n"
+"      end\n"
 "      touched[ARGV[i + 1]] = true\n"
 "      n = n + 1\n"
 "    end\n"
-"    i = i + 7\n"
+"    i = i + 9\n"
 "  elseif op == 'E' then\n"
 "    redis.call('XADD', ev, 'MAXLEN', '~', maxlen, '*', 'event', ARGV[i + 2])\n"
 "    i = i + 3\n"
@@ -359,3 +366,25 @@ loa_script_argv(struct loa_argv *av, const char *script, const char *prefix)
 	loa_argv_add(av, "0");
 	loa_argv_add(av, prefix);
 }
+
+/*
+ * A provider's rate, shared by every daemon: a token bucket in Redis,
+ * refilled from Redis's own clock.  ARGV: key rate burst want; returns
+ * {granted, ms until the rest could be granted}.  A daemon leases a few
+ * tokens at a time (SMS segments or messages) and spends them locally.
+ */
+const char loa_script_rate[] =
+"local t = redis.call('TIME')\n"
+"local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+"local rate, burst, want = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])\n"
+"local v = redis.call('HMGET', ARGV[1], 'tokens', 'ts')\n"
+"local tokens, ts = tonumber(v[1]), tonumber(v[2])\n"
+"if not tokens then tokens, ts = burst, now end\n"
+"tokens = math.min(burst, tokens + math.max(0, now - ts) * rate / 1000)\n"
+"local grant = math.max(0, math.min(want, math.floor(tokens)))\n"
+"tokens = tokens - grant\n"
+"redis.call('HSET', ARGV[1], 'tokens', tostring(tokens), 'ts', now)\n"
+"redis.call('PEXPIRE', ARGV[1], 60000)\n"
+"local wait = 0\n"
+"if grant < want then wait = math.ceil((want - grant - tokens) * 1000 / rate) end\n"
+"return {grant, math.max(wait, 1)}\n";

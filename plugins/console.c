@@ -101,4 +101,8 @@ LOA_PROVIDER_EXPORT const struct loa_provider_module loa_provider = {
 	console_destroy,
 	console_build,
 	console_classify,
+	0,
+	NULL,
+	NULL,
+	NULL,
 };

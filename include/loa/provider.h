@@ -132,10 +132,26 @@ struct loa_result {
 	enum loa_outcome	 outcome;
 	char			 provider_id[128];
 	char			 reason[128];	/* short, no personal data */
-	long			 retry_after_ms; /* -1: none given */
+	long			 retry_after_ms; /* -1: none given (the daemon
+						   then reads Retry-After) */
 	int			 no_attempt;	/* 429 and alike: the try does
 						   not count */
 };
+
+/* New credentials from a token refresh. */
+struct loa_credentials {
+	char	access_token[2048];
+	char	refresh_token[2048];	/* "" when the provider keeps it */
+	long	expires_in_s;		/* 0: unknown */
+};
+
+#define LOA_PROVIDER_DEDUPES	0x01	/* the provider drops a repeat of a
+					   delivery id (eSMS RequestId): a
+					   request whose outcome is unknown
+					   may be sent again safely */
+#define LOA_PROVIDER_REPORTS	0x02	/* the provider reports deliveries by
+					   its message id: the daemon keeps
+					   provider id -> delivery (TTL) */
 
 struct loa_provider_module {
 	/* ABI head: never moves. */
@@ -164,11 +180,66 @@ struct loa_provider_module {
 	void		 (*classify)(void *state, const struct loa_message *msg,
 			    const struct loa_response *resp,
 			    struct loa_result *res);
+
+	unsigned	 flags;		/* LOA_PROVIDER_* */
+
+	/*
+	 * Expiring credentials (Zalo OA access tokens); all three NULL when
+	 * the provider has none.  The daemon keeps the tokens in Redis (a
+	 * rotated refresh token is stored there before it is used, and one
+	 * daemon at a time refreshes), asks for a refresh when the access
+	 * token is missing or near its end or when classify() answers
+	 * LOA_OUT_REFRESH, and hands every new access token to set_token().
+	 *
+	 * refresh_build: the request that trades refresh_token for new
+	 * tokens.  Returns 0 or -1 (reason in res).
+	 * refresh_parse: read the answer into cred.  Returns 0, or -1 with a
+	 * short reason in res->reason (res->outcome LOA_OUT_RETRY when it
+	 * may work later, LOA_OUT_PROVIDER_DOWN when the refresh token is
+	 * refused).
+	 */
+	int		 (*refresh_build)(void *state, const char *refresh_token,
+			    struct loa_request *req, struct loa_result *res);
+	int		 (*refresh_parse)(void *state,
+			    const struct loa_response *resp,
+			    struct loa_credentials *cred,
+			    struct loa_result *res);
+	void		 (*set_token)(void *state, const char *access_token);
 };
 
 #define LOA_PROVIDER_MODULE_HEAD					\
 	LOA_PROVIDER_ABI_MAJOR, LOA_PROVIDER_ABI_MINOR,			\
 	sizeof(struct loa_provider_module)
+
+/*
+ * The daemon's common reading of an answer that never came or says
+ * nothing provider-specific, for plugins to call first in classify():
+ * no answer (connection refused, reset, timeout) and HTTP 5xx are retried,
+ * 429 is retried without spending an attempt.  Returns 1 when res was
+ * filled, 0 when the plugin must read the answer itself.
+ */
+static inline int
+loa_classify_transport(const struct loa_response *resp,
+    struct loa_result *res)
+{
+	const char	*why = NULL;
+
+	if (resp->http_status == 0)
+		why = resp->timed_out ? "timeout" : "no_answer";
+	else if (resp->http_status == 429) {
+		why = "rate_limited";
+		res->no_attempt = 1;
+	} else if (resp->http_status >= 500)
+		why = "http_5xx";
+	if (why == NULL)
+		return 0;
+	res->outcome = LOA_OUT_RETRY;
+	for (size_t i = 0; why[i] != '\0' && i + 1 < sizeof(res->reason); i++) {
+		res->reason[i] = why[i];
+		res->reason[i + 1] = '\0';
+	}
+	return 1;
+}
 
 #if defined(__GNUC__)
 #define LOA_PROVIDER_EXPORT __attribute__((visibility("default")))
