@@ -61,6 +61,9 @@ int	 ctl_dead(int, char **);
 /* ctl-import.c */
 int	 ctl_import(int, char **);
 
+/* ctl-provider.c */
+int	 ctl_provider(int, char **);
+
 /* ctl-preview.c */
 int	 ctl_preview(int, char **);
 

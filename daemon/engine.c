@@ -538,7 +538,6 @@ run_cb(evutil_socket_t fd, short ev, void *arg)
 			TAILQ_INSERT_TAIL(&loa->ready[ck->prio], ck, entry);
 		}
 	}
-	provider_flush();
 	ledger_flush();
 	ingest_kick();
 }

@@ -193,7 +193,6 @@ int	 provider_load_all(struct loa_config *, int);
 void	 provider_free_all(void);
 void	 provider_start(struct provider *, struct delivery *);
 void	 provider_reopen(void);
-void	 provider_flush(void);
 
 /* flow.c */
 unsigned flow_parse_carriers(const char *);

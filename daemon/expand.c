@@ -1,18 +1,20 @@
 /*
- * expand.c -- audience jobs, expanded from the directory step by step.
+ * expand.c -- jobs turned into work step by step.
  *
- * An audience job (wards, districts, all) starts as one expansion entry in
- * its work stream: (job, w, cur) = ward index and SSCAN cursor.  Whoever
- * reads it runs the expand script, which turns the next batch of that
- * ward's residents into work entries and queues the following step, all
- * in one atomic step that also acks this one.  So a daemon killed anywhere
- * leaves either the step done or the entry pending (claimed by another
- * daemon after claim_timeout): no resident skipped, none queued twice.
+ * Every accepted job starts as one expansion entry in its work stream:
+ * (job, w, cur).  Whoever reads it runs the expand script, which turns the
+ * next batch of recipients into work entries and queues the following
+ * step, in one atomic step that also acks this one: for explicit
+ * recipients the indexes from cur on, for audiences the residents of ward
+ * number w from SSCAN cursor cur.  So a daemon killed anywhere leaves
+ * either the step done or the entry pending (claimed by another daemon
+ * after claim_timeout): no recipient skipped, none queued twice.
  *
  * The script refuses to run ahead ("wait") while the job already has
  * enough entries waiting to be sent; the entry is then held (and kept
  * claimed) and tried again shortly.  Memory, in the daemon and in Redis,
- * does not grow with the audience.
+ * does not grow with the audience, and jobs of the same priority take
+ * turns in the work streams instead of one waiting for another to end.
  */
 #include <stdlib.h>
 #include <string.h>

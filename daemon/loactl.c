@@ -54,11 +54,12 @@ static const struct {
 	{ "tail",	ctl_tail },
 	{ "dead",	ctl_dead },
 	{ "import",	ctl_import },
+	{ "provider",	ctl_provider },
 };
 
 /* Commands of the contract that a later version implements. */
 static const char *const later[] = {
-	"report", "cancel", "retry", "provider", "optout", NULL
+	"report", "cancel", "retry", "optout", NULL
 };
 
 /* The synopsis on stderr (bad usage, exit 2) or full help on stdout. */
@@ -74,6 +75,7 @@ usage(FILE *fp, int status)
     "[--from-start]\n"
 "       loactl [-c CONFIG] [-r URL] dead [--json | --retry ENTRY_ID]\n"
 "       loactl [-c CONFIG] [-r URL] import wards|residents FILE.csv\n"
+"       loactl [-c CONFIG] [-r URL] provider list | pause|resume NAME\n"
 "       loactl -h\n");
 		exit(status);
 	}
@@ -96,6 +98,9 @@ usage(FILE *fp, int status)
 "  import wards|residents FILE.csv\n"
 "            load the ward or resident directory from CSV (FILE \"-\":\n"
 "            standard input); bad rows are reported, good ones kept\n"
+"  provider list | provider pause|resume NAME\n"
+"            providers, pause state and circuits; pause or resume one\n"
+"            in every daemon sharing the Redis (failover switch)\n"
 "\n"
 "options:\n"
 "  -c CONFIG  configuration file (default " CTL_DEFAULT_CONF

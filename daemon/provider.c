@@ -19,6 +19,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine.h"
 
@@ -287,18 +288,36 @@ provider_free_all(void)
 	loa->nproviders = 0;
 }
 
+/*
+ * The console's transport: the message as one line, in one write(2) on
+ * the output opened with O_APPEND, so that daemons sharing one output
+ * file never interleave inside a line.
+ */
 static void
 transport_local(struct provider *p, struct delivery *d)
 {
-	struct loa_response	resp;
-	int			ok;
+	struct loa_response	 resp;
+	char			*line;
+	size_t			 len = d->req.body_len + 1, off = 0;
+	ssize_t			 n;
+	int			 fd = fileno(p->out);
 
-	ok = fwrite(d->req.body, 1, d->req.body_len, p->out) ==
-	    d->req.body_len && fputc('\n', p->out) != EOF;
+	line = xmalloc(len);
+	memcpy(line, d->req.body, d->req.body_len);
+	line[len - 1] = '\n';
+	while (off < len) {
+		if ((n = write(fd, line + off, len - off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		off += (size_t)n;
+	}
+	free(line);
 	memset(&resp, 0, sizeof(resp));
-	resp.http_status = ok ? 200 : 0;
+	resp.http_status = off == len ? 200 : 0;
 	resp.body = "";
-	if (!ok)
+	if (off != len)
 		log_warn("provider %s: write %s", p->conf->name, p->out_path);
 	deliver_answer(d, &resp);
 }
@@ -333,24 +352,12 @@ provider_start(struct provider *p, struct delivery *d)
 }
 
 void
-provider_flush(void)
-{
-	int	i;
-
-	for (i = 0; i < loa->nproviders; i++)
-		if (loa->providers[i].out != NULL)
-			fflush(loa->providers[i].out);
-}
-
-void
 provider_reopen(void)
 {
 	int	i;
 
 	for (i = 0; i < loa->nproviders; i++)
 		if (loa->providers[i].out != NULL &&
-		    loa->providers[i].out != stdout) {
-			fflush(loa->providers[i].out);
+		    loa->providers[i].out != stdout)
 			open_output(&loa->providers[i]);
-		}
 }

@@ -26,36 +26,25 @@
 /*
  * Lua shared by several scripts (prepended to them).
  *
- * start(): turn an accepted job into work: explicit recipients become
- * entries of up to `chunk` recipients (fields job, from, to); an audience
- * job gets its first expansion entry (fields job, expand, w, cur).
+ * start(): turn an accepted job into work: its first expansion entry
+ * (fields job, expand, w, cur), which makes work entries step by step.
  * done_check(): a job whose final outcomes add up to its total (and that
  * is no longer expanding) becomes done, says so in loa:events, and starts
  * to expire.
  */
 #define LUA_PRELUDE \
 "local function start(p, jk, id, prio, total, chunk)\n" \
-"  local n = 0\n" \
-"  if total < 0 then\n" \
-"    redis.call('HSET', jk, 'state', 'expanding')\n" \
-"    redis.call('XADD', p .. 'work:' .. prio, '*', 'job', id, 'expand', 1, 'w', 0, 'cur', 0)\n" \
-"    return\n" \
-"  end\n" \
-"  redis.call('HSET', jk, 'state', 'sending')\n" \
-"  for s = 0, total - 1, chunk do\n" \
-"    redis.call('XADD', p .. 'work:' .. prio, '*', 'job', id, 'from', s,\n" \
-"      'to', math.min(s + chunk, total))\n" \
-"    n = n + 1\n" \
-"  end\n" \
-"  redis.call('HSET', jk, 'queued', n)\n" \
+"  redis.call('HSET', jk, 'state', total < 0 and 'expanding' or 'sending',\n" \
+"    'expanded', 0, 'queued', 0)\n" \
+"  redis.call('XADD', p .. 'work:' .. prio, '*', 'job', id, 'expand', 1, 'w', 0, 'cur', 0)\n" \
 "end\n" \
 "local function done_check(p, job, now, maxlen, ret)\n" \
 "  local jk = p .. 'job:' .. job\n" \
 "  local v = redis.call('HMGET', jk, 'total', 'sent', 'failed', 'skipped',\n" \
-"    'expired', 'cancelled', 'state')\n" \
+"    'expired', 'cancelled', 'state', 'expanded')\n" \
 "  local fin = 0\n" \
 "  for k = 2, 6 do fin = fin + (tonumber(v[k]) or 0) end\n" \
-"  if v[7] ~= 'sending' or fin < (tonumber(v[1]) or 0) then return end\n" \
+"  if v[7] ~= 'sending' or v[8] ~= '1' or fin < (tonumber(v[1]) or 0) then return end\n" \
 "  redis.call('HSET', jk, 'state', 'done', 'finished_at', now)\n" \
 "  redis.call('XADD', p .. 'events', 'MAXLEN', '~', maxlen, '*', 'event',\n" \
 "    cjson.encode({ts = now, job = job, state = 'done', total = tonumber(v[1]),\n" \
@@ -212,11 +201,12 @@ const char loa_script_gate[] = LUA_PRELUDE
 "return res\n";
 
 /*
- * One expansion step of an audience job: up to `batch` residents of the
- * current ward (SSCAN from cursor) become work entries (field ids) of up
- * to `chunk` each, and the next step is queued, atomically with the ack
- * of this one.  A resident already queued for the job (SSCAN may return
- * one twice) is not queued again.  While the job has max_ahead entries or
+ * One expansion step of a job: up to `batch` recipients become work
+ * entries of up to `chunk` each, and the next step is queued, atomically
+ * with the ack of this one.  Explicit recipients: indexes from `cur` on.
+ * Audiences: residents of ward `w` (SSCAN from cursor `cur`); a resident
+ * already queued for the job (SSCAN may return one twice) is not queued
+ * again.  While the job has max_ahead entries or
  * more waiting, nothing is done ("wait"): expansion runs ahead of sending
  * by a bounded amount.
  * ARGV: prefix stream eid consumer job w cur batch chunk max_ahead maxlen
@@ -228,38 +218,57 @@ const char loa_script_expand[] = LUA_PRELUDE
 "local chunk, ahead = tonumber(ARGV[9]), tonumber(ARGV[10])\n"
 "if not owned(stream, eid, me) then return 'lost' end\n"
 "local jk = p .. 'job:' .. job\n"
-"local v = redis.call('HMGET', jk, 'state', 'queued')\n"
-"if v[1] ~= 'expanding' then\n"
+"local v = redis.call('HMGET', jk, 'state', 'queued', 'audience', 'total')\n"
+"local audience = v[3] == '1'\n"
+"if v[1] ~= (audience and 'expanding' or 'sending') then\n"
 "  redis.call('XACK', stream, 'loa', eid)\n"
 "  redis.call('XDEL', stream, eid)\n"
 "  return 'stop'\n"
 "end\n"
 "if (tonumber(v[2]) or 0) >= ahead then return 'wait' end\n"
-"local wl = cjson.decode(redis.call('GET', jk .. ':wards') or '[]')\n"
-"local ids, ncur = {}, '0'\n"
-"if w < #wl then\n"
-"  local r = redis.call('SSCAN', p .. 'ward:' .. wl[w + 1][1] .. ':residents',\n"
-"    cur, 'COUNT', batch)\n"
-"  ncur = r[1]\n"
-"  for _, id in ipairs(r[2]) do\n"
-"    if redis.call('HSETNX', jk .. ':out', id, '.') == 1 then ids[#ids + 1] = id end\n"
+"local finished = false\n"
+"if not audience then\n"
+"  -- explicit recipients: entries [from, to) from index cur on\n"
+"  local total, from = tonumber(v[4]) or 0, tonumber(cur) or 0\n"
+"  local upto = math.min(from + batch, total)\n"
+"  for s = from, upto - 1, chunk do\n"
+"    redis.call('XADD', stream, '*', 'job', job, 'from', s,\n"
+"      'to', math.min(s + chunk, upto))\n"
+"    redis.call('HINCRBY', jk, 'queued', 1)\n"
+"  end\n"
+"  if upto >= total then finished = true\n"
+"  else redis.call('XADD', stream, '*', 'job', job, 'expand', 1, 'w', 0, 'cur', upto) end\n"
+"else\n"
+"  local wl = cjson.decode(redis.call('GET', jk .. ':wards') or '[]')\n"
+"  local ids, ncur = {}, '0'\n"
+"  if w < #wl then\n"
+"    local r = redis.call('SSCAN', p .. 'ward:' .. wl[w + 1][1] .. ':residents',\n"
+"      cur, 'COUNT', batch)\n"
+"    ncur = r[1]\n"
+"    for _, id in ipairs(r[2]) do\n"
+"      if redis.call('HSETNX', jk .. ':out', id, '.') == 1 then ids[#ids + 1] = id end\n"
+"    end\n"
+"  end\n"
+"  for s = 1, #ids, chunk do\n"
+"    redis.call('XADD', stream, '*', 'job', job, 'ids',\n"
+"      table.concat(ids, ',', s, math.min(s + chunk - 1, #ids)))\n"
+"    redis.call('HINCRBY', jk, 'queued', 1)\n"
+"  end\n"
+"  redis.call('HINCRBY', jk, 'total', #ids)\n"
+"  if ncur == '0' then w, ncur = w + 1, '0' end\n"
+"  if w >= #wl then\n"
+"    finished = true\n"
+"    redis.call('HSET', jk, 'state', 'sending')\n"
+"    redis.call('XADD', p .. 'events', 'MAXLEN', '~', ARGV[11], '*', 'event',\n"
+"      cjson.encode({ts = ARGV[12], job = job, state = 'sending',\n"
+"        total = tonumber(redis.call('HGET', jk, 'total'))}))\n"
+"  else\n"
+"    redis.call('XADD', stream, '*', 'job', job, 'expand', 1, 'w', w, 'cur', ncur)\n"
 "  end\n"
 "end\n"
-"for s = 1, #ids, chunk do\n"
-"  redis.call('XADD', stream, '*', 'job', job, 'ids',\n"
-"    table.concat(ids, ',', s, math.min(s + chunk - 1, #ids)))\n"
-"  redis.call('HINCRBY', jk, 'queued', 1)\n"
-"end\n"
-"redis.call('HINCRBY', jk, 'total', #ids)\n"
-"if ncur == '0' then w, ncur = w + 1, '0' end\n"
-"if w >= #wl then\n"
-"  redis.call('HSET', jk, 'state', 'sending')\n"
-"  local total = tonumber(redis.call('HGET', jk, 'total'))\n"
-"  redis.call('XADD', p .. 'events', 'MAXLEN', '~', ARGV[11], '*', 'event',\n"
-"    cjson.encode({ts = ARGV[12], job = job, state = 'sending', total = total}))\n"
+"if finished then\n"
+"  redis.call('HSET', jk, 'expanded', 1)\n"
 "  done_check(p, job, ARGV[12], ARGV[11], ARGV[13])\n"
-"else\n"
-"  redis.call('XADD', stream, '*', 'job', job, 'expand', 1, 'w', w, 'cur', ncur)\n"
 "end\n"
 "redis.call('XACK', stream, 'loa', eid)\n"
 "redis.call('XDEL', stream, eid)\n"

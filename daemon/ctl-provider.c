@@ -1,0 +1,129 @@
+/*
+ * ctl-provider.c -- "loactl provider list|pause|resume NAME": the
+ * operator's view of the providers and the failover switch.
+ *
+ * pause/resume set the field `paused` of <prefix>provider:<NAME>, which
+ * every daemon sharing the Redis polls four times a second: a paused
+ * provider sends nothing, its queued messages go to the other providers
+ * of the channel (or to the next channel when every provider of the
+ * channel is paused), and a resume lets it take messages again.
+ *
+ * list shows the providers of the configuration with their plugin,
+ * channel, rate, whether they are paused (and since when), and the
+ * circuit state each daemon last published (open, half-open, closed).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctl.h"
+
+#define PROVIDER_USAGE	"provider list | provider pause|resume NAME"
+
+static void
+show(const char *name, const struct loa_provider_conf *pc)
+{
+	redisReply	*r;
+	char		*key, ts[40];
+	const char	*paused, *at;
+	size_t		 i;
+	int		 any = 0;
+
+	key = ctl_key("provider:", name);
+	r = ctl_commandl("HGETALL", key, NULL);
+	paused = ctl_field(r, "paused", NULL);
+	at = ctl_field(r, "paused_at", NULL);
+	printf("%-16s", name);
+	if (pc != NULL)
+		printf(" plugin %-10s channel %-5s rate %s", pc->plugin,
+		    pc->channel != NULL ? pc->channel : "(plugin's)",
+		    loa_provider_conf_get(pc, "rate") != NULL ?
+		    loa_provider_conf_get(pc, "rate") : "unlimited");
+	if (paused != NULL && strcmp(paused, "1") == 0) {
+		ts[0] = '\0';
+		if (at != NULL)
+			loa_time_iso(strtoll(at, NULL, 10), ts, sizeof(ts));
+		printf("  PAUSED%s%s", ts[0] ? " since " : "", ts);
+	} else
+		printf("  active");
+	printf("\n");
+	for (i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements;
+	    i += 2) {
+		const char *f = r->element[i]->str, *v = r->element[i + 1]->str;
+		char state[16];
+		long long seen = 0;
+		if (strncmp(f, "circuit:", 8) != 0 ||
+		    sscanf(v, "%15s %lld", state, &seen) != 2)
+			continue;
+		loa_time_iso(seen, ts, sizeof(ts));
+		printf("    daemon %-24s circuit %-9s (since %s)\n", f + 8,
+		    state, ts);
+		any = 1;
+	}
+	if (!any)
+		printf("    no daemon has reported a circuit change\n");
+	freeReplyObject(r);
+	free(key);
+}
+
+static int
+known(const char *name)
+{
+	size_t	i;
+
+	if (ctl_cfg.nproviders == 0)
+		return 1;	/* no config: trust the operator */
+	for (i = 0; i < ctl_cfg.nproviders; i++)
+		if (strcmp(ctl_cfg.providers[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+int
+ctl_provider(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "help",	no_argument,	NULL,	'h' },
+		{ NULL,		0,		NULL,	0 }
+	};
+	redisReply	*r;
+	char		**ops, *key, now[32];
+	size_t		 i;
+	int		 nops, pause;
+
+	while (ctl_getopt(argc, argv, lo, PROVIDER_USAGE) != -1)
+		;
+	nops = ctl_operands(&ops);
+	if (nops == 1 && strcmp(ops[0], "list") == 0) {
+		ctl_connect();
+		if (ctl_cfg.nproviders == 0) {
+			/* No configuration: the daemon's built-in console. */
+			show("console", NULL);
+			return 0;
+		}
+		for (i = 0; i < ctl_cfg.nproviders; i++)
+			show(ctl_cfg.providers[i].name, &ctl_cfg.providers[i]);
+		return 0;
+	}
+	if (nops != 2 || (strcmp(ops[0], "pause") != 0 &&
+	    strcmp(ops[0], "resume") != 0))
+		ctl_usage_error(PROVIDER_USAGE, "provider: want list, or pause "
+		    "or resume and a provider name");
+	pause = strcmp(ops[0], "pause") == 0;
+	if (!known(ops[1])) {
+		fprintf(stderr, "loactl: provider %s: not in %s\n", ops[1],
+		    ctl_cfg.path != NULL ? ctl_cfg.path : "the configuration");
+		return 1;
+	}
+	ctl_connect();
+	key = ctl_key("provider:", ops[1]);
+	snprintf(now, sizeof(now), "%lld", loa_now_ms());
+	r = ctl_commandl("HSET", key, "paused", pause ? "1" : "0",
+	    "paused_at", now, NULL);
+	freeReplyObject(r);
+	free(key);
+	printf("provider %s %s: every daemon on this Redis follows within a "
+	    "second\n", ops[1], pause ? "paused" : "resumed");
+	return 0;
+}
