@@ -296,6 +296,41 @@ try_channel(struct delivery *d, const char *why)
 		finish(d, "skipped", "no_channel", NULL, NULL);
 }
 
+static void	wait_retry(struct delivery *, long long);
+
+/*
+ * Item d was waiting for a retry when its chunk changed hands (restart,
+ * crash): go on with the same channel, attempt count and due time.
+ */
+static void
+resume_retry(struct delivery *d, const struct item_retry *rt)
+{
+	struct loa_job	*job = d->ck->job;
+	enum loa_channel ch;
+	int		 paused;
+
+	if (rt->ci >= job->nchannels) {
+		try_channel(d, NULL);
+		return;
+	}
+	ch = job->channels[rt->ci];
+	d->ci = rt->ci;
+	d->chname = loa_channel_name(ch);
+	if ((d->prov = flow_route(ch, d->rc, NULL, &paused)) == NULL ||
+	    loa_render(job, d->rc, ch, d->prov->unicode,
+	    loa_job_ward_info(job, d->rc->ward, 1),
+	    loa_job_ward_info(job, d->rc->ward, 2), &d->r) == -1) {
+		d->prov = NULL;
+		loa_rendered_clear(&d->r);
+		try_channel(d, NULL);
+		return;
+	}
+	loa_delivery_id(job->id, d->item, d->chname, d->did);
+	d->attempt = rt->attempt;
+	d->sent_once = 1;
+	wait_retry(d, rt->due - loa_now_ms());
+}
+
 /* Start item i of ck (the engine counted it outstanding). */
 void
 deliver_start(struct chunk *ck, int i)
@@ -320,42 +355,87 @@ deliver_start(struct chunk *ck, int i)
 		finish(d, "skipped", "opted_out", NULL, NULL);
 	else if (d->rc->dup_of >= 0 || (ck->flags[i] & ITEM_DUPLICATE))
 		finish(d, "skipped", "duplicate", NULL, NULL);
+	else if (ck->retry != NULL && ck->retry[i].attempt > 0)
+		resume_retry(d, &ck->retry[i]);
 	else
 		try_channel(d, NULL);
+}
+
+/* The in-flight mark of a retry is in Redis: send it. */
+static void
+marked_cb(struct loa_redis *r, struct redisReply *rep, void *arg)
+{
+	struct delivery	*d = arg;
+	struct provider	*alt;
+	int		 paused;
+
+	(void)r;
+	d->marking = 0;
+	TAILQ_REMOVE(&waiting, d, entry);
+	if (rep == NULL || loa->draining) {
+		if (!loa->draining)
+			wait_retry(d, 1000);	/* Redis away: later */
+		else
+			TAILQ_INSERT_TAIL(&waiting, d, entry);
+		return;
+	}
+	/* The same channel; another provider if this one is failing. */
+	alt = flow_route(d->r.channel, d->rc, NULL, &paused);
+	if (alt != NULL && alt != d->prov && (alt->mod == d->prov->mod ||
+	    (!paused && d->prov->circuit == CIRCUIT_OPEN)))
+		d->prov = alt;
+	send_now(d);
 }
 
 static void
 retry_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct delivery	*d = arg;
-	struct provider	*alt;
-	int		 paused;
 
 	(void)fd;
 	(void)ev;
 	d->retry_wait = 0;
-	TAILQ_REMOVE(&waiting, d, entry);
 	if (loa->draining)
 		return;		/* handed back with its chunk */
 	if (deliver_expired(d)) {
+		TAILQ_REMOVE(&waiting, d, entry);
 		finish(d, "expired", "expires_at", NULL, NULL);
 		return;
 	}
-	/* The same channel; another provider if this one is failing. */
-	alt = flow_route(d->r.channel, d->rc, NULL, &paused);
-	if (alt != NULL && alt != d->prov && alt->mod == d->prov->mod)
-		d->prov = alt;
-	else if (alt != NULL && alt != d->prov && !paused &&
-	    d->prov->circuit == CIRCUIT_OPEN)
-		d->prov = alt;
-	send_now(d);
+	/*
+	 * Mark attempt N in flight ("~N") before it leaves, so that a crash
+	 * during it is reported as a possible duplicate.
+	 */
+	/* It stays on the waiting list until marked. */
+	d->marking = 1;
+	if (ledger_mark_inflight(d->ck->job_id, d->item, d->attempt,
+	    marked_cb, d) == -1) {
+		d->marking = 0;
+		TAILQ_REMOVE(&waiting, d, entry);
+		wait_retry(d, 1000);
+	}
+}
+
+static void
+wait_retry(struct delivery *d, long long delay)
+{
+	struct timeval	tv;
+
+	if (delay < 0)
+		delay = 0;
+	tv.tv_sec = delay / 1000;
+	tv.tv_usec = (delay % 1000) * 1000;
+	if (d->retry_ev == NULL)
+		d->retry_ev = evtimer_new(loa->base, retry_cb, d);
+	d->retry_wait = 1;
+	TAILQ_INSERT_TAIL(&waiting, d, entry);
+	evtimer_add(d->retry_ev, &tv);
 }
 
 static void
 schedule_retry(struct delivery *d, const struct loa_result *res)
 {
 	long long	cap, delay;
-	struct timeval	tv;
 
 	if (res->retry_after_ms >= 0)
 		delay = res->retry_after_ms;
@@ -369,13 +449,10 @@ schedule_retry(struct delivery *d, const struct loa_result *res)
 	}
 	if (!res->no_attempt)
 		d->attempt++;
-	tv.tv_sec = delay / 1000;
-	tv.tv_usec = (delay % 1000) * 1000;
-	if (d->retry_ev == NULL)
-		d->retry_ev = evtimer_new(loa->base, retry_cb, d);
-	d->retry_wait = 1;
-	TAILQ_INSERT_TAIL(&waiting, d, entry);
-	evtimer_add(d->retry_ev, &tv);
+	/* Kept in Redis: a restart resumes it, with its attempt count. */
+	ledger_retry_mark(d->ck->job_id, d->item, d->attempt, d->ci,
+	    loa_now_ms() + delay);
+	wait_retry(d, delay);
 }
 
 /*
@@ -491,6 +568,8 @@ deliver_abort_waiting(void)
 
 	while ((d = TAILQ_FIRST(&waiting)) != NULL) {
 		TAILQ_REMOVE(&waiting, d, entry);
+		if (d->marking)
+			ledger_forget(d);
 		d->ck->outstanding--;
 		delivery_free(d);
 	}

@@ -88,6 +88,7 @@ chunk_free(struct chunk *ck)
 	free(ck->job_id);
 	free(ck->gate);
 	free(ck->flags);
+	free(ck->retry);
 	if (ck->ids != NULL) {
 		free(ck->ids[0]);	/* one buffer holds them all */
 		free(ck->ids);
@@ -418,7 +419,18 @@ gate_cb(struct loa_redis *r, redisReply *rep, void *arg)
 			ck->gate[i] = GATE_NEW;
 		else if (v->str[0] == '~')
 			ck->gate[i] = GATE_MAYBE;
-		else {
+		else if (strncmp(v->str, "r:", 2) == 0) {
+			/* A retry kept in Redis: resumed where it was. */
+			struct item_retry rt = { 0, 0, 0 };
+			if (sscanf(v->str + 2, "%d:%d:%lld", &rt.attempt,
+			    &rt.ci, &rt.due) == 3 && rt.attempt > 0) {
+				if (ck->retry == NULL)
+					ck->retry = xcalloc(ck->n,
+					    sizeof(*ck->retry));
+				ck->retry[i] = rt;
+			}
+			ck->gate[i] = GATE_NEW;
+		} else {
 			ck->gate[i] = GATE_FINAL;
 			ck->finished++;
 		}

@@ -21,6 +21,13 @@
 struct event;
 struct provider;
 
+/* A retry kept in Redis ("r:attempt:ci:due"), found by the gate. */
+struct item_retry {
+	int		 attempt;	/* 0: none */
+	int		 ci;		/* channel position */
+	long long	 due;		/* ms */
+};
+
 /* A work-stream entry this daemon holds: recipients [from, to) of a job. */
 enum chunk_state {
 	CK_LOADING = 0,		/* waiting for the job's spec */
@@ -47,6 +54,7 @@ struct chunk {
 	int			 finished;	/* final outcome queued */
 	char			*gate;		/* per item, see GATE_* */
 	unsigned char		*flags;		/* per item, ITEM_* */
+	struct item_retry	*retry;		/* per item, or NULL */
 	int			 dispatching;	/* run_cb holds it: no free */
 };
 TAILQ_HEAD(chunk_q, chunk);
@@ -81,6 +89,7 @@ struct delivery {
 	int			 sent_once;	/* a request went out */
 	int			 refreshed;	/* credentials renewed once */
 	int			 cred_gen;	/* credentials it was built with */
+	int			 marking;	/* in-flight mark under way */
 	const char		*chname;	/* current channel */
 };
 TAILQ_HEAD(delivery_q, delivery);
@@ -264,6 +273,11 @@ void	 ledger_init(void);
 void	 ledger_free(void);
 void	 ledger_event(const struct outcome *, int);
 void	 ledger_ack(const char *, const char *, const char *);
+void	 ledger_retry_mark(const char *, const char *, int, int, long long);
+int	 ledger_mark_inflight(const char *, const char *, int, loa_redis_cb,
+	    void *);
+int	 ledger_flush_then(loa_redis_cb, void *);
+void	 ledger_forget(void *);
 void	 ledger_handback(const char *, const char *, const char *,
 	    const char *const *, int);
 void	 ledger_flush(void);

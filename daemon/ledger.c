@@ -25,10 +25,18 @@
 #define BACKLOG_OPS	BATCH_OPS	/* stop dispatching above this: a crash
 					   leaves at most ~2 batches unrecorded */
 
+/* Told when the batch it waits for is recorded (reply) or dropped. */
+struct waiter {
+	loa_redis_cb	 cb;
+	void		*arg;
+};
+
 struct batch {
 	TAILQ_ENTRY(batch)	entry;
 	struct loa_argv		av;
 	int			nops;
+	struct waiter		*waiters;
+	int			nwaiters;
 };
 
 static TAILQ_HEAD(, batch) queue = TAILQ_HEAD_INITIALIZER(queue);
@@ -61,7 +69,20 @@ static void
 batch_free(struct batch *b)
 {
 	loa_argv_free(&b->av);
+	free(b->waiters);
 	free(b);
+}
+
+/* Call and forget b's waiters (rep NULL: the batch was dropped). */
+static void
+batch_notify(struct batch *b, struct redisReply *rep)
+{
+	int	i;
+
+	for (i = 0; i < b->nwaiters; i++)
+		if (b->waiters[i].cb != NULL)
+			b->waiters[i].cb(loa->rc, rep, b->waiters[i].arg);
+	b->nwaiters = 0;
 }
 
 static struct loa_argv *
@@ -108,6 +129,7 @@ record_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		failed_said = 0;
 	}
 	queued_ops -= b->nops;
+	batch_notify(b, rep);
 	batch_free(b);
 	send_next();
 	engine_kick();	/* the backlog shrank */
@@ -169,10 +191,13 @@ ledger_free(void)
 		    "delivery log has them", queued_ops);
 	while ((b = TAILQ_FIRST(&queue)) != NULL) {
 		TAILQ_REMOVE(&queue, b, entry);
+		batch_notify(b, NULL);
 		batch_free(b);
 	}
-	if (cur != NULL)
+	if (cur != NULL) {
+		batch_notify(cur, NULL);
 		batch_free(cur);
+	}
 	cur = NULL;
 	/* sent, if any, is freed by its callback (NULL reply). */
 }
@@ -245,6 +270,78 @@ ledger_event(const struct outcome *o, int final)
 	loa_argv_addn(av, b.data, b.len);
 	op_end();
 	loa_buf_free(&b);
+}
+
+/*
+ * Close the batch being filled with cb(reply, arg) to be called once it
+ * is recorded.  Returns -1 (nothing registered) when Redis is down.
+ */
+int
+ledger_flush_then(loa_redis_cb cb, void *arg)
+{
+	if (!loa_redis_up(loa->rc) || cur == NULL)
+		return -1;
+	cur->waiters = xreallocarray(cur->waiters, cur->nwaiters + 1,
+	    sizeof(*cur->waiters));
+	cur->waiters[cur->nwaiters].cb = cb;
+	cur->waiters[cur->nwaiters].arg = arg;
+	cur->nwaiters++;
+	ledger_flush();
+	return 0;
+}
+
+/* arg no longer wants its callback (it is being freed). */
+void
+ledger_forget(void *arg)
+{
+	struct batch	*b;
+	int		 i;
+
+	TAILQ_FOREACH(b, &queue, entry)
+		for (i = 0; i < b->nwaiters; i++)
+			if (b->waiters[i].arg == arg)
+				b->waiters[i].cb = NULL;
+	if (sent != NULL)
+		for (i = 0; i < sent->nwaiters; i++)
+			if (sent->waiters[i].arg == arg)
+				sent->waiters[i].cb = NULL;
+}
+
+/*
+ * Item of job waits for attempt `attempt` on channel position ci, due at
+ * `due` (ms): kept in the outcome hash as "r:attempt:ci:due".
+ */
+void
+ledger_retry_mark(const char *job, const char *item, int attempt, int ci,
+    long long due)
+{
+	struct loa_argv	*av = op_begin();
+
+	loa_argv_add(av, "R");
+	loa_argv_add(av, job);
+	loa_argv_add(av, item);
+	loa_argv_addf(av, "%d", attempt);
+	loa_argv_addf(av, "r:%d:%d:%lld", attempt, ci, due);
+	op_end();
+}
+
+/*
+ * Before attempt `attempt` (2, 3, ...) of item leaves: mark it "~attempt"
+ * in flight, once the queued records are in (they are sent first), then
+ * cb(reply, arg).  Returns -1 when Redis is down.
+ */
+int
+ledger_mark_inflight(const char *job, const char *item, int attempt,
+    loa_redis_cb cb, void *arg)
+{
+	struct loa_argv	*av = op_begin();
+
+	loa_argv_add(av, "M");
+	loa_argv_add(av, job);
+	loa_argv_add(av, item);
+	loa_argv_addf(av, "%d", attempt);
+	op_end();
+	return ledger_flush_then(cb, arg);
 }
 
 /*

@@ -281,6 +281,9 @@ const char loa_script_expand[] = LUA_PRELUDE
  *                                          msgid:<provider>:<id> -> job,
  *                                          item, channel (for reports)
  *   E job event                            event only (retry, fallback)
+ *   R job item k r:k:ci:due                attempt k waits for a retry
+ *                                          (unless attempt k already left)
+ *   M job item k                           attempt k leaves: "~k"
  *   A stream eid job                       work entry finished: ack, delete
  *   H stream eid job n item1..itemn        hand a work entry back: re-add
  *                                          a copy, reset the listed "~"
@@ -297,7 +300,8 @@ const char loa_script_record[] = LUA_PRELUDE
 "    local jk = p .. 'job:' .. ARGV[i + 1]\n"
 "    local item, st, ch, ward = ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]\n"
 "    local prev = redis.call('HGET', jk .. ':out', item)\n"
-"    if (not prev) or prev == '.' or prev == '~' then\n"
+"    if (not prev) or prev == '.' or string.sub(prev, 1, 1) == '~' or\n"
+"        string.sub(prev, 1, 2) == 'r:' then\n"
 "      redis.call('HSET', jk .. ':out', item, st .. ':' .. ch)\n"
 "      if st == 'maybe_duplicate' then\n"
 "        redis.call('HINCRBY', jk, st, 1)\n"
@@ -315,6 +319,20 @@ const char loa_script_record[] = LUA_PRELUDE
 "      n = n + 1\n"
 "    end\n"
 "    i = i + 9\n"
+"  elseif op == 'R' or op == 'M' then\n"
+"    local jk = p .. 'job:' .. ARGV[i + 1] .. ':out'\n"
+"    local item, k = ARGV[i + 2], tonumber(ARGV[i + 3])\n"
+"    local v = redis.call('HGET', jk, item)\n"
+"    local n = nil\n"
+"    if v and string.sub(v, 1, 1) == '~' then n = tonumber(string.sub(v, 2)) or 1\n"
+"    elseif v and string.sub(v, 1, 2) == 'r:' then n = tonumber(string.match(v, '^r:(%d+)')) end\n"
+"    if op == 'R' then\n"
+"      if n and n < k then redis.call('HSET', jk, item, ARGV[i + 4]) end\n"
+"      i = i + 5\n"
+"    else\n"
+"      if n and n <= k then redis.call('HSET', jk, item, '~' .. k) end\n"
+"      i = i + 4\n"
+"    end\n"
 "  elseif op == 'E' then\n"
 "    redis.call('XADD', ev, 'MAXLEN', '~', maxlen, '*', 'event', ARGV[i + 2])\n"
 "    i = i + 3\n"
