@@ -337,9 +337,12 @@ circuit_open(struct provider *p, long long ms, const char *why)
 	p->open_ms = ms > OPEN_MAX_MS && ms != OPEN_DOWN_MS ? OPEN_MAX_MS :
 	    ms;
 	p->open_until = loa_now_ms() + p->open_ms;
-	if (p->circuit != CIRCUIT_OPEN)
+	if (p->circuit == CIRCUIT_CLOSED)
 		log_warnx("provider %s: circuit open for %lld ms (%s)",
 		    p->conf->name, p->open_ms, why);
+	else if (p->circuit == CIRCUIT_HALF_OPEN)
+		log_info("provider %s: still failing (%s); next probe in "
+		    "%lld ms", p->conf->name, why, p->open_ms);
 	p->circuit = CIRCUIT_OPEN;
 	p->probing = 0;
 	publish(p);

@@ -1,0 +1,629 @@
+/*
+ * zalo_zns.c -- the Zalo ZNS provider: template notifications to a phone.
+ *
+ * A ZNS message is a template registered with Zalo, filled with the job's
+ * template data and sent to a phone number through the Official Account's
+ * API (shared/providers.md, "Zalo ZNS"):
+ *
+ *   POST {base_url}/message/template
+ *   Content-Type: application/json
+ *   access_token: <OA access token>
+ *
+ *   {"phone":"849...","template_id":"..","template_data":{..},
+ *    "tracking_id":"<delivery id>"}
+ *
+ * Zalo answers HTTP 200 for nearly everything; the verdict is the "error"
+ * member of the JSON answer, which classify() maps onto Loa's outcomes
+ * (the table is in zns_code_outcome()).
+ *
+ * The OA access token lives 25 hours.  The plugin only builds the refresh
+ * request and reads its answer; the daemon stores the tokens, serialises
+ * refreshes and hands every new access token to set_token().  Zalo's
+ * refresh tokens are single-use: each answer carries the next one, which
+ * refresh_parse() returns in cred->refresh_token.
+ *
+ * Secrets (the app secret, the tokens) are never logged; neither are phone
+ * numbers.  Result reasons are short codes such as "zalo_-118".
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "loa/provider.h"
+
+#define ZNS_BASE_URL	"https://business.openapi.zalo.me"
+#define ZNS_OAUTH_URL	"https://oauth.zaloapp.com"
+
+static const char *const zns_keys[] = {
+	"base_url", "oauth_url", "app_id", "app_secret_file", "oa_secret_file",
+	"refresh_token_file", "mode", NULL
+};
+
+struct zns {
+	const struct loa_host	*host;
+	char			*base_url;	/* without a trailing '/' */
+	char			*oauth_url;	/* without a trailing '/' */
+	const char		*app_id;	/* owned by the host */
+	const char		*app_secret;	/* owned by the host; secret */
+	int			 development;	/* "mode":"development" */
+	char			*token;		/* access token, or NULL */
+};
+
+static void __attribute__((format(printf, 3, 4)))
+zns_result(struct loa_result *res, enum loa_outcome outcome,
+    const char *fmt, ...)
+{
+	va_list	ap;
+
+	res->outcome = outcome;
+	va_start(ap, fmt);
+	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Whether s can be sent as an HTTP header value unchanged: visible ASCII
+ * only (tokens and keys have no spaces, and CR or LF would inject
+ * headers).
+ */
+static int
+zns_header_safe(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/*
+ * Copy of the URL in key (or def when unset) without trailing slashes, or
+ * NULL after logging when it is not an http(s) URL.
+ */
+static char *
+zns_url(const struct loa_host *host, const char *key, const char *def)
+{
+	const char	*v = host->config(host->hctx, key);
+	char		*u;
+	size_t		 len;
+
+	if (v == NULL)
+		v = def;
+	if ((strncmp(v, "https://", 8) != 0 && strncmp(v, "http://", 7) != 0) ||
+	    !zns_header_safe(v)) {
+		host->log(host->hctx, LOA_LOG_ERR, "%s: want an http(s):// URL",
+		    key);
+		return NULL;
+	}
+	if ((u = strdup(v)) == NULL) {
+		host->log(host->hctx, LOA_LOG_ERR, "%s: out of memory", key);
+		return NULL;
+	}
+	len = strlen(u);
+	while (len > 0 && u[len - 1] == '/')
+		u[--len] = '\0';
+	return u;
+}
+
+/*
+ * Percent-encode s onto the end of out (which has room for 3 * strlen(s)
+ * more bytes and a NUL): everything but RFC 3986's unreserved characters.
+ */
+static void
+zns_pct_append(char *out, const char *s)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	char			*p = out + strlen(out);
+	unsigned char		 c;
+
+	for (; *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+		    c == '.' || c == '~')
+			*p++ = (char)c;
+		else {
+			*p++ = '%';
+			*p++ = hex[c >> 4];
+			*p++ = hex[c & 0xf];
+		}
+	}
+	*p = '\0';
+}
+
+/*
+ * Read Zalo's "error" member: an integer, or an integer written as a
+ * string (Zalo writes most numbers as strings).  Returns 0 and sets *out,
+ * or -1 when v is absent or not an integer.
+ */
+static int
+zns_integer(const json_t *v, long long *out)
+{
+	const char	*s, *end;
+	char		*e;
+	long long	 n;
+
+	if (json_is_integer(v)) {
+		*out = json_integer_value(v);
+		return 0;
+	}
+	if (!json_is_string(v))
+		return -1;
+	s = json_string_value(v);
+	end = s + json_string_length(v);
+	if (s == end || (*s != '-' && (*s < '0' || *s > '9')))
+		return -1;
+	n = strtoll(s, &e, 10);
+	if (e != end)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+/*
+ * Contract: reads the config.  Returns -1, after logging the key at
+ * fault, without app_id or a usable app secret (a refresh needs it), for
+ * a URL that is not http(s), an unknown mode, or an oa_secret_file that
+ * is set but cannot be read.  No token yet: build() asks for a refresh
+ * until set_token() gives one.
+ */
+static int
+zns_create(const struct loa_host *host, void **state)
+{
+	struct zns	*z;
+	const char	*mode;
+
+	if ((z = calloc(1, sizeof(*z))) == NULL) {
+		host->log(host->hctx, LOA_LOG_ERR, "out of memory");
+		return -1;
+	}
+	z->host = host;
+	if ((z->base_url = zns_url(host, "base_url", ZNS_BASE_URL)) == NULL ||
+	    (z->oauth_url = zns_url(host, "oauth_url", ZNS_OAUTH_URL)) == NULL)
+		goto fail;
+
+	z->app_id = host->config(host->hctx, "app_id");
+	if (z->app_id == NULL || *z->app_id == '\0') {
+		host->log(host->hctx, LOA_LOG_ERR, "app_id is required (the "
+		    "Zalo application id)");
+		goto fail;
+	}
+	z->app_secret = host->secret(host->hctx, "app_secret_file");
+	if (z->app_secret == NULL || *z->app_secret == '\0') {
+		host->log(host->hctx, LOA_LOG_ERR, "app_secret_file is "
+		    "required (the app secret key, for token refresh)");
+		goto fail;
+	}
+	if (!zns_header_safe(z->app_secret)) {
+		host->log(host->hctx, LOA_LOG_ERR, "app_secret_file: the "
+		    "secret holds spaces or control characters");
+		goto fail;
+	}
+	/* Not used yet (webhook signatures), but a bad file is found now. */
+	if (host->config(host->hctx, "oa_secret_file") != NULL &&
+	    host->secret(host->hctx, "oa_secret_file") == NULL) {
+		host->log(host->hctx, LOA_LOG_ERR, "oa_secret_file: cannot "
+		    "read the OA secret key");
+		goto fail;
+	}
+	/* refresh_token_file is read by the daemon, never here. */
+
+	mode = host->config(host->hctx, "mode");
+	if (mode != NULL && strcmp(mode, "development") == 0)
+		z->development = 1;
+	else if (mode != NULL && strcmp(mode, "production") != 0) {
+		host->log(host->hctx, LOA_LOG_ERR, "mode: want development "
+		    "or production");
+		goto fail;
+	}
+	*state = z;
+	return 0;
+
+fail:
+	free(z->base_url);
+	free(z->oauth_url);
+	free(z);
+	return -1;
+}
+
+static void
+zns_forget_token(struct zns *z)
+{
+	if (z->token != NULL) {
+		explicit_bzero(z->token, strlen(z->token));
+		free(z->token);
+		z->token = NULL;
+	}
+}
+
+static void
+zns_destroy(void *state)
+{
+	struct zns	*z = state;
+
+	if (z == NULL)
+		return;
+	zns_forget_token(z);
+	free(z->base_url);
+	free(z->oauth_url);
+	free(z);
+}
+
+/*
+ * The template data as a JSON object whose values are all strings (a new
+ * reference), or NULL.  No data at all is an empty object: Zalo judges.
+ */
+static json_t *
+zns_template_data(const char *text)
+{
+	json_t		*o, *v;
+	const char	*k;
+
+	if (text == NULL || *text == '\0')
+		return json_object();
+	if ((o = json_loads(text, JSON_REJECT_DUPLICATES, NULL)) == NULL)
+		return NULL;
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return NULL;
+	}
+	json_object_foreach(o, k, v) {
+		if (!json_is_string(v)) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+/*
+ * Contract: fills req for one ZNS message.  Fails (-1) with FALLBACK
+ * "no_phone" when the resident has no phone (ZNS needs one, a zalo_uid
+ * alone is not enough), REFRESH "no_token" before set_token() was given
+ * a token ("bad_token" for one that cannot go in a header), and FAILED
+ * for a message that cannot be expressed ("no_template_id",
+ * "bad_template_data": not a JSON object of strings).
+ */
+static int
+zns_build(void *state, const struct loa_message *m, struct loa_request *req,
+    struct loa_result *res)
+{
+	struct zns	*z = state;
+	json_t		*o, *data, *phone, *tid, *track;
+	char		*body;
+	size_t		 tlen;
+	int		 n;
+
+	if (m->to == NULL || *m->to == '\0') {
+		zns_result(res, LOA_OUT_FALLBACK, "no_phone");
+		return -1;
+	}
+	if (m->template_id == NULL || *m->template_id == '\0') {
+		zns_result(res, LOA_OUT_FAILED, "no_template_id");
+		return -1;
+	}
+	if (z->token == NULL) {
+		zns_result(res, LOA_OUT_REFRESH, "no_token");
+		return -1;
+	}
+	tlen = strlen(z->token);
+	if (tlen >= sizeof(req->hbuf) || !zns_header_safe(z->token)) {
+		zns_result(res, LOA_OUT_REFRESH, "bad_token");
+		return -1;
+	}
+	if ((data = zns_template_data(m->template_data)) == NULL) {
+		zns_result(res, LOA_OUT_FAILED, "bad_template_data");
+		return -1;
+	}
+	n = snprintf(req->url, sizeof(req->url), "%s/message/template",
+	    z->base_url);
+	if (n < 0 || (size_t)n >= sizeof(req->url)) {
+		json_decref(data);
+		zns_result(res, LOA_OUT_FAILED, "url_too_long");
+		return -1;
+	}
+
+	/* json_string() is NULL for text that is not UTF-8. */
+	phone = json_string(m->to);
+	tid = json_string(m->template_id);
+	track = json_string(m->delivery_id != NULL ? m->delivery_id : "");
+	body = NULL;
+	if (phone != NULL && tid != NULL && track != NULL &&
+	    (o = json_object()) != NULL) {
+		json_object_set_new(o, "phone", phone);
+		json_object_set_new(o, "template_id", tid);
+		json_object_set_new(o, "template_data", data);
+		json_object_set_new(o, "tracking_id", track);
+		if (z->development)
+			json_object_set_new(o, "mode",
+			    json_string("development"));
+		body = json_dumps(o, JSON_COMPACT);
+		json_decref(o);
+	} else {
+		json_decref(phone);
+		json_decref(tid);
+		json_decref(track);
+		json_decref(data);
+	}
+	if (body == NULL) {
+		zns_result(res, LOA_OUT_FAILED, "cannot_encode");
+		return -1;
+	}
+
+	req->transport = LOA_TRANSPORT_HTTP;
+	snprintf(req->method, sizeof(req->method), "POST");
+	memcpy(req->hbuf, z->token, tlen + 1);
+	req->headers[0].name = "Content-Type";
+	req->headers[0].value = "application/json";
+	req->headers[1].name = "access_token";
+	req->headers[1].value = req->hbuf;
+	req->nheaders = 2;
+	req->body = body;
+	req->body_len = strlen(body);
+	return 0;
+}
+
+/*
+ * Zalo's error codes, as shared/providers.md decides to treat them.
+ * Codes not listed are permanent for the message.
+ */
+static void
+zns_code_outcome(long long code, struct loa_result *res)
+{
+	enum loa_outcome	o;
+
+	switch (code) {
+	case -100:			/* unknown error, try later */
+		o = LOA_OUT_RETRY;
+		break;
+	case -101:			/* app invalid */
+	case -102:			/* app does not exist */
+	case -103:			/* app not activated */
+	case -104:			/* bad app secret */
+	case -105:			/* no OA linked */
+	case -115:			/* out of quota or balance */
+		o = LOA_OUT_PROVIDER_DOWN;
+		break;
+	case -108:			/* phone number invalid */
+	case -114:			/* user inactive or refused */
+	case -118:			/* no Zalo account */
+		o = LOA_OUT_FALLBACK;
+		break;
+	case -124:			/* access token invalid */
+		o = LOA_OUT_REFRESH;
+		break;
+	default:			/* -109, -111, -112 and others */
+		o = LOA_OUT_FAILED;
+		break;
+	}
+	zns_result(res, o, "zalo_%lld", code);
+}
+
+/* Copy a message id (string or number) into res->provider_id. */
+static void
+zns_msg_id(struct zns *z, const json_t *v, struct loa_result *res)
+{
+	char	buf[sizeof(res->provider_id)];
+	int	n;
+
+	if (json_is_string(v))
+		n = snprintf(buf, sizeof(buf), "%s", json_string_value(v));
+	else if (json_is_integer(v))
+		n = snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(v));
+	else
+		return;
+	if (n < 0 || (size_t)n >= sizeof(buf)) {
+		z->host->log(z->host->hctx, LOA_LOG_WARN, "msg_id longer than "
+		    "%zu bytes, not kept", sizeof(buf) - 1);
+		return;
+	}
+	memcpy(res->provider_id, buf, (size_t)n + 1);
+}
+
+/*
+ * Contract: transport failures, 5xx and 429 are the daemon's common
+ * reading; a 2xx answer is read as Zalo JSON ("error" 0 with data.msg_id
+ * is sent; a negative error goes through zns_code_outcome(); anything
+ * else is retried as "bad_answer"); another status is failed "http_N",
+ * unless its body carries a Zalo error code, which then decides.
+ */
+static void
+zns_classify(void *state, const struct loa_message *m,
+    const struct loa_response *resp, struct loa_result *res)
+{
+	struct zns	*z = state;
+	json_t		*root = NULL;
+	long long	 code;
+	int		 have_code, ok2xx;
+
+	(void)m;
+	if (loa_classify_transport(resp, res))
+		return;
+	ok2xx = resp->http_status >= 200 && resp->http_status < 300;
+	if (resp->body != NULL)
+		root = json_loadb(resp->body, resp->body_len, 0, NULL);
+	have_code = json_is_object(root) &&
+	    zns_integer(json_object_get(root, "error"), &code) == 0;
+
+	if (ok2xx && have_code && code == 0) {
+		res->outcome = LOA_OUT_SENT;
+		res->reason[0] = '\0';
+		zns_msg_id(z, json_object_get(json_object_get(root, "data"),
+		    "msg_id"), res);
+	} else if (have_code && code != 0)
+		zns_code_outcome(code, res);
+	else if (ok2xx)
+		zns_result(res, LOA_OUT_RETRY, "bad_answer");
+	else
+		zns_result(res, LOA_OUT_FAILED, "http_%d", resp->http_status);
+	json_decref(root);
+}
+
+/*
+ * Contract: the form POST that trades refresh_token for new tokens, with
+ * the app secret in the secret_key header.  Fails only without a refresh
+ * token (PROVIDER_DOWN "no_refresh_token": an operator must supply one).
+ */
+static int
+zns_refresh_build(void *state, const char *refresh_token,
+    struct loa_request *req, struct loa_result *res)
+{
+	static const char	 pre[] = "refresh_token=", mid[] = "&app_id=",
+				 post[] = "&grant_type=refresh_token";
+	struct zns		*z = state;
+	char			*body;
+	size_t			 cap, slen;
+	int			 n;
+
+	if (refresh_token == NULL || *refresh_token == '\0') {
+		zns_result(res, LOA_OUT_PROVIDER_DOWN, "no_refresh_token");
+		return -1;
+	}
+	slen = strlen(z->app_secret);
+	if (slen >= sizeof(req->hbuf)) {
+		zns_result(res, LOA_OUT_PROVIDER_DOWN, "secret_too_long");
+		return -1;
+	}
+	n = snprintf(req->url, sizeof(req->url), "%s/v4/oa/access_token",
+	    z->oauth_url);
+	if (n < 0 || (size_t)n >= sizeof(req->url)) {
+		zns_result(res, LOA_OUT_PROVIDER_DOWN, "url_too_long");
+		return -1;
+	}
+	cap = sizeof(pre) + 3 * strlen(refresh_token) + sizeof(mid) +
+	    3 * strlen(z->app_id) + sizeof(post);
+	if ((body = malloc(cap)) == NULL) {
+		zns_result(res, LOA_OUT_RETRY, "no_memory");
+		return -1;
+	}
+	memcpy(body, pre, sizeof(pre));
+	zns_pct_append(body, refresh_token);
+	strcat(body, mid);
+	zns_pct_append(body, z->app_id);
+	strcat(body, post);
+
+	req->transport = LOA_TRANSPORT_HTTP;
+	snprintf(req->method, sizeof(req->method), "POST");
+	memcpy(req->hbuf, z->app_secret, slen + 1);
+	req->headers[0].name = "Content-Type";
+	req->headers[0].value = "application/x-www-form-urlencoded";
+	req->headers[1].name = "secret_key";
+	req->headers[1].value = req->hbuf;
+	req->nheaders = 2;
+	req->body = body;
+	req->body_len = strlen(body);
+	return 0;
+}
+
+/*
+ * A token member of the refresh answer: copied into dst (of size len)
+ * when it is a non-empty header-safe string that fits.
+ */
+static int
+zns_token_member(const json_t *root, const char *key, char *dst, size_t len)
+{
+	const json_t	*v = json_object_get(root, key);
+	const char	*s;
+
+	if (!json_is_string(v))
+		return -1;
+	s = json_string_value(v);
+	if (json_string_length(v) >= len || !zns_header_safe(s))
+		return -1;
+	memcpy(dst, s, json_string_length(v) + 1);
+	return 0;
+}
+
+/*
+ * Contract: reads the refresh answer.  Returns 0 with cred filled
+ * (access_token, the rotated refresh_token, expires_in_s: Zalo writes it
+ * as a string, a number is accepted, absent is 0).  Returns -1 with
+ * RETRY for no answer, 5xx, 429 or an answer without both tokens
+ * ("bad_answer"); PROVIDER_DOWN "zalo_refresh_<code>" for a JSON error
+ * (the refresh token or the app is refused: no later try can succeed
+ * without an operator) and "http_N" for another status without one.
+ */
+static int
+zns_refresh_parse(void *state, const struct loa_response *resp,
+    struct loa_credentials *cred, struct loa_result *res)
+{
+	json_t		*root = NULL;
+	long long	 code, exp = 0;
+	const json_t	*ev;
+	int		 rc = -1;
+
+	(void)state;
+	if (loa_classify_transport(resp, res))
+		return -1;
+	if (resp->body != NULL)
+		root = json_loadb(resp->body, resp->body_len, 0, NULL);
+	if (json_is_object(root) &&
+	    zns_integer(json_object_get(root, "error"), &code) == 0 &&
+	    code != 0) {
+		zns_result(res, LOA_OUT_PROVIDER_DOWN, "zalo_refresh_%lld",
+		    code);
+		goto out;
+	}
+	if (resp->http_status < 200 || resp->http_status >= 300) {
+		zns_result(res, LOA_OUT_PROVIDER_DOWN, "http_%d",
+		    resp->http_status);
+		goto out;
+	}
+	if (!json_is_object(root))
+		goto bad;
+	ev = json_object_get(root, "expires_in");
+	if (ev != NULL && (zns_integer(ev, &exp) == -1 || exp < 0 ||
+	    exp > 100L * 365 * 86400))
+		goto bad;
+	if (zns_token_member(root, "access_token", cred->access_token,
+	    sizeof(cred->access_token)) == -1 ||
+	    zns_token_member(root, "refresh_token", cred->refresh_token,
+	    sizeof(cred->refresh_token)) == -1) {
+		explicit_bzero(cred->access_token,
+		    sizeof(cred->access_token));
+		goto bad;
+	}
+	cred->expires_in_s = (long)exp;
+	rc = 0;
+	goto out;
+
+bad:
+	zns_result(res, LOA_OUT_RETRY, "bad_answer");
+out:
+	json_decref(root);
+	return rc;
+}
+
+/* Contract: keeps a copy of access_token (NULL forgets the token). */
+static void
+zns_set_token(void *state, const char *access_token)
+{
+	struct zns	*z = state;
+
+	zns_forget_token(z);
+	if (access_token == NULL || *access_token == '\0')
+		return;
+	if ((z->token = strdup(access_token)) == NULL)
+		z->host->log(z->host->hctx, LOA_LOG_ERR, "set_token: out of "
+		    "memory");
+}
+
+LOA_PROVIDER_EXPORT const struct loa_provider_module loa_provider = {
+	LOA_PROVIDER_MODULE_HEAD,
+	"zalo_zns",
+	"zalo",
+	zns_keys,
+	zns_create,
+	zns_destroy,
+	zns_build,
+	zns_classify,
+	LOA_PROVIDER_REPORTS,
+	zns_refresh_build,
+	zns_refresh_parse,
+	zns_set_token,
+};

@@ -1,0 +1,762 @@
+/*
+ * test_plugin_zalo_zns.c -- the zalo_zns plugin, called directly through
+ * its loa_provider module (no dlopen): config refusals, the exact request
+ * for a template message (Vietnamese data with quotes, backslashes and a
+ * newline), every Zalo error code of shared/providers.md, transport
+ * failures and garbage, the token refresh request and every kind of
+ * refresh answer (rotation, refusal, garbage), and that no secret or
+ * phone number ever reaches the log.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "loa/provider.h"
+#include "tap.h"
+
+#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
+
+#define APP_ID	"1234567890123456789"
+#define SECRET	"S3cretKeyOfTheApp"
+#define OASEC	"OaSecretKey42"
+#define TOKEN	"AT.first-token_ABC~123"
+#define TOKEN2	"AT.second-token_XYZ"
+#define PHONE	"84912345678"
+#define DID	"0123456789abcdef0123456789abcdef"
+
+extern const struct loa_provider_module loa_provider;
+
+/* The test host: a config table, secret-file contents, a captured log. */
+struct kv {
+	const char	*k;
+	const char	*v;
+};
+
+struct th {
+	const struct kv	*conf;
+	const struct kv	*secrets;	/* by config key */
+	struct loa_host	 host;
+};
+
+static char	logbuf[65536];		/* everything every instance logged */
+static char	lastlog[4096];		/* what the last create() logged */
+
+static void __attribute__((format(printf, 3, 4)))
+th_log(void *hctx, enum loa_log_level lvl, const char *fmt, ...)
+{
+	char	msg[1024];
+	va_list	ap;
+
+	(void)hctx;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(lastlog + strlen(lastlog), sizeof(lastlog) - strlen(lastlog),
+	    "%d %s\n", (int)lvl, msg);
+	snprintf(logbuf + strlen(logbuf), sizeof(logbuf) - strlen(logbuf),
+	    "%d %s\n", (int)lvl, msg);
+}
+
+static const char *
+kv_get(const struct kv *t, const char *key)
+{
+	for (; t != NULL && t->k != NULL; t++)
+		if (strcmp(t->k, key) == 0)
+			return t->v;
+	return NULL;
+}
+
+static const char *
+th_config(void *hctx, const char *key)
+{
+	struct th	*th = hctx;
+
+	return kv_get(th->conf, key);
+}
+
+/* Like the daemon: NULL when the key is unset or the file unreadable. */
+static const char *
+th_secret(void *hctx, const char *key)
+{
+	struct th	*th = hctx;
+
+	if (kv_get(th->conf, key) == NULL)
+		return NULL;
+	return kv_get(th->secrets, key);
+}
+
+static void
+th_init(struct th *th, const struct kv *conf, const struct kv *secrets)
+{
+	memset(th, 0, sizeof(*th));
+	th->conf = conf;
+	th->secrets = secrets;
+	th->host.log = th_log;
+	th->host.config = th_config;
+	th->host.secret = th_secret;
+	th->host.hctx = th;
+	lastlog[0] = '\0';
+}
+
+static const struct kv good_secrets[] = {
+	{ "app_secret_file", SECRET },
+	{ "oa_secret_file", OASEC },
+	{ NULL, NULL }
+};
+
+static const struct kv base_conf[] = {
+	{ "app_id", APP_ID },
+	{ "app_secret_file", "/run/loa/zalo_app_secret" },
+	{ "refresh_token_file", "/run/loa/zalo_refresh_token" },
+	{ NULL, NULL }
+};
+
+static void
+res_init(struct loa_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	res->retry_after_ms = -1;
+}
+
+static void
+req_clear(struct loa_request *req)
+{
+	free(req->body);
+	memset(req, 0, sizeof(*req));
+}
+
+static struct loa_message
+zmsg(const char *to, const char *data)
+{
+	struct loa_message	m;
+
+	memset(&m, 0, sizeof(m));
+	m.delivery_id = DID;
+	m.job_id = "1714529559-1";
+	m.channel = "zalo";
+	m.to = to;
+	m.zalo_uid = "4321987654321";
+	m.template_id = "231456";
+	m.template_data = data;
+	m.attempt = 1;
+	return m;
+}
+
+static int
+in_hbuf(const struct loa_request *req, const char *p)
+{
+	return p >= req->hbuf && p < req->hbuf + sizeof(req->hbuf);
+}
+
+/*
+ * The request must be exactly this: method, URL, the headers in order
+ * (name, value pairs), the body.
+ */
+static void
+check_req(const char *what, const struct loa_request *req, const char *url,
+    const char *h0, const char *v0, const char *h1, const char *v1,
+    const char *body)
+{
+	is_int(req->transport, LOA_TRANSPORT_HTTP, "%s: HTTP", what);
+	is_str(req->method, "POST", "%s: method", what);
+	is_str(req->url, url, "%s: url", what);
+	is_int(req->nheaders, 2, "%s: two headers", what);
+	is_str(req->headers[0].name, h0, "%s: header 0 name", what);
+	is_str(req->headers[0].value, v0, "%s: header 0 value", what);
+	is_str(req->headers[1].name, h1, "%s: header 1 name", what);
+	is_str(req->headers[1].value, v1, "%s: header 1 value", what);
+	ok(in_hbuf(req, req->headers[1].value), "%s: secret header value "
+	    "lives in hbuf", what);
+	is_str(req->body, body, "%s: body", what);
+	is_int(req->body_len, body != NULL ? strlen(body) : 0,
+	    "%s: body_len", what);
+}
+
+static void
+test_module(void)
+{
+	static const char *const want[] = { "base_url", "oauth_url",
+	    "app_id", "app_secret_file", "oa_secret_file",
+	    "refresh_token_file", "mode" };
+	size_t	i, n;
+
+	is_int(loa_provider.abi_major, LOA_PROVIDER_ABI_MAJOR, "abi major");
+	is_int(loa_provider.abi_minor, LOA_PROVIDER_ABI_MINOR, "abi minor");
+	is_int(loa_provider.struct_size, sizeof(struct loa_provider_module),
+	    "struct size");
+	is_str(loa_provider.name, "zalo_zns", "name");
+	is_str(loa_provider.channels, "zalo", "channels");
+	is_int(loa_provider.flags, LOA_PROVIDER_REPORTS,
+	    "flags: reports (by msg_id), no de-duplication");
+	ok(loa_provider.refresh_build != NULL &&
+	    loa_provider.refresh_parse != NULL &&
+	    loa_provider.set_token != NULL, "token callbacks set");
+	for (n = 0; loa_provider.config_keys[n] != NULL; n++)
+		;
+	is_int(n, nitems(want), "number of config keys");
+	for (i = 0; i < nitems(want); i++) {
+		int found = 0;
+		for (n = 0; loa_provider.config_keys[n] != NULL; n++)
+			found |= strcmp(loa_provider.config_keys[n],
+			    want[i]) == 0;
+		ok(found, "config key %s declared", want[i]);
+	}
+}
+
+static void
+test_create_refusals(void)
+{
+	static const struct kv no_app_id[] = {
+		{ "app_secret_file", "/s" }, { NULL, NULL } };
+	static const struct kv empty_app_id[] = { { "app_id", "" },
+		{ "app_secret_file", "/s" }, { NULL, NULL } };
+	static const struct kv no_secret_key[] = {
+		{ "app_id", APP_ID }, { NULL, NULL } };
+	static const struct kv secret_set[] = { { "app_id", APP_ID },
+		{ "app_secret_file", "/s" }, { NULL, NULL } };
+	static const struct kv bad_mode[] = { { "app_id", APP_ID },
+		{ "app_secret_file", "/s" }, { "mode", "dev" },
+		{ NULL, NULL } };
+	static const struct kv bad_oauth[] = { { "app_id", APP_ID },
+		{ "app_secret_file", "/s" }, { "oauth_url", "ftp://x" },
+		{ NULL, NULL } };
+	static const struct kv bad_base[] = { { "app_id", APP_ID },
+		{ "app_secret_file", "/s" },
+		{ "base_url", "business.openapi.zalo.me" }, { NULL, NULL } };
+	static const struct kv oa_set[] = { { "app_id", APP_ID },
+		{ "app_secret_file", "/s" }, { "oa_secret_file", "/o" },
+		{ NULL, NULL } };
+	static const struct kv only_app[] = {
+		{ "app_secret_file", SECRET }, { NULL, NULL } };
+	static const struct kv spaced[] = {
+		{ "app_secret_file", "two words" }, { NULL, NULL } };
+	static const struct kv newline[] = {
+		{ "app_secret_file", "a\nInjected: 1" }, { NULL, NULL } };
+	static const struct kv empty[] = {
+		{ "app_secret_file", "" }, { NULL, NULL } };
+	static const struct {
+		const char	*what;
+		const struct kv	*conf;
+		const struct kv	*secrets;
+		const char	*key;	/* must be named in the log */
+	} t[] = {
+		{ "no app_id", no_app_id, good_secrets, "app_id" },
+		{ "empty app_id", empty_app_id, good_secrets, "app_id" },
+		{ "no app_secret_file", no_secret_key, good_secrets,
+		    "app_secret_file" },
+		{ "unreadable app secret", secret_set, NULL,
+		    "app_secret_file" },
+		{ "empty app secret", secret_set, empty, "app_secret_file" },
+		{ "app secret with a space", secret_set, spaced,
+		    "app_secret_file" },
+		{ "app secret with a newline", secret_set, newline,
+		    "app_secret_file" },
+		{ "unknown mode", bad_mode, good_secrets, "mode" },
+		{ "oauth_url not http", bad_oauth, good_secrets, "oauth_url" },
+		{ "base_url without scheme", bad_base, good_secrets,
+		    "base_url" },
+		{ "unreadable oa secret", oa_set, only_app, "oa_secret_file" },
+	};
+	struct th	 th;
+	void		*st = NULL;
+	size_t		 i;
+
+	for (i = 0; i < nitems(t); i++) {
+		th_init(&th, t[i].conf, t[i].secrets);
+		st = (void *)&th;
+		is_int(loa_provider.create(&th.host, &st), -1, "create "
+		    "refuses: %s", t[i].what);
+		ok(strstr(lastlog, t[i].key) != NULL && lastlog[0] == '0',
+		    "%s: logged as an error naming %s", t[i].what, t[i].key);
+	}
+}
+
+static void
+test_create_accepts(void)
+{
+	static const struct kv full[] = { { "app_id", APP_ID },
+		{ "app_secret_file", "/s" }, { "oa_secret_file", "/o" },
+		{ "refresh_token_file", "/r" }, { "mode", "production" },
+		{ "base_url", "https://business.openapi.zalo.me/" },
+		{ "oauth_url", "https://oauth.zaloapp.com" },
+		{ NULL, NULL } };
+	struct th	 th;
+	void		*st = NULL;
+
+	th_init(&th, base_conf, good_secrets);
+	is_int(loa_provider.create(&th.host, &st), 0, "minimal config");
+	is_str(lastlog, "", "nothing logged");
+	loa_provider.destroy(st);
+	th_init(&th, full, good_secrets);
+	is_int(loa_provider.create(&th.host, &st), 0, "every key");
+	loa_provider.destroy(st);
+}
+
+static void
+test_build(void)
+{
+	static const struct kv dev[] = { { "app_id", APP_ID },
+		{ "app_secret_file", "/s" }, { "mode", "development" },
+		{ "base_url", "http://127.0.0.1:8099//" }, { NULL, NULL } };
+	static const char data[] =
+	    "{\"ten\": \"Nguyễn Thị \\\"Lan\\\"\", "
+	    "\"dia_chi\": \"Số 1\\\\Tràng Tiền\\nHoàn Kiếm\", "
+	    "\"ngay\": \"01/07/2025\"}";
+	static const char body[] =
+	    "{\"phone\":\"84912345678\",\"template_id\":\"231456\","
+	    "\"template_data\":{\"ten\":\"Nguyễn Thị \\\"Lan\\\"\","
+	    "\"dia_chi\":\"Số 1\\\\Tràng Tiền\\nHoàn Kiếm\","
+	    "\"ngay\":\"01/07/2025\"},"
+	    "\"tracking_id\":\"" DID "\"}";
+	static const char devbody[] =
+	    "{\"phone\":\"84912345678\",\"template_id\":\"231456\","
+	    "\"template_data\":{},\"tracking_id\":\"" DID "\","
+	    "\"mode\":\"development\"}";
+	static const struct {
+		const char	*what;
+		const char	*data;
+	} bad[] = {
+		{ "data not JSON", "{\"ten\":" },
+		{ "data an array", "[\"a\"]" },
+		{ "data with a number", "{\"n\":1}" },
+		{ "data with an object", "{\"o\":{}}" },
+	};
+	struct th		 th;
+	struct loa_request	 req;
+	struct loa_result	 res;
+	struct loa_message	 m;
+	json_t			*j;
+	void			*st = NULL;
+	size_t			 i;
+
+	th_init(&th, base_conf, good_secrets);
+	if (loa_provider.create(&th.host, &st) == -1)
+		return;
+
+	memset(&req, 0, sizeof(req));
+	m = zmsg(PHONE, data);
+	res_init(&res);
+	is_int(loa_provider.build(st, &m, &req, &res), -1, "no token: -1");
+	is_int(res.outcome, LOA_OUT_REFRESH, "no token: refresh");
+	is_str(res.reason, "no_token", "no token: reason");
+	ok(req.body == NULL, "no token: no body");
+
+	loa_provider.set_token(st, TOKEN);
+	m = zmsg("", data);
+	res_init(&res);
+	is_int(loa_provider.build(st, &m, &req, &res), -1, "no phone: -1");
+	is_int(res.outcome, LOA_OUT_FALLBACK, "no phone: fall back");
+	is_str(res.reason, "no_phone", "no phone: reason");
+	m = zmsg(NULL, data);
+	res_init(&res);
+	is_int(loa_provider.build(st, &m, &req, &res), -1, "NULL phone: -1");
+	is_int(res.outcome, LOA_OUT_FALLBACK, "NULL phone: fall back");
+
+	m = zmsg(PHONE, data);
+	res_init(&res);
+	is_int(loa_provider.build(st, &m, &req, &res), 0, "template message");
+	check_req("template", &req, "https://business.openapi.zalo.me/"
+	    "message/template", "Content-Type", "application/json",
+	    "access_token", TOKEN, body);
+	j = req.body != NULL ? json_loads(req.body, 0, NULL) : NULL;
+	ok(j != NULL, "template: body is JSON");
+	is_str(json_string_value(json_object_get(json_object_get(j,
+	    "template_data"), "dia_chi")), "Số 1\\Tràng Tiền\nHoàn Kiếm",
+	    "template: data survives the round trip");
+	json_decref(j);
+	req_clear(&req);
+
+	/* A new token replaces the old one, NULL forgets it. */
+	loa_provider.set_token(st, TOKEN2);
+	res_init(&res);
+	is_int(loa_provider.build(st, &m, &req, &res), 0, "new token");
+	is_str(req.headers[1].value, TOKEN2, "new token sent");
+	req_clear(&req);
+	loa_provider.set_token(st, NULL);
+	res_init(&res);
+	is_int(loa_provider.build(st, &m, &req, &res), -1, "forgotten token");
+	is_str(res.reason, "no_token", "forgotten token: no_token");
+	loa_provider.set_token(st, "bad token\r\nX: 1");
+	res_init(&res);
+	is_int(loa_provider.build(st, &m, &req, &res), -1, "token with CRLF "
+	    "never reaches a header");
+	is_int(res.outcome, LOA_OUT_REFRESH, "token with CRLF: refresh");
+	loa_provider.set_token(st, TOKEN);
+
+	for (i = 0; i < nitems(bad); i++) {
+		m = zmsg(PHONE, bad[i].data);
+		res_init(&res);
+		is_int(loa_provider.build(st, &m, &req, &res), -1, "%s: -1",
+		    bad[i].what);
+		is_int(res.outcome, LOA_OUT_FAILED, "%s: failed", bad[i].what);
+		is_str(res.reason, "bad_template_data", "%s: reason",
+		    bad[i].what);
+		ok(req.body == NULL, "%s: no body", bad[i].what);
+	}
+	m = zmsg(PHONE, data);
+	m.template_id = "";
+	res_init(&res);
+	is_int(loa_provider.build(st, &m, &req, &res), -1, "no template id");
+	is_int(res.outcome, LOA_OUT_FAILED, "no template id: failed");
+	loa_provider.destroy(st);
+
+	/* Development mode, a loopback base_url with trailing slashes. */
+	th_init(&th, dev, good_secrets);
+	if (loa_provider.create(&th.host, &st) == -1)
+		return;
+	loa_provider.set_token(st, TOKEN);
+	m = zmsg(PHONE, NULL);
+	res_init(&res);
+	is_int(loa_provider.build(st, &m, &req, &res), 0, "development");
+	check_req("development", &req, "http://127.0.0.1:8099/message/"
+	    "template", "Content-Type", "application/json", "access_token",
+	    TOKEN, devbody);
+	req_clear(&req);
+	loa_provider.destroy(st);
+}
+
+static void
+test_classify(void)
+{
+	static const struct {
+		int		 status;
+		int		 timed_out;
+		const char	*body;
+		enum loa_outcome out;
+		const char	*reason;
+		const char	*id;
+		int		 no_attempt;
+	} t[] = {
+		{ 200, 0, "{\"error\":0,\"message\":\"Success\",\"data\":"
+		    "{\"msg_id\":\"a5c7d3e0f1b2\",\"sent_time\":"
+		    "\"1714529559833\",\"quota\":{\"dailyQuota\":\"5000\","
+		    "\"remainingQuota\":\"4999\"}}}",
+		    LOA_OUT_SENT, "", "a5c7d3e0f1b2", 0 },
+		{ 200, 0, "{\"error\":0,\"data\":{\"msg_id\":98765}}",
+		    LOA_OUT_SENT, "", "98765", 0 },
+		{ 200, 0, "{\"error\":\"0\",\"data\":{\"msg_id\":\"m1\"}}",
+		    LOA_OUT_SENT, "", "m1", 0 },
+		{ 200, 0, "{\"error\":0,\"message\":\"Success\"}",
+		    LOA_OUT_SENT, "", "", 0 },
+		{ 200, 0, "{\"error\":-100,\"message\":\"Unknown error\"}",
+		    LOA_OUT_RETRY, "zalo_-100", "", 0 },
+		{ 200, 0, "{\"error\":-101,\"message\":\"App invalid\"}",
+		    LOA_OUT_PROVIDER_DOWN, "zalo_-101", "", 0 },
+		{ 200, 0, "{\"error\":-102,\"message\":\"x\"}",
+		    LOA_OUT_PROVIDER_DOWN, "zalo_-102", "", 0 },
+		{ 200, 0, "{\"error\":-103,\"message\":\"x\"}",
+		    LOA_OUT_PROVIDER_DOWN, "zalo_-103", "", 0 },
+		{ 200, 0, "{\"error\":-104,\"message\":\"x\"}",
+		    LOA_OUT_PROVIDER_DOWN, "zalo_-104", "", 0 },
+		{ 200, 0, "{\"error\":-105,\"message\":\"x\"}",
+		    LOA_OUT_PROVIDER_DOWN, "zalo_-105", "", 0 },
+		{ 200, 0, "{\"error\":-108,\"message\":\"Phone invalid\"}",
+		    LOA_OUT_FALLBACK, "zalo_-108", "", 0 },
+		{ 200, 0, "{\"error\":-109,\"message\":\"x\"}",
+		    LOA_OUT_FAILED, "zalo_-109", "", 0 },
+		{ 200, 0, "{\"error\":-111,\"message\":\"x\"}",
+		    LOA_OUT_FAILED, "zalo_-111", "", 0 },
+		{ 200, 0, "{\"error\":-112,\"message\":\"x\"}",
+		    LOA_OUT_FAILED, "zalo_-112", "", 0 },
+		{ 200, 0, "{\"error\":-114,\"message\":\"x\"}",
+		    LOA_OUT_FALLBACK, "zalo_-114", "", 0 },
+		{ 200, 0, "{\"error\":-115,\"message\":\"Out of quota\"}",
+		    LOA_OUT_PROVIDER_DOWN, "zalo_-115", "", 0 },
+		{ 200, 0, "{\"error\":-118,\"message\":\"No Zalo\"}",
+		    LOA_OUT_FALLBACK, "zalo_-118", "", 0 },
+		{ 200, 0, "{\"error\":\"-118\",\"message\":\"No Zalo\"}",
+		    LOA_OUT_FALLBACK, "zalo_-118", "", 0 },
+		{ 200, 0, "{\"error\":-124,\"message\":\"Token invalid\"}",
+		    LOA_OUT_REFRESH, "zalo_-124", "", 0 },
+		{ 200, 0, "{\"error\":-131,\"message\":\"other\"}",
+		    LOA_OUT_FAILED, "zalo_-131", "", 0 },
+		{ 200, 0, "{\"error\":-100,\"data\":{\"msg_id\":\"x\"}}",
+		    LOA_OUT_RETRY, "zalo_-100", "", 0 },
+		{ 500, 0, "", LOA_OUT_RETRY, "http_5xx", "", 0 },
+		{ 503, 0, "{\"error\":-124}", LOA_OUT_RETRY, "http_5xx", "",
+		    0 },
+		{ 429, 0, "", LOA_OUT_RETRY, "rate_limited", "", 1 },
+		{ 0, 0, "", LOA_OUT_RETRY, "no_answer", "", 0 },
+		{ 0, 1, "", LOA_OUT_RETRY, "timeout", "", 0 },
+		{ 200, 0, "<html>gateway</html>", LOA_OUT_RETRY, "bad_answer",
+		    "", 0 },
+		{ 200, 0, "", LOA_OUT_RETRY, "bad_answer", "", 0 },
+		{ 200, 0, "[0]", LOA_OUT_RETRY, "bad_answer", "", 0 },
+		{ 200, 0, "{\"message\":\"Success\"}", LOA_OUT_RETRY,
+		    "bad_answer", "", 0 },
+		{ 200, 0, "{\"error\":\"oops\"}", LOA_OUT_RETRY, "bad_answer",
+		    "", 0 },
+		{ 400, 0, "", LOA_OUT_FAILED, "http_400", "", 0 },
+		{ 404, 0, "<html>not found</html>", LOA_OUT_FAILED, "http_404",
+		    "", 0 },
+		{ 400, 0, "{\"error\":0}", LOA_OUT_FAILED, "http_400", "", 0 },
+		{ 401, 0, "{\"error\":-124,\"message\":\"x\"}",
+		    LOA_OUT_REFRESH, "zalo_-124", "", 0 },
+	};
+	struct th		 th;
+	struct loa_response	 resp;
+	struct loa_result	 res;
+	struct loa_message	 m;
+	void			*st = NULL;
+	size_t			 i;
+
+	th_init(&th, base_conf, good_secrets);
+	if (loa_provider.create(&th.host, &st) == -1)
+		return;
+	m = zmsg(PHONE, "{}");
+	for (i = 0; i < nitems(t); i++) {
+		memset(&resp, 0, sizeof(resp));
+		resp.http_status = t[i].status;
+		resp.timed_out = t[i].timed_out;
+		resp.body = t[i].body;
+		resp.body_len = strlen(t[i].body);
+		res_init(&res);
+		loa_provider.classify(st, &m, &resp, &res);
+		is_int(res.outcome, t[i].out, "classify %d %s: outcome",
+		    t[i].status, t[i].body);
+		is_str(res.reason, t[i].reason, "classify %d %s: reason",
+		    t[i].status, t[i].body);
+		is_str(res.provider_id, t[i].id, "classify %d %s: id",
+		    t[i].status, t[i].body);
+		is_int(res.no_attempt, t[i].no_attempt, "classify %d %s: "
+		    "no_attempt", t[i].status, t[i].body);
+		is_int(res.retry_after_ms, -1, "classify %d %s: no delay "
+		    "invented", t[i].status, t[i].body);
+	}
+	loa_provider.destroy(st);
+}
+
+static void
+test_refresh_build(void)
+{
+	static const struct kv local[] = { { "app_id", "12 34&x" },
+		{ "app_secret_file", "/s" },
+		{ "oauth_url", "http://127.0.0.1:9099/oauth/" },
+		{ NULL, NULL } };
+	struct th		 th;
+	struct loa_request	 req;
+	struct loa_result	 res;
+	void			*st = NULL;
+
+	th_init(&th, base_conf, good_secrets);
+	if (loa_provider.create(&th.host, &st) == -1)
+		return;
+	memset(&req, 0, sizeof(req));
+	res_init(&res);
+	is_int(loa_provider.refresh_build(st, "RT.old-token_1~x", &req, &res),
+	    0, "refresh request");
+	check_req("refresh", &req, "https://oauth.zaloapp.com/v4/oa/"
+	    "access_token", "Content-Type",
+	    "application/x-www-form-urlencoded", "secret_key", SECRET,
+	    "refresh_token=RT.old-token_1~x&app_id=" APP_ID
+	    "&grant_type=refresh_token");
+	req_clear(&req);
+
+	res_init(&res);
+	is_int(loa_provider.refresh_build(st, "a+b/c=d&e f%\n", &req, &res),
+	    0, "refresh token needing encoding");
+	is_str(req.body, "refresh_token=a%2Bb%2Fc%3Dd%26e%20f%25%0A&app_id="
+	    APP_ID "&grant_type=refresh_token", "refresh token "
+	    "percent-encoded");
+	req_clear(&req);
+
+	res_init(&res);
+	is_int(loa_provider.refresh_build(st, "", &req, &res), -1,
+	    "no refresh token: -1");
+	is_int(res.outcome, LOA_OUT_PROVIDER_DOWN, "no refresh token: "
+	    "provider down");
+	is_str(res.reason, "no_refresh_token", "no refresh token: reason");
+	ok(req.body == NULL, "no refresh token: no body");
+	res_init(&res);
+	is_int(loa_provider.refresh_build(st, NULL, &req, &res), -1,
+	    "NULL refresh token: -1");
+	loa_provider.destroy(st);
+
+	th_init(&th, local, good_secrets);
+	if (loa_provider.create(&th.host, &st) == -1)
+		return;
+	res_init(&res);
+	is_int(loa_provider.refresh_build(st, "RT1", &req, &res), 0,
+	    "refresh to a local oauth_url");
+	check_req("local refresh", &req, "http://127.0.0.1:9099/oauth/v4/oa/"
+	    "access_token", "Content-Type",
+	    "application/x-www-form-urlencoded", "secret_key", SECRET,
+	    "refresh_token=RT1&app_id=12%2034%26x&grant_type=refresh_token");
+	req_clear(&req);
+	loa_provider.destroy(st);
+}
+
+static void
+test_refresh_parse(void)
+{
+	static const struct {
+		const char	*what;
+		int		 status;
+		int		 timed_out;
+		const char	*body;
+		int		 rc;
+		enum loa_outcome out;	/* when rc == -1 */
+		const char	*reason;
+		const char	*access, *refresh;	/* when rc == 0 */
+		long		 expires;
+	} t[] = {
+		{ "string expires_in", 200, 0,
+		    "{\"access_token\":\"AT.new-1\",\"refresh_token\":"
+		    "\"RT.next-1\",\"expires_in\":\"90000\"}",
+		    0, 0, "", "AT.new-1", "RT.next-1", 90000 },
+		{ "number expires_in", 200, 0,
+		    "{\"access_token\":\"AT.new-2\",\"refresh_token\":"
+		    "\"RT.next-2\",\"expires_in\":86400}",
+		    0, 0, "", "AT.new-2", "RT.next-2", 86400 },
+		{ "no expires_in", 200, 0,
+		    "{\"refresh_token\":\"RT3\",\"access_token\":\"AT3\"}",
+		    0, 0, "", "AT3", "RT3", 0 },
+		{ "error 0 and tokens", 200, 0,
+		    "{\"error\":0,\"access_token\":\"AT4\",\"refresh_token\":"
+		    "\"RT4\",\"expires_in\":\"25\"}",
+		    0, 0, "", "AT4", "RT4", 25 },
+		{ "refresh token refused", 200, 0,
+		    "{\"error\":-14014,\"error_name\":\"Invalid refresh "
+		    "token\",\"error_reason\":\"Invalid refresh token\","
+		    "\"ref_doc\":\"\",\"error_description\":\"x\"}",
+		    -1, LOA_OUT_PROVIDER_DOWN, "zalo_refresh_-14014",
+		    NULL, NULL, 0 },
+		{ "app refused", 200, 0,
+		    "{\"error\":-14002,\"message\":\"Invalid app id\"}",
+		    -1, LOA_OUT_PROVIDER_DOWN, "zalo_refresh_-14002",
+		    NULL, NULL, 0 },
+		{ "refusal as a string, on 400", 400, 0,
+		    "{\"error\":\"-14019\",\"message\":\"Invalid secret\"}",
+		    -1, LOA_OUT_PROVIDER_DOWN, "zalo_refresh_-14019",
+		    NULL, NULL, 0 },
+		{ "401 without JSON", 401, 0, "denied",
+		    -1, LOA_OUT_PROVIDER_DOWN, "http_401", NULL, NULL, 0 },
+		{ "5xx", 502, 0, "<html>bad gateway</html>",
+		    -1, LOA_OUT_RETRY, "http_5xx", NULL, NULL, 0 },
+		{ "5xx with a refusal", 500, 0, "{\"error\":-14014}",
+		    -1, LOA_OUT_RETRY, "http_5xx", NULL, NULL, 0 },
+		{ "429", 429, 0, "", -1, LOA_OUT_RETRY, "rate_limited",
+		    NULL, NULL, 0 },
+		{ "no answer", 0, 0, "", -1, LOA_OUT_RETRY, "no_answer",
+		    NULL, NULL, 0 },
+		{ "timed out", 0, 1, "", -1, LOA_OUT_RETRY, "timeout",
+		    NULL, NULL, 0 },
+		{ "garbage", 200, 0, "<html>hello</html>",
+		    -1, LOA_OUT_RETRY, "bad_answer", NULL, NULL, 0 },
+		{ "empty", 200, 0, "", -1, LOA_OUT_RETRY, "bad_answer",
+		    NULL, NULL, 0 },
+		{ "no refresh token", 200, 0,
+		    "{\"access_token\":\"AT5\",\"expires_in\":\"90000\"}",
+		    -1, LOA_OUT_RETRY, "bad_answer", NULL, NULL, 0 },
+		{ "no access token", 200, 0,
+		    "{\"refresh_token\":\"RT5\",\"expires_in\":\"90000\"}",
+		    -1, LOA_OUT_RETRY, "bad_answer", NULL, NULL, 0 },
+		{ "empty access token", 200, 0,
+		    "{\"access_token\":\"\",\"refresh_token\":\"RT6\"}",
+		    -1, LOA_OUT_RETRY, "bad_answer", NULL, NULL, 0 },
+		{ "access token not a string", 200, 0,
+		    "{\"access_token\":12,\"refresh_token\":\"RT6\"}",
+		    -1, LOA_OUT_RETRY, "bad_answer", NULL, NULL, 0 },
+		{ "access token with CRLF", 200, 0,
+		    "{\"access_token\":\"A\\r\\nX: y\",\"refresh_token\":"
+		    "\"RT6\"}",
+		    -1, LOA_OUT_RETRY, "bad_answer", NULL, NULL, 0 },
+		{ "bad expires_in", 200, 0,
+		    "{\"access_token\":\"AT7\",\"refresh_token\":\"RT7\","
+		    "\"expires_in\":\"soon\"}",
+		    -1, LOA_OUT_RETRY, "bad_answer", NULL, NULL, 0 },
+		{ "negative expires_in", 200, 0,
+		    "{\"access_token\":\"AT7\",\"refresh_token\":\"RT7\","
+		    "\"expires_in\":-5}",
+		    -1, LOA_OUT_RETRY, "bad_answer", NULL, NULL, 0 },
+	};
+	struct th		 th;
+	struct loa_response	 resp;
+	struct loa_result	 res;
+	struct loa_credentials	 cred;
+	struct loa_request	 req;
+	struct loa_message	 m;
+	void			*st = NULL;
+	size_t			 i;
+	int			 rc;
+
+	th_init(&th, base_conf, good_secrets);
+	if (loa_provider.create(&th.host, &st) == -1)
+		return;
+	for (i = 0; i < nitems(t); i++) {
+		memset(&resp, 0, sizeof(resp));
+		resp.http_status = t[i].status;
+		resp.timed_out = t[i].timed_out;
+		resp.body = t[i].body;
+		resp.body_len = strlen(t[i].body);
+		res_init(&res);
+		memset(&cred, 0, sizeof(cred));
+		rc = loa_provider.refresh_parse(st, &resp, &cred, &res);
+		is_int(rc, t[i].rc, "refresh answer, %s: rc", t[i].what);
+		if (t[i].rc == 0) {
+			is_str(cred.access_token, t[i].access, "refresh "
+			    "answer, %s: access token", t[i].what);
+			is_str(cred.refresh_token, t[i].refresh, "refresh "
+			    "answer, %s: rotated refresh token", t[i].what);
+			is_int(cred.expires_in_s, t[i].expires, "refresh "
+			    "answer, %s: expires_in", t[i].what);
+		} else {
+			is_int(res.outcome, t[i].out, "refresh answer, %s: "
+			    "outcome", t[i].what);
+			is_str(res.reason, t[i].reason, "refresh answer, %s: "
+			    "reason", t[i].what);
+			is_str(cred.access_token, "", "refresh answer, %s: "
+			    "no access token handed out", t[i].what);
+		}
+	}
+
+	/* Rotation end to end: the new tokens are the ones used next. */
+	memset(&resp, 0, sizeof(resp));
+	resp.http_status = 200;
+	resp.body = "{\"access_token\":\"AT.rotated\",\"refresh_token\":"
+	    "\"RT.rotated\",\"expires_in\":\"90000\"}";
+	resp.body_len = strlen(resp.body);
+	res_init(&res);
+	memset(&cred, 0, sizeof(cred));
+	is_int(loa_provider.refresh_parse(st, &resp, &cred, &res), 0,
+	    "rotation: parsed");
+	loa_provider.set_token(st, cred.access_token);
+	memset(&req, 0, sizeof(req));
+	m = zmsg(PHONE, "{}");
+	res_init(&res);
+	is_int(loa_provider.build(st, &m, &req, &res), 0, "rotation: build");
+	is_str(req.headers[1].value, "AT.rotated", "rotation: new access "
+	    "token sent");
+	req_clear(&req);
+	res_init(&res);
+	is_int(loa_provider.refresh_build(st, cred.refresh_token, &req, &res),
+	    0, "rotation: next refresh");
+	is_str(req.body, "refresh_token=RT.rotated&app_id=" APP_ID
+	    "&grant_type=refresh_token", "rotation: next refresh uses the "
+	    "rotated refresh token");
+	req_clear(&req);
+	loa_provider.destroy(st);
+}
+
+int
+main(void)
+{
+	test_module();
+	test_create_refusals();
+	test_create_accepts();
+	test_build();
+	test_classify();
+	test_refresh_build();
+	test_refresh_parse();
+
+	ok(strstr(logbuf, SECRET) == NULL && strstr(logbuf, OASEC) == NULL,
+	    "no secret in the log");
+	ok(strstr(logbuf, TOKEN) == NULL && strstr(logbuf, TOKEN2) == NULL &&
+	    strstr(logbuf, "AT.") == NULL && strstr(logbuf, "RT.") == NULL,
+	    "no token in the log");
+	ok(strstr(logbuf, "912345678") == NULL, "no phone number in the log");
+	return tap_done();
+}
