@@ -90,8 +90,9 @@ wait_for() {
 	return 0
 }
 
-# write_conf NAME [extra config lines]: $T/NAME.conf for a test daemon.
-write_conf() {
+# write_base_conf NAME [extra config lines]: $T/NAME.conf for a test
+# daemon, without providers (plugins from $BUILD/plugins).
+write_base_conf() {
 	local name l
 	name=$1
 	shift
@@ -100,15 +101,24 @@ write_conf() {
 		echo "url = unix://$SOCK"
 		echo "[daemon]"
 		echo "log = $T/$name.delivery.log"
+		echo "plugin_dir = $BUILD/plugins"
 		echo "claim_timeout = 2s"
 		echo "shutdown_timeout = 5s"
 		echo "max_job_size = 16m"
 		echo "consumer = $name"
 		for l in "$@"; do echo "$l"; done
+	} > "$T/$name.conf"
+}
+
+# write_conf NAME [extra [daemon] lines]: the same with the console
+# provider writing to $T/console.out.
+write_conf() {
+	write_base_conf "$@"
+	{
 		echo "[provider.console]"
 		echo "plugin = console"
 		echo "output = $T/console.out"
-	} > "$T/$name.conf"
+	} >> "$T/$1.conf"
 }
 
 # start_loa NAME: run the daemon in the background, wait until it runs.
@@ -118,17 +128,18 @@ start_loa() {
 	wait_for 10 "loa $1 started" grep -q "started as consumer" "$T/$1.out"
 }
 
-# stop_loa NAME [SIGNAL]: signal it and wait (20 s at most); the exit
-# status of the daemon is returned (137 for KILL).
-stop_loa() {
+# stop_pid PIDFILE SIGNAL WHAT: signal the process and wait (20 s at
+# most, then SIGKILL); returns its exit status (137 for KILL).
+stop_pid() {
 	local pid n rc
-	pid=$(cat "$T/$1.pid")
-	kill -"${2:-TERM}" "$pid" 2>/dev/null
+	[ -f "$1" ] || return 0
+	pid=$(cat "$1")
+	kill -"$2" "$pid" 2>/dev/null
 	n=0
 	while kill -0 "$pid" 2>/dev/null; do
 		n=$((n + 1))
 		if [ $n -ge 200 ]; then
-			echo "# loa $1 did not stop in 20 s"
+			echo "# $3 did not stop in 20 s"
 			kill -9 "$pid"
 			break
 		fi
@@ -136,8 +147,13 @@ stop_loa() {
 	done
 	wait "$pid" 2>/dev/null
 	rc=$?
-	rm -f "$T/$1.pid"
+	rm -f "$1"
 	return $rc
+}
+
+# stop_loa NAME [SIGNAL]: signal the daemon and wait for it.
+stop_loa() {
+	stop_pid "$T/$1.pid" "${2:-TERM}" "loa $1"
 }
 
 # submit FILE: XADD the job as it is; prints the entry id.

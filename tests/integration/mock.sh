@@ -1,0 +1,90 @@
+# mock.sh -- helpers for tests that talk to the mock provider (sourced
+# after lib.sh, POSIX sh; uses $T and $BUILD from lib.sh, curl and jq).
+#
+#   start_mock [loa-mock args]   start $BUILD/loa-mock on a free loopback
+#                                port, recording to $T/mock.jsonl; exports
+#                                MOCK_URL and MOCK_PORT; $T/mock.pid makes
+#                                lib.sh's cleanup kill it
+#   stop_mock                    SIGTERM, wait; returns its exit status
+#   mock_config JSON             merge JSON into its config (fails on 400)
+#   mock_reset                   config, counters and state back to start
+#   mock_stats                   the counters as JSON
+#   mock_stat NAME               one counter: requests, http_429,
+#                                by_provider.zalo.accepted, ...
+#   mock_state                   tokens and de-duplication state as JSON
+#   mock_count_to PHONE          record lines for PHONE (84xxxxxxxxx)
+#   mock_records                 the record file (every accepted message)
+#   mock_wait_records N SECONDS  until the record file has N lines
+#   mock_call METHOD PATH [curl args...]
+#                                one request; sets MOCK_CODE (HTTP status,
+#                                000 when no answer), MOCK_RC (curl's exit
+#                                status) and MOCK_BODY; headers are in
+#                                $T/mock.headers
+#
+# See tests/mock/README.md for the endpoints and config keys.
+
+MOCK=${MOCK:-$BUILD/loa-mock}
+MOCK_REC=$T/mock.jsonl
+
+start_mock() {
+	rm -f "$T/mock.port"
+	"$MOCK" -p 0 -P "$T/mock.port" -l "$MOCK_REC" "$@" \
+	    >>"$T/mock.out" 2>&1 &
+	echo $! > "$T/mock.pid"
+	wait_for 10 "mock listening" test -s "$T/mock.port" || return 1
+	MOCK_PORT=$(cat "$T/mock.port")
+	MOCK_URL=http://127.0.0.1:$MOCK_PORT
+	export MOCK_PORT MOCK_URL
+}
+
+stop_mock() {
+	stop_pid "$T/mock.pid" TERM mock
+}
+
+mock_config() {
+	curl -fsS -o /dev/null -H 'Content-Type: application/json' \
+	    --data-binary "$1" "$MOCK_URL/_mock/config"
+}
+
+mock_reset() {
+	curl -fsS -o /dev/null -X POST "$MOCK_URL/_mock/reset"
+}
+
+mock_stats() {
+	curl -fsS "$MOCK_URL/_mock/stats"
+}
+
+mock_stat() {
+	mock_stats | jq -r ".$1"
+}
+
+mock_state() {
+	curl -fsS "$MOCK_URL/_mock/state"
+}
+
+mock_count_to() {
+	local n
+	n=$(grep -cF "\"to\":\"$1\"" "$MOCK_REC" 2>/dev/null)
+	echo "${n:-0}"
+}
+
+mock_records() {
+	cat "$MOCK_REC" 2>/dev/null
+}
+
+mock_wait_records() {
+	wait_for "$2" "$1 mock records" \
+	    sh -c "[ \$(cat '$MOCK_REC' 2>/dev/null | wc -l) -ge $1 ]"
+}
+
+mock_call() {
+	local m p
+	m=$1
+	p=$2
+	shift 2
+	: > "$T/mock.body"
+	MOCK_CODE=$(curl -s -o "$T/mock.body" -D "$T/mock.headers" \
+	    -w '%{http_code}' -X "$m" "$@" "$MOCK_URL$p")
+	MOCK_RC=$?
+	MOCK_BODY=$(cat "$T/mock.body")
+}
