@@ -513,7 +513,9 @@ deliver_answer(struct delivery *d, const struct loa_response *resp)
 		d->maybe_dup = 1;
 	switch (res.outcome) {
 	case LOA_OUT_SENT:
-		finish(d, d->maybe_dup ? "maybe_duplicate" : "sent", NULL,
+		/* A provider that drops repeated delivery ids sent it once. */
+		finish(d, d->maybe_dup && !(p->mod->flags &
+		    LOA_PROVIDER_DEDUPES) ? "maybe_duplicate" : "sent", NULL,
 		    resp, &res);
 		return;
 	case LOA_OUT_REFRESH:

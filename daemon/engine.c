@@ -607,6 +607,7 @@ engine_handback_all(void)
 
 	deliver_abort_waiting();
 	flow_abort_all();
+	provider_abandon_all();
 	for (ck = TAILQ_FIRST(&loa->chunks); ck != NULL; ck = next) {
 		next = TAILQ_NEXT(ck, all);
 		/* LOADING/GATING: their callbacks hand them back. */

@@ -201,6 +201,8 @@ void	 deliver_final(struct chunk *, int, const char *, const char *,
 int	 provider_load_all(struct loa_config *, int);
 void	 provider_free_all(void);
 void	 provider_start(struct provider *, struct delivery *);
+void	 provider_abandon_all(void);
+typedef void (*http_cb)(const struct loa_response *, void *);
 void	 provider_reopen(void);
 
 /* flow.c */
@@ -228,6 +230,7 @@ void	 creds_tick(void);
 /* http.c */
 int	 http_init(void);
 void	 http_free(void);
+void	 http_abandon_all(void (*)(http_cb, void *));
 typedef void (*http_cb)(const struct loa_response *, void *);
 void	 http_request(struct provider *, const struct loa_request *, http_cb,
 	    void *);

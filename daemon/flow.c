@@ -231,8 +231,8 @@ may_send(struct provider *p, struct delivery *d)
 {
 	long long	now;
 
-	if (p->paused || p->inflight >= p->conf->max_inflight ||
-	    !creds_ready(p))
+	if (loa->draining || p->paused ||
+	    p->inflight >= p->conf->max_inflight || !creds_ready(p))
 		return 0;
 	if (p->circuit == CIRCUIT_OPEN) {
 		now = loa_now_ms();

@@ -318,6 +318,25 @@ http_init(void)
 	return 0;
 }
 
+/*
+ * Give up every request under way without answering it: each(cb, arg)
+ * is told which, then the transfer is dropped.  For a stop that cannot
+ * wait any longer (shutdown_timeout).
+ */
+void
+http_abandon_all(void (*each)(http_cb, void *))
+{
+	struct http_req	*h;
+
+	while ((h = TAILQ_FIRST(&reqs)) != NULL) {
+		http_cb	 cb = h->cb;
+		void	*arg = h->arg;
+
+		req_free(h);
+		each(cb, arg);
+	}
+}
+
 /* Drop every request under way (the daemon is exiting). */
 void
 http_free(void)

@@ -335,6 +335,30 @@ http_done_cb(const struct loa_response *resp, void *arg)
 	flow_pump(p);
 }
 
+static void
+abandon_cb(http_cb cb, void *arg)
+{
+	struct delivery	*d = arg;
+
+	if (cb != http_done_cb)
+		return;		/* a credentials refresh: nothing to undo */
+	d->prov->inflight--;
+	loa->inflight--;
+	d->sent_once = 1;	/* it left: its mark stays "in flight" */
+	deliver_abort(d);
+}
+
+/*
+ * Stopping and out of time: requests still unanswered are given up; their
+ * recipients stay marked in flight, to be sent again by whoever takes the
+ * work over, as possible duplicates.
+ */
+void
+provider_abandon_all(void)
+{
+	http_abandon_all(abandon_cb);
+}
+
 /*
  * Send d's request now (flow.c decided it may go).  The answer reaches
  * deliver_answer(); a local transport answers before this returns.
