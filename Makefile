@@ -13,6 +13,9 @@ SBINDIR	?= $(PREFIX)/sbin
 LIBDIR	?= $(PREFIX)/lib
 SYSCONFDIR ?= /etc
 PLUGINDIR ?= $(LIBDIR)/loa/plugins
+MANDIR	?= $(PREFIX)/share/man
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 DESTDIR	?=
 
 CC	?= cc
@@ -41,7 +44,8 @@ B	?= build
 endif
 CORE	 = xmalloc log buf util config redis template job render phone sms \
 	   scripts resident csv
-DAEMON	 = main engine expand deliver flow creds provider ingest ledger dlog http
+DAEMON	 = main engine expand deliver flow creds provider ingest ledger dlog http \
+	   notify
 CTL	 = loactl
 PLUGINS	 = $(basename $(notdir $(wildcard plugins/*.c)))
 UNITS	 = test_phone test_sms test_template test_job test_config test_render test_csv \
@@ -131,6 +135,20 @@ install: all
 	    $(DESTDIR)$(PREFIX)/include/loa/provider.h
 	[ -e $(DESTDIR)$(SYSCONFDIR)/loa/loa.conf ] || \
 	    install -m 640 conf/loa.conf $(DESTDIR)$(SYSCONFDIR)/loa/loa.conf
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(SYSCONFDIR)/logrotate.d
+	install -m 644 daemon/loactl.1 $(DESTDIR)$(MANDIR)/man1/loactl.1
+	install -m 644 conf/loa.conf.5 $(DESTDIR)$(MANDIR)/man5/loa.conf.5
+	install -m 644 daemon/loa.8 $(DESTDIR)$(MANDIR)/man8/loa.8
+	sed -e 's|/usr/local/sbin/loa|$(SBINDIR)/loa|g' \
+	    -e 's|/etc/loa/|$(SYSCONFDIR)/loa/|g' systemd/loa.service \
+	    > $(DESTDIR)$(UNITDIR)/loa.service.tmp
+	chmod 644 $(DESTDIR)$(UNITDIR)/loa.service.tmp
+	mv $(DESTDIR)$(UNITDIR)/loa.service.tmp $(DESTDIR)$(UNITDIR)/loa.service
+	install -m 644 systemd/loa.sysusers $(DESTDIR)$(SYSUSERSDIR)/loa.conf
+	install -m 644 systemd/loa.logrotate \
+	    $(DESTDIR)$(SYSCONFDIR)/logrotate.d/loa
 
 clean:
 	rm -rf $(B)

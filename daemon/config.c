@@ -495,6 +495,23 @@ loa_config_load(const char *path, struct loa_config *c, char *err,
 	return cfg_finish(c, err, errlen);
 }
 
+/*
+ * Is it quiet hours at time ms (Hanoi time, UTC+7)?  A window may span
+ * midnight (21:00-07:00); start == end means no quiet hours.
+ */
+int
+loa_quiet_now(const struct loa_config *c, long long ms)
+{
+	int	minute;
+
+	if (c->quiet_start == c->quiet_end)
+		return 0;
+	minute = (int)(((ms / 1000 + 7 * 3600) % 86400) / 60);
+	if (c->quiet_start < c->quiet_end)
+		return minute >= c->quiet_start && minute < c->quiet_end;
+	return minute >= c->quiet_start || minute < c->quiet_end;
+}
+
 const char *
 loa_provider_conf_get(const struct loa_provider_conf *pc, const char *key)
 {

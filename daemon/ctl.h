@@ -61,10 +61,19 @@ int	 ctl_dead(int, char **);
 /* ctl-import.c */
 int	 ctl_import(int, char **);
 
+/* ctl-cancel.c */
+int	 ctl_cancel(int, char **);
+
 /* ctl-provider.c */
 int	 ctl_provider(int, char **);
 
 /* ctl-preview.c */
 int	 ctl_preview(int, char **);
+
+/* ctl-report.c */
+int	 ctl_report(int, char **);
+
+/* ctl-optout.c */
+int	 ctl_optout(int, char **);
 
 #endif

@@ -199,11 +199,15 @@ deliver_expired(const struct delivery *d)
 	    loa_now_ms() >= d->ck->job->expires_at_ms;
 }
 
-/* d, waiting in a queue, has passed the job's expires_at. */
+/* d, waiting in a queue, has passed the job's expires_at, or its job
+ * was cancelled: it ends so. */
 void
 deliver_expire(struct delivery *d)
 {
-	finish(d, "expired", "expires_at", NULL, NULL);
+	if (d->ck->job->cancelled)
+		finish(d, "cancelled", "cancelled", NULL, NULL);
+	else
+		finish(d, "expired", "expires_at", NULL, NULL);
 }
 
 /*
@@ -349,7 +353,9 @@ deliver_start(struct chunk *ck, int i)
 	snprintf(d->item, sizeof(d->item), "%s", chunk_item(ck, i, buf,
 	    sizeof(buf)));
 	d->t0 = now;
-	if (ck->job->expires_at_ms != 0 && now >= ck->job->expires_at_ms)
+	if (ck->job->cancelled)
+		finish(d, "cancelled", "cancelled", NULL, NULL);
+	else if (ck->job->expires_at_ms != 0 && now >= ck->job->expires_at_ms)
 		finish(d, "expired", "expires_at", NULL, NULL);
 	else if (d->rc->opted_out || (ck->flags[i] & ITEM_OPTED_OUT))
 		finish(d, "skipped", "opted_out", NULL, NULL);
@@ -397,9 +403,9 @@ retry_cb(evutil_socket_t fd, short ev, void *arg)
 	d->retry_wait = 0;
 	if (loa->draining)
 		return;		/* handed back with its chunk */
-	if (deliver_expired(d)) {
+	if (deliver_expired(d) || d->ck->job->cancelled) {
 		TAILQ_REMOVE(&waiting, d, entry);
-		finish(d, "expired", "expires_at", NULL, NULL);
+		deliver_expire(d);
 		return;
 	}
 	/*

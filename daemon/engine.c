@@ -454,12 +454,14 @@ gate_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		 */
 		const char *st = strcmp(state, "cancelled") == 0 ?
 		    "cancelled" : "skipped";
+		ck->dispatching = 1;	/* not freed under the loop */
 		for (i = 0; i < ck->n; i++)
 			if (ck->gate[i] != GATE_FINAL) {
 				ck->gate[i] = GATE_FINAL;
 				deliver_final(ck, i, st, "", state[0] ? state :
 				    "job_missing", NULL);
 			}
+		ck->dispatching = 0;
 		chunk_maybe_done(ck);
 		engine_kick();
 		return;
@@ -510,9 +512,11 @@ static struct chunk *
 next_chunk(void)
 {
 	struct chunk	*ck;
-	int		 p;
+	int		 p, quiet;
 
-	for (p = 0; p < LOA_PRIO_COUNT; p++)
+	/* In quiet hours only urgent work goes out. */
+	quiet = loa_quiet_now(&loa->cfg, loa_now_ms());
+	for (p = 0; p < (quiet ? LOA_PRIO_URGENT + 1 : LOA_PRIO_COUNT); p++)
 		while ((ck = TAILQ_FIRST(&loa->ready[p])) != NULL) {
 			if (ck->next < ck->n)
 				return ck;
@@ -535,6 +539,13 @@ run_cb(evutil_socket_t fd, short ev, void *arg)
 	while (!loa->draining && loa->active < loa->cfg.max_inflight &&
 	    !ledger_backlog() && (ck = next_chunk()) != NULL) {
 		idx = ck->next++;
+		if (ck->job->cancelled && ck->gate[idx] != GATE_FINAL) {
+			/* Cancelled: nothing more goes out for it. */
+			ck->gate[idx] = GATE_FINAL;
+			deliver_final(ck, idx, "cancelled", "", "cancelled",
+			    NULL);
+			continue;
+		}
 		if (ck->gate[idx] != GATE_FINAL) {
 			/* A local transport may finish it right here. */
 			ck->outstanding++;
@@ -552,6 +563,55 @@ run_cb(evutil_socket_t fd, short ev, void *arg)
 	}
 	ledger_flush();
 	ingest_kick();
+}
+
+static void
+state_cb(struct loa_redis *r, redisReply *rep, void *arg)
+{
+	char		*id = arg;
+	struct loa_job	*job;
+
+	(void)r;
+	if (rep != NULL && rep->type == REDIS_REPLY_STRING &&
+	    strcmp(rep->str, "cancelled") == 0 &&
+	    (job = job_cache_get(id)) != NULL && !job->cancelled) {
+		job->cancelled = 1;
+		log_info("job %s: cancelled; nothing more goes out for it",
+		    id);
+		flow_pump_all();	/* queued messages end as cancelled */
+		engine_kick();
+	}
+	free(id);
+}
+
+/*
+ * From the cron: has a job this daemon holds work of been cancelled (by
+ * loactl or the API, from any daemon)?  One HGET per job held.
+ */
+void
+engine_poll_cancel(void)
+{
+	struct chunk	*ck, *o;
+	const char	*argv[3];
+	char		*key;
+
+	TAILQ_FOREACH(ck, &loa->chunks, all) {
+		if (ck->job == NULL || ck->job->cancelled)
+			continue;
+		for (o = TAILQ_FIRST(&loa->chunks); o != ck;
+		    o = TAILQ_NEXT(o, all))
+			if (strcmp(o->job_id, ck->job_id) == 0)
+				break;
+		if (o != ck)
+			continue;	/* asked already for this job */
+		key = xasprintf("%sjob:%s", loa->cfg.prefix, ck->job_id);
+		argv[0] = "HGET";
+		argv[1] = key;
+		argv[2] = "state";
+		(void)loa_redis_cmd(loa->rc, state_cb, xstrdup(ck->job_id), 3,
+		    argv, NULL);
+		free(key);
+	}
 }
 
 /* Schedule a dispatch round after the current callbacks. */

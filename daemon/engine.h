@@ -162,6 +162,7 @@ struct loa_daemon {
 	struct event		*ev_cron;
 	long long		 last_claim, last_touch, last_promote;
 	long long		 last_poll;
+	long long		 last_watchdog, last_status;
 };
 
 extern struct loa_daemon *loa;
@@ -183,6 +184,7 @@ void	 engine_handback_all(void);
 int	 engine_idle(void);
 int	 engine_settled(void);
 void	 engine_redis_up(void);
+void	 engine_poll_cancel(void);
 
 /* deliver.c */
 void	 deliver_start(struct chunk *, int);
@@ -294,5 +296,12 @@ void	 dlog_write(const char *, size_t);
 void	 dlog_flush(void);
 void	 dlog_reopen(void);
 void	 dlog_close(void);
+
+/* notify.c */
+void	 notify_init(void);
+void	 notify_send(const char *, ...)
+	    __attribute__((format(printf, 1, 2)));
+long long notify_watchdog_ms(void);
+void	 notify_free(void);
 
 #endif

@@ -234,6 +234,9 @@ may_send(struct provider *p, struct delivery *d)
 	if (loa->draining || p->paused ||
 	    p->inflight >= p->conf->max_inflight || !creds_ready(p))
 		return 0;
+	if (d->ck->prio != LOA_PRIO_URGENT &&
+	    loa_quiet_now(&loa->cfg, loa_now_ms()))
+		return 0;	/* quiet hours: urgent only */
 	if (p->circuit == CIRCUIT_OPEN) {
 		now = loa_now_ms();
 		if (now < p->open_until)
@@ -259,7 +262,7 @@ flow_pump(struct provider *p)
 	struct delivery	*d;
 
 	while ((d = TAILQ_FIRST(&p->waitq)) != NULL) {
-		if (deliver_expired(d)) {
+		if (deliver_expired(d) || d->ck->job->cancelled) {
 			TAILQ_REMOVE(&p->waitq, d, entry);
 			p->nwait--;
 			deliver_expire(d);

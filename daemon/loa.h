@@ -168,6 +168,7 @@ int	 loa_parse_duration_ms(const char *, long long *);
 int	 loa_parse_size(const char *, long long *);
 int	 loa_parse_rate(const char *, double *);
 int	 loa_parse_bool(const char *);
+int	 loa_quiet_now(const struct loa_config *, long long);
 
 /* template.c */
 struct loa_tmpl;
@@ -238,6 +239,7 @@ struct loa_job {
 	long long		 expires_at_ms;	/* 0: never */
 	json_t			*root;
 	json_t			*wards;		/* code -> [name, district] */
+	int			 cancelled;	/* seen cancelled in Redis */
 };
 const char *loa_priority_name(enum loa_priority);
 int	 loa_priority_parse(const char *, enum loa_priority *);
@@ -282,6 +284,7 @@ extern const char loa_script_promote[];
 extern const char loa_script_resolve[];
 extern const char loa_script_expand[];
 extern const char loa_script_rate[];
+extern const char loa_script_cancel[];
 void	 loa_script_argv(struct loa_argv *, const char *, const char *);
 
 #endif

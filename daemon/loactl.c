@@ -55,11 +55,14 @@ static const struct {
 	{ "dead",	ctl_dead },
 	{ "import",	ctl_import },
 	{ "provider",	ctl_provider },
+	{ "report",	ctl_report },
+	{ "optout",	ctl_optout },
+	{ "cancel",	ctl_cancel },
 };
 
 /* Commands of the contract that a later version implements. */
 static const char *const later[] = {
-	"report", "cancel", "retry", "optout", NULL
+	"retry", NULL
 };
 
 /* The synopsis on stderr (bad usage, exit 2) or full help on stdout. */
@@ -76,6 +79,11 @@ usage(FILE *fp, int status)
 "       loactl [-c CONFIG] [-r URL] dead [--json | --retry ENTRY_ID]\n"
 "       loactl [-c CONFIG] [-r URL] import wards|residents FILE.csv\n"
 "       loactl [-c CONFIG] [-r URL] provider list | pause|resume NAME\n"
+"       loactl [-c CONFIG] [-r URL] cancel ID\n"
+"       loactl [-c CONFIG] [-r URL] report ID [--csv] [--ward CODE]... "
+    "[--unmasked]\n"
+"       loactl [-c CONFIG] [-r URL] optout add|remove PHONE...\n"
+"       loactl [-c CONFIG] [-r URL] optout list [--count] | check PHONE\n"
 "       loactl -h\n");
 		exit(status);
 	}
@@ -98,9 +106,19 @@ usage(FILE *fp, int status)
 "  import wards|residents FILE.csv\n"
 "            load the ward or resident directory from CSV (FILE \"-\":\n"
 "            standard input); bad rows are reported, good ones kept\n"
+"  cancel ID\n"
+"            stop a job in every daemon; nothing more goes out for it\n"
 "  provider list | provider pause|resume NAME\n"
 "            providers, pause state and circuits; pause or resume one\n"
 "            in every daemon sharing the Redis (failover switch)\n"
+"  report ID [--csv] [--ward CODE]... [--unmasked]\n"
+"            per ward: residents reached, failed and unreached, then\n"
+"            the failed and unreached ones to follow up in person;\n"
+"            --csv for a spreadsheet; --unmasked prints FULL phone\n"
+"            numbers (for officials who must call residents)\n"
+"  optout add|remove PHONE... | optout list [--count] | optout check PHONE\n"
+"            the numbers that refuse every message (shown masked);\n"
+"            check exits 0 when the number is opted out, 1 when not\n"
 "\n"
 "options:\n"
 "  -c CONFIG  configuration file (default " CTL_DEFAULT_CONF

@@ -78,11 +78,23 @@ static void
 cron_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	long long	now = loa_now_ms();
-	long long	claim_every = loa->cfg.claim_timeout_ms / 4;
+	long long	claim_every = loa->cfg.claim_timeout_ms / 4, wd;
 
 	(void)fd;
 	(void)ev;
 	(void)arg;
+	if ((wd = notify_watchdog_ms()) > 0 && now - loa->last_watchdog >= wd) {
+		/* The loop is alive: a hung loop gets restarted by systemd. */
+		notify_send("WATCHDOG=1");
+		loa->last_watchdog = now;
+	}
+	if (now - loa->last_status >= 5000) {
+		notify_send("STATUS=%s; %d deliveries under way, %d work "
+		    "entries held; redis %s", loa->draining ? "stopping" :
+		    "running", loa->active, loa->nchunks,
+		    loa_redis_up(loa->rc) ? "up" : "down");
+		loa->last_status = now;
+	}
 	if (loa->draining) {
 		drain_check();
 		return;
@@ -91,6 +103,7 @@ cron_cb(evutil_socket_t fd, short ev, void *arg)
 	if (loa_redis_up(loa->rc)) {
 		if (now - loa->last_poll >= 250) {
 			flow_poll();
+			engine_poll_cancel();
 			loa->last_poll = now;
 		}
 		creds_tick();
@@ -109,6 +122,7 @@ cron_cb(evutil_socket_t fd, short ev, void *arg)
 		}
 	}
 	ingest_kick();
+	engine_kick();		/* quiet hours may have ended */
 }
 
 static void
@@ -131,6 +145,7 @@ signal_cb(evutil_socket_t sig, short ev, void *arg)
 		}
 		log_info("stopping: %d deliveries under way, up to %lld ms",
 		    loa->active, loa->cfg.shutdown_timeout_ms);
+		notify_send("STOPPING=1");
 		loa->draining = 1;
 		loa->drain_deadline = loa_now_ms() +
 		    loa->cfg.shutdown_timeout_ms;
@@ -242,6 +257,8 @@ main(int argc, char *argv[])
 	}
 	loa->ev_cron = event_new(loa->base, -1, EV_PERSIST, cron_cb, NULL);
 	event_add(loa->ev_cron, &tv);
+	notify_init();
+	notify_send("READY=1");
 	log_info("started as consumer %s (%d provider%s, max_inflight %d)",
 	    loa->consumer, loa->nproviders, loa->nproviders == 1 ? "" : "s",
 	    loa->cfg.max_inflight);
@@ -258,6 +275,7 @@ main(int argc, char *argv[])
 	http_free();
 	provider_free_all();
 	dlog_close();
+	notify_free();
 	for (i = 0; i < 3; i++)
 		event_free(sig[i]);
 	event_free(loa->ev_cron);

@@ -153,13 +153,29 @@ loa_redis_addr_str(const struct loa_redis_addr *a, char *buf, size_t len)
 		snprintf(buf, len, "%s:%d", a->host, a->port);
 }
 
+/*
+ * The wall clock in ms.  LOA_FAKE_TIME (RFC 3339) in the environment
+ * shifts it, from start-up on, so that tests can run the daemon at
+ * another hour of the day (quiet hours, send_at, expires_at).
+ */
 long long
 loa_now_ms(void)
 {
-	struct timeval	tv;
+	static int	 init;
+	static long long offset;
+	struct timeval	 tv;
+	const char	*fake;
+	long long	 want, now;
 
 	gettimeofday(&tv, NULL);
-	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+	now = (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+	if (!init) {
+		init = 1;
+		if ((fake = getenv("LOA_FAKE_TIME")) != NULL &&
+		    loa_time_parse(fake, &want) == 0)
+			offset = want - now;
+	}
+	return now + offset;
 }
 
 static void

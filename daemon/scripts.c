@@ -236,6 +236,7 @@ const char loa_script_expand[] = LUA_PRELUDE
 "      'to', math.min(s + chunk, upto))\n"
 "    redis.call('HINCRBY', jk, 'queued', 1)\n"
 "  end\n"
+"  redis.call('HSET', jk, 'queued_upto', upto)\n"
 "  if upto >= total then finished = true\n"
 "  else redis.call('XADD', stream, '*', 'job', job, 'expand', 1, 'w', 0, 'cur', upto) end\n"
 "else\n"
@@ -415,3 +416,31 @@ const char loa_script_rate[] =
 "local wait = 0\n"
 "if grant < want then wait = math.ceil((want - grant - tokens) * 1000 / rate) end\n"
 "return {grant, math.max(wait, 1)}\n";
+
+/*
+ * Cancel a job: nothing more goes out for it (the daemons holding its
+ * work see the state within a second; work entries read later are
+ * recorded cancelled by the gate).  Explicit recipients never turned into
+ * work are counted cancelled here.  ARGV: prefix id now_iso maxlen
+ * retention_ms.  Returns "ok", "unknown", or the state that prevents it.
+ */
+const char loa_script_cancel[] =
+"local p, id, now = ARGV[1], ARGV[2], ARGV[3]\n"
+"local jk = p .. 'job:' .. id\n"
+"local v = redis.call('HMGET', jk, 'state', 'total', 'queued_upto', 'audience')\n"
+"if not v[1] then return 'unknown' end\n"
+"if v[1] ~= 'sending' and v[1] ~= 'expanding' and v[1] ~= 'scheduled' then\n"
+"  return v[1]\n"
+"end\n"
+"redis.call('HSET', jk, 'state', 'cancelled', 'finished_at', now)\n"
+"if v[4] ~= '1' then\n"
+"  local rest = (tonumber(v[2]) or 0) - (tonumber(v[3]) or 0)\n"
+"  if rest > 0 then redis.call('HINCRBY', jk, 'cancelled', rest) end\n"
+"end\n"
+"redis.call('ZREM', p .. 'schedule', id)\n"
+"redis.call('XADD', p .. 'events', 'MAXLEN', '~', ARGV[4], '*', 'event',\n"
+"  cjson.encode({ts = now, job = id, state = 'cancelled'}))\n"
+"for _, k in ipairs({jk, jk .. ':out', jk .. ':spec', jk .. ':wards', jk .. ':phones'}) do\n"
+"  redis.call('PEXPIRE', k, ARGV[5])\n"
+"end\n"
+"return 'ok'\n";

@@ -116,6 +116,25 @@ main(void)
 	ok(loa_parse_duration_ms("250ms", &ms) == 0 && ms == 250, "250ms");
 	ok(loa_parse_duration_ms("2h", &ms) == 0 && ms == 7200000, "2h");
 	ok(loa_parse_duration_ms("-1s", &ms) == -1, "negative refused");
+	/* Quiet hours, Hanoi time (UTC+7), spanning midnight or not. */
+	loa_config_defaults(&c);
+	ok(!loa_quiet_now(&c, 0), "no quiet hours by default");
+	c.quiet_start = 21 * 60;
+	c.quiet_end = 7 * 60;
+	/* 2026-11-28T14:00:00Z is 21:00 in Hanoi. */
+	ok(loa_quiet_now(&c, 1795874400000LL), "21:00 is quiet");
+	ok(!loa_quiet_now(&c, 1795874400000LL - 1000), "20:59:59 is not");
+	ok(loa_quiet_now(&c, 1795874400000LL + 10 * 3600 * 1000LL - 1000),
+	    "06:59:59 is quiet");
+	ok(!loa_quiet_now(&c, 1795874400000LL + 10 * 3600 * 1000LL),
+	    "07:00 is not");
+	c.quiet_start = 12 * 60;
+	c.quiet_end = 13 * 60;
+	ok(loa_quiet_now(&c, 1795874400000LL - 9 * 3600 * 1000LL),
+	    "12:00 within 12:00-13:00");
+	ok(!loa_quiet_now(&c, 1795874400000LL - 8 * 3600 * 1000LL),
+	    "13:00 outside 12:00-13:00");
+	loa_config_clear(&c);
 	unlink(path);
 	return tap_done();
 }

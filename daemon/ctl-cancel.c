@@ -1,0 +1,62 @@
+/*
+ * ctl-cancel.c -- "loactl cancel ID": stop a job; nothing more goes out.
+ *
+ * One script (loa_script_cancel) sets the job's state to cancelled in
+ * Redis.  Every daemon holding work of the job sees it within a second:
+ * messages not sent yet end as "cancelled", requests already under way
+ * finish and are recorded.  A job already done, rejected or cancelled is
+ * left as it is (exit 1, saying why).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+
+#define CANCEL_USAGE	"cancel ID"
+
+int
+ctl_cancel(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "help",	no_argument,	NULL,	'h' },
+		{ NULL,		0,		NULL,	0 }
+	};
+	redisReply	*r;
+	char		**ops, now[40], ret[32];
+	const char	*cargv[8];
+	int		 nops, rc;
+
+	while (ctl_getopt(argc, argv, lo, CANCEL_USAGE) != -1)
+		;
+	if ((nops = ctl_operands(&ops)) != 1)
+		ctl_usage_error(CANCEL_USAGE, "cancel: %s", nops == 0 ?
+		    "missing job ID" : "one job ID only");
+	ctl_connect();
+	loa_time_iso(loa_now_ms(), now, sizeof(now));
+	snprintf(ret, sizeof(ret), "%lld", ctl_cfg.retention_ms);
+	cargv[0] = "EVAL";
+	cargv[1] = loa_script_cancel;
+	cargv[2] = "0";
+	cargv[3] = ctl_cfg.prefix;
+	cargv[4] = ops[0];
+	cargv[5] = now;
+	cargv[6] = "100000";
+	cargv[7] = ret;
+	r = ctl_command(8, cargv, NULL);
+	if (r->type == REDIS_REPLY_STRING && strcmp(r->str, "ok") == 0) {
+		printf("job %s cancelled: nothing more goes out for it\n",
+		    ops[0]);
+		rc = 0;
+	} else if (r->type == REDIS_REPLY_STRING &&
+	    strcmp(r->str, "unknown") == 0) {
+		fprintf(stderr, "loactl: %s: no such job\n", ops[0]);
+		rc = 1;
+	} else {
+		fprintf(stderr, "loactl: %s: already %s\n", ops[0],
+		    r->type == REDIS_REPLY_STRING ? r->str : "finished");
+		rc = 1;
+	}
+	freeReplyObject(r);
+	return rc;
+}

@@ -1,0 +1,202 @@
+/*
+ * ctl-optout.c -- "loactl optout add|remove PHONE... | list [--count] |
+ * check PHONE": the set of phone numbers that refuse every message.
+ *
+ * <prefix>optout is a set of normalized numbers (E.164 digits without
+ * '+', "84912345678"); the daemon skips any recipient whose phone is in
+ * it (reason opted_out), whatever the job.  Numbers are given in any
+ * usual written form and normalized with loa_phone_normalize(); one that
+ * is not a Vietnamese mobile number is reported and the others are still
+ * processed (exit 1 at the end).
+ *
+ * Numbers are only ever printed masked ("8491****678"): an operator
+ * handling a resident's request does not need the full list on screen.
+ * list reads the set with SSCAN, so a large set never blocks Redis, and
+ * prints it sorted (each number once, as SSCAN may return one twice).
+ *
+ * check exits 0 when the number is opted out and 1 when it is not (or
+ * is no valid number), so scripts can use it as a test.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+
+#define OPTOUT_USAGE	"optout add|remove PHONE... | optout list [--count] " \
+			"| optout check PHONE"
+#define OPTOUT_SCAN	"1000"
+
+/*
+ * Normalize in into out; on failure say so on standard error.  Returns 0
+ * or -1.
+ */
+static int
+normalize(const char *in, char out[LOA_PHONE_MAX])
+{
+	if (loa_phone_normalize(in, out) == 0)
+		return 0;
+	fprintf(stderr, "loactl: %s: not a Vietnamese mobile number\n", in);
+	return -1;
+}
+
+/*
+ * add (add != 0) or remove each number of phones[0..n-1], one line per
+ * number.  Returns 1 when any number was not valid, else 0.
+ */
+static int
+optout_change(int add, char **phones, int n)
+{
+	redisReply	*r;
+	char		 e164[LOA_PHONE_MAX], masked[LOA_PHONE_MAX], *key;
+	int		 i, rc = 0;
+
+	ctl_config();		/* the prefix */
+	key = ctl_key("optout", NULL);
+	for (i = 0; i < n; i++) {
+		if (normalize(phones[i], e164) == -1) {
+			rc = 1;
+			continue;
+		}
+		ctl_connect();
+		r = ctl_commandl(add ? "SADD" : "SREM", key, e164, NULL);
+		loa_phone_mask(e164, masked, sizeof(masked));
+		if (add)
+			printf("%s %s\n", masked, r->integer == 1 ?
+			    "opted out" : "already opted out");
+		else
+			printf("%s %s\n", masked, r->integer == 1 ?
+			    "no longer opted out" : "not opted out before");
+		freeReplyObject(r);
+		fflush(stdout);
+	}
+	free(key);
+	return rc;
+}
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Print the set, sorted and masked, one number a line; with count only
+ * the number of members.
+ */
+static int
+optout_list(int count)
+{
+	redisReply	*r, *keys;
+	char		*key, *cursor, **v = NULL, *masked;
+	size_t		 i, n = 0;
+
+	ctl_connect();
+	key = ctl_key("optout", NULL);
+	if (count) {
+		r = ctl_commandl("SCARD", key, NULL);
+		printf("%lld\n", r->integer);
+		freeReplyObject(r);
+		free(key);
+		return 0;
+	}
+	cursor = xstrdup("0");
+	do {
+		r = ctl_commandl("SSCAN", key, cursor, "COUNT", OPTOUT_SCAN,
+		    NULL);
+		if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+		    r->element[0]->type != REDIS_REPLY_STRING ||
+		    r->element[1]->type != REDIS_REPLY_ARRAY)
+			fatalx("SSCAN: unexpected reply");
+		free(cursor);
+		cursor = xstrdup(r->element[0]->str);
+		keys = r->element[1];
+		v = xreallocarray(v, n + keys->elements, sizeof(*v));
+		for (i = 0; i < keys->elements; i++)
+			if (keys->element[i]->type == REDIS_REPLY_STRING)
+				v[n++] = xstrdup(keys->element[i]->str);
+		freeReplyObject(r);
+	} while (strcmp(cursor, "0") != 0);
+	free(cursor);
+	free(key);
+
+	if (n > 0)
+		qsort(v, n, sizeof(*v), str_cmp);
+	for (i = 0; i < n; i++) {
+		if (i == 0 || strcmp(v[i], v[i - 1]) != 0) {
+			masked = xmalloc(strlen(v[i]) + 1);
+			loa_phone_mask(v[i], masked, strlen(v[i]) + 1);
+			printf("%s\n", masked);
+			free(masked);
+		}
+	}
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	return 0;
+}
+
+/* Exit status 0 when phone is in the set, 1 when not or not valid. */
+static int
+optout_check(const char *phone)
+{
+	redisReply	*r;
+	char		 e164[LOA_PHONE_MAX], masked[LOA_PHONE_MAX], *key;
+	int		 in;
+
+	if (normalize(phone, e164) == -1)
+		return 1;
+	ctl_connect();
+	key = ctl_key("optout", NULL);
+	r = ctl_commandl("SISMEMBER", key, e164, NULL);
+	in = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+	freeReplyObject(r);
+	free(key);
+	loa_phone_mask(e164, masked, sizeof(masked));
+	printf("%s %s\n", masked, in ? "opted out" : "not opted out");
+	return in ? 0 : 1;
+}
+
+int
+ctl_optout(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "count",	no_argument,	NULL,	'n' },
+		{ "help",	no_argument,	NULL,	'h' },
+		{ NULL,		0,		NULL,	0 }
+	};
+	char		**ops;
+	const char	*sub;
+	int		 ch, nops, count = 0;
+
+	while ((ch = ctl_getopt(argc, argv, lo, OPTOUT_USAGE)) != -1)
+		if (ch == 'n')
+			count = 1;
+	if ((nops = ctl_operands(&ops)) == 0)
+		ctl_usage_error(OPTOUT_USAGE, "optout: missing add, remove, "
+		    "list or check");
+	sub = ops[0];
+	if (strcmp(sub, "list") == 0) {
+		if (nops != 1)
+			ctl_usage_error(OPTOUT_USAGE, "optout: list takes no "
+			    "operand");
+		return optout_list(count);
+	}
+	if (count)
+		ctl_usage_error(OPTOUT_USAGE, "optout: --count goes with list "
+		    "only");
+	if (strcmp(sub, "add") == 0 || strcmp(sub, "remove") == 0) {
+		if (nops < 2)
+			ctl_usage_error(OPTOUT_USAGE, "optout: %s: missing "
+			    "PHONE", sub);
+		return optout_change(strcmp(sub, "add") == 0, ops + 1,
+		    nops - 1);
+	}
+	if (strcmp(sub, "check") == 0) {
+		if (nops != 2)
+			ctl_usage_error(OPTOUT_USAGE, "optout: check: %s",
+			    nops < 2 ? "missing PHONE" : "one PHONE only");
+		return optout_check(ops[1]);
+	}
+	ctl_usage_error(OPTOUT_USAGE, "optout: unknown subcommand \"%s\"", sub);
+}
