@@ -31,6 +31,8 @@
 
 #include "loa/provider.h"
 
+#include "plugin.h"
+
 #define ESMS_BASE_URL	"https://rest.esms.vn"
 #define ESMS_SEND_PATH \
 	"/MainService.svc/json/SendMultipleMessage_V4_post_json/"
@@ -89,18 +91,6 @@ static const struct esms_code esms_codes[] = {
 };
 #define ESMS_NCODES	(sizeof(esms_codes) / sizeof(esms_codes[0]))
 
-static void __attribute__((format(printf, 3, 4)))
-esms_result(struct loa_result *res, enum loa_outcome outcome,
-    const char *fmt, ...)
-{
-	va_list	ap;
-
-	res->outcome = outcome;
-	va_start(ap, fmt);
-	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
-	va_end(ap);
-}
-
 /* Same reading of yes/no as the daemon's config: 1, 0, or -1 for neither. */
 static int
 esms_bool(const char *s)
@@ -112,14 +102,6 @@ esms_bool(const char *s)
 	    strcasecmp(s, "off") == 0 || strcmp(s, "0") == 0)
 		return 0;
 	return -1;
-}
-
-static int
-esms_digits(const char *s, size_t max)
-{
-	size_t	n = strlen(s);
-
-	return n > 0 && n <= max && strspn(s, "0123456789") == n;
 }
 
 /*
@@ -158,7 +140,7 @@ esms_create(const struct loa_host *host, void **state)
 	}
 	if ((e->sms_type = host->config(host->hctx, "sms_type")) == NULL)
 		e->sms_type = "2";
-	else if (!esms_digits(e->sms_type, 3)) {
+	else if (!plug_digits(e->sms_type, 3)) {
 		host->log(host->hctx, LOA_LOG_ERR,
 		    "sms_type: want a number such as 2, not \"%s\"",
 		    e->sms_type);
@@ -222,16 +204,16 @@ esms_build(void *state, const struct loa_message *msg,
 	char		*body;
 	int		 ucs2;
 
-	if (msg->to == NULL || !esms_digits(msg->to, 15)) {
-		esms_result(res, LOA_OUT_FAILED, "bad_to");
+	if (msg->to == NULL || !plug_digits(msg->to, 15)) {
+		plug_result(res, LOA_OUT_FAILED, "bad_to");
 		return -1;
 	}
 	if (msg->text == NULL) {
-		esms_result(res, LOA_OUT_FAILED, "no_text");
+		plug_result(res, LOA_OUT_FAILED, "no_text");
 		return -1;
 	}
 	if (msg->delivery_id == NULL) {
-		esms_result(res, LOA_OUT_FAILED, "no_delivery_id");
+		plug_result(res, LOA_OUT_FAILED, "no_delivery_id");
 		return -1;
 	}
 	ucs2 = msg->encoding != NULL && strcmp(msg->encoding, "ucs2") == 0;
@@ -249,13 +231,13 @@ esms_build(void *state, const struct loa_message *msg,
 	    "CallbackUrl", e->callback_url);
 	if (o == NULL) {
 		/* Jansson refuses text that is not UTF-8. */
-		esms_result(res, LOA_OUT_FAILED, "bad_text");
+		plug_result(res, LOA_OUT_FAILED, "bad_text");
 		return -1;
 	}
 	body = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (body == NULL) {
-		esms_result(res, LOA_OUT_FAILED, "cannot_encode");
+		plug_result(res, LOA_OUT_FAILED, "cannot_encode");
 		return -1;
 	}
 	req->transport = LOA_TRANSPORT_HTTP;
@@ -267,45 +249,6 @@ esms_build(void *state, const struct loa_message *msg,
 	req->body = body;
 	req->body_len = strlen(body);
 	return 0;
-}
-
-/* A code sent as a string of digits or as a number.  Returns 0 or -1. */
-static int
-esms_code_value(const json_t *v, long *code)
-{
-	const char	*s;
-
-	if (json_is_integer(v)) {
-		*code = (long)json_integer_value(v);
-		return 0;
-	}
-	if (!json_is_string(v))
-		return -1;
-	s = json_string_value(v);
-	if (!esms_digits(s, 9))
-		return -1;
-	*code = strtol(s, NULL, 10);
-	return 0;
-}
-
-/* Copy the provider's message id (a string or a number), printable only. */
-static void
-esms_provider_id(struct loa_result *res, const json_t *v)
-{
-	const char	*s;
-	size_t		 i;
-
-	if (json_is_integer(v)) {
-		snprintf(res->provider_id, sizeof(res->provider_id), "%lld",
-		    (long long)json_integer_value(v));
-		return;
-	}
-	if (!json_is_string(v))
-		return;
-	s = json_string_value(v);
-	for (i = 0; s[i] != '\0' && i + 1 < sizeof(res->provider_id); i++)
-		res->provider_id[i] = (s[i] > ' ' && s[i] < 0x7f) ? s[i] : '?';
-	res->provider_id[i] = '\0';
 }
 
 /*
@@ -320,11 +263,11 @@ esms_classify_http(const struct loa_response *resp, struct loa_result *res)
 	int	s = resp->http_status;
 
 	if (s >= 200 && s < 300)
-		esms_result(res, LOA_OUT_RETRY, "bad_answer");
+		plug_result(res, LOA_OUT_RETRY, "bad_answer");
 	else if (s < 400 || s == 401 || s == 403 || s == 404 || s == 405)
-		esms_result(res, LOA_OUT_PROVIDER_DOWN, "http_%d", s);
+		plug_result(res, LOA_OUT_PROVIDER_DOWN, "http_%d", s);
 	else
-		esms_result(res, LOA_OUT_FAILED, "http_%d", s);
+		plug_result(res, LOA_OUT_FAILED, "http_%d", s);
 }
 
 static void
@@ -342,7 +285,7 @@ esms_classify(void *state, const struct loa_message *msg,
 	root = json_loadb(resp->body != NULL ? resp->body : "",
 	    resp->body != NULL ? resp->body_len : 0, 0, NULL);
 	if (!json_is_object(root) ||
-	    esms_code_value(json_object_get(root, "CodeResult"), &code) == -1) {
+	    plug_code_value(json_object_get(root, "CodeResult"), &code) == -1) {
 		esms_classify_http(resp, res);
 		goto out;
 	}
@@ -350,14 +293,14 @@ esms_classify(void *state, const struct loa_message *msg,
 		if (esms_codes[i].code == code)
 			break;
 	if (i == ESMS_NCODES)
-		esms_result(res, LOA_OUT_FAILED, "esms_%ld", code);
+		plug_result(res, LOA_OUT_FAILED, "esms_%ld", code);
 	else if (esms_codes[i].reason != NULL)
-		esms_result(res, esms_codes[i].outcome, "%s",
+		plug_result(res, esms_codes[i].outcome, "%s",
 		    esms_codes[i].reason);
 	else
-		esms_result(res, esms_codes[i].outcome, "esms_%ld", code);
+		plug_result(res, esms_codes[i].outcome, "esms_%ld", code);
 	if (res->outcome == LOA_OUT_SENT)
-		esms_provider_id(res, json_object_get(root, "SMSID"));
+		plug_provider_id(res, json_object_get(root, "SMSID"));
 out:
 	json_decref(root);
 }

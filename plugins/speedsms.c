@@ -33,6 +33,8 @@
 
 #include "loa/provider.h"
 
+#include "plugin.h"
+
 #define SPEEDSMS_BASE_URL	"https://api.speedsms.vn"
 #define SPEEDSMS_SEND_PATH	"/index.php/sms/send"
 #define SPEEDSMS_TYPE_DEFAULT	3
@@ -88,84 +90,6 @@ static const struct speedsms_code speedsms_codes[] = {
 #define SPEEDSMS_NCODES \
 	(sizeof(speedsms_codes) / sizeof(speedsms_codes[0]))
 
-static void __attribute__((format(printf, 3, 4)))
-speedsms_result(struct loa_result *res, enum loa_outcome outcome,
-    const char *fmt, ...)
-{
-	va_list	ap;
-
-	res->outcome = outcome;
-	va_start(ap, fmt);
-	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
-	va_end(ap);
-}
-
-static int
-speedsms_digits(const char *s, size_t max)
-{
-	size_t	n = strlen(s);
-
-	return n > 0 && n <= max && strspn(s, "0123456789") == n;
-}
-
-/*
- * Standard base64 (RFC 4648, with padding) of n bytes of src into dst.
- * Returns 0, or -1 when dst (size bytes, NUL included) is too small.
- */
-static int
-speedsms_base64(const unsigned char *src, size_t n, char *dst, size_t size)
-{
-	static const char	 al[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	unsigned long		 w;
-	size_t			 i, o = 0;
-
-	if (size < 4 * ((n + 2) / 3) + 1)
-		return -1;
-	for (i = 0; i + 2 < n; i += 3) {
-		w = (unsigned long)src[i] << 16 |
-		    (unsigned long)src[i + 1] << 8 | src[i + 2];
-		dst[o++] = al[(w >> 18) & 63];
-		dst[o++] = al[(w >> 12) & 63];
-		dst[o++] = al[(w >> 6) & 63];
-		dst[o++] = al[w & 63];
-	}
-	if (i < n) {
-		w = (unsigned long)src[i] << 16;
-		if (i + 1 < n)
-			w |= (unsigned long)src[i + 1] << 8;
-		dst[o++] = al[(w >> 18) & 63];
-		dst[o++] = al[(w >> 12) & 63];
-		dst[o++] = i + 1 < n ? al[(w >> 6) & 63] : '=';
-		dst[o++] = '=';
-	}
-	dst[o] = '\0';
-	return 0;
-}
-
-/*
- * "Basic " + base64(user ":" pass) into dst.  The clear text is built in
- * a scratch buffer wiped before return.  Returns 0, or -1 when too long.
- */
-static int
-speedsms_basic_auth(const char *user, const char *pass, char *dst,
-    size_t size)
-{
-	char	*clear;
-	size_t	 n = strlen(user) + 1 + strlen(pass);
-	int	 rv;
-
-	if (size < 7 || (clear = malloc(n + 1)) == NULL)
-		return -1;
-	snprintf(clear, n + 1, "%s:%s", user, pass);
-	memcpy(dst, "Basic ", 6);
-	rv = speedsms_base64((const unsigned char *)clear, n, dst + 6,
-	    size - 6);
-	explicit_bzero(clear, n);
-	free(clear);
-	return rv;
-}
-
 /*
  * Read the instance's config and token.  Every missing or bad key is
  * logged (by name, never with the token) before -1 is returned.
@@ -218,7 +142,7 @@ speedsms_create(const struct loa_host *host, void **state)
 		    "token_file: required (a file holding the API token)");
 		goto fail;
 	}
-	if (speedsms_basic_auth(token, "x", s->auth, sizeof(s->auth)) == -1) {
+	if (plug_basic_auth(token, "x", s->auth, sizeof(s->auth)) == -1) {
 		host->log(host->hctx, LOA_LOG_ERR,
 		    "token_file: token too long");
 		goto fail;
@@ -258,12 +182,12 @@ speedsms_build(void *state, const struct loa_message *msg,
 	char		*body;
 	size_t		 alen = strlen(s->auth);
 
-	if (msg->to == NULL || !speedsms_digits(msg->to, 15)) {
-		speedsms_result(res, LOA_OUT_FAILED, "bad_to");
+	if (msg->to == NULL || !plug_digits(msg->to, 15)) {
+		plug_result(res, LOA_OUT_FAILED, "bad_to");
 		return -1;
 	}
 	if (msg->text == NULL) {
-		speedsms_result(res, LOA_OUT_FAILED, "no_text");
+		plug_result(res, LOA_OUT_FAILED, "no_text");
 		return -1;
 	}
 	/* "s*": sender is left out when it is NULL. */
@@ -274,13 +198,13 @@ speedsms_build(void *state, const struct loa_message *msg,
 	    "sender", s->sender);
 	if (o == NULL) {
 		/* Jansson refuses text that is not UTF-8. */
-		speedsms_result(res, LOA_OUT_FAILED, "bad_text");
+		plug_result(res, LOA_OUT_FAILED, "bad_text");
 		return -1;
 	}
 	body = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (body == NULL) {
-		speedsms_result(res, LOA_OUT_FAILED, "cannot_encode");
+		plug_result(res, LOA_OUT_FAILED, "cannot_encode");
 		return -1;
 	}
 	req->transport = LOA_TRANSPORT_HTTP;
@@ -321,7 +245,7 @@ speedsms_reset_ms(const struct loa_response *resp)
 	if (v == NULL)
 		return -1;
 	v += strspn(v, " \t");
-	if (!speedsms_digits(v, 15))
+	if (!plug_digits(v, 15))
 		return -1;
 	x = strtoll(v, NULL, 10);
 	if (x < 1000000000LL)
@@ -337,45 +261,6 @@ speedsms_reset_ms(const struct loa_response *resp)
 	return (long)ms;
 }
 
-/* A code sent as a string of digits ("007") or as a number.  0 or -1. */
-static int
-speedsms_code_value(const json_t *v, long *code)
-{
-	const char	*s;
-
-	if (json_is_integer(v)) {
-		*code = (long)json_integer_value(v);
-		return 0;
-	}
-	if (!json_is_string(v))
-		return -1;
-	s = json_string_value(v);
-	if (!speedsms_digits(s, 9))
-		return -1;
-	*code = strtol(s, NULL, 10);
-	return 0;
-}
-
-/* Copy the transaction id (a number or a string), printable only. */
-static void
-speedsms_provider_id(struct loa_result *res, const json_t *v)
-{
-	const char	*s;
-	size_t		 i;
-
-	if (json_is_integer(v)) {
-		snprintf(res->provider_id, sizeof(res->provider_id), "%lld",
-		    (long long)json_integer_value(v));
-		return;
-	}
-	if (!json_is_string(v))
-		return;
-	s = json_string_value(v);
-	for (i = 0; s[i] != '\0' && i + 1 < sizeof(res->provider_id); i++)
-		res->provider_id[i] = (s[i] > ' ' && s[i] < 0x7f) ? s[i] : '?';
-	res->provider_id[i] = '\0';
-}
-
 /*
  * An answer without a status we can read: a 2xx is retried; a redirect
  * or an auth/URL refusal means every message would fail the same way
@@ -388,11 +273,11 @@ speedsms_classify_http(const struct loa_response *resp,
 	int	s = resp->http_status;
 
 	if (s >= 200 && s < 300)
-		speedsms_result(res, LOA_OUT_RETRY, "bad_answer");
+		plug_result(res, LOA_OUT_RETRY, "bad_answer");
 	else if (s < 400 || s == 401 || s == 403 || s == 404 || s == 405)
-		speedsms_result(res, LOA_OUT_PROVIDER_DOWN, "http_%d", s);
+		plug_result(res, LOA_OUT_PROVIDER_DOWN, "http_%d", s);
 	else
-		speedsms_result(res, LOA_OUT_FAILED, "http_%d", s);
+		plug_result(res, LOA_OUT_FAILED, "http_%d", s);
 }
 
 /*
@@ -423,26 +308,26 @@ speedsms_classify(void *state, const struct loa_message *msg,
 		data = json_object_get(root, "data");
 		bad = json_object_get(data, "invalidPhone");
 		if (json_is_array(bad) && json_array_size(bad) > 0)
-			speedsms_result(res, LOA_OUT_FALLBACK,
+			plug_result(res, LOA_OUT_FALLBACK,
 			    "speedsms_invalid_phone");
 		else {
 			res->outcome = LOA_OUT_SENT;
-			speedsms_provider_id(res, json_object_get(data,
+			plug_provider_id(res, json_object_get(data,
 			    "tranId"));
 		}
 	} else if (status != NULL && strcmp(status, "error") == 0) {
-		if (speedsms_code_value(json_object_get(root, "code"),
+		if (plug_code_value(json_object_get(root, "code"),
 		    &code) == -1)
-			speedsms_result(res, LOA_OUT_FAILED, "speedsms_error");
+			plug_result(res, LOA_OUT_FAILED, "speedsms_error");
 		else {
 			for (i = 0; i < SPEEDSMS_NCODES; i++)
 				if (speedsms_codes[i].code == code)
 					break;
 			if (i < SPEEDSMS_NCODES)
-				speedsms_result(res, speedsms_codes[i].outcome,
+				plug_result(res, speedsms_codes[i].outcome,
 				    "%s", speedsms_codes[i].reason);
 			else
-				speedsms_result(res, LOA_OUT_FAILED,
+				plug_result(res, LOA_OUT_FAILED,
 				    "speedsms_%03ld", code);
 		}
 	} else

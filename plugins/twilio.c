@@ -32,6 +32,8 @@
 
 #include "loa/provider.h"
 
+#include "plugin.h"
+
 #define TWILIO_BASE_URL		"https://api.twilio.com"
 #define TWILIO_AUTH_MAX		1024	/* "Basic " + base64 + NUL */
 #define TWILIO_SID_MAX		64
@@ -83,26 +85,6 @@ static const struct twilio_code twilio_codes[] = {
 };
 #define TWILIO_NCODES	(sizeof(twilio_codes) / sizeof(twilio_codes[0]))
 
-static void __attribute__((format(printf, 3, 4)))
-twilio_result(struct loa_result *res, enum loa_outcome outcome,
-    const char *fmt, ...)
-{
-	va_list	ap;
-
-	res->outcome = outcome;
-	va_start(ap, fmt);
-	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
-	va_end(ap);
-}
-
-static int
-twilio_digits(const char *s, size_t max)
-{
-	size_t	n = strlen(s);
-
-	return n > 0 && n <= max && strspn(s, "0123456789") == n;
-}
-
 static int
 twilio_alnum(const char *s, size_t max)
 {
@@ -111,62 +93,6 @@ twilio_alnum(const char *s, size_t max)
 	size_t			 n = strlen(s);
 
 	return n > 0 && n <= max && strspn(s, set) == n;
-}
-
-/*
- * Standard base64 (RFC 4648, with padding) of n bytes of src into dst.
- * Returns 0, or -1 when dst (size bytes, NUL included) is too small.
- */
-static int
-twilio_base64(const unsigned char *src, size_t n, char *dst, size_t size)
-{
-	static const char	 al[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	unsigned long		 w;
-	size_t			 i, o = 0;
-
-	if (size < 4 * ((n + 2) / 3) + 1)
-		return -1;
-	for (i = 0; i + 2 < n; i += 3) {
-		w = (unsigned long)src[i] << 16 |
-		    (unsigned long)src[i + 1] << 8 | src[i + 2];
-		dst[o++] = al[(w >> 18) & 63];
-		dst[o++] = al[(w >> 12) & 63];
-		dst[o++] = al[(w >> 6) & 63];
-		dst[o++] = al[w & 63];
-	}
-	if (i < n) {
-		w = (unsigned long)src[i] << 16;
-		if (i + 1 < n)
-			w |= (unsigned long)src[i + 1] << 8;
-		dst[o++] = al[(w >> 18) & 63];
-		dst[o++] = al[(w >> 12) & 63];
-		dst[o++] = i + 1 < n ? al[(w >> 6) & 63] : '=';
-		dst[o++] = '=';
-	}
-	dst[o] = '\0';
-	return 0;
-}
-
-/*
- * "Basic " + base64(user ":" pass) into dst.  The clear text is built in
- * a scratch buffer wiped before return.  Returns 0, or -1 when too long.
- */
-static int
-twilio_basic_auth(const char *user, const char *pass, char *dst, size_t size)
-{
-	char	*clear;
-	size_t	 n = strlen(user) + 1 + strlen(pass);
-	int	 rv;
-
-	if (size < 7 || (clear = malloc(n + 1)) == NULL)
-		return -1;
-	snprintf(clear, n + 1, "%s:%s", user, pass);
-	memcpy(dst, "Basic ", 6);
-	rv = twilio_base64((const unsigned char *)clear, n, dst + 6, size - 6);
-	explicit_bzero(clear, n);
-	free(clear);
-	return rv;
 }
 
 /*
@@ -286,7 +212,7 @@ twilio_create(const struct loa_host *host, void **state)
 		    "(a file holding the auth token)");
 		goto fail;
 	}
-	if (twilio_basic_auth(sid, token, t->auth, sizeof(t->auth)) == -1) {
+	if (plug_basic_auth(sid, token, t->auth, sizeof(t->auth)) == -1) {
 		host->log(host->hctx, LOA_LOG_ERR,
 		    "auth_token_file: token too long");
 		goto fail;
@@ -325,12 +251,12 @@ twilio_build(void *state, const struct loa_message *msg,
 	char		 to[20], *body, *p;
 	size_t		 len, alen = strlen(t->auth);
 
-	if (msg->to == NULL || !twilio_digits(msg->to, 15)) {
-		twilio_result(res, LOA_OUT_FAILED, "bad_to");
+	if (msg->to == NULL || !plug_digits(msg->to, 15)) {
+		plug_result(res, LOA_OUT_FAILED, "bad_to");
 		return -1;
 	}
 	if (msg->text == NULL) {
-		twilio_result(res, LOA_OUT_FAILED, "no_text");
+		plug_result(res, LOA_OUT_FAILED, "no_text");
 		return -1;
 	}
 	snprintf(to, sizeof(to), "+%s", msg->to);
@@ -341,7 +267,7 @@ twilio_build(void *state, const struct loa_message *msg,
 		len += strlen("&StatusCallback=") +
 		    twilio_form_len(t->status_callback);
 	if ((body = malloc(len + 1)) == NULL) {
-		twilio_result(res, LOA_OUT_FAILED, "out_of_memory");
+		plug_result(res, LOA_OUT_FAILED, "out_of_memory");
 		return -1;
 	}
 	p = body;
@@ -363,25 +289,6 @@ twilio_build(void *state, const struct loa_message *msg,
 	req->nheaders = 2;
 	req->body = body;
 	req->body_len = (size_t)(p - body);
-	return 0;
-}
-
-/* A code sent as a number or as a string of digits.  Returns 0 or -1. */
-static int
-twilio_code_value(const json_t *v, long *code)
-{
-	const char	*s;
-
-	if (json_is_integer(v)) {
-		*code = (long)json_integer_value(v);
-		return 0;
-	}
-	if (!json_is_string(v))
-		return -1;
-	s = json_string_value(v);
-	if (!twilio_digits(s, 9))
-		return -1;
-	*code = strtol(s, NULL, 10);
 	return 0;
 }
 
@@ -425,21 +332,21 @@ twilio_classify(void *state, const struct loa_message *msg,
 		if (twilio_provider_id(res, json_object_get(root, "sid")) == 0)
 			res->outcome = LOA_OUT_SENT;
 		else
-			twilio_result(res, LOA_OUT_RETRY, "bad_answer");
-	} else if (twilio_code_value(json_object_get(root, "code"),
+			plug_result(res, LOA_OUT_RETRY, "bad_answer");
+	} else if (plug_code_value(json_object_get(root, "code"),
 	    &code) == 0) {
 		for (i = 0; i < TWILIO_NCODES; i++)
 			if (twilio_codes[i].code == code)
 				break;
-		twilio_result(res, i < TWILIO_NCODES ?
+		plug_result(res, i < TWILIO_NCODES ?
 		    twilio_codes[i].outcome : LOA_OUT_FAILED, "twilio_%ld",
 		    code);
 		if (code == 20429)
 			res->no_attempt = 1;
 	} else if (s < 400 || s == 401 || s == 403 || s == 404 || s == 405)
-		twilio_result(res, LOA_OUT_PROVIDER_DOWN, "http_%d", s);
+		plug_result(res, LOA_OUT_PROVIDER_DOWN, "http_%d", s);
 	else
-		twilio_result(res, LOA_OUT_FAILED, "http_%d", s);
+		plug_result(res, LOA_OUT_FAILED, "http_%d", s);
 	json_decref(root);
 }
 
