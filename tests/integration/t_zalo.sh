@@ -72,5 +72,22 @@ check "rotated again ($rt2)" test -n "$rt2" -a "$rt2" != "$rt1"
 is "two refreshes in all" "$(grep -c 'access token refreshed' "$T/a.out")" 2
 check "-124 seen as a retry" grep -q '"job":"z2".*"status":"retry"' "$T/a.delivery.log"
 check "no token or secret in the logs" sh -c "! grep -q -e app-secret -e '$rt2' '$T/a.out' '$T/a.delivery.log'"
+
+# Two daemons, one refresh: the token refused in both, refreshed once
+# (the lock), the other daemon takes the new token from Redis.
+sed -e 's/^log = .*/log = ' "$(echo "$T" | sed 's/[\/&]/\\&/g')"'\/b.delivery.log/' \
+    -e 's/^consumer = a/consumer = b/' "$T/a.conf" > "$T/b.conf"
+start_loa b || exit 1
+wait_for 10 "b has the token" grep -q "" "$T/b.out"
+r0=$(mock_stat refreshes)
+e0=$(mock_stat refresh_errors)
+mock_config '{"expire_zalo_tokens":true}'
+sed 's/"z1"/"z3"/' "$T/z1.json" > "$T/z3.json"
+submit "$T/z3.json" >/dev/null
+wait_for 20 "z3 done" state_is z3 done
+is "z3 all sent" "$(job_field z3 sent)" $N
+is "one refresh for both daemons" "$(( $(mock_stat refreshes) - r0 ))" 1
+is "no refused refresh token" "$(( $(mock_stat refresh_errors) - e0 ))" 0
+stop_loa b
 stop_loa a
 done_testing
