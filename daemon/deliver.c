@@ -33,6 +33,7 @@
 #define BACKOFF_CAP_MS	60000
 
 static TAILQ_HEAD(, delivery) waiting = TAILQ_HEAD_INITIALIZER(waiting);
+static int	nwaiting;
 
 static void	try_channel(struct delivery *, const char *);
 
@@ -378,11 +379,14 @@ marked_cb(struct loa_redis *r, struct redisReply *rep, void *arg)
 	(void)r;
 	d->marking = 0;
 	TAILQ_REMOVE(&waiting, d, entry);
+	nwaiting--;
 	if (rep == NULL || loa->draining) {
 		if (!loa->draining)
 			wait_retry(d, 1000);	/* Redis away: later */
-		else
+		else {
 			TAILQ_INSERT_TAIL(&waiting, d, entry);
+			nwaiting++;
+		}
 		return;
 	}
 	/* The same channel; another provider if this one is failing. */
@@ -405,6 +409,7 @@ retry_cb(evutil_socket_t fd, short ev, void *arg)
 		return;		/* handed back with its chunk */
 	if (deliver_expired(d) || d->ck->job->cancelled) {
 		TAILQ_REMOVE(&waiting, d, entry);
+		nwaiting--;
 		deliver_expire(d);
 		return;
 	}
@@ -418,6 +423,7 @@ retry_cb(evutil_socket_t fd, short ev, void *arg)
 	    marked_cb, d) == -1) {
 		d->marking = 0;
 		TAILQ_REMOVE(&waiting, d, entry);
+		nwaiting--;
 		wait_retry(d, 1000);
 	}
 }
@@ -435,6 +441,7 @@ wait_retry(struct delivery *d, long long delay)
 		d->retry_ev = evtimer_new(loa->base, retry_cb, d);
 	d->retry_wait = 1;
 	TAILQ_INSERT_TAIL(&waiting, d, entry);
+	nwaiting++;
 	evtimer_add(d->retry_ev, &tv);
 }
 
@@ -507,6 +514,7 @@ deliver_answer(struct delivery *d, const struct loa_response *resp)
 	res.retry_after_ms = -1;
 	p->mod->classify(p->state, &d->msg, resp, &res);
 	d->sent_once = 1;
+	metrics_latency(p, loa_now_ms() - d->t0);
 	flow_result(p, resp, &res);
 	if (res.outcome == LOA_OUT_RETRY && res.retry_after_ms < 0)
 		res.retry_after_ms = deliver_retry_after(resp);
@@ -568,6 +576,13 @@ deliver_answer(struct delivery *d, const struct loa_response *resp)
 	}
 }
 
+/* Deliveries waiting for a retry (for the metrics). */
+int
+deliver_waiting_count(void)
+{
+	return nwaiting;
+}
+
 /* Shutting down: deliveries waiting for a retry stop here. */
 void
 deliver_abort_waiting(void)
@@ -576,6 +591,7 @@ deliver_abort_waiting(void)
 
 	while ((d = TAILQ_FIRST(&waiting)) != NULL) {
 		TAILQ_REMOVE(&waiting, d, entry);
+		nwaiting--;
 		if (d->marking)
 			ledger_forget(d);
 		d->ck->outstanding--;

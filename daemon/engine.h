@@ -190,6 +190,7 @@ void	 engine_poll_cancel(void);
 void	 deliver_start(struct chunk *, int);
 void	 deliver_answer(struct delivery *, const struct loa_response *);
 void	 deliver_abort_waiting(void);
+int	 deliver_waiting_count(void);
 void	 deliver_go(struct delivery *);
 void	 deliver_resend(struct delivery *, struct provider *);
 int	 deliver_expired(const struct delivery *);
@@ -289,6 +290,13 @@ void	 ledger_flush(void);
 int	 ledger_idle(void);
 int	 ledger_backlog(void);
 void	 ledger_retry(void);
+
+/* metrics.c */
+void	 metrics_event(const char *, const char *, const char *);
+void	 metrics_latency(const struct provider *, long long);
+void	 metrics_poll(void);
+void	 metrics_write(struct loa_buf *);
+void	 metrics_free(void);
 
 /* dlog.c */
 int	 dlog_open(const char *);

@@ -118,6 +118,7 @@ cron_cb(evutil_socket_t fd, short ev, void *arg)
 		}
 		if (now - loa->last_promote >= 1000) {
 			ingest_promote();
+			metrics_poll();
 			loa->last_promote = now;
 		}
 	}
@@ -276,6 +277,7 @@ main(int argc, char *argv[])
 	provider_free_all();
 	dlog_close();
 	notify_free();
+	metrics_free();
 	for (i = 0; i < 3; i++)
 		event_free(sig[i]);
 	event_free(loa->ev_cron);
