@@ -45,7 +45,7 @@ endif
 CORE	 = xmalloc log buf util config redis template job render phone sms \
 	   scripts resident csv
 DAEMON	 = main engine expand deliver flow creds provider ingest ledger dlog http \
-	   notify metrics
+	   notify metrics httpd
 CTL	 = loactl
 PLUGINS	 = $(basename $(notdir $(wildcard plugins/*.c)))
 UNITS	 = test_phone test_sms test_template test_job test_config test_render test_csv \

@@ -312,4 +312,8 @@ void	 notify_send(const char *, ...)
 long long notify_watchdog_ms(void);
 void	 notify_free(void);
 
+/* httpd.c */
+int	 httpd_init(char *, size_t);
+void	 httpd_free(void);
+
 #endif

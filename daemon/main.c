@@ -238,6 +238,8 @@ main(int argc, char *argv[])
 		fatalx("event_base_new");
 	if (http_init() == -1)
 		fatalx("HTTP engine failed to start");
+	if (httpd_init(err, sizeof(err)) == -1)
+		fatalx("%s", err);
 	engine_init();
 	ledger_init();
 	ingest_init();
@@ -274,6 +276,7 @@ main(int argc, char *argv[])
 	loa_redis_free(loa->rc);
 	engine_free();
 	http_free();
+	httpd_free();
 	provider_free_all();
 	dlog_close();
 	notify_free();

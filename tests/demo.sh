@@ -41,6 +41,9 @@ url = unix://$SOCK
 [daemon]
 log = $D/delivery.log
 
+[http]
+listen = 127.0.0.1:0
+
 [provider.console]
 plugin = console
 output = $D/console.out

@@ -107,6 +107,8 @@ write_base_conf() {
 		echo "max_job_size = 16m"
 		echo "consumer = $name"
 		for l in "$@"; do echo "$l"; done
+		echo "[http]"
+		echo "listen = 127.0.0.1:0"
 	} > "$T/$name.conf"
 }
 
