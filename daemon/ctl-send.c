@@ -5,8 +5,9 @@
  * The file (FILE "-": standard input) is read up to max_job_size bytes
  * and checked with the daemon's own parser (loa_job_parse()), so a job
  * the daemon would reject is refused here, before anything reaches Redis
- * (what depends on the directory, such as unknown wards, the daemon checks).  A valid job is added to
- * the ingest stream as its bytes are: XADD <prefix>jobs * job <bytes>.
+ * (what depends on the directory, such as unknown wards, the daemon
+ * checks).  A valid job is added to the ingest stream as its bytes are:
+ * XADD <prefix>jobs * job <bytes>.
  * Its id is the job's "id", else the stream entry id XADD returns (what
  * the daemon files it under).
  *
@@ -19,6 +20,12 @@
  * exits 0 for done, 1 otherwise; --timeout gives up after that many
  * seconds.  When the id was rejected before, the old rejection is not
  * taken for the answer: a new one has a new created_at.
+ *
+ * --test PHONE sends instead a test job: the same message and channels,
+ * as the first recipient (or, for an audience, a resident of its first
+ * ward that has one) would get it, but to PHONE only, urgent, with an id
+ * of its own ("<id>-test-<ms>"), and waits for it: an official checks the
+ * notice on their own phone before the broadcast.
  */
 #include <errno.h>
 #include <math.h>
@@ -28,7 +35,7 @@
 
 #include "ctl.h"
 
-#define SEND_USAGE	"send FILE [--wait] [--timeout SECONDS]"
+#define SEND_USAGE	"send FILE [--wait] [--timeout SECONDS] [--test PHONE]"
 #define SEND_POLL_MS	200
 
 static int
@@ -113,6 +120,118 @@ wait_job(const char *id, const char *stale, long long timeout_ms,
 	return 1;
 }
 
+/*
+ * The first resident of an audience job: the first member of the first
+ * ward (in the job's order, or code order for districts and all) that has
+ * one, as a recipient object.  NULL with err when there is none.
+ */
+static json_t *
+first_resident(const struct loa_job *job, char *err, size_t errlen)
+{
+	redisReply	*w, *r, *h;
+	json_t		*codes = json_array(), *rc = NULL, *vars;
+	size_t		 i, k;
+	char		*key;
+
+	if (job->audience == LOA_AUD_WARDS)
+		json_array_extend(codes, job->audience_list);
+	else {
+		key = ctl_key("wards", NULL);
+		w = ctl_commandl("SORT", key, "ALPHA", NULL);
+		free(key);
+		for (i = 0; w->type == REDIS_REPLY_ARRAY && i < w->elements;
+		    i++) {
+			const char *c = w->element[i]->str;
+			int take = job->audience == LOA_AUD_ALL;
+			if (!take) {
+				key = ctl_key("ward:", c);
+				h = ctl_commandl("HGET", key, "district", NULL);
+				free(key);
+				for (k = 0; h->type == REDIS_REPLY_STRING &&
+				    k < json_array_size(job->audience_list);
+				    k++)
+					if (strcmp(h->str, json_string_value(
+					    json_array_get(job->audience_list,
+					    k))) == 0)
+						take = 1;
+				freeReplyObject(h);
+			}
+			if (take)
+				json_array_append_new(codes, json_string(c));
+		}
+		freeReplyObject(w);
+	}
+	for (i = 0; rc == NULL && i < json_array_size(codes); i++) {
+		char *sk = xasprintf("%sward:%s:residents", ctl_cfg.prefix,
+		    json_string_value(json_array_get(codes, i)));
+		r = ctl_commandl("SRANDMEMBER", sk, NULL);
+		free(sk);
+		if (r->type == REDIS_REPLY_STRING) {
+			key = ctl_key("resident:", r->str);
+			h = ctl_commandl("HGETALL", key, NULL);
+			free(key);
+			rc = json_object();
+			vars = json_object();
+			json_object_set_new(rc, "id", json_string(r->str));
+			for (k = 0; h->type == REDIS_REPLY_ARRAY &&
+			    k + 1 < h->elements; k += 2) {
+				const char *f = h->element[k]->str;
+				const char *v = h->element[k + 1]->str;
+				if (strncmp(f, "var:", 4) == 0)
+					json_object_set_new(vars, f + 4,
+					    json_string(v));
+				else if ((strcmp(f, "name") == 0 ||
+				    strcmp(f, "ward") == 0) && *v != '\0')
+					json_object_set_new(rc, f,
+					    json_string(v));
+			}
+			json_object_set_new(rc, "vars", vars);
+			freeReplyObject(h);
+		}
+		freeReplyObject(r);
+	}
+	json_decref(codes);
+	if (rc == NULL)
+		snprintf(err, errlen, "the audience has no resident in the "
+		    "directory to take as the sample");
+	return rc;
+}
+
+/*
+ * The test version of job: the same message and channels, to phone only,
+ * as the first resident would get it; urgent (it goes out now, even in
+ * quiet hours), no schedule, an id of its own.  Returns a malloc'd JSON
+ * text, or NULL with err.
+ */
+static char *
+test_job(const struct loa_job *job, const char *phone, char *err,
+    size_t errlen)
+{
+	json_t	*t = json_deep_copy(job->root), *rc;
+	char	*s, id[160];
+
+	if (job->audience == LOA_AUD_RECIPIENTS)
+		rc = json_deep_copy(json_array_get(json_object_get(job->root,
+		    "recipients"), 0));
+	else if ((rc = first_resident(job, err, errlen)) == NULL) {
+		json_decref(t);
+		return NULL;
+	}
+	json_object_del(rc, "zalo_uid");	/* this phone only */
+	json_object_set_new(rc, "phone", json_string(phone));
+	json_object_del(t, "audience");
+	json_object_del(t, "send_at");
+	json_object_del(t, "expires_at");
+	json_object_set_new(t, "recipients", json_pack("[o]", rc));
+	json_object_set_new(t, "priority", json_string("urgent"));
+	snprintf(id, sizeof(id), "%.96s-test-%lld", job->id != NULL ?
+	    job->id : "job", loa_now_ms());
+	json_object_set_new(t, "id", json_string(id));
+	s = json_dumps(t, JSON_COMPACT);
+	json_decref(t);
+	return s;
+}
+
 int
 ctl_send(int argc, char **argv)
 {
@@ -134,6 +253,8 @@ ctl_send(int argc, char **argv)
 	double		 timeout = 0;
 	long long	 timeout_ms;
 	int		 ch, nops, do_wait = 0, rc;
+	const char	*test_phone = NULL;
+	char		 e164[LOA_PHONE_MAX];
 
 	while ((ch = ctl_getopt(argc, argv, lo, SEND_USAGE)) != -1) {
 		switch (ch) {
@@ -152,9 +273,8 @@ ctl_send(int argc, char **argv)
 				    optarg);
 			break;
 		case 'T':
-			fprintf(stderr, "loactl: send --test: not in this "
-			    "version\n");
-			exit(2);
+			test_phone = optarg;
+			break;
 		}
 	}
 	if ((nops = ctl_operands(&ops)) != 1)
@@ -183,7 +303,41 @@ ctl_send(int argc, char **argv)
 		return 1;
 	}
 
+	if (test_phone != NULL &&
+	    loa_phone_normalize(test_phone, e164) == -1) {
+		fprintf(stderr, "loactl: %s: not a Vietnamese mobile number\n",
+		    test_phone);
+		loa_job_unref(job);
+		loa_buf_free(&b);
+		return 1;
+	}
 	ctl_connect();
+	if (test_phone != NULL) {
+		/* The same message, to one phone only, as a test. */
+		char *tjob = test_job(job, e164, err, sizeof(err));
+		loa_job_unref(job);
+		if (tjob == NULL) {
+			fprintf(stderr, "loactl: %s: %s\n", name, err);
+			loa_buf_free(&b);
+			return 1;
+		}
+		loa_buf_reset(&b);
+		loa_buf_adds(&b, tjob);
+		free(tjob);
+		job = loa_job_parse(b.data, b.len, NULL, ctl_cfg.max_job_size,
+		    err, sizeof(err));
+		if (job == NULL) {
+			fprintf(stderr, "loactl: %s: test job: %s\n", name,
+			    err);
+			loa_buf_free(&b);
+			return 1;
+		}
+		do_wait = 1;
+		if (timeout == 0) {
+			timeout = 60;
+			timeout_arg = "60";
+		}
+	}
 	if (job->id != NULL) {
 		key = ctl_key("job:", job->id);
 		r = ctl_commandl("HMGET", key, "state", "created_at", NULL);

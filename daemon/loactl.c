@@ -72,6 +72,7 @@ usage(FILE *fp, int status)
 	if (fp == stderr) {
 		fprintf(fp,
 "usage: loactl [-c CONFIG] [-r URL] send FILE [--wait] [--timeout SECONDS]\n"
+"                                 [--test PHONE]\n"
 "       loactl [-c CONFIG] [-r URL] preview FILE [--resident ID] [--json]\n"
 "       loactl [-c CONFIG] [-r URL] status ID [--json]\n"
 "       loactl [-c CONFIG] [-r URL] tail [--job ID] [--count N] "
@@ -93,7 +94,8 @@ usage(FILE *fp, int status)
 "commands:\n"
 "  send FILE [--wait] [--timeout SECONDS]\n"
 "            validate a job (FILE \"-\": standard input), enqueue it and\n"
-"            print its id; --wait follows it to the end\n"
+"            print its id; --wait follows it to the end; --test PHONE\n"
+"            sends it only to PHONE, as the first resident would get it\n"
 "  preview FILE [--resident ID] [--json]\n"
 "            show what a job will send, writing nothing: audience per\n"
 "            ward, one resident's messages, estimated SMS cost\n"

@@ -86,6 +86,11 @@ if [ -x "$LOACTL" ]; then
 	check "loactl prints the id" sh -c "echo '$out' | head -1 | grep -qx hk-004"
 	check "loactl prints the summary" sh -c "echo '$out' | grep -q 'state *done'"
 	is "250 sent" "$(job_field hk-004 sent)" 250
+	# --test: the first recipient's message, to one phone only.
+	$LOACTL -r "unix://$SOCK" send "$T/j1.json" --test 0977000111 >/dev/null
+	is "send --test exits 0" "$?" 0
+	check "the first recipient's text, to the test phone" grep -q '"to":"84977000111","text":"UBND phuong Hoan Kiem thong bao: Cat dien 8h-11h ngay 28/11 (Ba Lan)"' "$T/console.out"
+	is "and to nobody else" "$(grep -c '"job":"hk-001-test-' "$T/console.out")" 1
 fi
 
 # SIGHUP reopens the delivery log (logrotate moved it away).

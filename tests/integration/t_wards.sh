@@ -84,6 +84,18 @@ is "unknown district rejected" "$(job_field w5 error)" "audience: unknown distri
 check "undefined column rejected" sh -c "redis-cli -s $SOCK HGET loa:job:w6 error | grep -q '{{so_nha}}'"
 is "nothing sent for them" "$(grep -c -e '"job":"w4"' -e '"job":"w5"' -e '"job":"w6"' "$T/console.out")" 0
 is "work streams drained" "$(R XLEN loa:work:normal)" 0
+
+# send --test: the ward notice to one official's phone, as a resident of
+# the ward would get it; nobody else receives anything.
+before=$(wc -l < "$T/console.out")
+out=$($LOACTL -r "unix://$SOCK" send "$T/w2.json" --test "0988 765 432")
+is "send --test exits 0" "$?" 0
+tid=$(echo "$out" | head -1)
+check "a test job of its own ($tid)" sh -c "echo '$tid' | grep -q '^w2-test-'"
+is "one message more, to the test phone only" "$(($(wc -l < "$T/console.out") - before))" 1
+check "rendered as a resident of Ba Dinh would get it" sh -c "tail -1 '$T/console.out' | grep -q '\"to\":\"84988765432\",\"text\":\"Phường \(Ba Đình\|Ngọc Hà\) (Ba Đình) kinh gui '"
+$LOACTL -r "unix://$SOCK" send "$T/w2.json" --test 12345 2>/dev/null
+is "a bad test phone is refused" "$?" 1
 stop_loa a
 is "SIGTERM exits 0" "$?" 0
 done_testing
