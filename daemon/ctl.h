@@ -61,6 +61,9 @@ int	 ctl_dead(int, char **);
 /* ctl-import.c */
 int	 ctl_import(int, char **);
 
+/* ctl-retry.c */
+int	 ctl_retry(int, char **);
+
 /* ctl-cancel.c */
 int	 ctl_cancel(int, char **);
 

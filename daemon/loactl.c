@@ -58,11 +58,12 @@ static const struct {
 	{ "report",	ctl_report },
 	{ "optout",	ctl_optout },
 	{ "cancel",	ctl_cancel },
+	{ "retry",	ctl_retry },
 };
 
 /* Commands of the contract that a later version implements. */
 static const char *const later[] = {
-	"retry", NULL
+	NULL
 };
 
 /* The synopsis on stderr (bad usage, exit 2) or full help on stdout. */

@@ -444,3 +444,62 @@ const char loa_script_cancel[] =
 "  redis.call('PEXPIRE', k, ARGV[5])\n"
 "end\n"
 "return 'ok'\n";
+
+/*
+ * Re-queue the failed recipients among items: each whose outcome is still
+ * "failed:<channel>" goes back to queued ("."), the job's failed counters
+ * (total, per channel, per ward) give it back, and it is sent again in new
+ * work entries of at most `chunk`.  A finished job is sending again (and
+ * no longer expiring).  ARGV: prefix id chunk maxlen now_iso item...;
+ * items are resident ids or "#index".  Returns the number re-queued, or
+ * -1 when the job is unknown, -2 when it is still running or cancelled.
+ */
+const char loa_script_retry[] =
+"local p, id, chunk = ARGV[1], ARGV[2], tonumber(ARGV[3])\n"
+"local jk = p .. 'job:' .. id\n"
+"local v = redis.call('HMGET', jk, 'state', 'priority', 'audience')\n"
+"if not v[1] then return -1 end\n"
+"if v[1] ~= 'done' then return -2 end\n"
+"local spec = nil\n"
+"local ids, idx = {}, {}\n"
+"for i = 6, #ARGV do\n"
+"  local it = ARGV[i]\n"
+"  local o = redis.call('HGET', jk .. ':out', it)\n"
+"  if o and string.sub(o, 1, 7) == 'failed:' then\n"
+"    local ch = string.sub(o, 8)\n"
+"    local ward = ''\n"
+"    if string.sub(it, 1, 1) == '#' then\n"
+"      if not spec then spec = cjson.decode(redis.call('GET', jk .. ':spec') or '{}') end\n"
+"      local r = spec.recipients and spec.recipients[tonumber(string.sub(it, 2)) + 1]\n"
+"      if r and type(r.ward) == 'string' then ward = r.ward end\n"
+"      idx[#idx + 1] = tonumber(string.sub(it, 2))\n"
+"    else\n"
+"      ward = redis.call('HGET', p .. 'resident:' .. it, 'ward') or ''\n"
+"      ids[#ids + 1] = it\n"
+"    end\n"
+"    redis.call('HSET', jk .. ':out', it, '.')\n"
+"    redis.call('HINCRBY', jk, 'failed', -1)\n"
+"    if ch ~= '' then redis.call('HINCRBY', jk, 'ch:' .. ch .. ':failed', -1) end\n"
+"    if ward ~= '' then redis.call('HINCRBY', jk, 'ward:' .. ward .. ':failed', -1) end\n"
+"  end\n"
+"end\n"
+"local n = #ids + #idx\n"
+"if n == 0 then return 0 end\n"
+"local stream = p .. 'work:' .. (v[2] or 'normal')\n"
+"for s = 1, #ids, chunk do\n"
+"  redis.call('XADD', stream, '*', 'job', id, 'ids',\n"
+"    table.concat(ids, ',', s, math.min(s + chunk - 1, #ids)))\n"
+"  redis.call('HINCRBY', jk, 'queued', 1)\n"
+"end\n"
+"for _, i in ipairs(idx) do\n"
+"  redis.call('XADD', stream, '*', 'job', id, 'from', i, 'to', i + 1)\n"
+"  redis.call('HINCRBY', jk, 'queued', 1)\n"
+"end\n"
+"redis.call('HSET', jk, 'state', 'sending')\n"
+"redis.call('HDEL', jk, 'finished_at')\n"
+"for _, k in ipairs({jk, jk .. ':out', jk .. ':spec', jk .. ':wards', jk .. ':phones'}) do\n"
+"  redis.call('PERSIST', k)\n"
+"end\n"
+"redis.call('XADD', p .. 'events', 'MAXLEN', '~', ARGV[4], '*', 'event',\n"
+"  cjson.encode({ts = ARGV[5], job = id, state = 'sending', retried = n}))\n"
+"return n\n";

@@ -93,6 +93,16 @@ if [ -x "$LOACTL" ]; then
 	is "and to nobody else" "$(grep -c '"job":"hk-001-test-' "$T/console.out")" 1
 fi
 
+# retry of an explicit job: recipient #3 still has no name, so it fails
+# again; the counters stay right and nobody else is sent anything.
+lines0=$(sent_lines hk-001)
+out=$($LOACTL -r "unix://$SOCK" retry hk-001 2>&1)
+is "retry of an explicit job" "$out" "job hk-001: 1 failed recipients queued again"
+wait_for 10 "hk-001 done again" state_is hk-001 done
+is "still one failed" "$(job_field hk-001 failed)" 1
+is "still one sent" "$(job_field hk-001 sent)" 1
+is "nothing more sent" "$(sent_lines hk-001)" "$lines0"
+
 # SIGHUP reopens the delivery log (logrotate moved it away).
 mv "$T/a.delivery.log" "$T/a.delivery.log.1"
 kill -HUP "$(cat "$T/a.pid")"

@@ -73,6 +73,23 @@ is "w3 total: everyone" "$(job_field w3 total)" 8
 is "w3 failed: Bà Tâm has no to_dan_pho" "$(job_field w3 failed)" 1
 check "missing_var logged" grep -q '"job":"w3","ward":"00008","resident":"nh1".*"reason":"missing_var"' "$T/a.delivery.log"
 
+# loactl retry: the directory fixed, only the failed resident again.
+R HSET loa:resident:nh1 var:to_dan_pho "Tổ 2" >/dev/null
+sent0=$(job_field w3 sent)
+out=$($LOACTL -r "unix://$SOCK" retry w3)
+is "retry exits 0" "$?" 0
+is "retry says how many" "$out" "job w3: 1 failed recipients queued again"
+wait_for 15 "w3 done again" state_is w3 done
+is "w3: no failure left" "$(job_field w3 failed)" 0
+is "w3: one more sent" "$(job_field w3 sent)" $((sent0 + 1))
+is "w3: ward counter given back" "$(job_field w3 ward:00008:failed)" 0
+is "only the failed resident got a message" "$(grep -c '"job":"w3"' "$T/console.out")" $((sent0 + 1))
+check "with the fixed variable" grep -q '"to":"84912000021","text":"To 2"' "$T/console.out"
+out=$($LOACTL -r "unix://$SOCK" retry w3)
+is "nothing left to retry" "$out" "job w3: no failed recipient to retry"
+$LOACTL -r "unix://$SOCK" retry nosuch 2>/dev/null
+is "retry of an unknown job fails" "$?" 1
+
 # Rejections before anything is sent.
 printf '%s' '{"id":"w4","audience":{"wards":["00070","99999"]},"channels":["sms"],"sms":{"text":"x"}}' > "$T/w4.json"
 printf '%s' '{"id":"w5","audience":{"districts":["Nowhere"]},"channels":["sms"],"sms":{"text":"x"}}' > "$T/w5.json"
