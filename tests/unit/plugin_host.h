@@ -118,4 +118,56 @@ result_init(struct loa_result *res)
 	res->retry_after_ms = -1;
 }
 
+/* A real answer and how the plugin must read it. */
+struct answer {
+	const char	*name;
+	int		 http;
+	int		 timed_out;
+	const char	*body;
+	enum loa_outcome outcome;
+	const char	*reason;
+	const char	*provider_id;
+	int		 no_attempt;
+};
+
+/* The four things every classification is checked on. */
+static void __attribute__((unused))
+check_result(const struct loa_result *res, const char *name,
+    enum loa_outcome outcome, const char *reason, const char *provider_id,
+    int no_attempt)
+{
+	is_str(outcome_name(res->outcome), outcome_name(outcome),
+	    "%s: outcome", name);
+	is_str(res->reason, reason, "%s: reason", name);
+	is_str(res->provider_id, provider_id, "%s: provider id", name);
+	is_int(res->no_attempt, no_attempt, "%s: no_attempt", name);
+}
+
+/*
+ * Classify each of the n answers for msg with plugin state st and check
+ * the verdict, and that the plugin sets no retry delay of its own.
+ */
+static void __attribute__((unused))
+check_answers(void *st, const struct loa_message *msg,
+    const struct answer *a, size_t n)
+{
+	struct loa_response	resp;
+	struct loa_result	res;
+	size_t			i;
+
+	for (i = 0; i < n; i++) {
+		memset(&resp, 0, sizeof(resp));
+		resp.http_status = a[i].http;
+		resp.timed_out = a[i].timed_out;
+		resp.body = a[i].body;
+		resp.body_len = strlen(a[i].body);
+		result_init(&res);
+		loa_provider.classify(st, msg, &resp, &res);
+		check_result(&res, a[i].name, a[i].outcome, a[i].reason,
+		    a[i].provider_id, a[i].no_attempt);
+		is_int(res.retry_after_ms, -1, "%s: no retry delay of its own",
+		    a[i].name);
+	}
+}
+
 #endif

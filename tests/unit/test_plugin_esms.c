@@ -315,16 +315,7 @@ test_build(void)
 }
 
 /* Real answers and how each must be read. */
-static const struct {
-	const char	*name;
-	int		 http;
-	int		 timed_out;
-	const char	*body;
-	enum loa_outcome outcome;
-	const char	*reason;
-	const char	*provider_id;
-	int		 no_attempt;
-} answers[] = {
+static const struct answer answers[] = {
 	{ "100 accepted", 200, 0,
 	    "{\"CodeResult\":\"100\",\"CountRegenerate\":0,"
 	    "\"SMSID\":\"7c9a1e2b-5d3f-4a6b-8c0d-1e2f3a4b5c6d\"}",
@@ -408,29 +399,9 @@ test_classify(void)
 	struct loa_response	 resp;
 	struct loa_result	 res;
 	void			*st;
-	size_t			 i;
 
 	th_create(&th, &host, conf_min, secrets_ok, &st);
-	for (i = 0; i < nitems(answers); i++) {
-		memset(&resp, 0, sizeof(resp));
-		resp.http_status = answers[i].http;
-		resp.timed_out = answers[i].timed_out;
-		resp.body = answers[i].body;
-		resp.body_len = strlen(answers[i].body);
-		result_init(&res);
-		loa_provider.classify(st, &msg_gsm7, &resp, &res);
-		is_str(outcome_name(res.outcome),
-		    outcome_name(answers[i].outcome), "%s: outcome",
-		    answers[i].name);
-		is_str(res.reason, answers[i].reason, "%s: reason",
-		    answers[i].name);
-		is_str(res.provider_id, answers[i].provider_id,
-		    "%s: provider id", answers[i].name);
-		is_int(res.no_attempt, answers[i].no_attempt,
-		    "%s: no_attempt", answers[i].name);
-		is_int(res.retry_after_ms, -1, "%s: no retry delay of its own",
-		    answers[i].name);
-	}
+	check_answers(st, &msg_gsm7, answers, nitems(answers));
 
 	/* A body that is not NUL-terminated where body_len ends. */
 	memset(&resp, 0, sizeof(resp));

@@ -481,15 +481,9 @@ test_classify(void)
 		classify_one(st, answers[i].http, answers[i].timed_out,
 		    "X-Rate-Limit-Reset", answers[i].reset, answers[i].body,
 		    &res);
-		is_str(outcome_name(res.outcome),
-		    outcome_name(answers[i].outcome), "%s: outcome",
-		    answers[i].name);
-		is_str(res.reason, answers[i].reason, "%s: reason",
-		    answers[i].name);
-		is_str(res.provider_id, answers[i].provider_id,
-		    "%s: provider id", answers[i].name);
-		is_int(res.no_attempt, answers[i].no_attempt,
-		    "%s: no_attempt", answers[i].name);
+		check_result(&res, answers[i].name, answers[i].outcome,
+		    answers[i].reason, answers[i].provider_id,
+		    answers[i].no_attempt);
 		is_int(res.retry_after_ms, answers[i].retry_after_ms,
 		    "%s: retry_after_ms", answers[i].name);
 	}

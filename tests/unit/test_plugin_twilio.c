@@ -334,16 +334,7 @@ test_build(void)
 	#status "}"
 
 /* Real answers and how each must be read. */
-static const struct {
-	const char	*name;
-	int		 http;
-	int		 timed_out;
-	const char	*body;
-	enum loa_outcome outcome;
-	const char	*reason;
-	const char	*provider_id;
-	int		 no_attempt;
-} answers[] = {
+static const struct answer answers[] = {
 	{ "201 created", 201, 0,
 	    "{\"account_sid\":\"" SID "\",\"api_version\":\"2010-04-01\","
 	    "\"body\":\"Thong bao\",\"direction\":\"outbound-api\","
@@ -430,32 +421,10 @@ test_classify(void)
 {
 	struct th		 th;
 	struct loa_host		 host;
-	struct loa_response	 resp;
-	struct loa_result	 res;
 	void			*st;
-	size_t			 i;
 
 	th_create(&th, &host, conf_mss, secrets_ok, &st);
-	for (i = 0; i < nitems(answers); i++) {
-		memset(&resp, 0, sizeof(resp));
-		resp.http_status = answers[i].http;
-		resp.timed_out = answers[i].timed_out;
-		resp.body = answers[i].body;
-		resp.body_len = strlen(answers[i].body);
-		result_init(&res);
-		loa_provider.classify(st, &msg_gsm7, &resp, &res);
-		is_str(outcome_name(res.outcome),
-		    outcome_name(answers[i].outcome), "%s: outcome",
-		    answers[i].name);
-		is_str(res.reason, answers[i].reason, "%s: reason",
-		    answers[i].name);
-		is_str(res.provider_id, answers[i].provider_id,
-		    "%s: provider id", answers[i].name);
-		is_int(res.no_attempt, answers[i].no_attempt,
-		    "%s: no_attempt", answers[i].name);
-		is_int(res.retry_after_ms, -1, "%s: no retry delay of its own",
-		    answers[i].name);
-	}
+	check_answers(st, &msg_gsm7, answers, nitems(answers));
 	loa_provider.destroy(st);
 }
 
