@@ -35,6 +35,8 @@
 
 #include "loa/provider.h"
 
+#include "plugin.h"
+
 #define HJ_DEFAULT_BODY \
 	"{\"to\":\"{{to}}\",\"text\":\"{{text}}\",\"id\":\"{{delivery_id}}\"}"
 #define HJ_MAX_CODE	32	/* longest code kept in a reason */
@@ -141,18 +143,6 @@ struct hj_ctx {
 	char				*data;	/* {{data}}, made on demand */
 	int				 bad_data;
 };
-
-static void __attribute__((format(printf, 3, 4)))
-hj_result(struct loa_result *res, enum loa_outcome outcome,
-    const char *fmt, ...)
-{
-	va_list	ap;
-
-	res->outcome = outcome;
-	va_start(ap, fmt);
-	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
-	va_end(ap);
-}
 
 /* isalnum() for ASCII only, whatever the locale. */
 static int
@@ -899,7 +889,7 @@ hj_build(void *state, const struct loa_message *m, struct loa_request *req,
 	int		 i, rc = -1;
 
 	if (m->channel == NULL || strcmp(m->channel, h->channel) != 0) {
-		hj_result(res, LOA_OUT_FALLBACK, "wrong_channel");
+		plug_result(res, LOA_OUT_FALLBACK, "wrong_channel");
 		return -1;
 	}
 	memset(&ctx, 0, sizeof(ctx));
@@ -914,7 +904,7 @@ hj_build(void *state, const struct loa_message *m, struct loa_request *req,
 	if (ctx.bad_data)
 		goto bad_data;
 	if (b.len >= sizeof(req->url)) {
-		hj_result(res, LOA_OUT_FAILED, "url_too_long");
+		plug_result(res, LOA_OUT_FAILED, "url_too_long");
 		goto out;
 	}
 	memcpy(req->url, b.p, b.len + 1);
@@ -938,7 +928,7 @@ hj_build(void *state, const struct loa_message *m, struct loa_request *req,
 		if (ctx.bad_data)
 			goto bad_data;
 		if (b.p != NULL && hj_has_ctl(b.p)) {
-			hj_result(res, LOA_OUT_FAILED, "bad_header_value");
+			plug_result(res, LOA_OUT_FAILED, "bad_header_value");
 			goto out;
 		}
 		nlen = strlen(h->headers[i].name);
@@ -975,13 +965,13 @@ hj_build(void *state, const struct loa_message *m, struct loa_request *req,
 	goto out;
 
 too_long:
-	hj_result(res, LOA_OUT_FAILED, "headers_too_long");
+	plug_result(res, LOA_OUT_FAILED, "headers_too_long");
 	goto out;
 bad_data:
-	hj_result(res, LOA_OUT_FAILED, "bad_template_data");
+	plug_result(res, LOA_OUT_FAILED, "bad_template_data");
 	goto out;
 oom:
-	hj_result(res, LOA_OUT_RETRY, "no_memory");
+	plug_result(res, LOA_OUT_RETRY, "no_memory");
 out:
 	if (rc == -1) {
 		explicit_bzero(req->hbuf, sizeof(req->hbuf));
@@ -1078,7 +1068,7 @@ hj_by_code(const struct hj *h, const char *code, struct loa_result *res)
 		    code[i] == '.' ? code[i] : '_';
 	safe[i] = '\0';
 	l = hj_list_of(h, code);
-	hj_result(res, l == -1 ? LOA_OUT_FAILED : hj_list_outcome[l],
+	plug_result(res, l == -1 ? LOA_OUT_FAILED : hj_list_outcome[l],
 	    "code_%s", safe);
 }
 
@@ -1138,22 +1128,22 @@ hj_classify(void *state, const struct loa_message *m,
 		if (h->success_field == NULL)
 			hj_sent(h, root, res);
 		else if (root == NULL)
-			hj_result(res, LOA_OUT_RETRY, "bad_answer");
+			plug_result(res, LOA_OUT_RETRY, "bad_answer");
 		else if (hj_scalar(hj_path(root, h->success_field), val,
 		    sizeof(val)) == 0 && strcmp(val, h->success_value) == 0)
 			hj_sent(h, root, res);
 		else if (have_code)
 			hj_by_code(h, code, res);
 		else
-			hj_result(res, LOA_OUT_FAILED, "unsuccessful");
+			plug_result(res, LOA_OUT_FAILED, "unsuccessful");
 	} else if (have_code && hj_list_of(h, code) != -1)
 		hj_by_code(h, code, res);
 	else if (st == 401 || st == 403)
-		hj_result(res, LOA_OUT_PROVIDER_DOWN, "http_%d", st);
+		plug_result(res, LOA_OUT_PROVIDER_DOWN, "http_%d", st);
 	else if (have_code)
 		hj_by_code(h, code, res);
 	else
-		hj_result(res, LOA_OUT_FAILED, "http_%d", st);
+		plug_result(res, LOA_OUT_FAILED, "http_%d", st);
 	json_decref(root);
 }
 

@@ -7,6 +7,7 @@
 #ifndef LOA_PLUGIN_H
 #define LOA_PLUGIN_H
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -34,6 +34,8 @@
 
 #include "loa/provider.h"
 
+#include "plugin.h"
+
 #define ZNS_BASE_URL	"https://business.openapi.zalo.me"
 #define ZNS_OAUTH_URL	"https://oauth.zaloapp.com"
 
@@ -51,18 +53,6 @@ struct zns {
 	int			 development;	/* "mode":"development" */
 	char			*token;		/* access token, or NULL */
 };
-
-static void __attribute__((format(printf, 3, 4)))
-zns_result(struct loa_result *res, enum loa_outcome outcome,
-    const char *fmt, ...)
-{
-	va_list	ap;
-
-	res->outcome = outcome;
-	va_start(ap, fmt);
-	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
-	va_end(ap);
-}
 
 /*
  * Whether s can be sent as an HTTP header value unchanged: visible ASCII
@@ -299,31 +289,31 @@ zns_build(void *state, const struct loa_message *m, struct loa_request *req,
 	int		 n;
 
 	if (m->to == NULL || *m->to == '\0') {
-		zns_result(res, LOA_OUT_FALLBACK, "no_phone");
+		plug_result(res, LOA_OUT_FALLBACK, "no_phone");
 		return -1;
 	}
 	if (m->template_id == NULL || *m->template_id == '\0') {
-		zns_result(res, LOA_OUT_FAILED, "no_template_id");
+		plug_result(res, LOA_OUT_FAILED, "no_template_id");
 		return -1;
 	}
 	if (z->token == NULL) {
-		zns_result(res, LOA_OUT_REFRESH, "no_token");
+		plug_result(res, LOA_OUT_REFRESH, "no_token");
 		return -1;
 	}
 	tlen = strlen(z->token);
 	if (tlen >= sizeof(req->hbuf) || !zns_header_safe(z->token)) {
-		zns_result(res, LOA_OUT_REFRESH, "bad_token");
+		plug_result(res, LOA_OUT_REFRESH, "bad_token");
 		return -1;
 	}
 	if ((data = zns_template_data(m->template_data)) == NULL) {
-		zns_result(res, LOA_OUT_FAILED, "bad_template_data");
+		plug_result(res, LOA_OUT_FAILED, "bad_template_data");
 		return -1;
 	}
 	n = snprintf(req->url, sizeof(req->url), "%s/message/template",
 	    z->base_url);
 	if (n < 0 || (size_t)n >= sizeof(req->url)) {
 		json_decref(data);
-		zns_result(res, LOA_OUT_FAILED, "url_too_long");
+		plug_result(res, LOA_OUT_FAILED, "url_too_long");
 		return -1;
 	}
 
@@ -350,7 +340,7 @@ zns_build(void *state, const struct loa_message *m, struct loa_request *req,
 		json_decref(data);
 	}
 	if (body == NULL) {
-		zns_result(res, LOA_OUT_FAILED, "cannot_encode");
+		plug_result(res, LOA_OUT_FAILED, "cannot_encode");
 		return -1;
 	}
 
@@ -400,7 +390,7 @@ zns_code_outcome(long long code, struct loa_result *res)
 		o = LOA_OUT_FAILED;
 		break;
 	}
-	zns_result(res, o, "zalo_%lld", code);
+	plug_result(res, o, "zalo_%lld", code);
 }
 
 /* Copy a message id (string or number) into res->provider_id. */
@@ -458,9 +448,9 @@ zns_classify(void *state, const struct loa_message *m,
 	} else if (have_code && code != 0)
 		zns_code_outcome(code, res);
 	else if (ok2xx)
-		zns_result(res, LOA_OUT_RETRY, "bad_answer");
+		plug_result(res, LOA_OUT_RETRY, "bad_answer");
 	else
-		zns_result(res, LOA_OUT_FAILED, "http_%d", resp->http_status);
+		plug_result(res, LOA_OUT_FAILED, "http_%d", resp->http_status);
 	json_decref(root);
 }
 
@@ -481,24 +471,24 @@ zns_refresh_build(void *state, const char *refresh_token,
 	int			 n;
 
 	if (refresh_token == NULL || *refresh_token == '\0') {
-		zns_result(res, LOA_OUT_PROVIDER_DOWN, "no_refresh_token");
+		plug_result(res, LOA_OUT_PROVIDER_DOWN, "no_refresh_token");
 		return -1;
 	}
 	slen = strlen(z->app_secret);
 	if (slen >= sizeof(req->hbuf)) {
-		zns_result(res, LOA_OUT_PROVIDER_DOWN, "secret_too_long");
+		plug_result(res, LOA_OUT_PROVIDER_DOWN, "secret_too_long");
 		return -1;
 	}
 	n = snprintf(req->url, sizeof(req->url), "%s/v4/oa/access_token",
 	    z->oauth_url);
 	if (n < 0 || (size_t)n >= sizeof(req->url)) {
-		zns_result(res, LOA_OUT_PROVIDER_DOWN, "url_too_long");
+		plug_result(res, LOA_OUT_PROVIDER_DOWN, "url_too_long");
 		return -1;
 	}
 	cap = sizeof(pre) + 3 * strlen(refresh_token) + sizeof(mid) +
 	    3 * strlen(z->app_id) + sizeof(post);
 	if ((body = malloc(cap)) == NULL) {
-		zns_result(res, LOA_OUT_RETRY, "no_memory");
+		plug_result(res, LOA_OUT_RETRY, "no_memory");
 		return -1;
 	}
 	memcpy(body, pre, sizeof(pre));
@@ -565,12 +555,12 @@ zns_refresh_parse(void *state, const struct loa_response *resp,
 	if (json_is_object(root) &&
 	    zns_integer(json_object_get(root, "error"), &code) == 0 &&
 	    code != 0) {
-		zns_result(res, LOA_OUT_PROVIDER_DOWN, "zalo_refresh_%lld",
+		plug_result(res, LOA_OUT_PROVIDER_DOWN, "zalo_refresh_%lld",
 		    code);
 		goto out;
 	}
 	if (resp->http_status < 200 || resp->http_status >= 300) {
-		zns_result(res, LOA_OUT_PROVIDER_DOWN, "http_%d",
+		plug_result(res, LOA_OUT_PROVIDER_DOWN, "http_%d",
 		    resp->http_status);
 		goto out;
 	}
@@ -593,7 +583,7 @@ zns_refresh_parse(void *state, const struct loa_response *resp,
 	goto out;
 
 bad:
-	zns_result(res, LOA_OUT_RETRY, "bad_answer");
+	plug_result(res, LOA_OUT_RETRY, "bad_answer");
 out:
 	json_decref(root);
 	return rc;
