@@ -175,15 +175,19 @@ engine_want_chunks(void)
 	return engine_room(1);
 }
 
+/*
+ * Entry eid of the priority's work stream is held already.  Ids are per
+ * stream: two streams written in the same millisecond share an id.
+ */
 int
-engine_holds(const char *eid)
+engine_holds(enum loa_priority prio, const char *eid)
 {
 	struct chunk	*ck;
 
 	TAILQ_FOREACH(ck, &loa->chunks, all)
-		if (strcmp(ck->eid, eid) == 0)
+		if (ck->prio == prio && strcmp(ck->eid, eid) == 0)
 			return 1;
-	return expand_holds(eid);
+	return expand_holds(prio, eid);
 }
 
 /*
@@ -200,7 +204,7 @@ engine_chunk_add(enum loa_priority prio, const char *eid, const char *job,
 	char		*p;
 	int		 n;
 
-	if (engine_holds(eid))
+	if (engine_holds(prio, eid))
 		return;
 	ck = xcalloc(1, sizeof(*ck));
 	ck->prio = prio;

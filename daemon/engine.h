@@ -172,7 +172,7 @@ void	 engine_init(void);
 void	 engine_free(void);
 int	 engine_want_chunks(void);
 int	 engine_room(int);
-int	 engine_holds(const char *);
+int	 engine_holds(enum loa_priority, const char *);
 void	 engine_chunk_add(enum loa_priority, const char *, const char *,
 	    int, int, const char *);
 const struct loa_recipient *chunk_rcpt(const struct chunk *, int);
@@ -242,7 +242,7 @@ int	 loa_url_allowed(const char *);
 /* expand.c */
 void	 expand_add(enum loa_priority, const char *, const char *, int,
 	    const char *);
-int	 expand_holds(const char *);
+int	 expand_holds(enum loa_priority, const char *);
 int	 expand_count(void);
 void	 expand_touch(struct loa_argv *);
 void	 expand_handback_all(void);

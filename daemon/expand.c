@@ -142,7 +142,7 @@ expand_add(enum loa_priority prio, const char *eid, const char *job, int w,
 {
 	struct expand	*x;
 
-	if (engine_holds(eid))
+	if (engine_holds(prio, eid))
 		return;
 	x = xcalloc(1, sizeof(*x));
 	x->prio = prio;
@@ -156,12 +156,12 @@ expand_add(enum loa_priority prio, const char *eid, const char *job, int w,
 }
 
 int
-expand_holds(const char *eid)
+expand_holds(enum loa_priority prio, const char *eid)
 {
 	struct expand	*x;
 
 	TAILQ_FOREACH(x, &expands, entry)
-		if (strcmp(x->eid, eid) == 0)
+		if (x->prio == prio && strcmp(x->eid, eid) == 0)
 			return 1;
 	return 0;
 }

@@ -36,6 +36,12 @@ stop_loa b
 # Quiet hours 21:00-07:00; the daemon's clock at 06:59:57 Hanoi time.
 write_conf q "quiet_hours = 21:00-07:00"
 LOA_FAKE_TIME=2026-11-29T06:59:57+07:00 start_loa q || exit 1
+# Entry ids are per stream: make both work streams hand out the same next
+# id, so that the held routine chunk and the urgent one share it.
+future=$(( $(date +%s) * 1000 + 3600000 ))
+for s in normal urgent; do
+	redis-cli -s "$SOCK" XSETID loa:work:$s "$future-0" >/dev/null
+done
 printf '%s' '{"id":"routine","channels":["sms"],"sms":{"text":"x"},"recipients":[{"phone":"0912000001"}]}' > "$T/r.json"
 printf '%s' '{"id":"alert","priority":"urgent","channels":["sms"],"sms":{"text":"x"},"recipients":[{"phone":"0912000002"}]}' > "$T/u.json"
 submit "$T/r.json" >/dev/null
@@ -43,6 +49,12 @@ submit "$T/u.json" >/dev/null
 wait_for 2 "urgent through" state_is alert done
 is "urgent goes out in quiet hours" "$(job_field alert state)" done
 is "routine waits" "$(job_field routine sent)" 0
+last_id() {
+	redis-cli -s "$SOCK" XINFO STREAM "loa:work:$1" |
+	    sed -n '/^last-generated-id$/{n;p;}'
+}
+is "urgent and routine work entries share an id" "$(last_id urgent)" \
+    "$(last_id normal)"
 wait_for 10 "routine after 07:00" state_is routine done
 is "routine sent when the window opens" "$(job_field routine sent)" 1
 stop_loa q
