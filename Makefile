@@ -153,3 +153,7 @@ install: all
 
 clean:
 	rm -rf $(B)
+
+# Further targets, each in its own fragment: check-faults (tests/faults),
+# fuzz (tests/fuzz), bench (tests/bench).
+-include tests/faults/faults.mk tests/fuzz/fuzz.mk tests/bench/bench.mk
