@@ -31,6 +31,8 @@ SANFLAGS = -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
 endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# Plugins check delivery report signatures with OpenSSL's libcrypto.
+CRYPTO_LIBS := $(shell pkg-config --libs libcrypto)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) \
 	     -Iinclude -Idaemon $(PKG_CFLAGS) \
 	     -DLOA_PLUGIN_DIR='"$(PLUGINDIR)"'
@@ -45,7 +47,7 @@ endif
 CORE	 = xmalloc log buf util config redis template job render phone sms \
 	   scripts resident csv
 DAEMON	 = main engine expand deliver flow creds provider ingest ledger dlog http \
-	   notify metrics httpd
+	   notify metrics httpd report
 CTL	 = loactl
 PLUGINS	 = $(basename $(notdir $(wildcard plugins/*.c)))
 UNITS	 = test_phone test_sms test_template test_job test_config test_render test_csv \
@@ -87,14 +89,15 @@ $(B)/loactl: $(CTL_O) $(B)/libloacore.a
 $(B)/plugins/%.so: plugins/%.c plugins/plugin.h include/loa/provider.h | $(B)
 	@mkdir -p $(B)/plugins
 	$(CC) $(ALL_CFLAGS) -fPIC -shared -fvisibility=hidden -o $@ $< \
-	    $(ALL_LDFLAGS) $(PKG_LIBS)
+	    $(ALL_LDFLAGS) $(PKG_LIBS) $(CRYPTO_LIBS)
 
 # A plugin's unit test is built with the plugin's source (no dlopen).
 $(B)/tests/test_plugin_%: tests/unit/test_plugin_%.c plugins/%.c plugins/plugin.h \
 	  tests/unit/plugin_host.h \
 	  tests/unit/tap.h include/loa/provider.h
 	@mkdir -p $(B)/tests
-	$(CC) $(ALL_CFLAGS) -o $@ $< plugins/$*.c $(ALL_LDFLAGS) $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< plugins/$*.c $(ALL_LDFLAGS) $(PKG_LIBS) \
+	    $(CRYPTO_LIBS)
 
 # The mock provider the integration tests and the benchmark talk to.
 $(B)/loa-mock: tests/mock/loa-mock.c | $(B)

@@ -265,6 +265,7 @@ struct outcome {
 	const char	*channel;
 	const char	*provider;
 	const char	*to;		/* full number; masked when written */
+	int		 to_shown;	/* to is as the log shows it already */
 	const char	*status;	/* SPEC "Delivery log" statuses */
 	const char	*reason;
 	const char	*provider_id;
@@ -292,7 +293,25 @@ int	 ledger_backlog(void);
 void	 ledger_retry(void);
 
 /* metrics.c */
+/* What became of a delivery report (report.c), for the log and metrics. */
+enum report_result {
+	REPORT_APPLIED = 0,	/* the delivery moved to delivered/failed */
+	REPORT_FINAL,		/* it was final already (replay) */
+	REPORT_EARLY,		/* its send is not recorded yet: kept */
+	REPORT_GONE,		/* the job's records have expired */
+	REPORT_UNMATCHED,	/* kept too long without a match: dropped */
+	REPORT_BAD_SIGNATURE,	/* refused: not shown to be the provider's */
+	REPORT_MALFORMED,	/* refused: unreadable */
+	REPORT_RESULTS
+};
+int	 report_argv(struct loa_argv *, const char *,
+	    const struct loa_report *, int);
+int	 report_results(const struct redisReply *, int, int *);
+void	 report_sweep(void);
+const char *report_result_name(enum report_result);
+
 void	 metrics_event(const char *, const char *, const char *);
+void	 metrics_report(const char *, enum report_result);
 void	 metrics_latency(const struct provider *, long long);
 void	 metrics_poll(void);
 void	 metrics_write(struct loa_buf *);

@@ -8,7 +8,14 @@
  *   POST /v1/jobs               enqueue: XADD <prefix>jobs * job <body>
  *   GET  /v1/jobs/<id>          the job's record (HGETALL <prefix>job:<id>)
  *   POST /v1/jobs/<id>/cancel   loa_script_cancel, as "loactl cancel"
- *   /webhooks/...               404: delivery reports are not in this version
+ *   GET|POST /webhooks/<name>   a delivery report for provider <name>:
+ *                               its plugin checks the signature and reads
+ *                               it, report.c applies it (401 for a bad
+ *                               signature, 400 unreadable, 404 for a
+ *                               provider that sends no reports)
+ *
+ * Webhooks carry no bearer token: the provider's signature (or the token
+ * the plugin put in the callback URL) is their credential.
  *
  * The /v1 routes want "Authorization: Bearer <token>", the token being the
  * contents of [http] token_file; with no token file they refuse everything
@@ -30,6 +37,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,11 +52,15 @@
 #define HTTPD_HEADERS_MAX	(16 * 1024)
 #define HTTPD_TIMEOUT_S		10
 #define HTTPD_LOG_EVERY_MS	60000LL
+#define WEBHOOK_BODY_MAX	(64 * 1024)
+#define WEBHOOK_HEADERS_MAX	64
+#define WEBHOOK_REPORTS_MAX	64
 
 enum pending_kind {
 	PK_SUBMIT = 0,
 	PK_GET,
 	PK_CANCEL,
+	PK_REPORT,
 };
 
 /* A request waiting for a Redis reply. */
@@ -57,7 +69,8 @@ struct pending {
 	struct evhttp_request	*req;	/* NULL: client gone, or httpd freed */
 	struct evhttp_connection *evcon; /* req's connection at dispatch */
 	enum pending_kind	 kind;
-	char			*id;	/* job id; submit: NULL when none */
+	char			*id;	/* job id (submit: NULL when none);
+					   report: the provider */
 };
 TAILQ_HEAD(pending_q, pending);
 
@@ -70,6 +83,8 @@ enum httpd_err {
 	HE_BAD_JOB,
 	HE_REDIS,
 	HE_GONE,
+	HE_BAD_SIGNATURE,
+	HE_BAD_REPORT,
 	HE_COUNT
 };
 
@@ -81,6 +96,8 @@ static const char *const httpd_err_name[HE_COUNT] = {
 	"invalid job",
 	"Redis unavailable",
 	"client went away before the answer",
+	"delivery report with a bad signature, refused",
+	"unreadable delivery report, refused",
 };
 
 static struct {
@@ -93,6 +110,8 @@ static struct {
 } hd;
 
 static void	httpd_note(enum httpd_err, struct evhttp_request *);
+static void	httpd_note_for(enum httpd_err, struct evhttp_request *,
+		    const char *);
 static void	reply(struct evhttp_request *, int, const char *,
 		    const char *, size_t);
 static void	reply_json(struct evhttp_request *, int, struct loa_buf *);
@@ -113,16 +132,25 @@ static void	route_metrics(struct evhttp_request *);
 static void	route_submit(struct evhttp_request *);
 static void	route_get(struct evhttp_request *, const char *);
 static void	route_cancel(struct evhttp_request *, const char *);
+static void	route_webhook(struct evhttp_request *, const char *);
+static void	report_cb(struct loa_redis *, redisReply *, void *);
 static int	method_is(struct evhttp_request *, enum evhttp_cmd_type,
 		    const char *);
 static void	request_cb(struct evhttp_request *, void *);
 
-/*
- * Log one line for error class e, unless one was logged in the last
- * minute; the lines skipped are counted in the next.
- */
 static void
 httpd_note(enum httpd_err e, struct evhttp_request *req)
+{
+	httpd_note_for(e, req, NULL);
+}
+
+/*
+ * Log one line for error class e (about who, when not NULL), unless one
+ * was logged in the last minute; the lines skipped are counted in the
+ * next.
+ */
+static void
+httpd_note_for(enum httpd_err e, struct evhttp_request *req, const char *who)
 {
 	struct evhttp_connection	*evcon;
 	char				*peer = NULL;
@@ -137,10 +165,12 @@ httpd_note(enum httpd_err e, struct evhttp_request *req)
 	    (evcon = evhttp_request_get_connection(req)) != NULL)
 		evhttp_connection_get_peer(evcon, &peer, &port);
 	if (hd.quiet[e] > 0)
-		log_warnx("http: %s (from %s; %lu more in the last minute)",
+		log_warnx("http: %s%s%s (from %s; %lu more in the last "
+		    "minute)", who != NULL ? who : "", who != NULL ? ": " : "",
 		    httpd_err_name[e], peer != NULL ? peer : "?", hd.quiet[e]);
 	else
-		log_warnx("http: %s (from %s)", httpd_err_name[e],
+		log_warnx("http: %s%s%s (from %s)", who != NULL ? who : "",
+		    who != NULL ? ": " : "", httpd_err_name[e],
 		    peer != NULL ? peer : "?");
 	hd.logged[e] = now;
 	hd.quiet[e] = 0;
@@ -576,6 +606,130 @@ cancel_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	free(id);
 }
 
+/* The provider named name, when it takes delivery reports. */
+static const struct provider *
+report_provider(const char *name)
+{
+	const struct provider	*p;
+	int			 i;
+
+	for (i = 0; i < loa->nproviders; i++) {
+		p = &loa->providers[i];
+		if (strcmp(p->conf->name, name) == 0)
+			return p->mod->struct_size >= offsetof(struct
+			    loa_provider_module, report) +
+			    sizeof(p->mod->report) && p->mod->report != NULL ?
+			    p : NULL;
+	}
+	return NULL;
+}
+
+/* GET|POST /webhooks/<name>: a delivery report. */
+static void
+route_webhook(struct evhttp_request *req, const char *name)
+{
+	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
+	struct evbuffer		*in = evhttp_request_get_input_buffer(req);
+	struct evkeyvalq	*h = evhttp_request_get_input_headers(req);
+	struct loa_header	 hdr[WEBHOOK_HEADERS_MAX];
+	struct loa_report	*reps;
+	struct loa_webhook	 wh;
+	struct loa_argv		 av;
+	struct evkeyval		*kv;
+	const struct provider	*p;
+	struct pending		*pe;
+	enum evhttp_cmd_type	 m = evhttp_request_get_command(req);
+	size_t			 len = evbuffer_get_length(in);
+	char			*body;
+	const char		*q;
+	int			 n;
+
+	if ((p = report_provider(name)) == NULL) {
+		reply_error(req, 404, "no such provider, or it sends no "
+		    "delivery reports");
+		return;
+	}
+	if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_POST) {
+		(void)method_is(req, EVHTTP_REQ_POST, "GET, POST");
+		return;
+	}
+	if (len > WEBHOOK_BODY_MAX) {
+		httpd_note_for(HE_BAD_REPORT, req, name);
+		reply_error(req, 413, "delivery report too large");
+		return;
+	}
+	memset(&wh, 0, sizeof(wh));
+	wh.method = m == EVHTTP_REQ_GET ? "GET" : "POST";
+	wh.query = uri != NULL && (q = evhttp_uri_get_query(uri)) != NULL ?
+	    q : "";
+	body = xmalloc(len + 1);
+	if (len > 0)
+		evbuffer_copyout(in, body, len);
+	body[len] = '\0';
+	wh.body = body;
+	wh.body_len = len;
+	TAILQ_FOREACH(kv, h, next) {
+		if (wh.nheaders == WEBHOOK_HEADERS_MAX)
+			break;
+		hdr[wh.nheaders].name = kv->key;
+		hdr[wh.nheaders].value = kv->value;
+		wh.nheaders++;
+	}
+	wh.headers = hdr;
+	reps = xcalloc(WEBHOOK_REPORTS_MAX, sizeof(*reps));
+	n = p->mod->report(p->state, &wh, reps, WEBHOOK_REPORTS_MAX);
+	free(body);
+	if (n < 0 || n > WEBHOOK_REPORTS_MAX) {
+		int bad = n == LOA_REPORT_BAD_SIGNATURE;
+		httpd_note_for(bad ? HE_BAD_SIGNATURE : HE_BAD_REPORT, req,
+		    name);
+		metrics_report(name, bad ? REPORT_BAD_SIGNATURE :
+		    REPORT_MALFORMED);
+		reply_error(req, bad ? 401 : 400, bad ? "bad signature" :
+		    "unreadable delivery report");
+		free(reps);
+		return;
+	}
+	if (report_argv(&av, name, reps, n) == 0) {
+		struct loa_buf b;
+		loa_buf_init(&b);
+		loa_json_kl(&b, "reports", 0);
+		reply_json(req, 200, &b);
+	} else {
+		pe = pending_new(req, PK_REPORT, name);
+		if (loa_redis_cmdv(loa->rc, report_cb, pe, &av) == -1) {
+			pending_take(pe);
+			httpd_note(HE_REDIS, req);
+			reply_error(req, 503, "Redis unavailable; try again");
+		}
+	}
+	loa_argv_free(&av);
+	free(reps);
+}
+
+static void
+report_cb(struct loa_redis *r, redisReply *rep, void *arg)
+{
+	struct pending		*p = arg;
+	struct evhttp_request	*req;
+	struct loa_buf		 b;
+	int			 counts[REPORT_RESULTS] = { 0 }, i, bad;
+
+	(void)r;
+	bad = report_results(rep, 0, counts) == -1;
+	if ((req = pending_take(p)) == NULL)
+		return;
+	if (bad) {
+		httpd_note(HE_REDIS, req);
+		reply_error(req, 503, "Redis unavailable; try again");
+		return;
+	}
+	loa_buf_init(&b);
+	for (i = 0; i <= REPORT_GONE; i++)
+		loa_json_kl(&b, report_result_name(i), counts[i]);
+	reply_json(req, 200, &b);
+}
+
 /*
  * When req's method is not m, answer 405 with "Allow: allow" and return
  * 0.
@@ -614,10 +768,9 @@ request_cb(struct evhttp_request *req, void *arg)
 			route_metrics(req);
 		return;
 	}
-	if (strcmp(path, "/webhooks") == 0 ||
-	    strncmp(path, "/webhooks/", 10) == 0) {
-		reply_error(req, 404, "delivery reports are not in this "
-		    "version");
+	if (strncmp(path, "/webhooks/", 10) == 0 && path[10] != '\0' &&
+	    strchr(path + 10, '/') == NULL) {
+		route_webhook(req, path + 10);
 		return;
 	}
 	if (strcmp(path, "/v1/jobs") == 0) {

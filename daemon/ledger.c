@@ -224,8 +224,11 @@ ledger_event(const struct outcome *o, int final)
 		loa_json_kv(&b, "channel", o->channel);
 	if (o->provider != NULL && o->provider[0] != '\0')
 		loa_json_kv(&b, "provider", o->provider);
+	masked[0] = '\0';
 	if (o->to != NULL && o->to[0] != '\0') {
-		if (loa->cfg.mask_phones)
+		if (o->to_shown)
+			snprintf(masked, sizeof(masked), "%s", o->to);
+		else if (loa->cfg.mask_phones)
 			loa_phone_mask(o->to, masked, sizeof(masked));
 		else
 			snprintf(masked, sizeof(masked), "%s", o->to);
@@ -261,6 +264,7 @@ ledger_event(const struct outcome *o, int final)
 		loa_argv_addn(av, b.data, b.len);
 		loa_argv_add(av, o->provider != NULL ? o->provider : "");
 		loa_argv_add(av, o->keep_id ? o->provider_id : "");
+		loa_argv_add(av, masked);
 		op_end();
 		loa_buf_free(&b);
 		return;

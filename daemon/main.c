@@ -118,6 +118,7 @@ cron_cb(evutil_socket_t fd, short ev, void *arg)
 		}
 		if (now - loa->last_promote >= 1000) {
 			ingest_promote();
+			report_sweep();
 			metrics_poll();
 			loa->last_promote = now;
 		}

@@ -26,14 +26,17 @@ static const double bucket_s[NBUCKET] = {
 	0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 };
 
+/* Per provider name ("" for none), kept across config reloads. */
 struct pmetrics {
+	char			*name;
 	unsigned long long	 count[LOA_CH_COUNT + 1][NSTATUS];
+	unsigned long long	 reports[REPORT_RESULTS];
 	unsigned long long	 lat_bucket[NBUCKET];
 	unsigned long long	 lat_count;
 	double			 lat_sum;
 };
 
-static struct pmetrics	*pm;		/* per provider, +1 for "none" */
+static struct pmetrics	*pm;
 static int		 npm;
 static long long	 stream_len[LOA_PRIO_COUNT + 1];	/* jobs last */
 
@@ -42,15 +45,15 @@ slot(const char *provider)
 {
 	int	i;
 
-	if (pm == NULL) {
-		npm = loa->nproviders + 1;
-		pm = xcalloc(npm, sizeof(*pm));
-	}
-	for (i = 0; provider != NULL && i < loa->nproviders && i < npm - 1;
-	    i++)
-		if (strcmp(loa->providers[i].conf->name, provider) == 0)
+	if (provider == NULL)
+		provider = "";
+	for (i = 0; i < npm; i++)
+		if (strcmp(pm[i].name, provider) == 0)
 			return &pm[i];
-	return &pm[npm - 1];
+	pm = xreallocarray(pm, npm + 1, sizeof(*pm));
+	memset(&pm[npm], 0, sizeof(*pm));
+	pm[npm].name = xstrdup(provider);
+	return &pm[npm++];
 }
 
 /* One delivery event (ledger_event): channel/provider may be "". */
@@ -120,8 +123,8 @@ metrics_write(struct loa_buf *b)
 	loa_buf_adds(b, "# HELP loa_deliveries_total Delivery events by "
 	    "channel, provider and status.\n"
 	    "# TYPE loa_deliveries_total counter\n");
-	for (i = 0; pm != NULL && i < npm; i++) {
-		name = i < npm - 1 ? loa->providers[i].conf->name : "";
+	for (i = 0; i < npm; i++) {
+		name = pm[i].name;
 		for (c = 0; c <= LOA_CH_COUNT; c++)
 			for (s = 0; s < NSTATUS; s++)
 				if (pm[i].count[c][s] > 0)
@@ -135,8 +138,9 @@ metrics_write(struct loa_buf *b)
 	loa_buf_adds(b, "# HELP loa_provider_request_seconds Time to a "
 	    "provider's answer.\n"
 	    "# TYPE loa_provider_request_seconds histogram\n");
-	for (i = 0; pm != NULL && i < npm - 1; i++) {
-		name = loa->providers[i].conf->name;
+	for (i = 0; i < npm; i++) {
+		if ((name = pm[i].name)[0] == '\0')
+			continue;
 		for (k = 0; k < NBUCKET; k++)
 			loa_buf_printf(b, "loa_provider_request_seconds_bucket"
 			    "{provider=\"%s\",le=\"%g\"} %llu\n", name,
@@ -148,6 +152,16 @@ metrics_write(struct loa_buf *b)
 		    "%llu\n", name, pm[i].lat_count, name, pm[i].lat_sum,
 		    name, pm[i].lat_count);
 	}
+	loa_buf_adds(b, "# HELP loa_delivery_reports_total Delivery reports "
+	    "received on /webhooks, by provider and what became of them.\n"
+	    "# TYPE loa_delivery_reports_total counter\n");
+	for (i = 0; i < npm; i++)
+		for (k = 0; k < REPORT_RESULTS; k++)
+			if (pm[i].reports[k] > 0)
+				loa_buf_printf(b, "loa_delivery_reports_total"
+				    "{provider=\"%s\",result=\"%s\"} %llu\n",
+				    pm[i].name, report_result_name(k),
+				    pm[i].reports[k]);
 	loa_buf_adds(b, "# HELP loa_provider_circuit Circuit state of each "
 	    "provider in this daemon (1 for the current state).\n"
 	    "# TYPE loa_provider_circuit gauge\n");
@@ -178,9 +192,20 @@ metrics_write(struct loa_buf *b)
 	    loa_redis_up(loa->rc));
 }
 
+/* A delivery report's fate (report.c, httpd.c). */
+void
+metrics_report(const char *provider, enum report_result r)
+{
+	slot(provider)->reports[r]++;
+}
+
 void
 metrics_free(void)
 {
+	int	i;
+
+	for (i = 0; i < npm; i++)
+		free(pm[i].name);
 	free(pm);
 	pm = NULL;
 	npm = 0;

@@ -17,6 +17,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -161,7 +162,8 @@ provider_load(struct provider *p, struct loa_provider_conf *pc,
 		}
 		if (m->abi_major != LOA_PROVIDER_ABI_MAJOR ||
 		    m->abi_minor > LOA_PROVIDER_ABI_MINOR ||
-		    m->struct_size < sizeof(*m)) {
+		    m->struct_size < offsetof(struct loa_provider_module,
+		    report)) {
 			snprintf(err, errlen, "%s: plugin ABI %u.%u (size %u), "
 			    "this daemon speaks %u.%u: rebuild the plugin",
 			    path, m->abi_major, m->abi_minor, m->struct_size,

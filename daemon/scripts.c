@@ -277,10 +277,11 @@ const char loa_script_expand[] = LUA_PRELUDE
 
 /*
  * ARGV: prefix maxlen now_iso retention_ms, then operations:
- *   O job item status channel ward event provider provider_id
+ *   O job item status channel ward event provider provider_id to
  *                                          final outcome (once per item);
  *                                          msgid:<provider>:<id> -> job,
- *                                          item, channel (for reports)
+ *                                          item, channel, ward, masked
+ *                                          phone (for delivery reports)
  *   E job event                            event only (retry, fallback)
  *   R job item k r:k:ci:due                attempt k waits for a retry
  *                                          (unless attempt k already left)
@@ -314,12 +315,12 @@ const char loa_script_record[] = LUA_PRELUDE
 "      redis.call('XADD', ev, 'MAXLEN', '~', maxlen, '*', 'event', ARGV[i + 6])\n"
 "      if ARGV[i + 8] ~= '' then\n"
 "        redis.call('SET', p .. 'msgid:' .. ARGV[i + 7] .. ':' .. ARGV[i + 8],\n"
-"          ARGV[i + 1] .. '\\t' .. item .. '\\t' .. ch, 'PX', ret)\n"
+"          table.concat({ARGV[i + 1], item, ch, ward, ARGV[i + 9]}, '\\t'), 'PX', ret)\n"
 "      end\n"
 "      touched[ARGV[i + 1]] = true\n"
 "      n = n + 1\n"
 "    end\n"
-"    i = i + 9\n"
+"    i = i + 10\n"
 "  elseif op == 'R' or op == 'M' then\n"
 "    local jk = p .. 'job:' .. ARGV[i + 1] .. ':out'\n"
 "    local item, k = ARGV[i + 2], tonumber(ARGV[i + 3])\n"
@@ -363,6 +364,70 @@ const char loa_script_record[] = LUA_PRELUDE
 "end\n"
 "for job in pairs(touched) do done_check(p, job, now, maxlen, ret) end\n"
 "return n\n";
+
+/*
+ * Delivery reports.  ARGV: prefix now_ms hold_ms, then quadruples
+ * provider msgid status reason (status "delivered" or "failed").  With
+ * none: the sweep, which tries again the reports kept in
+ * reports:early (they came before the send they speak of was recorded)
+ * and drops those older than hold_ms.
+ * A report finds its delivery through msgid:<provider>:<id>.  It changes
+ * a "sent" (or "maybe_duplicate") outcome only: delivered and failed are
+ * final, so a replay or a late contrary report changes nothing.  A
+ * failed report moves the item from sent to failed.
+ * Returns one entry per report (or per early report settled by the
+ * sweep): {"ok", provider, msgid, status, reason, job, item, channel,
+ * ward, to}, {"final", provider, msgid, status, reason} (replayed or
+ * already final), {"early", ...} (kept for later; from the sweep: dropped
+ * unmatched after hold_ms) or {"gone", ...} (the job's records expired).
+ */
+const char loa_script_report[] =
+"local p, now, hold = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])\n"
+"local early = p .. 'reports:early'\n"
+"local res = {}\n"
+"local function bump(jk, st, ch, ward, by)\n"
+"  redis.call('HINCRBY', jk, st, by)\n"
+"  if ch ~= '' then redis.call('HINCRBY', jk, 'ch:' .. ch .. ':' .. st, by) end\n"
+"  if ward ~= '' then redis.call('HINCRBY', jk, 'ward:' .. ward .. ':' .. st, by) end\n"
+"end\n"
+"local function apply(prov, id, st, why)\n"
+"  local m = redis.call('GET', p .. 'msgid:' .. prov .. ':' .. id)\n"
+"  if not m then return nil end\n"
+"  local f = {}\n"
+"  for v in string.gmatch(m .. '\\t', '([^\\t]*)\\t') do f[#f + 1] = v end\n"
+"  local job, item, ch, ward, to = f[1], f[2], f[3] or '', f[4] or '', f[5] or ''\n"
+"  local jk = p .. 'job:' .. job\n"
+"  local prev = redis.call('HGET', jk .. ':out', item)\n"
+"  if not prev then return {'gone', prov, id, st, why} end\n"
+"  local ps = string.match(prev, '^[^:]*')\n"
+"  if ps ~= 'sent' and ps ~= 'maybe_duplicate' then return {'final', prov, id, st, why} end\n"
+"  redis.call('HSET', jk .. ':out', item, st .. ':' .. ch)\n"
+"  bump(jk, st, ch, ward, 1)\n"
+"  if st == 'failed' then bump(jk, 'sent', ch, ward, -1) end\n"
+"  return {'ok', prov, id, st, why, job, item, ch, ward, to}\n"
+"end\n"
+"if #ARGV > 3 then\n"
+"  for i = 4, #ARGV - 3, 4 do\n"
+"    local q = {ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]}\n"
+"    local r = apply(q[1], q[2], q[3], q[4])\n"
+"    if not r then\n"
+"      redis.call('ZADD', early, 'NX', now, table.concat(q, '\\t'))\n"
+"      r = {'early', q[1], q[2], q[3], q[4]}\n"
+"    end\n"
+"    res[#res + 1] = r\n"
+"  end\n"
+"  return res\n"
+"end\n"
+"local kept = redis.call('ZRANGE', early, 0, 99, 'WITHSCORES')\n"
+"for k = 1, #kept, 2 do\n"
+"  local prov, id, st, why = string.match(kept[k], '^([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)$')\n"
+"  local r = prov and apply(prov, id, st, why)\n"
+"  if r or not prov or now - tonumber(kept[k + 1]) > hold then\n"
+"    redis.call('ZREM', early, kept[k])\n"
+"    res[#res + 1] = r or {'early', prov or '', id or '', st or '', why or ''}\n"
+"  end\n"
+"end\n"
+"return res\n";
 
 /* ARGV: prefix now_ms chunk maxlen now_iso -> number promoted */
 const char loa_script_promote[] = LUA_PRELUDE

@@ -1160,4 +1160,5 @@ LOA_PROVIDER_EXPORT const struct loa_provider_module loa_provider = {
 	NULL,
 	NULL,
 	NULL,
+	NULL,		/* no delivery reports */
 };

@@ -28,7 +28,7 @@
 #include <stdint.h>
 
 #define LOA_PROVIDER_ABI_MAJOR	1
-#define LOA_PROVIDER_ABI_MINOR	0
+#define LOA_PROVIDER_ABI_MINOR	1
 #define LOA_PROVIDER_SYMBOL	"loa_provider"
 
 enum loa_log_level {
@@ -145,6 +145,38 @@ struct loa_credentials {
 	long	expires_in_s;		/* 0: unknown */
 };
 
+/*
+ * A delivery report as the provider sent it to /webhooks/<name>: the
+ * request, untouched.  Header names keep the case the sender used.
+ */
+struct loa_webhook {
+	const char		*method;	/* "GET" or "POST" */
+	const char		*query;		/* after '?', "" when none */
+	const char		*body;		/* NUL-terminated, may be "" */
+	size_t			 body_len;
+	const struct loa_header	*headers;
+	int			 nheaders;
+};
+
+enum loa_report_status {
+	LOA_REPORT_DELIVERED = 0,	/* reached the handset */
+	LOA_REPORT_FAILED,		/* the provider gave up on it */
+	LOA_REPORT_PENDING,		/* an intermediate state: nothing to
+					   record (the daemon skips it) */
+};
+
+/* One delivery a report speaks of, found by the provider's message id. */
+struct loa_report {
+	char			 provider_id[128];	/* as classify() gave it */
+	enum loa_report_status	 status;
+	char			 reason[128];	/* failed: short, no personal
+						   data */
+};
+
+/* report() answers besides a count. */
+#define LOA_REPORT_BAD_SIGNATURE	(-1)	/* answered 401, logged */
+#define LOA_REPORT_MALFORMED		(-2)	/* answered 400 */
+
 #define LOA_PROVIDER_DEDUPES	0x01	/* the provider drops a repeat of a
 					   delivery id (eSMS RequestId): a
 					   request whose outcome is unknown
@@ -205,6 +237,21 @@ struct loa_provider_module {
 			    struct loa_credentials *cred,
 			    struct loa_result *res);
 	void		 (*set_token)(void *state, const char *access_token);
+
+	/* ---- ABI 1.1 ---- */
+
+	/*
+	 * Delivery reports (NULL: the provider sends none).  Check that wh
+	 * comes from the provider (its signature, or the shared token the
+	 * plugin put in the callback URL) BEFORE reading anything else,
+	 * then fill up to max reports.  Returns how many (0: a well-formed
+	 * request that reports nothing final, such as a read receipt),
+	 * LOA_REPORT_BAD_SIGNATURE when it cannot be shown to come from the
+	 * provider (also when no secret is configured to check it with), or
+	 * LOA_REPORT_MALFORMED.  Never log the body or a phone number.
+	 */
+	int		 (*report)(void *state, const struct loa_webhook *wh,
+			    struct loa_report *reps, int max);
 };
 
 #define LOA_PROVIDER_MODULE_HEAD					\

@@ -126,8 +126,9 @@ check "cancel answer" jqe '.id == "sched1" and .state == "cancelled"' "$T/body"
 is "cancelled in Redis" "$(job_field sched1 state)" cancelled
 
 # Routes that are not there, methods that are not allowed.
-is "webhooks 404" "$(req POST /webhooks/zalo)" 404
-is "webhooks message" "$(json_err)" "delivery reports are not in this version"
+is "webhook of a provider not configured: 404" "$(req POST /webhooks/zalo)" 404
+is "webhooks message" "$(json_err)" "no such provider, or it sends no delivery reports"
+is "webhook of the console (no reports): 404" "$(req POST /webhooks/console)" 404
 is "unknown path 404" "$(req GET /nope)" 404
 check "404 is JSON" jqe '.error | type == "string"' "$T/body"
 is "unknown job subpath 404" "$(req GET /v1/jobs/h1/x -H "$AUTH")" 404

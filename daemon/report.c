@@ -1,0 +1,175 @@
+/*
+ * report.c -- delivery reports: a provider tells us what became of a
+ * message it accepted.
+ *
+ * The HTTP listener takes a provider's call on /webhooks/<name> and hands
+ * it to that provider's plugin (report()), which checks where it comes
+ * from and reads it.  What it reports is applied in Redis by one script
+ * (loa_script_report): the delivery is found through the index the
+ * ledger keeps for providers that report (msgid:<provider>:<id>), its
+ * outcome moves from sent to delivered or failed, never back, and the
+ * job's counters follow.  A report whose send is not recorded yet (the
+ * provider can be quicker than our ledger) is kept in reports:early and
+ * tried again every second by the sweep, for REPORT_HOLD_MS; then it is
+ * dropped and said so once.  Each report applied is one delivery-log line
+ * and one event, like every other outcome.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "engine.h"
+
+#define REPORT_HOLD_MS	(60LL * 60 * 1000)	/* an hour */
+
+static int	sweeping;
+
+static const char *const result_names[REPORT_RESULTS] = {
+	"applied", "final", "early", "gone", "unmatched", "bad_signature",
+	"malformed"
+};
+
+const char *
+report_result_name(enum report_result r)
+{
+	return result_names[r];
+}
+
+/* A reason as the ledger keeps it: printable, no tab, short. */
+static void
+clean_reason(const char *in, char *out, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; in[i] != '\0' && i + 1 < len; i++)
+		out[i] = (in[i] > ' ' && in[i] < 0x7f) ? in[i] : '_';
+	out[i] = '\0';
+}
+
+/*
+ * The script call for the final reports among reps (those still pending
+ * are left out).  Returns how many went in; 0: nothing to send.
+ */
+int
+report_argv(struct loa_argv *av, const char *provider,
+    const struct loa_report *reps, int n)
+{
+	char	why[sizeof(reps->reason)];
+	int	i, k = 0;
+
+	loa_script_argv(av, loa_script_report, loa->cfg.prefix);
+	loa_argv_addf(av, "%lld", loa_now_ms());
+	loa_argv_addf(av, "%lld", REPORT_HOLD_MS);
+	for (i = 0; i < n; i++) {
+		if (reps[i].status == LOA_REPORT_PENDING ||
+		    reps[i].provider_id[0] == '\0' ||
+		    strchr(reps[i].provider_id, '\t') != NULL)
+			continue;
+		clean_reason(reps[i].reason, why, sizeof(why));
+		loa_argv_add(av, provider);
+		loa_argv_add(av, reps[i].provider_id);
+		loa_argv_add(av, reps[i].status == LOA_REPORT_DELIVERED ?
+		    "delivered" : "failed");
+		loa_argv_add(av, why);
+		k++;
+	}
+	return k;
+}
+
+static const char *
+el(const redisReply *r, size_t i)
+{
+	if (i >= r->elements || r->element[i]->type != REDIS_REPLY_STRING)
+		return "";
+	return r->element[i]->str;
+}
+
+/* One report the script applied: its delivery-log line and event. */
+static void
+applied(const redisReply *r)
+{
+	struct outcome	o;
+
+	memset(&o, 0, sizeof(o));
+	o.provider = el(r, 1);
+	o.provider_id = el(r, 2);
+	o.status = el(r, 3);
+	o.reason = el(r, 4)[0] != '\0' ? el(r, 4) : NULL;
+	o.job = el(r, 5);
+	o.item = el(r, 6);
+	o.resident = o.item;
+	o.channel = el(r, 7);
+	o.ward = el(r, 8);
+	o.to = el(r, 9);
+	o.to_shown = 1;		/* stored as the log shows it */
+	o.http = -1;
+	o.ms = -1;
+	ledger_event(&o, 0);
+}
+
+/*
+ * Read the script's answer: log what was applied, count each result in
+ * counts (REPORT_RESULTS of them).  sweep: an "early" answer means
+ * dropped unmatched.  Returns -1 when the answer is not the script's.
+ */
+int
+report_results(const redisReply *rep, int sweep, int *counts)
+{
+	enum report_result	 res;
+	const redisReply	*r;
+	size_t			 i;
+
+	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY)
+		return -1;
+	for (i = 0; i < rep->elements; i++) {
+		r = rep->element[i];
+		if (r->type != REDIS_REPLY_ARRAY || r->elements < 5)
+			continue;
+		if (strcmp(el(r, 0), "ok") == 0 && r->elements == 10) {
+			applied(r);
+			res = REPORT_APPLIED;
+		} else if (strcmp(el(r, 0), "final") == 0)
+			res = REPORT_FINAL;
+		else if (strcmp(el(r, 0), "gone") == 0)
+			res = REPORT_GONE;
+		else if (strcmp(el(r, 0), "early") == 0)
+			res = sweep ? REPORT_UNMATCHED : REPORT_EARLY;
+		else
+			continue;
+		counts[res]++;
+		metrics_report(el(r, 1), res);
+	}
+	ledger_flush();
+	return 0;
+}
+
+static void
+sweep_cb(struct loa_redis *r, redisReply *rep, void *arg)
+{
+	int	counts[REPORT_RESULTS] = { 0 };
+
+	(void)r;
+	(void)arg;
+	sweeping = 0;
+	if (report_results(rep, 1, counts) == -1 || counts[REPORT_UNMATCHED] == 0)
+		return;
+	log_warnx("%d delivery report%s matched no message of ours within "
+	    "%lld minutes; dropped", counts[REPORT_UNMATCHED],
+	    counts[REPORT_UNMATCHED] == 1 ? "" : "s",
+	    REPORT_HOLD_MS / 60000);
+}
+
+/* From the cron, once a second: the reports that came early. */
+void
+report_sweep(void)
+{
+	struct loa_argv	av;
+
+	if (sweeping)
+		return;
+	(void)report_argv(&av, "", NULL, 0);
+	if (loa_redis_cmdv(loa->rc, sweep_cb, NULL, &av) == 0)
+		sweeping = 1;
+	loa_argv_free(&av);
+}
