@@ -28,6 +28,7 @@ struct cfg_parse {
 	FILE			*fp;
 	int			 line;		/* of the line being parsed */
 	char			 err[1024];	/* first error, "" if none */
+	int			 errline;	/* ... on this line */
 	char			 cursect[128];
 };
 
@@ -49,6 +50,7 @@ cfg_error(struct cfg_parse *p, const char *key, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	p->errline = p->line;
 	snprintf(p->err, sizeof(p->err), "%s:%d: [%s] %s: %s",
 	    p->cfg->path, p->line, p->cursect, key, msg);
 }
@@ -483,7 +485,8 @@ loa_config_load(const char *path, struct loa_config *c, char *err,
 	}
 	rc = ini_parse_stream(cfg_reader, &p, cfg_handler, &p);
 	fclose(p.fp);
-	if (p.err[0] != '\0') {
+	/* The first error: a line that is not INI, or what a key says. */
+	if (p.err[0] != '\0' && (rc <= 0 || p.errline <= rc)) {
 		snprintf(err, errlen, "%s", p.err);
 		return -1;
 	}

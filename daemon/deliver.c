@@ -193,6 +193,22 @@ deliver_resend(struct delivery *d, struct provider *alt)
 	flow_submit(alt, d);
 }
 
+/*
+ * A config reload retired d's provider: the same channel through the
+ * providers configured now, else on to the next channel.
+ */
+void
+deliver_reroute(struct delivery *d)
+{
+	struct provider	*alt;
+	int		 paused;
+
+	if ((alt = flow_route(d->r.channel, d->rc, NULL, &paused)) != NULL)
+		deliver_resend(d, alt);
+	else
+		try_channel(d, "no_provider");
+}
+
 int
 deliver_expired(const struct delivery *d)
 {
@@ -394,7 +410,7 @@ marked_cb(struct loa_redis *r, struct redisReply *rep, void *arg)
 	if (alt != NULL && alt != d->prov && (alt->mod == d->prov->mod ||
 	    (!paused && d->prov->circuit == CIRCUIT_OPEN)))
 		d->prov = alt;
-	send_now(d);
+	send_now(d);		/* a retired provider passes it on */
 }
 
 static void

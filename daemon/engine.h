@@ -118,6 +118,7 @@ struct provider {
 	int					 weight;
 	unsigned				 carriers; /* mask, 0: all */
 	int					 paused;  /* by an operator */
+	int					 retired; /* by a reload */
 	enum circuit				 circuit;
 	int					 failures; /* in a row */
 	long long				 open_until;
@@ -193,6 +194,7 @@ void	 deliver_abort_waiting(void);
 int	 deliver_waiting_count(void);
 void	 deliver_go(struct delivery *);
 void	 deliver_resend(struct delivery *, struct provider *);
+void	 deliver_reroute(struct delivery *);
 int	 deliver_expired(const struct delivery *);
 void	 deliver_expire(struct delivery *);
 void	 deliver_abort(struct delivery *);
@@ -203,6 +205,8 @@ void	 deliver_final(struct chunk *, int, const char *, const char *,
 /* provider.c */
 int	 provider_load_all(struct loa_config *, int);
 void	 provider_free_all(void);
+int	 provider_reload(struct loa_config *);
+void	 provider_reap(void);
 void	 provider_start(struct provider *, struct delivery *);
 void	 provider_abandon_all(void);
 typedef void (*http_cb)(const struct loa_response *, void *);
@@ -334,5 +338,7 @@ void	 notify_free(void);
 /* httpd.c */
 int	 httpd_init(char *, size_t);
 void	 httpd_free(void);
+int	 httpd_token_read(const char *, char **, char *, size_t);
+void	 httpd_token_set(char *);
 
 #endif

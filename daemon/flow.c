@@ -293,6 +293,11 @@ flow_pump_all(void)
 void
 flow_submit(struct provider *p, struct delivery *d)
 {
+	if (p->retired) {
+		/* A reload replaced p (d was retrying or refreshing). */
+		deliver_reroute(d);
+		return;
+	}
 	if (lease_ev == NULL)
 		lease_ev = evtimer_new(loa->base, lease_timer_cb, NULL);
 	TAILQ_INSERT_TAIL(&p->waitq, d, entry);

@@ -807,6 +807,39 @@ request_cb(struct evhttp_request *req, void *arg)
 }
 
 /*
+ * Read the API token of token_file (NULL: none) into *tok.  Returns 0, or
+ * -1 with err.
+ */
+int
+httpd_token_read(const char *file, char **tok, char *err, size_t errlen)
+{
+	*tok = NULL;
+	if (file == NULL)
+		return 0;
+	if (loa_read_secret(file, tok, err, errlen) == -1)
+		return -1;
+	if ((*tok)[0] == '\0') {
+		snprintf(err, errlen, "http token_file %s: empty", file);
+		free(*tok);
+		*tok = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Use tok (from httpd_token_read, taken) from now on. */
+void
+httpd_token_set(char *tok)
+{
+	if (hd.token != NULL) {
+		explicit_bzero(hd.token, hd.tokenlen);
+		free(hd.token);
+	}
+	hd.token = tok;
+	hd.tokenlen = tok != NULL ? strlen(tok) : 0;
+}
+
+/*
  * Start listening on [http] listen and read [http] token_file (when
  * set).  Returns 0, or -1 with err (nothing left allocated).
  */
@@ -824,16 +857,10 @@ httpd_init(char *err, size_t errlen)
 	if (parse_listen(loa->cfg.http_listen, &host, &port, err,
 	    errlen) == -1)
 		return -1;
-	if (loa->cfg.http_token_file != NULL) {
-		if (loa_read_secret(loa->cfg.http_token_file, &hd.token, err,
-		    errlen) == -1)
-			goto fail;
-		if ((hd.tokenlen = strlen(hd.token)) == 0) {
-			snprintf(err, errlen, "http token_file %s: empty",
-			    loa->cfg.http_token_file);
-			goto fail;
-		}
-	}
+	if (httpd_token_read(loa->cfg.http_token_file, &hd.token, err,
+	    errlen) == -1)
+		goto fail;
+	hd.tokenlen = hd.token != NULL ? strlen(hd.token) : 0;
 	if ((hd.http = evhttp_new(loa->base)) == NULL) {
 		snprintf(err, errlen, "evhttp_new failed");
 		goto fail;
@@ -898,10 +925,5 @@ httpd_free(void)
 		p->req = NULL;
 		p->evcon = NULL;
 	}
-	if (hd.token != NULL) {
-		explicit_bzero(hd.token, hd.tokenlen);
-		free(hd.token);
-		hd.token = NULL;
-		hd.tokenlen = 0;
-	}
+	httpd_token_set(NULL);
 }

@@ -10,7 +10,12 @@
  * requests under way finish for up to shutdown_timeout, hand unfinished
  * chunks back to Redis, record every outcome, and exit 0.  A second
  * SIGTERM exits at once (what is unrecorded is reclaimed and reported as
- * maybe_duplicate).  SIGHUP reopens the delivery log and console outputs.
+ * maybe_duplicate).  SIGHUP reopens the delivery log and console outputs
+ * and reloads the config: providers, rates, tokens, quiet hours, retries
+ * change without dropping a message in flight; a config that does not
+ * load is refused with the reason and the running one kept.  What a
+ * running daemon cannot change (the Redis address, key prefix, consumer
+ * name, HTTP listen address, job size limit) is kept, and said so.
  */
 #include <errno.h>
 #include <signal.h>
@@ -100,6 +105,7 @@ cron_cb(evutil_socket_t fd, short ev, void *arg)
 		return;
 	}
 	ledger_retry();
+	provider_reap();
 	if (loa_redis_up(loa->rc)) {
 		if (now - loa->last_poll >= 250) {
 			flow_poll();
@@ -127,6 +133,99 @@ cron_cb(evutil_socket_t fd, short ev, void *arg)
 	engine_kick();		/* quiet hours may have ended */
 }
 
+static int
+same_str(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) ||
+	    (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* *nv takes the running value ov; what changed is said. */
+static void
+keep_str(char **nv, const char *ov, const char *what)
+{
+	if (!same_str(*nv, ov))
+		log_warnx("reload: %s changed; that takes a restart, still "
+		    "using %s", what, ov != NULL ? ov : "the default");
+	free(*nv);
+	*nv = ov != NULL ? xstrdup(ov) : NULL;
+}
+
+/* What the running daemon cannot change goes back to what it runs with. */
+static void
+keep_fixed(struct loa_config *nc)
+{
+	const struct loa_config	*oc = &loa->cfg;
+	char			 a[256], b[256];
+
+	loa_redis_addr_str(&oc->redis, a, sizeof(a));
+	loa_redis_addr_str(&nc->redis, b, sizeof(b));
+	if (strcmp(a, b) != 0)
+		log_warnx("reload: [redis] url changed; that takes a restart, "
+		    "still using %s", a);
+	loa_redis_addr_clear(&nc->redis);
+	nc->redis = oc->redis;
+	nc->redis.host = oc->redis.host != NULL ? xstrdup(oc->redis.host) :
+	    NULL;
+	nc->redis.path = oc->redis.path != NULL ? xstrdup(oc->redis.path) :
+	    NULL;
+	keep_str(&nc->prefix, oc->prefix, "[redis] prefix");
+	keep_str(&nc->redis_password_file, oc->redis_password_file,
+	    "[redis] password_file");
+	keep_str(&nc->consumer, oc->consumer, "[daemon] consumer");
+	keep_str(&nc->http_listen, oc->http_listen, "[http] listen");
+	nc->redis_timeout_ms = oc->redis_timeout_ms;
+	nc->max_job_size = oc->max_job_size;
+}
+
+/*
+ * SIGHUP: load the config file again.  Everything is checked (syntax,
+ * plugins, secret files, the API token) before anything changes.
+ */
+static void
+reload(void)
+{
+	struct loa_config	 nc;
+	char			 err[1024], *tok, *oldlog;
+
+	if (loa_config_load(loa->cfg.path, &nc, err, sizeof(err)) == -1) {
+		log_warnx("reload refused, the running config is kept: %s",
+		    err);
+		loa_config_clear(&nc);
+		return;
+	}
+	if (httpd_token_read(nc.http_token_file, &tok, err,
+	    sizeof(err)) == -1) {
+		log_warnx("reload refused, the running config is kept: %s",
+		    err);
+		loa_config_clear(&nc);
+		return;
+	}
+	keep_fixed(&nc);
+	oldlog = xstrdup(loa->cfg.log_path);
+	if (provider_reload(&nc) == -1) {
+		log_warnx("reload refused, the running config is kept: a "
+		    "provider did not load (see above)");
+		loa_config_clear(&nc);
+		if (tok != NULL)
+			explicit_bzero(tok, strlen(tok));
+		free(tok);
+		free(oldlog);
+		return;
+	}
+	httpd_token_set(tok);
+	if (strcmp(oldlog, loa->cfg.log_path) != 0 &&
+	    dlog_open(loa->cfg.log_path) == -1)
+		log_warnx("reload: delivery log %s cannot be opened; still "
+		    "writing to %s", loa->cfg.log_path, oldlog);
+	free(oldlog);
+	log_info("reloaded %s: %d provider%s, max_inflight %d",
+	    loa->cfg.path, loa->nproviders, loa->nproviders == 1 ? "" : "s",
+	    loa->cfg.max_inflight);
+	flow_pump_all();
+	engine_kick();
+}
+
 static void
 signal_cb(evutil_socket_t sig, short ev, void *arg)
 {
@@ -134,9 +233,11 @@ signal_cb(evutil_socket_t sig, short ev, void *arg)
 	(void)arg;
 	switch (sig) {
 	case SIGHUP:
-		log_info("SIGHUP: reopening log files");
+		log_info("SIGHUP: reopening log files, reloading %s",
+		    loa->cfg.path);
 		dlog_reopen();
 		provider_reopen();
+		reload();
 		break;
 	case SIGTERM:
 	case SIGINT:

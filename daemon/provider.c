@@ -13,6 +13,13 @@
  * line appended to the provider's `output` file; HTTP requests go to
  * http.c.  A provider sends at most max_inflight requests at once; the
  * rest wait in its queue in arrival order.
+ *
+ * A config reload (SIGHUP) loads a whole new set of providers first and
+ * gives up, changing nothing, when any of them fails.  The old set is
+ * retired, not freed: what waits in its queues moves to the new set, what
+ * is in flight finishes on the old instances (their answers are judged by
+ * the plugin instance that built the request), and the old set with its
+ * config goes once it is idle and its last callbacks are surely done.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -234,58 +241,179 @@ provider_clear(struct provider *p)
 	free(p->secrets);
 }
 
-/*
- * Load every provider of cfg (the embedded console for both channels when
- * there is none).  open_files: also open outputs (not for loa -t).
- */
-int
-provider_load_all(struct loa_config *cfg, int open_files)
+static void
+set_free(struct provider *set, int n)
 {
-	static char	 console[] = "console";
-	char		 err[8192];
-	size_t		 i, n = cfg->nproviders;
+	int	i;
+
+	for (i = 0; i < n; i++)
+		provider_clear(&set[i]);
+	free(set);
+}
+
+/*
+ * Load every provider of cfg into a new set (the embedded console for
+ * both channels when there is none).  open_files: also open outputs (not
+ * for loa -t).  Returns 0, or -1 (said why, nothing left allocated).
+ */
+static int
+set_load(struct loa_config *cfg, int open_files, struct provider **setp,
+    int *np)
+{
+	static char			 console[] = "console";
+	struct loa_provider_conf	*dc = &loa->default_conf;
+	struct provider			*set;
+	char				 err[8192];
+	int				 i, n = (int)cfg->nproviders;
 
 	if (n == 0) {
-		struct loa_provider_conf *dc = &loa->default_conf;
+		/* The same content each time: a retired set may point here. */
 		memset(dc, 0, sizeof(*dc));
 		dc->name = console;
 		dc->plugin = console;
 		dc->max_inflight = 1024;
 		dc->max_attempts = 1;
 		cfg->providers = NULL;
-		loa->providers = xcalloc(1, sizeof(*loa->providers));
-		if (provider_load(&loa->providers[0], dc, cfg, err,
-		    sizeof(err)) == -1) {
-			log_warnx("%s", err);
-			return -1;
-		}
-		loa->nproviders = 1;
-	} else {
-		loa->providers = xcalloc(n, sizeof(*loa->providers));
-		for (i = 0; i < n; i++) {
-			if (provider_load(&loa->providers[i],
-			    &cfg->providers[i], cfg, err, sizeof(err)) == -1) {
-				log_warnx("%s", err);
-				loa->nproviders = (int)i + 1;
-				return -1;
-			}
-		}
-		loa->nproviders = (int)n;
 	}
-	for (i = 0; open_files && i < (size_t)loa->nproviders; i++)
-		if (open_output(&loa->providers[i]) == -1)
+	set = xcalloc(n > 0 ? n : 1, sizeof(*set));
+	for (i = 0; i < (n > 0 ? n : 1); i++) {
+		err[0] = '\0';
+		if (provider_load(&set[i], n > 0 ? &cfg->providers[i] : dc,
+		    cfg, err, sizeof(err)) == -1 ||
+		    (open_files && open_output(&set[i]) == -1)) {
+			if (err[0] != '\0')
+				log_warnx("%s", err);
+			set_free(set, i + 1);
 			return -1;
+		}
+	}
+	*setp = set;
+	*np = n > 0 ? n : 1;
 	return 0;
+}
+
+int
+provider_load_all(struct loa_config *cfg, int open_files)
+{
+	return set_load(cfg, open_files, &loa->providers, &loa->nproviders);
+}
+
+/* A set of providers a reload replaced, with the config it came from. */
+struct retired {
+	struct provider		*set;
+	int			 n;
+	struct loa_config	 cfg;
+	long long		 at;
+	long long		 grace_ms;
+	struct retired		*next;
+};
+
+static struct retired	*retired;
+
+static struct provider *
+by_name(struct provider *set, int n, const char *name)
+{
+	int	i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(set[i].conf->name, name) == 0)
+			return &set[i];
+	return NULL;
+}
+
+/*
+ * SIGHUP: nc (checked by loa_config_load) becomes the running config and
+ * its providers the running set, or, when a provider cannot be loaded,
+ * nothing changes and -1 is returned (said why).  On success nc is taken
+ * (emptied).
+ */
+int
+provider_reload(struct loa_config *nc)
+{
+	struct provider	*set, *old, *p, *q;
+	struct delivery	*d;
+	struct retired	*r;
+	int		 n, i;
+
+	if (set_load(nc, 1, &set, &n) == -1)
+		return -1;
+	old = loa->providers;
+	/* An account's state outlives a reload: pause, circuit. */
+	for (i = 0; i < n; i++) {
+		p = &set[i];
+		if ((q = by_name(old, loa->nproviders, p->conf->name)) == NULL)
+			continue;
+		p->paused = q->paused;
+		p->circuit = q->circuit;
+		p->failures = q->failures;
+		p->open_until = q->open_until;
+		p->open_ms = q->open_ms;
+		p->down_said = q->down_said;
+	}
+	r = xcalloc(1, sizeof(*r));
+	r->set = old;
+	r->n = loa->nproviders;
+	r->cfg = loa->cfg;
+	r->at = loa_now_ms();
+	r->grace_ms = 2 * loa->cfg.redis_timeout_ms;
+	for (i = 0; i < r->n; i++) {
+		old[i].retired = 1;
+		if (2 * old[i].conf->timeout_ms > r->grace_ms)
+			r->grace_ms = 2 * old[i].conf->timeout_ms;
+	}
+	r->grace_ms += 5000;
+	r->next = retired;
+	retired = r;
+	loa->cfg = *nc;
+	memset(nc, 0, sizeof(*nc));
+	loa->providers = set;
+	loa->nproviders = n;
+	/* What waited on the old set goes through the new one. */
+	for (i = 0; i < r->n; i++)
+		while ((d = TAILQ_FIRST(&old[i].waitq)) != NULL) {
+			TAILQ_REMOVE(&old[i].waitq, d, entry);
+			old[i].nwait--;
+			deliver_reroute(d);
+		}
+	return 0;
+}
+
+/* From the cron: free retired sets that are idle and past their grace. */
+void
+provider_reap(void)
+{
+	struct retired	**rp, *r;
+	long long	  now = loa_now_ms();
+	int		  i, busy;
+
+	for (rp = &retired; (r = *rp) != NULL; ) {
+		for (i = busy = 0; i < r->n; i++)
+			busy += r->set[i].inflight + r->set[i].nwait;
+		if (busy > 0)
+			r->at = now;	/* the grace counts from idle */
+		if (busy > 0 || now - r->at < r->grace_ms) {
+			rp = &r->next;
+			continue;
+		}
+		*rp = r->next;
+		set_free(r->set, r->n);
+		loa_config_clear(&r->cfg);
+		free(r);
+	}
 }
 
 void
 provider_free_all(void)
 {
-	int	i;
+	struct retired	*r;
 
-	for (i = 0; i < loa->nproviders; i++)
-		provider_clear(&loa->providers[i]);
-	free(loa->providers);
+	while ((r = retired) != NULL) {
+		retired = r->next;
+		set_free(r->set, r->n);
+		loa_config_clear(&r->cfg);
+		free(r);
+	}
+	set_free(loa->providers, loa->nproviders);
 	loa->providers = NULL;
 	loa->nproviders = 0;
 }
