@@ -183,7 +183,7 @@ keep_fixed(struct loa_config *nc)
  * plugins, secret files, the API token) before anything changes.
  */
 static void
-reload(void)
+reload_config(void)
 {
 	struct loa_config	 nc;
 	char			 err[1024], *tok, *oldlog;
@@ -224,6 +224,15 @@ reload(void)
 	    loa->cfg.max_inflight);
 	flow_pump_all();
 	engine_kick();
+}
+
+/* The service manager hears of it (Type=notify). */
+static void
+reload(void)
+{
+	notify_send("RELOADING=1");
+	reload_config();
+	notify_send("READY=1");
 }
 
 static void

@@ -1,7 +1,8 @@
 #!/bin/sh
 # t_notify.sh -- the daemon speaks systemd's notify protocol: READY=1 once
 # running, STATUS= with live counts, WATCHDOG=1 from the loop when a
-# watchdog is set, STOPPING=1 on SIGTERM.  A real datagram socket (socat)
+# watchdog is set, RELOADING=1 and READY=1 around a SIGHUP reload,
+# STOPPING=1 on SIGTERM.  A real datagram socket (socat)
 # stands in for systemd.
 . "$(dirname "$0")/lib.sh"
 
@@ -24,6 +25,9 @@ wait_for 3 "watchdog pings" sh -c "[ \$(grep -o WATCHDOG=1 '$T/notify.out' | wc 
 check "WATCHDOG=1 from the loop ($(pings) pings)" test "$(pings)" -ge 3
 wait_for 7 "STATUS" grep -q "STATUS=running" "$T/notify.out"
 check "STATUS with counts" grep -q "STATUS=running; 0 deliveries under way, 0 work entries held; redis up" "$T/notify.out"
+kill -HUP "$(cat "$T/a.pid")"
+wait_for 5 "RELOADING" grep -q "RELOADING=1" "$T/notify.out"
+check "RELOADING=1 then READY=1 again on SIGHUP" sh -c "grep -o -e READY=1 -e RELOADING=1 '$T/notify.out' | tr '\n' ' ' | grep -q 'READY=1 RELOADING=1 READY=1'"
 stop_loa a
 is "SIGTERM exits 0" "$?" 0
 check "STOPPING=1 sent" grep -q "STOPPING=1" "$T/notify.out"
