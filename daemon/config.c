@@ -189,9 +189,12 @@ set_str(char **dst, const char *v)
 
 #define DURATION(field, lo) do {					\
 	long long ms_;							\
-	if (loa_parse_duration_ms(value, &ms_) == -1 || ms_ < (lo))	\
+	if (loa_parse_duration_ms(value, &ms_) == -1)			\
 		cfg_error(p, name, "bad duration \"%s\" (e.g. 500ms, "	\
 		    "10s, 5m, 30d)", value);				\
+	else if (ms_ < (lo))						\
+		cfg_error(p, name, "%s is too short: at least %lld ms",	\
+		    value, (long long)(lo));				\
 	else								\
 		(field) = ms_;						\
 } while (0)
