@@ -93,7 +93,7 @@ $(B)/plugins/%.so: plugins/%.c plugins/plugin.h include/loa/provider.h | $(B)
 
 # A plugin's unit test is built with the plugin's source (no dlopen).
 $(B)/tests/test_plugin_%: tests/unit/test_plugin_%.c plugins/%.c plugins/plugin.h \
-	  tests/unit/plugin_host.h \
+	  tests/unit/plugin_host.h tests/unit/webhook_check.h \
 	  tests/unit/tap.h include/loa/provider.h
 	@mkdir -p $(B)/tests
 	$(CC) $(ALL_CFLAGS) -o $@ $< plugins/$*.c $(ALL_LDFLAGS) $(PKG_LIBS) \

@@ -2,7 +2,9 @@
  * plugin.h -- small helpers shared by the provider plugins, included in
  * each plugin's source (plugins link against nothing of the daemon, so
  * each .so gets its own copy): results, digit checks, codes and ids read
- * from JSON answers, base64 and HTTP Basic credentials.
+ * from JSON answers, base64 and HTTP Basic credentials, percent-encoding;
+ * and for delivery reports (webhooks): header lookup, form and query
+ * parameters, hex and a constant-time comparison.
  */
 #ifndef LOA_PLUGIN_H
 #define LOA_PLUGIN_H
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -55,24 +58,44 @@ plug_code_value(const json_t *v, long *code)
 	return 0;
 }
 
+/*
+ * Copy the provider's message id s into dst (size bytes, NUL included):
+ * printable ASCII only (other bytes become '?'), cut to fit.  Delivery
+ * reports use it too, so that their ids match what classify() kept.
+ */
+static void __attribute__((unused))
+plug_id_copy(char *dst, size_t size, const char *s)
+{
+	size_t	i;
+
+	for (i = 0; s[i] != '\0' && i + 1 < size; i++)
+		dst[i] = (s[i] > ' ' && s[i] < 0x7f) ? s[i] : '?';
+	dst[i] = '\0';
+}
+
+/*
+ * A message id sent as a string or a number (decimal text) into dst, as
+ * plug_id_copy() does.  dst is left alone when v is neither.  Returns 0,
+ * or -1 when v is neither.
+ */
+static int __attribute__((unused))
+plug_json_id(char *dst, size_t size, const json_t *v)
+{
+	if (json_is_integer(v)) {
+		snprintf(dst, size, "%lld", (long long)json_integer_value(v));
+		return 0;
+	}
+	if (!json_is_string(v))
+		return -1;
+	plug_id_copy(dst, size, json_string_value(v));
+	return 0;
+}
+
 /* Copy the provider's message id (a string or a number), printable only. */
 static void __attribute__((unused))
 plug_provider_id(struct loa_result *res, const json_t *v)
 {
-	const char	*s;
-	size_t		 i;
-
-	if (json_is_integer(v)) {
-		snprintf(res->provider_id, sizeof(res->provider_id), "%lld",
-		    (long long)json_integer_value(v));
-		return;
-	}
-	if (!json_is_string(v))
-		return;
-	s = json_string_value(v);
-	for (i = 0; s[i] != '\0' && i + 1 < sizeof(res->provider_id); i++)
-		res->provider_id[i] = (s[i] > ' ' && s[i] < 0x7f) ? s[i] : '?';
-	res->provider_id[i] = '\0';
+	(void)plug_json_id(res->provider_id, sizeof(res->provider_id), v);
 }
 
 /*
@@ -131,6 +154,272 @@ plug_basic_auth(const char *user, const char *pass, char *dst,
 	explicit_bzero(clear, n);
 	free(clear);
 	return rv;
+}
+
+/* RFC 3986's unreserved characters, kept as they are when encoding. */
+static int __attribute__((unused))
+plug_unreserved(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+	    c == '~';
+}
+
+/* Length of s once percent-encoded by plug_pct_append(). */
+static size_t __attribute__((unused))
+plug_pct_len(const char *s)
+{
+	size_t	n = 0;
+
+	for (; *s != '\0'; s++)
+		n += plug_unreserved((unsigned char)*s) ? 1 : 3;
+	return n;
+}
+
+/*
+ * Percent-encode s at p (room for plug_pct_len(s) bytes and a NUL, which
+ * is written): every byte but the unreserved ones becomes %XX, upper-case
+ * hex.  Returns the position of the NUL.
+ */
+static __attribute__((unused)) char *
+plug_pct_append(char *p, const char *s)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	unsigned char		 c;
+
+	for (; *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		if (plug_unreserved(c))
+			*p++ = (char)c;
+		else {
+			*p++ = '%';
+			*p++ = hex[c >> 4];
+			*p++ = hex[c & 15];
+		}
+	}
+	*p = '\0';
+	return p;
+}
+
+/* n bytes of src as lower-case hex into dst (2n + 1 bytes). */
+static void __attribute__((unused))
+plug_hex(const unsigned char *src, size_t n, char *dst)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		dst[2 * i] = hex[src[i] >> 4];
+		dst[2 * i + 1] = hex[src[i] & 15];
+	}
+	dst[2 * n] = '\0';
+}
+
+/*
+ * Whether got (glen bytes, from the request) equals want (wlen bytes, the
+ * secret or the value computed from it), in a time that depends on the
+ * lengths only, never on where the bytes differ.
+ */
+static int __attribute__((unused))
+plug_ct_equal(const char *got, size_t glen, const char *want, size_t wlen)
+{
+	volatile unsigned char	 d = glen != wlen;
+	size_t			 i;
+
+	for (i = 0; i < wlen; i++)
+		d |= (unsigned char)want[i] ^
+		    (unsigned char)(i < glen ? got[i] : 0);
+	return d == 0;
+}
+
+/* The value of the first header called name (any case), or NULL. */
+static __attribute__((unused)) const char *
+plug_header(const struct loa_header *h, int n, const char *name)
+{
+	int	i;
+
+	for (i = 0; i < n; i++)
+		if (h[i].name != NULL && h[i].value != NULL &&
+		    strcasecmp(h[i].name, name) == 0)
+			return h[i].value;
+	return NULL;
+}
+
+/*
+ * The next name=value pair of a query string or form body, from *cur up
+ * to end: sets the raw (still encoded) name and value and moves *cur
+ * past the pair.  Empty pairs are skipped; a pair without '=' has an
+ * empty value.  Returns 1, or 0 at the end.
+ */
+static int __attribute__((unused))
+plug_form_next(const char **cur, const char *end, const char **name,
+    size_t *nlen, const char **value, size_t *vlen)
+{
+	const char	*p = *cur, *amp, *eq;
+
+	while (p < end && *p == '&')
+		p++;
+	if (p >= end)
+		return 0;
+	if ((amp = memchr(p, '&', (size_t)(end - p))) == NULL)
+		amp = end;
+	if ((eq = memchr(p, '=', (size_t)(amp - p))) == NULL)
+		eq = amp;
+	*name = p;
+	*nlen = (size_t)(eq - p);
+	*value = eq < amp ? eq + 1 : amp;
+	*vlen = (size_t)(amp - *value);
+	*cur = amp;
+	return 1;
+}
+
+static int __attribute__((unused))
+plug_xdigit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Decode n bytes of form-encoded text ('+' is a space, %XX a byte) into
+ * out (size bytes, NUL included).  Returns the decoded length, or -1 for
+ * a bad or NUL escape or when it does not fit.
+ */
+static long __attribute__((unused))
+plug_pct_decode(const char *s, size_t n, char *out, size_t size)
+{
+	size_t	i, o = 0;
+	int	hi, lo;
+
+	for (i = 0; i < n; i++) {
+		if (o + 1 >= size)
+			return -1;
+		if (s[i] == '+')
+			out[o++] = ' ';
+		else if (s[i] != '%')
+			out[o++] = s[i];
+		else {
+			if (i + 2 >= n)
+				return -1;
+			if ((hi = plug_xdigit(s[i + 1])) == -1 ||
+			    (lo = plug_xdigit(s[i + 2])) == -1 ||
+			    (hi == 0 && lo == 0))
+				return -1;
+			out[o++] = (char)(hi << 4 | lo);
+			i += 2;
+		}
+	}
+	out[o] = '\0';
+	return (long)o;
+}
+
+/*
+ * The first parameter called name in the query string or form body s (n
+ * bytes), decoded into out (size bytes).  Names that cannot be decoded
+ * are passed over.  Returns the value's length, -1 when there is none,
+ * -2 when the value cannot be decoded or does not fit.
+ */
+static long __attribute__((unused))
+plug_param(const char *s, size_t n, const char *name, char *out,
+    size_t size)
+{
+	const char	*cur = s, *k, *v;
+	char		 key[64];
+	size_t		 klen, vlen;
+	long		 r;
+
+	while (plug_form_next(&cur, s + n, &k, &klen, &v, &vlen)) {
+		if (plug_pct_decode(k, klen, key, sizeof(key)) < 0 ||
+		    strcmp(key, name) != 0)
+			continue;
+		r = plug_pct_decode(v, vlen, out, size);
+		return r < 0 ? -2 : r;
+	}
+	return -1;
+}
+
+/*
+ * Delivery reports: create() logs once, at info, that reports will be
+ * refused because key (the secret or URL they are checked with) is not
+ * set.
+ */
+static void __attribute__((unused))
+plug_reports_refused(const struct loa_host *host, const char *key)
+{
+	host->log(host->hctx, LOA_LOG_INFO, "%s not set: delivery reports "
+	    "will be refused", key);
+}
+
+/*
+ * The secret delivery reports are checked with, from the secret file
+ * named by key.  *out is NULL when key is not set (then reports are
+ * refused, logged once at info).  Returns 0, or -1 after logging an error
+ * naming key when the file is set but cannot be read or is empty.
+ */
+static int __attribute__((unused))
+plug_report_secret(const struct loa_host *host, const char *key,
+    const char **out)
+{
+	*out = NULL;
+	if (host->config(host->hctx, key) == NULL) {
+		plug_reports_refused(host, key);
+		return 0;
+	}
+	*out = host->secret(host->hctx, key);
+	if (*out == NULL || **out == '\0') {
+		host->log(host->hctx, LOA_LOG_ERR, "%s: cannot read the "
+		    "secret, or it is empty", key);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A delivery report that cannot be shown to come from the provider: say
+ * why at debug level (never a body, token or phone number).
+ */
+static int __attribute__((unused))
+plug_refuse(const struct loa_host *host, const char *why)
+{
+	host->log(host->hctx, LOA_LOG_DEBUG, "delivery report refused: %s",
+	    why);
+	return LOA_REPORT_BAD_SIGNATURE;
+}
+
+/* The query parameter that carries a webhook token we put in a URL. */
+#define PLUG_TOKEN_PARAM	"loa_token"
+
+/*
+ * For providers that sign nothing: whether the query's loa_token is
+ * token, compared in constant time.  Returns 0, or BAD_SIGNATURE when
+ * there is no token to check with (said once, by create()), or it is
+ * missing or different (logged at debug).
+ */
+static int __attribute__((unused))
+plug_check_token(const struct loa_host *host, const struct loa_webhook *wh,
+    const char *token)
+{
+	const char	*q = wh->query != NULL ? wh->query : "";
+	char		 got[1024];
+	long		 n;
+	int		 same;
+
+	if (token == NULL)
+		return LOA_REPORT_BAD_SIGNATURE;
+	n = plug_param(q, strlen(q), PLUG_TOKEN_PARAM, got, sizeof(got));
+	if (n < 0)
+		return plug_refuse(host, "no " PLUG_TOKEN_PARAM);
+	same = plug_ct_equal(got, (size_t)n, token, strlen(token));
+	explicit_bzero(got, sizeof(got));
+	if (!same)
+		return plug_refuse(host, PLUG_TOKEN_PARAM " does not match");
+	return 0;
 }
 
 #endif
