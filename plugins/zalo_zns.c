@@ -22,15 +22,27 @@
  * refresh tokens are single-use: each answer carries the next one, which
  * refresh_parse() returns in cred->refresh_token.
  *
- * Secrets (the app secret, the tokens) are never logged; neither are phone
- * numbers.  Result reasons are short codes such as "zalo_-118".
+ * Delivery reports: Zalo POSTs a JSON event to /webhooks/<name>, signed
+ * with X-ZEvent-Signature: mac=<hex SHA-256(app_id + raw body + timestamp
+ * + OA secret key)>, app_id and timestamp being the values inside the
+ * body.  report() checks the signature (oa_secret_file) before it trusts
+ * anything, then the app_id, and turns user_received_message into one
+ * DELIVERED report for message.msg_id.  Without oa_secret_file every
+ * report is refused.
+ *
+ * Secrets (the app secret, the OA secret, the tokens) are never logged;
+ * neither are phone numbers or report bodies.  Result reasons are short
+ * codes such as "zalo_-118".
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "loa/provider.h"
 
@@ -38,6 +50,8 @@
 
 #define ZNS_BASE_URL	"https://business.openapi.zalo.me"
 #define ZNS_OAUTH_URL	"https://oauth.zaloapp.com"
+#define ZNS_SIG_HEADER	"X-ZEvent-Signature"
+#define ZNS_SHA256_LEN	32
 
 static const char *const zns_keys[] = {
 	"base_url", "oauth_url", "app_id", "app_secret_file", "oa_secret_file",
@@ -50,6 +64,8 @@ struct zns {
 	char			*oauth_url;	/* without a trailing '/' */
 	const char		*app_id;	/* owned by the host */
 	const char		*app_secret;	/* owned by the host; secret */
+	const char		*oa_secret;	/* owned by the host; secret;
+						   NULL: reports refused */
 	int			 development;	/* "mode":"development" */
 	char			*token;		/* access token, or NULL */
 };
@@ -100,32 +116,6 @@ zns_url(const struct loa_host *host, const char *key, const char *def)
 }
 
 /*
- * Percent-encode s onto the end of out (which has room for 3 * strlen(s)
- * more bytes and a NUL): everything but RFC 3986's unreserved characters.
- */
-static void
-zns_pct_append(char *out, const char *s)
-{
-	static const char	 hex[] = "0123456789ABCDEF";
-	char			*p = out + strlen(out);
-	unsigned char		 c;
-
-	for (; *s != '\0'; s++) {
-		c = (unsigned char)*s;
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-		    c == '.' || c == '~')
-			*p++ = (char)c;
-		else {
-			*p++ = '%';
-			*p++ = hex[c >> 4];
-			*p++ = hex[c & 0xf];
-		}
-	}
-	*p = '\0';
-}
-
-/*
  * Read Zalo's "error" member: an integer, or an integer written as a
  * string (Zalo writes most numbers as strings).  Returns 0 and sets *out,
  * or -1 when v is absent or not an integer.
@@ -158,8 +148,9 @@ zns_integer(const json_t *v, long long *out)
  * Contract: reads the config.  Returns -1, after logging the key at
  * fault, without app_id or a usable app secret (a refresh needs it), for
  * a URL that is not http(s), an unknown mode, or an oa_secret_file that
- * is set but cannot be read.  No token yet: build() asks for a refresh
- * until set_token() gives one.
+ * is set but cannot be read or is empty.  Without oa_secret_file, logs
+ * once (info) that delivery reports will be refused.  No token yet:
+ * build() asks for a refresh until set_token() gives one.
  */
 static int
 zns_create(const struct loa_host *host, void **state)
@@ -193,13 +184,9 @@ zns_create(const struct loa_host *host, void **state)
 		    "secret holds spaces or control characters");
 		goto fail;
 	}
-	/* Not used yet (webhook signatures), but a bad file is found now. */
-	if (host->config(host->hctx, "oa_secret_file") != NULL &&
-	    host->secret(host->hctx, "oa_secret_file") == NULL) {
-		host->log(host->hctx, LOA_LOG_ERR, "oa_secret_file: cannot "
-		    "read the OA secret key");
+	/* The OA secret key checks delivery reports (webhooks). */
+	if (plug_report_secret(host, "oa_secret_file", &z->oa_secret) == -1)
 		goto fail;
-	}
 	/* refresh_token_file is read by the daemon, never here. */
 
 	mode = host->config(host->hctx, "mode");
@@ -393,26 +380,39 @@ zns_code_outcome(long long code, struct loa_result *res)
 	plug_result(res, o, "zalo_%lld", code);
 }
 
+/*
+ * The text of a string or integer member (Zalo writes numbers either way)
+ * into buf (size bytes), which is left alone on failure.  Returns 0, -1
+ * when v is neither, -2 when the text does not fit.
+ */
+static int
+zns_text(const json_t *v, char *buf, size_t size)
+{
+	char		 num[32];
+	const char	*t;
+	size_t		 n;
+
+	if (json_is_string(v))
+		t = json_string_value(v);
+	else if (json_is_integer(v)) {
+		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(v));
+		t = num;
+	} else
+		return -1;
+	if ((n = strlen(t)) >= size)
+		return -2;
+	memcpy(buf, t, n + 1);
+	return 0;
+}
+
 /* Copy a message id (string or number) into res->provider_id. */
 static void
 zns_msg_id(struct zns *z, const json_t *v, struct loa_result *res)
 {
-	char	buf[sizeof(res->provider_id)];
-	int	n;
-
-	if (json_is_string(v))
-		n = snprintf(buf, sizeof(buf), "%s", json_string_value(v));
-	else if (json_is_integer(v))
-		n = snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT,
-		    json_integer_value(v));
-	else
-		return;
-	if (n < 0 || (size_t)n >= sizeof(buf)) {
+	if (zns_text(v, res->provider_id, sizeof(res->provider_id)) == -2)
 		z->host->log(z->host->hctx, LOA_LOG_WARN, "msg_id longer than "
-		    "%zu bytes, not kept", sizeof(buf) - 1);
-		return;
-	}
-	memcpy(res->provider_id, buf, (size_t)n + 1);
+		    "%zu bytes, not kept", sizeof(res->provider_id) - 1);
 }
 
 /*
@@ -466,7 +466,7 @@ zns_refresh_build(void *state, const char *refresh_token,
 	static const char	 pre[] = "refresh_token=", mid[] = "&app_id=",
 				 post[] = "&grant_type=refresh_token";
 	struct zns		*z = state;
-	char			*body;
+	char			*body, *p;
 	size_t			 cap, slen;
 	int			 n;
 
@@ -485,17 +485,15 @@ zns_refresh_build(void *state, const char *refresh_token,
 		plug_result(res, LOA_OUT_PROVIDER_DOWN, "url_too_long");
 		return -1;
 	}
-	cap = sizeof(pre) + 3 * strlen(refresh_token) + sizeof(mid) +
-	    3 * strlen(z->app_id) + sizeof(post);
+	cap = sizeof(pre) + plug_pct_len(refresh_token) + sizeof(mid) +
+	    plug_pct_len(z->app_id) + sizeof(post);
 	if ((body = malloc(cap)) == NULL) {
 		plug_result(res, LOA_OUT_RETRY, "no_memory");
 		return -1;
 	}
-	memcpy(body, pre, sizeof(pre));
-	zns_pct_append(body, refresh_token);
-	strcat(body, mid);
-	zns_pct_append(body, z->app_id);
-	strcat(body, post);
+	p = plug_pct_append(stpcpy(body, pre), refresh_token);
+	p = plug_pct_append(stpcpy(p, mid), z->app_id);
+	strcpy(p, post);
 
 	req->transport = LOA_TRANSPORT_HTTP;
 	snprintf(req->method, sizeof(req->method), "POST");
@@ -603,6 +601,129 @@ zns_set_token(void *state, const char *access_token)
 		    "memory");
 }
 
+/*
+ * hex = SHA-256(app_id + body + timestamp + OA secret key), lower case.
+ * Returns 0, or -1 when OpenSSL fails.
+ */
+static int
+zns_mac(const char *app_id, const char *body, size_t len, const char *ts,
+    const char *key, char hex[2 * ZNS_SHA256_LEN + 1])
+{
+	EVP_MD_CTX	*c;
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 n = 0;
+	int		 good;
+
+	if ((c = EVP_MD_CTX_new()) == NULL)
+		return -1;
+	good = EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(c, app_id, strlen(app_id)) == 1 &&
+	    EVP_DigestUpdate(c, body, len) == 1 &&
+	    EVP_DigestUpdate(c, ts, strlen(ts)) == 1 &&
+	    EVP_DigestUpdate(c, key, strlen(key)) == 1 &&
+	    EVP_DigestFinal_ex(c, md, &n) == 1 && n == ZNS_SHA256_LEN;
+	EVP_MD_CTX_free(c);
+	if (good)
+		plug_hex(md, n, hex);
+	OPENSSL_cleanse(md, sizeof(md));
+	return good ? 0 : -1;
+}
+
+/*
+ * Whether X-ZEvent-Signature holds "mac=" and the hex of the body's
+ * SHA-256 (either case); the comparison takes the same time wherever
+ * they differ.  The body is parsed (into *root, for the caller to free)
+ * only when there is a signature to check, and its app_id is copied into
+ * app_id.  Returns 0, or the refusal (logged at debug).
+ */
+static int
+zns_check_signature(struct zns *z, const struct loa_webhook *wh,
+    const char *body, json_t **root, char *app_id, size_t idsize)
+{
+	char		 ts[256], want[2 * ZNS_SHA256_LEN + 1],
+			 got[2 * ZNS_SHA256_LEN + 1];
+	const char	*sig;
+	size_t		 i;
+	int		 same;
+
+	if (z->oa_secret == NULL)
+		return LOA_REPORT_BAD_SIGNATURE;  /* said once, in create() */
+	sig = plug_header(wh->headers, wh->nheaders, ZNS_SIG_HEADER);
+	if (sig == NULL || strncasecmp(sig, "mac=", 4) != 0)
+		return plug_refuse(z->host, "no " ZNS_SIG_HEADER " mac=");
+	sig += 4;
+	if (strlen(sig) != sizeof(got) - 1)
+		return plug_refuse(z->host, ZNS_SIG_HEADER " is not 64 hex "
+		    "digits");
+	for (i = 0; i < sizeof(got) - 1; i++)
+		got[i] = (char)(sig[i] >= 'A' && sig[i] <= 'F' ?
+		    sig[i] - 'A' + 'a' : sig[i]);
+	got[i] = '\0';
+	*root = json_loadb(body, wh->body_len, 0, NULL);
+	if (!json_is_object(*root) ||
+	    zns_text(json_object_get(*root, "app_id"), app_id, idsize) != 0 ||
+	    zns_text(json_object_get(*root, "timestamp"), ts,
+	    sizeof(ts)) != 0)
+		return plug_refuse(z->host, "no app_id or timestamp in a "
+		    "JSON body: the signature cannot be computed");
+	if (zns_mac(app_id, body, wh->body_len, ts, z->oa_secret,
+	    want) == -1)
+		return plug_refuse(z->host, "SHA-256 failed");
+	same = plug_ct_equal(got, sizeof(got) - 1, want, sizeof(want) - 1);
+	explicit_bzero(want, sizeof(want));
+	if (!same)
+		return plug_refuse(z->host, ZNS_SIG_HEADER " does not match");
+	return 0;
+}
+
+/*
+ * Contract: a Zalo webhook event.  BAD_SIGNATURE without oa_secret_file,
+ * without a matching X-ZEvent-Signature (also when the body is not a
+ * JSON object with app_id and timestamp, as the signature cannot be
+ * computed then), or for another app_id than ours.  Then MALFORMED for
+ * another method than POST or no event_name; user_received_message is
+ * one DELIVERED report for message.msg_id (MALFORMED without one); any
+ * other event (user_seen_message, ...) is 0 reports.
+ */
+static int
+zns_report(void *state, const struct loa_webhook *wh,
+    struct loa_report *reps, int max)
+{
+	struct zns	*z = state;
+	const char	*body = wh->body != NULL ? wh->body : "", *event;
+	json_t		*root = NULL;
+	char		 app_id[256];
+	int		 rv;
+
+	if ((rv = zns_check_signature(z, wh, body, &root, app_id,
+	    sizeof(app_id))) != 0)
+		goto out;
+	/* From Zalo from here on. */
+	if (strcmp(app_id, z->app_id) != 0) {
+		rv = plug_refuse(z->host, "app_id is not ours");
+		goto out;
+	}
+	rv = LOA_REPORT_MALFORMED;
+	if (wh->method == NULL || strcmp(wh->method, "POST") != 0 ||
+	    (event = json_string_value(json_object_get(root,
+	    "event_name"))) == NULL)
+		goto out;
+	if (strcmp(event, "user_received_message") != 0 || max < 1) {
+		rv = 0;
+		goto out;
+	}
+	memset(&reps[0], 0, sizeof(reps[0]));
+	if (zns_text(json_object_get(json_object_get(root, "message"),
+	    "msg_id"), reps[0].provider_id, sizeof(reps[0].provider_id)) != 0 ||
+	    reps[0].provider_id[0] == '\0')
+		goto out;
+	reps[0].status = LOA_REPORT_DELIVERED;
+	rv = 1;
+out:
+	json_decref(root);
+	return rv;
+}
+
 LOA_PROVIDER_EXPORT const struct loa_provider_module loa_provider = {
 	LOA_PROVIDER_MODULE_HEAD,
 	"zalo_zns",
@@ -616,4 +737,5 @@ LOA_PROVIDER_EXPORT const struct loa_provider_module loa_provider = {
 	zns_refresh_build,
 	zns_refresh_parse,
 	zns_set_token,
+	zns_report,
 };

@@ -4,8 +4,10 @@
  * for a template message (Vietnamese data with quotes, backslashes and a
  * newline), every Zalo error code of shared/providers.md, transport
  * failures and garbage, the token refresh request and every kind of
- * refresh answer (rotation, refusal, garbage), and that no secret or
- * phone number ever reaches the log.
+ * refresh answer (rotation, refusal, garbage), delivery reports (the
+ * X-ZEvent-Signature checked against SHA-256 vectors computed with
+ * `openssl dgst -sha256`, then every event), and that no secret or phone
+ * number ever reaches the log.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,6 +30,8 @@
 #define DID	"0123456789abcdef0123456789abcdef"
 
 extern const struct loa_provider_module loa_provider;
+
+#include "webhook_check.h"
 
 /* The test host: a config table, secret-file contents, a captured log. */
 struct kv {
@@ -206,6 +210,20 @@ test_module(void)
 	}
 }
 
+/* Whether the last create() logged an error line naming key. */
+static int
+logged_error(const char *key)
+{
+	char	 buf[sizeof(lastlog)], *line, *save;
+
+	memcpy(buf, lastlog, sizeof(buf));
+	for (line = strtok_r(buf, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		if (line[0] == '0' && strstr(line, key) != NULL)
+			return 1;
+	return 0;
+}
+
 static void
 test_create_refusals(void)
 {
@@ -231,6 +249,9 @@ test_create_refusals(void)
 		{ NULL, NULL } };
 	static const struct kv only_app[] = {
 		{ "app_secret_file", SECRET }, { NULL, NULL } };
+	static const struct kv empty_oa[] = {
+		{ "app_secret_file", SECRET }, { "oa_secret_file", "" },
+		{ NULL, NULL } };
 	static const struct kv spaced[] = {
 		{ "app_secret_file", "two words" }, { NULL, NULL } };
 	static const struct kv newline[] = {
@@ -259,6 +280,7 @@ test_create_refusals(void)
 		{ "base_url without scheme", bad_base, good_secrets,
 		    "base_url" },
 		{ "unreadable oa secret", oa_set, only_app, "oa_secret_file" },
+		{ "empty oa secret", oa_set, empty_oa, "oa_secret_file" },
 	};
 	struct th	 th;
 	void		*st = NULL;
@@ -269,8 +291,8 @@ test_create_refusals(void)
 		st = (void *)&th;
 		is_int(loa_provider.create(&th.host, &st), -1, "create "
 		    "refuses: %s", t[i].what);
-		ok(strstr(lastlog, t[i].key) != NULL && lastlog[0] == '0',
-		    "%s: logged as an error naming %s", t[i].what, t[i].key);
+		ok(logged_error(t[i].key), "%s: logged as an error naming %s",
+		    t[i].what, t[i].key);
 	}
 }
 
@@ -288,10 +310,12 @@ test_create_accepts(void)
 
 	th_init(&th, base_conf, good_secrets);
 	is_int(loa_provider.create(&th.host, &st), 0, "minimal config");
-	is_str(lastlog, "", "nothing logged");
+	is_str(lastlog, "2 oa_secret_file not set: delivery reports will be "
+	    "refused\n", "minimal config: one info line, reports refused");
 	loa_provider.destroy(st);
 	th_init(&th, full, good_secrets);
 	is_int(loa_provider.create(&th.host, &st), 0, "every key");
+	is_str(lastlog, "", "every key: nothing logged");
 	loa_provider.destroy(st);
 }
 
@@ -741,6 +765,176 @@ test_refresh_parse(void)
 	loa_provider.destroy(st);
 }
 
+/*
+ * Delivery webhooks.  Each mac is the hex of SHA-256(app_id + body +
+ * timestamp + OASEC), computed with
+ *	printf '%s%s%s%s' APP_ID "$body" TIMESTAMP OASEC | openssl dgst -sha256
+ */
+#define ZB_RECEIVED \
+	"{\"event_name\":\"user_received_message\",\"app_id\":\"" APP_ID \
+	"\",\"timestamp\":\"1602560967477\",\"sender\":{\"id\":" \
+	"\"579745863508352884\"},\"recipient\":{\"id\":\"84987654321\"}," \
+	"\"message\":{\"delivery_time\":\"1602560967477\",\"msg_id\":" \
+	"\"a7a7c1a7b0b4e1e4b2b2c8c9d7e0f6f1\",\"tracking_id\":\"" DID "\"}}"
+#define ZM_RECEIVED \
+	"b0bf95f6c7d9de66fab3cf7eb9f6f61194fdbede6f5bcbc326425ea8d4fed5ed"
+#define ZM_RECEIVED_UC \
+	"B0BF95F6C7D9DE66FAB3CF7EB9F6F61194FDBEDE6F5BCBC326425EA8D4FED5ED"
+/* Numbers, not strings: app_id, timestamp and msg_id. */
+#define ZB_NUMBERS \
+	"{\"event_name\":\"user_received_message\",\"app_id\":" APP_ID \
+	",\"timestamp\":1602560968000,\"message\":{\"msg_id\":987654321012}}"
+#define ZM_NUMBERS \
+	"b5ad871c1e301ab4f071173afb73d321742532b5cd7d0b27233e18203732dd1a"
+#define ZB_SEEN \
+	"{\"event_name\":\"user_seen_message\",\"app_id\":\"" APP_ID \
+	"\",\"timestamp\":\"1602560969000\",\"sender\":{\"id\":" \
+	"\"579745863508352884\"},\"recipient\":{\"id\":\"84987654321\"}," \
+	"\"message\":{\"msg_ids\":[\"a7a7c1a7b0b4e1e4b2b2c8c9d7e0f6f1\"]}}"
+#define ZM_SEEN \
+	"652533dc1809d57d3655dca9a2e8a3e3bd68b8a949828a283e1193a3d40aaf66"
+#define ZB_NO_MSG_ID \
+	"{\"event_name\":\"user_received_message\",\"app_id\":\"" APP_ID \
+	"\",\"timestamp\":\"1602560970000\",\"message\":{\"tracking_id\":\"" \
+	DID "\"}}"
+#define ZM_NO_MSG_ID \
+	"d38b0c56adc288258420f15007825df53d1e594b56e3277197b0f81b25281095"
+/* Signed with our OA secret, but for another app (app_id 999). */
+#define ZB_OTHER_APP \
+	"{\"event_name\":\"user_received_message\",\"app_id\":\"999\"," \
+	"\"timestamp\":\"1602560971000\",\"message\":{\"msg_id\":\"m1\"}}"
+#define ZM_OTHER_APP \
+	"705086b93a13235e5cb7e604130f084a4ea886f0354447e6436579e77aa9412a"
+#define ZB_NO_EVENT \
+	"{\"app_id\":\"" APP_ID "\",\"timestamp\":\"1602560972000\"," \
+	"\"message\":{\"msg_id\":\"m2\"}}"
+#define ZM_NO_EVENT \
+	"d45a3a1cb7cd48c6eb09fdbae1057f38522d5bed71d486e1a30238a1cfad9b26"
+#define ZSIG	"X-ZEvent-Signature"
+
+static void
+test_report(void)
+{
+	static const struct kv oa_conf[] = { { "app_id", APP_ID },
+		{ "app_secret_file", "/s" }, { "oa_secret_file", "/o" },
+		{ NULL, NULL } };
+	static const struct hook hooks[] = {
+		{ "received", "POST", "", ZB_RECEIVED, ZSIG,
+		    "mac=" ZM_RECEIVED, 1, LOA_REPORT_DELIVERED,
+		    "a7a7c1a7b0b4e1e4b2b2c8c9d7e0f6f1", NULL },
+		{ "header name in lower case", "POST", "", ZB_RECEIVED,
+		    "x-zevent-signature", "mac=" ZM_RECEIVED, 1,
+		    LOA_REPORT_DELIVERED, "a7a7c1a7b0b4e1e4b2b2c8c9d7e0f6f1",
+		    NULL },
+		{ "hex in upper case", "POST", "", ZB_RECEIVED, ZSIG,
+		    "mac=" ZM_RECEIVED_UC, 1, LOA_REPORT_DELIVERED,
+		    "a7a7c1a7b0b4e1e4b2b2c8c9d7e0f6f1", NULL },
+		{ "numbers for app_id, timestamp, msg_id", "POST", "",
+		    ZB_NUMBERS, ZSIG, "mac=" ZM_NUMBERS, 1,
+		    LOA_REPORT_DELIVERED, "987654321012", NULL },
+		{ "read receipt: nothing final", "POST", "", ZB_SEEN, ZSIG,
+		    "mac=" ZM_SEEN, 0, 0, NULL, NULL },
+		{ "no header", "POST", "", ZB_RECEIVED, NULL, NULL,
+		    LOA_REPORT_BAD_SIGNATURE, 0, NULL, NULL },
+		{ "another header", "POST", "", ZB_RECEIVED, "X-Signature",
+		    "mac=" ZM_RECEIVED, LOA_REPORT_BAD_SIGNATURE, 0, NULL,
+		    NULL },
+		{ "no mac=", "POST", "", ZB_RECEIVED, ZSIG, ZM_RECEIVED,
+		    LOA_REPORT_BAD_SIGNATURE, 0, NULL, NULL },
+		{ "empty mac", "POST", "", ZB_RECEIVED, ZSIG, "mac=",
+		    LOA_REPORT_BAD_SIGNATURE, 0, NULL, NULL },
+		{ "one digit wrong", "POST", "", ZB_RECEIVED, ZSIG,
+		    "mac=b0bf95f6c7d9de66fab3cf7eb9f6f61194fdbede6f5bcbc326425e"
+		    "a8d4fed5ee", LOA_REPORT_BAD_SIGNATURE, 0, NULL, NULL },
+		{ "mac cut short", "POST", "", ZB_RECEIVED, ZSIG,
+		    "mac=b0bf95f6c7d9de66fab3cf7eb9f6f611",
+		    LOA_REPORT_BAD_SIGNATURE, 0, NULL, NULL },
+		{ "mac with more after it", "POST", "", ZB_RECEIVED, ZSIG,
+		    "mac=" ZM_RECEIVED "00", LOA_REPORT_BAD_SIGNATURE, 0,
+		    NULL, NULL },
+		{ "another event's mac", "POST", "", ZB_RECEIVED, ZSIG,
+		    "mac=" ZM_SEEN, LOA_REPORT_BAD_SIGNATURE, 0, NULL, NULL },
+		{ "tampered msg_id", "POST", "",
+		    "{\"event_name\":\"user_received_message\",\"app_id\":\""
+		    APP_ID "\",\"timestamp\":\"1602560967477\",\"sender\":{"
+		    "\"id\":\"579745863508352884\"},\"recipient\":{\"id\":"
+		    "\"84987654321\"},\"message\":{\"delivery_time\":"
+		    "\"1602560967477\",\"msg_id\":\"a7a7c1a7b0b4e1e4b2b2c8c9d7e0"
+		    "f6f2\",\"tracking_id\":\"" DID "\"}}", ZSIG,
+		    "mac=" ZM_RECEIVED, LOA_REPORT_BAD_SIGNATURE, 0, NULL,
+		    NULL },
+		{ "tampered timestamp", "POST", "",
+		    "{\"event_name\":\"user_received_message\",\"app_id\":\""
+		    APP_ID "\",\"timestamp\":\"1602560967478\",\"sender\":{"
+		    "\"id\":\"579745863508352884\"},\"recipient\":{\"id\":"
+		    "\"84987654321\"},\"message\":{\"delivery_time\":"
+		    "\"1602560967477\",\"msg_id\":\"a7a7c1a7b0b4e1e4b2b2c8c9d7e0"
+		    "f6f1\",\"tracking_id\":\"" DID "\"}}", ZSIG,
+		    "mac=" ZM_RECEIVED, LOA_REPORT_BAD_SIGNATURE, 0, NULL,
+		    NULL },
+		{ "another app's event", "POST", "", ZB_OTHER_APP, ZSIG,
+		    "mac=" ZM_OTHER_APP, LOA_REPORT_BAD_SIGNATURE, 0, NULL,
+		    NULL },
+		{ "not JSON: cannot be checked", "POST", "", "event=1", ZSIG,
+		    "mac=" ZM_RECEIVED, LOA_REPORT_BAD_SIGNATURE, 0, NULL,
+		    NULL },
+		{ "cut JSON: cannot be checked", "POST", "",
+		    "{\"event_name\":\"user_received_message\",\"app_id\":\"",
+		    ZSIG, "mac=" ZM_RECEIVED, LOA_REPORT_BAD_SIGNATURE, 0,
+		    NULL, NULL },
+		{ "no timestamp: cannot be checked", "POST", "",
+		    "{\"app_id\":\"" APP_ID "\"}", ZSIG, "mac=" ZM_RECEIVED,
+		    LOA_REPORT_BAD_SIGNATURE, 0, NULL, NULL },
+		{ "a JSON array: cannot be checked", "POST", "", "[]", ZSIG,
+		    "mac=" ZM_RECEIVED, LOA_REPORT_BAD_SIGNATURE, 0, NULL,
+		    NULL },
+		{ "empty body", "POST", "", "", ZSIG, "mac=" ZM_RECEIVED,
+		    LOA_REPORT_BAD_SIGNATURE, 0, NULL, NULL },
+		{ "signed, no msg_id", "POST", "", ZB_NO_MSG_ID, ZSIG,
+		    "mac=" ZM_NO_MSG_ID, LOA_REPORT_MALFORMED, 0, NULL, NULL },
+		{ "signed, no event_name", "POST", "", ZB_NO_EVENT, ZSIG,
+		    "mac=" ZM_NO_EVENT, LOA_REPORT_MALFORMED, 0, NULL, NULL },
+		{ "signed, but a GET", "GET", "", ZB_RECEIVED, ZSIG,
+		    "mac=" ZM_RECEIVED, LOA_REPORT_MALFORMED, 0, NULL, NULL },
+	};
+	static const struct hook padded = { "body read up to body_len",
+	    "POST", "", ZB_RECEIVED "{\"more\":1}", ZSIG, "mac=" ZM_RECEIVED,
+	    1, LOA_REPORT_DELIVERED, "a7a7c1a7b0b4e1e4b2b2c8c9d7e0f6f1",
+	    NULL };
+	struct loa_report	 reps[HOOK_MAX_REPORTS];
+	struct loa_message	 m;
+	struct th		 th;
+	void			*st = NULL;
+
+	is_int(loa_provider.report != NULL, 1, "report callback set");
+	th_init(&th, oa_conf, good_secrets);
+	if (loa_provider.create(&th.host, &st) == -1)
+		return;
+	is_str(lastlog, "", "with oa_secret_file: nothing logged");
+	check_hooks(st, hooks, nitems(hooks));
+	is_int(hook_call(st, &padded, strlen(ZB_RECEIVED), reps), 1,
+	    "report: %s", padded.name);
+	is_str(reps[0].provider_id, padded.provider_id, "report: %s: id",
+	    padded.name);
+	is_int(hook_call(st, &padded, (size_t)-1, reps),
+	    LOA_REPORT_BAD_SIGNATURE, "report: the whole padded body is "
+	    "not what was signed");
+	m = zmsg(PHONE, NULL);
+	check_same_id(st, &m, 200, "{\"error\":0,\"message\":\"Success\","
+	    "\"data\":{\"msg_id\":\"a7a7c1a7b0b4e1e4b2b2c8c9d7e0f6f1\"}}",
+	    &hooks[0]);
+	loa_provider.destroy(st);
+
+	/* No OA secret: every report refused, even a well-signed one. */
+	th_init(&th, base_conf, good_secrets);
+	if (loa_provider.create(&th.host, &st) == -1)
+		return;
+	lastlog[0] = '\0';
+	check_all_refused(st, hooks, nitems(hooks), "no oa_secret_file");
+	is_str(lastlog, "", "report: no oa_secret_file: not logged again");
+	loa_provider.destroy(st);
+}
+
 int
 main(void)
 {
@@ -751,12 +945,16 @@ main(void)
 	test_classify();
 	test_refresh_build();
 	test_refresh_parse();
+	test_report();
 
 	ok(strstr(logbuf, SECRET) == NULL && strstr(logbuf, OASEC) == NULL,
 	    "no secret in the log");
 	ok(strstr(logbuf, TOKEN) == NULL && strstr(logbuf, TOKEN2) == NULL &&
 	    strstr(logbuf, "AT.") == NULL && strstr(logbuf, "RT.") == NULL,
 	    "no token in the log");
-	ok(strstr(logbuf, "912345678") == NULL, "no phone number in the log");
+	ok(strstr(logbuf, "912345678") == NULL &&
+	    strstr(logbuf, "987654321") == NULL, "no phone number in the log");
+	ok(strstr(logbuf, "user_received") == NULL &&
+	    strstr(logbuf, "a7a7c1a7") == NULL, "no report body in the log");
 	return tap_done();
 }
