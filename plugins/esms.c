@@ -17,6 +17,12 @@
  * a repeat of it (code 124, counted as sent), so a request whose fate is
  * unknown may be sent again: the module sets LOA_PROVIDER_DEDUPES.
  *
+ * Delivery reports: eSMS calls CallbackUrl with a GET whose query holds
+ * SMSID and SendStatus.  eSMS signs nothing, so with webhook_token_file
+ * the CallbackUrl sent is callback_url plus loa_token=<token>, and
+ * report() refuses any call whose loa_token is not that token (every
+ * call, without webhook_token_file).
+ *
  * The plugin does no I/O; it keeps pointers to the host's strings, which
  * stay valid until destroy.  Secrets go into request bodies only, never
  * into the log.
@@ -44,18 +50,24 @@ static const char *const esms_keys[] = {
 	"sms_type",
 	"sandbox",
 	"callback_url",
+	"webhook_token_file",
 	NULL
 };
 
 struct esms {
+	const struct loa_host *host;
 	const char	*api_key;	/* host's strings, valid until */
 	const char	*secret_key;	/* destroy */
 	const char	*brandname;
 	const char	*sms_type;
 	const char	*sandbox;	/* "1" or "0" */
-	const char	*callback_url;	/* NULL: not sent */
+	char		*callback_url;	/* NULL: not sent; else malloc'd,
+					   with the token: secret */
+	const char	*token;		/* webhook token (host's); NULL:
+					   reports refused */
 	char		 url[1024];
 };
+
 
 /*
  * How each eSMS CodeResult is read.  reason NULL: "esms_<code>" (none for
@@ -105,8 +117,41 @@ esms_bool(const char *s)
 }
 
 /*
+ * The CallbackUrl sent to eSMS (malloc'd): url, followed by
+ * "?loa_token=<token>" ("&" when url already has a query) when there is
+ * a token, percent-encoded.  NULL when out of memory.
+ */
+static char *
+esms_callback(const char *url, const char *token)
+{
+	char	*s, *p;
+
+	if (token == NULL)
+		return strdup(url);
+	if ((s = malloc(strlen(url) + 1 + strlen(PLUG_TOKEN_PARAM "=") +
+	    plug_pct_len(token) + 1)) == NULL)
+		return NULL;
+	p = stpcpy(s, url);
+	*p++ = strchr(url, '?') != NULL ? '&' : '?';
+	plug_pct_append(stpcpy(p, PLUG_TOKEN_PARAM "="), token);
+	return s;
+}
+
+static void
+esms_free(struct esms *e)
+{
+	if (e->callback_url != NULL) {
+		explicit_bzero(e->callback_url, strlen(e->callback_url));
+		free(e->callback_url);
+	}
+	free(e);
+}
+
+/*
  * Read the instance's config and secrets.  Every missing or bad key is
  * logged (by name, never with a secret's value) before -1 is returned.
+ * Without webhook_token_file, logs once (info) that delivery reports
+ * will be refused.
  */
 static int
 esms_create(const struct loa_host *host, void **state)
@@ -120,6 +165,7 @@ esms_create(const struct loa_host *host, void **state)
 		host->log(host->hctx, LOA_LOG_ERR, "out of memory");
 		return -1;
 	}
+	e->host = host;
 	if ((base = host->config(host->hctx, "base_url")) == NULL)
 		base = ESMS_BASE_URL;
 	n = strlen(base);
@@ -162,7 +208,14 @@ esms_create(const struct loa_host *host, void **state)
 		    "callback_url: want an http(s):// URL");
 		goto fail;
 	}
-	e->callback_url = v;
+	if (plug_report_secret(host, "webhook_token_file", &e->token) == -1)
+		goto fail;
+	if (v != NULL && (e->callback_url = esms_callback(v,
+	    e->token)) == NULL) {
+		host->log(host->hctx, LOA_LOG_ERR, "callback_url: out of "
+		    "memory");
+		goto fail;
+	}
 
 	if ((e->api_key = host->secret(host->hctx, "api_key_file")) == NULL ||
 	    *e->api_key == '\0') {
@@ -180,14 +233,15 @@ esms_create(const struct loa_host *host, void **state)
 	return 0;
 
 fail:
-	free(e);
+	esms_free(e);
 	return -1;
 }
 
 static void
 esms_destroy(void *state)
 {
-	free(state);
+	if (state != NULL)
+		esms_free(state);
 }
 
 /*
@@ -305,6 +359,70 @@ out:
 	json_decref(root);
 }
 
+/*
+ * A parameter of the callback: from the query string, else (POST) from
+ * a form body.  Returns as plug_param().
+ */
+static long
+esms_param(const struct loa_webhook *wh, const char *name, char *out,
+    size_t size)
+{
+	const char	*q = wh->query != NULL ? wh->query : "";
+	long		 r;
+
+	r = plug_param(q, strlen(q), name, out, size);
+	if (r == -1 && wh->method != NULL && strcmp(wh->method, "POST") == 0 &&
+	    wh->body != NULL)
+		r = plug_param(wh->body, wh->body_len, name, out, size);
+	return r;
+}
+
+/*
+ * Contract: an eSMS delivery callback.  BAD_SIGNATURE without
+ * webhook_token_file or when the query's loa_token is not the token.
+ * Then MALFORMED without SMSID or with a SendStatus other than 2, 4, 5
+ * or 7; 5 (sent) is one DELIVERED report, 4 (rejected) one FAILED
+ * "rejected", 2 and 7 (waiting) none.  provider_id is SMSID as
+ * classify() keeps it.
+ */
+static int
+esms_report(void *state, const struct loa_webhook *wh,
+    struct loa_report *reps, int max)
+{
+	struct esms	*e = state;
+	char		 id[1024], status[16];
+	int		 rv, code;
+
+	if ((rv = plug_check_token(e->host, wh, e->token)) != 0)
+		return rv;
+	/* From eSMS from here on. */
+	if (esms_param(wh, "SMSID", id, sizeof(id)) <= 0 ||
+	    esms_param(wh, "SendStatus", status, sizeof(status)) <= 0 ||
+	    !plug_digits(status, 3))
+		return LOA_REPORT_MALFORMED;
+	switch ((code = atoi(status))) {
+	case 2:		/* waiting */
+	case 7:		/* awaiting the carrier's report */
+		return 0;
+	case 4:		/* rejected */
+	case 5:		/* sent */
+		break;
+	default:
+		return LOA_REPORT_MALFORMED;
+	}
+	if (max < 1)
+		return 0;
+	memset(&reps[0], 0, sizeof(reps[0]));
+	plug_id_copy(reps[0].provider_id, sizeof(reps[0].provider_id), id);
+	if (code == 5)
+		reps[0].status = LOA_REPORT_DELIVERED;
+	else {
+		reps[0].status = LOA_REPORT_FAILED;
+		snprintf(reps[0].reason, sizeof(reps[0].reason), "rejected");
+	}
+	return 1;
+}
+
 LOA_PROVIDER_EXPORT const struct loa_provider_module loa_provider = {
 	LOA_PROVIDER_MODULE_HEAD,
 	"esms",
@@ -318,4 +436,5 @@ LOA_PROVIDER_EXPORT const struct loa_provider_module loa_provider = {
 	NULL,
 	NULL,
 	NULL,
+	esms_report,
 };

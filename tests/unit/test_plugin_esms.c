@@ -3,8 +3,10 @@
  * plugin's source: the module head; create() against an in-memory host
  * (every refusal names its key and never shows a secret); the exact
  * request for a Vietnamese UCS-2 message and a GSM-7 one; refusals of
- * messages that cannot be expressed; and the reading of every eSMS code
- * of shared/providers.md, plus transport failures and odd answers.
+ * messages that cannot be expressed; the reading of every eSMS code of
+ * shared/providers.md, plus transport failures and odd answers; and
+ * delivery callbacks: the webhook token appended to CallbackUrl, the
+ * token checked before anything else, every SendStatus.
  */
 
 #include <stdarg.h>
@@ -26,8 +28,57 @@ extern const struct loa_provider_module loa_provider;
 #define DID		"0123456789abcdef0123456789abcdef"
 #define SEND_PATH \
 	"/MainService.svc/json/SendMultipleMessage_V4_post_json/"
+/* The webhook token, with bytes a URL must encode, and it encoded. */
+#define HOOK_TOKEN	"hook+T0k/en=1&x y"
+#define HOOK_TOKEN_ENC	"hook%2BT0k%2Fen%3D1%26x%20y"
+#define SMSID		"7c9a1e2b-5d3f-4a6b-8c0d-1e2f3a4b5c6d"
 
 #include "plugin_host.h"
+#include "webhook_check.h"
+
+static const struct kv secrets_hook[] = {
+	{ "api_key_file", API_KEY },
+	{ "secret_key_file", SECRET_KEY },
+	{ "webhook_token_file", HOOK_TOKEN },
+	{ NULL, NULL }
+};
+
+static const struct kv secrets_empty_hook[] = {
+	{ "api_key_file", API_KEY },
+	{ "secret_key_file", SECRET_KEY },
+	{ "webhook_token_file", "" },
+	{ NULL, NULL }
+};
+
+static const struct kv conf_hook[] = {
+	{ "plugin", "esms" },
+	{ "api_key_file", "/etc/loa/esms.key" },
+	{ "secret_key_file", "/etc/loa/esms.secret" },
+	{ "brandname", "UBND-HK" },
+	{ "callback_url", "https://loa.example.vn/webhooks/esms" },
+	{ "webhook_token_file", "/etc/loa/esms.hook" },
+	{ NULL, NULL }
+};
+
+static const struct kv conf_hook_query[] = {
+	{ "plugin", "esms" },
+	{ "api_key_file", "/etc/loa/esms.key" },
+	{ "secret_key_file", "/etc/loa/esms.secret" },
+	{ "brandname", "UBND-HK" },
+	{ "callback_url", "https://loa.example.vn/webhooks/esms?ward=00070" },
+	{ "webhook_token_file", "/etc/loa/esms.hook" },
+	{ NULL, NULL }
+};
+
+/* A token but no callback_url: reports can be checked, no URL sent. */
+static const struct kv conf_hook_only[] = {
+	{ "plugin", "esms" },
+	{ "api_key_file", "/etc/loa/esms.key" },
+	{ "secret_key_file", "/etc/loa/esms.secret" },
+	{ "brandname", "UBND-HK" },
+	{ "webhook_token_file", "/etc/loa/esms.hook" },
+	{ NULL, NULL }
+};
 
 static const struct kv secrets_ok[] = {
 	{ "api_key_file", API_KEY },
@@ -104,6 +155,10 @@ static const struct {
 	{ "bad sandbox", conf_bad_sandbox, secrets_ok, "sandbox" },
 	{ "bad sms_type", conf_bad_type, secrets_ok, "sms_type" },
 	{ "bad callback_url", conf_bad_callback, secrets_ok, "callback_url" },
+	{ "webhook token unreadable", conf_hook, secrets_ok,
+	    "webhook_token_file" },
+	{ "webhook token empty", conf_hook, secrets_empty_hook,
+	    "webhook_token_file" },
 };
 
 static void
@@ -111,7 +166,7 @@ test_module(void)
 {
 	static const char *const want[] = { "api_key_file",
 	    "secret_key_file", "brandname", "sms_type", "sandbox",
-	    "callback_url" };
+	    "callback_url", "webhook_token_file" };
 	size_t	i;
 
 	is_int(loa_provider.abi_major, LOA_PROVIDER_ABI_MAJOR, "abi major");
@@ -125,6 +180,7 @@ test_module(void)
 	ok(loa_provider.refresh_build == NULL &&
 	    loa_provider.refresh_parse == NULL &&
 	    loa_provider.set_token == NULL, "no token refresh");
+	ok(loa_provider.report != NULL, "delivery reports");
 	for (i = 0; i < nitems(want) &&
 	    loa_provider.config_keys[i] != NULL; i++)
 		is_str(loa_provider.config_keys[i], want[i], "config key %zu",
@@ -147,6 +203,12 @@ test_create(void)
 	is_int(rv, 0, "create: minimal config");
 	ok(st != NULL, "create: state set");
 	is_int(th.nerr, 0, "create: nothing logged as an error");
+	is_str(th.log, "webhook_token_file not set: delivery reports will "
+	    "be refused\n", "create: no webhook token: said once");
+	loa_provider.destroy(st);
+	rv = th_create(&th, &host, conf_hook, secrets_hook, &st);
+	is_int(rv, 0, "create: with a webhook token");
+	is_str(th.log, "", "create: with a webhook token: nothing logged");
 	loa_provider.destroy(st);
 
 	for (i = 0; i < nitems(refusals); i++) {
@@ -157,7 +219,8 @@ test_create(void)
 		    "create: %s: error names %s", refusals[i].name,
 		    refusals[i].key);
 		ok(strstr(th.log, API_KEY) == NULL &&
-		    strstr(th.log, SECRET_KEY) == NULL,
+		    strstr(th.log, SECRET_KEY) == NULL &&
+		    strstr(th.log, "T0k") == NULL,
 		    "create: %s: no secret in the log", refusals[i].name);
 	}
 }
@@ -414,6 +477,144 @@ test_classify(void)
 	loa_provider.destroy(st);
 }
 
+/* CallbackUrl with the webhook token appended, percent-encoded. */
+static void
+test_callback_url(void)
+{
+	static const struct {
+		const struct kv	*config;
+		const char	*want;	/* NULL: no CallbackUrl */
+	} t[] = {
+		{ conf_hook, "https://loa.example.vn/webhooks/esms?loa_token="
+		    HOOK_TOKEN_ENC },
+		{ conf_hook_query, "https://loa.example.vn/webhooks/esms?"
+		    "ward=00070&loa_token=" HOOK_TOKEN_ENC },
+		{ conf_hook_only, NULL },
+	};
+	struct th		 th;
+	struct loa_host		 host;
+	struct loa_request	 req;
+	struct loa_result	 res;
+	json_t			*o;
+	void			*st;
+	size_t			 i;
+
+	for (i = 0; i < nitems(t); i++) {
+		if (th_create(&th, &host, t[i].config, secrets_hook,
+		    &st) == -1) {
+			ok(0, "callback %zu: create", i);
+			continue;
+		}
+		memset(&req, 0, sizeof(req));
+		result_init(&res);
+		is_int(loa_provider.build(st, &msg_gsm7, &req, &res), 0,
+		    "callback %zu: built", i);
+		o = req.body != NULL ? json_loads(req.body, 0, NULL) : NULL;
+		is_str(json_string_value(json_object_get(o, "CallbackUrl")),
+		    t[i].want, "callback %zu: CallbackUrl", i);
+		json_decref(o);
+		free(req.body);
+		ok(strstr(th.log, "T0k") == NULL, "callback %zu: token not "
+		    "logged", i);
+		loa_provider.destroy(st);
+	}
+}
+
+#define TOK	"loa_token=" HOOK_TOKEN_ENC
+
+/* eSMS delivery callbacks, and how each must be read. */
+static const struct hook hooks[] = {
+	{ "5 sent: delivered", "GET",
+	    "SMSID=" SMSID "&SendStatus=5&" TOK, NULL, NULL, NULL,
+	    1, LOA_REPORT_DELIVERED, SMSID, NULL },
+	{ "every parameter eSMS sends", "GET",
+	    TOK "&SMSID=" SMSID "&SendStatus=5&SendSuccess=1&SendFailed=0"
+	    "&RequestId=" DID "&telcoid=1&phonenumber=84388123456"
+	    "&error_info=", NULL, NULL, NULL,
+	    1, LOA_REPORT_DELIVERED, SMSID, NULL },
+	{ "4 rejected: failed", "GET",
+	    "SMSID=" SMSID "&SendStatus=4&" TOK "&error_info=Tu+choi", NULL,
+	    NULL, NULL, 1, LOA_REPORT_FAILED, SMSID, "rejected" },
+	{ "2 waiting: nothing final", "GET",
+	    "SMSID=" SMSID "&SendStatus=2&" TOK, NULL, NULL, NULL,
+	    0, 0, NULL, NULL },
+	{ "7 awaiting the carrier: nothing final", "GET",
+	    "SMSID=" SMSID "&SendStatus=7&" TOK, NULL, NULL, NULL,
+	    0, 0, NULL, NULL },
+	{ "SMSID percent-encoded", "GET",
+	    "SMSID=7c9a1e2b%2D5d3f-4a6b-8c0d-1e2f3a4b5c6d&SendStatus=5&" TOK,
+	    NULL, NULL, NULL, 1, LOA_REPORT_DELIVERED, SMSID, NULL },
+	{ "POST with a form body", "POST", TOK,
+	    "SMSID=" SMSID "&SendStatus=4", "Content-Type",
+	    "application/x-www-form-urlencoded",
+	    1, LOA_REPORT_FAILED, SMSID, "rejected" },
+	{ "unknown SendStatus", "GET", "SMSID=" SMSID "&SendStatus=3&" TOK,
+	    NULL, NULL, NULL, LOA_REPORT_MALFORMED, 0, NULL, NULL },
+	{ "SendStatus not a number", "GET",
+	    "SMSID=" SMSID "&SendStatus=ok&" TOK, NULL, NULL, NULL,
+	    LOA_REPORT_MALFORMED, 0, NULL, NULL },
+	{ "no SendStatus", "GET", "SMSID=" SMSID "&" TOK, NULL, NULL, NULL,
+	    LOA_REPORT_MALFORMED, 0, NULL, NULL },
+	{ "empty SendStatus", "GET", "SMSID=" SMSID "&SendStatus=&" TOK,
+	    NULL, NULL, NULL, LOA_REPORT_MALFORMED, 0, NULL, NULL },
+	{ "no SMSID", "GET", "SendStatus=5&" TOK, NULL, NULL, NULL,
+	    LOA_REPORT_MALFORMED, 0, NULL, NULL },
+	{ "empty SMSID", "GET", "SMSID=&SendStatus=5&" TOK, NULL, NULL,
+	    NULL, LOA_REPORT_MALFORMED, 0, NULL, NULL },
+	{ "SMSID badly encoded", "GET", "SMSID=7c9a%zz&SendStatus=5&" TOK,
+	    NULL, NULL, NULL, LOA_REPORT_MALFORMED, 0, NULL, NULL },
+	{ "no token", "GET", "SMSID=" SMSID "&SendStatus=5", NULL, NULL,
+	    NULL, LOA_REPORT_BAD_SIGNATURE, 0, NULL, NULL },
+	{ "wrong token", "GET", "SMSID=" SMSID "&SendStatus=5&loa_token=x",
+	    NULL, NULL, NULL, LOA_REPORT_BAD_SIGNATURE, 0, NULL, NULL },
+	{ "empty token", "GET", "SMSID=" SMSID "&SendStatus=5&loa_token=",
+	    NULL, NULL, NULL, LOA_REPORT_BAD_SIGNATURE, 0, NULL, NULL },
+	{ "token cut short", "GET",
+	    "SMSID=" SMSID "&SendStatus=5&loa_token=hook%2BT0k%2Fen%3D1%26x",
+	    NULL, NULL, NULL, LOA_REPORT_BAD_SIGNATURE, 0, NULL, NULL },
+	{ "token with more after it", "GET",
+	    "SMSID=" SMSID "&SendStatus=5&" TOK "z", NULL, NULL, NULL,
+	    LOA_REPORT_BAD_SIGNATURE, 0, NULL, NULL },
+	{ "token not encoded", "GET",
+	    "SMSID=" SMSID "&SendStatus=5&loa_token=" HOOK_TOKEN, NULL, NULL,
+	    NULL, LOA_REPORT_BAD_SIGNATURE, 0, NULL, NULL },
+	{ "token in a header only", "GET", "SMSID=" SMSID "&SendStatus=5",
+	    NULL, "loa_token", HOOK_TOKEN, LOA_REPORT_BAD_SIGNATURE, 0, NULL,
+	    NULL },
+	{ "token in the body only", "POST", "",
+	    "SMSID=" SMSID "&SendStatus=5&" TOK, NULL, NULL,
+	    LOA_REPORT_BAD_SIGNATURE, 0, NULL, NULL },
+	{ "wrong token, garbage", "GET", "%%%&loa_token=%zz", NULL, NULL,
+	    NULL, LOA_REPORT_BAD_SIGNATURE, 0, NULL, NULL },
+	{ "empty query", "GET", "", NULL, NULL, NULL,
+	    LOA_REPORT_BAD_SIGNATURE, 0, NULL, NULL },
+};
+
+static void
+test_report(void)
+{
+	struct th		 th;
+	struct loa_host		 host;
+	void			*st;
+
+	if (th_create(&th, &host, conf_hook, secrets_hook, &st) == -1) {
+		ok(0, "report: create");
+		return;
+	}
+	check_hooks(st, hooks, nitems(hooks));
+	check_same_id(st, &msg_gsm7, 200,
+	    "{\"CodeResult\":\"100\",\"SMSID\":\"" SMSID "\"}", &hooks[0]);
+	ok(strstr(th.log, "T0k") == NULL && strstr(th.log, "84388") == NULL &&
+	    strstr(th.log, SMSID) == NULL, "report: no token, phone or id "
+	    "in the log");
+	loa_provider.destroy(st);
+
+	/* No webhook token: every report refused, even with a token. */
+	th_create(&th, &host, conf_full, secrets_ok, &st);
+	check_all_refused(st, hooks, nitems(hooks), "no webhook_token_file");
+	loa_provider.destroy(st);
+}
+
 int
 main(void)
 {
@@ -421,5 +622,7 @@ main(void)
 	test_create();
 	test_build();
 	test_classify();
+	test_callback_url();
+	test_report();
 	return tap_done();
 }
