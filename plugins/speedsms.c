@@ -19,6 +19,12 @@
  * the limit resets, or as the epoch time of the reset when it is large
  * (see speedsms_reset_ms).  SpeedSMS does not de-duplicate: flags LOA_PROVIDER_REPORTS only.
  *
+ * Delivery reports (the format is UNVERIFIED, shared/providers.md): a JSON
+ * POST {"type":"report","tranId":..,"phone":"..","status":0}.  SpeedSMS
+ * signs nothing, so the operator puts ?loa_token=<token> in the callback
+ * URL set at SpeedSMS, and report() refuses any call whose loa_token is
+ * not the token of webhook_token_file (every call, without it).
+ *
  * The plugin does no I/O.  The Authorization value is computed once in
  * create, wiped in destroy, and copied into each request's hbuf.
  */
@@ -45,6 +51,7 @@ static const char *const speedsms_keys[] = {
 	"token_file",
 	"sms_type",
 	"sender",
+	"webhook_token_file",
 	NULL
 };
 
@@ -53,6 +60,9 @@ _Static_assert(SPEEDSMS_AUTH_MAX <= sizeof(((struct loa_request *)0)->hbuf),
     "SPEEDSMS_AUTH_MAX exceeds loa_request.hbuf");
 
 struct speedsms {
+	const struct loa_host *host;
+	const char	*token;		/* webhook token (host's); NULL:
+					   reports refused */
 	int		 sms_type;
 	const char	*sender;	/* host's string, or NULL */
 	char		 url[1024];
@@ -92,7 +102,9 @@ static const struct speedsms_code speedsms_codes[] = {
 
 /*
  * Read the instance's config and token.  Every missing or bad key is
- * logged (by name, never with the token) before -1 is returned.
+ * logged (by name, never with the token) before -1 is returned.  Without
+ * webhook_token_file, logs once (info) that delivery reports will be
+ * refused.
  */
 static int
 speedsms_create(const struct loa_host *host, void **state)
@@ -105,6 +117,7 @@ speedsms_create(const struct loa_host *host, void **state)
 		host->log(host->hctx, LOA_LOG_ERR, "out of memory");
 		return -1;
 	}
+	s->host = host;
 	if ((base = host->config(host->hctx, "base_url")) == NULL)
 		base = SPEEDSMS_BASE_URL;
 	n = strlen(base);
@@ -147,6 +160,8 @@ speedsms_create(const struct loa_host *host, void **state)
 		    "token_file: token too long");
 		goto fail;
 	}
+	if (plug_report_secret(host, "webhook_token_file", &s->token) == -1)
+		goto fail;
 	*state = s;
 	return 0;
 
@@ -233,15 +248,10 @@ speedsms_build(void *state, const struct loa_message *msg,
 static long
 speedsms_reset_ms(const struct loa_response *resp)
 {
-	const char	*v = NULL;
+	const char	*v;
 	long long	 x, ms;
-	int		 i;
 
-	for (i = 0; i < resp->nheaders; i++)
-		if (resp->headers[i].name != NULL &&
-		    strcasecmp(resp->headers[i].name,
-		    "X-Rate-Limit-Reset") == 0)
-			v = resp->headers[i].value;
+	v = plug_header(resp->headers, resp->nheaders, "X-Rate-Limit-Reset");
 	if (v == NULL)
 		return -1;
 	v += strspn(v, " \t");
@@ -335,6 +345,59 @@ speedsms_classify(void *state, const struct loa_message *msg,
 	json_decref(root);
 }
 
+/*
+ * Contract: a SpeedSMS delivery report.  BAD_SIGNATURE without
+ * webhook_token_file or when the query's loa_token is not the token.
+ * Then MALFORMED for another method than POST, a body that is not a JSON
+ * object, no string "type", or, for a report, no tranId (string or
+ * number) or no integer status (a number or a string of digits).  A type
+ * other than "report" is 0 reports; status 0 is one DELIVERED report,
+ * another one FAILED "status_<n>".  provider_id is tranId as classify()
+ * keeps it (a number as decimal text).
+ */
+static int
+speedsms_report(void *state, const struct loa_webhook *wh,
+    struct loa_report *reps, int max)
+{
+	struct speedsms	*s = state;
+	json_t		*root;
+	const char	*type;
+	long		 status;
+	int		 rv;
+
+	if ((rv = plug_check_token(s->host, wh, s->token)) != 0)
+		return rv;
+	/* From SpeedSMS from here on. */
+	if (wh->method == NULL || strcmp(wh->method, "POST") != 0 ||
+	    wh->body == NULL)
+		return LOA_REPORT_MALFORMED;
+	rv = LOA_REPORT_MALFORMED;
+	root = json_loadb(wh->body, wh->body_len, 0, NULL);
+	if ((type = json_string_value(json_object_get(root, "type"))) == NULL)
+		goto out;
+	if (strcmp(type, "report") != 0 || max < 1) {
+		rv = 0;
+		goto out;
+	}
+	memset(&reps[0], 0, sizeof(reps[0]));
+	if (plug_json_id(reps[0].provider_id, sizeof(reps[0].provider_id),
+	    json_object_get(root, "tranId")) == -1 ||
+	    reps[0].provider_id[0] == '\0' ||
+	    plug_code_value(json_object_get(root, "status"), &status) == -1)
+		goto out;
+	if (status == 0)
+		reps[0].status = LOA_REPORT_DELIVERED;
+	else {
+		reps[0].status = LOA_REPORT_FAILED;
+		snprintf(reps[0].reason, sizeof(reps[0].reason), "status_%ld",
+		    status);
+	}
+	rv = 1;
+out:
+	json_decref(root);
+	return rv;
+}
+
 LOA_PROVIDER_EXPORT const struct loa_provider_module loa_provider = {
 	LOA_PROVIDER_MODULE_HEAD,
 	"speedsms",
@@ -348,4 +411,5 @@ LOA_PROVIDER_EXPORT const struct loa_provider_module loa_provider = {
 	NULL,
 	NULL,
 	NULL,
+	speedsms_report,
 };

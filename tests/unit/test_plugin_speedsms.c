@@ -6,7 +6,9 @@
  * for a Vietnamese UCS-2 message and a GSM-7 one; refusals of messages
  * that cannot be expressed; and the reading of every SpeedSMS code of
  * shared/providers.md, transport failures, odd answers and the
- * X-Rate-Limit-Reset of a 429 in both its forms.
+ * X-Rate-Limit-Reset of a 429 in both its forms; and delivery reports
+ * (the UNVERIFIED JSON POST of shared/providers.md), the webhook token
+ * in the query checked before anything else, every status.
  */
 
 #include <stdarg.h>
@@ -28,8 +30,32 @@ extern const struct loa_provider_module loa_provider;
 /* "Basic " + base64("sp33d-T0ken:x") */
 #define TOKEN_AUTH	"Basic c3AzM2QtVDBrZW46eA=="
 #define SEND_PATH	"/index.php/sms/send"
+/* The webhook token, and as the operator writes it in the URL. */
+#define HOOK_TOKEN	"sp/hook T0ken"
+#define TOK		"loa_token=sp%2Fhook+T0ken"
 
 #include "plugin_host.h"
+#include "webhook_check.h"
+
+static const struct kv secrets_hook[] = {
+	{ "token_file", TOKEN },
+	{ "webhook_token_file", HOOK_TOKEN },
+	{ NULL, NULL }
+};
+
+static const struct kv conf_hook[] = {
+	{ "plugin", "speedsms" },
+	{ "token_file", "/etc/loa/speedsms.token" },
+	{ "sender", "UBND-HK" },
+	{ "webhook_token_file", "/etc/loa/speedsms.hook" },
+	{ NULL, NULL }
+};
+
+static const struct kv secrets_empty_hook[] = {
+	{ "token_file", TOKEN },
+	{ "webhook_token_file", "" },
+	{ NULL, NULL }
+};
 
 static const struct kv secrets_ok[] = {
 	{ "token_file", TOKEN },
@@ -103,13 +129,17 @@ static const struct {
 	{ "sms_type 1", conf_type1, secrets_ok, "sms_type" },
 	{ "sms_type 6", conf_type6, secrets_ok, "sms_type" },
 	{ "sms_type word", conf_type_word, secrets_ok, "sms_type" },
+	{ "webhook token unreadable", conf_hook, secrets_ok,
+	    "webhook_token_file" },
+	{ "webhook token empty", conf_hook, secrets_empty_hook,
+	    "webhook_token_file" },
 };
 
 static void
 test_module(void)
 {
 	static const char *const want[] = { "token_file", "sms_type",
-	    "sender" };
+	    "sender", "webhook_token_file" };
 	size_t	i;
 
 	is_int(loa_provider.abi_major, LOA_PROVIDER_ABI_MAJOR, "abi major");
@@ -123,6 +153,7 @@ test_module(void)
 	ok(loa_provider.refresh_build == NULL &&
 	    loa_provider.refresh_parse == NULL &&
 	    loa_provider.set_token == NULL, "no token refresh");
+	ok(loa_provider.report != NULL, "delivery reports");
 	for (i = 0; i < nitems(want) &&
 	    loa_provider.config_keys[i] != NULL; i++)
 		is_str(loa_provider.config_keys[i], want[i], "config key %zu",
@@ -145,6 +176,12 @@ test_create(void)
 	is_int(rv, 0, "create: minimal config");
 	ok(st != NULL, "create: state set");
 	is_int(th.nerr, 0, "create: nothing logged as an error");
+	is_str(th.log, "webhook_token_file not set: delivery reports will "
+	    "be refused\n", "create: no webhook token: said once");
+	loa_provider.destroy(st);
+	rv = th_create(&th, &host, conf_hook, secrets_hook, &st);
+	is_int(rv, 0, "create: with a webhook token");
+	is_str(th.log, "", "create: with a webhook token: nothing logged");
 	loa_provider.destroy(st);
 
 	rv = th_create(&th, &host, conf_type2, secrets_ok, &st);
@@ -161,7 +198,8 @@ test_create(void)
 		ok(th.nerr >= 1 && strstr(th.log, refusals[i].key) != NULL,
 		    "create: %s: error names %s", refusals[i].name,
 		    refusals[i].key);
-		ok(strstr(th.log, TOKEN) == NULL,
+		ok(strstr(th.log, TOKEN) == NULL &&
+		    strstr(th.log, "T0ken") == NULL,
 		    "create: %s: no token in the log", refusals[i].name);
 	}
 }
@@ -513,6 +551,106 @@ test_classify(void)
 	loa_provider.destroy(st);
 }
 
+#define REPORT(tran, status) \
+	"{\"type\":\"report\",\"tranId\":" tran ",\"phone\":" \
+	"\"84912345678\",\"status\":" status "}"
+
+/* SpeedSMS delivery reports, and how each must be read. */
+static const struct hook hooks[] = {
+	{ "status 0: delivered", "POST", TOK, REPORT("98765432", "0"),
+	    "Content-Type", "application/json",
+	    1, LOA_REPORT_DELIVERED, "98765432", NULL },
+	{ "tranId as a string", "POST", TOK, REPORT("\"98765432\"", "0"),
+	    NULL, NULL, 1, LOA_REPORT_DELIVERED, "98765432", NULL },
+	{ "token among other parameters", "POST", "ward=00070&" TOK "&x=1",
+	    REPORT("98765432", "0"), NULL, NULL,
+	    1, LOA_REPORT_DELIVERED, "98765432", NULL },
+	{ "status 1: failed", "POST", TOK, REPORT("98765433", "1"), NULL,
+	    NULL, 1, LOA_REPORT_FAILED, "98765433", "status_1" },
+	{ "status 16: failed", "POST", TOK, REPORT("98765434", "16"), NULL,
+	    NULL, 1, LOA_REPORT_FAILED, "98765434", "status_16" },
+	{ "status as a string", "POST", TOK, REPORT("98765435", "\"2\""),
+	    NULL, NULL, 1, LOA_REPORT_FAILED, "98765435", "status_2" },
+	{ "another type: nothing to record", "POST", TOK,
+	    "{\"type\":\"mo\",\"phone\":\"84912345678\",\"content\":\"OK\"}",
+	    NULL, NULL, 0, 0, NULL, NULL },
+	{ "no type", "POST", TOK,
+	    "{\"tranId\":98765432,\"status\":0}", NULL, NULL,
+	    LOA_REPORT_MALFORMED, 0, NULL, NULL },
+	{ "no tranId", "POST", TOK,
+	    "{\"type\":\"report\",\"phone\":\"84912345678\",\"status\":0}",
+	    NULL, NULL, LOA_REPORT_MALFORMED, 0, NULL, NULL },
+	{ "empty tranId", "POST", TOK, REPORT("\"\"", "0"), NULL, NULL,
+	    LOA_REPORT_MALFORMED, 0, NULL, NULL },
+	{ "tranId null", "POST", TOK, REPORT("null", "0"), NULL, NULL,
+	    LOA_REPORT_MALFORMED, 0, NULL, NULL },
+	{ "no status", "POST", TOK,
+	    "{\"type\":\"report\",\"tranId\":98765432}", NULL, NULL,
+	    LOA_REPORT_MALFORMED, 0, NULL, NULL },
+	{ "status a word", "POST", TOK, REPORT("98765432", "\"ok\""), NULL,
+	    NULL, LOA_REPORT_MALFORMED, 0, NULL, NULL },
+	{ "status a fraction", "POST", TOK, REPORT("98765432", "0.5"), NULL,
+	    NULL, LOA_REPORT_MALFORMED, 0, NULL, NULL },
+	{ "not JSON", "POST", TOK, "type=report&tranId=1&status=0", NULL,
+	    NULL, LOA_REPORT_MALFORMED, 0, NULL, NULL },
+	{ "a JSON array", "POST", TOK, "[" REPORT("98765432", "0") "]", NULL,
+	    NULL, LOA_REPORT_MALFORMED, 0, NULL, NULL },
+	{ "empty body", "POST", TOK, "", NULL, NULL,
+	    LOA_REPORT_MALFORMED, 0, NULL, NULL },
+	{ "a GET", "GET", TOK "&tranId=98765432&status=0", NULL, NULL, NULL,
+	    LOA_REPORT_MALFORMED, 0, NULL, NULL },
+	{ "no token", "POST", "", REPORT("98765432", "0"), NULL, NULL,
+	    LOA_REPORT_BAD_SIGNATURE, 0, NULL, NULL },
+	{ "wrong token", "POST", "loa_token=sp%2Fhook+T0ke",
+	    REPORT("98765432", "0"), NULL, NULL,
+	    LOA_REPORT_BAD_SIGNATURE, 0, NULL, NULL },
+	{ "empty token", "POST", "loa_token=", REPORT("98765432", "0"),
+	    NULL, NULL, LOA_REPORT_BAD_SIGNATURE, 0, NULL, NULL },
+	{ "the API token is not the webhook token", "POST",
+	    "loa_token=" TOKEN, REPORT("98765432", "0"), NULL, NULL,
+	    LOA_REPORT_BAD_SIGNATURE, 0, NULL, NULL },
+	{ "token in the body only", "POST", "",
+	    "{\"type\":\"report\",\"tranId\":1,\"status\":0,\"loa_token\":\""
+	    HOOK_TOKEN "\"}", NULL, NULL,
+	    LOA_REPORT_BAD_SIGNATURE, 0, NULL, NULL },
+	{ "bad token, bad body", "POST", "loa_token=x", "{", NULL, NULL,
+	    LOA_REPORT_BAD_SIGNATURE, 0, NULL, NULL },
+};
+
+static void
+test_report(void)
+{
+	static const struct hook padded = { "body read up to body_len",
+	    "POST", TOK, REPORT("98765432", "0") "garbage", NULL, NULL,
+	    1, LOA_REPORT_DELIVERED, "98765432", NULL };
+	struct loa_report	 reps[HOOK_MAX_REPORTS];
+	struct th		 th;
+	struct loa_host		 host;
+	void			*st;
+
+	if (th_create(&th, &host, conf_hook, secrets_hook, &st) == -1) {
+		ok(0, "report: create");
+		return;
+	}
+	check_hooks(st, hooks, nitems(hooks));
+	is_int(hook_call(st, &padded, strlen(REPORT("98765432", "0")), reps),
+	    1, "report: %s", padded.name);
+
+	check_same_id(st, &msg_gsm7, 200, "{\"status\":\"success\",\"code\":"
+	    "\"00\",\"data\":{\"tranId\":98765432,\"totalSMS\":1,"
+	    "\"totalPrice\":250,\"invalidPhone\":[]}}", &hooks[0]);
+	ok(strstr(th.log, "T0ken") == NULL &&
+	    strstr(th.log, "84912345678") == NULL &&
+	    strstr(th.log, "98765432") == NULL,
+	    "report: no token, phone or id in the log");
+	loa_provider.destroy(st);
+
+	/* No webhook token: every report refused. */
+	th_create(&th, &host, conf_min, secrets_ok, &st);
+	check_all_refused(st, hooks, nitems(hooks), "no webhook_token_file");
+	loa_provider.destroy(st);
+}
+
 int
 main(void)
 {
@@ -521,5 +659,6 @@ main(void)
 	test_auth();
 	test_build();
 	test_classify();
+	test_report();
 	return tap_done();
 }
