@@ -20,6 +20,13 @@
  * status callbacks, never in this answer.  Twilio does not de-duplicate;
  * it reports deliveries by sid (flags LOA_PROVIDER_REPORTS).
  *
+ * Status callbacks: Twilio POSTs a form (MessageSid, MessageStatus,
+ * ErrorCode, ...) to the StatusCallback URL, signed with
+ * X-Twilio-Signature = base64(HMAC-SHA1(auth token, URL + each parameter,
+ * sorted by name, as name then value)).  report() checks it against the
+ * configured status_callback (without one, every report is refused)
+ * before it trusts anything.
+ *
  * The plugin does no I/O.  The Authorization value is computed once in
  * create, wiped in destroy, and copied into each request's hbuf.
  */
@@ -29,6 +36,9 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "loa/provider.h"
 
@@ -37,6 +47,8 @@
 #define TWILIO_BASE_URL		"https://api.twilio.com"
 #define TWILIO_AUTH_MAX		1024	/* "Basic " + base64 + NUL */
 #define TWILIO_SID_MAX		64
+#define TWILIO_SIG_HEADER	"X-Twilio-Signature"
+#define TWILIO_SHA1_LEN		20
 
 static const char *const twilio_keys[] = {
 	"account_sid",
@@ -54,7 +66,10 @@ _Static_assert(TWILIO_AUTH_MAX <= sizeof(((struct loa_request *)0)->hbuf),
 struct twilio {
 	const char	*sender_key;	/* From or MessagingServiceSid */
 	const char	*sender;	/* host's strings, valid until */
-	const char	*status_callback; /* destroy; NULL: not sent */
+	const char	*status_callback; /* destroy; NULL: not sent, and
+					     reports refused */
+	const char	*token;		/* auth token (host's): secret */
+	const struct loa_host *host;
 	char		 url[1024];
 	char		 auth[TWILIO_AUTH_MAX];	/* secret: wiped */
 };
@@ -96,57 +111,27 @@ twilio_alnum(const char *s, size_t max)
 }
 
 /*
- * Bytes kept as they are in a form value: the unreserved set of RFC 3986.
- * Every other byte (space, '+', '&', '=', UTF-8 bytes) becomes %XX.
+ * Append [&]key=<encoded value> at *p (room checked by the caller).
+ * Every byte outside RFC 3986's unreserved set (space, '+', '&', '=',
+ * UTF-8 bytes) becomes %XX.
  */
-static int
-twilio_unreserved(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-	    c == '~';
-}
-
-/* Length of value once percent-encoded. */
-static size_t
-twilio_form_len(const char *value)
-{
-	size_t	n = 0;
-
-	for (; *value != '\0'; value++)
-		n += twilio_unreserved((unsigned char)*value) ? 1 : 3;
-	return n;
-}
-
-/* Append [&]key=<encoded value> at *p (room checked by the caller). */
 static void
 twilio_form_add(char **p, int first, const char *key, const char *value)
 {
-	static const char	 hex[] = "0123456789ABCDEF";
-	char			*o = *p;
-	unsigned char		 c;
+	char	*o = *p;
 
 	if (!first)
 		*o++ = '&';
 	o = stpcpy(o, key);
 	*o++ = '=';
-	for (; *value != '\0'; value++) {
-		c = (unsigned char)*value;
-		if (twilio_unreserved(c))
-			*o++ = (char)c;
-		else {
-			*o++ = '%';
-			*o++ = hex[c >> 4];
-			*o++ = hex[c & 15];
-		}
-	}
-	*o = '\0';
-	*p = o;
+	*p = plug_pct_append(o, value);
 }
 
 /*
  * Read the instance's config and auth token.  Every missing or bad key
  * is logged (by name, never with the token) before -1 is returned.
+ * Without status_callback, logs once (info) that delivery reports will
+ * be refused.
  */
 static int
 twilio_create(const struct loa_host *host, void **state)
@@ -205,6 +190,8 @@ twilio_create(const struct loa_host *host, void **state)
 		goto fail;
 	}
 	t->status_callback = v;
+	if (v == NULL)
+		plug_reports_refused(host, "status_callback");
 
 	if ((token = host->secret(host->hctx, "auth_token_file")) == NULL ||
 	    *token == '\0') {
@@ -217,6 +204,8 @@ twilio_create(const struct loa_host *host, void **state)
 		    "auth_token_file: token too long");
 		goto fail;
 	}
+	t->token = token;
+	t->host = host;
 	*state = t;
 	return 0;
 
@@ -260,12 +249,12 @@ twilio_build(void *state, const struct loa_message *msg,
 		return -1;
 	}
 	snprintf(to, sizeof(to), "+%s", msg->to);
-	len = strlen("To=") + twilio_form_len(to) +
-	    1 + strlen(t->sender_key) + 1 + twilio_form_len(t->sender) +
-	    strlen("&Body=") + twilio_form_len(msg->text);
+	len = strlen("To=") + plug_pct_len(to) +
+	    1 + strlen(t->sender_key) + 1 + plug_pct_len(t->sender) +
+	    strlen("&Body=") + plug_pct_len(msg->text);
 	if (t->status_callback != NULL)
 		len += strlen("&StatusCallback=") +
-		    twilio_form_len(t->status_callback);
+		    plug_pct_len(t->status_callback);
 	if ((body = malloc(len + 1)) == NULL) {
 		plug_result(res, LOA_OUT_FAILED, "out_of_memory");
 		return -1;
@@ -297,13 +286,10 @@ static int
 twilio_provider_id(struct loa_result *res, const json_t *v)
 {
 	const char	*s;
-	size_t		 i;
 
 	if ((s = json_string_value(v)) == NULL || *s == '\0')
 		return -1;
-	for (i = 0; s[i] != '\0' && i + 1 < sizeof(res->provider_id); i++)
-		res->provider_id[i] = (s[i] > ' ' && s[i] < 0x7f) ? s[i] : '?';
-	res->provider_id[i] = '\0';
+	plug_id_copy(res->provider_id, sizeof(res->provider_id), s);
 	return 0;
 }
 
@@ -350,6 +336,164 @@ twilio_classify(void *state, const struct loa_message *msg,
 	json_decref(root);
 }
 
+/* One decoded parameter of a status callback, and where it came. */
+struct twilio_param {
+	const char	*name;
+	const char	*value;
+	size_t		 order;
+};
+
+/* By name, bytewise; a repeated name keeps the order of the form. */
+static int
+twilio_param_cmp(const void *a, const void *b)
+{
+	const struct twilio_param	*x = a, *y = b;
+	int				 c = strcmp(x->name, y->name);
+
+	if (c != 0)
+		return c;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/*
+ * What Twilio signs for a form POST to url: url, then every parameter of
+ * body sorted by name, each as its name followed by its value, both
+ * decoded.  Returns a malloc'd string (its length in *len), or NULL when
+ * a parameter cannot be decoded or memory runs out.
+ */
+static char *
+twilio_signed_text(const char *url, const char *body, size_t blen,
+    size_t *len)
+{
+	struct twilio_param	*pr = NULL;
+	const char		*cur = body, *k, *v;
+	char			*dec = NULL, *d, *text = NULL, *o;
+	size_t			 klen, vlen, n = 0, i;
+	long			 r;
+
+	/*
+	 * At most (blen + 1) / 2 pairs; decoded, each name and value is no
+	 * longer than encoded, plus its NUL.
+	 */
+	if ((pr = calloc(blen / 2 + 1, sizeof(*pr))) == NULL ||
+	    (dec = malloc(2 * blen + 2)) == NULL)
+		goto out;
+	d = dec;
+	while (plug_form_next(&cur, body + blen, &k, &klen, &v, &vlen)) {
+		pr[n].name = d;
+		if ((r = plug_pct_decode(k, klen, d, klen + 1)) < 0)
+			goto out;
+		d += r + 1;
+		pr[n].value = d;
+		if ((r = plug_pct_decode(v, vlen, d, vlen + 1)) < 0)
+			goto out;
+		d += r + 1;
+		pr[n].order = n;
+		n++;
+	}
+	qsort(pr, n, sizeof(*pr), twilio_param_cmp);
+	if ((text = malloc(strlen(url) + (size_t)(d - dec) + 1)) == NULL)
+		goto out;
+	o = stpcpy(text, url);
+	for (i = 0; i < n; i++)
+		o = stpcpy(stpcpy(o, pr[i].name), pr[i].value);
+	*len = (size_t)(o - text);
+out:
+	free(pr);
+	free(dec);
+	return text;
+}
+
+/*
+ * Whether X-Twilio-Signature is base64(HMAC-SHA1(auth token, the signed
+ * text)), compared in constant time.  Returns 0, or the refusal (logged
+ * at debug).
+ */
+static int
+twilio_check_signature(struct twilio *t, const struct loa_webhook *wh)
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen = 0;
+	char		 want[4 * ((TWILIO_SHA1_LEN + 2) / 3) + 1], *text;
+	const char	*sig;
+	size_t		 len = 0;
+	int		 same;
+
+	if (t->status_callback == NULL)
+		return LOA_REPORT_BAD_SIGNATURE;  /* said once, in create() */
+	if ((sig = plug_header(wh->headers, wh->nheaders,
+	    TWILIO_SIG_HEADER)) == NULL)
+		return plug_refuse(t->host, "no " TWILIO_SIG_HEADER);
+	if ((text = twilio_signed_text(t->status_callback,
+	    wh->body != NULL ? wh->body : "", wh->body != NULL ?
+	    wh->body_len : 0, &len)) == NULL)
+		return plug_refuse(t->host, "a parameter cannot be decoded: "
+		    "the signature cannot be computed");
+	same = HMAC(EVP_sha1(), t->token, (int)strlen(t->token),
+	    (const unsigned char *)text, len, md, &mdlen) != NULL &&
+	    mdlen == TWILIO_SHA1_LEN &&
+	    plug_base64(md, mdlen, want, sizeof(want)) == 0 &&
+	    plug_ct_equal(sig, strlen(sig), want, strlen(want));
+	OPENSSL_cleanse(md, sizeof(md));
+	explicit_bzero(want, sizeof(want));
+	free(text);
+	if (!same)
+		return plug_refuse(t->host, TWILIO_SIG_HEADER
+		    " does not match");
+	return 0;
+}
+
+/*
+ * Contract: a Twilio status callback.  BAD_SIGNATURE without
+ * status_callback, or when X-Twilio-Signature is missing or wrong (also
+ * when a parameter cannot be decoded).  Then MALFORMED for another
+ * method than POST or without MessageSid or MessageStatus.  delivered is
+ * one DELIVERED report; undelivered and failed one FAILED
+ * "error_<ErrorCode>" (the status itself without an ErrorCode); any
+ * other status (queued, sending, sent, ...) none.  provider_id is
+ * MessageSid as classify() keeps the sid.
+ */
+static int
+twilio_report(void *state, const struct loa_webhook *wh,
+    struct loa_report *reps, int max)
+{
+	struct twilio	*t = state;
+	char		 sid[1024], status[64], code[64];
+	const char	*b;
+	size_t		 n;
+	int		 rv;
+
+	if ((rv = twilio_check_signature(t, wh)) != 0)
+		return rv;
+	/* From Twilio from here on. */
+	if (wh->method == NULL || strcmp(wh->method, "POST") != 0)
+		return LOA_REPORT_MALFORMED;
+	b = wh->body != NULL ? wh->body : "";
+	n = wh->body != NULL ? wh->body_len : 0;
+	if (plug_param(b, n, "MessageSid", sid, sizeof(sid)) <= 0 ||
+	    plug_param(b, n, "MessageStatus", status, sizeof(status)) <= 0)
+		return LOA_REPORT_MALFORMED;
+	if ((strcmp(status, "delivered") != 0 &&
+	    strcmp(status, "undelivered") != 0 &&
+	    strcmp(status, "failed") != 0) || max < 1)
+		return 0;
+	memset(&reps[0], 0, sizeof(reps[0]));
+	plug_id_copy(reps[0].provider_id, sizeof(reps[0].provider_id), sid);
+	if (strcmp(status, "delivered") == 0) {
+		reps[0].status = LOA_REPORT_DELIVERED;
+		return 1;
+	}
+	reps[0].status = LOA_REPORT_FAILED;
+	if (plug_param(b, n, "ErrorCode", code, sizeof(code)) > 0 &&
+	    plug_digits(code, 9))
+		snprintf(reps[0].reason, sizeof(reps[0].reason), "error_%s",
+		    code);
+	else
+		snprintf(reps[0].reason, sizeof(reps[0].reason), "%s",
+		    status);
+	return 1;
+}
+
 LOA_PROVIDER_EXPORT const struct loa_provider_module loa_provider = {
 	LOA_PROVIDER_MODULE_HEAD,
 	"twilio",
@@ -363,4 +507,5 @@ LOA_PROVIDER_EXPORT const struct loa_provider_module loa_provider = {
 	NULL,
 	NULL,
 	NULL,
+	twilio_report,
 };

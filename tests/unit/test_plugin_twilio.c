@@ -7,7 +7,9 @@
  * one, and the percent-encoding of the bytes that need it; refusals of
  * messages that cannot be expressed; and the reading of Twilio's answers:
  * the created message, every error code the plugin knows, an unknown
- * one, transport failures and odd answers.
+ * one, transport failures and odd answers; and status callbacks: the
+ * X-Twilio-Signature checked against vectors computed with
+ * `openssl dgst -sha1 -hmac TOKEN -binary | base64`, then every status.
  */
 
 #include <stdarg.h>
@@ -32,6 +34,7 @@ extern const struct loa_provider_module loa_provider;
 #define FORM_TYPE	"application/x-www-form-urlencoded"
 
 #include "plugin_host.h"
+#include "webhook_check.h"
 
 static const struct kv secrets_ok[] = {
 	{ "auth_token_file", TOKEN },
@@ -120,6 +123,7 @@ test_module(void)
 	ok(loa_provider.refresh_build == NULL &&
 	    loa_provider.refresh_parse == NULL &&
 	    loa_provider.set_token == NULL, "no token refresh");
+	ok(loa_provider.report != NULL, "delivery reports");
 	for (i = 0; i < nitems(want) &&
 	    loa_provider.config_keys[i] != NULL; i++)
 		is_str(loa_provider.config_keys[i], want[i], "config key %zu",
@@ -142,9 +146,12 @@ test_create(void)
 	is_int(rv, 0, "create: with from");
 	ok(st != NULL, "create: state set");
 	is_int(th.nerr, 0, "create: nothing logged as an error");
+	is_str(th.log, "", "create: with status_callback: nothing logged");
 	loa_provider.destroy(st);
 	rv = th_create(&th, &host, conf_mss, secrets_ok, &st);
 	is_int(rv, 0, "create: with messaging_service_sid");
+	is_str(th.log, "status_callback not set: delivery reports will be "
+	    "refused\n", "create: no status_callback: said once");
 	loa_provider.destroy(st);
 
 	for (i = 0; i < nitems(refusals); i++) {
@@ -428,6 +435,118 @@ test_classify(void)
 	loa_provider.destroy(st);
 }
 
+/*
+ * Status callbacks to conf_from's status_callback
+ * (https://loa.example.vn/webhooks/twilio?x=1&y=2).  Each signature is
+ *	printf '%s%s' URL SORTED | openssl dgst -sha1 -hmac TOKEN -binary |
+ *	    base64
+ * where SORTED is every parameter, sorted by name, as name then decoded
+ * value.
+ */
+#define MSID	"SM1f0e2d3c4b5a69788796a5b4c3d2e1f0"
+#define CB(st)								\
+	"SmsSid=" MSID "&SmsStatus=" st "&MessageStatus=" st		\
+	"&To=%2B84388123456&MessageSid=" MSID "&AccountSid=" SID	\
+	"&From=%2B15005550006&ApiVersion=2010-04-01"
+#define SIG_DELIVERED	"S0jRVlbGv0cXk8Pj2LVNBzp15HY="
+#define SIG_UNDELIVERED	"BgSjf+ReMXhvycvpfUQMtNupsgo="	/* ErrorCode too */
+#define SIG_FAILED	"25xUU3dqbonaMRuOp5uJr4ldeS4="
+#define SIG_SENT	"0Y2iu2lo0/A/C6Kdgt/91HZkJNI="
+/* Repeated names, UTF-8, '+' and '%' in values. */
+#define CB_ODD								\
+	"b=2&a=1&MessageSid=" MSID "&a=0&To=%2B84388123456&c=%20x%2By"	\
+	"&MessageStatus=delivered&Body=Th%C3%B4ng+b%C3%A1o+50%25"
+#define CB_ODD_SWAPPED							\
+	"b=2&a=0&MessageSid=" MSID "&a=1&To=%2B84388123456&c=%20x%2By"	\
+	"&MessageStatus=delivered&Body=Th%C3%B4ng+b%C3%A1o+50%25"
+#define SIG_ODD		"R2Crs/ZVwtsuHBg341tToM/7Yiw="
+#define SIG_EMPTY_CODE	"tTjDQlx/+sK2/DXoEYbWIvmGB4s="
+#define SIG_NO_SID	"KJhjlre6VLv+pr9zZ8PLzNPjt1g="
+#define SIG_NO_STATUS	"nqT3y0Pt3IpXdqNGoksknYLeWhc="
+/* CB("delivered") signed for the URL without its query. */
+#define SIG_OTHER_URL	"M6LOjTS/lh2UJf9ubWTC87wzrOA="
+#define TSIG		"X-Twilio-Signature"
+
+static const struct hook hooks[] = {
+	{ "delivered", "POST", "", CB("delivered"), TSIG, SIG_DELIVERED,
+	    1, LOA_REPORT_DELIVERED, MSID, NULL },
+	{ "header name in lower case", "POST", "", CB("delivered"),
+	    "x-twilio-signature", SIG_DELIVERED,
+	    1, LOA_REPORT_DELIVERED, MSID, NULL },
+	{ "undelivered with ErrorCode", "POST", "",
+	    "ErrorCode=30003&" CB("undelivered"), TSIG, SIG_UNDELIVERED,
+	    1, LOA_REPORT_FAILED, MSID, "error_30003" },
+	{ "failed without ErrorCode", "POST", "", CB("failed"), TSIG,
+	    SIG_FAILED, 1, LOA_REPORT_FAILED, MSID, "failed" },
+	{ "undelivered, empty ErrorCode", "POST", "",
+	    "MessageStatus=undelivered&MessageSid=" MSID "&ErrorCode=", TSIG,
+	    SIG_EMPTY_CODE, 1, LOA_REPORT_FAILED, MSID, "undelivered" },
+	{ "sent: nothing final", "POST", "", CB("sent"), TSIG, SIG_SENT,
+	    0, 0, NULL, NULL },
+	{ "repeated names in order, encoded values", "POST", "", CB_ODD,
+	    TSIG, SIG_ODD, 1, LOA_REPORT_DELIVERED, MSID, NULL },
+	{ "repeated names swapped", "POST", "", CB_ODD_SWAPPED, TSIG,
+	    SIG_ODD, LOA_REPORT_BAD_SIGNATURE, 0, NULL, NULL },
+	{ "no signature", "POST", "", CB("delivered"), NULL, NULL,
+	    LOA_REPORT_BAD_SIGNATURE, 0, NULL, NULL },
+	{ "empty signature", "POST", "", CB("delivered"), TSIG, "",
+	    LOA_REPORT_BAD_SIGNATURE, 0, NULL, NULL },
+	{ "another callback's signature", "POST", "", CB("delivered"), TSIG,
+	    SIG_FAILED, LOA_REPORT_BAD_SIGNATURE, 0, NULL, NULL },
+	{ "signature cut short", "POST", "", CB("delivered"), TSIG,
+	    "S0jRVlbGv0cXk8Pj2LVNBzp15HY", LOA_REPORT_BAD_SIGNATURE, 0,
+	    NULL, NULL },
+	{ "signed for another URL", "POST", "", CB("delivered"), TSIG,
+	    SIG_OTHER_URL, LOA_REPORT_BAD_SIGNATURE, 0, NULL, NULL },
+	{ "tampered status", "POST", "", CB("undelivered"), TSIG,
+	    SIG_DELIVERED, LOA_REPORT_BAD_SIGNATURE, 0, NULL, NULL },
+	{ "a parameter added", "POST", "", CB("delivered") "&ErrorCode=1",
+	    TSIG, SIG_DELIVERED, LOA_REPORT_BAD_SIGNATURE, 0, NULL, NULL },
+	{ "'+' not encoded is a space", "POST", "",
+	    "SmsSid=" MSID "&SmsStatus=delivered&MessageStatus=delivered"
+	    "&To=%2B84388123456&MessageSid=" MSID "&AccountSid=" SID
+	    "&From=+15005550006&ApiVersion=2010-04-01", TSIG, SIG_DELIVERED,
+	    LOA_REPORT_BAD_SIGNATURE, 0, NULL, NULL },
+	{ "bad escape: cannot be checked", "POST", "",
+	    CB("delivered") "&x=%G1", TSIG, SIG_DELIVERED,
+	    LOA_REPORT_BAD_SIGNATURE, 0, NULL, NULL },
+	{ "the signature in the query", "POST",
+	    "X-Twilio-Signature=" SIG_DELIVERED, CB("delivered"), NULL, NULL,
+	    LOA_REPORT_BAD_SIGNATURE, 0, NULL, NULL },
+	{ "signed, no MessageSid", "POST", "", "MessageStatus=delivered",
+	    TSIG, SIG_NO_SID, LOA_REPORT_MALFORMED, 0, NULL, NULL },
+	{ "signed, no MessageStatus", "POST", "", "MessageSid=" MSID, TSIG,
+	    SIG_NO_STATUS, LOA_REPORT_MALFORMED, 0, NULL, NULL },
+	{ "signed, but a GET", "GET", "", CB("delivered"), TSIG,
+	    SIG_DELIVERED, LOA_REPORT_MALFORMED, 0, NULL, NULL },
+};
+
+static void
+test_report(void)
+{
+	struct th		 th;
+	struct loa_host		 host;
+	void			*st;
+
+	if (th_create(&th, &host, conf_from, secrets_ok, &st) == -1) {
+		ok(0, "report: create");
+		return;
+	}
+	check_hooks(st, hooks, nitems(hooks));
+
+	check_same_id(st, &msg_gsm7, 201,
+	    "{\"sid\":\"" MSID "\",\"status\":\"queued\"}", &hooks[0]);
+	ok(strstr(th.log, TOKEN) == NULL && strstr(th.log, "84388") == NULL &&
+	    strstr(th.log, MSID) == NULL, "report: no token, phone or sid "
+	    "in the log");
+	loa_provider.destroy(st);
+
+	/* No status_callback: nothing to check against, all refused. */
+	th_create(&th, &host, conf_mss, secrets_ok, &st);
+	check_all_refused(st, hooks, nitems(hooks), "no status_callback");
+	loa_provider.destroy(st);
+}
+
 int
 main(void)
 {
@@ -436,5 +555,6 @@ main(void)
 	test_auth();
 	test_build();
 	test_classify();
+	test_report();
 	return tap_done();
 }
