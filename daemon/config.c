@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,7 +118,13 @@ loa_parse_size(const char *s, long long *out)
 	return 0;
 }
 
-/* "50/s", "3000/min", "100" (per second) -> messages per second. */
+/*
+ * "50/s", "3000/min", "100" (per second) -> messages per second, from
+ * LOA_RATE_MIN to LOA_RATE_MAX: "nan", "inf" and rates that the shared
+ * rate script would read as 0 (it gets "%.6f") are refused.
+ */
+#define LOA_RATE_MIN	1e-5		/* about one a day */
+#define LOA_RATE_MAX	1e9
 int
 loa_parse_rate(const char *s, double *out)
 {
@@ -126,16 +133,19 @@ loa_parse_rate(const char *s, double *out)
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (end == s || errno != 0 || v <= 0)
+	if (end == s || errno != 0 || !isfinite(v) || v <= 0)
 		return -1;
 	if (*end == '\0' || strcmp(end, "/s") == 0)
-		*out = v;
+		;
 	else if (strcmp(end, "/min") == 0 || strcmp(end, "/m") == 0)
-		*out = v / 60.0;
+		v /= 60.0;
 	else if (strcmp(end, "/h") == 0)
-		*out = v / 3600.0;
+		v /= 3600.0;
 	else
 		return -1;
+	if (v < LOA_RATE_MIN || v > LOA_RATE_MAX)
+		return -1;
+	*out = v;
 	return 0;
 }
 
@@ -376,6 +386,7 @@ cfg_provider(struct cfg_parse *p, const char *pname, const char *name,
 		errno = 0;
 		pc->price_per_segment = strtod(value, &end);
 		if (end == value || *end != '\0' || errno != 0 ||
+		    !isfinite(pc->price_per_segment) ||
 		    pc->price_per_segment < 0)
 			cfg_error(p, name, "want a price, not \"%s\"", value);
 	} else if (strcmp(name, "unicode") == 0) {

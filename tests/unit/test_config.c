@@ -43,6 +43,9 @@ static const struct {
 	{ "[provider.a b]\nplugin = x\n", "provider names" },
 	{ "[daemon]\nthis line is wrong\n", ":2: syntax error" },
 	{ "[daemon]\nmax_job_size = 1g\n", "max_job_size" },
+	{ "[provider.x]\nplugin = esms\nprice_per_segment = nan\n",
+	    "price_per_segment" },
+	{ "[provider.x]\nplugin = esms\nrate = inf\n", "rate" },
 };
 
 int
@@ -113,6 +116,12 @@ main(void)
 
 	ok(loa_parse_rate("50/s", &r) == 0 && r == 50, "rate 50/s");
 	ok(loa_parse_rate("0/s", &r) == -1, "rate 0 refused");
+	/* Found by fuzz_config: NaN and infinity passed "v <= 0". */
+	ok(loa_parse_rate("nan", &r) == -1, "rate nan refused");
+	ok(loa_parse_rate("inf/min", &r) == -1, "rate inf refused");
+	ok(loa_parse_rate("1e-9/h", &r) == -1, "rate too small refused");
+	ok(loa_parse_rate("1/h", &r) == 0 && r > 0.000277 && r < 0.000278,
+	    "rate 1/h");
 	ok(loa_parse_duration_ms("250ms", &ms) == 0 && ms == 250, "250ms");
 	ok(loa_parse_duration_ms("2h", &ms) == 0 && ms == 7200000, "2h");
 	ok(loa_parse_duration_ms("-1s", &ms) == -1, "negative refused");
