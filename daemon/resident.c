@@ -73,8 +73,10 @@ loa_recipient_from_hash(struct loa_recipient *rc, json_t *holder,
 		else if (strcmp(f, "opt_out") == 0)
 			rc->opted_out = len[i + 1] == 1 && kv[i + 1][0] == '1';
 		else if (strcmp(f, "channels") == 0 && len[i + 1] > 0) {
+			/* Not UTF-8: no known channel, as for unknown names. */
 			v = keep(holder, "channels", kv[i + 1], len[i + 1]);
-			rc->channels = loa_channels_parse_list(v);
+			rc->channels = v != NULL ? loa_channels_parse_list(v) :
+			    0;
 		} else if (strncmp(f, "var:", 4) == 0 && f[4] != '\0') {
 			if (vars == NULL) {
 				vars = json_object();

@@ -22,6 +22,28 @@ parse(const char *src)
 	return job;
 }
 
+/*
+ * A resident hash written by something else than loactl import: bytes
+ * that are not UTF-8 (found by fuzz_resident: "channels" crashed).
+ */
+static void
+resident_bad_bytes(void)
+{
+	const char *const	 kv[] = { "phone", "0912000101", "name",
+	    "B\xe0 Lan", "channels", "zal\x96;sms", "var:to", "T\xff" };
+	const size_t		 len[] = { 5, 10, 4, 6, 8, 8, 6, 2 };
+	struct loa_recipient	 rc;
+	json_t			*holder = json_object();
+
+	loa_recipient_from_hash(&rc, holder, "hk01", kv, len, 4);
+	is_int(rc.channels, 0, "channels not UTF-8: none");
+	ok(rc.name == NULL, "name not UTF-8: none");
+	ok(rc.phone_ok && strcmp(rc.phone, "84912000101") == 0, "phone kept");
+	ok(rc.vars == NULL || json_object_get(rc.vars, "to") == NULL,
+	    "var not UTF-8: missing");
+	json_decref(holder);
+}
+
 int
 main(void)
 {
@@ -89,5 +111,6 @@ main(void)
 	is_str(r.text, "Phuong Hoan Kiem Hoan Kiem", "ward name rendered");
 	loa_rendered_clear(&r);
 	loa_job_unref(job);
+	resident_bad_bytes();
 	return tap_done();
 }
