@@ -288,7 +288,7 @@ plug_xdigit(char c)
 /*
  * Decode n bytes of form-encoded text ('+' is a space, %XX a byte) into
  * out (size bytes, NUL included).  Returns the decoded length, or -1 for
- * a bad or NUL escape or when it does not fit.
+ * a bad or NUL escape, a NUL byte, or when it does not fit.
  */
 static long __attribute__((unused))
 plug_pct_decode(const char *s, size_t n, char *out, size_t size)
@@ -298,6 +298,8 @@ plug_pct_decode(const char *s, size_t n, char *out, size_t size)
 
 	for (i = 0; i < n; i++) {
 		if (o + 1 >= size)
+			return -1;
+		if (s[i] == '\0')	/* a body may hold one: not a C string */
 			return -1;
 		if (s[i] == '+')
 			out[o++] = ' ';

@@ -590,6 +590,22 @@ static const struct hook hooks[] = {
 	    LOA_REPORT_BAD_SIGNATURE, 0, NULL, NULL },
 };
 
+/*
+ * A form body is bytes, not a C string: a NUL byte in SMSID made an empty
+ * provider id (found by fuzz_report_esms).
+ */
+static void
+check_nul_body(void *st)
+{
+	static const char	 body[] = "SMSID=\0x&SendStatus=5";
+	static const struct hook nul = { "NUL byte in SMSID", "POST", TOK,
+	    body, NULL, NULL, LOA_REPORT_MALFORMED, 0, NULL, NULL };
+	struct loa_report	 reps[HOOK_MAX_REPORTS];
+
+	is_int(hook_call(st, &nul, sizeof(body) - 1, reps),
+	    LOA_REPORT_MALFORMED, "report: %s", nul.name);
+}
+
 static void
 test_report(void)
 {
@@ -602,6 +618,7 @@ test_report(void)
 		return;
 	}
 	check_hooks(st, hooks, nitems(hooks));
+	check_nul_body(st);
 	check_same_id(st, &msg_gsm7, 200,
 	    "{\"CodeResult\":\"100\",\"SMSID\":\"" SMSID "\"}", &hooks[0]);
 	ok(strstr(th.log, "T0k") == NULL && strstr(th.log, "84388") == NULL &&
