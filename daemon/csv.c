@@ -24,7 +24,9 @@
 #include "loa.h"
 #include "csv.h"
 
+#ifndef CSV_BLOCK		/* the fuzz build reads a few bytes at a time */
 #define CSV_BLOCK	65536
+#endif
 #define CSV_EOF		(-1)
 #define CSV_ERR		(-2)
 
