@@ -52,7 +52,7 @@ int
 main(void)
 {
 	struct loa_config	 c;
-	char			 err[1024];
+	char			 err[1024] = "";
 	size_t			 i;
 	int			 fd;
 	double			 r;
