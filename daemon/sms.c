@@ -12,7 +12,15 @@
  * providers bill and what sms.max_segments limits.  The GSM-7 tables and the
  * segment sizes are the facts of shared/providers.md ("SMS text encoding").
  *
- * Pure functions over libunistring: no I/O, no global mutable state.
+ * Pure functions over libunistring: no I/O.  The only global state is a
+ * memo of what "never" makes of each Latin letter (strip_memo below), filled
+ * on first use and the same whatever the order of calls.
+ *
+ * Speed: the daemon prepares one text per message (tens of thousands a
+ * second), so the common cases take short cuts that give the same result:
+ * ASCII characters are looked up in a table, text that is NFC already (the
+ * Latin letters Vietnamese is written with) is not normalized again, and a
+ * letter's "không dấu" form is worked out once.
  */
 
 #include <stddef.h>
@@ -99,12 +107,30 @@ struct strbuf {
 	size_t	 len, cap;
 };
 
+/*
+ * gsm7_septets() of the ASCII characters, from the two tables above: every
+ * printable one is basic except '`' (none) and ^ { } \ [ ~ ] | (extension);
+ * of the controls LF and CR are basic, FF an extension.
+ */
+static const unsigned char gsm7_ascii[128] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2, 1, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 1,
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 0,
+};
+
 /* Septets c takes in GSM-7: 1 (basic), 2 (extension) or 0 (not GSM-7). */
 static int
 gsm7_septets(ucs4_t c)
 {
 	size_t	i;
 
+	if (c < 0x80)
+		return gsm7_ascii[c];
 	for (i = 0; i < nitems(gsm7_basic); i++)
 		if (gsm7_basic[i] == c)
 			return 1;
@@ -195,6 +221,57 @@ gsm7_strip(struct strbuf *b, ucs4_t c)
 }
 
 /*
+ * What gsm7_strip() writes for the characters U+0080..U+02FF and
+ * U+1E00..U+1EFF (the Latin letters, Vietnamese ones included), kept the
+ * first time each is met: len 0 means not known yet.  The results there
+ * are a few bytes; a longer one would not be kept, only worked out again.
+ */
+#define MEMO_LATIN	(0x0300 - 0x0080)
+#define MEMO_SIZE	(MEMO_LATIN + 0x0100)
+
+static struct strip_memo {
+	unsigned char	len;		/* bytes in s, plus one */
+	char		s[7];
+} strip_memo[MEMO_SIZE];
+
+/* The memo slot of c, or NULL when c is not kept there. */
+static struct strip_memo *
+memo_slot(ucs4_t c)
+{
+	if (c >= 0x0080 && c < 0x0300)
+		return &strip_memo[c - 0x0080];
+	if (c >= 0x1E00 && c < 0x1F00)
+		return &strip_memo[MEMO_LATIN + (c - 0x1E00)];
+	return NULL;
+}
+
+/* gsm7_strip(), through the memo for the characters it keeps. */
+static int
+gsm7_strip_memo(struct strbuf *b, ucs4_t c)
+{
+	struct strip_memo	*m = memo_slot(c);
+	struct strbuf		 one = { NULL, 0, 0 };
+
+	if (m == NULL)
+		return gsm7_strip(b, c);
+	if (m->len == 0) {
+		if (gsm7_strip(&one, c) == -1) {
+			free(one.p);
+			return -1;
+		}
+		if (one.len >= sizeof(m->s)) {
+			/* Too long to keep: worked out every time. */
+			free(one.p);
+			return gsm7_strip(b, c);
+		}
+		memcpy(m->s, one.p, one.len);
+		m->len = (unsigned char)(one.len + 1);
+		free(one.p);
+	}
+	return strbuf_add(b, m->s, m->len - 1);
+}
+
+/*
  * GSM-7 rendering of the NFC text s, "không dấu": ASCII is kept as it is,
  * every other character goes through gsm7_strip(), so all accented letters
  * lose their marks alike (à -> a as well as ầ -> a: a resident never sees
@@ -212,11 +289,18 @@ gsm7_only(const char *s)
 	if (strbuf_add(&b, "", 0) == -1)
 		return NULL;
 	while (p < end) {
-		n = u8_mbtouc(&c, p, end - p);
-		if (c < 0x80 && gsm7_septets(c)) {
-			if (strbuf_add(&b, p, n) == -1)
+		if (*p < 0x80 && gsm7_ascii[*p]) {
+			/* A run of GSM-7 ASCII, copied at once. */
+			const uint8_t *q = p + 1;
+			while (q < end && *q < 0x80 && gsm7_ascii[*q])
+				q++;
+			if (strbuf_add(&b, p, q - p) == -1)
 				goto fail;
-		} else if (gsm7_strip(&b, c) == -1)
+			p = q;
+			continue;
+		}
+		n = u8_mbtouc(&c, p, end - p);
+		if (gsm7_strip_memo(&b, c) == -1)
 			goto fail;
 		p += n;
 	}
@@ -226,6 +310,33 @@ fail:
 	return NULL;
 }
 
+/*
+ * Is the valid UTF-8 s of n bytes its own NFC form, as far as a quick look
+ * tells?  Yes when every character is below U+0300 or in Latin Extended
+ * Additional (U+1E00..U+1EFF): how Vietnamese is written in NFC.  None of
+ * those changes under NFC (no singleton decomposition, no composition
+ * exclusion), none is a combining mark, and none composes with the
+ * character before it, so such a text is NFC already.  No means "maybe":
+ * the text is normalized.
+ */
+static int
+nfc_quick(const uint8_t *s, size_t n)
+{
+	const uint8_t	*end = s + n;
+	ucs4_t		 c;
+
+	while (s < end) {
+		if (*s < 0x80) {
+			s++;
+			continue;
+		}
+		s += u8_mbtouc_unsafe(&c, s, end - s);
+		if (c >= 0x0300 && (c < 0x1E00 || c > 0x1EFF))
+			return 0;
+	}
+	return 1;
+}
+
 /* NFC form of the valid UTF-8 s of n bytes, malloc'd and NUL-terminated. */
 static char *
 to_nfc(const char *s, size_t n)
@@ -233,8 +344,8 @@ to_nfc(const char *s, size_t n)
 	uint8_t	*r, *t;
 	size_t	 len;
 
-	if (n == 0)
-		return strdup("");
+	if (n == 0 || nfc_quick((const uint8_t *)s, n))
+		return strndup(s, n);
 	if ((r = u8_normalize(UNINORM_NFC, (const uint8_t *)s, n, NULL,
 	    &len)) == NULL)
 		return NULL;
