@@ -245,6 +245,150 @@ esms_destroy(void *state)
 }
 
 /*
+ * Bytes of the valid UTF-8 sequence at s (1 to 4), or 0 when s does not
+ * start one: a stray continuation byte, an overlong form, a surrogate,
+ * beyond U+10FFFF or cut short (what Jansson refuses too).
+ */
+static size_t
+esms_utf8_seq(const unsigned char *s)
+{
+	unsigned	c = s[0], n, i, cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, cp = c & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 ||
+	    cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/*
+ * Write s as a JSON string (quotes included) at out, escaped the way
+ * json_dumps() does it (\" \\ \b \f \n \r \t, other controls \u00XX,
+ * UTF-8 kept as it is), or with out NULL only count.  Returns the bytes
+ * written (or needed), or -1 when s is not valid UTF-8.
+ */
+static long
+esms_json_str(char *out, const char *s)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	const unsigned char	*p = (const unsigned char *)s;
+	long			 len = 2;
+	size_t			 n;
+	char			 e[6];
+	int			 k;
+
+	if (out != NULL)
+		*out++ = '"';
+	for (; *p != '\0'; p += n) {
+		if (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') {
+			/* A run of plain ASCII, as it is. */
+			for (n = 1; p[n] >= 0x20 && p[n] < 0x80 &&
+			    p[n] != '"' && p[n] != '\\'; n++)
+				;
+			if (out != NULL) {
+				memcpy(out, p, n);
+				out += n;
+			}
+			len += (long)n;
+			continue;
+		}
+		if ((n = esms_utf8_seq(p)) == 0)
+			return -1;
+		k = 0;
+		if (*p == '"' || *p == '\\')
+			e[k++] = '\\', e[k++] = (char)*p;
+		else if (*p < 0x20) {
+			e[k++] = '\\';
+			switch (*p) {
+			case '\b': e[k++] = 'b'; break;
+			case '\f': e[k++] = 'f'; break;
+			case '\n': e[k++] = 'n'; break;
+			case '\r': e[k++] = 'r'; break;
+			case '\t': e[k++] = 't'; break;
+			default:
+				e[k++] = 'u', e[k++] = '0', e[k++] = '0';
+				e[k++] = hex[*p >> 4];
+				e[k++] = hex[*p & 0xf];
+			}
+		}
+		if (k == 0) {
+			if (out != NULL) {
+				memcpy(out, p, n);
+				out += n;
+			}
+			len += (long)n;
+		} else {
+			if (out != NULL) {
+				memcpy(out, e, k);
+				out += k;
+			}
+			len += k;
+		}
+	}
+	if (out != NULL)
+		*out = '"';
+	return len;
+}
+
+/* The fields of the request body, in the order eSMS documents them. */
+#define ESMS_NFIELDS	10
+
+/*
+ * The request body: {"key":"value",...} for the n fields with a value
+ * (NULL values are left out), compact, as json_dumps() writes it.
+ * Returns a malloc'd string, or NULL when a value is not UTF-8 or memory
+ * is short.
+ */
+static char *
+esms_body(const char *const *keys, const char *const *vals, int n)
+{
+	char	*body, *p;
+	long	 len = 2, l;
+	int	 i, first = 1;
+
+	for (i = 0; i < n; i++) {
+		if (vals[i] == NULL)
+			continue;
+		if ((l = esms_json_str(NULL, vals[i])) == -1)
+			return NULL;
+		len += (long)strlen(keys[i]) + 3 + l + 1;
+	}
+	if ((body = malloc(len + 1)) == NULL)
+		return NULL;
+	p = body;
+	*p++ = '{';
+	for (i = 0; i < n; i++) {
+		if (vals[i] == NULL)
+			continue;
+		if (!first)
+			*p++ = ',';
+		first = 0;
+		*p++ = '"';
+		p = stpcpy(p, keys[i]);
+		*p++ = '"';
+		*p++ = ':';
+		p += esms_json_str(p, vals[i]);
+	}
+	*p++ = '}';
+	*p = '\0';
+	return body;
+}
+
+/*
  * The request for msg.  The body is malloc'd here and freed by the
  * daemon; headers are static strings.  Returns -1 (res: FAILED and why)
  * when msg has no usable phone or text, or its text is not UTF-8.
@@ -253,8 +397,12 @@ static int
 esms_build(void *state, const struct loa_message *msg,
     struct loa_request *req, struct loa_result *res)
 {
+	static const char *const keys[ESMS_NFIELDS] = {
+		"ApiKey", "SecretKey", "Phone", "Content", "Brandname",
+		"SmsType", "IsUnicode", "Sandbox", "RequestId", "CallbackUrl"
+	};
+	const char	*vals[ESMS_NFIELDS];
 	struct esms	*e = state;
-	json_t		*o;
 	char		*body;
 	int		 ucs2;
 
@@ -271,27 +419,19 @@ esms_build(void *state, const struct loa_message *msg,
 		return -1;
 	}
 	ucs2 = msg->encoding != NULL && strcmp(msg->encoding, "ucs2") == 0;
-	/* "s*": CallbackUrl is left out when it is NULL. */
-	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s*}",
-	    "ApiKey", e->api_key,
-	    "SecretKey", e->secret_key,
-	    "Phone", msg->to,
-	    "Content", msg->text,
-	    "Brandname", e->brandname,
-	    "SmsType", e->sms_type,
-	    "IsUnicode", ucs2 ? "1" : "0",
-	    "Sandbox", e->sandbox,
-	    "RequestId", msg->delivery_id,
-	    "CallbackUrl", e->callback_url);
-	if (o == NULL) {
-		/* Jansson refuses text that is not UTF-8. */
+	vals[0] = e->api_key;
+	vals[1] = e->secret_key;
+	vals[2] = msg->to;
+	vals[3] = msg->text;
+	vals[4] = e->brandname;
+	vals[5] = e->sms_type;
+	vals[6] = ucs2 ? "1" : "0";
+	vals[7] = e->sandbox;
+	vals[8] = msg->delivery_id;
+	vals[9] = e->callback_url;	/* left out when NULL */
+	if ((body = esms_body(keys, vals, ESMS_NFIELDS)) == NULL) {
+		/* Text that is not UTF-8 (or no memory: the same answer). */
 		plug_result(res, LOA_OUT_FAILED, "bad_text");
-		return -1;
-	}
-	body = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	if (body == NULL) {
-		plug_result(res, LOA_OUT_FAILED, "cannot_encode");
 		return -1;
 	}
 	req->transport = LOA_TRANSPORT_HTTP;
@@ -324,25 +464,109 @@ esms_classify_http(const struct loa_response *resp, struct loa_result *res)
 		plug_result(res, LOA_OUT_FAILED, "http_%d", s);
 }
 
-static void
-esms_classify(void *state, const struct loa_message *msg,
-    const struct loa_response *resp, struct loa_result *res)
+/* A plain JSON string at *p (no escapes, printable ASCII): its bounds. */
+static int
+esms_flat_str(const char **p, const char *end, const char **s, size_t *n)
 {
-	json_t		*root;
-	long		 code;
-	size_t		 i;
+	const char	*q = *p + 1;
 
-	(void)state;
-	(void)msg;
-	if (loa_classify_transport(resp, res))
-		return;
-	root = json_loadb(resp->body != NULL ? resp->body : "",
-	    resp->body != NULL ? resp->body_len : 0, 0, NULL);
-	if (!json_is_object(root) ||
-	    plug_code_value(json_object_get(root, "CodeResult"), &code) == -1) {
-		esms_classify_http(resp, res);
-		goto out;
+	if (**p != '"')
+		return -1;
+	while (q < end && *q != '"') {
+		if (*q < 0x20 || *q > 0x7e || *q == '\\')
+			return -1;
+		q++;
 	}
+	if (q == end)
+		return -1;
+	*s = *p + 1;
+	*n = (size_t)(q - *s);
+	*p = q + 1;
+	return 0;
+}
+
+static const char *
+esms_flat_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' ||
+	    *p == '\r'))
+		p++;
+	return p;
+}
+
+/*
+ * eSMS's usual answer read without building a JSON tree: a flat object
+ * whose values are plain strings (printable ASCII, no escapes) or small
+ * integers, {"CodeResult":"100","CountRegenerate":0,"SMSID":"..."}.
+ * When it is one and its CodeResult is a string of 1 to 9 digits and its
+ * SMSID, if any, a string, sets *code and *id (NULL: none; the last of
+ * repeated keys, as json_loadb) and returns 0.  Anything else returns -1
+ * and is read by json_loadb, so both ways give the same answer.
+ */
+static int
+esms_flat(const char *p, size_t len, long *code, const char **id,
+    size_t *idlen)
+{
+	const char	*end = p + len, *k, *v, *cv = NULL;
+	size_t		 kn, vn, cn = 0;
+	int		 str;
+
+	*id = NULL;
+	if ((p = esms_flat_ws(p, end)) == end || *p++ != '{')
+		return -1;
+	if ((p = esms_flat_ws(p, end)) < end && *p == '}')
+		return -1;	/* no CodeResult */
+	for (;;) {
+		if (esms_flat_str(&p, end, &k, &kn) == -1 ||
+		    (p = esms_flat_ws(p, end)) == end || *p++ != ':' ||
+		    (p = esms_flat_ws(p, end)) == end)
+			return -1;
+		if ((str = *p == '"')) {
+			if (esms_flat_str(&p, end, &v, &vn) == -1)
+				return -1;
+		} else {
+			v = p;
+			if (p < end && *p == '-')
+				p++;
+			while (p < end && *p >= '0' && *p <= '9')
+				p++;
+			vn = (size_t)(p - v);
+			if (vn == 0 || vn > 18 || (v[0] == '-' && vn == 1) ||
+			    (vn > 1 && v[v[0] == '-'] == '0' &&
+			    (size_t)(v[0] == '-') + 1 < vn))
+				return -1;
+		}
+		if (kn == 10 && memcmp(k, "CodeResult", 10) == 0) {
+			cv = str ? v : NULL;
+			cn = str ? vn : 0;
+			if (!str)
+				return -1;
+		} else if (kn == 5 && memcmp(k, "SMSID", 5) == 0) {
+			if (!str)
+				return -1;
+			*id = v;
+			*idlen = vn;
+		}
+		if ((p = esms_flat_ws(p, end)) == end)
+			return -1;
+		if (*p == '}')
+			break;
+		if (*p++ != ',' || (p = esms_flat_ws(p, end)) == end)
+			return -1;
+	}
+	if (esms_flat_ws(p + 1, end) != end || cv == NULL || cn == 0 ||
+	    cn > 9 || strspn(cv, "0123456789") < cn)
+		return -1;
+	*code = strtol(cv, NULL, 10);
+	return 0;
+}
+
+/* The outcome of CodeResult code. */
+static void
+esms_code_result(long code, struct loa_result *res)
+{
+	size_t	i;
+
 	for (i = 0; i < ESMS_NCODES; i++)
 		if (esms_codes[i].code == code)
 			break;
@@ -353,6 +577,42 @@ esms_classify(void *state, const struct loa_message *msg,
 		    esms_codes[i].reason);
 	else
 		plug_result(res, esms_codes[i].outcome, "esms_%ld", code);
+}
+
+static void
+esms_classify(void *state, const struct loa_message *msg,
+    const struct loa_response *resp, struct loa_result *res)
+{
+	const char	*body = resp->body != NULL ? resp->body : "", *id;
+	size_t		 len = resp->body != NULL ? resp->body_len : 0, idlen = 0;
+	char		 idbuf[sizeof(res->provider_id)];
+	json_t		*root;
+	long		 code;
+
+	(void)state;
+	(void)msg;
+	if (loa_classify_transport(resp, res))
+		return;
+	if (esms_flat(body, len, &code, &id, &idlen) == 0) {
+		/* The common case, without a JSON tree. */
+		esms_code_result(code, res);
+		if (res->outcome == LOA_OUT_SENT && id != NULL) {
+			if (idlen >= sizeof(idbuf))
+				idlen = sizeof(idbuf) - 1;
+			memcpy(idbuf, id, idlen);
+			idbuf[idlen] = '\0';
+			plug_id_copy(res->provider_id,
+			    sizeof(res->provider_id), idbuf);
+		}
+		return;
+	}
+	root = json_loadb(body, len, 0, NULL);
+	if (!json_is_object(root) ||
+	    plug_code_value(json_object_get(root, "CodeResult"), &code) == -1) {
+		esms_classify_http(resp, res);
+		goto out;
+	}
+	esms_code_result(code, res);
 	if (res->outcome == LOA_OUT_SENT)
 		plug_provider_id(res, json_object_get(root, "SMSID"));
 out:
