@@ -13,6 +13,11 @@
  * of its callback, after the transfer is removed (the callback may start
  * new requests), unless the daemon exits first (http_free drops pending
  * requests silently).  The request struct must stay valid until then.
+ *
+ * Speed: a finished transfer's easy handle is kept (up to HTTP_IDLE_MAX)
+ * and used again for a later request, with its fixed options already set,
+ * instead of a curl_easy_init() and curl_easy_cleanup() per message; the
+ * connections themselves live in the multi handle's cache either way.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +30,8 @@
 
 #define HTTP_BODY_MAX	(64 * 1024)
 #define HTTP_HDR_MAX	16
+#define HTTP_IDLE_MAX	1024		/* finished transfers kept for reuse */
+#define HTTP_BODY_KEEP	4096		/* answer buffer kept with one */
 
 struct http_req {
 	TAILQ_ENTRY(http_req)	 entry;
@@ -47,22 +54,55 @@ struct sock_ctx {
 static CURLM			*multi;
 static struct event		*timer_ev;
 static TAILQ_HEAD(, http_req)	 reqs = TAILQ_HEAD_INITIALIZER(reqs);
+static TAILQ_HEAD(, http_req)	 idle = TAILQ_HEAD_INITIALIZER(idle);
+static int			 nidle;
 
+/* What a request leaves behind: its headers, the answer's, its body. */
 static void
-req_free(struct http_req *h)
+req_clear(struct http_req *h)
 {
 	int	i;
 
-	TAILQ_REMOVE(&reqs, h, entry);
-	curl_multi_remove_handle(multi, h->easy);
-	curl_easy_cleanup(h->easy);
 	curl_slist_free_all(h->hdrs);
-	loa_buf_free(&h->body);
+	h->hdrs = NULL;
 	for (i = 0; i < h->nrh; i++) {
 		free((char *)h->rh[i].name);
 		free((char *)h->rh[i].value);
 	}
+	h->nrh = 0;
+	h->too_big = 0;
+	h->errbuf[0] = '\0';
+	if (h->body.cap > HTTP_BODY_KEEP)
+		loa_buf_free(&h->body);
+	else
+		loa_buf_reset(&h->body);
+}
+
+static void
+req_destroy(struct http_req *h)
+{
+	req_clear(h);
+	loa_buf_free(&h->body);
+	curl_easy_cleanup(h->easy);
 	free(h);
+}
+
+/*
+ * h's transfer is over (or given up): out of the multi handle, and kept
+ * idle for the next request, or freed when enough are kept already.
+ */
+static void
+req_free(struct http_req *h)
+{
+	TAILQ_REMOVE(&reqs, h, entry);
+	curl_multi_remove_handle(multi, h->easy);
+	if (nidle >= HTTP_IDLE_MAX) {
+		req_destroy(h);
+		return;
+	}
+	req_clear(h);
+	TAILQ_INSERT_HEAD(&idle, h, entry);
+	nidle++;
 }
 
 static void
@@ -138,8 +178,10 @@ multi_timer_cb(CURLM *m, long timeout_ms, void *userp)
 		evtimer_del(timer_ev);
 		return 0;
 	}
-	if (timeout_ms == 0)
-		timeout_ms = 1;		/* never call curl from in here */
+	/*
+	 * 0: as soon as possible, i.e. from the next round of the event
+	 * loop; never by calling curl from in here.
+	 */
 	tv.tv_sec = timeout_ms / 1000;
 	tv.tv_usec = (timeout_ms % 1000) * 1000;
 	evtimer_add(timer_ev, &tv);
@@ -235,6 +277,31 @@ loa_url_allowed(const char *url)
 	    strncmp(host, "127.", 4) == 0;
 }
 
+/* A new transfer with the options every request shares. */
+static struct http_req *
+req_new(void)
+{
+	struct http_req	*h = xcalloc(1, sizeof(*h));
+
+	loa_buf_init(&h->body);
+	if ((h->easy = curl_easy_init()) == NULL)
+		fatalx("curl_easy_init");
+	curl_easy_setopt(h->easy, CURLOPT_PRIVATE, h);
+	curl_easy_setopt(h->easy, CURLOPT_ERRORBUFFER, h->errbuf);
+	curl_easy_setopt(h->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h->easy, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h->easy, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h->easy, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(h->easy, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(h->easy, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(h->easy, CURLOPT_WRITEDATA, h);
+	curl_easy_setopt(h->easy, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(h->easy, CURLOPT_HEADERDATA, h);
+	curl_easy_setopt(h->easy, CURLOPT_USERAGENT, "loa/" LOA_VERSION);
+	return h;
+}
+
 /*
  * Run req (built by a plugin) for provider p; cb(answer, arg) follows.
  * Only https, or http to a loopback address, is sent; anything else is
@@ -256,13 +323,14 @@ http_request(struct provider *p, const struct loa_request *req, http_cb cb,
 		cb(&resp, arg);
 		return;
 	}
-	h = xcalloc(1, sizeof(*h));
+	if ((h = TAILQ_FIRST(&idle)) != NULL) {
+		TAILQ_REMOVE(&idle, h, entry);
+		nidle--;
+	} else
+		h = req_new();
 	h->cb = cb;
 	h->arg = arg;
 	h->who = p->conf->name;
-	loa_buf_init(&h->body);
-	if ((h->easy = curl_easy_init()) == NULL)
-		fatalx("curl_easy_init");
 	TAILQ_INSERT_TAIL(&reqs, h, entry);
 	for (i = 0; i < req->nheaders; i++) {
 		char *line = xasprintf("%s: %s", req->headers[i].name,
@@ -270,25 +338,14 @@ http_request(struct provider *p, const struct loa_request *req, http_cb cb,
 		h->hdrs = curl_slist_append(h->hdrs, line);
 		free(line);
 	}
+	/* Every option a request sets, set again: h may have served one. */
 	curl_easy_setopt(h->easy, CURLOPT_URL, req->url);
-	curl_easy_setopt(h->easy, CURLOPT_PRIVATE, h);
-	curl_easy_setopt(h->easy, CURLOPT_ERRORBUFFER, h->errbuf);
-	curl_easy_setopt(h->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h->easy, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(h->easy, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(h->easy, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(h->easy, CURLOPT_TIMEOUT_MS,
 	    (long)p->conf->timeout_ms);
 	curl_easy_setopt(h->easy, CURLOPT_CONNECTTIMEOUT_MS,
 	    (long)p->conf->connect_timeout_ms);
-	curl_easy_setopt(h->easy, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(h->easy, CURLOPT_HTTPHEADER, h->hdrs);
-	curl_easy_setopt(h->easy, CURLOPT_WRITEFUNCTION, write_cb);
-	curl_easy_setopt(h->easy, CURLOPT_WRITEDATA, h);
-	curl_easy_setopt(h->easy, CURLOPT_HEADERFUNCTION, header_cb);
-	curl_easy_setopt(h->easy, CURLOPT_HEADERDATA, h);
-	curl_easy_setopt(h->easy, CURLOPT_USERAGENT, "loa/" LOA_VERSION);
+	curl_easy_setopt(h->easy, CURLOPT_CUSTOMREQUEST, NULL);
 	if (strcmp(req->method, "GET") == 0)
 		curl_easy_setopt(h->easy, CURLOPT_HTTPGET, 1L);
 	else {
@@ -345,6 +402,11 @@ http_free(void)
 
 	while ((h = TAILQ_FIRST(&reqs)) != NULL)
 		req_free(h);
+	while ((h = TAILQ_FIRST(&idle)) != NULL) {
+		TAILQ_REMOVE(&idle, h, entry);
+		nidle--;
+		req_destroy(h);
+	}
 	if (multi != NULL)
 		curl_multi_cleanup(multi);	/* before event_base_free */
 	multi = NULL;
