@@ -23,7 +23,7 @@ loa_buf_reserve(struct loa_buf *b, size_t more)
 	if (need <= b->cap)
 		return;
 	if (b->cap == 0)
-		b->cap = 64;
+		b->cap = 256;
 	while (b->cap < need)
 		b->cap *= 2;
 	b->data = xreallocarray(b->data, b->cap, 1);
