@@ -31,6 +31,9 @@ struct cfg_parse {
 	char			 err[1024];	/* first error, "" if none */
 	int			 errline;	/* ... on this line */
 	char			 cursect[128];
+	struct {			/* lines of [redis] keys, 0: unset */
+		int	url, sentinels, master_name, sentinel_pw, db;
+	}			 redis_line;
 };
 
 /* Provider keys every section takes, whatever its plugin. */
@@ -222,16 +225,36 @@ static int
 cfg_redis(struct cfg_parse *p, const char *name, const char *value)
 {
 	struct loa_config	*c = p->cfg;
+	char			 err[256];
 
 	if (strcmp(name, "url") == 0) {
 		struct loa_redis_addr a;
-		char err[256];
+		p->redis_line.url = p->line;
 		if (loa_redis_parse_url(value, &a, err, sizeof(err)) == -1)
 			cfg_error(p, name, "%s", err);
 		else {
 			loa_redis_addr_clear(&c->redis);
 			c->redis = a;
 		}
+	} else if (strcmp(name, "sentinels") == 0) {
+		p->redis_line.sentinels = p->line;
+		if (loa_redis_parse_sentinels(value, &c->redis_sentinel, err,
+		    sizeof(err)) == -1)
+			cfg_error(p, name, "%s", err);
+	} else if (strcmp(name, "master_name") == 0) {
+		p->redis_line.master_name = p->line;
+		if (*value == '\0' || strlen(value) > 128 ||
+		    strpbrk(value, " \t\r\n") != NULL)
+			cfg_error(p, name, "want the name the sentinels monitor "
+			    "(e.g. mymaster): no spaces, at most 128 bytes");
+		else
+			set_str(&c->redis_sentinel.master_name, value);
+	} else if (strcmp(name, "sentinel_password_file") == 0) {
+		p->redis_line.sentinel_pw = p->line;
+		set_str(&c->redis_sentinel_password_file, value);
+	} else if (strcmp(name, "db") == 0) {
+		p->redis_line.db = p->line;
+		INTEGER(c->redis.db, 0, 15);
 	} else if (strcmp(name, "prefix") == 0) {
 		if (strlen(value) > 64 || strpbrk(value, " \t\r\n") != NULL)
 			cfg_error(p, name, "a prefix has no spaces and at most"
@@ -462,6 +485,42 @@ loa_config_defaults(struct loa_config *c)
 }
 
 /*
+ * [redis]: url, or sentinels with master_name (and maybe db and
+ * sentinel_password_file), never both.  0, or -1 with err set.
+ */
+static int
+cfg_redis_finish(struct cfg_parse *p, char *err, size_t errlen)
+{
+	const char	*path = p->cfg->path;
+	int		 url = p->redis_line.url, sen = p->redis_line.sentinels;
+	int		 name = p->redis_line.master_name;
+
+	if (url != 0 && sen != 0)
+		snprintf(err, errlen, "%s:%d: [redis] %s: url (line %d) and "
+		    "sentinels (line %d) exclude each other: use one", path,
+		    url > sen ? url : sen, url > sen ? "url" : "sentinels",
+		    url, sen);
+	else if (sen != 0 && name == 0)
+		snprintf(err, errlen, "%s:%d: [redis] sentinels: master_name "
+		    "missing (the name the sentinels monitor, e.g. mymaster)",
+		    path, sen);
+	else if (sen == 0 && name != 0)
+		snprintf(err, errlen, "%s:%d: [redis] master_name: goes with "
+		    "sentinels = HOST:PORT, ...", path, name);
+	else if (sen == 0 && p->redis_line.sentinel_pw != 0)
+		snprintf(err, errlen, "%s:%d: [redis] sentinel_password_file: "
+		    "goes with sentinels = HOST:PORT, ...", path,
+		    p->redis_line.sentinel_pw);
+	else if (url != 0 && p->redis_line.db != 0)
+		snprintf(err, errlen, "%s:%d: [redis] db: with url, the "
+		    "database goes in the URL (redis://HOST:PORT/DB)", path,
+		    p->redis_line.db);
+	else
+		return 0;
+	return -1;
+}
+
+/*
  * Check what can only be checked once the whole file is read.  Returns 0
  * or -1 with err set.
  */
@@ -509,6 +568,8 @@ loa_config_load(const char *path, struct loa_config *c, char *err,
 		    "or key = value)", path, rc > 0 ? rc : 0);
 		return -1;
 	}
+	if (cfg_redis_finish(&p, err, errlen) == -1)
+		return -1;
 	return cfg_finish(c, err, errlen);
 }
 
@@ -559,9 +620,11 @@ loa_config_clear(struct loa_config *c)
 	}
 	free(c->providers);
 	loa_redis_addr_clear(&c->redis);
+	loa_redis_sentinel_clear(&c->redis_sentinel);
 	free(c->path);
 	free(c->prefix);
 	free(c->redis_password_file);
+	free(c->redis_sentinel_password_file);
 	free(c->plugin_dir);
 	free(c->log_path);
 	free(c->consumer);

@@ -77,6 +77,12 @@ struct loa_redis_addr {
 	char	*path;
 	int	 db;
 };
+/* Redis Sentinel: the master named master_name, as the sentinels say. */
+struct loa_redis_sentinel {
+	char			*master_name;	/* NULL: no Sentinel */
+	struct loa_redis_addr	*addrs;		/* the sentinels, in order */
+	size_t			 naddrs;
+};
 struct loa_redis;
 /* Binary-safe argument vector for one command. */
 struct loa_argv {
@@ -92,10 +98,21 @@ int	 loa_redis_parse_url(const char *, struct loa_redis_addr *, char *,
 	    size_t);
 void	 loa_redis_addr_clear(struct loa_redis_addr *);
 void	 loa_redis_addr_str(const struct loa_redis_addr *, char *, size_t);
+int	 loa_redis_parse_sentinels(const char *, struct loa_redis_sentinel *,
+	    char *, size_t);
+void	 loa_redis_sentinel_copy(struct loa_redis_sentinel *,
+	    const struct loa_redis_sentinel *);
+void	 loa_redis_sentinel_clear(struct loa_redis_sentinel *);
+void	 loa_redis_sentinel_str(const struct loa_redis_sentinel *, char *,
+	    size_t);
+const char *loa_redis_role(const struct redisReply *);
+int	 loa_redis_sentinel_ask(const struct loa_redis_sentinel *,
+	    const char *, long long, struct loa_redis_addr *, char *, size_t);
 long long loa_now_ms(void);
 struct loa_redis *loa_redis_new(struct event_base *,
-	    const struct loa_redis_addr *, const char *, const char *,
-	    long long, loa_redis_event_fn, loa_redis_event_fn, void *);
+	    const struct loa_redis_addr *, const struct loa_redis_sentinel *,
+	    const char *, const char *, const char *, long long,
+	    loa_redis_event_fn, loa_redis_event_fn, void *);
 void	 loa_redis_set_timeout(struct loa_redis *, long long);
 int	 loa_redis_up(const struct loa_redis *);
 int	 loa_redis_pending(const struct loa_redis *);
@@ -136,9 +153,11 @@ struct loa_provider_conf {
 };
 struct loa_config {
 	char			*path;
-	struct loa_redis_addr	 redis;
+	struct loa_redis_addr	 redis;		/* with Sentinel, only its db */
+	struct loa_redis_sentinel redis_sentinel;
 	char			*prefix;
 	char			*redis_password_file;
+	char			*redis_sentinel_password_file;
 	long long		 redis_timeout_ms;
 	char			*plugin_dir;
 	int			 max_inflight;

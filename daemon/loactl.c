@@ -7,8 +7,10 @@
  * loactl reads the daemon's configuration (-c, else /etc/loa/loa.conf
  * when it exists, else the built-in defaults) for the Redis address, the
  * key prefix, the Redis password file and the job size limit; -r URL
- * overrides the Redis address.  It talks to Redis over one synchronous
- * hiredis connection (5 s connect and I/O timeouts).
+ * overrides the Redis address (and the sentinels).  It talks to Redis
+ * over one synchronous hiredis connection (5 s connect and I/O timeouts).
+ * With sentinels it asks them once, in turn (1 s each), where the master
+ * is, connects there and checks with ROLE that it is the master.
  *
  * Exit status: 0 on success, 1 on failure (including a Redis that cannot
  * be reached), 2 on bad usage with a usage message on standard error.
@@ -30,6 +32,7 @@
 
 #define CTL_DEFAULT_CONF	"/etc/loa/loa.conf"
 #define CTL_TIMEOUT_S		5
+#define CTL_SENTINEL_MS		1000
 #define CTL_ARGV_MAX		32
 
 struct loa_config	 ctl_cfg;
@@ -233,9 +236,53 @@ ctl_config(void)
 		ctl_cfg.redis = url_addr;	/* moved: ctl_cfg frees it */
 		memset(&url_addr, 0, sizeof(url_addr));
 		have_url = 0;
+		loa_redis_sentinel_clear(&ctl_cfg.redis_sentinel);
 	}
-	loa_redis_addr_str(&ctl_cfg.redis, redis_name, sizeof(redis_name));
+	if (ctl_cfg.redis_sentinel.master_name != NULL)
+		snprintf(redis_name, sizeof(redis_name), "master of %s",
+		    ctl_cfg.redis_sentinel.master_name);
+	else
+		loa_redis_addr_str(&ctl_cfg.redis, redis_name,
+		    sizeof(redis_name));
 	cfg_loaded = 1;
+}
+
+/*
+ * With sentinels: ask them where the master is, into ctl_cfg.redis (the
+ * db kept), and name it "HOST:PORT (master of NAME)".  Exits 1 when no
+ * sentinel names it.
+ */
+static void
+ctl_find_master(void)
+{
+	struct loa_redis_addr	 m;
+	char			 err[1024], *pw = NULL, a[256];
+	const char		*name = ctl_cfg.redis_sentinel.master_name;
+	int			 rc;
+
+	if (ctl_cfg.redis_sentinel_password_file != NULL &&
+	    loa_read_secret(ctl_cfg.redis_sentinel_password_file, &pw, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "loactl: redis sentinel password: %s\n", err);
+		exit(1);
+	}
+	rc = loa_redis_sentinel_ask(&ctl_cfg.redis_sentinel, pw,
+	    CTL_SENTINEL_MS, &m, err, sizeof(err));
+	if (pw != NULL) {
+		explicit_bzero(pw, strlen(pw));
+		free(pw);
+	}
+	if (rc == -1) {
+		fprintf(stderr, "loactl: redis: no sentinel named the master of "
+		    "%s (%s)\n", name, err);
+		exit(1);
+	}
+	m.db = ctl_cfg.redis.db;
+	loa_redis_addr_clear(&ctl_cfg.redis);
+	ctl_cfg.redis = m;
+	loa_redis_addr_str(&m, a, sizeof(a));
+	snprintf(redis_name, sizeof(redis_name), "%s (master of %s)", a,
+	    name);
 }
 
 /*
@@ -254,6 +301,8 @@ ctl_connect(void)
 	ctl_config();
 	if (ctl_redis != NULL)
 		return;
+	if (ctl_cfg.redis_sentinel.master_name != NULL)
+		ctl_find_master();
 	if (ctl_cfg.redis.is_unix)
 		c = redisConnectUnixWithTimeout(ctl_cfg.redis.path, tv);
 	else
@@ -289,6 +338,18 @@ ctl_connect(void)
 	if (ctl_cfg.redis.db != 0) {
 		snprintf(db, sizeof(db), "%d", ctl_cfg.redis.db);
 		freeReplyObject(ctl_commandl("SELECT", db, NULL));
+	}
+	if (ctl_cfg.redis_sentinel.master_name != NULL) {
+		const char *role;
+		r = ctl_commandl("ROLE", NULL);
+		if ((role = loa_redis_role(r)) == NULL ||
+		    strcmp(role, "master") != 0) {
+			fprintf(stderr, "loactl: redis %s: not the master but a "
+			    "%s; try again when the failover is over\n",
+			    redis_name, role != NULL ? role : "?");
+			exit(1);
+		}
+		freeReplyObject(r);
 	}
 }
 

@@ -172,6 +172,17 @@ keep_fixed(struct loa_config *nc)
 	keep_str(&nc->prefix, oc->prefix, "[redis] prefix");
 	keep_str(&nc->redis_password_file, oc->redis_password_file,
 	    "[redis] password_file");
+	loa_redis_sentinel_str(&oc->redis_sentinel, a, sizeof(a));
+	loa_redis_sentinel_str(&nc->redis_sentinel, b, sizeof(b));
+	if (strcmp(a, b) != 0)
+		log_warnx("reload: [redis] sentinels or master_name changed; "
+		    "that takes a restart, still using %s", a[0] != '\0' ? a :
+		    "none");
+	loa_redis_sentinel_clear(&nc->redis_sentinel);
+	loa_redis_sentinel_copy(&nc->redis_sentinel, &oc->redis_sentinel);
+	keep_str(&nc->redis_sentinel_password_file,
+	    oc->redis_sentinel_password_file,
+	    "[redis] sentinel_password_file");
 	keep_str(&nc->consumer, oc->consumer, "[daemon] consumer");
 	keep_str(&nc->http_listen, oc->http_listen, "[http] listen");
 	nc->redis_timeout_ms = oc->redis_timeout_ms;
@@ -266,17 +277,26 @@ signal_cb(evutil_socket_t sig, short ev, void *arg)
 	}
 }
 
+/* The secret in file (NULL: none), or exit saying which key failed. */
 static char *
-redis_password(void)
+redis_password(const char *file, const char *key)
 {
 	char	*pw, err[512];
 
-	if (loa->cfg.redis_password_file == NULL)
+	if (file == NULL)
 		return NULL;
-	if (loa_read_secret(loa->cfg.redis_password_file, &pw, err,
-	    sizeof(err)) == -1)
-		fatalx("redis password_file: %s", err);
+	if (loa_read_secret(file, &pw, err, sizeof(err)) == -1)
+		fatalx("redis %s: %s", key, err);
 	return pw;
+}
+
+static void
+password_free(char *pw)
+{
+	if (pw != NULL) {
+		explicit_bzero(pw, strlen(pw));
+		free(pw);
+	}
 }
 
 int
@@ -286,7 +306,7 @@ main(int argc, char *argv[])
 	struct event	*sig[4];
 	int		 sigs[] = { SIGTERM, SIGINT, SIGHUP };
 	int		 ch, test = 0, verbose = 1, i;
-	char		 err[1024], host[64], *pw;
+	char		 err[1024], host[64], *pw, *spw;
 	struct timeval	 tv = { 0, CRON_MS * 1000 };
 
 	while ((ch = getopt(argc, argv, "c:ftvq")) != -1) {
@@ -354,17 +374,20 @@ main(int argc, char *argv[])
 	engine_init();
 	ledger_init();
 	ingest_init();
-	pw = redis_password();
-	loa->rc = loa_redis_new(loa->base, &loa->cfg.redis, pw, "commands",
+	pw = redis_password(loa->cfg.redis_password_file, "password_file");
+	spw = redis_password(loa->cfg.redis_sentinel_password_file,
+	    "sentinel_password_file");
+	/* With sentinels, each connection finds the master (redis.c). */
+	loa->rc = loa_redis_new(loa->base, &loa->cfg.redis,
+	    &loa->cfg.redis_sentinel, pw, spw, "commands",
 	    loa->cfg.redis_timeout_ms, ingest_redis_up, ingest_redis_down,
 	    NULL);
-	loa->rb = loa_redis_new(loa->base, &loa->cfg.redis, pw, "reader",
+	loa->rb = loa_redis_new(loa->base, &loa->cfg.redis,
+	    &loa->cfg.redis_sentinel, pw, spw, "reader",
 	    loa->cfg.redis_timeout_ms + 1000, ingest_redis_up,
 	    ingest_redis_down, NULL);
-	if (pw != NULL) {
-		explicit_bzero(pw, strlen(pw));
-		free(pw);
-	}
+	password_free(pw);
+	password_free(spw);
 	for (i = 0; i < 3; i++) {
 		sig[i] = evsignal_new(loa->base, sigs[i], signal_cb, NULL);
 		evsignal_add(sig[i], NULL);

@@ -144,6 +144,72 @@ main(void)
 	ok(!loa_quiet_now(&c, 1795874400000LL - 8 * 3600 * 1000LL),
 	    "13:00 outside 12:00-13:00");
 	loa_config_clear(&c);
+
+	/* [redis] with Redis Sentinel. */
+	err[0] = '\0';
+	ok(load("[redis]\nsentinels = 127.0.0.1:26379, [::1]:26380 ,"
+	    "sentinel.local\nmaster_name = mymaster\ndb = 3\n"
+	    "sentinel_password_file = s.pw\n", &c, err, sizeof(err)) == 0,
+	    "sentinels load: %s", err);
+	is_int(c.redis_sentinel.naddrs, 3, "three sentinels");
+	is_str(c.redis_sentinel.addrs[0].host, "127.0.0.1", "first host");
+	is_int(c.redis_sentinel.addrs[0].port, 26379, "first port");
+	is_str(c.redis_sentinel.addrs[1].host, "::1", "IPv6 host");
+	is_int(c.redis_sentinel.addrs[1].port, 26380, "its port");
+	is_int(c.redis_sentinel.addrs[2].port, 26379, "default port 26379");
+	is_str(c.redis_sentinel.master_name, "mymaster", "master_name");
+	is_int(c.redis.db, 3, "db");
+	is_str(c.redis_sentinel_password_file, "s.pw",
+	    "sentinel_password_file");
+	{
+		struct loa_redis_sentinel copy;
+		char a[256], b[256];
+		loa_redis_sentinel_copy(&copy, &c.redis_sentinel);
+		loa_redis_sentinel_str(&c.redis_sentinel, a, sizeof(a));
+		loa_redis_sentinel_str(&copy, b, sizeof(b));
+		is_str(b, a, "a copy says the same");
+		is_str(a, "mymaster via 127.0.0.1:26379, [::1]:26380, "
+		    "sentinel.local:26379", "sentinels as said in logs");
+		loa_redis_sentinel_clear(&copy);
+	}
+	loa_config_clear(&c);
+	{
+		static const struct {
+			const char *text, *err_has;
+		} sbad[] = {
+			{ "[redis]\nurl = redis://h\nsentinels = h:1\n"
+			    "master_name = m\n", ":3: [redis] sentinels: url "
+			    "(line 2) and sentinels (line 3) exclude" },
+			{ "[redis]\nsentinels = h:1\nmaster_name = m\n"
+			    "url = redis://h\n", ":4: [redis] url: url" },
+			{ "[redis]\nsentinels = h:1\n",
+			    ":2: [redis] sentinels: master_name missing" },
+			{ "[redis]\nmaster_name = m\n",
+			    ":2: [redis] master_name: goes with sentinels" },
+			{ "[redis]\nsentinel_password_file = x\n",
+			    ":2: [redis] sentinel_password_file: goes with" },
+			{ "[redis]\nurl = redis://h/1\ndb = 2\n",
+			    ":3: [redis] db: with url" },
+			{ "[redis]\nsentinels = h:1,\nmaster_name = m\n",
+			    ":2: [redis] sentinels: want HOST:PORT" },
+			{ "[redis]\nsentinels = h:0\nmaster_name = m\n",
+			    "not \"h:0\"" },
+			{ "[redis]\nsentinels = h:1 x\nmaster_name = m\n",
+			    "not \"h:1 x\"" },
+			{ "[redis]\nsentinels = h:1\nmaster_name = my master\n",
+			    ":3: [redis] master_name: want" },
+			{ "[redis]\nsentinels = h:1\nmaster_name = m\n"
+			    "db = 16\n", ":4: [redis] db: want a whole number" },
+		};
+		for (i = 0; i < sizeof(sbad) / sizeof(sbad[0]); i++) {
+			err[0] = '\0';
+			ok(load(sbad[i].text, &c, err, sizeof(err)) == -1 &&
+			    strncmp(err, path, strlen(path)) == 0 &&
+			    strstr(err, sbad[i].err_has) != NULL,
+			    "bad sentinel config %zu: %s", i, err);
+			loa_config_clear(&c);
+		}
+	}
 	unlink(path);
 	return tap_done();
 }
