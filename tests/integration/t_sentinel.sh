@@ -203,8 +203,8 @@ check "... saying why" grep -q "no sentinel named the master of mymaster (127.0.
 # appendonly cannot be checked: CONFIG renamed away.
 redis-server --port 0 --unixsocket "$T/c.sock" --unixsocketperm 700 \
     --dir "$T" --appenddirname c.aof --appendonly yes --save "" \
-    --rename-command CONFIG "" --daemonize yes --pidfile "$T/c.pid" \
-    --logfile "$T/c.log" || exit 1
+    --rename-command CONFIG "" --daemonize yes --pidfile "$T/C.pid" \
+    --logfile "$T/C.log" || exit 1
 wait_for 10 "c up" sh -c "redis-cli -s '$T/c.sock' ping 2>/dev/null | grep -q PONG"
 write_conf c
 sed -i "s|^url = .*|url = unix://$T/c.sock|" "$T/c.conf"
