@@ -698,32 +698,10 @@ engine_settled(void)
 	return loa->nchunks == 0 && expand_count() == 0;
 }
 
-static void
-appendonly_cb(struct loa_redis *r, redisReply *rep, void *arg)
-{
-	static int	said;
-
-	(void)r;
-	(void)arg;
-	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY ||
-	    rep->elements != 2 || said)
-		return;
-	if (rep->element[1]->type == REDIS_REPLY_STRING &&
-	    strcmp(rep->element[1]->str, "no") == 0) {
-		log_warnx("redis runs with appendonly no: a Redis crash "
-		    "loses acknowledged jobs and outcomes; set appendonly "
-		    "yes");
-		said = 1;
-	}
-}
-
 /* The command connection is (again) up. */
 void
 engine_redis_up(void)
 {
-	const char	*argv[] = { "CONFIG", "GET", "appendonly" };
-
-	(void)loa_redis_cmd(loa->rc, appendonly_cb, NULL, 3, argv, NULL);
 	ledger_flush();
 	engine_kick();
 }
