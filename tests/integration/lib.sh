@@ -5,6 +5,12 @@
 # written here, and helpers that wait with a deadline (a hang fails the
 # check instead of blocking the suite).  Checks print TAP-like lines; the
 # last line is "NAME: N passed, N failed".  KEEP=1 keeps the temp dir.
+#
+# VALGRIND=1: $LOA and $LOACTL run under valgrind's memcheck
+# (tests/valgrind.sh), every deadline of wait_for and stop_pid is
+# TIME_SCALE (6) times longer, and done_testing fails the test for each
+# process valgrind found a memory error or a leak in.  Tests bound to
+# real time skip what cannot hold under valgrind with vg_skip.
 
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -16,6 +22,21 @@ T=$(mktemp -d "/tmp/loa-$TNAME.XXXXXX")
 PASS=0
 FAIL=0
 SOCK=$T/redis.sock
+TIME_SCALE=1
+if [ "${VALGRIND:-0}" = 1 ]; then
+	TIME_SCALE=${TIME_SCALE_VALGRIND:-6}
+	VG_LOGS=$T/valgrind
+	export VG_LOGS
+	mkdir -p "$VG_LOGS" "$T/vg"
+	for p in loa loactl; do
+		printf '#!/bin/sh\nexec sh "%s/tests/valgrind.sh" "%s/%s" "$@"\n' \
+		    "$ROOT" "$BUILD" "$p" > "$T/vg/$p"
+		chmod +x "$T/vg/$p"
+	done
+	LOA=$T/vg/loa
+	LOACTL=$T/vg/loactl
+	echo "# under valgrind: deadlines $TIME_SCALE times longer"
+fi
 
 cleanup() {
 	for p in "$T"/*.pid; do
@@ -52,7 +73,37 @@ is() {
 	fi
 }
 
+# vg_skip WHAT: under valgrind, say that a check bound to real time is
+# skipped and return 0 (the caller skips it); else return 1.
+vg_skip() {
+	[ "${VALGRIND:-0}" = 1 ] || return 1
+	echo "# skipped under valgrind: $*"
+	return 0
+}
+
+# Under valgrind, a failed check for each process whose log reports a
+# memory error or a leak, with the report.  Daemons still running are
+# stopped first (SIGTERM), so that their leaks are counted too.
+vg_check() {
+	local f
+	[ "${VALGRIND:-0}" = 1 ] || return 0
+	for f in "$T"/*.pid; do
+		[ -f "$f" ] && [ "$f" != "$T/redis.pid" ] || continue
+		kill -CONT "$(cat "$f")" 2>/dev/null	# a frozen one too
+		stop_pid "$f" TERM "$(basename "$f" .pid)" >/dev/null
+	done
+	for f in "$VG_LOGS"/*.log; do
+		[ -f "$f" ] || continue
+		if sh "$ROOT/tests/valgrind.sh" --verdict "$f" >"$f.bad"; then
+			fail "valgrind: $(basename "$f" .log)"
+			sed 's/^/#   /' "$f.bad" | head -60
+		fi
+		rm -f "$f" "$f.bad"
+	done
+}
+
 done_testing() {
+	vg_check
 	echo "$TNAME: $PASS passed, $FAIL failed"
 	[ "$FAIL" -eq 0 ]
 }
@@ -72,7 +123,8 @@ stop_redis() {
 	rm -f "$T/redis.pid"
 }
 
-# wait_for SECONDS "what" command...: poll every 0.1 s until it succeeds.
+# wait_for SECONDS "what" command...: poll every 0.1 s until it succeeds
+# (SECONDS times TIME_SCALE).
 wait_for() {
 	local limit what n
 	limit=$1
@@ -81,8 +133,8 @@ wait_for() {
 	n=0
 	while ! "$@"; do
 		n=$((n + 1))
-		if [ $n -ge $((limit * 10)) ]; then
-			echo "# timed out after ${limit}s waiting for $what"
+		if [ $n -ge $((limit * 10 * TIME_SCALE)) ]; then
+			echo "# timed out after $((limit * TIME_SCALE))s waiting for $what"
 			return 1
 		fi
 		sleep 0.1
@@ -130,8 +182,9 @@ start_loa() {
 	wait_for 10 "loa $1 started" grep -q "started as consumer" "$T/$1.out"
 }
 
-# stop_pid PIDFILE SIGNAL WHAT: signal the process and wait (20 s at
-# most, then SIGKILL); returns its exit status (137 for KILL).
+# stop_pid PIDFILE SIGNAL WHAT: signal the process and wait (20 s times
+# TIME_SCALE at most, then SIGKILL); returns its exit status (137 for
+# KILL).
 stop_pid() {
 	local pid n rc
 	[ -f "$1" ] || return 0
@@ -140,8 +193,8 @@ stop_pid() {
 	n=0
 	while kill -0 "$pid" 2>/dev/null; do
 		n=$((n + 1))
-		if [ $n -ge 200 ]; then
-			echo "# $3 did not stop in 20 s"
+		if [ $n -ge $((200 * TIME_SCALE)) ]; then
+			echo "# $3 did not stop in $((20 * TIME_SCALE)) s"
 			kill -9 "$pid"
 			break
 		fi

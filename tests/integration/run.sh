@@ -3,8 +3,14 @@
 # and loa processes, each under a watchdog, and print the totals.
 #   BUILD=build-asan sh tests/integration/run.sh     (sanitizer build)
 #   sh tests/integration/run.sh t_sigterm            (one test)
+#   VALGRIND=1 sh tests/integration/run.sh           (under valgrind, lib.sh)
 dir=$(dirname "$0")
-WATCHDOG=${WATCHDOG:-300}
+if [ "${VALGRIND:-0}" = 1 ]; then
+	sh "$dir/../valgrind.sh" --deps || exit 1
+	WATCHDOG=${WATCHDOG:-900}
+else
+	WATCHDOG=${WATCHDOG:-300}
+fi
 pass=0
 fail=0
 bad=""
