@@ -424,33 +424,48 @@ read_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	read_next();
 }
 
+/*
+ * XREADGROUP of count new entries for this consumer: blocking block ms
+ * (-1: not at all), from the ingest stream when jobs, and from the work
+ * streams when work.
+ */
+static void
+xread_argv(struct loa_argv *av, int count, int block, int jobs, int work)
+{
+	int	p, i;
+
+	loa_argv_init(av);
+	loa_argv_add(av, "XREADGROUP");
+	loa_argv_add(av, "GROUP");
+	loa_argv_add(av, "loa");
+	loa_argv_add(av, loa->consumer);
+	loa_argv_add(av, "COUNT");
+	loa_argv_addf(av, "%d", count);
+	if (block >= 0) {
+		loa_argv_add(av, "BLOCK");
+		loa_argv_addf(av, "%d", block);
+	}
+	loa_argv_add(av, "STREAMS");
+	if (jobs)
+		loa_argv_add(av, loa->k_jobs);
+	for (p = 0; work && p < LOA_PRIO_COUNT; p++)
+		loa_argv_add(av, loa->k_work[p]);
+	for (i = 0; i < jobs + (work ? LOA_PRIO_COUNT : 0); i++)
+		loa_argv_add(av, ">");
+}
+
 static void
 read_next(void)
 {
 	struct loa_argv	av;
-	int		want, block, p;
+	int		want, block;
 
 	if (reading || !groups_ready || loa->draining ||
 	    !loa_redis_up(loa->rb))
 		return;
 	want = engine_want_chunks();
 	block = want > 0 ? 1000 : 100;
-	loa_argv_init(&av);
-	loa_argv_add(&av, "XREADGROUP");
-	loa_argv_add(&av, "GROUP");
-	loa_argv_add(&av, "loa");
-	loa_argv_add(&av, loa->consumer);
-	loa_argv_add(&av, "COUNT");
-	loa_argv_addf(&av, "%d", want > 0 ? want : JOBS_COUNT);
-	loa_argv_add(&av, "BLOCK");
-	loa_argv_addf(&av, "%d", block);
-	loa_argv_add(&av, "STREAMS");
-	loa_argv_add(&av, loa->k_jobs);
-	for (p = 0; want > 0 && p < LOA_PRIO_COUNT; p++)
-		loa_argv_add(&av, loa->k_work[p]);
-	loa_argv_add(&av, ">");
-	for (p = 0; want > 0 && p < LOA_PRIO_COUNT; p++)
-		loa_argv_add(&av, ">");
+	xread_argv(&av, want > 0 ? want : JOBS_COUNT, block, 1, want > 0);
 	loa_redis_set_timeout(loa->rb, block + loa->cfg.redis_timeout_ms);
 	if (loa_redis_cmdv(loa->rb, read_cb, NULL, &av) == 0) {
 		reading = 1;
@@ -497,24 +512,13 @@ void
 ingest_kick(void)
 {
 	struct loa_argv	av;
-	int		want, p;
+	int		want;
 
 	read_next();
 	if (!reading || reading_work || refilling || !groups_ready ||
 	    loa->draining || (want = engine_want_chunks()) <= 0)
 		return;
-	loa_argv_init(&av);
-	loa_argv_add(&av, "XREADGROUP");
-	loa_argv_add(&av, "GROUP");
-	loa_argv_add(&av, "loa");
-	loa_argv_add(&av, loa->consumer);
-	loa_argv_add(&av, "COUNT");
-	loa_argv_addf(&av, "%d", want);
-	loa_argv_add(&av, "STREAMS");
-	for (p = 0; p < LOA_PRIO_COUNT; p++)
-		loa_argv_add(&av, loa->k_work[p]);
-	for (p = 0; p < LOA_PRIO_COUNT; p++)
-		loa_argv_add(&av, ">");
+	xread_argv(&av, want, -1, 0, 1);
 	if (loa_redis_cmdv(loa->rc, refill_cb, NULL, &av) == 0) {
 		refilling = 1;
 		refill_want = want;
