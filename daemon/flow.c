@@ -69,12 +69,28 @@ usable(const struct provider *p)
 }
 
 /*
+ * Is p a candidate in routing pass `pass` for a recipient of carrier bit
+ * cbit?  0: p names the carrier; 1: p serves every carrier; 2 (only when
+ * the first two found nobody): any provider of the channel.
+ */
+static int
+in_pass(const struct provider *p, int pass, unsigned cbit)
+{
+	if (pass == 0)
+		return (p->carriers & cbit) != 0;
+	if (pass == 1)
+		return p->carriers == 0;
+	return 1;
+}
+
+/*
  * The provider for recipient rc on channel ch, not `not` (NULL: any).
- * Prefers providers naming rc's carrier, then those serving every carrier.
- * Among the usable ones, a weighted random pick; when none is usable, a
- * provider that is not paused (its circuit open: the message waits for
- * it); when all are paused, *paused is set and the first paused one is
- * returned (the message waits for a resume).  NULL: no provider serves ch.
+ * Prefers providers naming rc's carrier, then those serving every carrier,
+ * then, when no provider is either, any of the channel.  Among the usable
+ * ones, a weighted random pick; when none is usable, a provider that is
+ * not paused (its circuit open: the message waits for it); when all are
+ * paused, *paused is set and the first paused one is returned (the
+ * message waits for a resume).  NULL: no provider serves ch.
  */
 struct provider *
 flow_route(enum loa_channel ch, const struct loa_recipient *rc,
@@ -87,14 +103,12 @@ flow_route(enum loa_channel ch, const struct loa_recipient *rc,
 	*paused = 0;
 	if (rc != NULL && rc->phone_ok)
 		cbit = 1u << loa_phone_carrier(rc->phone);
-	for (pass = 0; pass < 2; pass++) {
+	for (pass = 0; pass < 3 && (pass < 2 || any == NULL); pass++) {
 		total = 0;
 		for (i = 0; i < loa->nproviders; i++) {
 			p = &loa->providers[i];
-			if (!(p->channels & (1u << ch)) || p == not)
-				continue;
-			if (pass == 0 ? !(p->carriers & cbit) :
-			    p->carriers != 0)
+			if (!(p->channels & (1u << ch)) || p == not ||
+			    !in_pass(p, pass, cbit))
 				continue;
 			if (any == NULL)
 				any = p;
@@ -110,25 +124,10 @@ flow_route(enum loa_channel ch, const struct loa_recipient *rc,
 			p = &loa->providers[i];
 			if (!(p->channels & (1u << ch)) || p == not ||
 			    !usable(p) || p->weight <= 0 ||
-			    (pass == 0 ? !(p->carriers & cbit) :
-			    p->carriers != 0))
+			    !in_pass(p, pass, cbit))
 				continue;
 			if ((pick -= p->weight) < 0)
 				return p;
-		}
-	}
-	if (waiting == NULL && any == NULL) {
-		/* No carrier match at all: any provider of the channel. */
-		for (i = 0; i < loa->nproviders; i++) {
-			p = &loa->providers[i];
-			if (!(p->channels & (1u << ch)) || p == not)
-				continue;
-			if (any == NULL)
-				any = p;
-			if (usable(p))
-				return p;
-			if (!p->paused && waiting == NULL)
-				waiting = p;
 		}
 	}
 	if (waiting != NULL)
