@@ -151,7 +151,15 @@ engine_free(void)
 }
 
 /*
- * How many more chunks may be fetched.  with_requested: count the chunks
+ * How many more chunks may be fetched.  The daemon keeps about
+ * 2 x max_inflight recipients in hand: its live deliveries, the items of
+ * ready chunks not dispatched yet, and a chunk's worth for each chunk
+ * being loaded or gated, each expansion step held and each chunk a read
+ * under way may bring.  A chunk whose items are all dispatched adds
+ * nothing (they are live deliveries), so the next chunks are read while
+ * its last answers come back instead of after; the chunks held are
+ * capped at 4 x max_inflight / chunk_size all the same, as one slow item
+ * keeps its whole chunk in memory.  with_requested: count the chunks
  * that reads under way may still bring (the blocked reader's share);
  * claims pass 0 so that a reader parked in XREADGROUP does not starve
  * the work a dead consumer left behind.
@@ -159,14 +167,28 @@ engine_free(void)
 int
 engine_room(int with_requested)
 {
-	int	room, per = loa->cfg.chunk_size;
+	struct chunk	*ck;
+	int		 per = loa->cfg.chunk_size, room, held, waiting = 0;
+	int		 pending;
 
 	if (loa->draining || ledger_backlog())
 		return 0;
-	room = loa->cfg.max_inflight * 2 - loa->active - (loa->nchunks +
-	    expand_count() + (with_requested ? loa->chunks_requested : 0)) *
-	    per;
-	return room > 0 ? (room + per - 1) / per : 0;
+	pending = expand_count() + (with_requested ? loa->chunks_requested :
+	    0);
+	TAILQ_FOREACH(ck, &loa->chunks, all) {
+		if (ck->st == CK_READY)
+			waiting += ck->n - ck->next;
+		else if (ck->st != CK_HELD)
+			pending++;
+	}
+	room = loa->cfg.max_inflight * 2 - loa->active - waiting -
+	    pending * per;
+	room = room > 0 ? (room + per - 1) / per : 0;
+	held = loa->cfg.max_inflight * 4 / per - loa->nchunks - expand_count() -
+	    (with_requested ? loa->chunks_requested : 0);
+	if (held < 1)
+		held = loa->nchunks + expand_count() == 0 ? 1 : 0;
+	return room < held ? room : held;
 }
 
 int

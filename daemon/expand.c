@@ -25,7 +25,7 @@
 #include "engine.h"
 
 #define EXPAND_RETRY_MS	10	/* after "wait" */
-#define EXPAND_BATCH	5	/* chunks' worth of residents per step */
+#define EXPAND_BATCH	10	/* chunks' worth of residents per step */
 
 struct expand {
 	TAILQ_ENTRY(expand)	 entry;
