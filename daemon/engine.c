@@ -24,6 +24,7 @@
 
 #define JOB_CACHE_MAX	64
 #define ROTATE_EVERY	16	/* items from one chunk before the next */
+#define FINISHED_MAX	1024	/* finished entries remembered */
 
 struct job_slot {
 	struct loa_job	*job;
@@ -32,8 +33,36 @@ struct job_slot {
 
 static struct job_slot	 job_cache[JOB_CACHE_MAX];
 
+/*
+ * The work entries this daemon finished last.  Their acks reach Redis
+ * with the ledger, behind their outcomes, so each stays pending a while
+ * after it is done.  One we could not touch for claim_timeout (Redis was
+ * away) can come back to us by XAUTOCLAIM in that while; gated again
+ * before its outcomes are recorded, its items would look in flight and
+ * go out a second time.  It is ignored instead: the ack on its way
+ * finishes it.  A few batches of acks are ever queued, far fewer than
+ * FINISHED_MAX entries.
+ */
+static struct {
+	enum loa_priority	 prio;
+	char			 eid[40];
+}			 finished[FINISHED_MAX];
+static int		 finished_next;
+
 static void	chunk_load(struct chunk *);
 static void	chunk_gate(struct chunk *);
+
+static int
+finished_has(enum loa_priority prio, const char *eid)
+{
+	int	i;
+
+	for (i = 0; i < FINISHED_MAX; i++)
+		if (finished[i].prio == prio &&
+		    strcmp(finished[i].eid, eid) == 0)
+			return 1;
+	return 0;
+}
 
 static struct loa_job *
 job_cache_get(const char *id)
@@ -215,8 +244,8 @@ engine_holds(enum loa_priority prio, const char *eid)
 /*
  * Take a work entry read from (or claimed on) the priority's stream:
  * explicit recipients [from, to) when ids is NULL, else the resident ids
- * "a,b,c".  Entries this daemon already holds (claimed back by its own
- * XAUTOCLAIM) are ignored.
+ * "a,b,c".  Entries this daemon already holds or has just finished
+ * (claimed back by its own XAUTOCLAIM) are ignored.
  */
 void
 engine_chunk_add(enum loa_priority prio, const char *eid, const char *job,
@@ -226,7 +255,7 @@ engine_chunk_add(enum loa_priority prio, const char *eid, const char *job,
 	char		*p;
 	int		 n;
 
-	if (engine_holds(prio, eid))
+	if (engine_holds(prio, eid) || finished_has(prio, eid))
 		return;
 	ck = xcalloc(1, sizeof(*ck));
 	ck->prio = prio;
@@ -364,6 +393,10 @@ chunk_maybe_done(struct chunk *ck)
 	if (ck->finished < ck->n || ck->outstanding > 0 || ck->dispatching)
 		return 0;
 	ledger_ack(loa->k_work[ck->prio], ck->eid, ck->job_id);
+	finished[finished_next].prio = ck->prio;
+	snprintf(finished[finished_next].eid, sizeof(finished[0].eid), "%s",
+	    ck->eid);
+	finished_next = (finished_next + 1) % FINISHED_MAX;
 	chunk_free(ck);
 	return 1;
 }
