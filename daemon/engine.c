@@ -586,6 +586,31 @@ next_chunk(void)
 	return NULL;
 }
 
+/*
+ * The providers that can send now have QUEUE_AHEAD times as many messages
+ * queued as they run at once.  Their queues are first come, first served,
+ * so bulk and normal work then waits in its chunks instead, and an urgent
+ * message dispatched meanwhile finds at most that many ahead of it; the
+ * queue still covers a pause of the dispatcher (a slow ledger batch).
+ */
+#define QUEUE_AHEAD	2
+
+static int
+providers_backed_up(void)
+{
+	const struct provider	*p;
+	int			 i, queued = 0, room = 0;
+
+	for (i = 0; i < loa->nproviders; i++) {
+		p = &loa->providers[i];
+		if (p->paused || p->circuit == CIRCUIT_OPEN)
+			continue;
+		queued += p->nwait;
+		room += p->conf->max_inflight;
+	}
+	return room > 0 && queued >= QUEUE_AHEAD * room;
+}
+
 static void
 run_cb(evutil_socket_t fd, short ev, void *arg)
 {
@@ -596,7 +621,15 @@ run_cb(evutil_socket_t fd, short ev, void *arg)
 	(void)ev;
 	(void)arg;
 	while (!loa->draining && loa->active < loa->cfg.max_inflight &&
-	    !ledger_backlog() && (ck = next_chunk()) != NULL) {
+	    (ck = next_chunk()) != NULL) {
+		/*
+		 * Urgent items go even while outcomes wait for Redis (they
+		 * are few); the rest waits for the ledger to catch up and
+		 * for room in the providers' queues.
+		 */
+		if (ck->prio != LOA_PRIO_URGENT && (ledger_backlog() ||
+		    providers_backed_up()))
+			break;
 		idx = ck->next++;
 		if (ck->job->cancelled && ck->gate[idx] != GATE_FINAL) {
 			/* Cancelled: nothing more goes out for it. */

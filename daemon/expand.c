@@ -110,10 +110,15 @@ expand_run(struct expand *x)
 		expand_handback(x);
 		return;
 	}
-	/* Entries of the job waiting to be sent: about 4 x max_inflight. */
-	ahead = 4 * loa->cfg.max_inflight / loa->cfg.chunk_size;
-	if (ahead < 2 * EXPAND_BATCH)
-		ahead = 2 * EXPAND_BATCH;
+	/*
+	 * Entries of the job queued and not acknowledged yet: about
+	 * 8 x max_inflight recipients, four steps.  Acks reach Redis with
+	 * the outcomes, in batches, so a chunk sent a moment ago still
+	 * counts; with less, expansion waited on them and sending ran dry.
+	 */
+	ahead = 8 * loa->cfg.max_inflight / loa->cfg.chunk_size;
+	if (ahead < 4 * EXPAND_BATCH)
+		ahead = 4 * EXPAND_BATCH;
 	loa_time_iso(loa_now_ms(), now, sizeof(now));
 	loa_script_argv(&av, loa_script_expand, loa->cfg.prefix);
 	loa_argv_add(&av, loa->k_work[x->prio]);
