@@ -86,21 +86,54 @@ loa_job_id_valid(const char *id)
 }
 
 /*
+ * The n digits at s as a number, or -1 when one of them is not a digit
+ * (sscanf's %d would take a sign or a space there).
+ */
+static int
+time_digits(const char *s, int n)
+{
+	int	v = 0;
+
+	for (; n > 0; n--, s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
+/*
  * RFC 3339 ("2026-11-28T07:00:00+07:00", "...Z", fractions allowed) to
- * milliseconds since the epoch.  Returns 0 or -1.
+ * milliseconds since the epoch.  Every field is its digits, and the date
+ * exists (no 31 November): timegm() would quietly move it.  Returns 0 or
+ * -1.
  */
 int
 loa_time_parse(const char *s, long long *ms)
 {
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31 };
 	struct tm	 tm;
-	int		 y, mo, d, h, mi, sec, n = 0, oh, om, frac = 0, digits = 0;
+	int		 y, mo, d, h, mi, sec, oh, om, frac = 0, digits = 0;
 	const char	*p;
 	long long	 t;
 
-	if (sscanf(s, "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi,
-	    &sec, &n) != 6 || n != 19)
+	if (strlen(s) < 20 || s[4] != '-' || s[7] != '-' ||
+	    strchr("Tt ", s[10]) == NULL || s[13] != ':' || s[16] != ':')
 		return -1;
-	p = s + n;
+	y = time_digits(s, 4);
+	mo = time_digits(s + 5, 2);
+	d = time_digits(s + 8, 2);
+	h = time_digits(s + 11, 2);
+	mi = time_digits(s + 14, 2);
+	sec = time_digits(s + 17, 2);
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 ||
+	    mi < 0 || mi > 59 || sec < 0 || sec > 60)
+		return -1;
+	if (d > mdays[mo - 1] + (mo == 2 && ((y % 4 == 0 && y % 100 != 0) ||
+	    y % 400 == 0)))
+		return -1;
+	p = s + 19;
 	if (*p == '.') {
 		for (p++; isdigit((unsigned char)*p); p++, digits++)
 			if (digits < 3)
@@ -110,9 +143,6 @@ loa_time_parse(const char *s, long long *ms)
 		for (; digits < 3; digits++)
 			frac *= 10;
 	}
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-	    sec > 60 || y < 1970)
-		return -1;
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = y - 1900;
 	tm.tm_mon = mo - 1;
@@ -124,9 +154,9 @@ loa_time_parse(const char *s, long long *ms)
 	if (*p == 'Z' || *p == 'z') {
 		if (p[1] != '\0')
 			return -1;
-	} else if ((*p == '+' || *p == '-') &&
-	    sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n) == 2 && n == 5 &&
-	    p[6] == '\0' && oh < 24 && om < 60) {
+	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 &&
+	    p[3] == ':' && (oh = time_digits(p + 1, 2)) >= 0 && oh < 24 &&
+	    (om = time_digits(p + 4, 2)) >= 0 && om < 60) {
 		long long off = (oh * 60 + om) * 60;
 		t += (*p == '+') ? -off : off;
 	} else

@@ -7,8 +7,11 @@
  * Promises checked besides memory safety: an accepted job's stored spec
  * parses again, to the same job, and dumps to the same text (a daemon
  * that cannot read a stored spec loses the job); a rendered "never" SMS
- * is GSM-7 only.
+ * is GSM-7 only; a time loa_time_parse() takes (the input itself, as a
+ * string) is an RFC 3339 date and time that exists.
  */
+#include <ctype.h>
+
 #include <jansson.h>
 
 #include "loa.h"
@@ -44,13 +47,56 @@ render_all(const struct loa_job *job)
 	}
 }
 
+/* Digits only at the places of "2026-11-28T07:00:00". */
+static int
+digits_at(const char *s, const char *shape)
+{
+	for (; *shape != '\0'; s++, shape++)
+		if (*shape == 'D' ? !isdigit((unsigned char)*s) : *s != *shape)
+			return 0;
+	return 1;
+}
+
+/* What loa_time_parse() accepts must be a real date and time. */
+static void
+check_time(const char *s)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31 };
+	long long	ms;
+	int		y, mo, d, leap;
+
+	if (loa_time_parse(s, &ms) == -1)
+		return;
+	FZ_ASSERT(digits_at(s, "DDDD-DD-DD") && strchr("Tt ", s[10]) != NULL &&
+	    digits_at(s + 11, "DD:DD:DD"));
+	y = atoi(s);
+	mo = atoi(s + 5);
+	d = atoi(s + 8);
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	FZ_ASSERT(mo >= 1 && mo <= 12 && d >= 1 && d <= mdays[mo - 1] &&
+	    (mo != 2 || d <= 28 + leap));
+	FZ_ASSERT(atoi(s + 11) <= 23 && atoi(s + 14) <= 59 &&
+	    atoi(s + 17) <= 60);
+	s += 19;
+	if (*s == '.')
+		for (s++; isdigit((unsigned char)*s); s++)
+			;
+	FZ_ASSERT((strchr("Zz", *s) != NULL && s[1] == '\0') ||
+	    (strchr("+-", *s) != NULL && digits_at(s + 1, "DD:DD") &&
+	    s[6] == '\0' && atoi(s + 1) <= 23 && atoi(s + 4) <= 59));
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct loa_job	*job, *again;
 	json_t		*wards, *columns;
-	char		 err[256], *spec, *spec2;
+	char		 err[256], *spec, *spec2, *s;
 
+	s = fz_cstr(data, size);
+	check_time(s);
+	free(s);
 	job = loa_job_parse((const char *)data, size, "1700000000000-0",
 	    1024 * 1024, err, sizeof(err));
 	if (job == NULL) {

@@ -65,6 +65,15 @@ static const struct {
 	    "zalo.data.a" },
 	{ OKJOB(",\"send_at\":\"tomorrow\""), "send_at" },
 	{ OKJOB(",\"expires_at\":\"2026-13-01T00:00:00Z\""), "expires_at" },
+	/* Found by fuzz_job: sscanf's %d took signs and spaces, and
+	 * timegm() moved dates that do not exist. */
+	{ OKJOB(",\"send_at\":\"2026-02-29T07:00:00Z\""), "send_at" },
+	{ OKJOB(",\"send_at\":\"2026-11-31T07:00:00Z\""), "send_at" },
+	{ OKJOB(",\"send_at\":\"2026-11-28T-1:00:00Z\""), "send_at" },
+	{ OKJOB(",\"send_at\":\"2026-11-28T07:-5:00Z\""), "send_at" },
+	{ OKJOB(",\"send_at\":\"2026-11-28T 7:00:00Z\""), "send_at" },
+	{ OKJOB(",\"send_at\":\"+026-11-28T07:00:00Z\""), "send_at" },
+	{ OKJOB(",\"send_at\":\"2026-11-28T07:00:00+-1:00\""), "send_at" },
 	{ OKJOB(",\"send_at\":\"2026-11-28T08:00:00+07:00\",\"expires_at\":\"2026-11-28T07:00:00+07:00\""),
 	    "not after send_at" },
 	{ "{\"channels\":[\"sms\"],\"sms\":{\"text\":\"x\"},\"recipients\":[{\"phone\":5}]}",
@@ -116,6 +125,16 @@ test_valid(void)
 	is_int(job->rcpt[2].channels, 1u << LOA_CH_SMS, "own channel list");
 	is_int(job->send_at_ms, 1795824000000LL, "send_at in ms");
 	is_int(job->expires_at_ms, 1795863600500LL, "expires_at with fraction");
+	{
+		long long	ms = 0;
+
+		ok(loa_time_parse("2028-02-29t00:00:00z", &ms) == 0 &&
+		    ms == 1835395200000LL, "a leap day, lower-case t and z");
+		ok(loa_time_parse("2026-11-28 07:00:00.123456-01:30", &ms) ==
+		    0 && ms == 1795854600123LL, "space, long fraction, -01:30");
+		ok(loa_time_parse("2100-02-29T00:00:00Z", &ms) == -1,
+		    "2100 is no leap year");
+	}
 	dump = loa_job_dump(job);
 	ok(strstr(dump, "\"id\":\"hk-1\"") != NULL, "dump keeps id");
 	free(dump);
