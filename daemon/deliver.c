@@ -236,6 +236,25 @@ deliver_reroute(struct delivery *d)
 		try_channel(d, "no_provider");
 }
 
+/* ck was lost to another daemon: its retries waiting here go. */
+void
+deliver_drop_chunk(const struct chunk *ck)
+{
+	struct delivery	*d, *next;
+
+	for (d = TAILQ_FIRST(&waiting); d != NULL; d = next) {
+		next = TAILQ_NEXT(d, entry);
+		if (d->ck != ck)
+			continue;
+		TAILQ_REMOVE(&waiting, d, entry);
+		nwaiting--;
+		if (d->marking)
+			ledger_forget(d);
+		d->ck->outstanding--;
+		delivery_free(d);
+	}
+}
+
 int
 deliver_expired(const struct delivery *d)
 {

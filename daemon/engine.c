@@ -390,6 +390,13 @@ chunk_ready(struct chunk *ck)
 static int
 chunk_maybe_done(struct chunk *ck)
 {
+	if (ck->lost) {
+		/* Not ours: freed when our last request is answered. */
+		if (ck->outstanding > 0 || ck->dispatching)
+			return 0;
+		chunk_free(ck);
+		return 1;
+	}
 	if (ck->finished < ck->n || ck->outstanding > 0 || ck->dispatching)
 		return 0;
 	ledger_ack(loa->k_work[ck->prio], ck->eid, ck->job_id);
@@ -454,7 +461,7 @@ gate_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	int		 i;
 
 	(void)r;
-	if (!gate_reply_ok(ck, rep)) {
+	if (!gate_reply_ok(ck, rep) || ck->lost) {
 		if (rep != NULL && rep->type == REDIS_REPLY_ARRAY &&
 		    rep->elements == 1)
 			log_info("job %s: entry %s now belongs to another "
@@ -466,6 +473,7 @@ gate_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		return;
 	}
 	state = rep->element[0]->str;
+	ck->owned_at = ck->gate_at;	/* the gate claimed it for us */
 	ck->gate = xmalloc(ck->n);
 	ck->flags = xcalloc(ck->n, 1);
 	if (ck->ids != NULL) {
@@ -552,6 +560,7 @@ chunk_gate(struct chunk *ck)
 			loa_argv_add(&av, rc->phone_ok ? rc->phone : "");
 		}
 	}
+	ck->gate_at = loa_now_ms();
 	if (loa_redis_cmdv(loa->rc, gate_cb, ck, &av) == -1)
 		chunk_free(ck);
 	loa_argv_free(&av);
@@ -717,34 +726,107 @@ engine_kick(void)
 }
 
 /*
- * Keep the chunks we hold ours: XCLAIM JUSTID resets their idle time so
- * other daemons' XAUTOCLAIM leaves them alone while we are alive.
+ * May the items of ck go out?  Only while Redis said recently enough that
+ * its entry is ours: a daemon that was frozen (or cut off from Redis)
+ * past 3/4 of the claim timeout first asks again (engine_touch), since
+ * another daemon may have claimed the entry and sent its items meanwhile.
+ */
+int
+engine_chunk_owned(const struct chunk *ck)
+{
+	return !ck->lost &&
+	    loa_now_ms() - ck->owned_at <= loa->cfg.claim_timeout_ms * 3 / 4;
+}
+
+/*
+ * Another daemon holds ck's entry now: nothing more of it goes out from
+ * here, and it is neither acked nor handed back (not ours to); requests
+ * already under way finish and are recorded (a final outcome is never
+ * overwritten).
+ */
+static void
+chunk_lost(struct chunk *ck)
+{
+	if (ck->lost)
+		return;
+	log_info("job %s: work entry %s was taken over by another daemon; "
+	    "leaving it to that one", ck->job_id, ck->eid);
+	ck->lost = 1;
+	if (ck->st == CK_READY) {
+		TAILQ_REMOVE(&loa->ready[ck->prio], ck, entry);
+		ck->st = CK_HELD;
+	}
+	if (ck->st == CK_GATING)
+		return;		/* gate_cb frees it */
+	ck->dispatching = 1;	/* not freed under the drops */
+	flow_drop_chunk(ck);
+	deliver_drop_chunk(ck);
+	ck->dispatching = 0;
+	chunk_maybe_done(ck);
+}
+
+static void
+touch_cb(struct loa_redis *r, redisReply *rep, void *arg)
+{
+	long long	*at = arg;
+	struct chunk	*ck, *next;
+	size_t		 i;
+	int		 p;
+
+	(void)r;
+	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY) {
+		free(at);
+		return;		/* asked again by the next touch */
+	}
+	for (i = 0; i + 1 < rep->elements; i += 2)
+		for (p = 0; p < LOA_PRIO_COUNT; p++) {
+			if (rep->element[i]->type != REDIS_REPLY_STRING ||
+			    strcmp(rep->element[i]->str, loa->k_work[p]) != 0)
+				continue;
+			for (ck = TAILQ_FIRST(&loa->chunks); ck != NULL;
+			    ck = next) {
+				next = TAILQ_NEXT(ck, all);
+				if ((int)ck->prio == p &&
+				    rep->element[i + 1]->type ==
+				    REDIS_REPLY_STRING && strcmp(ck->eid,
+				    rep->element[i + 1]->str) == 0)
+					chunk_lost(ck);
+			}
+		}
+	TAILQ_FOREACH(ck, &loa->chunks, all)
+		if (!ck->lost && ck->owned_at < *at)
+			ck->owned_at = *at;
+	free(at);
+	flow_pump_all();	/* what waited for this answer */
+	engine_kick();
+}
+
+/*
+ * Keep the entries we hold ours: a script resets the idle time of those
+ * still pending for us (so other daemons' XAUTOCLAIM leaves them alone
+ * while we are alive), and names those another daemon took meanwhile.
  */
 void
 engine_touch(void)
 {
-	struct loa_argv	 av[LOA_PRIO_COUNT];
+	struct loa_argv	 av;
 	struct chunk	*ck;
-	int		 p;
+	long long	*at;
 
-	for (p = 0; p < LOA_PRIO_COUNT; p++) {
-		loa_argv_init(&av[p]);
-		loa_argv_add(&av[p], "XCLAIM");
-		loa_argv_add(&av[p], loa->k_work[p]);
-		loa_argv_add(&av[p], "loa");
-		loa_argv_add(&av[p], loa->consumer);
-		loa_argv_add(&av[p], "0");
+	loa_script_argv(&av, loa_script_touch, loa->cfg.prefix);
+	loa_argv_add(&av, loa->consumer);
+	TAILQ_FOREACH(ck, &loa->chunks, all) {
+		loa_argv_add(&av, loa->k_work[ck->prio]);
+		loa_argv_add(&av, ck->eid);
 	}
-	TAILQ_FOREACH(ck, &loa->chunks, all)
-		loa_argv_add(&av[ck->prio], ck->eid);
-	expand_touch(av);
-	for (p = 0; p < LOA_PRIO_COUNT; p++) {
-		if (av[p].argc > 5) {
-			loa_argv_add(&av[p], "JUSTID");
-			(void)loa_redis_cmdv(loa->rc, NULL, NULL, &av[p]);
-		}
-		loa_argv_free(&av[p]);
+	expand_touch(&av);
+	if (av.argc > 5) {
+		at = xmalloc(sizeof(*at));
+		*at = loa_now_ms();
+		if (loa_redis_cmdv(loa->rc, touch_cb, at, &av) == -1)
+			free(at);
 	}
+	loa_argv_free(&av);
 }
 
 /*
@@ -790,6 +872,7 @@ engine_settled(void)
 void
 engine_redis_up(void)
 {
+	engine_touch();		/* are our entries still ours? */
 	ledger_flush();
 	engine_kick();
 }

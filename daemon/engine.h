@@ -56,6 +56,9 @@ struct chunk {
 	unsigned char		*flags;		/* per item, ITEM_* */
 	struct item_retry	*retry;		/* per item, or NULL */
 	int			 dispatching;	/* run_cb holds it: no free */
+	long long		 gate_at;	/* the gate script was sent */
+	long long		 owned_at;	/* Redis last said it is ours */
+	int			 lost;		/* another daemon took it over */
 };
 TAILQ_HEAD(chunk_q, chunk);
 
@@ -249,6 +252,9 @@ void	 expand_add(enum loa_priority, const char *, const char *, int,
 int	 expand_holds(enum loa_priority, const char *);
 int	 expand_count(void);
 void	 expand_touch(struct loa_argv *);
+int	 engine_chunk_owned(const struct chunk *);
+void	 flow_drop_chunk(const struct chunk *);
+void	 deliver_drop_chunk(const struct chunk *);
 void	 expand_handback_all(void);
 
 /* ingest.c */

@@ -177,14 +177,16 @@ expand_count(void)
 	return nexpands;
 }
 
-/* Add the ids of held expansion entries to the XCLAIM touch vectors. */
+/* Add the held expansion entries (stream, id) to the keep-alive. */
 void
 expand_touch(struct loa_argv *av)
 {
 	struct expand	*x;
 
-	TAILQ_FOREACH(x, &expands, entry)
-		loa_argv_add(&av[x->prio], x->eid);
+	TAILQ_FOREACH(x, &expands, entry) {
+		loa_argv_add(av, loa->k_work[x->prio]);
+		loa_argv_add(av, x->eid);
+	}
 }
 
 /* Stopping: entries waiting for their retry go back to the stream. */

@@ -230,6 +230,8 @@ may_send(struct provider *p, struct delivery *d)
 {
 	long long	now;
 
+	if (!engine_chunk_owned(d->ck))
+		return 0;	/* until Redis says it is still ours */
 	if (loa->draining || p->paused ||
 	    p->inflight >= p->conf->max_inflight || !creds_ready(p))
 		return 0;
@@ -437,6 +439,26 @@ flow_poll(void)
 		(void)loa_redis_cmd(loa->rc, paused_cb, p, 3, argv, NULL);
 		free(key);
 		flow_pump(p);
+	}
+}
+
+/* ck was lost to another daemon: its deliveries not sent yet go. */
+void
+flow_drop_chunk(const struct chunk *ck)
+{
+	struct delivery	*d, *next;
+	int		 i;
+
+	for (i = 0; i < loa->nproviders; i++) {
+		struct provider *p = &loa->providers[i];
+		for (d = TAILQ_FIRST(&p->waitq); d != NULL; d = next) {
+			next = TAILQ_NEXT(d, entry);
+			if (d->ck != ck)
+				continue;
+			TAILQ_REMOVE(&p->waitq, d, entry);
+			p->nwait--;
+			deliver_abort(d);
+		}
 	}
 }
 

@@ -306,6 +306,7 @@ extern const char loa_script_rate[];
 extern const char loa_script_cancel[];
 extern const char loa_script_retry[];
 extern const char loa_script_report[];
+extern const char loa_script_touch[];
 void	 loa_script_argv(struct loa_argv *, const char *, const char *);
 
 #endif

@@ -429,6 +429,23 @@ const char loa_script_report[] =
 "end\n"
 "return res\n";
 
+/*
+ * The keep-alive of the work entries a daemon holds.  ARGV: prefix me,
+ * then pairs stream eid.  An entry still pending for me has its idle time
+ * reset; one that is not (another daemon claimed it while we were frozen
+ * or cut off, or it is gone) is left alone and returned: {stream, eid,
+ * ...}.
+ */
+const char loa_script_touch[] = LUA_PRELUDE
+"local me, lost = ARGV[2], {}\n"
+"for i = 3, #ARGV - 1, 2 do\n"
+"  if not owned(ARGV[i], ARGV[i + 1], me) then\n"
+"    lost[#lost + 1] = ARGV[i]\n"
+"    lost[#lost + 1] = ARGV[i + 1]\n"
+"  end\n"
+"end\n"
+"return lost\n";
+
 /* ARGV: prefix now_ms chunk maxlen now_iso -> number promoted */
 const char loa_script_promote[] = LUA_PRELUDE
 "local p, now, chunk, maxlen = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]\n"
