@@ -340,11 +340,11 @@ reroute(struct provider *p)
 	}
 }
 
+/* Hold p for ms, then probe. */
 static void
 circuit_open(struct provider *p, long long ms, const char *why)
 {
-	p->open_ms = ms > OPEN_MAX_MS && ms != OPEN_DOWN_MS ? OPEN_MAX_MS :
-	    ms;
+	p->open_ms = ms;
 	p->open_until = loa_now_ms() + p->open_ms;
 	if (p->circuit == CIRCUIT_CLOSED)
 		log_warnx("provider %s: circuit open for %lld ms (%s)",
@@ -381,7 +381,10 @@ flow_result(struct provider *p, const struct loa_response *resp,
 	if (transport) {
 		p->failures++;
 		if (p->circuit == CIRCUIT_HALF_OPEN)
-			circuit_open(p, p->open_ms * 2, "probe failed");
+			/* Doubling up to the cap; a provider-down hold stays. */
+			circuit_open(p, p->open_ms * 2 <= OPEN_MAX_MS ?
+			    p->open_ms * 2 : p->open_ms > OPEN_MAX_MS ?
+			    p->open_ms : OPEN_MAX_MS, "probe failed");
 		else if (p->failures >= FAIL_OPEN &&
 		    p->circuit == CIRCUIT_CLOSED)
 			circuit_open(p, OPEN_MIN_MS, res->reason);

@@ -32,9 +32,8 @@ t_cont=$(now_ms)
 sleep 5
 check "a alive after SIGCONT" kill -0 "$apid"
 after=$(jq -r --argjson c "$t_cont" 'select(.data.by == "a" and .ts_ms >= $c) | .to' "$MOCK_REC" | wc -l)
-# BUG (reported): a, resumed, sends the deliveries it had queued for the
-# provider before the freeze without checking that their work entries
-# are still its own; b had claimed and finished them.
+# a, resumed, must not send the deliveries it had queued for the provider
+# before the freeze: b claimed and finished their work entries.
 is "a sends nothing after SIGCONT" "$after" 0
 during=$(jq -r --argjson s "$t_stop" --argjson c "$t_cont" 'select(.data.by == "a" and .ts_ms >= $s and .ts_ms < $c) | .to' "$MOCK_REC" | wc -l)
 echo "# a's requests accepted while it was frozen (sent before the freeze): $during"

@@ -54,8 +54,8 @@ echo "# circuit opened $(grep -c 'provider mock: circuit open' "$T/a.out") times
 waits=$(sed -n 's/.*provider mock: still failing.*next probe in \([0-9]*\) ms.*/\1/p' "$T/a.out" | tr '\n' ' ')
 longest=$(printf '%s\n' $waits 0 | sort -n | tail -1)
 echo "# waits before each probe after a failed one (ms): $waits"
-# BUG (reported, daemon/flow.c circuit_open): the wait doubled from 30 s
-# is 60000, which equals OPEN_DOWN_MS and so escapes the 30 s cap.
+# The wait doubles up to 30 s (60000, doubled from 30 s, once escaped
+# the cap by equalling the provider-down hold).
 check "probes wait at most 30 s (longest $longest ms)" test "$longest" -le 30000
 took
 stop_loa a
