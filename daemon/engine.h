@@ -248,7 +248,7 @@ int	 loa_url_allowed(const char *);
 
 /* expand.c */
 void	 expand_add(enum loa_priority, const char *, const char *, int,
-	    const char *);
+	    const char *, const char *);
 int	 expand_holds(enum loa_priority, const char *);
 int	 expand_count(void);
 void	 expand_touch(struct loa_argv *);

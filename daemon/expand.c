@@ -34,6 +34,7 @@ struct expand {
 	char			*job_id;
 	int			 w;		/* ward index */
 	char			 cur[32];	/* SSCAN cursor */
+	char			 rid[48];	/* ... of this server (run_id) */
 	int			 busy;		/* script under way */
 	struct event		*timer;
 };
@@ -133,6 +134,7 @@ expand_run(struct expand *x)
 	loa_argv_addf(&av, "%d", loa->cfg.events_maxlen);
 	loa_argv_add(&av, now);
 	loa_argv_addf(&av, "%lld", loa->cfg.retention_ms);
+	loa_argv_add(&av, x->rid);
 	if (loa_redis_cmdv(loa->rc, expand_cb, x, &av) == 0)
 		x->busy = 1;
 	else
@@ -143,7 +145,7 @@ expand_run(struct expand *x)
 /* An expansion entry was read or claimed: run its step. */
 void
 expand_add(enum loa_priority prio, const char *eid, const char *job, int w,
-    const char *cur)
+    const char *cur, const char *rid)
 {
 	struct expand	*x;
 
@@ -155,6 +157,7 @@ expand_add(enum loa_priority prio, const char *eid, const char *job, int w,
 	x->job_id = xstrdup(job);
 	x->w = w;
 	snprintf(x->cur, sizeof(x->cur), "%s", cur);
+	snprintf(x->rid, sizeof(x->rid), "%s", rid != NULL ? rid : "");
 	TAILQ_INSERT_TAIL(&expands, x, entry);
 	nexpands++;
 	expand_run(x);

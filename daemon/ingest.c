@@ -347,7 +347,8 @@ work_entry(enum loa_priority prio, const char *eid, redisReply *fields)
 		f = strtol(w, &e1, 10);
 		if (*e1 != '\0' || f < 0 || f > 100000 || strlen(cur) > 30)
 			goto bad;
-		expand_add(prio, eid, job, (int)f, cur);
+		expand_add(prio, eid, job, (int)f, cur, field(fields, "rid",
+		    NULL));
 		return;
 	}
 	from = field(fields, "from", NULL);

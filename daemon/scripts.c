@@ -209,8 +209,12 @@ const char loa_script_gate[] = LUA_PRELUDE
  * again.  While the job has max_ahead entries or
  * more waiting, nothing is done ("wait"): expansion runs ahead of sending
  * by a bounded amount.
+ * An SSCAN cursor means something only to the server that gave it: each
+ * step's entry carries that server's run_id, and a step that finds
+ * another (Redis restarted, or a replica took over) scans the ward again
+ * from its start; the residents already queued are skipped as always.
  * ARGV: prefix stream eid consumer job w cur batch chunk max_ahead maxlen
- *       now_iso retention_ms
+ *       now_iso retention_ms run_id
  */
 const char loa_script_expand[] = LUA_PRELUDE
 "local p, stream, eid, me, job = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]\n"
@@ -242,6 +246,8 @@ const char loa_script_expand[] = LUA_PRELUDE
 "else\n"
 "  local wl = cjson.decode(redis.call('GET', jk .. ':wards') or '[]')\n"
 "  local ids, ncur = {}, '0'\n"
+"  local rid = string.match(redis.call('INFO', 'server'), 'run_id:(%x+)') or ''\n"
+"  if cur ~= '0' and ARGV[14] ~= rid then cur = '0' end\n"
 "  if w < #wl then\n"
 "    local r = redis.call('SSCAN', p .. 'ward:' .. wl[w + 1][1] .. ':residents',\n"
 "      cur, 'COUNT', batch)\n"
@@ -264,7 +270,7 @@ const char loa_script_expand[] = LUA_PRELUDE
 "      cjson.encode({ts = ARGV[12], job = job, state = 'sending',\n"
 "        total = tonumber(redis.call('HGET', jk, 'total'))}))\n"
 "  else\n"
-"    redis.call('XADD', stream, '*', 'job', job, 'expand', 1, 'w', w, 'cur', ncur)\n"
+"    redis.call('XADD', stream, '*', 'job', job, 'expand', 1, 'w', w, 'cur', ncur, 'rid', rid)\n"
 "  end\n"
 "end\n"
 "if finished then\n"

@@ -36,10 +36,9 @@ check "resumed within 5 s of Redis being back ($resume ms)" test "$resume" -le 5
 lost=$(grep -c "reconnecting" "$T/a.out")
 check "link loss logged once per connection ($lost lines)" test "$lost" -ge 1 -a "$lost" -le 2
 check "reconnection logged" grep -q "connected again" "$T/a.out"
-# BUG (reported): residents of the ward being expanded when Redis went
-# away are never queued.  The expansion step keeps an SSCAN cursor in its
-# work entry; a restarted redis-server hashes with a new seed, so the old
-# cursor no longer means the same place in the set.
+# The residents of the ward being expanded when Redis went away are all
+# queued: an SSCAN cursor from the old server (a restarted redis-server
+# hashes with a new seed) makes the step scan that ward again.
 # A gate script Redis ran but could not answer before it stopped leaves
 # its residents marked in flight: they are reported maybe_duplicate,
 # though sent once (checked).
