@@ -144,6 +144,7 @@ send_next(void)
 	    !loa_redis_up(loa->rc))
 		return;
 	TAILQ_REMOVE(&queue, b, entry);
+	dlog_flush();	/* its log lines are out before Redis has them */
 	if (loa_redis_cmdv(loa->rc, record_cb, b, &b->av) == -1) {
 		TAILQ_INSERT_HEAD(&queue, b, entry);
 		return;
