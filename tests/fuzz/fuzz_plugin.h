@@ -330,6 +330,14 @@ fz_hook_param(struct fz_hook *h, const char *param, const char *value)
 	h->wh.query = q;
 }
 
+/* Sign h for a provider that signs nothing: our token in the query. */
+static void __attribute__((unused))
+fz_sign_token(struct fz_hook *h, const char *token)
+{
+	fz_hook_param(h, PLUG_TOKEN_PARAM, token);
+	h->signed_ok = 1;
+}
+
 static void
 fz_check_reports(int rv, const struct loa_report *reps, int max)
 {
