@@ -39,13 +39,16 @@ static struct job_slot	 job_cache[JOB_CACHE_MAX];
  * after it is done.  One we could not touch for claim_timeout (Redis was
  * away) can come back to us by XAUTOCLAIM in that while; gated again
  * before its outcomes are recorded, its items would look in flight and
- * go out a second time.  It is ignored instead: the ack on its way
- * finishes it.  A few batches of acks are ever queued, far fewer than
- * FINISHED_MAX entries.
+ * go out a second time.  It is ignored instead while the ack is on its
+ * way (the ack finishes it); once Redis has the ack, an entry that comes
+ * back anyway (Redis lost the write: a crash, a failover) is taken up
+ * again, so nothing stays pending for ever.  A few batches of acks are
+ * ever queued, far fewer than FINISHED_MAX entries.
  */
 static struct {
 	enum loa_priority	 prio;
 	char			 eid[40];
+	unsigned long		 ack;	/* the ledger batch of its ack */
 }			 finished[FINISHED_MAX];
 static int		 finished_next;
 
@@ -60,7 +63,7 @@ finished_has(enum loa_priority prio, const char *eid)
 	for (i = 0; i < FINISHED_MAX; i++)
 		if (finished[i].prio == prio &&
 		    strcmp(finished[i].eid, eid) == 0)
-			return 1;
+			return !ledger_recorded(finished[i].ack);
 	return 0;
 }
 
@@ -399,7 +402,8 @@ chunk_maybe_done(struct chunk *ck)
 	}
 	if (ck->finished < ck->n || ck->outstanding > 0 || ck->dispatching)
 		return 0;
-	ledger_ack(loa->k_work[ck->prio], ck->eid, ck->job_id);
+	finished[finished_next].ack = ledger_ack(loa->k_work[ck->prio],
+	    ck->eid, ck->job_id);
 	finished[finished_next].prio = ck->prio;
 	snprintf(finished[finished_next].eid, sizeof(finished[0].eid), "%s",
 	    ck->eid);

@@ -289,7 +289,8 @@ struct outcome {
 void	 ledger_init(void);
 void	 ledger_free(void);
 void	 ledger_event(const struct outcome *, int);
-void	 ledger_ack(const char *, const char *, const char *);
+unsigned long ledger_ack(const char *, const char *, const char *);
+int	 ledger_recorded(unsigned long);
 void	 ledger_retry_mark(const char *, const char *, int, int, long long);
 int	 ledger_mark_inflight(const char *, const char *, int, loa_redis_cb,
 	    void *);

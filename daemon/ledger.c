@@ -33,6 +33,7 @@ struct waiter {
 
 struct batch {
 	TAILQ_ENTRY(batch)	entry;
+	unsigned long		seq;	/* batches are numbered from 1 */
 	struct loa_argv		av;
 	int			nops;
 	struct waiter		*waiters;
@@ -43,6 +44,8 @@ static TAILQ_HEAD(, batch) queue = TAILQ_HEAD_INITIALIZER(queue);
 static struct batch	*cur;		/* being filled */
 static struct batch	*sent;		/* awaiting its reply */
 static int		 queued_ops;
+static unsigned long	 last_seq;	/* of the newest batch */
+static unsigned long	 recorded_seq;	/* Redis has every batch to here */
 static int		 failed_said;
 
 void
@@ -56,6 +59,7 @@ batch_new(void)
 	struct batch	*b = xcalloc(1, sizeof(*b));
 	char		 now[40], ret[32];
 
+	b->seq = ++last_seq;
 	loa_time_iso(loa_now_ms(), now, sizeof(now));
 	snprintf(ret, sizeof(ret), "%lld", loa->cfg.retention_ms);
 	loa_script_argv(&b->av, loa_script_record, loa->cfg.prefix);
@@ -129,6 +133,7 @@ record_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		failed_said = 0;
 	}
 	queued_ops -= b->nops;
+	recorded_seq = b->seq;
 	batch_notify(b, rep);
 	batch_free(b);
 	send_next();
@@ -352,18 +357,28 @@ ledger_mark_inflight(const char *job, const char *item, int attempt,
 
 /*
  * The work entry eid of stream (for job) is finished: ack and delete it,
- * and count it off the job's queued entries.
+ * and count it off the job's queued entries.  Returns the number of the
+ * batch that carries it (see ledger_recorded).
  */
-void
+unsigned long
 ledger_ack(const char *stream, const char *eid, const char *job)
 {
 	struct loa_argv	*av = op_begin();
+	unsigned long	 seq = cur->seq;
 
 	loa_argv_add(av, "A");
 	loa_argv_add(av, stream);
 	loa_argv_add(av, eid);
 	loa_argv_add(av, job);
 	op_end();
+	return seq;
+}
+
+/* Is the batch numbered seq recorded in Redis? */
+int
+ledger_recorded(unsigned long seq)
+{
+	return seq <= recorded_seq;
 }
 
 /*
