@@ -5,6 +5,10 @@
 #   make demo         a broadcast through a private Redis to the console
 #   make install      PREFIX=/usr/local DESTDIR=
 #   SANITIZE=address,undefined make check     the same under sanitizers
+#   make check VALGRIND=1    the same under valgrind's memcheck
+#   make check-faults the fault scenarios (tests/faults)
+#   make fuzz         every libFuzzer target for FUZZ_SECONDS (tests/fuzz)
+#   make bench        the benchmark (tests/bench)
 #   WERROR=1 make     warnings are errors (CI)
 
 PREFIX	?= /usr/local
