@@ -32,9 +32,25 @@ t_cont=$(now_ms)
 sleep 5
 check "a alive after SIGCONT" kill -0 "$apid"
 after=$(jq -r --argjson c "$t_cont" 'select(.data.by == "a" and .ts_ms >= $c) | .to' "$MOCK_REC" | wc -l)
-# a, resumed, must not send the deliveries it had queued for the provider
-# before the freeze: b claimed and finished their work entries.
-is "a sends nothing after SIGCONT" "$after" 0
+# a_reqs: a's requests from its delivery log, "start end" in ms since the
+# epoch (the log's times are Hanoi time; "ms" is the request's duration).
+a_reqs() {
+	jq -r 'select(.ms != null and .attempt != null) |
+	    (((.ts[0:19] + "Z" | fromdateiso8601) - 7 * 3600) * 1000 +
+	    (.ts[20:23] | tonumber)) as $fin | "\($fin - .ms) \($fin)"' \
+	    "$T/a.delivery.log"
+}
+# a, resumed, must not start the deliveries it had queued for the provider
+# before the freeze: b claimed and finished their work entries.  What it
+# had handed to its HTTP client before the freeze may still leave (a
+# transfer started in the round the signal stopped): those are the
+# in-flight window, each reported maybe_duplicate (ledger check below).
+check "a's requests read from its log" test "$(a_reqs | wc -l)" -gt 1000
+started=$(a_reqs | awk -v c="$t_cont" '$1 >= c' | wc -l)
+is "a starts no request after SIGCONT" "$started" 0
+pending=$(a_reqs | awk -v s="$t_stop" -v c="$t_cont" '$1 < s && $2 >= c' | wc -l)
+echo "# the provider got $after requests of a after SIGCONT; a had $pending requests under way at the freeze, answered after it"
+check "a's requests after SIGCONT ($after) were under way before the freeze ($pending)" test "$after" -le "$pending"
 during=$(jq -r --argjson s "$t_stop" --argjson c "$t_cont" 'select(.data.by == "a" and .ts_ms >= $s and .ts_ms < $c) | .to' "$MOCK_REC" | wc -l)
 echo "# a's requests accepted while it was frozen (sent before the freeze): $during"
 is "a holds nothing after SIGCONT" "$(held_by a)" 0
