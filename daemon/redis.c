@@ -149,8 +149,8 @@ parse_hostport(const char *p, struct loa_redis_addr *a, const char **endp)
 	long		 v;
 
 	if (*p == '[') {	/* [::1]:6379 */
-		if ((q = strchr(p, ']')) == NULL)
-			return -1;
+		if ((q = strchr(p, ']')) == NULL || q == p + 1)
+			return -1;	/* unclosed, or no address: "[]" */
 		a->host = xstrndup(p + 1, q - p - 1);
 		p = q + 1;
 	} else {

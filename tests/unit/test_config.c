@@ -28,6 +28,8 @@ static const struct {
 } bad[] = {
 	{ "[redis]\nurl = http://x\n", ":2: [redis] url:" },
 	{ "[redis]\nurl = redis://:pw@host\n", "password_file" },
+	{ "[redis]\nurl = redis://[]:6280\n", ":2: [redis] url:" },
+	{ "[redis]\nsentinels = []:26379\nmaster_name = m\n", ":2: [redis] sentinels:" },
 	{ "\n\n[daemon]\nmax_inflight = 0\n", ":4: [daemon] max_inflight:" },
 	{ "[daemon]\nmax_inflight = lots\n", "whole number" },
 	{ "[daemon]\nretention = 30 days\n", ":2: [daemon] retention: bad duration" },
