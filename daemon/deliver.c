@@ -236,15 +236,15 @@ deliver_reroute(struct delivery *d)
 		try_channel(d, "no_provider");
 }
 
-/* ck was lost to another daemon: its retries waiting here go. */
-void
-deliver_drop_chunk(const struct chunk *ck)
+/* Deliveries waiting for a retry, of ck (NULL: all), are given up. */
+static void
+drop_waiting(const struct chunk *ck)
 {
 	struct delivery	*d, *next;
 
 	for (d = TAILQ_FIRST(&waiting); d != NULL; d = next) {
 		next = TAILQ_NEXT(d, entry);
-		if (d->ck != ck)
+		if (ck != NULL && d->ck != ck)
 			continue;
 		TAILQ_REMOVE(&waiting, d, entry);
 		nwaiting--;
@@ -253,6 +253,13 @@ deliver_drop_chunk(const struct chunk *ck)
 		d->ck->outstanding--;
 		delivery_free(d);
 	}
+}
+
+/* ck was lost to another daemon: its retries waiting here go. */
+void
+deliver_drop_chunk(const struct chunk *ck)
+{
+	drop_waiting(ck);
 }
 
 int
@@ -648,14 +655,5 @@ deliver_waiting_count(void)
 void
 deliver_abort_waiting(void)
 {
-	struct delivery	*d;
-
-	while ((d = TAILQ_FIRST(&waiting)) != NULL) {
-		TAILQ_REMOVE(&waiting, d, entry);
-		nwaiting--;
-		if (d->marking)
-			ledger_forget(d);
-		d->ck->outstanding--;
-		delivery_free(d);
-	}
+	drop_waiting(NULL);
 }
