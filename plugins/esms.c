@@ -445,25 +445,6 @@ esms_build(void *state, const struct loa_message *msg,
 	return 0;
 }
 
-/*
- * An answer without a CodeResult we can read: a 2xx is retried (safe, as
- * eSMS de-duplicates); a redirect or an auth/URL refusal means every
- * message would fail the same way (provider down); other 4xx fail this
- * message.
- */
-static void
-esms_classify_http(const struct loa_response *resp, struct loa_result *res)
-{
-	int	s = resp->http_status;
-
-	if (s >= 200 && s < 300)
-		plug_result(res, LOA_OUT_RETRY, "bad_answer");
-	else if (s < 400 || s == 401 || s == 403 || s == 404 || s == 405)
-		plug_result(res, LOA_OUT_PROVIDER_DOWN, "http_%d", s);
-	else
-		plug_result(res, LOA_OUT_FAILED, "http_%d", s);
-}
-
 /* A plain JSON string at *p (no escapes, printable ASCII): its bounds. */
 static int
 esms_flat_str(const char **p, const char *end, const char **s, size_t *n)
@@ -609,7 +590,7 @@ esms_classify(void *state, const struct loa_message *msg,
 	root = json_loadb(body, len, 0, NULL);
 	if (!json_is_object(root) ||
 	    plug_code_value(json_object_get(root, "CodeResult"), &code) == -1) {
-		esms_classify_http(resp, res);
+		plug_classify_http(resp, res);	/* a retry is safe: RequestId */
 		goto out;
 	}
 	esms_code_result(code, res);

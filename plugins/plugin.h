@@ -31,6 +31,24 @@ plug_result(struct loa_result *res, enum loa_outcome outcome,
 	va_end(ap);
 }
 
+/*
+ * An answer without a result code we can read: a 2xx is retried; a
+ * redirect or an auth/URL refusal means every message would fail the same
+ * way (provider down); other 4xx fail this message.
+ */
+static void __attribute__((unused))
+plug_classify_http(const struct loa_response *resp, struct loa_result *res)
+{
+	int	s = resp->http_status;
+
+	if (s >= 200 && s < 300)
+		plug_result(res, LOA_OUT_RETRY, "bad_answer");
+	else if (s < 400 || s == 401 || s == 403 || s == 404 || s == 405)
+		plug_result(res, LOA_OUT_PROVIDER_DOWN, "http_%d", s);
+	else
+		plug_result(res, LOA_OUT_FAILED, "http_%d", s);
+}
+
 static int __attribute__((unused))
 plug_digits(const char *s, size_t max)
 {

@@ -272,25 +272,6 @@ speedsms_reset_ms(const struct loa_response *resp)
 }
 
 /*
- * An answer without a status we can read: a 2xx is retried; a redirect
- * or an auth/URL refusal means every message would fail the same way
- * (provider down); other 4xx fail this message.
- */
-static void
-speedsms_classify_http(const struct loa_response *resp,
-    struct loa_result *res)
-{
-	int	s = resp->http_status;
-
-	if (s >= 200 && s < 300)
-		plug_result(res, LOA_OUT_RETRY, "bad_answer");
-	else if (s < 400 || s == 401 || s == 403 || s == 404 || s == 405)
-		plug_result(res, LOA_OUT_PROVIDER_DOWN, "http_%d", s);
-	else
-		plug_result(res, LOA_OUT_FAILED, "http_%d", s);
-}
-
-/*
  * status "success": sent, unless data.invalidPhone lists a number (we
  * send to one number only, so it is ours: fall back).  status "error":
  * the code table.
@@ -341,7 +322,7 @@ speedsms_classify(void *state, const struct loa_message *msg,
 				    "speedsms_%03ld", code);
 		}
 	} else
-		speedsms_classify_http(resp, res);
+		plug_classify_http(resp, res);
 	json_decref(root);
 }
 
