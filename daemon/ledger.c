@@ -22,8 +22,9 @@
 #include "engine.h"
 
 #define BATCH_OPS	512
-#define BACKLOG_OPS	BATCH_OPS	/* stop dispatching above this: a crash
-					   leaves at most ~2 batches unrecorded */
+#define BACKLOG_OPS	(2 * BATCH_OPS)	/* stop dispatching above this: one
+					   batch at Redis, one filling; a crash
+					   leaves at most ~2 unrecorded */
 
 /* Told when the batch it waits for is recorded (reply) or dropped. */
 struct waiter {

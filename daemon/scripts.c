@@ -31,6 +31,8 @@
  * done_check(): a job whose final outcomes add up to its total (and that
  * is no longer expanding) becomes done, says so in loa:events, and starts
  * to expire.
+ * many(): one command on a key with a long argument list, in slices that
+ * Lua's unpack() can take; array replies are joined.
  */
 #define LUA_PRELUDE \
 "local function start(p, jk, id, prio, total, chunk)\n" \
@@ -54,6 +56,14 @@
 "  for _, k in ipairs({jk, jk .. ':out', jk .. ':spec', jk .. ':wards', jk .. ':phones'}) do\n" \
 "    redis.call('PEXPIRE', k, ret)\n" \
 "  end\n" \
+"end\n" \
+"local function many(cmd, key, args)\n" \
+"  local out = {}\n" \
+"  for s = 1, #args, 1000 do\n" \
+"    local r = redis.call(cmd, key, unpack(args, s, math.min(s + 999, #args)))\n" \
+"    if type(r) == 'table' then for _, x in ipairs(r) do out[#out + 1] = x end end\n" \
+"  end\n" \
+"  return out\n" \
 "end\n" \
 "local function owned(stream, eid, me)\n" \
 "  local pend = redis.call('XPENDING', stream, 'loa', eid, eid, 1)\n" \
@@ -174,29 +184,37 @@ const char loa_script_gate[] = LUA_PRELUDE
 "local live = state == 'sending' or state == 'expanding'\n"
 "local res = { state }\n"
 "local step = mode == 'i' and 2 or 1\n"
-"for i = 7, #ARGV, step do\n"
-"  local it = ARGV[i]\n"
-"  local v = redis.call('HGET', jk .. ':out', it)\n"
+"local items, rows, mark, ask, askn = {}, {}, {}, {}, {}\n"
+"for i = 7, #ARGV, step do items[#items + 1] = ARGV[i] end\n"
+"local outs = many('HMGET', jk .. ':out', items)\n"
+"for n, it in ipairs(items) do\n"
+"  local v = outs[n]\n"
 "  if (not v) or v == '.' then\n"
 "    v = ''\n"
-"    if live then redis.call('HSET', jk .. ':out', it, '~') end\n"
+"    if live then mark[#mark + 1] = it; mark[#mark + 1] = '~' end\n"
 "  end\n"
 "  local flags, f, ph = '', nil, nil\n"
 "  if mode == 'i' then\n"
-"    ph = ARGV[i + 1]\n"
+"    ph = ARGV[6 + 2 * n]\n"
 "  else\n"
 "    f = redis.call('HGETALL', p .. 'resident:' .. it)\n"
 "    for k = 1, #f, 2 do if f[k] == 'phone' then ph = f[k + 1] end end\n"
 "  end\n"
 "  if live and (v == '' or v == '~') and ph and ph ~= '' then\n"
-"    if redis.call('SISMEMBER', p .. 'optout', ph) == 1 then flags = 'o' end\n"
-"    if mode == 'd' then\n"
-"      local prev = redis.call('HGET', jk .. ':phones', ph)\n"
-"      if not prev then redis.call('HSET', jk .. ':phones', ph, it)\n"
-"      elseif prev ~= it then flags = flags .. 'd' end\n"
-"    end\n"
+"    ask[#ask + 1] = ph\n"
+"    askn[#askn + 1] = n\n"
+"    if mode == 'd' and redis.call('HSETNX', jk .. ':phones', ph, it) == 0 and\n"
+"        redis.call('HGET', jk .. ':phones', ph) ~= it then flags = 'd' end\n"
 "  end\n"
-"  if f then res[#res + 1] = {v, flags, f} else res[#res + 1] = {v, flags} end\n"
+"  rows[n] = {v, flags, f}\n"
+"end\n"
+"many('HSET', jk .. ':out', mark)\n"
+"local o = many('SMISMEMBER', p .. 'optout', ask)\n"
+"for k, n in ipairs(askn) do\n"
+"  if o[k] == 1 then rows[n][2] = 'o' .. rows[n][2] end\n"
+"end\n"
+"for n, r in ipairs(rows) do\n"
+"  if r[3] then res[n + 1] = r else res[n + 1] = {r[1], r[2]} end\n"
 "end\n"
 "return res\n";
 
@@ -302,6 +320,12 @@ const char loa_script_record[] = LUA_PRELUDE
 "local p, maxlen, now, ret = ARGV[1], ARGV[2], ARGV[3], ARGV[4]\n"
 "local ev = p .. 'events'\n"
 "local touched, n, i = {}, 0, 5\n"
+"local counts, order = {}, {}\n"
+"local function count(jk, f)\n"
+"  local key = jk .. '\\0' .. f\n"
+"  if not counts[key] then counts[key] = 0; order[#order + 1] = {jk, f, key} end\n"
+"  counts[key] = counts[key] + 1\n"
+"end\n"
 "while i <= #ARGV do\n"
 "  local op = ARGV[i]\n"
 "  if op == 'O' then\n"
@@ -312,12 +336,12 @@ const char loa_script_record[] = LUA_PRELUDE
 "        string.sub(prev, 1, 2) == 'r:' then\n"
 "      redis.call('HSET', jk .. ':out', item, st .. ':' .. ch)\n"
 "      if st == 'maybe_duplicate' then\n"
-"        redis.call('HINCRBY', jk, st, 1)\n"
+"        count(jk, st)\n"
 "        st = 'sent'\n"
 "      end\n"
-"      redis.call('HINCRBY', jk, st, 1)\n"
-"      if ch ~= '' then redis.call('HINCRBY', jk, 'ch:' .. ch .. ':' .. st, 1) end\n"
-"      if ward ~= '' then redis.call('HINCRBY', jk, 'ward:' .. ward .. ':' .. st, 1) end\n"
+"      count(jk, st)\n"
+"      if ch ~= '' then count(jk, 'ch:' .. ch .. ':' .. st) end\n"
+"      if ward ~= '' then count(jk, 'ward:' .. ward .. ':' .. st) end\n"
 "      redis.call('XADD', ev, 'MAXLEN', '~', maxlen, '*', 'event', ARGV[i + 6])\n"
 "      if ARGV[i + 8] ~= '' then\n"
 "        redis.call('SET', p .. 'msgid:' .. ARGV[i + 7] .. ':' .. ARGV[i + 8],\n"
@@ -368,6 +392,7 @@ const char loa_script_record[] = LUA_PRELUDE
 "    return redis.error_reply('record: bad op ' .. tostring(op))\n"
 "  end\n"
 "end\n"
+"for _, c in ipairs(order) do redis.call('HINCRBY', c[1], c[2], counts[c[3]]) end\n"
 "for job in pairs(touched) do done_check(p, job, now, maxlen, ret) end\n"
 "return n\n";
 
