@@ -128,7 +128,10 @@ struct provider {
 	long long				 open_ms;
 	int					 probing;
 	int					 down_said;
-	double					 tokens;  /* rate leased */
+	int					 tokens;  /* send times leased */
+	double					 pace_at; /* the next (monotonic ms) */
+	int					 next_tokens; /* leased ahead */
+	double					 next_at;
 	int					 leasing;
 	long long				 lease_at;
 	struct creds				*creds;	/* expiring tokens */

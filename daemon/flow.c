@@ -12,8 +12,9 @@
  * (loactl provider pause: a flag in Redis every daemon polls); its circuit
  * is closed (or half-open, for one probe); its credentials are ready; and
  * its rate allows.  The rate is per provider account, shared by every
- * daemon on the Redis: a token bucket in Redis from which each daemon
- * leases a few tokens at a time; an SMS of N segments costs N.
+ * daemon on the Redis: Redis spaces the sends evenly (see rate_allows)
+ * and each daemon leases the next few send times; an SMS of N segments
+ * takes N.
  *
  * Circuit breaker: FAIL_OPEN transport failures or 5xx in a row, or one
  * "provider down" verdict (bad keys, no balance), open the circuit: no
@@ -24,6 +25,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
 #include <hiredis/hiredis.h>
@@ -159,57 +161,118 @@ flow_cost(const struct delivery *d)
 	return 1;
 }
 
+/*
+ * The rate.  Redis keeps, per provider account, the time from which the
+ * next send may go (GCRA's theoretical arrival time): sends are spaced
+ * 1/rate apart across every daemon, with no burst.  A lease hands a
+ * daemon the next few of those times (up to LEASE_AHEAD_MS ahead) and the
+ * daemon spends each at its time, so the provider sees an even flow.
+ * The spacing is for RATE_MARGIN of the configured rate: a timer that
+ * fires late lets a send catch up by at most CATCHUP_MS, and no second of
+ * the provider's clock sees more than the rate.
+ */
+#define RATE_MARGIN	0.99
+#define LEASE_AHEAD_MS	50.0
+#define CATCHUP_MS	5.0
+
+static double	wake_due;	/* when lease_ev fires; 0: not pending */
+
+/* A monotonic clock in ms, for pacing. */
+static double
+mono_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Ms between two sends of p. */
+static double
+rate_step(const struct provider *p)
+{
+	return 1000.0 / (p->conf->rate * RATE_MARGIN);
+}
+
+/* Pump every provider at `at` (mono_ms), or sooner if already due. */
+static void
+wake_at(double at)
+{
+	double		 now = mono_ms(), us;
+	struct timeval	 tv;
+
+	if (wake_due > 0 && wake_due <= at)
+		return;
+	us = (at - now) * 1000.0;
+	if (us < 0)
+		us = 0;
+	tv.tv_sec = (time_t)(us / 1e6);
+	tv.tv_usec = (suseconds_t)(us - tv.tv_sec * 1e6);
+	evtimer_add(lease_ev, &tv);
+	wake_due = at;
+}
+
 static void	lease(struct provider *);
 
+/* Reply {granted, µs from Redis's now to the first, ms until more}. */
 static void
 lease_cb(struct loa_redis *r, redisReply *rep, void *arg)
 {
 	struct provider	*p = arg;
-	long long	 wait = 10;
+	long long	 n = 0, wait = 10;
+	double		 at = mono_ms();
 
 	(void)r;
 	p->leasing = 0;
 	if (rep != NULL && rep->type == REDIS_REPLY_ARRAY &&
-	    rep->elements == 2 &&
-	    rep->element[0]->type == REDIS_REPLY_INTEGER) {
-		p->tokens += (double)rep->element[0]->integer;
-		wait = rep->element[1]->integer;
+	    rep->elements == 3 &&
+	    rep->element[0]->type == REDIS_REPLY_INTEGER &&
+	    rep->element[1]->type == REDIS_REPLY_INTEGER &&
+	    rep->element[2]->type == REDIS_REPLY_INTEGER) {
+		n = rep->element[0]->integer;
+		at += rep->element[1]->integer / 1000.0;
+		wait = rep->element[2]->integer;
 	}
-	p->lease_at = loa_now_ms() + (wait > 100 ? 100 : wait);
+	if (n > 0 && p->tokens == 0) {
+		p->tokens = (int)n;
+		if (p->pace_at < at)
+			p->pace_at = at;
+	} else if (n > 0) {
+		if (p->next_tokens == 0)
+			p->next_at = at;
+		p->next_tokens += (int)n;
+	}
+	p->lease_at = n > 0 ? 0 : loa_now_ms() + (wait > 100 ? 100 : wait);
 	flow_pump(p);
 }
 
-/* Ask Redis for the tokens the head of the queue needs (and a few more). */
+/* Ask Redis for the send times of the head of the queue and what follows. */
 static void
 lease(struct provider *p)
 {
 	struct loa_argv	 av;
 	struct delivery	*d = TAILQ_FIRST(&p->waitq);
-	double		 burst = p->conf->rate / 20.0;
-	int		 want;
+	int		 want, cost;
 
 	if (p->leasing || d == NULL || !loa_redis_up(loa->rc))
 		return;
 	if (loa_now_ms() < p->lease_at) {
-		struct timeval tv = { 0, 2000 };
-		evtimer_add(lease_ev, &tv);
+		wake_at(mono_ms() + (double)(p->lease_at - loa_now_ms()));
 		return;
 	}
-	if (burst < 1)
-		burst = 1;
-	want = flow_cost(d) - (int)p->tokens;
-	if (want < (int)burst)
-		want = (int)burst;
+	cost = flow_cost(d);
+	want = (int)(LEASE_AHEAD_MS / rate_step(p)) + 1;
 	if (want > p->nwait * 3 + 1)
 		want = p->nwait * 3 + 1;
+	if (want < cost)
+		want = cost;
 	loa_argv_init(&av);
 	loa_argv_add(&av, "EVAL");
 	loa_argv_add(&av, loa_script_rate);
 	loa_argv_add(&av, "0");
 	loa_argv_addf(&av, "%srate:%s", loa->cfg.prefix, p->conf->name);
-	loa_argv_addf(&av, "%.6f", p->conf->rate);
-	loa_argv_addf(&av, "%.3f", burst > flow_cost(d) ? burst :
-	    (double)flow_cost(d));
+	loa_argv_addf(&av, "%.6f", p->conf->rate * RATE_MARGIN);
+	loa_argv_addf(&av, "%.0f", LEASE_AHEAD_MS);
 	loa_argv_addf(&av, "%d", want);
 	if (loa_redis_cmdv(loa->rc, lease_cb, p, &av) == 0)
 		p->leasing = 1;
@@ -222,7 +285,53 @@ lease_timer_cb(evutil_socket_t fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	(void)arg;
+	wake_due = 0;
 	flow_pump_all();
+}
+
+/*
+ * May d go now as far as the rate goes?  Leases send times when p has
+ * none for d, and the next ones ahead of need.
+ */
+static int
+rate_allows(struct provider *p, struct delivery *d)
+{
+	int	cost = flow_cost(d);
+	double	now, step = rate_step(p);
+
+	if (p->tokens < cost && p->next_tokens > 0) {
+		/* The next lease's times follow on from the current ones. */
+		if (p->pace_at < p->next_at - p->tokens * step)
+			p->pace_at = p->next_at - p->tokens * step;
+		p->tokens += p->next_tokens;
+		p->next_tokens = 0;
+	}
+	if (p->tokens < cost) {
+		lease(p);
+		return 0;
+	}
+	now = mono_ms();
+	if (p->next_tokens == 0 &&
+	    p->pace_at + p->tokens * step - now < LEASE_AHEAD_MS / 2)
+		lease(p);
+	if (now < p->pace_at) {
+		wake_at(p->pace_at);
+		return 0;
+	}
+	return 1;
+}
+
+/* d goes: spend its send times. */
+static void
+rate_spend(struct provider *p, struct delivery *d)
+{
+	double	now = mono_ms();
+	int	cost = flow_cost(d);
+
+	if (p->pace_at < now - CATCHUP_MS)
+		p->pace_at = now - CATCHUP_MS;
+	p->pace_at += cost * rate_step(p);
+	p->tokens -= cost;
 }
 
 static int
@@ -249,10 +358,8 @@ may_send(struct provider *p, struct delivery *d)
 	}
 	if (p->circuit == CIRCUIT_HALF_OPEN && p->probing)
 		return 0;
-	if (p->conf->rate > 0 && p->tokens < flow_cost(d)) {
-		lease(p);
+	if (p->conf->rate > 0 && !rate_allows(p, d))
 		return 0;
-	}
 	return 1;
 }
 
@@ -274,7 +381,7 @@ flow_pump(struct provider *p)
 		TAILQ_REMOVE(&p->waitq, d, entry);
 		p->nwait--;
 		if (p->conf->rate > 0)
-			p->tokens -= flow_cost(d);
+			rate_spend(p, d);
 		if (p->circuit == CIRCUIT_HALF_OPEN)
 			p->probing = 1;
 		deliver_go(d);
@@ -483,4 +590,5 @@ flow_abort_all(void)
 	if (lease_ev != NULL)
 		event_free(lease_ev);
 	lease_ev = NULL;
+	wake_due = 0;
 }

@@ -509,26 +509,27 @@ loa_script_argv(struct loa_argv *av, const char *script, const char *prefix)
 }
 
 /*
- * A provider's rate, shared by every daemon: a token bucket in Redis,
- * refilled from Redis's own clock.  ARGV: key rate burst want; returns
- * {granted, ms until the rest could be granted}.  A daemon leases a few
- * tokens at a time (SMS segments or messages) and spends them locally.
+ * A provider's rate, shared by every daemon: GCRA on Redis's own clock.
+ * The hash keeps `tat`, the time (ms) from which the next send may go;
+ * sends are 1000/rate ms apart, with no burst.  A lease takes the next
+ * times up to `ahead` ms from now, at most `want`.  ARGV: key rate ahead
+ * want; returns {granted, µs from now to the first granted time, ms until
+ * a time comes within reach again}.  The daemon spends each at its time.
  */
 const char loa_script_rate[] =
 "local t = redis.call('TIME')\n"
-"local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
-"local rate, burst, want = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])\n"
-"local v = redis.call('HMGET', ARGV[1], 'tokens', 'ts')\n"
-"local tokens, ts = tonumber(v[1]), tonumber(v[2])\n"
-"if not tokens then tokens, ts = burst, now end\n"
-"tokens = math.min(burst, tokens + math.max(0, now - ts) * rate / 1000)\n"
-"local grant = math.max(0, math.min(want, math.floor(tokens)))\n"
-"tokens = tokens - grant\n"
-"redis.call('HSET', ARGV[1], 'tokens', tostring(tokens), 'ts', now)\n"
-"redis.call('PEXPIRE', ARGV[1], 60000)\n"
-"local wait = 0\n"
-"if grant < want then wait = math.ceil((want - grant - tokens) * 1000 / rate) end\n"
-"return {grant, math.max(wait, 1)}\n";
+"local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000\n"
+"local rate, ahead, want = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])\n"
+"local step = 1000 / rate\n"
+"local tat = tonumber(redis.call('HGET', ARGV[1], 'tat')) or now\n"
+"if tat < now then tat = now end\n"
+"local n = math.min(want, math.max(0, math.floor((now + ahead - tat) / step) + 1))\n"
+"if n > 0 then\n"
+"  redis.call('HSET', ARGV[1], 'tat', string.format('%.3f', tat + n * step))\n"
+"  redis.call('PEXPIRE', ARGV[1], 60000)\n"
+"end\n"
+"local wait = math.ceil(tat + n * step - ahead - now)\n"
+"return {n, math.floor((tat - now) * 1000), math.max(wait, 1)}\n";
 
 /*
  * Cancel a job: nothing more goes out for it (the daemons holding its
