@@ -299,6 +299,28 @@ password_free(char *pw)
 	}
 }
 
+/*
+ * The event base.  With epoll, changes to a socket's interest made in one
+ * loop round go to the kernel as one epoll_ctl (the changelist): libcurl
+ * drops a kept-alive connection's socket when a transfer ends and asks
+ * for it again when the next one starts on it, often in the same round.
+ * (The changelist must not be used with dup()ed descriptors; loa watches
+ * none.)
+ */
+static struct event_base *
+new_base(void)
+{
+	struct event_config	*ec;
+	struct event_base	*b;
+
+	if ((ec = event_config_new()) == NULL)
+		return NULL;
+	event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	b = event_base_new_with_config(ec);
+	event_config_free(ec);
+	return b;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -365,7 +387,7 @@ main(int argc, char *argv[])
 	}
 	make_keys();
 	log_route_libevent();
-	if ((loa->base = event_base_new()) == NULL)
+	if ((loa->base = new_base()) == NULL)
 		fatalx("event_base_new");
 	if (http_init() == -1)
 		fatalx("HTTP engine failed to start");
