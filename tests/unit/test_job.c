@@ -188,6 +188,34 @@ test_valid(void)
 	loa_job_unref(job);
 }
 
+/* loa_time_iso keeps the formatted second: each stamp must still be its own. */
+static void
+times(void)
+{
+	static const struct {
+		long long	 ms;
+		const char	*want;
+	} t[] = {
+		{ 1795770000123LL, "2026-11-27T16:00:00.123+07:00" },
+		{ 1795770000999LL, "2026-11-27T16:00:00.999+07:00" },
+		{ 1795770001000LL, "2026-11-27T16:00:01.000+07:00" },
+		{ 1795769999999LL, "2026-11-27T15:59:59.999+07:00" },
+		{ 0, "1970-01-01T07:00:00.000+07:00" },
+		{ 253402275599999LL, "9999-12-31T23:59:59.999+07:00" },
+		{ 1795770000123LL, "2026-11-27T16:00:00.123+07:00" },
+	};
+	char	buf[40], small[12];
+	size_t	i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		memset(buf, 'x', sizeof(buf));
+		loa_time_iso(t[i].ms, buf, sizeof(buf));
+		is_str(buf, t[i].want, "time %lld", t[i].ms);
+	}
+	loa_time_iso(1795770000123LL, small, sizeof(small));
+	is_str(small, "2026-11-27T", "a short buffer gets the start");
+}
+
 int
 main(void)
 {
@@ -219,5 +247,6 @@ main(void)
 	ok(!loa_job_id_valid(""), "empty id");
 	ok(!loa_job_id_valid("a/b"), "slash");
 	test_valid();
+	times();
 	return tap_done();
 }
