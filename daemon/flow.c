@@ -167,9 +167,10 @@ flow_cost(const struct delivery *d)
  * 1/rate apart across every daemon, with no burst.  A lease hands a
  * daemon the next few of those times (up to LEASE_AHEAD_MS ahead) and the
  * daemon spends each at its time, so the provider sees an even flow.
- * The spacing is for RATE_MARGIN of the configured rate: a timer that
- * fires late lets a send catch up by at most CATCHUP_MS, and no second of
- * the provider's clock sees more than the rate.
+ * The spacing is for RATE_MARGIN of the configured rate: a send may go
+ * up to CATCHUP_MS after its time (a timer fired late), a time missed by
+ * more is dropped (the provider was paused, the daemon held up), and no
+ * second of the provider's clock sees more than the rate.
  */
 #define RATE_MARGIN	0.99
 #define LEASE_AHEAD_MS	50.0
@@ -293,24 +294,40 @@ lease_timer_cb(evutil_socket_t fd, short ev, void *arg)
  * May d go now as far as the rate goes?  Leases send times when p has
  * none for d, and the next ones ahead of need.
  */
+static void
+rate_expire(struct provider *p, double now, double step)
+{
+	int	gone;
+
+	/* A send time more than CATCHUP_MS past is gone (paused, held up). */
+	if (p->tokens == 0 || p->pace_at >= now - CATCHUP_MS)
+		return;
+	gone = (int)((now - CATCHUP_MS - p->pace_at) / step) + 1;
+	if (gone > p->tokens)
+		gone = p->tokens;
+	p->tokens -= gone;
+	p->pace_at += gone * step;
+}
+
 static int
 rate_allows(struct provider *p, struct delivery *d)
 {
 	int	cost = flow_cost(d);
-	double	now, step = rate_step(p);
+	double	now = mono_ms(), step = rate_step(p);
 
+	rate_expire(p, now, step);
 	if (p->tokens < cost && p->next_tokens > 0) {
 		/* The next lease's times follow on from the current ones. */
 		if (p->pace_at < p->next_at - p->tokens * step)
 			p->pace_at = p->next_at - p->tokens * step;
 		p->tokens += p->next_tokens;
 		p->next_tokens = 0;
+		rate_expire(p, now, step);
 	}
 	if (p->tokens < cost) {
 		lease(p);
 		return 0;
 	}
-	now = mono_ms();
 	if (p->next_tokens == 0 &&
 	    p->pace_at + p->tokens * step - now < LEASE_AHEAD_MS / 2)
 		lease(p);
@@ -325,11 +342,9 @@ rate_allows(struct provider *p, struct delivery *d)
 static void
 rate_spend(struct provider *p, struct delivery *d)
 {
-	double	now = mono_ms();
 	int	cost = flow_cost(d);
 
-	if (p->pace_at < now - CATCHUP_MS)
-		p->pace_at = now - CATCHUP_MS;
+	/* rate_allows() dropped the times already gone. */
 	p->pace_at += cost * rate_step(p);
 	p->tokens -= cost;
 }
