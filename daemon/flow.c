@@ -290,16 +290,12 @@ lease_timer_cb(evutil_socket_t fd, short ev, void *arg)
 	flow_pump_all();
 }
 
-/*
- * May d go now as far as the rate goes?  Leases send times when p has
- * none for d, and the next ones ahead of need.
- */
+/* A send time more than CATCHUP_MS past is gone (paused, held up). */
 static void
 rate_expire(struct provider *p, double now, double step)
 {
 	int	gone;
 
-	/* A send time more than CATCHUP_MS past is gone (paused, held up). */
 	if (p->tokens == 0 || p->pace_at >= now - CATCHUP_MS)
 		return;
 	gone = (int)((now - CATCHUP_MS - p->pace_at) / step) + 1;
@@ -309,6 +305,10 @@ rate_expire(struct provider *p, double now, double step)
 	p->pace_at += gone * step;
 }
 
+/*
+ * May d go now as far as the rate goes?  Leases send times when p has
+ * none for d, and the next ones ahead of need.
+ */
 static int
 rate_allows(struct provider *p, struct delivery *d)
 {
