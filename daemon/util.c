@@ -82,31 +82,28 @@ loa_json_kl(struct loa_buf *b, const char *key, long long value)
 void
 loa_time_iso(long long ms, char *buf, size_t len)
 {
-	static long long sec = -1;	/* of `date`, the second last formatted */
-	static char	 date[24];	/* "2026-11-28T07:00:01" */
+	/* Every event is stamped: the date part changes once a second. */
+	static int	 have;
+	static long long sec;
+	static char	 date[64];	/* "2026-11-28T07:00:01" */
+	static int	 datelen;
 	time_t		 t;
 	struct tm	 tm;
-	int		 frac;
+	int		 frac = (int)(ms % 1000);
 
-	if (ms < 0 || ms >= 253402275600000LL ||	/* 10000-01-01 in Hanoi */
-	    len < sizeof("2026-11-28T07:00:01.234+07:00")) {
+	if (!have || ms / 1000 != sec) {
 		t = (time_t)(ms / 1000) + 7 * 3600;
 		gmtime_r(&t, &tm);
-		snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03d+07:00",
-		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		    tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+		datelen = snprintf(date, sizeof(date),
+		    "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		sec = ms / 1000;
+		have = 1;
+	}
+	if (frac < 0 || datelen != 19 || len < 30) {
+		snprintf(buf, len, "%s.%03d+07:00", date, frac);
 		return;
 	}
-	/* Every message's event is stamped: the date changes once a second. */
-	if (ms / 1000 != sec) {
-		t = (time_t)(ms / 1000) + 7 * 3600;
-		gmtime_r(&t, &tm);
-		snprintf(date, sizeof(date), "%04d-%02d-%02dT%02d:%02d:%02d",
-		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		    tm.tm_min, tm.tm_sec);
-		sec = ms / 1000;
-	}
-	frac = (int)(ms % 1000);
 	memcpy(buf, date, 19);
 	buf[19] = '.';
 	buf[20] = (char)('0' + frac / 100);
