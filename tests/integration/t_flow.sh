@@ -3,7 +3,7 @@
 # provider's rate holds across both (measured from the delivery logs),
 # a small job is not held back by a large one of the same priority, and
 # loactl provider pause/resume stops and restarts sending in every daemon
-# within a second.
+# within a second; an SMS of two segments spends two send times.
 . "$(dirname "$0")/lib.sh"
 
 RATE=1500
@@ -64,4 +64,27 @@ hi=$((RATE * 105 / 100))
 check "rate within 5% ($rate of $RATE/s)" test "$rate" -ge $lo -a "$rate" -le $hi
 stop_loa a
 stop_loa b
+
+# An SMS of two segments takes two of the rate's send times: 20 such
+# messages at rate = 20/s go 2 x 50.5 ms apart (99 % of 20/s), 1.92 s
+# from the first to the last (0.96 s if each took one).
+write_base_conf c "[provider.slow]
+plugin = console
+output = $T/slow.out
+rate = 20/s"
+start_loa c || exit 1
+gen_job seg 20 "$(printf 'Thong bao %.0s' $(seq 20))"
+submit "$T/seg.json" >/dev/null
+wait_for 30 "seg done" state_is seg done
+is "seg: all sent" "$(job_field seg sent)" 20
+is "each message is two segments" "$(grep -c '"segments":2' "$T/slow.out")" 20
+span=$(jq -r 'select(.job == "seg" and .status == "sent") | .ts' "$T/c.delivery.log" |
+    sed 's/^.*T\([0-9]*\):\([0-9]*\):\([0-9.]*\)+07:00$/\1 \2 \3/' |
+    awk '{ t = ($1 * 3600 + $2 * 60 + $3) * 1000; if (NR == 1 || t < lo) lo = t; if (t > hi) hi = t }
+	END { printf "%.0f", hi - lo }')
+echo "# 20 two-segment messages at 20/s: $span ms from the first to the last"
+check "two send times each ($span ms >= 1850)" test "$span" -ge 1850
+vg_skip "the upper bound of the span" ||
+    check "and no more ($span ms <= 3000)" test "$span" -le 3000
+stop_loa c
 done_testing
