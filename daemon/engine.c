@@ -14,7 +14,6 @@
  * Ownership: a chunk is owned by loa->chunks from engine_chunk_add() to
  * chunk_free(); deliveries point at it and keep it alive (outstanding).
  */
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -413,26 +412,25 @@ chunk_maybe_done(struct chunk *ck)
 	return 1;
 }
 
-/*
- * Directory chunk: item i's resident from its hash, packed by the gate
- * (loa_hash_unpack), already checked by gate_reply_ok.
- */
+/* Directory chunk: item i's resident from the hash fields in f. */
 static void
-chunk_resident(struct chunk *ck, int i, const redisReply *f)
+chunk_resident(struct chunk *ck, int i, redisReply *f)
 {
 	const char	**kv;
-	size_t		 *len;
-	int		  n;
+	size_t		 *len, k;
 	json_t		 *h = json_object();
 
 	json_array_append_new(ck->holder, h);
-	if ((n = loa_hash_unpack(f->str, f->len, NULL, NULL, SIZE_MAX)) < 0)
-		n = 0;
-	kv = xcalloc((size_t)n + 1, sizeof(*kv));
-	len = xcalloc((size_t)n + 1, sizeof(*len));
-	n = loa_hash_unpack(f->str, f->len, kv, len, (size_t)n);
+	kv = xcalloc(f->elements + 1, sizeof(*kv));
+	len = xcalloc(f->elements + 1, sizeof(*len));
+	for (k = 0; k < f->elements; k++) {
+		kv[k] = f->element[k]->type == REDIS_REPLY_STRING ?
+		    f->element[k]->str : "";
+		len[k] = f->element[k]->type == REDIS_REPLY_STRING ?
+		    f->element[k]->len : 0;
+	}
 	loa_recipient_from_hash(&ck->rcpt[i], h, ck->ids[i], kv, len,
-	    n > 0 ? (size_t)n / 2 : 0);
+	    f->elements / 2);
 	free(kv);
 	free(len);
 }
@@ -453,9 +451,7 @@ gate_reply_ok(const struct chunk *ck, const redisReply *rep)
 		    e->element[0]->type != REDIS_REPLY_STRING ||
 		    e->element[1]->type != REDIS_REPLY_STRING ||
 		    (ck->ids != NULL &&
-		    (e->element[2]->type != REDIS_REPLY_STRING ||
-		    loa_hash_unpack(e->element[2]->str, e->element[2]->len,
-		    NULL, NULL, SIZE_MAX) == -1)))
+		    e->element[2]->type != REDIS_REPLY_ARRAY))
 			return 0;
 	}
 	return 1;

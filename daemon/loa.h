@@ -279,8 +279,6 @@ void	 loa_job_unref(struct loa_job *);
 unsigned loa_channels_parse_list(const char *);
 void	 loa_recipient_from_hash(struct loa_recipient *, json_t *, const char *,
 	    const char *const *, const size_t *, size_t);
-int	 loa_hash_unpack(const char *, size_t, const char **, size_t *,
-	    size_t);
 
 /* render.c */
 struct loa_rendered {

@@ -40,46 +40,6 @@ loa_channels_parse_list(const char *s)
 }
 
 /*
- * A resident's hash as the gate script packs it into one reply string
- * (one string instead of an array of 2n, which hiredis would allocate
- * and free one by one): each field name and value, in HGETALL's order, as
- * "<length>:<bytes>\0" with the length of the bytes in decimal.  Each
- * is followed by a NUL, so names can be compared as C strings; values
- * are taken by their length (they may hold a NUL).  Fills kv and len
- * (pointing into s) with at most `max` strings unless kv is NULL;
- * returns the number of strings (even), or -1 when s is not in that
- * form or holds more than max.
- */
-int
-loa_hash_unpack(const char *s, size_t n, const char **kv, size_t *len,
-    size_t max)
-{
-	size_t	i = 0, k = 0, l;
-
-	while (i < n) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		for (l = 0; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
-			if (l > n)
-				return -1;
-			l = l * 10 + (size_t)(s[i] - '0');
-		}
-		if (i >= n || s[i] != ':' || l >= n - i - 1 ||
-		    s[i + 1 + l] != '\0')
-			return -1;
-		if (kv != NULL) {
-			if (k >= max)
-				return -1;
-			kv[k] = s + i + 1;
-			len[k] = l;
-		}
-		k++;
-		i += l + 2;
-	}
-	return k % 2 == 0 && k <= max ? (int)k : -1;
-}
-
-/*
  * Fill rc from the n field/value pairs of a resident hash (as HGETALL
  * returns them: f[0] v[0] f[1] v[1] ... in kv, lengths in len).  Strings
  * are copied into holder.  A resident with no fields at all (deleted

@@ -171,8 +171,7 @@ const char loa_script_resolve[] =
  * for each item its outcome so far; items without one are marked in
  * flight ("~").  ARGV: prefix stream eid consumer job mode items...
  * mode "i": items are pairs (key, normalized phone or "") of explicit
- * recipients; mode "d": items are resident ids, whose hashes come back,
- * each packed into one string (loa_hash_unpack in resident.c).
+ * recipients; mode "d": items are resident ids, whose hashes come back.
  * Returns {'lost'} or {state, {outcome, flags[, fields]}...}; flags: "o"
  * opted out (loa:optout), "d" phone already used by another resident of
  * the job.
@@ -198,11 +197,8 @@ const char loa_script_gate[] = LUA_PRELUDE
 "  if mode == 'i' then\n"
 "    ph = ARGV[6 + 2 * n]\n"
 "  else\n"
-"    local h = redis.call('HGETALL', p .. 'resident:' .. it)\n"
-"    for k = 1, #h, 2 do if h[k] == 'phone' then ph = h[k + 1] end end\n"
-"    f = {}\n"
-"    for k = 1, #h do f[k] = #h[k] .. ':' .. h[k] .. '\\0' end\n"
-"    f = table.concat(f)\n"
+"    f = redis.call('HGETALL', p .. 'resident:' .. it)\n"
+"    for k = 1, #f, 2 do if f[k] == 'phone' then ph = f[k + 1] end end\n"
 "  end\n"
 "  if live and (v == '' or v == '~') and ph and ph ~= '' then\n"
 "    ask[#ask + 1] = ph\n"

@@ -4,7 +4,6 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <stdint.h>
 #include <string.h>
 
 #include "loa.h"
@@ -45,54 +44,12 @@ resident_bad_bytes(void)
 	json_decref(holder);
 }
 
-/* The gate's packing of a resident hash: "<len>:<bytes>\0" each. */
-static void
-unpack(void)
-{
-	static const char good[] = "5:phone\0" "10:0912000101\0" "4:name\0"
-	    "0:\0" "7:var:to2\0" "3:a\0b\0";
-	static const struct {
-		const char	*s;
-		size_t		 n;
-		const char	*why;
-	} bad[] = {
-		{ "5:phone\0", 8, "a name without its value" },
-		{ "5:phon\0", 7, "a length past the end" },
-		{ "4:phone\0" "1:x\0", 12, "no NUL after the bytes" },
-		{ "x:a\0" "1:b\0", 8, "not a length" },
-		{ "1a\0" "1:b\0", 7, "no colon" },
-		{ "99999999999999999999999:a\0" "1:b\0", 30, "a huge length" },
-		{ "5:phone", 7, "cut before the NUL" },
-	};
-	const char	*kv[8];
-	size_t		 len[8], i;
-
-	is_int(loa_hash_unpack(good, sizeof(good) - 1, NULL, NULL, SIZE_MAX), 6,
-	    "unpack: counts six strings");
-	is_int(loa_hash_unpack(good, sizeof(good) - 1, kv, len, 8), 6,
-	    "unpack: six strings");
-	is_str(kv[0], "phone", "unpack: a name is a C string");
-	ok(len[1] == 10 && memcmp(kv[1], "0912000101", 10) == 0,
-	    "unpack: its value");
-	ok(len[3] == 0, "unpack: an empty value");
-	ok(len[5] == 3 && memcmp(kv[5], "a\0b", 3) == 0,
-	    "unpack: a value holding a NUL keeps its length");
-	is_int(loa_hash_unpack(good, sizeof(good) - 1, kv, len, 5), -1,
-	    "unpack: more strings than room is refused");
-	is_int(loa_hash_unpack("", 0, kv, len, 8), 0,
-	    "unpack: an empty hash (resident deleted)");
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		is_int(loa_hash_unpack(bad[i].s, bad[i].n, kv, len, 8), -1,
-		    "unpack refuses %s", bad[i].why);
-}
-
 int
 main(void)
 {
 	struct loa_job		*job;
 	struct loa_rendered	 r;
 
-	unpack();
 	job = parse("{\"sender\":\"UBND phường Hoàn Kiếm\","
 	    "\"channels\":[\"sms\",\"zalo\"],"
 	    "\"sms\":{\"text\":\"{{sender}} thông báo: {{body}} ({{name}}, "
