@@ -877,6 +877,7 @@ void
 engine_redis_up(void)
 {
 	engine_touch();		/* are our entries still ours? */
+	ledger_replay();	/* what the server may have lost */
 	ledger_flush();
 	engine_kick();
 }

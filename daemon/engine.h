@@ -305,6 +305,7 @@ void	 ledger_flush(void);
 int	 ledger_idle(void);
 int	 ledger_backlog(void);
 void	 ledger_retry(void);
+void	 ledger_replay(void);
 
 /* metrics.c */
 /* What became of a delivery report (report.c), for the log and metrics. */

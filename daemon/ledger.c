@@ -25,6 +25,9 @@
 #define BACKLOG_OPS	(2 * BATCH_OPS)	/* stop dispatching above this: one
 					   batch at Redis, one filling; a crash
 					   leaves at most ~2 unrecorded */
+#define REPLAY_MS	3000	/* recorded batches kept to send again: */
+#define REPLAY_OPS	16384	/* ... this recent, at most this many ops */
+#define FLAG_ARG	7	/* av index of the replay flag (ARGV[5]) */
 
 /* Told when the batch it waits for is recorded (reply) or dropped. */
 struct waiter {
@@ -39,9 +42,16 @@ struct batch {
 	int			nops;
 	struct waiter		*waiters;
 	int			nwaiters;
+	int			replay;	/* recorded before: sent again */
+	long long		recorded_at;
 };
 
-static TAILQ_HEAD(, batch) queue = TAILQ_HEAD_INITIALIZER(queue);
+TAILQ_HEAD(batchq, batch);
+static struct batchq queue = TAILQ_HEAD_INITIALIZER(queue);
+/* Recorded in the last REPLAY_MS, oldest first (see ledger_replay). */
+static struct batchq recent = TAILQ_HEAD_INITIALIZER(recent);
+static int		 recent_ops;
+static int		 nreplay;	/* replayed batches not recorded yet */
 static struct batch	*cur;		/* being filled */
 static struct batch	*sent;		/* awaiting its reply */
 static int		 queued_ops;
@@ -67,6 +77,7 @@ batch_new(void)
 	loa_argv_addf(&b->av, "%d", loa->cfg.events_maxlen);
 	loa_argv_add(&b->av, now);
 	loa_argv_add(&b->av, ret);
+	loa_argv_add(&b->av, "0");	/* FLAG_ARG: not a replay */
 	return b;
 }
 
@@ -111,6 +122,31 @@ op_end(void)
 
 static void	send_next(void);
 
+/* Forget the recent batches older than REPLAY_MS, or beyond REPLAY_OPS. */
+static void
+trim_recent(void)
+{
+	struct batch	*b;
+	long long	 now = loa_now_ms();
+
+	while ((b = TAILQ_FIRST(&recent)) != NULL &&
+	    (recent_ops > REPLAY_OPS || now - b->recorded_at > REPLAY_MS)) {
+		TAILQ_REMOVE(&recent, b, entry);
+		recent_ops -= b->nops;
+		batch_free(b);
+	}
+}
+
+/* b was recorded: keep it a while for ledger_replay. */
+static void
+keep_recent(struct batch *b)
+{
+	b->recorded_at = loa_now_ms();
+	TAILQ_INSERT_TAIL(&recent, b, entry);
+	recent_ops += b->nops;
+	trim_recent();
+}
+
 static void
 record_cb(struct loa_redis *r, redisReply *rep, void *arg)
 {
@@ -134,9 +170,13 @@ record_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		failed_said = 0;
 	}
 	queued_ops -= b->nops;
-	recorded_seq = b->seq;
+	if (b->replay) {
+		b->replay = 0;
+		nreplay--;
+	} else
+		recorded_seq = b->seq;
 	batch_notify(b, rep);
-	batch_free(b);
+	keep_recent(b);
 	send_next();
 	engine_kick();	/* the backlog shrank */
 }
@@ -170,6 +210,39 @@ ledger_flush(void)
 	send_next();
 }
 
+/*
+ * The command connection is up again, maybe to another server (a
+ * failover) or to one that restarted.  Redis may have lost writes it had
+ * acknowledged: replication is asynchronous, and the AOF is written to
+ * disk once a second.  The batches recorded in the last REPLAY_MS go
+ * again, first, with the replay flag (their retry and fallback events are
+ * not added twice).  The record script changes nothing for what the
+ * server kept: outcomes and marks are set only once, acks only count once.
+ */
+void
+ledger_replay(void)
+{
+	struct batch	*b;
+	int		 n = 0;
+
+	trim_recent();
+	while ((b = TAILQ_LAST(&recent, batchq)) != NULL) {
+		TAILQ_REMOVE(&recent, b, entry);
+		recent_ops -= b->nops;
+		b->replay = 1;
+		free(b->av.argv[FLAG_ARG]);
+		b->av.argv[FLAG_ARG] = xstrdup("1");
+		b->av.len[FLAG_ARG] = 1;
+		TAILQ_INSERT_HEAD(&queue, b, entry);
+		queued_ops += b->nops;
+		nreplay++;
+		n++;
+	}
+	if (n > 0)
+		log_info("redis: the last %d batches of outcomes sent again, "
+		    "in case the server lost them", n);
+}
+
 void
 ledger_retry(void)
 {
@@ -182,10 +255,15 @@ ledger_idle(void)
 	return queued_ops == 0;
 }
 
+/*
+ * Hold dispatching (and the gating of new work): too much unrecorded, or
+ * replayed batches not in yet (a gate before them would take an outcome
+ * the server lost for work still to do).
+ */
 int
 ledger_backlog(void)
 {
-	return queued_ops >= BACKLOG_OPS;
+	return queued_ops >= BACKLOG_OPS || nreplay > 0;
 }
 
 void
@@ -206,6 +284,11 @@ ledger_free(void)
 		batch_free(cur);
 	}
 	cur = NULL;
+	while ((b = TAILQ_FIRST(&recent)) != NULL) {
+		TAILQ_REMOVE(&recent, b, entry);
+		batch_free(b);
+	}
+	recent_ops = nreplay = 0;
 	/* sent, if any, is freed by its callback (NULL reply). */
 }
 

@@ -300,7 +300,9 @@ const char loa_script_expand[] = LUA_PRELUDE
 "return 'ok'\n";
 
 /*
- * ARGV: prefix maxlen now_iso retention_ms, then operations:
+ * ARGV: prefix maxlen now_iso retention_ms replay, then operations
+ * (replay "1": the batch was recorded before and is sent again after a
+ * reconnect, see ledger_replay; its E events are not added twice):
  *   O job item status channel ward event provider provider_id to
  *                                          final outcome (once per item);
  *                                          msgid:<provider>:<id> -> job,
@@ -318,8 +320,9 @@ const char loa_script_expand[] = LUA_PRELUDE
  */
 const char loa_script_record[] = LUA_PRELUDE
 "local p, maxlen, now, ret = ARGV[1], ARGV[2], ARGV[3], ARGV[4]\n"
+"local replay = ARGV[5] == '1'\n"
 "local ev = p .. 'events'\n"
-"local n, i = 0, 5\n"
+"local n, i = 0, 6\n"
 "-- outcomes newly recorded, per job: counts[job][\"status<TAB>channel<TAB>ward\"]\n"
 "local counts, outk = {}, {}\n"
 "while i <= #ARGV do\n"
@@ -327,13 +330,17 @@ const char loa_script_record[] = LUA_PRELUDE
 "  if op == 'O' then\n"
 "    local job = ARGV[i + 1]\n"
 "    local ok = outk[job]\n"
-"    if not ok then ok = p .. 'job:' .. job .. ':out'; outk[job] = ok end\n"
+"    if ok == nil then\n"
+"      -- a job gone (expired, or a Redis emptied since) is not made again\n"
+"      ok = redis.call('EXISTS', p .. 'job:' .. job) == 1 and p .. 'job:' .. job .. ':out'\n"
+"      outk[job] = ok\n"
+"    end\n"
 "    local item, st, ch, ward = ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]\n"
-"    local prev = redis.call('HGET', ok, item)\n"
+"    local prev = ok and redis.call('HGET', ok, item)\n"
 "    local c = prev and string.byte(prev, 1)\n"
 "    -- none, queued, in flight (~), waiting for a retry (r:)\n"
-"    if (not prev) or prev == '.' or c == 126 or\n"
-"        (c == 114 and string.byte(prev, 2) == 58) then\n"
+"    if ok and ((not prev) or prev == '.' or c == 126 or\n"
+"        (c == 114 and string.byte(prev, 2) == 58)) then\n"
 "      redis.call('HSET', ok, item, st .. ':' .. ch)\n"
 "      local cj, t = counts[job], st .. '\\t' .. ch .. '\\t' .. ward\n"
 "      if not cj then cj = {}; counts[job] = cj end\n"
@@ -362,7 +369,9 @@ const char loa_script_record[] = LUA_PRELUDE
 "      i = i + 4\n"
 "    end\n"
 "  elseif op == 'E' then\n"
-"    redis.call('XADD', ev, 'MAXLEN', '~', maxlen, '*', 'event', ARGV[i + 2])\n"
+"    if not replay then\n"
+"      redis.call('XADD', ev, 'MAXLEN', '~', maxlen, '*', 'event', ARGV[i + 2])\n"
+"    end\n"
 "    i = i + 3\n"
 "  elseif op == 'A' then\n"
 "    if redis.call('XACK', ARGV[i + 1], 'loa', ARGV[i + 2]) == 1 then\n"
