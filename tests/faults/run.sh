@@ -8,7 +8,7 @@
 #   sh tests/faults/run.sh f_kill f_redis    (some)
 #   BUILD=$PWD/build-san sh tests/faults/run.sh   (sanitizer build)
 dir=$(dirname "$0")
-WATCHDOG=${WATCHDOG:-400}
+WATCHDOG=${WATCHDOG:-600}
 out=$(mktemp -d /tmp/loa-faults.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 trap 'exit 1' INT TERM
