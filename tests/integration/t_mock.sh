@@ -3,9 +3,11 @@
 # (success, errors, refused credentials), eSMS de-duplication by RequestId,
 # Zalo refresh-token rotation and expired access tokens, failure injection
 # (5xx/429 proportions under a fixed seed and their repeatability,
-# Retry-After in both forms, down, late answers that block nobody, drops
-# before and after acceptance, rate limits), stats, the record file, -c
-# at start and a clean exit on SIGTERM/SIGINT.  No Redis, no daemon.
+# Retry-After in every form, down, late answers that block nobody, drops
+# before and after acceptance, answers garbled after acceptance (HTML,
+# empty, cut short, huge), slow answers, rate limits), stats, the record
+# file, -c at start and a clean exit on SIGTERM/SIGINT.  No Redis, no
+# daemon.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mock.sh"
 
@@ -348,6 +350,15 @@ ra=$(hdr Retry-After)
 check "Retry-After as an HTTP-date ($ra)" sh -c "echo '$ra' | grep -Eq '^[A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT\$'"
 d=$(( $(date -d "$ra" +%s) - $(date +%s) ))
 check "the date is about 2 s ahead ($d)" between 1 "$d" 3
+mock_config '{"retry_after":"99999999999999999999"}'
+gsend "$G"
+is "Retry-After of 20 digits, verbatim" "$MOCK_CODE $(hdr Retry-After)" "429 99999999999999999999"
+ssend -u tok1:x --data "$SB"
+is "SpeedSMS: X-Rate-Limit-Reset of 20 digits too" "$MOCK_CODE $(hdr X-Rate-Limit-Reset) $(hdr Retry-After)" \
+    "429 99999999999999999999 99999999999999999999"
+mock_config '{"retry_after":"007"}'
+gsend "$G"
+is "Retry-After digits as they are (007)" "$(hdr Retry-After)" 007
 mock_config '{"retry_after":null}'
 gsend "$G"
 is "no retry_after: no Retry-After header" "$MOCK_CODE:$(hdr Retry-After)" "429:"
@@ -423,13 +434,131 @@ mock_config '{"drop":1,"delay_ms":300}'
 t=$(curl -s -o /dev/null -w '%{time_total}' -H "$J" --data "$G" "$MOCK_URL/generic/send")
 check "a late drop closes after the delay ($t)" awk -v t="$t" 'BEGIN { exit !(t >= 0.25) }'
 
+# --- answers garbled after acceptance ------------------------------------------
+# The provider took the message (it is recorded), only the answer is bad:
+# whoever sent it cannot tell, and a resend is a maybe_duplicate.
+mock_reset
+mock_config '{"bad_200":1}'
+gsend '{"to":"84912000070","text":"x","id":"bad-1"}'
+is "bad_200: HTTP 200" "$MOCK_RC $MOCK_CODE" "0 200"
+is "bad_200: text/html" "$(hdr Content-Type)" text/html
+is "bad_200: a proxy's error page" "$MOCK_BODY" \
+    "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
+is "bad_200: but the message was recorded" "$(mock_count_to 84912000070)" 1
+is "bad_200: accepted, a bad answer" "$(mock_stat accepted) $(mock_stat bad_answers) $(mock_stat by_provider.generic.bad_answers)" "1 1 1"
+mock_config '{"bad_200":0}'
+gsend '{"to":"84912000070","text":"x","id":"bad-1"}'
+is "bad_200: the resend is a duplicate" "$(jb .duplicate)" true
+mock_config '{"empty_200":1}'
+esend "$(ebody 0912000071 empty-1)"
+is "empty_200: HTTP 200" "$MOCK_RC $MOCK_CODE" "0 200"
+is "empty_200: Content-Length 0, no body" "$(hdr Content-Length):$MOCK_BODY" "0:"
+is "empty_200: recorded" "$(mock_count_to 84912000071)" 1
+is "empty_200: counted for eSMS" "$(mock_stat by_provider.esms.accepted) $(mock_stat by_provider.esms.bad_answers)" "1 1"
+mock_config '{"empty_200":0}'
+esend "$(ebody 0912000071 empty-1)"
+is "empty_200: the resend gets eSMS 124" "$(jb .CodeResult)" 124
+mock_config '{"truncated":1}'
+ssend -u tok1:x --data '{"to":["84912000072"],"content":"Xin chao","sms_type":3,"sender":"UBND"}'
+is "truncated: HTTP 200, curl: partial file (18)" "$MOCK_RC $MOCK_CODE" "18 200"
+cl=$(hdr Content-Length)
+check "truncated: less than the announced $cl bytes came (${#MOCK_BODY})" \
+    sh -c "[ ${#MOCK_BODY} -gt 0 ] && [ ${#MOCK_BODY} -lt $cl ]"
+is "truncated: the start of the real answer" "$(printf '%s' "$MOCK_BODY" | cut -c1-20)" '{"status":"success",'
+is "truncated: recorded" "$(mock_count_to 84912000072)" 1
+is "truncated: counted for SpeedSMS" "$(mock_stat by_provider.speedsms.accepted) $(mock_stat by_provider.speedsms.bad_answers)" "1 1"
+mock_config '{"truncated":1,"delay_ms":300}'
+t=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' -H "$J" \
+    --data '{"to":"84912000073","text":"x"}' "$MOCK_URL/generic/send")
+rc=$?
+check "truncated and late: cut short after the delay ($rc $t)" \
+    awk -v rc="$rc" -v t="$t" 'BEGIN { split(t, a, " "); exit !(rc == 18 && a[1] == 200 && a[2] >= 0.25) }'
+is "truncated and late: recorded" "$(mock_count_to 84912000073)" 1
+mock_config '{"truncated":0,"delay_ms":null,"huge_200":1}'
+tsend -u "$SID:tok" --data-urlencode To=+84912000074 --data-urlencode From=+1500 --data-urlencode Body=x
+is "huge_200: HTTP 200 (not Twilio's 201)" "$MOCK_RC $MOCK_CODE" "0 200"
+n=$(wc -c < "$T/mock.body")
+check "huge_200: a body over 64 KiB ($n bytes)" test "$n" -gt 65536
+is "huge_200: as many bytes as announced" "$(hdr Content-Length)" "$n"
+is "huge_200: still the real answer, as JSON" "$(jq -r '"\(.sid | test("^SM[0-9a-f]{32}$")) \(.status) \(.to) \(._mock_padding | length)"' "$T/mock.body")" \
+    "true queued +84912000074 102400"
+is "huge_200: recorded" "$(mock_count_to 84912000074)" 1
+is "huge_200: counted for Twilio" "$(mock_stat by_provider.twilio.accepted) $(mock_stat by_provider.twilio.bad_answers)" "1 1"
+mock_config '{"huge_200":0,"esms_codes":{"84912000075":"99"}}'
+mock_config '{"huge_200":1}'
+esend "$(ebody 0912000075 huge-err)"
+is "huge_200 garbles an error answer too, not recorded" "$MOCK_CODE $(jq -r .CodeResult "$T/mock.body") $(mock_count_to 84912000075)" "200 99 0"
+is "the error is counted as an error and a bad answer" "$(mock_stat by_provider.esms.errors) $(mock_stat by_provider.esms.bad_answers)" "1 2"
+S=$(mock_stats)
+is "garbled answers: requests still add up" \
+    "$(printf '%s' "$S" | jq '.requests - .accepted - .duplicates - .sandbox - .http_5xx - .http_429 - .dropped - .errors')" 0
+is "garbled answers: bad_answers by provider add up" "$(printf '%s' "$S" | jq '([.by_provider[].bad_answers] | add) == .bad_answers')" true
+# All four kinds over kept-alive connections (curl opens another after
+# each cut): every message recorded, about 10% of each.
+mock_reset
+mock_config '{"seed":5,"bad_200":0.1,"empty_200":0.1,"truncated":0.1,"huge_200":0.1}'
+before=$(nrec)
+burst 400 /generic/send -H "$J" --data "$G" -w '%{http_code} %{size_download} %{content_type}\n'
+is "garbled mix: every answer is a 200" "$(grep -c '^200 ' "$T/burst.codes")" 400
+is "garbled mix: every message recorded" "$(($(nrec) - before)) $(mock_stat accepted)" "400 400"
+nb=$(mock_stat bad_answers)
+check "garbled mix: about 40% bad answers ($nb)" between 120 "$nb" 200
+nh=$(grep -c ' text/html$' "$T/burst.codes")
+ne=$(grep -c '^200 0 ' "$T/burst.codes")
+nu=$(awk '$2 > 65536' "$T/burst.codes" | wc -l)
+check "garbled mix: HTML $nh, empty $ne, huge $nu, each about 40" sh -c \
+    "[ $nh -ge 20 ] && [ $nh -le 65 ] && [ $ne -ge 20 ] && [ $ne -le 65 ] && [ $nu -ge 20 ] && [ $nu -le 65 ]"
+check "garbled mix: the rest were cut short ($((nb - nh - ne - nu)))" between 20 $((nb - nh - ne - nu)) 65
+check "garbled mix: the mock still answers" test "$(mock_stat requests)" -eq 400
+
+# --- slow answers -------------------------------------------------------------
+mock_reset
+mock_config '{"seed":9,"slow":1,"slow_ms":400}'
+: > "$T/slow.times"
+for i in 1 2 3 4 5 6; do
+	curl -s -o /dev/null -w '%{time_total}\n' -H "$J" --data "$G" \
+	    "$MOCK_URL/generic/send" >> "$T/slow.times"
+done
+mx=$(sort -n "$T/slow.times" | tail -1)
+check "slow_ms 400: no answer takes much over 0.4 s (max $mx)" awk -v t="$mx" 'BEGIN { exit !(t < 0.9) }'
+check "slow_ms 400: some take a while (max $mx)" awk -v t="$mx" 'BEGIN { exit !(t >= 0.05) }'
+is "slow: counted" "$(mock_stat slow) $(mock_stat by_provider.generic.slow)" "6 6"
+mock_config '{"slow_ms":0,"fail_429":1}'
+gsend "$G"
+is "slow makes any answer slow (a 429 too)" "$MOCK_CODE $(mock_stat slow)" "429 7"
+mock_config '{"slow_ms":300,"fail_429":0,"slow":1,"delay_ms":300}'
+t=$(curl -s -o /dev/null -w '%{time_total}' -H "$J" --data "$G" "$MOCK_URL/generic/send")
+check "slow adds to delay_ms ($t)" awk -v t="$t" 'BEGIN { exit !(t >= 0.25 && t < 1.2) }'
+# slow draws apart: the same seed fails the same requests with slow on.
+mock_reset
+mock_config '{"seed":42,"fail_5xx":0.2,"fail_429":0.1,"slow":0.5,"slow_ms":0}'
+burst 1000 /generic/send -H "$J" --data "$G"
+check "slow does not change a seed's outcomes" cmp -s "$T/run1.codes" "$T/burst.codes"
+ns=$(mock_stat slow)
+check "slow 0.5: about half of 1000 ($ns)" between 420 "$ns" 580
+mock_reset
+mock_config '{"seed":42,"fail_5xx":0.2,"fail_429":0.1,"slow":0.5,"slow_ms":0}'
+burst 1000 /generic/send -H "$J" --data "$G"
+is "slow: the same seed, the same count" "$(mock_stat slow)" "$ns"
+
 # --- config checks ----------------------------------------------------------
+mock_reset
+mock_config '{"fail_5xx":1,"slow":1}'
+is "slow is in no sum: fail_5xx 1 with slow 1 accepted" "$(curl -s "$MOCK_URL/_mock/config" | jq -c '[.fail_5xx, .slow]')" "[1,1]"
+mock_reset
+mock_config '{"fail_5xx":0.2,"fail_429":0.4,"drop":0.3,"huge_200":0.1}'
+is "a sum of 1 that floating point puts a hair above is accepted" "$(curl -s "$MOCK_URL/_mock/config" | jq -c .huge_200)" 0.1
 mock_reset
 mock_config '{"fail_5xx":0.1}'
 cfg=$(curl -s "$MOCK_URL/_mock/config")
 for bad in '{"nope":1}' '{"fail_5xx":1.5}' '{"fail_5xx":0.6,"fail_429":0.6}' \
     '{"zalo_codes":{"84912000001":118}}' '{"esms_codes":{"84912000001":"100"}}' \
-    '{"down":["nokia"]}' '{"retry_after":"soon"}' '[1]'; do
+    '{"down":["nokia"]}' '{"retry_after":"soon"}' '[1]' \
+    '{"bad_200":0.5,"empty_200":0.3,"truncated":0.3}' '{"huge_200":0.95}' \
+    '{"drop_after":0.5,"truncated":0.5}' '{"bad_200":-0.1}' '{"empty_200":"1"}' \
+    '{"slow":1.5}' '{"slow_ms":60001}' '{"slow_ms":0.5}' \
+    '{"retry_after":"123456789012345678901"}' '{"retry_after":"12a"}' \
+    '{"retry_after":""}'; do
 	mock_call POST /_mock/config -H "$J" --data "$bad"
 	is "config $bad refused" "$MOCK_CODE" 400
 done

@@ -12,11 +12,14 @@
  * tested against the formats they will meet.  Failures are injected from
  * a config (at start with -c, at any time with POST /_mock/config): HTTP
  * 5xx and 429 in given proportions (with Retry-After in seconds or as an
- * HTTP-date), a provider that is down, late answers, connections closed
- * without an answer (before or after the message was accepted), a request
- * rate above which a provider answers 429, and per-phone error codes.
- * The random draws come from a seeded generator, one per message request,
- * so a run is repeatable.
+ * HTTP-date or as any string of digits), a provider that is down, late
+ * answers, connections closed without an answer (before or after the
+ * message was accepted), answers that are garbled after the message was
+ * accepted (an HTML page, an empty body, a body cut short, a huge body),
+ * answers slowed by a random time, a request rate above which a provider
+ * answers 429, and per-phone error codes.  The random draws come from a
+ * seeded generator, one per message request (and one more for slow
+ * answers, from a stream of its own), so a run is repeatable.
  *
  * Every message the mock accepts becomes one JSON line in the record file
  * (-l), written before its answer leaves (lines are flushed once per event
@@ -61,6 +64,8 @@
 #define HEADERS_MAX	(16 * 1024)
 #define IDLE_TIMEOUT	120		/* seconds, idle keep-alive */
 #define DELAY_MAX	60000		/* ms */
+#define SLOW_MS		1000		/* default slow_ms */
+#define HUGE_PAD	(100 * 1024)	/* padding of a huge_200 answer */
 #define DEFAULT_SEED	1
 #define DEFAULT_QUOTA	1000000
 #define TOKEN_EXPIRES	"90000"
@@ -68,6 +73,9 @@
 	"/MainService.svc/json/SendMultipleMessage_V4_post_json/"
 #define RA_NONE		(-1)		/* retry_after unset */
 #define RA_DATE		(-2)		/* retry_after "date" */
+#define RA_DIGITS	(-3)		/* retry_after a string of digits */
+/* Added to the seed for the slow draws, so they are a stream apart. */
+#define SLOW_SALT	0x736c6f77736c6f77ULL
 
 enum prov {
 	P_ESMS,
@@ -101,6 +109,8 @@ struct counters {
 	long long	dropped;	/* closed unanswered, not processed */
 	long long	lost_answers;	/* processed, then closed unanswered */
 	long long	errors;		/* answered with an error */
+	long long	bad_answers;	/* processed, then a garbled answer */
+	long long	slow;		/* answers held up by slow */
 };
 
 struct stats {
@@ -119,8 +129,16 @@ struct conf {
 	double		 fail_429;
 	double		 drop;
 	double		 drop_after;
+	double		 bad_200;
+	double		 empty_200;
+	double		 truncated;
+	double		 huge_200;
+	double		 bad_sum;	/* the four above */
+	double		 slow;		/* drawn apart, in no sum */
+	int		 slow_ms;
 	int		 code_5xx;
-	int		 retry_after;	/* seconds, RA_NONE or RA_DATE */
+	int		 retry_after;	/* seconds, RA_NONE, RA_DATE, RA_DIGITS */
+	const char	*retry_after_s;	/* RA_DIGITS: sent as it is */
 	unsigned int	 down;		/* bit per provider */
 	int		 delay_ms;
 	long long	 rate_limit[P_COUNT];	/* per second, 0 = none */
@@ -147,6 +165,7 @@ struct call {
 	int			 status;
 	int			 drop;		/* close without answering */
 	int			 delay_ms;
+	const char		*bad;		/* garbled: how (for -v) */
 };
 
 /* An answer waiting for its timer (late answers and drops). */
@@ -170,6 +189,7 @@ static json_t			*cfg_json;	/* merged config object */
 static struct conf		 cfg;
 static struct stats		 st;
 static uint64_t			 rng;		/* failure draws */
+static uint64_t			 rng_slow;	/* slow draws */
 static uint64_t			 id_base;	/* unique ids */
 static uint64_t			 id_serial;
 
@@ -245,12 +265,23 @@ mix64(uint64_t z)
 	return z ^ (z >> 31);
 }
 
-/* A uniform draw in [0, 1) from the seeded failure generator. */
+/* A uniform draw in [0, 1) from a seeded generator (rng or rng_slow). */
 static double
-rnd_unit(void)
+rnd_unit(uint64_t *state)
 {
-	rng += 0x9e3779b97f4a7c15ULL;
-	return (double)(mix64(rng) >> 11) * 0x1.0p-53;
+	*state += 0x9e3779b97f4a7c15ULL;
+	return (double)(mix64(*state) >> 11) * 0x1.0p-53;
+}
+
+/*
+ * Both generators from one seed.  The slow draws have a stream of their
+ * own, so turning slow on or off changes no other outcome of a seed.
+ */
+static void
+seed_rng(uint64_t seed)
+{
+	rng = seed;
+	rng_slow = mix64(seed + SLOW_SALT);
 }
 
 /*
@@ -548,6 +579,7 @@ conf_defaults(struct conf *c)
 	memset(c, 0, sizeof(*c));
 	c->code_5xx = 503;
 	c->retry_after = RA_NONE;
+	c->slow_ms = SLOW_MS;
 	c->zalo_quota = DEFAULT_QUOTA;
 }
 
@@ -627,16 +659,41 @@ conf_parse(json_t *o, struct conf *c, char *err, size_t errsz)
 		} else if (strcmp(k, "drop_after") == 0) {
 			if (prob(v, &c->drop_after) == -1)
 				goto badprob;
+		} else if (strcmp(k, "bad_200") == 0) {
+			if (prob(v, &c->bad_200) == -1)
+				goto badprob;
+		} else if (strcmp(k, "empty_200") == 0) {
+			if (prob(v, &c->empty_200) == -1)
+				goto badprob;
+		} else if (strcmp(k, "truncated") == 0) {
+			if (prob(v, &c->truncated) == -1)
+				goto badprob;
+		} else if (strcmp(k, "huge_200") == 0) {
+			if (prob(v, &c->huge_200) == -1)
+				goto badprob;
+		} else if (strcmp(k, "slow") == 0) {
+			if (prob(v, &c->slow) == -1)
+				goto badprob;
+		} else if (strcmp(k, "slow_ms") == 0) {
+			if (!json_is_integer(v) || n < 0 || n > DELAY_MAX)
+				goto bad;
+			c->slow_ms = (int)n;
 		} else if (strcmp(k, "code_5xx") == 0) {
 			if (!json_is_integer(v) || n < 500 || n > 599)
 				goto bad;
 			c->code_5xx = (int)n;
 		} else if (strcmp(k, "retry_after") == 0) {
+			/*
+			 * Digits go out as they are, up to 20 of them
+			 * (beyond any 64-bit number), so that clients
+			 * meet absurd values too.
+			 */
 			if (s != NULL && strcmp(s, "date") == 0)
 				c->retry_after = RA_DATE;
-			else if (s != NULL && all_digits(s, 1, 5))
-				c->retry_after = atoi(s);
-			else if (json_is_integer(v) && n >= 0 && n <= 86400)
+			else if (s != NULL && all_digits(s, 1, 20)) {
+				c->retry_after = RA_DIGITS;
+				c->retry_after_s = s;
+			} else if (json_is_integer(v) && n >= 0 && n <= 86400)
 				c->retry_after = (int)n;
 			else
 				goto bad;
@@ -740,9 +797,16 @@ conf_parse(json_t *o, struct conf *c, char *err, size_t errsz)
 			*(const char **)(void *)((char *)c + strs[i].off) = s;
 		}
 	}
-	if (c->fail_5xx + c->fail_429 + c->drop + c->drop_after > 1.0) {
-		snprintf(err, errsz, "fail_5xx + fail_429 + drop + drop_after "
-		    "exceed 1");
+	/*
+	 * These share one draw, each a slice of the unit interval; slow has
+	 * a draw of its own.  The slack lets sums like 0.2 + 0.4 + 0.3 +
+	 * 0.1, which floating point makes a hair over 1, through.
+	 */
+	c->bad_sum = c->bad_200 + c->empty_200 + c->truncated + c->huge_200;
+	if (c->fail_5xx + c->fail_429 + c->drop + c->drop_after + c->bad_sum >
+	    1.0 + 1e-9) {
+		snprintf(err, errsz, "fail_5xx + fail_429 + drop + drop_after + "
+		    "bad_200 + empty_200 + truncated + huge_200 exceed 1");
 		return -1;
 	}
 	return 0;
@@ -790,7 +854,7 @@ conf_apply(json_t *upd, char *err, size_t errsz)
 		return -1;
 	}
 	if (json_is_integer(v = json_object_get(upd, "seed")))
-		rng = (uint64_t)json_integer_value(v);
+		seed_rng((uint64_t)json_integer_value(v));
 	if (json_is_true(json_object_get(upd, "expire_zalo_tokens")))
 		json_object_clear(access_tokens);
 	if (json_is_string(v = json_object_get(upd, "zalo_refresh_token")))
@@ -817,7 +881,7 @@ reset_all(void)
 	conf_defaults(&cfg);
 	memset(&st, 0, sizeof(st));
 	memset(window, 0, sizeof(window));
-	rng = DEFAULT_SEED;
+	seed_rng(DEFAULT_SEED);
 	set_refresh_token(initial_refresh);
 	json_object_clear(access_tokens);
 	json_object_clear(esms_ids);
@@ -920,11 +984,14 @@ add_retry_after(struct call *c, int rate_limited, long long wait_ms)
 	time_t		t;
 	struct tm	tm;
 
+	/* The date is counted from when the answer leaves (late or slow). */
 	if (cfg.retry_after == RA_DATE) {
-		t = time(NULL) + 2 + cfg.delay_ms / 1000;
+		t = time(NULL) + 2 + c->delay_ms / 1000;
 		gmtime_r(&t, &tm);
 		strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-	} else if (cfg.retry_after >= 0)
+	} else if (cfg.retry_after == RA_DIGITS)
+		snprintf(buf, sizeof(buf), "%s", cfg.retry_after_s);
+	else if (cfg.retry_after >= 0)
 		snprintf(buf, sizeof(buf), "%d", cfg.retry_after);
 	else if (rate_limited)
 		snprintf(buf, sizeof(buf), "%lld", (wait_ms + 999) / 1000);
@@ -954,7 +1021,6 @@ static void
 answer_429(struct call *c, enum prov p, int rate_limited, long long wait_ms)
 {
 	char	buf[32];
-	int	reset;
 
 	switch (p) {
 	case P_ESMS:
@@ -963,13 +1029,17 @@ answer_429(struct call *c, enum prov p, int rate_limited, long long wait_ms)
 	case P_SPEEDSMS:
 		answer(c, 429, "{\"status\":\"error\",\"code\":\"429\","
 		    "\"message\":\"Too many requests\"}");
+		/* Configured digits go out here too, absurd or not. */
 		if (rate_limited)
-			reset = (int)((wait_ms + 999) / 1000);
+			snprintf(buf, sizeof(buf), "%lld",
+			    (wait_ms + 999) / 1000);
+		else if (cfg.retry_after == RA_DIGITS)
+			snprintf(buf, sizeof(buf), "%s", cfg.retry_after_s);
 		else if (cfg.retry_after >= 0)
-			reset = cfg.retry_after;
+			snprintf(buf, sizeof(buf), "%d", cfg.retry_after);
 		else
-			reset = cfg.retry_after == RA_DATE ? 2 : 1;
-		snprintf(buf, sizeof(buf), "%d", reset);
+			snprintf(buf, sizeof(buf), "%d",
+			    cfg.retry_after == RA_DATE ? 2 : 1);
 		set_header(c, "X-Rate-Limit-Reset", buf);
 		break;
 	case P_TWILIO:
@@ -1804,24 +1874,149 @@ generic_send(struct call *c)
 	return r;
 }
 
+/* ---- garbled answers ---- */
+
+/* Cut b down to its first n bytes. */
+static void
+buf_keep(struct evbuffer *b, size_t n)
+{
+	struct evbuffer	*head;
+
+	if ((head = evbuffer_new()) == NULL)
+		fatal("out of memory");
+	evbuffer_remove_buffer(b, head, n);
+	evbuffer_drain(b, evbuffer_get_length(b));
+	evbuffer_add_buffer(b, head);
+	evbuffer_free(head);
+}
+
+/* n bytes of 'x' at the end of b, written in place. */
+static void
+buf_pad(struct evbuffer *b, size_t n)
+{
+	struct evbuffer_iovec	v;
+
+	if (evbuffer_reserve_space(b, (ev_ssize_t)n, &v, 1) != 1)
+		fatal("out of memory");
+	memset(v.iov_base, 'x', n);
+	v.iov_len = n;
+	evbuffer_commit_space(b, &v, 1);
+}
+
+/*
+ * The answer the endpoint made is replaced by a 200 with an HTML page,
+ * as a proxy or captive portal in front of the provider gives it.
+ */
+static void
+garble_html(struct call *c)
+{
+	struct evkeyvalq	*h = evhttp_request_get_output_headers(c->req);
+
+	evbuffer_drain(c->out, evbuffer_get_length(c->out));
+	evhttp_remove_header(h, "Content-Type");
+	set_header(c, "Content-Type", "text/html");
+	evbuffer_add_printf(c->out, "<html><head><title>502 Bad Gateway"
+	    "</title></head><body><h1>502 Bad Gateway</h1></body></html>\n");
+}
+
+/*
+ * The first half of the answer, under headers that announce all of it
+ * (at least one byte more than is sent).  With Connection: close evhttp
+ * frees the connection itself once those bytes are written, so the
+ * client meets the end of the stream before the end of the body; the
+ * request stays evhttp's throughout, also when the client leaves first.
+ */
+static void
+garble_truncate(struct call *c)
+{
+	size_t	len = evbuffer_get_length(c->out);
+	char	cl[32];
+
+	snprintf(cl, sizeof(cl), "%zu", len > 0 ? len : 1);
+	buf_keep(c->out, len / 2);
+	set_header(c, "Content-Length", cl);
+	set_header(c, "Connection", "close");
+}
+
+/*
+ * The answer with a padding string of HUGE_PAD bytes: a JSON object gets
+ * it as one more member, so it stays valid JSON; anything else gets it
+ * appended.
+ */
+static void
+garble_huge(struct call *c)
+{
+	const char	*b;
+	size_t		 n;
+
+	n = evbuffer_get_length(c->out);
+	b = (const char *)evbuffer_pullup(c->out, -1);
+	while (n > 0 && (b[n - 1] == '\n' || b[n - 1] == ' '))
+		n--;
+	if (n >= 2 && b[0] == '{' && b[n - 1] == '}') {
+		buf_keep(c->out, n - 1);
+		if (n > 2)
+			evbuffer_add(c->out, ",", 1);
+		evbuffer_add_printf(c->out, "\"_mock_padding\":\"");
+		buf_pad(c->out, HUGE_PAD);
+		evbuffer_add(c->out, "\"}", 2);
+	} else {
+		buf_pad(c->out, HUGE_PAD);
+		evbuffer_add(c->out, "\n", 1);
+	}
+}
+
+/*
+ * After the endpoint processed a request (and recorded what it
+ * accepted), the draw u may still fall in one of the slices of the
+ * garbled answers, which follow drop_after's (ending at edge) in the
+ * unit interval.  Each answers 200, whatever the endpoint's status was.
+ */
+static void
+garble(struct call *c, enum prov p, double u, double edge)
+{
+	if (u < (edge += cfg.bad_200)) {
+		c->bad = "bad_200";
+		garble_html(c);
+	} else if (u < (edge += cfg.empty_200)) {
+		c->bad = "empty_200";
+		evbuffer_drain(c->out, evbuffer_get_length(c->out));
+	} else if (u < (edge += cfg.truncated)) {
+		c->bad = "truncated";
+		garble_truncate(c);
+	} else if (u < (edge += cfg.huge_200)) {
+		c->bad = "huge_200";
+		garble_huge(c);
+	} else
+		return;		/* rounding at the last slice's end */
+	c->status = 200;
+	BUMP(p, bad_answers);
+}
+
 /* ---- dispatch ---- */
 
 /*
  * A message request to provider p: one random draw, then, in order:
  * down (503), over the rate limit (429), injected 5xx, 429 or drop (in
  * that order of the draw's unit interval), else the endpoint processes it
- * (fn) and, when the draw says so (drop_after), its answer is lost.
+ * (fn) and, when the draw says so, its answer is lost (drop_after) or
+ * garbled (bad_200, empty_200, truncated, huge_200).  Apart from that,
+ * a draw of its own makes any answer slow.
  */
 static void
 message_request(struct call *c, enum prov p,
     enum outcome (*fn)(struct call *))
 {
-	double		u = rnd_unit(), edge;
+	double		u = rnd_unit(&rng), edge;
 	long long	wait_ms = 0;
 	enum outcome	r;
 
 	BUMP(p, requests);
 	c->delay_ms = cfg.delay_ms;
+	if (cfg.slow > 0 && rnd_unit(&rng_slow) < cfg.slow) {
+		c->delay_ms += (int)(rnd_unit(&rng_slow) * (cfg.slow_ms + 1));
+		BUMP(p, slow);
+	}
 	if (cfg.down & (1u << p)) {
 		answer_5xx(c, 503);
 		BUMP(p, http_5xx);
@@ -1862,16 +2057,17 @@ message_request(struct call *c, enum prov p,
 		BUMP(p, errors);
 		break;
 	}
-	if (u < edge + cfg.drop_after) {
+	if (u < (edge += cfg.drop_after)) {
 		c->drop = 1;
 		BUMP(p, lost_answers);
-	}
+	} else if (u < edge + cfg.bad_sum)
+		garble(c, p, u, edge);
 }
 
 static json_t *
 counters_json(const struct counters *k)
 {
-	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 	    "requests", (json_int_t)k->requests,
 	    "accepted", (json_int_t)k->accepted,
 	    "messages", (json_int_t)k->messages,
@@ -1881,7 +2077,9 @@ counters_json(const struct counters *k)
 	    "http_429", (json_int_t)k->http_429,
 	    "dropped", (json_int_t)k->dropped,
 	    "lost_answers", (json_int_t)k->lost_answers,
-	    "errors", (json_int_t)k->errors);
+	    "errors", (json_int_t)k->errors,
+	    "bad_answers", (json_int_t)k->bad_answers,
+	    "slow", (json_int_t)k->slow);
 }
 
 /* /_mock/...: stats, state, config, reset. */
@@ -1972,9 +2170,10 @@ finish(struct call *c)
 	struct timeval	 tv;
 
 	if (verbose)
-		fprintf(stderr, "loa-mock: %s %s -> %s%d%s\n",
+		fprintf(stderr, "loa-mock: %s %s -> %s%d%s%s%s\n",
 		    c->method == EVHTTP_REQ_GET ? "GET" : "POST", c->path,
 		    c->drop ? "(drop) " : "", c->status,
+		    c->bad != NULL ? " " : "", c->bad != NULL ? c->bad : "",
 		    c->delay_ms > 0 ? " (late)" : "");
 	if (!c->drop && c->delay_ms <= 0) {
 		deliver(c->req, c->status, 0);
