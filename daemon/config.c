@@ -388,6 +388,10 @@ cfg_provider(struct cfg_parse *p, const char *pname, const char *name,
 		if (strncmp(value, "https://", 8) != 0 &&
 		    strncmp(value, "http://", 7) != 0)
 			cfg_error(p, name, "want an http(s):// URL");
+		else if (!loa_url_allowed(value))
+			cfg_error(p, name, "want https://, or http:// to a "
+			    "loopback host (localhost, 127.x.x.x, [::1]), not "
+			    "\"%s\"", value);
 		else
 			set_str(&pc->base_url, value);
 	} else if (strcmp(name, "rate") == 0) {
@@ -412,6 +416,13 @@ cfg_provider(struct cfg_parse *p, const char *pname, const char *name,
 		    !isfinite(pc->price_per_segment) ||
 		    pc->price_per_segment < 0)
 			cfg_error(p, name, "want a price, not \"%s\"", value);
+	} else if (strcmp(name, "carriers") == 0) {
+		unsigned	mask;
+		char		bad[64];
+		if (loa_carriers_parse(value, &mask, bad, sizeof(bad)) == -1)
+			cfg_error(p, name, "unknown carrier \"%s\" (known: "
+			    "viettel, mobifone, vinaphone, vietnamobile, "
+			    "gmobile, reddi, itel)", bad);
 	} else if (strcmp(name, "unicode") == 0) {
 		enum loa_sms_unicode u;
 		if (loa_sms_unicode_parse(value, &u) == -1)

@@ -177,7 +177,7 @@ stored_cb(struct loa_redis *r, redisReply *rep, void *arg)
 }
 
 static void
-refresh_cb(const struct loa_response *resp, void *arg)
+refresh_cb(const struct loa_response *resp, enum http_fate fate, void *arg)
 {
 	struct provider		*p = arg;
 	struct creds		*c = p->creds;
@@ -186,6 +186,7 @@ refresh_cb(const struct loa_response *resp, void *arg)
 	struct loa_argv		 av;
 	struct stored		*st;
 
+	(void)fate;	/* the plugin judges what came back, if anything */
 	memset(&cred, 0, sizeof(cred));
 	memset(&res, 0, sizeof(res));
 	res.retry_after_ms = -1;

@@ -10,7 +10,10 @@
  *
  * list shows the providers of the configuration with their plugin,
  * channel, rate, whether they are paused (and since when), and the
- * circuit state each daemon last published (open, half-open, closed).
+ * circuit state each running daemon last published (open, half-open,
+ * closed).  Daemons publish it on each change and every 10 s; a state not
+ * refreshed for CIRCUIT_STALE_MS is a gone daemon's and is not shown (a
+ * daemon that stops cleanly removes its own).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +21,8 @@
 #include <time.h>
 
 #include "ctl.h"
+
+#define CIRCUIT_STALE_MS	30000
 
 #define PROVIDER_USAGE	"provider list | provider pause|resume NAME"
 
@@ -52,17 +57,23 @@ show(const char *name, const struct loa_provider_conf *pc)
 	    i += 2) {
 		const char *f = r->element[i]->str, *v = r->element[i + 1]->str;
 		char state[16];
-		long long seen = 0;
+		long long since = 0, seen = 0;
+		int k;
 		if (strncmp(f, "circuit:", 8) != 0 ||
-		    sscanf(v, "%15s %lld", state, &seen) != 2)
+		    (k = sscanf(v, "%15s %lld %lld", state, &since,
+		    &seen)) < 2)
 			continue;
-		loa_time_iso(seen, ts, sizeof(ts));
+		if (k == 2)
+			seen = since;	/* written before heartbeats */
+		if (loa_now_ms() - seen > CIRCUIT_STALE_MS)
+			continue;	/* that daemon is gone */
+		loa_time_iso(since, ts, sizeof(ts));
 		printf("    daemon %-24s circuit %-9s (since %s)\n", f + 8,
 		    state, ts);
 		any = 1;
 	}
 	if (!any)
-		printf("    no daemon has reported a circuit change\n");
+		printf("    no running daemon has reported its circuit\n");
 	freeReplyObject(r);
 	free(key);
 }

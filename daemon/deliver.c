@@ -7,11 +7,15 @@
  * render; hand the request to the channel's provider; act on the plugin's
  * verdict:
  *
- *   sent       final "sent" ("maybe_duplicate" when an earlier holder of
- *              the chunk died with this item in flight)
+ *   sent       final "sent" ("maybe_duplicate" when an earlier request
+ *              for it may have reached a provider without a verdict: an
+ *              earlier holder of the chunk died with it in flight, or an
+ *              answer never came, came cut short, or was unreadable)
  *   retry      again on the same channel after a backoff with full jitter
- *              (Retry-After honoured), up to the provider's max_attempts;
- *              a try the provider did not process (429) spends no attempt
+ *              (Retry-After honoured, capped like the backoff), up to the
+ *              provider's max_attempts; a try the provider did not
+ *              process (429) spends no attempt.  While it waits the
+ *              delivery holds nothing: no dispatch room, no provider slot.
  *   fallback   "fallback" event, next channel
  *   failed     permanent for this channel: next channel, or final "failed"
  *   down       the provider cannot work (keys, balance): said once, loudly;
@@ -19,6 +23,10 @@
  *
  * Every event goes through ledger_event(): a delivery-log line now, a
  * Redis record in the next batch.
+ *
+ * A delivery's state (enum delivery_state, engine.h) changes only in
+ * deliver_move(), which keeps the counts of live and waiting deliveries
+ * and the waiting list, the one queue this file owns.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,9 +36,6 @@
 #include <event2/event.h>
 
 #include "engine.h"
-
-#define BACKOFF_BASE_MS	500
-#define BACKOFF_CAP_MS	60000
 
 static TAILQ_HEAD(, delivery) waiting = TAILQ_HEAD_INITIALIZER(waiting);
 static int	nwaiting;
@@ -70,6 +75,37 @@ deliver_final(struct chunk *ck, int i, const char *status,
 	o.provider_id = provider_id;
 	ledger_event(&o, 1);
 	engine_item_final(ck);
+}
+
+/*
+ * Move d to state `to`: the waiting list and the counts follow.  The
+ * provider queue is flow.c's: d has left it (or not entered it) already.
+ */
+void
+deliver_move(struct delivery *d, enum delivery_state to)
+{
+	enum delivery_state	from = d->st;
+
+	if (from == to)
+		return;
+	if (from == DS_QUEUED && d->qe.flow != NULL)
+		fatalx("delivery leaves its provider queue unseen");
+	if (from == DS_RETRY) {
+		TAILQ_REMOVE(&waiting, d, entry);
+		nwaiting--;
+		loa->retrying--;
+		d->ck->retrying--;
+		if (to != DS_DONE)
+			loa->active++;
+	} else if (to == DS_RETRY) {
+		loa->active--;
+		loa->retrying++;
+		d->ck->retrying++;
+		TAILQ_INSERT_TAIL(&waiting, d, entry);
+		nwaiting++;
+	} else if (to == DS_DONE)
+		loa->active--;
+	d->st = to;
 }
 
 static void
@@ -119,15 +155,20 @@ delivery_new(void)
 
 	loa->active++;
 	if (nspare == 0)
-		return xcalloc(1, sizeof(*d));
-	d = spare[--nspare];
-	memset(d, 0, sizeof(*d));
+		d = xcalloc(1, sizeof(*d));
+	else {
+		d = spare[--nspare];
+		memset(d, 0, sizeof(*d));
+	}
+	d->st = DS_ROUTING;
 	return d;
 }
 
+/* d is over: it leaves its state (and the waiting list) and is freed. */
 static void
 delivery_free(struct delivery *d)
 {
+	deliver_move(d, DS_DONE);
 	if (d->retry_ev != NULL)
 		event_free(d->retry_ev);
 	loa_rendered_clear(&d->r);
@@ -136,7 +177,6 @@ delivery_free(struct delivery *d)
 		spare[nspare++] = d;
 	else
 		free(d);
-	loa->active--;
 }
 
 static void
@@ -164,6 +204,14 @@ static void
 send_now(struct delivery *d)
 {
 	flow_submit(d->prov, d);
+}
+
+/* d leaves the provider's queue for the transport. */
+static void
+go_inflight(struct delivery *d)
+{
+	deliver_move(d, DS_INFLIGHT);
+	provider_start(d->prov, d);
 }
 
 /*
@@ -206,10 +254,11 @@ deliver_go(struct delivery *d)
 			return;
 		}
 		d->failed_any = 1;
+		deliver_move(d, DS_ROUTING);
 		try_channel(d, res.reason[0] ? res.reason : "cannot_build");
 		return;
 	}
-	provider_start(d->prov, d);
+	go_inflight(d);
 }
 
 /* The provider d was queued on failed: send it through alt instead. */
@@ -217,6 +266,7 @@ void
 deliver_resend(struct delivery *d, struct provider *alt)
 {
 	d->prov = alt;
+	deliver_move(d, DS_ROUTING);
 	flow_submit(alt, d);
 }
 
@@ -230,6 +280,7 @@ deliver_reroute(struct delivery *d)
 	struct provider	*alt;
 	int		 paused;
 
+	deliver_move(d, DS_ROUTING);
 	if ((alt = flow_route(d->r.channel, d->rc, NULL, &paused)) != NULL)
 		deliver_resend(d, alt);
 	else
@@ -246,8 +297,6 @@ drop_waiting(const struct chunk *ck)
 		next = TAILQ_NEXT(d, entry);
 		if (ck != NULL && d->ck != ck)
 			continue;
-		TAILQ_REMOVE(&waiting, d, entry);
-		nwaiting--;
 		if (d->marking)
 			ledger_forget(d);
 		d->ck->outstanding--;
@@ -324,6 +373,7 @@ try_channel(struct delivery *d, const char *why)
 	enum loa_channel		 ch;
 	int				 paused;
 
+	deliver_move(d, DS_ROUTING);
 	if (d->prov != NULL) {
 		d->failed_any = 1;
 		if (d->ci + 1 < job->nchannels)
@@ -363,7 +413,9 @@ try_channel(struct delivery *d, const char *why)
 		return;
 	}
 	if (d->failed_any)
-		finish(d, "failed", why, NULL, NULL);
+		finish(d, "failed", d->unclear && why != NULL &&
+		    strcmp(why, "max_attempts") == 0 ? "unconfirmed" : why,
+		    NULL, NULL);
 	else if (rc->phone_raw != NULL && !rc->phone_ok)
 		finish(d, "skipped", "bad_phone", NULL, NULL);
 	else
@@ -402,6 +454,10 @@ resume_retry(struct delivery *d, const struct item_retry *rt)
 	loa_delivery_id(job->id, d->item, d->chname, d->did);
 	d->attempt = rt->attempt;
 	d->sent_once = 1;
+	if (rt->unclear) {
+		d->maybe_dup = 1;
+		d->unclear = 1;
+	}
 	wait_retry(d, rt->due - loa_now_ms());
 }
 
@@ -446,21 +502,16 @@ marked_cb(struct loa_redis *r, struct redisReply *rep, void *arg)
 
 	(void)r;
 	d->marking = 0;
-	TAILQ_REMOVE(&waiting, d, entry);
-	nwaiting--;
-	if (rep == NULL || loa->draining) {
-		if (!loa->draining)
-			wait_retry(d, 1000);	/* Redis away: later */
-		else {
-			TAILQ_INSERT_TAIL(&waiting, d, entry);
-			nwaiting++;
-		}
+	if (loa->draining)
+		return;		/* handed back with its chunk */
+	if (rep == NULL) {
+		wait_retry(d, 1000);	/* Redis away: later */
 		return;
 	}
 	/* The same channel; another provider if this one is failing. */
 	alt = flow_route(d->r.channel, d->rc, NULL, &paused);
 	if (alt != NULL && alt != d->prov && (alt->mod == d->prov->mod ||
-	    (!paused && d->prov->circuit == CIRCUIT_OPEN)))
+	    (!paused && d->prov->circ.st == CIRCUIT_OPEN)))
 		d->prov = alt;
 	send_now(d);		/* a retired provider passes it on */
 }
@@ -472,12 +523,9 @@ retry_cb(evutil_socket_t fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
-	d->retry_wait = 0;
 	if (loa->draining)
 		return;		/* handed back with its chunk */
 	if (deliver_expired(d) || d->ck->job->cancelled) {
-		TAILQ_REMOVE(&waiting, d, entry);
-		nwaiting--;
 		deliver_expire(d);
 		return;
 	}
@@ -490,8 +538,6 @@ retry_cb(evutil_socket_t fd, short ev, void *arg)
 	if (ledger_mark_inflight(d->ck->job_id, d->item, d->attempt,
 	    marked_cb, d) == -1) {
 		d->marking = 0;
-		TAILQ_REMOVE(&waiting, d, entry);
-		nwaiting--;
 		wait_retry(d, 1000);
 	}
 }
@@ -507,63 +553,22 @@ wait_retry(struct delivery *d, long long delay)
 	tv.tv_usec = (delay % 1000) * 1000;
 	if (d->retry_ev == NULL)
 		d->retry_ev = evtimer_new(loa->base, retry_cb, d);
-	d->retry_wait = 1;
-	TAILQ_INSERT_TAIL(&waiting, d, entry);
-	nwaiting++;
+	deliver_move(d, DS_RETRY);
 	evtimer_add(d->retry_ev, &tv);
 }
 
 static void
 schedule_retry(struct delivery *d, const struct loa_result *res)
 {
-	long long	cap, delay;
+	long long	delay;
 
-	if (res->retry_after_ms >= 0)
-		delay = res->retry_after_ms;
-	else {
-		/* Exponential backoff with full jitter. */
-		cap = (long long)BACKOFF_BASE_MS << (d->attempt < 8 ?
-		    d->attempt : 8);
-		if (cap > BACKOFF_CAP_MS)
-			cap = BACKOFF_CAP_MS;
-		delay = (long long)(drand48() * (double)cap);
-	}
+	delay = backoff_delay(d->attempt, res->retry_after_ms, drand48());
 	if (!res->no_attempt)
 		d->attempt++;
 	/* Kept in Redis: a restart resumes it, with its attempt count. */
 	ledger_retry_mark(d->ck->job_id, d->item, d->attempt, d->ci,
-	    loa_now_ms() + delay);
+	    loa_now_ms() + delay, d->maybe_dup);
 	wait_retry(d, delay);
-}
-
-/*
- * Retry-After in either form: delta-seconds ("120") or an HTTP-date
- * ("Fri, 27 Nov 2026 07:00:00 GMT").  Returns milliseconds, or -1.
- */
-long
-deliver_retry_after(const struct loa_response *resp)
-{
-	struct tm	 tm;
-	const char	*v = NULL, *end;
-	char		*e;
-	long		 secs;
-	long long	 ms;
-	int		 i;
-
-	for (i = 0; i < resp->nheaders; i++)
-		if (strcasecmp(resp->headers[i].name, "Retry-After") == 0)
-			v = resp->headers[i].value;
-	if (v == NULL || *v == '\0')
-		return -1;
-	secs = strtol(v, &e, 10);
-	if (e != v && *e == '\0')
-		return secs < 0 ? -1 : (secs > 3600 ? 3600000 : secs * 1000);
-	memset(&tm, 0, sizeof(tm));
-	if ((end = strptime(v, "%a, %d %b %Y %H:%M:%S GMT", &tm)) == NULL ||
-	    *end != '\0')
-		return -1;
-	ms = (long long)timegm(&tm) * 1000 - loa_now_ms();
-	return ms < 0 ? 0 : (ms > 3600000 ? 3600000 : (long)ms);
 }
 
 /*
@@ -571,28 +576,82 @@ deliver_retry_after(const struct loa_response *resp)
  * already released.  The plugin classifies it, flow control learns from
  * it (circuit breaker), and d acts.
  */
+/* Retry-After of resp, in ms (capped), or -1. */
+static long long
+retry_after(const struct loa_response *resp)
+{
+	const char	*v = NULL;
+	int		 i;
+
+	for (i = 0; i < resp->nheaders; i++)
+		if (strcasecmp(resp->headers[i].name, "Retry-After") == 0)
+			v = resp->headers[i].value;
+	return retry_after_parse(v, loa_now_ms());
+}
+
+/*
+ * Did d's request perhaps reach the provider without a verdict?  It left
+ * and no answer came, or one cut short or too large (fate), or the
+ * provider answered 2xx with something the plugin cannot read (a proxy's
+ * HTML page, an empty body): any of these may follow an accepted
+ * message.  Returns the reason to log, or NULL.
+ */
+static const char *
+unclear_why(enum http_fate fate, const struct loa_response *resp,
+    const struct loa_result *res)
+{
+	switch (fate) {
+	case HF_NO_ANSWER:
+		return "no_answer";
+	case HF_TIMEOUT:
+		return "timeout";
+	case HF_BAD_ANSWER:
+		return "bad_answer";
+	case HF_ANSWERED:
+		if (resp->http_status >= 200 && resp->http_status < 300 &&
+		    res->outcome == LOA_OUT_RETRY && !res->no_attempt)
+			return "bad_answer";
+		return NULL;
+	case HF_NOT_SENT:
+	default:
+		return NULL;
+	}
+}
+
 void
-deliver_answer(struct delivery *d, const struct loa_response *resp)
+deliver_answer(struct delivery *d, const struct loa_response *resp,
+    enum http_fate fate)
 {
 	struct loa_result	 res;
 	struct provider		*p = d->prov, *alt;
+	const char		*why;
 	int			 paused;
 
+	deliver_move(d, DS_ROUTING);	/* it acts on the answer now */
 	memset(&res, 0, sizeof(res));
 	res.retry_after_ms = -1;
 	p->mod->classify(p->state, &d->msg, resp, &res);
-	d->sent_once = 1;
+	if (fate != HF_NOT_SENT)
+		d->sent_once = 1;
 	metrics_latency(p, loa_now_ms() - d->t0);
+	if ((why = unclear_why(fate, resp, &res)) != NULL) {
+		/*
+		 * It may have been accepted: the next send of it is a
+		 * possible duplicate, unless the provider drops repeats of
+		 * the delivery id.  The reason says what happened.
+		 */
+		res.outcome = LOA_OUT_RETRY;
+		res.no_attempt = 0;
+		snprintf(res.reason, sizeof(res.reason), "%s", why);
+		d->unclear = 1;
+		if (!(p->mod->flags & LOA_PROVIDER_DEDUPES))
+			d->maybe_dup = 1;
+	} else if (fate == HF_NOT_SENT && res.outcome == LOA_OUT_RETRY &&
+	    resp->http_status == 0)
+		snprintf(res.reason, sizeof(res.reason), "not_sent");
 	flow_result(p, resp, &res);
 	if (res.outcome == LOA_OUT_RETRY && res.retry_after_ms < 0)
-		res.retry_after_ms = deliver_retry_after(resp);
-	/*
-	 * The request left and no answer came: it may have been delivered.
-	 * Sent again only as a possible duplicate, unless the provider
-	 * drops repeats of the delivery id.
-	 */
-	if (resp->timed_out && !(p->mod->flags & LOA_PROVIDER_DEDUPES))
-		d->maybe_dup = 1;
+		res.retry_after_ms = retry_after(resp);
 	switch (res.outcome) {
 	case LOA_OUT_SENT:
 		/* A provider that drops repeated delivery ids sent it once. */
@@ -626,7 +685,7 @@ deliver_answer(struct delivery *d, const struct loa_response *resp)
 	case LOA_OUT_PROVIDER_DOWN:
 		/* flow_result opened the circuit and said so, once. */
 		alt = flow_route(d->r.channel, d->rc, p, &paused);
-		if (alt != NULL && !paused && alt->circuit != CIRCUIT_OPEN) {
+		if (alt != NULL && !paused && alt->circ.st != CIRCUIT_OPEN) {
 			/* Another provider of this channel can take it. */
 			emit(d, "retry", res.reason[0] ? res.reason :
 			    "provider_down", 0, resp, &res);

@@ -6,6 +6,10 @@
  * with every ledger flush, i.e. before the matching Redis record is sent,
  * so a crash loses at most the lines of one event-loop round.  SIGHUP
  * reopens the file (logrotate).  Phone numbers arrive already masked.
+ *
+ * A write that fails (a full disk) is said once per episode: the warning
+ * comes with the first failure, and a line when writing works again (a
+ * flush that succeeds), not once per flush in between.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,6 +21,9 @@
 static FILE	*dlog_fp;
 static char	*dlog_path;
 static int	 dlog_failed;
+static int	 dlog_pending;	/* lines written since the last flush */
+
+static void	fail(const char *);
 
 int
 dlog_open(const char *path)
@@ -44,23 +51,35 @@ dlog_write(const char *line, size_t len)
 {
 	if (dlog_fp == NULL)
 		return;
+	dlog_pending = 1;
 	if (fwrite(line, 1, len, dlog_fp) != len || fputc('\n', dlog_fp) ==
-	    EOF) {
-		if (!dlog_failed)
-			log_warn("delivery log %s: write", dlog_path);
-		dlog_failed = 1;
-		clearerr(dlog_fp);
-	} else
-		dlog_failed = 0;
+	    EOF)
+		fail("write");
+}
+
+/* A write or flush failed: said once until writing works again. */
+static void
+fail(const char *what)
+{
+	if (!dlog_failed)
+		log_warn("delivery log %s: %s (said once until it works "
+		    "again)", dlog_path, what);
+	dlog_failed = 1;
+	clearerr(dlog_fp);
 }
 
 void
 dlog_flush(void)
 {
-	if (dlog_fp != NULL && fflush(dlog_fp) == EOF && !dlog_failed) {
-		log_warn("delivery log %s: flush", dlog_path);
-		dlog_failed = 1;
+	if (dlog_fp == NULL)
+		return;
+	if (fflush(dlog_fp) == EOF)
+		fail("flush");
+	else if (dlog_failed && dlog_pending) {
+		log_warnx("delivery log %s: writing again", dlog_path);
+		dlog_failed = 0;
 	}
+	dlog_pending = 0;
 }
 
 void

@@ -25,6 +25,13 @@
 #define JOB_CACHE_MAX	64
 #define ROTATE_EVERY	16	/* items from one chunk before the next */
 #define FINISHED_MAX	1024	/* finished entries remembered */
+/*
+ * Deliveries waiting to retry, and chunks held by nothing else, that the
+ * daemon keeps before it reads no more work: per max_inflight.  Such a
+ * chunk stays pending in its stream (a crash hands it to another daemon,
+ * its retries kept in Redis) but holds no room for other work.
+ */
+#define RETRY_MAX_PER_INFLIGHT	16
 
 struct job_slot {
 	struct loa_job	*job;
@@ -191,7 +198,9 @@ engine_free(void)
  * nothing (they are live deliveries), so the next chunks are read while
  * its last answers come back instead of after; the chunks held are
  * capped at 4 x max_inflight / chunk_size all the same, as one slow item
- * keeps its whole chunk in memory.  with_requested: count the chunks
+ * keeps its whole chunk in memory.  Deliveries waiting to retry take no
+ * room, and chunks held only by them do not count towards that cap: they
+ * have their own (RETRY_MAX_PER_INFLIGHT).  with_requested: count the chunks
  * that reads under way may still bring (the blocked reader's share);
  * claims pass 0 so that a reader parked in XREADGROUP does not starve
  * the work a dead consumer left behind.
@@ -201,23 +210,29 @@ engine_room(int with_requested)
 {
 	struct chunk	*ck;
 	int		 per = loa->cfg.chunk_size, room, held, waiting = 0;
-	int		 pending;
+	int		 pending, parked = 0;
 
-	if (loa->draining || ledger_backlog())
+	if (loa->draining || ledger_backlog() ||
+	    loa->retrying >= RETRY_MAX_PER_INFLIGHT * loa->cfg.max_inflight)
 		return 0;
 	pending = expand_count() + (with_requested ? loa->chunks_requested :
 	    0);
 	TAILQ_FOREACH(ck, &loa->chunks, all) {
 		if (ck->st == CK_READY)
 			waiting += ck->n - ck->next;
+		else if (ck->st == CK_HELD && ck->retrying > 0 &&
+		    ck->outstanding == ck->retrying)
+			parked++;
 		else if (ck->st != CK_HELD)
 			pending++;
 	}
+	if (parked >= RETRY_MAX_PER_INFLIGHT * loa->cfg.max_inflight / per)
+		return 0;
 	room = loa->cfg.max_inflight * 2 - loa->active - waiting -
 	    pending * per;
 	room = room > 0 ? (room + per - 1) / per : 0;
-	held = loa->cfg.max_inflight * 4 / per - loa->nchunks - expand_count() -
-	    (with_requested ? loa->chunks_requested : 0);
+	held = loa->cfg.max_inflight * 4 / per - (loa->nchunks - parked) -
+	    expand_count() - (with_requested ? loa->chunks_requested : 0);
 	if (held < 1)
 		held = loa->nchunks + expand_count() == 0 ? 1 : 0;
 	return room < held ? room : held;
@@ -492,9 +507,11 @@ gate_cb(struct loa_redis *r, redisReply *rep, void *arg)
 			ck->gate[i] = GATE_MAYBE;
 		else if (strncmp(v->str, "r:", 2) == 0) {
 			/* A retry kept in Redis: resumed where it was. */
-			struct item_retry rt = { 0, 0, 0 };
-			if (sscanf(v->str + 2, "%d:%d:%lld", &rt.attempt,
-			    &rt.ci, &rt.due) == 3 && rt.attempt > 0) {
+			struct item_retry rt = { 0, 0, 0, 0 };
+			int end = 0;
+			if (sscanf(v->str + 2, "%d:%d:%lld%n", &rt.attempt,
+			    &rt.ci, &rt.due, &end) == 3 && rt.attempt > 0) {
+				rt.unclear = strcmp(v->str + 2 + end, ":u") == 0;
 				if (ck->retry == NULL)
 					ck->retry = xcalloc(ck->n,
 					    sizeof(*ck->retry));
@@ -600,28 +617,39 @@ next_chunk(void)
 }
 
 /*
- * The providers that can send now have QUEUE_AHEAD times as many messages
- * queued as they run at once.  Their queues are first come, first served,
- * so bulk and normal work then waits in its chunks instead, and an urgent
- * message dispatched meanwhile finds at most that many ahead of it; the
- * queue still covers a pause of the dispatcher (a slow ledger batch).
+ * The providers that can send now have enough queued: QUEUE_AHEAD times
+ * as many messages as they run at once, or, for a provider with a rate,
+ * no more than QUEUE_SECS of its send times.  Bulk and normal work then
+ * waits in its chunks instead (where jobs take turns too), so a job
+ * arriving later is not queued behind all that was dispatched before it;
+ * the queue still covers a pause of the dispatcher (a slow ledger batch).
+ * Urgent messages go to the head of a provider's queue anyway.
  */
 #define QUEUE_AHEAD	2
+#define QUEUE_SECS	0.5
+#define QUEUE_MIN_COST	10	/* one message of 10 segments fits */
 
 static int
 providers_backed_up(void)
 {
 	const struct provider	*p;
-	int			 i, queued = 0, room = 0;
+	int			 i, queued = 0, room = 0, r;
 
 	for (i = 0; i < loa->nproviders; i++) {
 		p = &loa->providers[i];
-		if (p->paused || p->circuit == CIRCUIT_OPEN)
+		if (p->paused || p->circ.st == CIRCUIT_OPEN)
 			continue;
-		queued += p->nwait;
-		room += p->conf->max_inflight;
+		r = QUEUE_AHEAD * p->conf->max_inflight;
+		if (p->conf->rate > 0 && p->conf->rate * QUEUE_SECS < r) {
+			r = (int)(p->conf->rate * QUEUE_SECS);
+			if (r < QUEUE_MIN_COST)
+				r = QUEUE_MIN_COST;
+			queued += p->waitq.cost;
+		} else
+			queued += p->waitq.n;
+		room += r;
 	}
-	return room > 0 && queued >= QUEUE_AHEAD * room;
+	return room > 0 && queued >= room;
 }
 
 static void

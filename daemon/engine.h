@@ -17,6 +17,7 @@
 #include <sys/queue.h>
 
 #include "loa.h"
+#include "policy.h"
 
 struct event;
 struct provider;
@@ -26,6 +27,8 @@ struct item_retry {
 	int		 attempt;	/* 0: none */
 	int		 ci;		/* channel position */
 	long long	 due;		/* ms */
+	int		 unclear;	/* ":u": a send may have reached the
+					   provider without a verdict */
 };
 
 /* A work-stream entry this daemon holds: recipients [from, to) of a job. */
@@ -56,6 +59,7 @@ struct chunk {
 	unsigned char		*flags;		/* per item, ITEM_* */
 	struct item_retry	*retry;		/* per item, or NULL */
 	int			 dispatching;	/* run_cb holds it: no free */
+	int			 retrying;	/* outstanding, waiting to retry */
 	long long		 gate_at;	/* the gate script was sent */
 	long long		 owned_at;	/* Redis last said it is ours */
 	int			 lost;		/* another daemon took it over */
@@ -70,14 +74,45 @@ TAILQ_HEAD(chunk_q, chunk);
 #define ITEM_OPTED_OUT	0x01	/* phone in loa:optout */
 #define ITEM_DUPLICATE	0x02	/* phone used by another resident */
 
+/*
+ * Where a delivery is.  Each state has one owner, and a delivery is in
+ * at most one queue, its state's:
+ *
+ *   DS_ROUTING    choosing its channel and provider, rendering (deliver.c;
+ *                 in no queue, only ever inside one call)
+ *   DS_QUEUED     waiting for its provider's send time, credentials, room
+ *                 or circuit (flow.c: the provider's waitq)
+ *   DS_INFLIGHT   its request is under way (provider.c / http.c)
+ *   DS_RETRY      waiting for a retry's time, or for the mark that attempt
+ *                 N leaves to be in Redis (deliver.c: the waiting list)
+ *   DS_DONE       final outcome recorded; freed at once
+ *
+ * deliver_move() is the one function that changes the state.  A delivery
+ * waiting to retry holds nothing but itself: no dispatch room
+ * (loa->active counts the others) and no provider slot.
+ */
+enum delivery_state {
+	DS_ROUTING = 0,
+	DS_QUEUED,
+	DS_INFLIGHT,
+	DS_RETRY,
+	DS_DONE,
+};
+
 /* One recipient of one chunk, from first channel to final outcome. */
 struct delivery {
-	TAILQ_ENTRY(delivery)	 entry;		/* provider wait queue */
+	enum delivery_state	 st;
+	struct fairq_entry	 qe;		/* DS_QUEUED: provider waitq */
+	TAILQ_ENTRY(delivery)	 entry;		/* DS_RETRY: waiting list */
 	struct chunk		*ck;
 	int			 i;		/* item of ck */
 	const struct loa_recipient *rc;
 	char			 item[72];	/* key in loa:job:<id>:out */
-	int			 maybe_dup;
+	int			 maybe_dup;	/* a send may have reached the
+						   provider without a verdict */
+	int			 unclear;	/* an answer said nothing
+						   clear (no answer, cut short,
+						   unreadable) */
 	int			 ci;		/* position in job->channels */
 	int			 attempt;	/* on the current channel */
 	long long		 t0;		/* ms, request start */
@@ -87,7 +122,6 @@ struct delivery {
 	struct loa_request	 req;
 	char			 did[33];
 	struct event		*retry_ev;
-	int			 retry_wait;	/* in backoff */
 	int			 failed_any;	/* some channel failed */
 	int			 sent_once;	/* a request went out */
 	int			 refreshed;	/* credentials renewed once */
@@ -96,12 +130,6 @@ struct delivery {
 	const char		*chname;	/* current channel */
 };
 TAILQ_HEAD(delivery_q, delivery);
-
-enum circuit {
-	CIRCUIT_CLOSED = 0,	/* requests flow */
-	CIRCUIT_OPEN,		/* failing: nothing sent until open_until */
-	CIRCUIT_HALF_OPEN,	/* one probe request decides */
-};
 
 struct creds;
 
@@ -116,22 +144,15 @@ struct provider {
 	char					*out_path;
 	int					 inflight;
 	enum loa_sms_unicode			 unicode; /* default */
-	struct delivery_q			 waitq;	/* not sent yet */
-	int					 nwait;
+	struct fairq				 waitq;	/* DS_QUEUED */
 	int					 weight;
 	unsigned				 carriers; /* mask, 0: all */
 	int					 paused;  /* by an operator */
 	int					 retired; /* by a reload */
-	enum circuit				 circuit;
-	int					 failures; /* in a row */
-	long long				 open_until;
-	long long				 open_ms;
-	int					 probing;
+	struct circuit				 circ;
 	int					 down_said;
-	int					 tokens;  /* send times leased */
-	double					 pace_at; /* the next (monotonic ms) */
-	int					 next_tokens; /* leased ahead */
-	double					 next_at;
+	long long				 published; /* circuit, ms */
+	struct rate_slots			 slots;	/* send times leased */
 	int					 leasing;
 	long long				 lease_at;
 	struct creds				*creds;	/* expiring tokens */
@@ -159,7 +180,9 @@ struct loa_daemon {
 	struct chunk_q		 ready[LOA_PRIO_COUNT];
 	int			 nchunks;
 	int			 chunks_requested; /* reads under way */
-	int			 active;		/* live deliveries */
+	int			 active;		/* live deliveries, not
+							   waiting to retry */
+	int			 retrying;		/* waiting to retry */
 	int			 inflight;		/* in a transport */
 
 	int			 draining;		/* SIGTERM seen */
@@ -173,6 +196,20 @@ struct loa_daemon {
 };
 
 extern struct loa_daemon *loa;
+
+/*
+ * What became of an HTTP request (http.c): never sent; answered in full;
+ * or it left and no clear answer came (it may have reached the provider).
+ */
+enum http_fate {
+	HF_ANSWERED = 0,
+	HF_NOT_SENT,		/* refused or no connection: it never left */
+	HF_NO_ANSWER,		/* closed or reset after it left */
+	HF_TIMEOUT,		/* no answer in time after it left */
+	HF_BAD_ANSWER,		/* an answer cut short or too large */
+};
+typedef void (*http_cb)(const struct loa_response *, enum http_fate,
+	    void *);
 
 /* engine.c */
 void	 engine_init(void);
@@ -195,7 +232,9 @@ void	 engine_poll_cancel(void);
 
 /* deliver.c */
 void	 deliver_start(struct chunk *, int);
-void	 deliver_answer(struct delivery *, const struct loa_response *);
+void	 deliver_move(struct delivery *, enum delivery_state);
+void	 deliver_answer(struct delivery *, const struct loa_response *,
+	    enum http_fate);
 void	 deliver_abort_waiting(void);
 int	 deliver_waiting_count(void);
 void	 deliver_go(struct delivery *);
@@ -204,7 +243,6 @@ void	 deliver_reroute(struct delivery *);
 int	 deliver_expired(const struct delivery *);
 void	 deliver_expire(struct delivery *);
 void	 deliver_abort(struct delivery *);
-long	 deliver_retry_after(const struct loa_response *);
 void	 deliver_final(struct chunk *, int, const char *, const char *,
 	    const char *, const char *);
 
@@ -215,11 +253,9 @@ int	 provider_reload(struct loa_config *);
 void	 provider_reap(void);
 void	 provider_start(struct provider *, struct delivery *);
 void	 provider_abandon_all(void);
-typedef void (*http_cb)(const struct loa_response *, void *);
 void	 provider_reopen(void);
 
 /* flow.c */
-unsigned flow_parse_carriers(const char *);
 struct provider *flow_route(enum loa_channel, const struct loa_recipient *,
 	    const struct provider *, int *);
 int	 flow_channel_open(enum loa_channel);
@@ -231,6 +267,10 @@ void	 flow_result(struct provider *, const struct loa_response *,
 void	 flow_poll(void);
 void	 flow_abort_all(void);
 int	 flow_cost(const struct delivery *);
+int	 flow_usable(const struct provider *);
+void	 flow_unqueue(struct provider *, struct delivery *);
+void	 flow_empty(struct provider *, void (*)(struct delivery *));
+void	 flow_unpublish(void);
 
 /* creds.c */
 void	 creds_init(struct provider *);
@@ -244,10 +284,8 @@ void	 creds_tick(void);
 int	 http_init(void);
 void	 http_free(void);
 void	 http_abandon_all(void (*)(http_cb, void *));
-typedef void (*http_cb)(const struct loa_response *, void *);
 void	 http_request(struct provider *, const struct loa_request *, http_cb,
 	    void *);
-int	 loa_url_allowed(const char *);
 
 /* expand.c */
 void	 expand_add(enum loa_priority, const char *, const char *, int,
@@ -294,7 +332,8 @@ void	 ledger_free(void);
 void	 ledger_event(const struct outcome *, int);
 unsigned long ledger_ack(const char *, const char *, const char *);
 int	 ledger_recorded(unsigned long);
-void	 ledger_retry_mark(const char *, const char *, int, int, long long);
+void	 ledger_retry_mark(const char *, const char *, int, int, long long,
+	    int);
 int	 ledger_mark_inflight(const char *, const char *, int, loa_redis_cb,
 	    void *);
 int	 ledger_flush_then(loa_redis_cb, void *);

@@ -3,25 +3,29 @@
  *
  * Routing: a channel may have several providers.  A recipient goes to one
  * that serves its carrier (the `carriers` key; providers without it serve
- * all), chosen at random by `weight` among those usable now; a provider
- * paused by an operator or with an open circuit is passed over while
- * another can take the message (failover).
+ * all), chosen by route_choose() (policy.c): a provider whose circuit is
+ * due for its probe first, else at random by `weight` among those usable
+ * now; a provider paused by an operator or with an open circuit is passed
+ * over while another can take the message (failover).
  *
- * Each provider has a queue of deliveries not sent yet and sends from it
- * while: fewer than max_inflight requests are under way; it is not paused
- * (loactl provider pause: a flag in Redis every daemon polls); its circuit
- * is closed (or half-open, for one probe); its credentials are ready; and
- * its rate allows.  The rate is per provider account, shared by every
- * daemon on the Redis: Redis spaces the sends evenly (see rate_allows)
- * and each daemon leases the next few send times; an SMS of N segments
- * takes N.
+ * Each provider has a queue of deliveries not sent yet (DS_QUEUED, owned
+ * here): urgent before normal before bulk, and within a priority the jobs
+ * in turn, one message each (struct fairq, policy.c).  It sends from the
+ * head while: fewer than max_inflight requests are under way; it is not
+ * paused (loactl provider pause: a flag in Redis every daemon polls); its
+ * circuit is closed (or half-open, for one probe); its credentials are
+ * ready; and its rate allows.  The rate is per provider account, shared
+ * by every daemon on the Redis: Redis spaces the send times evenly (see
+ * loa_script_rate) and each daemon leases runs of them; an SMS of N
+ * segments spends N times in a row and goes at the last (rate_check).
  *
- * Circuit breaker: FAIL_OPEN transport failures or 5xx in a row, or one
- * "provider down" verdict (bad keys, no balance), open the circuit: no
- * request for open_ms (doubling up to OPEN_MAX_MS; a provider-down verdict
- * starts at OPEN_DOWN_MS); then one probe request; a sensible answer
- * closes it.  Each change is logged once and published in Redis for
- * `loactl provider list`.
+ * Circuit breaker (circuit_result, policy.c): failures in a row that are
+ * also most of the recent answers, or one "provider down" verdict (bad
+ * keys, no balance), open the circuit: no request for a while (doubling
+ * up to a cap); then routing sends it one probe, even while another
+ * provider covers its traffic, and the first good answer closes it.  Each
+ * change is logged once and published in Redis for `loactl provider
+ * list`, and republished every PUBLISH_EVERY_MS while the daemon lives.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -32,111 +36,69 @@
 
 #include "engine.h"
 
-#define FAIL_OPEN	5	/* failures in a row that open a circuit */
-#define OPEN_MIN_MS	1000
-#define OPEN_MAX_MS	30000
-#define OPEN_DOWN_MS	60000
+#define PUBLISH_EVERY_MS	10000
 
 static struct event	*lease_ev;
 
-static const char *const carrier_names[] = {
-	"unknown", "viettel", "mobifone", "vinaphone", "vietnamobile",
-	"gmobile", "reddi", "itel", NULL
-};
+#define DQ(e)	((struct delivery *)((char *)(e) - \
+		    offsetof(struct delivery, qe)))
 
-/* "viettel,vinaphone" -> mask of enum loa_carrier; NULL or "" -> 0. */
-unsigned
-flow_parse_carriers(const char *list)
+/* The delivery at the head of p's queue, or NULL. */
+static struct delivery *
+head(const struct provider *p)
 {
-	unsigned	 mask = 0;
-	char		*dup, *tok, *save = NULL;
-	int		 i;
+	struct fairq_entry	*e = fairq_head(&p->waitq);
 
-	if (list == NULL)
-		return 0;
-	dup = xstrdup(list);
-	for (tok = strtok_r(dup, ", ", &save); tok != NULL;
-	    tok = strtok_r(NULL, ", ", &save))
-		for (i = 1; carrier_names[i] != NULL; i++)
-			if (strcasecmp(tok, carrier_names[i]) == 0)
-				mask |= 1u << i;
-	free(dup);
-	return mask;
+	return e != NULL ? DQ(e) : NULL;
 }
 
-static int
-usable(const struct provider *p)
+/* Routing's view of p at `now`. */
+static void
+route_view(const struct provider *p, long long now, struct route_cand *c)
 {
-	return !p->paused && p->circuit != CIRCUIT_OPEN;
+	c->carriers = p->carriers;
+	c->weight = p->weight > 0 ? p->weight : 0;
+	c->paused = p->paused;
+	c->open = p->circ.st != CIRCUIT_CLOSED;
+	c->probe_due = circuit_probe_due(&p->circ, now);
 }
 
 /*
- * Is p a candidate in routing pass `pass` for a recipient of carrier bit
- * cbit?  0: p names the carrier; 1: p serves every carrier; 2 (only when
- * the first two found nobody): any provider of the channel.
- */
-static int
-in_pass(const struct provider *p, int pass, unsigned cbit)
-{
-	if (pass == 0)
-		return (p->carriers & cbit) != 0;
-	if (pass == 1)
-		return p->carriers == 0;
-	return 1;
-}
-
-/*
- * The provider for recipient rc on channel ch, not `not` (NULL: any).
- * Prefers providers naming rc's carrier, then those serving every carrier,
- * then, when no provider is either, any of the channel.  Among the usable
- * ones, a weighted random pick; when none is usable, a provider that is
- * not paused (its circuit open: the message waits for it); when all are
- * paused, *paused is set and the first paused one is returned (the
- * message waits for a resume).  NULL: no provider serves ch.
+ * The provider for recipient rc on channel ch, not `not` (NULL: any); see
+ * route_choose().  A provider picked for its probe turns half-open here,
+ * so that only this message goes to it until the probe's answer.  When
+ * all are paused, *paused is set and the first paused one is returned
+ * (the message waits for a resume).  NULL: no provider serves ch.
  */
 struct provider *
 flow_route(enum loa_channel ch, const struct loa_recipient *rc,
     const struct provider *not, int *paused)
 {
-	struct provider	*p, *waiting = NULL, *any = NULL;
-	unsigned	 cbit = 0;
-	int		 pass, i, total, pick;
+	struct route_cand	 cand[64];
+	struct provider		*map[64], *p;
+	unsigned		 cbit = 0;
+	long long		 now = loa_now_ms();
+	int			 i, n = 0, k;
 
 	*paused = 0;
 	if (rc != NULL && rc->phone_ok)
 		cbit = 1u << loa_phone_carrier(rc->phone);
-	for (pass = 0; pass < 3 && (pass < 2 || any == NULL); pass++) {
-		total = 0;
-		for (i = 0; i < loa->nproviders; i++) {
-			p = &loa->providers[i];
-			if (!(p->channels & (1u << ch)) || p == not ||
-			    !in_pass(p, pass, cbit))
-				continue;
-			if (any == NULL)
-				any = p;
-			if (!p->paused && waiting == NULL)
-				waiting = p;
-			if (usable(p))
-				total += p->weight > 0 ? p->weight : 0;
-		}
-		if (total == 0)
+	for (i = 0; i < loa->nproviders && n < 64; i++) {
+		p = &loa->providers[i];
+		if (!(p->channels & (1u << ch)) || p == not)
 			continue;
-		pick = (int)(drand48() * total);
-		for (i = 0; i < loa->nproviders; i++) {
-			p = &loa->providers[i];
-			if (!(p->channels & (1u << ch)) || p == not ||
-			    !usable(p) || p->weight <= 0 ||
-			    !in_pass(p, pass, cbit))
-				continue;
-			if ((pick -= p->weight) < 0)
-				return p;
-		}
+		route_view(p, now, &cand[n]);
+		map[n++] = p;
 	}
-	if (waiting != NULL)
-		return waiting;
-	if (any != NULL)
-		*paused = 1;
-	return any;
+	if ((k = route_choose(cand, n, cbit, drand48(), paused)) < 0)
+		return NULL;
+	p = map[k];
+	if (cand[k].probe_due && !*paused) {
+		(void)circuit_may_send(&p->circ, now);	/* half-open */
+		log_info("provider %s: circuit half-open, probing",
+		    p->conf->name);
+	}
+	return p;
 }
 
 /* Some provider of ch can take a message now or soon (not all paused). */
@@ -152,7 +114,14 @@ flow_channel_open(enum loa_channel ch)
 	return 0;
 }
 
-/* Rate tokens a delivery spends: its SMS segments, else 1. */
+/* p can take a message now (not paused, circuit closed). */
+int
+flow_usable(const struct provider *p)
+{
+	return !p->paused && p->circ.st == CIRCUIT_CLOSED;
+}
+
+/* Rate times a delivery spends: its SMS segments, else 1. */
 int
 flow_cost(const struct delivery *d)
 {
@@ -165,12 +134,12 @@ flow_cost(const struct delivery *d)
  * The rate.  Redis keeps, per provider account, the time from which the
  * next send may go (GCRA's theoretical arrival time): sends are spaced
  * 1/rate apart across every daemon, with no burst.  A lease hands a
- * daemon the next few of those times (up to LEASE_AHEAD_MS ahead) and the
- * daemon spends each at its time, so the provider sees an even flow.
- * The spacing is for RATE_MARGIN of the configured rate: a send may go
- * up to CATCHUP_MS after its time (a timer fired late), a time missed by
- * more is dropped (the provider was paused, the daemon held up), and no
- * second of the provider's clock sees more than the rate.
+ * daemon a run of the next times (up to LEASE_AHEAD_MS ahead, and never
+ * fewer than the message at the head of the queue needs, however far
+ * ahead they reach), and the daemon spends each at its time, so the
+ * provider sees an even flow.  The spacing is for RATE_MARGIN of the
+ * configured rate; a send may go up to CATCHUP_MS after its time (a timer
+ * fired late), a time missed by more is dropped (see rate_check).
  */
 #define RATE_MARGIN	0.99
 #define LEASE_AHEAD_MS	50.0
@@ -213,8 +182,6 @@ wake_at(double at)
 	wake_due = at;
 }
 
-static void	lease(struct provider *);
-
 /* Reply {granted, µs from Redis's now to the first, ms until more}. */
 static void
 lease_cb(struct loa_redis *r, redisReply *rep, void *arg)
@@ -234,39 +201,31 @@ lease_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		at += rep->element[1]->integer / 1000.0;
 		wait = rep->element[2]->integer;
 	}
-	if (n > 0 && p->tokens == 0) {
-		p->tokens = (int)n;
-		if (p->pace_at < at)
-			p->pace_at = at;
-	} else if (n > 0) {
-		if (p->next_tokens == 0)
-			p->next_at = at;
-		p->next_tokens += (int)n;
+	if (n > 0) {
+		p->slots.next_tokens = (int)n;
+		p->slots.next_at = at;
 	}
 	p->lease_at = n > 0 ? 0 : loa_now_ms() + (wait > 100 ? 100 : wait);
 	flow_pump(p);
 }
 
-/* Ask Redis for the send times of the head of the queue and what follows. */
+/*
+ * Ask Redis for a run of send times: enough for what is queued, at least
+ * `need` (the head's cost) in a row.  One lease at a time, and only once
+ * the run leased before is taken in.
+ */
 static void
-lease(struct provider *p)
+lease(struct provider *p, int need)
 {
 	struct loa_argv	 av;
-	struct delivery	*d = TAILQ_FIRST(&p->waitq);
-	int		 want, cost;
 
-	if (p->leasing || d == NULL || !loa_redis_up(loa->rc))
+	if (p->leasing || p->slots.next_tokens > 0 ||
+	    fairq_head(&p->waitq) == NULL || !loa_redis_up(loa->rc))
 		return;
 	if (loa_now_ms() < p->lease_at) {
 		wake_at(mono_ms() + (double)(p->lease_at - loa_now_ms()));
 		return;
 	}
-	cost = flow_cost(d);
-	want = (int)(LEASE_AHEAD_MS / rate_step(p)) + 1;
-	if (want > p->nwait * 3 + 1)
-		want = p->nwait * 3 + 1;
-	if (want < cost)
-		want = cost;
 	loa_argv_init(&av);
 	loa_argv_add(&av, "EVAL");
 	loa_argv_add(&av, loa_script_rate);
@@ -274,7 +233,9 @@ lease(struct provider *p)
 	loa_argv_addf(&av, "%srate:%s", loa->cfg.prefix, p->conf->name);
 	loa_argv_addf(&av, "%.6f", p->conf->rate * RATE_MARGIN);
 	loa_argv_addf(&av, "%.0f", LEASE_AHEAD_MS);
-	loa_argv_addf(&av, "%d", want);
+	loa_argv_addf(&av, "%d", rate_lease_size(LEASE_AHEAD_MS,
+	    rate_step(p), p->waitq.cost, need));
+	loa_argv_addf(&av, "%d", need);
 	if (loa_redis_cmdv(loa->rc, lease_cb, p, &av) == 0)
 		p->leasing = 1;
 	loa_argv_free(&av);
@@ -290,70 +251,34 @@ lease_timer_cb(evutil_socket_t fd, short ev, void *arg)
 	flow_pump_all();
 }
 
-/* A send time more than CATCHUP_MS past is gone (paused, held up). */
-static void
-rate_expire(struct provider *p, double now, double step)
-{
-	int	gone;
-
-	if (p->tokens == 0 || p->pace_at >= now - CATCHUP_MS)
-		return;
-	gone = (int)((now - CATCHUP_MS - p->pace_at) / step) + 1;
-	if (gone > p->tokens)
-		gone = p->tokens;
-	p->tokens -= gone;
-	p->pace_at += gone * step;
-}
-
 /*
- * May d go now as far as the rate goes?  Leases send times when p has
- * none for d, and the next ones ahead of need.
+ * May d go now as far as the rate goes?  Leases send times when p holds
+ * too few for d, and the next run ahead of need.
  */
 static int
 rate_allows(struct provider *p, struct delivery *d)
 {
-	int	cost = flow_cost(d);
-	double	now = mono_ms(), step = rate_step(p);
+	int		 cost = flow_cost(d);
+	double		 now = mono_ms(), step = rate_step(p), until = 0;
+	enum rate_verdict v;
 
-	rate_expire(p, now, step);
-	if (p->tokens < cost && p->next_tokens > 0) {
-		/* The next lease's times follow on from the current ones. */
-		if (p->pace_at < p->next_at - p->tokens * step)
-			p->pace_at = p->next_at - p->tokens * step;
-		p->tokens += p->next_tokens;
-		p->next_tokens = 0;
-		rate_expire(p, now, step);
-	}
-	if (p->tokens < cost) {
-		lease(p);
+	v = rate_check(&p->slots, cost, now, step, CATCHUP_MS, &until);
+	if (v == RATE_LEASE) {
+		lease(p, cost);
 		return 0;
 	}
-	if (p->next_tokens == 0 &&
-	    p->pace_at + p->tokens * step - now < LEASE_AHEAD_MS / 2)
-		lease(p);
-	if (now < p->pace_at) {
-		wake_at(p->pace_at);
+	if (p->slots.at + p->slots.tokens * step - now < LEASE_AHEAD_MS / 2)
+		lease(p, 1);
+	if (v == RATE_WAIT) {
+		wake_at(until);
 		return 0;
 	}
 	return 1;
 }
 
-/* d goes: spend its send times. */
-static void
-rate_spend(struct provider *p, struct delivery *d)
-{
-	int	cost = flow_cost(d);
-
-	/* rate_allows() dropped the times already gone. */
-	p->pace_at += cost * rate_step(p);
-	p->tokens -= cost;
-}
-
 static int
 may_send(struct provider *p, struct delivery *d)
 {
-	long long	now;
-
 	if (!engine_chunk_owned(d->ck))
 		return 0;	/* until Redis says it is still ours */
 	if (loa->draining || p->paused ||
@@ -362,20 +287,24 @@ may_send(struct provider *p, struct delivery *d)
 	if (d->ck->prio != LOA_PRIO_URGENT &&
 	    loa_quiet_now(&loa->cfg, loa_now_ms()))
 		return 0;	/* quiet hours: urgent only */
-	if (p->circuit == CIRCUIT_OPEN) {
-		now = loa_now_ms();
-		if (now < p->open_until)
+	if (p->circ.st != CIRCUIT_CLOSED) {
+		if (p->circ.st == CIRCUIT_OPEN &&
+		    circuit_probe_due(&p->circ, loa_now_ms()))
+			log_info("provider %s: circuit half-open, probing",
+			    p->conf->name);
+		if (!circuit_may_send(&p->circ, loa_now_ms()))
 			return 0;
-		p->circuit = CIRCUIT_HALF_OPEN;
-		p->probing = 0;
-		log_info("provider %s: circuit half-open, probing",
-		    p->conf->name);
 	}
-	if (p->circuit == CIRCUIT_HALF_OPEN && p->probing)
-		return 0;
 	if (p->conf->rate > 0 && !rate_allows(p, d))
 		return 0;
 	return 1;
+}
+
+/* Take d out of p's queue (it goes on elsewhere). */
+void
+flow_unqueue(struct provider *p, struct delivery *d)
+{
+	fairq_remove(&p->waitq, &d->qe);
 }
 
 /* Send what p may send now. */
@@ -384,21 +313,18 @@ flow_pump(struct provider *p)
 {
 	struct delivery	*d;
 
-	while ((d = TAILQ_FIRST(&p->waitq)) != NULL) {
+	while ((d = head(p)) != NULL) {
 		if (deliver_expired(d) || d->ck->job->cancelled) {
-			TAILQ_REMOVE(&p->waitq, d, entry);
-			p->nwait--;
+			fairq_remove(&p->waitq, &d->qe);
 			deliver_expire(d);
 			continue;
 		}
 		if (!may_send(p, d))
 			break;
-		TAILQ_REMOVE(&p->waitq, d, entry);
-		p->nwait--;
+		fairq_next(&p->waitq, &d->qe);
 		if (p->conf->rate > 0)
-			rate_spend(p, d);
-		if (p->circuit == CIRCUIT_HALF_OPEN)
-			p->probing = 1;
+			rate_spend(&p->slots, flow_cost(d), rate_step(p));
+		circuit_probe_sent(&p->circ);
 		deliver_go(d);
 	}
 }
@@ -412,7 +338,7 @@ flow_pump_all(void)
 		flow_pump(&loa->providers[i]);
 }
 
-/* Queue d (request built) on p and send what may go. */
+/* Queue d (request built or not) on p and send what may go. */
 void
 flow_submit(struct provider *p, struct delivery *d)
 {
@@ -423,105 +349,124 @@ flow_submit(struct provider *p, struct delivery *d)
 	}
 	if (lease_ev == NULL)
 		lease_ev = evtimer_new(loa->base, lease_timer_cb, NULL);
-	TAILQ_INSERT_TAIL(&p->waitq, d, entry);
-	p->nwait++;
+	deliver_move(d, DS_QUEUED);
+	fairq_push(&p->waitq, &d->qe, (int)d->ck->prio, d->ck->job,
+	    flow_cost(d));
 	flow_pump(p);
 }
 
+/* Tell every daemon's loactl what p's circuit is, as of now. */
 static void
 publish(struct provider *p)
 {
-	static const char *const names[] = { "closed", "open", "half-open" };
 	struct loa_argv	 av;
+	long long	 now = loa_now_ms();
 
+	if (p->published == 0 || p->circ.st != CIRCUIT_CLOSED ||
+	    p->circ.open_ms != 0)
+		p->published = now;
 	loa_argv_init(&av);
 	loa_argv_add(&av, "HSET");
 	loa_argv_addf(&av, "%sprovider:%s", loa->cfg.prefix, p->conf->name);
 	loa_argv_addf(&av, "circuit:%s", loa->consumer);
-	loa_argv_addf(&av, "%s %lld", names[p->circuit], loa_now_ms());
+	loa_argv_addf(&av, "%s %lld %lld", circuit_name(p->circ.st),
+	    p->published, now);
 	(void)loa_redis_cmdv(loa->rc, NULL, NULL, &av);
 	loa_argv_free(&av);
+}
+
+/* The daemon stops: its circuit states are no one's any more. */
+void
+flow_unpublish(void)
+{
+	struct loa_argv	 av;
+	int		 i;
+
+	for (i = 0; i < loa->nproviders; i++) {
+		loa_argv_init(&av);
+		loa_argv_add(&av, "HDEL");
+		loa_argv_addf(&av, "%sprovider:%s", loa->cfg.prefix,
+		    loa->providers[i].conf->name);
+		loa_argv_addf(&av, "circuit:%s", loa->consumer);
+		(void)loa_redis_cmdv(loa->rc, NULL, NULL, &av);
+		loa_argv_free(&av);
+	}
 }
 
 /* Deliveries queued on p go to another usable provider of their channel. */
 static void
 reroute(struct provider *p)
 {
-	struct delivery	*d, *next;
-	struct provider	*alt;
-	int		 paused;
+	struct fairq_entry	*e, *next;
+	struct delivery		*d;
+	struct provider		*alt;
+	int			 paused;
 
-	for (d = TAILQ_FIRST(&p->waitq); d != NULL; d = next) {
-		next = TAILQ_NEXT(d, entry);
+	for (e = fairq_first(&p->waitq); e != NULL; e = next) {
+		next = fairq_after(&p->waitq, e);
+		d = DQ(e);
 		alt = flow_route(d->r.channel, d->rc, p, &paused);
-		if (alt == NULL || !usable(alt))
+		if (alt == NULL || paused || alt->circ.st == CIRCUIT_OPEN)
 			continue;
-		TAILQ_REMOVE(&p->waitq, d, entry);
-		p->nwait--;
+		fairq_remove(&p->waitq, e);
 		deliver_resend(d, alt);
 	}
 }
 
-/* Hold p for ms, then probe. */
-static void
-circuit_open(struct provider *p, long long ms, const char *why)
-{
-	p->open_ms = ms;
-	p->open_until = loa_now_ms() + p->open_ms;
-	if (p->circuit == CIRCUIT_CLOSED)
-		log_warnx("provider %s: circuit open for %lld ms (%s)",
-		    p->conf->name, p->open_ms, why);
-	else if (p->circuit == CIRCUIT_HALF_OPEN)
-		log_info("provider %s: still failing (%s); next probe in "
-		    "%lld ms", p->conf->name, why, p->open_ms);
-	p->circuit = CIRCUIT_OPEN;
-	p->probing = 0;
-	publish(p);
-	reroute(p);
-}
-
 /*
  * What the answer to one of p's requests says about p (called before the
- * delivery acts on it).
+ * delivery acts on it): a verdict for the circuit breaker.
  */
 void
 flow_result(struct provider *p, const struct loa_response *resp,
     const struct loa_result *res)
 {
-	int	transport = res->outcome == LOA_OUT_RETRY && !res->no_attempt &&
-	    (resp->http_status == 0 || resp->http_status >= 500);
+	enum circuit_verdict	v;
+	enum circuit_change	ch;
 
-	if (res->outcome == LOA_OUT_PROVIDER_DOWN) {
-		if (!p->down_said)
-			log_warnx("provider %s cannot send: %s; circuit open, "
-			    "check its keys and balance", p->conf->name,
-			    res->reason[0] ? res->reason : "provider error");
+	(void)resp;
+	if (res->outcome == LOA_OUT_PROVIDER_DOWN)
+		v = CV_DOWN;
+	else if (res->no_attempt)
+		v = CV_NEUTRAL;	/* rate limited: says nothing of health */
+	else if (res->outcome == LOA_OUT_RETRY)
+		v = CV_FAIL;	/* no answer, 5xx, an unreadable answer */
+	else
+		v = CV_GOOD;
+	if (v == CV_DOWN && !p->down_said)
+		log_warnx("provider %s cannot send: %s; circuit open, "
+		    "check its keys and balance", p->conf->name,
+		    res->reason[0] ? res->reason : "provider error");
+	if (v == CV_DOWN)
 		p->down_said = 1;
-		circuit_open(p, OPEN_DOWN_MS, res->reason);
+	else if (v == CV_GOOD)
+		p->down_said = 0;
+	if (v == CV_NEUTRAL && p->circ.st == CIRCUIT_HALF_OPEN) {
+		/* The probe was turned away: the next message probes. */
+		circuit_probe_lost(&p->circ, loa_now_ms());
 		return;
 	}
-	if (transport) {
-		p->failures++;
-		if (p->circuit == CIRCUIT_HALF_OPEN)
-			/* Doubling up to the cap; a provider-down hold stays. */
-			circuit_open(p, p->open_ms * 2 <= OPEN_MAX_MS ?
-			    p->open_ms * 2 : p->open_ms > OPEN_MAX_MS ?
-			    p->open_ms : OPEN_MAX_MS, "probe failed");
-		else if (p->failures >= FAIL_OPEN &&
-		    p->circuit == CIRCUIT_CLOSED)
-			circuit_open(p, OPEN_MIN_MS, res->reason);
-		return;
-	}
-	if (res->no_attempt)
-		return;		/* rate limited: says nothing of health */
-	p->failures = 0;
-	p->down_said = 0;
-	if (p->circuit != CIRCUIT_CLOSED) {
+	ch = circuit_result(&p->circ, v, loa_now_ms());
+	switch (ch) {
+	case CC_OPENED:
+		log_warnx("provider %s: circuit open for %lld ms (%s)",
+		    p->conf->name, p->circ.open_ms, res->reason[0] ?
+		    res->reason : "failing");
+		break;
+	case CC_REOPENED:
+		log_info("provider %s: still failing (%s); next probe in "
+		    "%lld ms", p->conf->name, res->reason[0] ? res->reason :
+		    "probe failed", p->circ.open_ms);
+		break;
+	case CC_CLOSED:
 		log_warnx("provider %s: circuit closed", p->conf->name);
-		p->circuit = CIRCUIT_CLOSED;
-		p->open_ms = 0;
-		publish(p);
+		break;
+	case CC_NONE:
+		return;
 	}
+	publish(p);
+	if (ch != CC_CLOSED)
+		reroute(p);
 }
 
 static void
@@ -546,12 +491,17 @@ paused_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		flow_pump(p);
 }
 
-/* From the cron: pause flags, circuits due to probe, tokens due. */
+/*
+ * From the cron: pause flags; a half-open circuit whose probe never left
+ * probes again; circuit states republished now and then (loactl shows
+ * only those of daemons heard from lately); times due.
+ */
 void
 flow_poll(void)
 {
 	const char	*argv[3];
 	char		*key;
+	long long	 now = loa_now_ms();
 	int		 i;
 
 	for (i = 0; i < loa->nproviders; i++) {
@@ -563,6 +513,11 @@ flow_poll(void)
 		argv[2] = "paused";
 		(void)loa_redis_cmd(loa->rc, paused_cb, p, 3, argv, NULL);
 		free(key);
+		if (p->circ.st == CIRCUIT_HALF_OPEN && !p->circ.probing &&
+		    fairq_head(&p->waitq) == NULL)
+			circuit_probe_lost(&p->circ, now);
+		if (now - p->published >= PUBLISH_EVERY_MS)
+			publish(p);
 		flow_pump(p);
 	}
 }
@@ -571,19 +526,32 @@ flow_poll(void)
 void
 flow_drop_chunk(const struct chunk *ck)
 {
-	struct delivery	*d, *next;
-	int		 i;
+	struct fairq_entry	*e, *next;
+	struct delivery		*d;
+	int			 i;
 
 	for (i = 0; i < loa->nproviders; i++) {
 		struct provider *p = &loa->providers[i];
-		for (d = TAILQ_FIRST(&p->waitq); d != NULL; d = next) {
-			next = TAILQ_NEXT(d, entry);
+		for (e = fairq_first(&p->waitq); e != NULL; e = next) {
+			next = fairq_after(&p->waitq, e);
+			d = DQ(e);
 			if (d->ck != ck)
 				continue;
-			TAILQ_REMOVE(&p->waitq, d, entry);
-			p->nwait--;
+			fairq_remove(&p->waitq, e);
 			deliver_abort(d);
 		}
+	}
+}
+
+/* Every delivery queued on p leaves its queue through each(d). */
+void
+flow_empty(struct provider *p, void (*each)(struct delivery *))
+{
+	struct fairq_entry	*e;
+
+	while ((e = fairq_head(&p->waitq)) != NULL) {
+		fairq_remove(&p->waitq, e);
+		each(DQ(e));
 	}
 }
 
@@ -591,17 +559,10 @@ flow_drop_chunk(const struct chunk *ck)
 void
 flow_abort_all(void)
 {
-	struct delivery	*d;
-	int		 i;
+	int	i;
 
-	for (i = 0; i < loa->nproviders; i++) {
-		struct provider *p = &loa->providers[i];
-		while ((d = TAILQ_FIRST(&p->waitq)) != NULL) {
-			TAILQ_REMOVE(&p->waitq, d, entry);
-			p->nwait--;
-			deliver_abort(d);
-		}
-	}
+	for (i = 0; i < loa->nproviders; i++)
+		flow_empty(&loa->providers[i], deliver_abort);
 	if (lease_ev != NULL)
 		event_free(lease_ev);
 	lease_ev = NULL;

@@ -9,6 +9,16 @@
  * allowed, plus plain http to a loopback address (the test mock); an
  * answer larger than HTTP_BODY_MAX is cut off and treated as an error.
  *
+ * What became of a request (enum http_fate) goes with its answer: never
+ * sent, answered, or left without a clear answer (no answer at all, a
+ * timeout, an answer cut short or too large).  The last three may have
+ * reached the provider, and the caller must treat a later send as a
+ * possible duplicate.  libcurl itself sends a request again when a kept
+ * connection turns out dead after the request was written; the body is
+ * therefore handed over by a read callback with no way to rewind it, so
+ * such a second send fails (CURLE_SEND_FAIL_REWIND) instead of going out
+ * unseen, and the request counts as left without an answer.
+ *
  * Contract: every request handed to http_request() gets exactly one call
  * of its callback, after the transfer is removed (the callback may start
  * new requests), unless the daemon exits first (http_free drops pending
@@ -42,6 +52,8 @@ struct http_req {
 	struct curl_slist	*hdrs;
 	struct loa_buf		 body;
 	int			 too_big;
+	const char		*out;		/* request body */
+	size_t			 outlen, outoff;
 	struct loa_header	 rh[HTTP_HDR_MAX];
 	int			 nrh;
 	char			 errbuf[CURL_ERROR_SIZE];
@@ -112,9 +124,9 @@ check_done(void)
 	int			 left;
 	struct http_req		*h;
 	struct loa_response	 resp;
-	long			 code = 0;
-	curl_off_t		 sent = 0;
+	long			 code = 0, sent = 0;
 	CURLcode		 result;
+	enum http_fate		 fate;
 
 	while ((msg = curl_multi_info_read(multi, &left)) != NULL) {
 		if (msg->msg != CURLMSG_DONE)
@@ -124,19 +136,28 @@ check_done(void)
 		curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &code);
 		curl_easy_getinfo(h->easy, CURLINFO_REQUEST_SIZE, &sent);
 		memset(&resp, 0, sizeof(resp));
-		resp.http_status = result == CURLE_OK && !h->too_big ?
-		    (int)code : 0;
+		if (result == CURLE_OK && !h->too_big)
+			fate = HF_ANSWERED;
+		else if (sent <= 0 && h->outoff == 0 && code == 0)
+			fate = HF_NOT_SENT;
+		else if (h->too_big || code > 0)
+			fate = HF_BAD_ANSWER;	/* cut short, too large */
+		else if (result == CURLE_OPERATION_TIMEDOUT)
+			fate = HF_TIMEOUT;
+		else
+			fate = HF_NO_ANSWER;
+		resp.http_status = fate == HF_ANSWERED ? (int)code : 0;
 		resp.body = h->body.data != NULL ? h->body.data : "";
 		resp.body_len = h->body.len;
 		resp.headers = h->rh;
 		resp.nheaders = h->nrh;
-		/* Unknown outcome: the request left, no answer came. */
-		resp.timed_out = result != CURLE_OK && sent > 0;
+		/* Unknown outcome: the request left, no clear answer came. */
+		resp.timed_out = fate != HF_ANSWERED && fate != HF_NOT_SENT;
 		if (result != CURLE_OK)
 			log_debug("provider %s: %s", h->who, h->errbuf[0] ?
 			    h->errbuf : curl_easy_strerror(result));
 		curl_multi_remove_handle(multi, h->easy);
-		h->cb(&resp, h->arg);
+		h->cb(&resp, fate, h->arg);
 		req_free(h);
 	}
 }
@@ -217,6 +238,20 @@ multi_socket_cb(CURL *e, curl_socket_t s, int what, void *userp,
 	return 0;
 }
 
+/* The request body, once; libcurl gets no way to rewind it (see top). */
+static size_t
+read_cb(char *buf, size_t size, size_t nitems, void *userdata)
+{
+	struct http_req	*h = userdata;
+	size_t		 n = size * nitems;
+
+	if (n > h->outlen - h->outoff)
+		n = h->outlen - h->outoff;
+	memcpy(buf, h->out + h->outoff, n);
+	h->outoff += n;
+	return n;
+}
+
 static size_t
 write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
@@ -258,25 +293,6 @@ header_cb(char *buf, size_t size, size_t nitems, void *userdata)
 	return n;
 }
 
-/* http:// is allowed to loopback hosts only. */
-int
-loa_url_allowed(const char *url)
-{
-	const char	*host;
-	size_t		 n;
-
-	if (strncmp(url, "https://", 8) == 0)
-		return 1;
-	if (strncmp(url, "http://", 7) != 0)
-		return 0;
-	host = url + 7;
-	n = strcspn(host, ":/");
-	if (host[0] == '[')
-		return strncmp(host, "[::1]", 5) == 0;
-	return (n == 9 && strncmp(host, "localhost", 9) == 0) ||
-	    strncmp(host, "127.", 4) == 0;
-}
-
 /* A new transfer with the options every request shares. */
 static struct http_req *
 req_new(void)
@@ -298,6 +314,8 @@ req_new(void)
 	curl_easy_setopt(h->easy, CURLOPT_WRITEDATA, h);
 	curl_easy_setopt(h->easy, CURLOPT_HEADERFUNCTION, header_cb);
 	curl_easy_setopt(h->easy, CURLOPT_HEADERDATA, h);
+	curl_easy_setopt(h->easy, CURLOPT_READFUNCTION, read_cb);
+	curl_easy_setopt(h->easy, CURLOPT_READDATA, h);
 	curl_easy_setopt(h->easy, CURLOPT_USERAGENT, "loa/" LOA_VERSION);
 	return h;
 }
@@ -343,7 +361,7 @@ http_request(struct provider *p, const struct loa_request *req, http_cb cb,
 		resp.body = "";
 		log_warnx("provider %s: refusing a non-https URL (https only, "
 		    "or http to loopback)", p->conf->name);
-		cb(&resp, arg);
+		cb(&resp, HF_NOT_SENT, arg);
 		return;
 	}
 	if ((h = TAILQ_FIRST(&idle)) != NULL) {
@@ -354,7 +372,12 @@ http_request(struct provider *p, const struct loa_request *req, http_cb cb,
 	h->cb = cb;
 	h->arg = arg;
 	h->who = p->conf->name;
+	h->out = req->body != NULL ? req->body : "";
+	h->outlen = req->body != NULL ? req->body_len : 0;
+	h->outoff = 0;
 	TAILQ_INSERT_TAIL(&reqs, h, entry);
+	/* No "Expect: 100-continue" round trip. */
+	h->hdrs = curl_slist_append(h->hdrs, "Expect:");
 	for (i = 0; i < req->nheaders; i++) {
 		char *line = xasprintf("%s: %s", req->headers[i].name,
 		    req->headers[i].value);
@@ -376,10 +399,8 @@ http_request(struct provider *p, const struct loa_request *req, http_cb cb,
 		curl_easy_setopt(h->easy, CURLOPT_HTTPGET, 1L);
 	else {
 		curl_easy_setopt(h->easy, CURLOPT_POST, 1L);
-		curl_easy_setopt(h->easy, CURLOPT_POSTFIELDSIZE,
-		    (long)req->body_len);
-		curl_easy_setopt(h->easy, CURLOPT_POSTFIELDS,
-		    req->body != NULL ? req->body : "");
+		curl_easy_setopt(h->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)h->outlen);
 		if (strcmp(req->method, "POST") != 0)
 			curl_easy_setopt(h->easy, CURLOPT_CUSTOMREQUEST,
 			    req->method);

@@ -404,11 +404,14 @@ ledger_forget(void *arg)
 
 /*
  * Item of job waits for attempt `attempt` on channel position ci, due at
- * `due` (ms): kept in the outcome hash as "r:attempt:ci:due".
+ * `due` (ms): kept in the outcome hash as "r:attempt:ci:due", with ":u"
+ * after it when an earlier attempt may have reached the provider without
+ * a verdict (the next send is then a possible duplicate, even when
+ * another daemon makes it after a restart).
  */
 void
 ledger_retry_mark(const char *job, const char *item, int attempt, int ci,
-    long long due)
+    long long due, int unclear)
 {
 	struct loa_argv	*av = op_begin();
 
@@ -416,7 +419,8 @@ ledger_retry_mark(const char *job, const char *item, int attempt, int ci,
 	loa_argv_add(av, job);
 	loa_argv_add(av, item);
 	loa_argv_addf(av, "%d", attempt);
-	loa_argv_addf(av, "r:%d:%d:%lld", attempt, ci, due);
+	loa_argv_addf(av, "r:%d:%d:%lld%s", attempt, ci, due,
+	    unclear ? ":u" : "");
 	op_end();
 }
 

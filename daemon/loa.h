@@ -68,6 +68,7 @@ void	 loa_json_kl(struct loa_buf *, const char *, long long);
 void	 loa_time_iso(long long, char *, size_t);
 void	 loa_delivery_id(const char *, const char *, const char *, char[33]);
 int	 loa_read_secret(const char *, char **, char *, size_t);
+int	 loa_url_allowed(const char *);
 
 /* redis.c */
 struct loa_redis_addr {

@@ -71,6 +71,7 @@ drain_check(void)
 			    "will be reported as maybe_duplicate",
 			    loa->inflight);
 		engine_handback_all();
+		flow_unpublish();	/* its circuit states go with it */
 		ledger_flush();
 	}
 	if (loa->handed_back && ((engine_settled() && ingest_idle() &&
@@ -94,9 +95,10 @@ cron_cb(evutil_socket_t fd, short ev, void *arg)
 		loa->last_watchdog = now;
 	}
 	if (now - loa->last_status >= 5000) {
-		notify_send("STATUS=%s; %d deliveries under way, %d work "
-		    "entries held; redis %s", loa->draining ? "stopping" :
-		    "running", loa->active, loa->nchunks,
+		notify_send("STATUS=%s; %d deliveries under way, %d waiting "
+		    "to retry, %d work entries held; redis %s",
+		    loa->draining ? "stopping" : "running", loa->active,
+		    loa->retrying, loa->nchunks,
 		    loa_redis_up(loa->rc) ? "up" : "down");
 		loa->last_status = now;
 	}

@@ -169,7 +169,7 @@ metrics_write(struct loa_buf *b)
 		for (k = 0; k < 3; k++)
 			loa_buf_printf(b, "loa_provider_circuit{provider=\"%s\","
 			    "state=\"%s\"} %d\n", loa->providers[i].conf->name,
-			    circuit[k], (int)loa->providers[i].circuit == k);
+			    circuit[k], (int)loa->providers[i].circ.st == k);
 	loa_buf_adds(b, "# TYPE loa_provider_paused gauge\n");
 	for (i = 0; i < loa->nproviders; i++)
 		loa_buf_printf(b, "loa_provider_paused{provider=\"%s\"} %d\n",

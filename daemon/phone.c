@@ -16,7 +16,9 @@
  */
 
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "text.h"
 
@@ -241,6 +243,42 @@ loa_carrier_name(enum loa_carrier c)
 		break;
 	}
 	return "unknown";
+}
+
+/*
+ * A `carriers` list ("viettel, vinaphone") as a mask of enum loa_carrier
+ * bits; NULL or "" is 0 (every carrier).  A name that is not a carrier
+ * is an error: -1, with the first such name in bad.
+ */
+int
+loa_carriers_parse(const char *list, unsigned *mask, char *bad, size_t badsz)
+{
+	const char	*p = list, *e;
+	size_t		 n;
+	int		 c;
+
+	*mask = 0;
+	if (list == NULL)
+		return 0;
+	while (*p != '\0') {
+		p += strspn(p, ", \t");
+		if (*p == '\0')
+			break;
+		e = p + strcspn(p, ", \t");
+		n = (size_t)(e - p);
+		for (c = LOA_CARRIER_VIETTEL; c <= LOA_CARRIER_ITEL; c++)
+			if (strlen(loa_carrier_name(c)) == n &&
+			    strncasecmp(p, loa_carrier_name(c), n) == 0)
+				break;
+		if (c > LOA_CARRIER_ITEL) {
+			snprintf(bad, badsz, "%.*s", (int)(n < 40 ? n : 40),
+			    p);
+			return -1;
+		}
+		*mask |= 1u << c;
+		p = e;
+	}
+	return 0;
 }
 
 /*

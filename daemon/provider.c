@@ -144,7 +144,7 @@ provider_load(struct provider *p, struct loa_provider_conf *pc,
 
 	memset(p, 0, sizeof(*p));
 	p->conf = pc;
-	TAILQ_INIT(&p->waitq);
+	fairq_init(&p->waitq);
 	if (strcmp(pc->plugin, "console") == 0)
 		m = &loa_console_embedded;	/* built in: always there */
 	else {
@@ -198,8 +198,15 @@ provider_load(struct provider *p, struct loa_provider_conf *pc,
 		p->channels = want;
 	}
 	p->weight = pc->weight;
-	p->carriers = flow_parse_carriers(loa_provider_conf_get(pc,
-	    "carriers"));
+	{
+		char bad[64];
+		if (loa_carriers_parse(loa_provider_conf_get(pc, "carriers"),
+		    &p->carriers, bad, sizeof(bad)) == -1) {
+			log_warnx("provider %s: carriers: unknown carrier "
+			    "\"%s\"", pc->name, bad);
+			return -1;
+		}
+	}
 	p->unicode = LOA_UNICODE_NEVER;
 	if (loa_provider_conf_get(pc, "unicode") != NULL)
 		(void)loa_sms_unicode_parse(loa_provider_conf_get(pc,
@@ -331,7 +338,6 @@ int
 provider_reload(struct loa_config *nc)
 {
 	struct provider	*set, *old, *p, *q;
-	struct delivery	*d;
 	struct retired	*r;
 	int		 n, i;
 
@@ -344,11 +350,9 @@ provider_reload(struct loa_config *nc)
 		if ((q = by_name(old, loa->nproviders, p->conf->name)) == NULL)
 			continue;
 		p->paused = q->paused;
-		p->circuit = q->circuit;
-		p->failures = q->failures;
-		p->open_until = q->open_until;
-		p->open_ms = q->open_ms;
+		p->circ = q->circ;
 		p->down_said = q->down_said;
+		p->published = q->published;
 	}
 	r = xcalloc(1, sizeof(*r));
 	r->set = old;
@@ -370,11 +374,7 @@ provider_reload(struct loa_config *nc)
 	loa->nproviders = n;
 	/* What waited on the old set goes through the new one. */
 	for (i = 0; i < r->n; i++)
-		while ((d = TAILQ_FIRST(&old[i].waitq)) != NULL) {
-			TAILQ_REMOVE(&old[i].waitq, d, entry);
-			old[i].nwait--;
-			deliver_reroute(d);
-		}
+		flow_empty(&old[i], deliver_reroute);
 	return 0;
 }
 
@@ -388,7 +388,7 @@ provider_reap(void)
 
 	for (rp = &retired; (r = *rp) != NULL; ) {
 		for (i = busy = 0; i < r->n; i++)
-			busy += r->set[i].inflight + r->set[i].nwait;
+			busy += r->set[i].inflight + r->set[i].waitq.n;
 		if (busy > 0)
 			r->at = now;	/* the grace counts from idle */
 		if (busy > 0 || now - r->at < r->grace_ms) {
@@ -449,19 +449,20 @@ transport_local(struct provider *p, struct delivery *d)
 	resp.body = "";
 	if (off != len)
 		log_warn("provider %s: write %s", p->conf->name, p->out_path);
-	deliver_answer(d, &resp);
+	deliver_answer(d, &resp, off == len ? HF_ANSWERED :
+	    off == 0 ? HF_NOT_SENT : HF_BAD_ANSWER);
 }
 
 /* An HTTP answer for a delivery: free the slot, then judge it. */
 static void
-http_done_cb(const struct loa_response *resp, void *arg)
+http_done_cb(const struct loa_response *resp, enum http_fate fate, void *arg)
 {
 	struct delivery	*d = arg;
 	struct provider	*p = d->prov;
 
 	p->inflight--;
 	loa->inflight--;
-	deliver_answer(d, resp);
+	deliver_answer(d, resp, fate);
 	flow_pump(p);
 }
 

@@ -529,18 +529,22 @@ loa_script_argv(struct loa_argv *av, const char *script, const char *prefix)
  * A provider's rate, shared by every daemon: GCRA on Redis's own clock.
  * The hash keeps `tat`, the time (ms) from which the next send may go;
  * sends are 1000/rate ms apart, with no burst.  A lease takes the next
- * times up to `ahead` ms from now, at most `want`.  ARGV: key rate ahead
- * want; returns {granted, µs from now to the first granted time, ms until
+ * times up to `ahead` ms from now, at most `want`; when the first is
+ * within reach it takes at least `need` in a row however far they reach
+ * (an SMS of N segments spends N times at once).  ARGV: key rate ahead
+ * want need; returns {granted, µs from now to the first granted time, ms until
  * a time comes within reach again}.  The daemon spends each at its time.
  */
 const char loa_script_rate[] =
 "local t = redis.call('TIME')\n"
 "local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000\n"
 "local rate, ahead, want = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])\n"
+"local need = tonumber(ARGV[5]) or 1\n"
 "local step = 1000 / rate\n"
 "local tat = tonumber(redis.call('HGET', ARGV[1], 'tat')) or now\n"
 "if tat < now then tat = now end\n"
 "local n = math.min(want, math.max(0, math.floor((now + ahead - tat) / step) + 1))\n"
+"if n > 0 and n < need then n = need end\n"
 "if n > 0 then\n"
 "  redis.call('HSET', ARGV[1], 'tat', string.format('%.3f', tat + n * step))\n"
 "  redis.call('PEXPIRE', ARGV[1], 60000)\n"

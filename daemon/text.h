@@ -37,6 +37,7 @@ int		 loa_phone_normalize(const char *in, char out[LOA_PHONE_MAX]);
 enum loa_carrier loa_phone_carrier(const char *e164);
 /* "viettel", "mobifone", ... or "unknown". */
 const char	*loa_carrier_name(enum loa_carrier);
+int		 loa_carriers_parse(const char *, unsigned *, char *, size_t);
 /*
  * Mask a number for logs: keep the first 4 and the last 3 characters, the
  * rest become '*' ("84912345678" -> "8491****678").  Inputs of 7 characters

@@ -11,8 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
 
 #include "loa.h"
 
@@ -191,4 +195,49 @@ loa_read_secret(const char *path, char **out, char *err, size_t errlen)
 	*out = xstrdup(buf);
 	explicit_bzero(buf, sizeof(buf));
 	return 0;
+}
+
+/*
+ * May a request go to url?  https anywhere; plain http only to a loopback
+ * host (the test mock): "localhost", an IPv4 address in 127.0.0.0/8 or
+ * ::1, decided on the host as libcurl parses it, never on a prefix of the
+ * text ("http://127.attacker.example" is not loopback).  A URL libcurl
+ * cannot parse is refused.
+ */
+int
+loa_url_allowed(const char *url)
+{
+	CURLU		*u;
+	char		*scheme = NULL, *host = NULL;
+	struct in_addr	 a4;
+	struct in6_addr	 a6;
+	size_t		 n;
+	int		 ok = 0;
+
+	if ((u = curl_url()) == NULL)
+		return 0;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+		goto out;
+	if (strcmp(scheme, "https") == 0) {
+		ok = 1;
+		goto out;
+	}
+	if (strcmp(scheme, "http") != 0)
+		goto out;
+	n = strlen(host);
+	if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
+		host[n - 1] = '\0';
+		ok = inet_pton(AF_INET6, host + 1, &a6) == 1 &&
+		    IN6_IS_ADDR_LOOPBACK(&a6);
+	} else if (strcasecmp(host, "localhost") == 0)
+		ok = 1;
+	else if (inet_pton(AF_INET, host, &a4) == 1)
+		ok = (ntohl(a4.s_addr) >> 24) == 127;
+out:
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return ok;
 }

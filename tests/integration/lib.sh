@@ -258,6 +258,15 @@ end
 return k" 0 "$1" "$2"
 }
 
+# span_ms LOG JOB: ms between the first and the last "sent" of JOB in the
+# delivery log LOG.
+span_ms() {
+	jq -r --arg j "$2" 'select(.job == $j and .status == "sent") | .ts' "$1" |
+	    sed 's/^.*T\([0-9]*\):\([0-9]*\):\([0-9.]*\)+07:00$/\1 \2 \3/' |
+	    awk '{ t = ($1 * 3600 + $2 * 60 + $3) * 1000; if (NR == 1 || t < lo) lo = t; if (t > hi) hi = t }
+		END { printf "%.0f", hi - lo }'
+}
+
 # Console lines for job ID, and how many distinct phones they reached.
 sent_lines() { cat "$T/console.out" 2>/dev/null | grep -c "\"job\":\"$1\""; }
 sent_unique() {

@@ -78,10 +78,7 @@ submit "$T/seg.json" >/dev/null
 wait_for 30 "seg done" state_is seg done
 is "seg: all sent" "$(job_field seg sent)" 20
 is "each message is two segments" "$(grep -c '"segments":2' "$T/slow.out")" 20
-span=$(jq -r 'select(.job == "seg" and .status == "sent") | .ts' "$T/c.delivery.log" |
-    sed 's/^.*T\([0-9]*\):\([0-9]*\):\([0-9.]*\)+07:00$/\1 \2 \3/' |
-    awk '{ t = ($1 * 3600 + $2 * 60 + $3) * 1000; if (NR == 1 || t < lo) lo = t; if (t > hi) hi = t }
-	END { printf "%.0f", hi - lo }')
+span=$(span_ms "$T/c.delivery.log" seg)
 echo "# 20 two-segment messages at 20/s: $span ms from the first to the last"
 check "two send times each ($span ms >= 1850)" test "$span" -ge 1850
 vg_skip "the upper bound of the span" ||

@@ -24,7 +24,7 @@ pings() { grep -o WATCHDOG=1 "$T/notify.out" | wc -l; }
 wait_for 3 "watchdog pings" sh -c "[ \$(grep -o WATCHDOG=1 '$T/notify.out' | wc -l) -ge 3 ]"
 check "WATCHDOG=1 from the loop ($(pings) pings)" test "$(pings)" -ge 3
 wait_for 7 "STATUS" grep -q "STATUS=running" "$T/notify.out"
-check "STATUS with counts" grep -q "STATUS=running; 0 deliveries under way, 0 work entries held; redis up" "$T/notify.out"
+check "STATUS with counts" grep -q "STATUS=running; 0 deliveries under way, 0 waiting to retry, 0 work entries held; redis up" "$T/notify.out"
 kill -HUP "$(cat "$T/a.pid")"
 wait_for 5 "RELOADING" grep -q "RELOADING=1" "$T/notify.out"
 check "RELOADING=1 then READY=1 again on SIGHUP" sh -c "grep -o -e READY=1 -e RELOADING=1 '$T/notify.out' | tr '\n' ' ' | grep -q 'READY=1 RELOADING=1 READY=1'"

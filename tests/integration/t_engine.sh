@@ -1,0 +1,193 @@
+#!/bin/sh
+# t_engine.sh -- the delivery engine against conditions real broadcasts
+# meet (each part failed on the engine before the state machine):
+#  1. SMS of 3 and 10 segments through a provider with a low rate (10/s,
+#     5/s) are all sent, each spending its segments' send times;
+#  2. a provider whose circuit opened while another provider covers its
+#     carrier gets its probe once it recovers, and closes;
+#  3. answers that may follow an accepted message (a 200 with an HTML
+#     page, an empty 200, a body cut short or too large, a connection
+#     closed after the request) make the next send a reported
+#     maybe_duplicate, never a plain "sent", and say what happened;
+#  4. libcurl sends no request again by itself: the mock receives exactly
+#     the attempts the delivery log shows;
+#  5. config: an unknown carrier and a non-loopback http:// base_url are
+#     refused by loa -t;
+#  6. a delivery log on a full disk warns once, not once per flush.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/mock.sh"
+
+start_redis || exit 1
+start_mock -c '{"seed":11}' || exit 1
+printf 'speed-token\n' > "$T/speed.token"
+chmod 600 "$T/speed.token"
+
+# SpeedSMS at the mock; more lines follow it in each part.
+SPEED="[provider.speed]
+plugin = speedsms
+channel = sms
+base_url = $MOCK_URL
+token_file = $T/speed.token
+sender = UBND-HK"
+
+# 1. Many segments, low rates.
+write_base_conf a "[provider.slow]
+plugin = console
+output = $T/slow.out
+rate = 10/s"
+start_loa a || exit 1
+# 150 characters of Vietnamese, UCS-2: 3 segments of 67.
+TEXT="UBND phường Hoàn Kiếm thông báo: cắt điện từ 8h đến 11h ngày 28/11 để bảo dưỡng lưới điện. Đề nghị bà con chủ động sắp xếp, xin trân trọng cảm ơn."
+awk -v t="$TEXT" 'BEGIN {
+	printf "{\"id\":\"seg3\",\"channels\":[\"sms\"],\"sms\":{\"text\":\"%s\",\"unicode\":\"always\",\"max_segments\":10},\"recipients\":[", t
+	for (i = 0; i < 5; i++) printf "%s{\"phone\":\"09120000%02d\"}", (i ? "," : ""), i
+	printf "]}" }' > "$T/seg3.json"
+submit "$T/seg3.json" >/dev/null
+wait_for 15 "seg3 done" state_is seg3 done
+is "3 segments at 10/s: all 5 sent" "$(job_field seg3 sent)" 5
+is "each message is 3 UCS-2 segments" "$(grep -c '"encoding":"ucs2","segments":3' "$T/slow.out")" 5
+span=$(span_ms "$T/a.delivery.log" seg3)
+echo "# 5 x 3 segments at 10/s: $span ms from the first to the last"
+check "3 send times each ($span ms >= 1150)" test "$span" -ge 1150
+stop_loa a
+
+write_base_conf b "[provider.slower]
+plugin = console
+output = $T/slower.out
+rate = 5/s"
+start_loa b || exit 1
+# 1,430 GSM-7 characters: 10 segments of 153.
+LONG=$(awk 'BEGIN { for (i = 0; i < 110; i++) printf "Thong bao %02d ", i % 100 }')
+printf '{"id":"seg10","channels":["sms"],"sms":{"text":"%s","max_segments":10},"recipients":[{"phone":"0912000101"},{"phone":"0912000102"}]}' "$LONG" > "$T/seg10.json"
+submit "$T/seg10.json" >/dev/null
+wait_for 20 "seg10 done" state_is seg10 done
+is "10 segments at 5/s: both sent" "$(job_field seg10 sent)" 2
+is "each message is 10 segments" "$(grep -c '"segments":10' "$T/slower.out")" 2
+span=$(span_ms "$T/b.delivery.log" seg10)
+echo "# 2 x 10 segments at 5/s: $span ms apart"
+check "ten send times between them ($span ms >= 1900)" test "$span" -ge 1900
+stop_loa b
+
+# 2. A circuit closes while another provider covers for it.
+write_base_conf c "$SPEED
+carriers = vinaphone
+max_attempts = 8
+[provider.generic]
+plugin = http_json
+channel = sms
+url = $MOCK_URL/generic/send
+success_field = ok
+id_field = message_id
+max_attempts = 8"
+start_loa c || exit 1
+mock_config '{"down":["speedsms"]}'
+gen_job out1 30
+submit "$T/out1.json" >/dev/null
+wait_for 30 "out1 done" state_is out1 done
+is "out1: all sent" "$(job_field out1 sent)" 30
+check "speed's circuit opened" grep -q 'provider speed: circuit open' "$T/c.out"
+is "speed took nothing while down" "$(mock_stat by_provider.speedsms.accepted)" 0
+mock_config '{"down":false}'
+sleep 2
+i=0
+closed=0
+while [ $i -lt 10 ]; do
+	gen_job "out2-$i" 10
+	submit "$T/out2-$i.json" >/dev/null
+	wait_for 10 "out2-$i done" state_is "out2-$i" done >/dev/null
+	if grep -q 'provider speed: circuit closed' "$T/c.out"; then
+		closed=1
+		break
+	fi
+	i=$((i + 1))
+done
+is "the recovered provider got its probe and closed" "$closed" 1
+gen_job out3 30
+submit "$T/out3.json" >/dev/null
+wait_for 20 "out3 done" state_is out3 done
+check "Vinaphone numbers go to speed again ($(mock_stat by_provider.speedsms.accepted))" test "$(mock_stat by_provider.speedsms.accepted)" -ge 20
+$LOACTL -c "$T/c.conf" provider list > "$T/list.out"
+check "provider list shows c's closed circuit" grep -q "daemon c .*circuit closed" "$T/list.out"
+stop_loa c
+$LOACTL -c "$T/c.conf" provider list > "$T/list2.out"
+check "a stopped daemon's circuit is not shown" sh -c "! grep -q 'daemon c ' '$T/list2.out'"
+mock_reset
+: > "$MOCK_REC"
+
+# 3. Answers without a clear verdict, through SpeedSMS (which does not
+# drop repeats): every resident the provider accepted more than once is
+# reported maybe_duplicate, or failed "unconfirmed" when every attempt
+# went unanswered; none is a plain "sent".
+write_base_conf d "$SPEED
+timeout = 2s
+max_attempts = 4"
+start_loa d || exit 1
+mock_config '{"bad_200":0.15,"empty_200":0.1,"truncated":0.1,"huge_200":0.1,"drop_after":0.1,"seed":5}'
+N=60
+gen_job unclear $N
+submit "$T/unclear.json" >/dev/null
+wait_for 90 "unclear done" state_is unclear done
+mock_records | jq -r '.to' | sort | uniq -c | awk '{ print $2, $1 }' > "$T/accepted"
+jq -r 'select(.job == "unclear" and (.status == "sent" or .status == "maybe_duplicate" or .status == "failed")) | "\(.to) \(.status) \(.reason // "")"' "$T/d.delivery.log" > "$T/final"
+is "every resident has one final outcome" "$(wc -l < "$T/final")" $N
+twice=$(awk '$2 > 1' "$T/accepted" | wc -l)
+echo "# $twice residents accepted more than once by the provider"
+check "some were accepted twice (the test tests something)" test "$twice" -gt 0
+# masked phones in the log: 8491****NNN; match on the last 3 digits
+# (the job's phones differ in them).
+bad=$(awk 'NR == FNR { acc[substr($1, length($1) - 2)] = $2; next }
+	{ k = substr($1, length($1) - 2); n = acc[k] + 0
+	  if (n > 1 && $2 == "sent") print "plain sent after", n, "copies:", $0
+	  if (n == 0 && ($2 == "sent" || $2 == "maybe_duplicate")) print "sent without a copy:", $0
+	  if (n >= 1 && $2 == "failed" && $3 != "unconfirmed") print "failed but accepted:", $0 }' "$T/accepted" "$T/final")
+is "no unreported second send" "$bad" ""
+check "retries say what happened" sh -c "grep '\"status\":\"retry\"' '$T/d.delivery.log' | grep -q '\"reason\":\"bad_answer\"' && grep '\"status\":\"retry\"' '$T/d.delivery.log' | grep -q '\"reason\":\"no_answer\"'"
+check "no retry called a timeout (none lasted 2 s)" sh -c "! grep -q '\"reason\":\"timeout\"' '$T/d.delivery.log'"
+stop_loa d
+mock_reset
+: > "$MOCK_REC"
+
+# 4. Connections closed after the request, on kept-alive connections:
+# libcurl must not send the request again by itself.
+write_base_conf e "$SPEED
+max_inflight = 2
+max_attempts = 6"
+start_loa e || exit 1
+mock_config '{"drop_after":0.3,"seed":9}'
+gen_job resend 40
+submit "$T/resend.json" >/dev/null
+wait_for 60 "resend done" state_is resend done
+attempts=$(jq -r 'select(.job == "resend" and .provider == "speed" and .status != "fallback") | .attempt' "$T/e.delivery.log" | wc -l)
+requests=$(mock_stat by_provider.speedsms.requests)
+echo "# $attempts attempts logged, $requests requests received"
+is "every request the provider got is a logged attempt" "$requests" "$attempts"
+check "some answers were lost ($(mock_stat lost_answers))" test "$(mock_stat lost_answers)" -gt 3
+stop_loa e
+
+# 5. Config mistakes caught by loa -t.
+write_base_conf f "$SPEED
+carriers = vietel"
+$LOA -t -c "$T/f.conf" > "$T/f.t" 2>&1
+is "carriers = vietel: loa -t exits 1" "$?" 1
+check "it names the carrier and the known ones" grep -q 'unknown carrier "vietel" (known: viettel' "$T/f.t"
+write_base_conf g "[provider.speed]
+plugin = speedsms
+channel = sms
+base_url = http://127.attacker.example/
+token_file = $T/speed.token
+sender = UBND-HK"
+$LOA -t -c "$T/g.conf" > "$T/g.t" 2>&1
+is "http://127.attacker.example: loa -t exits 1" "$?" 1
+check "it says http is for loopback only" grep -q 'loopback host' "$T/g.t"
+
+# 6. A full disk under the delivery log: said once, not once per flush.
+write_conf h
+sed -i "s|^log = .*|log = /dev/full|" "$T/h.conf"
+start_loa h || exit 1
+gen_job full 300
+submit "$T/full.json" >/dev/null
+wait_for 20 "full done" state_is full done
+is "full disk: all sent" "$(job_field full sent)" 300
+is "the write failure said once" "$(grep -c 'delivery log /dev/full' "$T/h.out")" 1
+stop_loa h
+done_testing
