@@ -7,6 +7,7 @@
 #   SANITIZE=address,undefined make check     the same under sanitizers
 #   make check VALGRIND=1    the same under valgrind's memcheck
 #   make check-faults the fault scenarios (tests/faults)
+#   make check-torture  seeded random scenarios (tests/torture; TORTURE_SEED=N)
 #   make fuzz         every libFuzzer target for FUZZ_SECONDS (tests/fuzz)
 #   make bench        the benchmark (tests/bench)
 #   WERROR=1 make     warnings are errors (CI)
@@ -51,7 +52,7 @@ endif
 CORE	 = xmalloc log buf util config redis template job render phone sms policy \
 	   scripts resident csv
 DAEMON	 = main engine expand deliver flow creds provider ingest ledger dlog http \
-	   notify metrics httpd report
+	   notify metrics httpd report wake
 CTL	 = loactl
 PLUGINS	 = $(basename $(notdir $(wildcard plugins/*.c)))
 UNITS	 = test_phone test_sms test_template test_job test_config test_render test_csv \
@@ -74,7 +75,7 @@ export ASAN_OPTIONS ?= detect_leaks=1
 
 all: $(B)/loa $(B)/loactl $(PLUGIN_SO) $(MOCK)
 
-$(B)/%.o: daemon/%.c daemon/loa.h daemon/engine.h daemon/text.h daemon/policy.h \
+$(B)/%.o: daemon/%.c daemon/loa.h daemon/engine.h daemon/text.h daemon/policy.h daemon/state.h \
 	  include/loa/provider.h | $(B)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -165,3 +166,4 @@ clean:
 # Further targets, each in its own fragment: check-faults (tests/faults),
 # fuzz (tests/fuzz), bench (tests/bench).
 -include tests/faults/faults.mk tests/fuzz/fuzz.mk tests/bench/bench.mk
+-include tests/torture/torture.mk

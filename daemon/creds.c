@@ -24,6 +24,8 @@
 
 #include "engine.h"
 
+static void	(*ready_fn)(struct provider *);
+
 #define REFRESH_AHEAD_MS	(60LL * 60 * 1000)	/* refresh 1 h early */
 #define LOCK_MS			30000
 #define RETRY_MS		5000
@@ -51,6 +53,13 @@ struct creds {
 };
 
 static void	creds_load(struct provider *);
+
+/* Who is told that a provider's credentials are ready (flow.c). */
+void
+creds_on_ready(void (*fn)(struct provider *))
+{
+	ready_fn = fn;
+}
 
 void
 creds_init(struct provider *p)
@@ -114,7 +123,8 @@ adopt(struct provider *p, const char *token, long long expires_at)
 	c->want = 0;
 	c->state = CREDS_OK;
 	p->mod->set_token(p->state, c->access);
-	flow_pump(p);
+	if (ready_fn != NULL)
+		ready_fn(p);	/* what waited for credentials goes */
 }
 
 /*

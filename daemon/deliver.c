@@ -38,7 +38,14 @@
 #include "engine.h"
 
 static TAILQ_HEAD(, delivery) waiting = TAILQ_HEAD_INITIALIZER(waiting);
-static int	nwaiting;
+static const struct deliver_hooks *hooks;	/* the engine's, from main.c */
+
+/* What the engine is told of its chunks' items (main.c wires it). */
+void
+deliver_init(const struct deliver_hooks *h)
+{
+	hooks = h;
+}
 
 static void	try_channel(struct delivery *, const char *);
 
@@ -74,7 +81,7 @@ deliver_final(struct chunk *ck, int i, const char *status,
 	o.reason = reason;
 	o.provider_id = provider_id;
 	ledger_event(&o, 1);
-	engine_item_final(ck);
+	hooks->item_final(ck);
 }
 
 /*
@@ -92,7 +99,6 @@ deliver_move(struct delivery *d, enum delivery_state to)
 		fatalx("delivery leaves its provider queue unseen");
 	if (from == DS_RETRY) {
 		TAILQ_REMOVE(&waiting, d, entry);
-		nwaiting--;
 		loa->retrying--;
 		d->ck->retrying--;
 		if (to != DS_DONE)
@@ -102,7 +108,6 @@ deliver_move(struct delivery *d, enum delivery_state to)
 		loa->retrying++;
 		d->ck->retrying++;
 		TAILQ_INSERT_TAIL(&waiting, d, entry);
-		nwaiting++;
 	} else if (to == DS_DONE)
 		loa->active--;
 	d->st = to;
@@ -188,8 +193,8 @@ finish(struct delivery *d, const char *status, const char *reason,
 	emit(d, status, reason, 1, resp, res);
 	ck->outstanding--;
 	delivery_free(d);
-	engine_item_final(ck);
-	engine_kick();
+	hooks->item_final(ck);
+	wake_dispatch();
 }
 
 static int
@@ -200,10 +205,19 @@ has_address(const struct loa_recipient *rc, enum loa_channel ch)
 	return rc->phone_ok || rc->zalo_uid != NULL;
 }
 
+/* d waits in p's queue for its send time. */
+static void
+queue_at(struct delivery *d, struct provider *p)
+{
+	d->prov = p;
+	deliver_move(d, DS_QUEUED);
+	flow_submit(p, d);
+}
+
 static void
 send_now(struct delivery *d)
 {
-	flow_submit(d->prov, d);
+	queue_at(d, d->prov);
 }
 
 /* d leaves the provider's queue for the transport. */
@@ -250,7 +264,7 @@ deliver_go(struct delivery *d)
 	if (d->prov->mod->build(d->prov->state, m, &d->req, &res) == -1) {
 		if (res.outcome == LOA_OUT_REFRESH) {
 			creds_refresh(d->prov, d->cred_gen);
-			flow_submit(d->prov, d);	/* waits for them */
+			queue_at(d, d->prov);	/* waits for them */
 			return;
 		}
 		d->failed_any = 1;
@@ -265,9 +279,7 @@ deliver_go(struct delivery *d)
 void
 deliver_resend(struct delivery *d, struct provider *alt)
 {
-	d->prov = alt;
-	deliver_move(d, DS_ROUTING);
-	flow_submit(alt, d);
+	queue_at(d, alt);
 }
 
 /*
@@ -285,6 +297,28 @@ deliver_reroute(struct delivery *d)
 		deliver_resend(d, alt);
 	else
 		try_channel(d, "no_provider");
+}
+
+/*
+ * Stopping and out of time: d's request was given up unanswered.  It
+ * left, so its mark stays "in flight" and whoever takes the work over
+ * sends it as a possible duplicate.
+ */
+void
+deliver_abandoned(struct delivery *d)
+{
+	d->sent_once = 1;
+	deliver_abort(d);
+}
+
+/* flow.c moves d, queued, to alt, or (NULL) has it routed anew. */
+void
+deliver_moved(struct delivery *d, struct provider *alt)
+{
+	if (alt != NULL)
+		deliver_resend(d, alt);
+	else
+		deliver_reroute(d);
 }
 
 /* Deliveries waiting for a retry, of ck (NULL: all), are given up. */
@@ -309,13 +343,6 @@ void
 deliver_drop_chunk(const struct chunk *ck)
 {
 	drop_waiting(ck);
-}
-
-int
-deliver_expired(const struct delivery *d)
-{
-	return d->ck->job->expires_at_ms != 0 &&
-	    loa_now_ms() >= d->ck->job->expires_at_ms;
 }
 
 /* d, waiting in a queue, has passed the job's expires_at, or its job
@@ -525,7 +552,7 @@ retry_cb(evutil_socket_t fd, short ev, void *arg)
 	(void)ev;
 	if (loa->draining)
 		return;		/* handed back with its chunk */
-	if (deliver_expired(d) || d->ck->job->cancelled) {
+	if (delivery_expired(d) || d->ck->job->cancelled) {
 		deliver_expire(d);
 		return;
 	}
@@ -555,6 +582,7 @@ wait_retry(struct delivery *d, long long delay)
 		d->retry_ev = evtimer_new(loa->base, retry_cb, d);
 	deliver_move(d, DS_RETRY);
 	evtimer_add(d->retry_ev, &tv);
+	hooks->retrying(d->ck);
 }
 
 static void
@@ -649,7 +677,7 @@ deliver_answer(struct delivery *d, const struct loa_response *resp,
 	} else if (fate == HF_NOT_SENT && res.outcome == LOA_OUT_RETRY &&
 	    resp->http_status == 0)
 		snprintf(res.reason, sizeof(res.reason), "not_sent");
-	flow_result(p, resp, &res);
+	flow_result(p, resp, &res, why != NULL);
 	if (res.outcome == LOA_OUT_RETRY && res.retry_after_ms < 0)
 		res.retry_after_ms = retry_after(resp);
 	switch (res.outcome) {
@@ -666,7 +694,7 @@ deliver_answer(struct delivery *d, const struct loa_response *resp,
 			emit(d, "retry", res.reason[0] ? res.reason :
 			    "refresh", 0, resp, &res);
 			creds_refresh(p, d->cred_gen);
-			flow_submit(p, d);
+			queue_at(d, p);
 			return;
 		}
 		d->failed_any = 1;
@@ -701,13 +729,6 @@ deliver_answer(struct delivery *d, const struct loa_response *resp,
 		try_channel(d, res.reason[0] ? res.reason : "failed");
 		return;
 	}
-}
-
-/* Deliveries waiting for a retry (for the metrics). */
-int
-deliver_waiting_count(void)
-{
-	return nwaiting;
 }
 
 /* Shutting down: deliveries waiting for a retry stop here. */

@@ -23,7 +23,7 @@
 #include "engine.h"
 
 #define JOB_CACHE_MAX	64
-#define ROTATE_EVERY	16	/* items from one chunk before the next */
+#define ROTATE_EVERY	4	/* items from one chunk before the next */
 #define FINISHED_MAX	1024	/* finished entries remembered */
 /*
  * Deliveries waiting to retry, and chunks held by nothing else, that the
@@ -61,6 +61,7 @@ static int		 finished_next;
 
 static void	chunk_load(struct chunk *);
 static void	chunk_gate(struct chunk *);
+static void	run_round(void);
 
 static int
 finished_has(enum loa_priority prio, const char *eid)
@@ -114,6 +115,7 @@ engine_init(void)
 	TAILQ_INIT(&loa->chunks);
 	for (p = 0; p < LOA_PRIO_COUNT; p++)
 		TAILQ_INIT(&loa->ready[p]);
+	wake_add(run_round);
 }
 
 static void
@@ -135,25 +137,6 @@ chunk_free(struct chunk *ck)
 	free(ck->rcpt);
 	json_decref(ck->holder);
 	free(ck);
-}
-
-/* The recipient of item i (0 .. n-1). */
-const struct loa_recipient *
-chunk_rcpt(const struct chunk *ck, int i)
-{
-	if (ck->ids == NULL)
-		return &ck->job->rcpt[ck->from + i];
-	return &ck->rcpt[i];
-}
-
-/* The key of item i in the job's outcome hash: "#index" or resident id. */
-const char *
-chunk_item(const struct chunk *ck, int i, char *buf, size_t len)
-{
-	if (ck->ids != NULL)
-		return ck->ids[i];
-	snprintf(buf, len, "#%d", ck->from + i);
-	return buf;
 }
 
 /* Items whose mark the hand-back resets: gated here, never dispatched. */
@@ -368,7 +351,7 @@ job_loaded_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		}
 	}
 	free(id);
-	engine_kick();
+	wake_dispatch();
 }
 
 static void
@@ -488,7 +471,7 @@ gate_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		else if (rep != NULL && rep->type == REDIS_REPLY_ERROR)
 			log_warnx("job %s: gate: %s", ck->job_id, rep->str);
 		chunk_free(ck);		/* not ours, or reclaimed later */
-		engine_kick();
+		wake_dispatch();
 		return;
 	}
 	state = rep->element[0]->str;
@@ -551,12 +534,12 @@ gate_cb(struct loa_redis *r, redisReply *rep, void *arg)
 			}
 		ck->dispatching = 0;
 		chunk_maybe_done(ck);
-		engine_kick();
+		wake_dispatch();
 		return;
 	}
 	if (!chunk_maybe_done(ck))
 		chunk_ready(ck);
-	engine_kick();
+	wake_dispatch();
 }
 
 static void
@@ -587,13 +570,29 @@ chunk_gate(struct chunk *ck)
 	loa_argv_free(&av);
 }
 
+/*
+ * Called by deliver.c when an item of ck starts waiting to retry.  When
+ * every item is dispatched and only retries are left, the chunk is
+ * parked: it holds no room here (engine_room) and no longer paces the
+ * job's expansion in Redis, while it stays pending for crash recovery.
+ */
+void
+engine_chunk_retrying(struct chunk *ck)
+{
+	if (ck->parked || ck->lost || ck->next < ck->n ||
+	    ck->outstanding != ck->retrying)
+		return;
+	ck->parked = 1;
+	ledger_park(loa->k_work[ck->prio], ck->eid, ck->job_id);
+}
+
 /* Called by deliver.c when an item of ck got its final outcome. */
 void
 engine_item_final(struct chunk *ck)
 {
 	ck->finished++;
 	if (chunk_maybe_done(ck))
-		engine_kick();
+		wake_dispatch();
 }
 
 /* Pick the next chunk with an item to send: urgent first, round-robin. */
@@ -652,15 +651,13 @@ providers_backed_up(void)
 	return room > 0 && queued >= room;
 }
 
+/* One dispatch round (wake.c runs it). */
 static void
-run_cb(evutil_socket_t fd, short ev, void *arg)
+run_round(void)
 {
 	struct chunk	*ck;
-	int		 burst = 0, idx;
+	int		 idx;
 
-	(void)fd;
-	(void)ev;
-	(void)arg;
 	while (!loa->draining && loa->active < loa->cfg.max_inflight &&
 	    (ck = next_chunk()) != NULL) {
 		/*
@@ -688,14 +685,20 @@ run_cb(evutil_socket_t fd, short ev, void *arg)
 			if (chunk_maybe_done(ck))
 				continue;
 		}
-		if (++burst % ROTATE_EVERY == 0 && ck->st == CK_READY &&
-		    TAILQ_NEXT(ck, entry) != NULL) {
+		/*
+		 * The chunk's turn is counted on the chunk: a round that
+		 * dispatches one item (a provider's queue full, at a low
+		 * rate) must not keep the same chunk first for ever.
+		 */
+		if (++ck->turn < ROTATE_EVERY)
+			continue;
+		ck->turn = 0;
+		if (ck->st == CK_READY && TAILQ_NEXT(ck, entry) != NULL) {
 			TAILQ_REMOVE(&loa->ready[ck->prio], ck, entry);
 			TAILQ_INSERT_TAIL(&loa->ready[ck->prio], ck, entry);
 		}
 	}
 	ledger_flush();
-	ingest_kick();
 }
 
 static void
@@ -712,7 +715,7 @@ state_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		log_info("job %s: cancelled; nothing more goes out for it",
 		    id);
 		flow_pump_all();	/* queued messages end as cancelled */
-		engine_kick();
+		wake_dispatch();
 	}
 	free(id);
 }
@@ -747,28 +750,7 @@ engine_poll_cancel(void)
 	}
 }
 
-/* Schedule a dispatch round after the current callbacks. */
-void
-engine_kick(void)
-{
-	if (loa->ev_run == NULL)
-		loa->ev_run = event_new(loa->base, -1, 0, run_cb, NULL);
-	if (!event_pending(loa->ev_run, EV_TIMEOUT, NULL))
-		event_active(loa->ev_run, EV_TIMEOUT, 0);
-}
 
-/*
- * May the items of ck go out?  Only while Redis said recently enough that
- * its entry is ours: a daemon that was frozen (or cut off from Redis)
- * past 3/4 of the claim timeout first asks again (engine_touch), since
- * another daemon may have claimed the entry and sent its items meanwhile.
- */
-int
-engine_chunk_owned(const struct chunk *ck)
-{
-	return !ck->lost &&
-	    loa_now_ms() - ck->owned_at <= loa->cfg.claim_timeout_ms * 3 / 4;
-}
 
 /*
  * Another daemon holds ck's entry now: nothing more of it goes out from
@@ -830,7 +812,7 @@ touch_cb(struct loa_redis *r, redisReply *rep, void *arg)
 			ck->owned_at = *at;
 	free(at);
 	flow_pump_all();	/* what waited for this answer */
-	engine_kick();
+	wake_dispatch();
 }
 
 /*
@@ -907,5 +889,5 @@ engine_redis_up(void)
 	engine_touch();		/* are our entries still ours? */
 	ledger_replay();	/* what the server may have lost */
 	ledger_flush();
-	engine_kick();
+	wake_dispatch();
 }

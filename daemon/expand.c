@@ -97,7 +97,7 @@ expand_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		    "daemon", x->job_id, x->eid);
 	/* ok, stop, lost, or Redis trouble (the entry is claimed again). */
 	expand_free(x);
-	engine_kick();
+	wake_dispatch();
 }
 
 static void
@@ -142,15 +142,16 @@ expand_run(struct expand *x)
 	loa_argv_free(&av);
 }
 
-/* An expansion entry was read or claimed: run its step. */
+/*
+ * An expansion entry was read or claimed: run its step.  The caller has
+ * made sure that no chunk or expansion here holds eid already.
+ */
 void
 expand_add(enum loa_priority prio, const char *eid, const char *job, int w,
     const char *cur, const char *rid)
 {
 	struct expand	*x;
 
-	if (engine_holds(prio, eid))
-		return;
 	x = xcalloc(1, sizeof(*x));
 	x->prio = prio;
 	snprintf(x->eid, sizeof(x->eid), "%s", eid);

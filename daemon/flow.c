@@ -39,6 +39,14 @@
 #define PUBLISH_EVERY_MS	10000
 
 static struct event	*lease_ev;
+static const struct flow_ops *ops;	/* deliver.c's, from main.c */
+
+/* What flow.c calls for the deliveries it queues (main.c wires it). */
+void
+flow_init(const struct flow_ops *o)
+{
+	ops = o;
+}
 
 #define DQ(e)	((struct delivery *)((char *)(e) - \
 		    offsetof(struct delivery, qe)))
@@ -112,13 +120,6 @@ flow_channel_open(enum loa_channel ch)
 		    !loa->providers[i].paused)
 			return 1;
 	return 0;
-}
-
-/* p can take a message now (not paused, circuit closed). */
-int
-flow_usable(const struct provider *p)
-{
-	return !p->paused && p->circ.st == CIRCUIT_CLOSED;
 }
 
 /* Rate times a delivery spends: its SMS segments, else 1. */
@@ -300,13 +301,6 @@ may_send(struct provider *p, struct delivery *d)
 	return 1;
 }
 
-/* Take d out of p's queue (it goes on elsewhere). */
-void
-flow_unqueue(struct provider *p, struct delivery *d)
-{
-	fairq_remove(&p->waitq, &d->qe);
-}
-
 /* Send what p may send now. */
 void
 flow_pump(struct provider *p)
@@ -314,9 +308,9 @@ flow_pump(struct provider *p)
 	struct delivery	*d;
 
 	while ((d = head(p)) != NULL) {
-		if (deliver_expired(d) || d->ck->job->cancelled) {
+		if (delivery_expired(d) || d->ck->job->cancelled) {
 			fairq_remove(&p->waitq, &d->qe);
-			deliver_expire(d);
+			ops->gone(d);
 			continue;
 		}
 		if (!may_send(p, d))
@@ -325,7 +319,7 @@ flow_pump(struct provider *p)
 		if (p->conf->rate > 0)
 			rate_spend(&p->slots, flow_cost(d), rate_step(p));
 		circuit_probe_sent(&p->circ);
-		deliver_go(d);
+		ops->go(d);
 	}
 }
 
@@ -338,18 +332,17 @@ flow_pump_all(void)
 		flow_pump(&loa->providers[i]);
 }
 
-/* Queue d (request built or not) on p and send what may go. */
+/* Queue d (DS_QUEUED, request built or not) on p; send what may go. */
 void
 flow_submit(struct provider *p, struct delivery *d)
 {
 	if (p->retired) {
 		/* A reload replaced p (d was retrying or refreshing). */
-		deliver_reroute(d);
+		ops->move(d, NULL);
 		return;
 	}
 	if (lease_ev == NULL)
 		lease_ev = evtimer_new(loa->base, lease_timer_cb, NULL);
-	deliver_move(d, DS_QUEUED);
 	fairq_push(&p->waitq, &d->qe, (int)d->ck->prio, d->ck->job,
 	    flow_cost(d));
 	flow_pump(p);
@@ -409,28 +402,32 @@ reroute(struct provider *p)
 		if (alt == NULL || paused || alt->circ.st == CIRCUIT_OPEN)
 			continue;
 		fairq_remove(&p->waitq, e);
-		deliver_resend(d, alt);
+		ops->move(d, alt);
 	}
 }
 
 /*
  * What the answer to one of p's requests says about p (called before the
- * delivery acts on it): a verdict for the circuit breaker.
+ * delivery acts on it): a verdict for the circuit breaker.  Failures are
+ * those of the provider, not of one message: no answer, 5xx, an answer
+ * without a clear verdict (`unclear`).  A clear answer that asks to try
+ * this message again later (a temporary error code) is a working
+ * provider's answer.
  */
 void
 flow_result(struct provider *p, const struct loa_response *resp,
-    const struct loa_result *res)
+    const struct loa_result *res, int unclear)
 {
 	enum circuit_verdict	v;
 	enum circuit_change	ch;
 
-	(void)resp;
 	if (res->outcome == LOA_OUT_PROVIDER_DOWN)
 		v = CV_DOWN;
 	else if (res->no_attempt)
 		v = CV_NEUTRAL;	/* rate limited: says nothing of health */
-	else if (res->outcome == LOA_OUT_RETRY)
-		v = CV_FAIL;	/* no answer, 5xx, an unreadable answer */
+	else if (unclear || (res->outcome == LOA_OUT_RETRY &&
+	    (resp->http_status == 0 || resp->http_status >= 500)))
+		v = CV_FAIL;
 	else
 		v = CV_GOOD;
 	if (v == CV_DOWN && !p->down_said)
@@ -538,7 +535,7 @@ flow_drop_chunk(const struct chunk *ck)
 			if (d->ck != ck)
 				continue;
 			fairq_remove(&p->waitq, e);
-			deliver_abort(d);
+			ops->drop(d);
 		}
 	}
 }
@@ -555,6 +552,19 @@ flow_empty(struct provider *p, void (*each)(struct delivery *))
 	}
 }
 
+static void
+route_anew(struct delivery *d)
+{
+	ops->move(d, NULL);
+}
+
+/* A reload replaced p: what waited in its queue goes through the new set. */
+void
+flow_retired(struct provider *p)
+{
+	flow_empty(p, route_anew);
+}
+
 /* Stopping: deliveries not sent yet leave the queues. */
 void
 flow_abort_all(void)
@@ -562,7 +572,7 @@ flow_abort_all(void)
 	int	i;
 
 	for (i = 0; i < loa->nproviders; i++)
-		flow_empty(&loa->providers[i], deliver_abort);
+		flow_empty(&loa->providers[i], ops->drop);
 	if (lease_ev != NULL)
 		event_free(lease_ev);
 	lease_ev = NULL;

@@ -347,8 +347,10 @@ work_entry(enum loa_priority prio, const char *eid, redisReply *fields)
 		f = strtol(w, &e1, 10);
 		if (*e1 != '\0' || f < 0 || f > 100000 || strlen(cur) > 30)
 			goto bad;
-		expand_add(prio, eid, job, (int)f, cur, field(fields, "rid",
-		    NULL));
+		/* Not when held already (claimed back by our own claim). */
+		if (!engine_holds(prio, eid))
+			expand_add(prio, eid, job, (int)f, cur, field(fields,
+			    "rid", NULL));
 		return;
 	}
 	from = field(fields, "from", NULL);
@@ -420,7 +422,7 @@ read_cb(struct loa_redis *r, redisReply *rep, void *arg)
 			if (s->type == REDIS_REPLY_ARRAY && s->elements == 2)
 				entries(s->element[0]->str, s->element[1]);
 		}
-		engine_kick();
+		wake_dispatch();
 	}
 	read_next();
 }
@@ -494,7 +496,7 @@ refill_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		if (s->type == REDIS_REPLY_ARRAY && s->elements == 2)
 			entries(s->element[0]->str, s->element[1]);
 	}
-	engine_kick();
+	wake_dispatch();
 }
 
 /* No read is outstanding (its entries would be ours to finish). */
@@ -591,6 +593,7 @@ ingest_init(void)
 
 	for (i = 0; i <= LOA_PRIO_COUNT; i++)
 		snprintf(claim_cursor[i], sizeof(claim_cursor[i]), "0-0");
+	wake_add(ingest_kick);	/* after each dispatch round: read more */
 }
 
 static void
@@ -612,7 +615,7 @@ claim_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		    loa->k_jobs : loa->k_work[i - 1]);
 		entries(i == 0 ? loa->k_jobs : loa->k_work[i - 1],
 		    rep->element[1]);
-		engine_kick();
+		wake_dispatch();
 	}
 }
 

@@ -178,7 +178,7 @@ record_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	batch_notify(b, rep);
 	keep_recent(b);
 	send_next();
-	engine_kick();	/* the backlog shrank */
+	wake_dispatch();	/* the backlog shrank */
 }
 
 static void
@@ -460,6 +460,23 @@ ledger_ack(const char *stream, const char *eid, const char *job)
 	loa_argv_add(av, job);
 	op_end();
 	return seq;
+}
+
+/*
+ * The work entry eid of stream (for job) holds nothing but recipients
+ * waiting to retry: it stops counting in the job's `queued`, so that
+ * expansion goes on while they wait (see loa_script_record, "P").
+ */
+void
+ledger_park(const char *stream, const char *eid, const char *job)
+{
+	struct loa_argv	*av = op_begin();
+
+	loa_argv_add(av, "P");
+	loa_argv_add(av, stream);
+	loa_argv_add(av, eid);
+	loa_argv_add(av, job);
+	op_end();
 }
 
 /* Is the batch numbered seq recorded in Redis? */

@@ -33,6 +33,32 @@
 static struct loa_daemon	 daemon_state;
 struct loa_daemon		*loa = &daemon_state;
 
+/*
+ * The delivery layers call downwards only: engine -> deliver -> flow ->
+ * provider -> http, each below the one before.  What a lower layer has
+ * to tell a higher one (an answer came, a slot came free, credentials
+ * are ready, an item is final) goes through the hooks wired here, once,
+ * before anything runs.
+ */
+static const struct deliver_hooks deliver_hooks = {
+	engine_item_final, engine_chunk_retrying
+};
+static const struct flow_ops flow_ops = {
+	deliver_go, deliver_expire, deliver_abort, deliver_moved
+};
+static const struct provider_hooks provider_hooks = {
+	deliver_answer, deliver_abandoned, flow_pump, flow_retired
+};
+
+static void
+wire(void)
+{
+	deliver_init(&deliver_hooks);
+	flow_init(&flow_ops);
+	provider_hooks_set(&provider_hooks);
+	creds_on_ready(flow_pump);
+}
+
 static void __attribute__((noreturn))
 usage(void)
 {
@@ -132,7 +158,7 @@ cron_cb(evutil_socket_t fd, short ev, void *arg)
 		}
 	}
 	ingest_kick();
-	engine_kick();		/* quiet hours may have ended */
+	wake_dispatch();		/* quiet hours may have ended */
 }
 
 static int
@@ -236,7 +262,7 @@ reload_config(void)
 	    loa->cfg.path, loa->nproviders, loa->nproviders == 1 ? "" : "s",
 	    loa->cfg.max_inflight);
 	flow_pump_all();
-	engine_kick();
+	wake_dispatch();
 }
 
 /* The service manager hears of it (Type=notify). */
@@ -360,6 +386,7 @@ main(int argc, char *argv[])
 		fprintf(stderr, "loa: %s\n", err);
 		return 1;
 	}
+	wire();
 	if (provider_load_all(&loa->cfg, !test) == -1) {
 		provider_free_all();
 		loa_config_clear(&loa->cfg);
@@ -442,8 +469,7 @@ main(int argc, char *argv[])
 	for (i = 0; i < 3; i++)
 		event_free(sig[i]);
 	event_free(loa->ev_cron);
-	if (loa->ev_run != NULL)
-		event_free(loa->ev_run);
+	wake_free();
 	event_base_free(loa->base);
 	free(loa->k_jobs);
 	free(loa->k_events);

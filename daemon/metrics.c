@@ -57,6 +57,18 @@ slot(const char *provider)
 }
 
 /* One delivery event (ledger_event): channel/provider may be "". */
+/* What became of a delivery report, as a label (and for report.c's log). */
+const char *
+report_result_name(enum report_result r)
+{
+	static const char *const names[REPORT_RESULTS] = {
+		"applied", "final", "early", "gone", "unmatched",
+		"bad_signature", "malformed"
+	};
+
+	return (unsigned)r < REPORT_RESULTS ? names[r] : "?";
+}
+
 void
 metrics_event(const char *channel, const char *provider, const char *status)
 {
@@ -188,7 +200,7 @@ metrics_write(struct loa_buf *b)
 	    "# TYPE loa_retries_pending gauge\nloa_retries_pending %d\n"
 	    "# TYPE loa_work_entries_held gauge\nloa_work_entries_held %d\n"
 	    "# TYPE loa_redis_connected gauge\nloa_redis_connected %d\n",
-	    loa->inflight, loa->active, deliver_waiting_count(), loa->nchunks,
+	    loa->inflight, loa->active, loa->retrying, loa->nchunks,
 	    loa_redis_up(loa->rc));
 }
 

@@ -61,7 +61,7 @@ const char *circuit_name(enum circuit_state);
 
 /* ---- retries ---- */
 
-#define BACKOFF_BASE_MS	500
+#define BACKOFF_BASE_MS	100
 #define BACKOFF_CAP_MS	60000	/* also the cap of a Retry-After */
 
 long long backoff_delay(int, long long, double);

@@ -33,6 +33,15 @@
 
 extern const struct loa_provider_module loa_console_embedded;
 
+static const struct provider_hooks *hooks;	/* from main.c */
+
+/* Who hears what became of the requests (main.c wires it). */
+void
+provider_hooks_set(const struct provider_hooks *h)
+{
+	hooks = h;
+}
+
 static void __attribute__((format(printf, 3, 4)))
 host_log(void *hctx, enum loa_log_level lvl, const char *fmt, ...)
 {
@@ -374,7 +383,7 @@ provider_reload(struct loa_config *nc)
 	loa->nproviders = n;
 	/* What waited on the old set goes through the new one. */
 	for (i = 0; i < r->n; i++)
-		flow_empty(&old[i], deliver_reroute);
+		hooks->retired(&old[i]);
 	return 0;
 }
 
@@ -449,7 +458,7 @@ transport_local(struct provider *p, struct delivery *d)
 	resp.body = "";
 	if (off != len)
 		log_warn("provider %s: write %s", p->conf->name, p->out_path);
-	deliver_answer(d, &resp, off == len ? HF_ANSWERED :
+	hooks->answer(d, &resp, off == len ? HF_ANSWERED :
 	    off == 0 ? HF_NOT_SENT : HF_BAD_ANSWER);
 }
 
@@ -462,8 +471,8 @@ http_done_cb(const struct loa_response *resp, enum http_fate fate, void *arg)
 
 	p->inflight--;
 	loa->inflight--;
-	deliver_answer(d, resp, fate);
-	flow_pump(p);
+	hooks->answer(d, resp, fate);
+	hooks->room(p);
 }
 
 static void
@@ -475,8 +484,7 @@ abandon_cb(http_cb cb, void *arg)
 		return;		/* a credentials refresh: nothing to undo */
 	d->prov->inflight--;
 	loa->inflight--;
-	d->sent_once = 1;	/* it left: its mark stays "in flight" */
-	deliver_abort(d);
+	hooks->abandoned(d);	/* it left: its mark stays "in flight" */
 }
 
 /*

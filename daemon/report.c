@@ -25,17 +25,6 @@
 
 static int	sweeping;
 
-static const char *const result_names[REPORT_RESULTS] = {
-	"applied", "final", "early", "gone", "unmatched", "bad_signature",
-	"malformed"
-};
-
-const char *
-report_result_name(enum report_result r)
-{
-	return result_names[r];
-}
-
 /* A reason as the ledger keeps it: printable, no tab, short. */
 static void
 clean_reason(const char *in, char *out, size_t len)

@@ -313,6 +313,10 @@ const char loa_script_expand[] = LUA_PRELUDE
  *                                          (unless attempt k already left)
  *   M job item k                           attempt k leaves: "~k"
  *   A stream eid job                       work entry finished: ack, delete
+ *   P stream eid job                       work entry parked: only retries
+ *                                          wait in it; it no longer counts
+ *                                          in the job's `queued` (which
+ *                                          paces expansion), once
  *   H stream eid job n item1..itemn        hand a work entry back: re-add
  *                                          a copy, reset the listed "~"
  *                                          marks to "queued"
@@ -374,16 +378,28 @@ const char loa_script_record[] = LUA_PRELUDE
 "    end\n"
 "    i = i + 3\n"
 "  elseif op == 'A' then\n"
-"    if redis.call('XACK', ARGV[i + 1], 'loa', ARGV[i + 2]) == 1 then\n"
-"      redis.call('HINCRBY', p .. 'job:' .. ARGV[i + 3], 'queued', -1)\n"
+"    local jk = p .. 'job:' .. ARGV[i + 3]\n"
+"    local parked = redis.call('HDEL', jk, 'parked:' .. ARGV[i + 2])\n"
+"    if redis.call('XACK', ARGV[i + 1], 'loa', ARGV[i + 2]) == 1 and parked == 0 then\n"
+"      redis.call('HINCRBY', jk, 'queued', -1)\n"
 "    end\n"
 "    redis.call('XDEL', ARGV[i + 1], ARGV[i + 2])\n"
+"    i = i + 4\n"
+"  elseif op == 'P' then\n"
+"    local jk = p .. 'job:' .. ARGV[i + 3]\n"
+"    if redis.call('EXISTS', jk) == 1 and\n"
+"        redis.call('HSETNX', jk, 'parked:' .. ARGV[i + 2], 1) == 1 then\n"
+"      redis.call('HINCRBY', jk, 'queued', -1)\n"
+"    end\n"
 "    i = i + 4\n"
 "  elseif op == 'H' then\n"
 "    local stream, eid, job = ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]\n"
 "    local cnt = tonumber(ARGV[i + 4])\n"
 "    local e = redis.call('XRANGE', stream, eid, eid)\n"
 "    if redis.call('XACK', stream, 'loa', eid) == 1 and #e == 1 then\n"
+"      if redis.call('HDEL', p .. 'job:' .. job, 'parked:' .. eid) == 1 then\n"
+"        redis.call('HINCRBY', p .. 'job:' .. job, 'queued', 1)\n"
+"      end\n"
 "      local jk = p .. 'job:' .. job .. ':out'\n"
 "      for k = 1, cnt do\n"
 "        local it = ARGV[i + 4 + k]\n"

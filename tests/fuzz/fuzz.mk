@@ -62,7 +62,8 @@ fuzz-deps:
 	export DEBIAN_FRONTEND=noninteractive; apt-get update -q >/dev/null && \
 	apt-get install -y -q --no-install-recommends $$missing >/dev/null
 
-$(FZ)/obj/%.o: daemon/%.c $(FUZZ_HDRS) daemon/engine.h daemon/ctl.h
+$(FZ)/obj/%.o: daemon/%.c $(FUZZ_HDRS) daemon/engine.h daemon/state.h \
+	  daemon/policy.h daemon/ctl.h
 	@mkdir -p $(FZ)/obj
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 

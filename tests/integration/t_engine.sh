@@ -13,7 +13,13 @@
 #     the attempts the delivery log shows;
 #  5. config: an unknown carrier and a non-loopback http:// base_url are
 #     refused by loa -t;
-#  6. a delivery log on a full disk warns once, not once per flush.
+#  6. a delivery log on a full disk warns once, not once per flush;
+#  7. recipients waiting to retry hold nothing else: with one recipient
+#     of every ten answered "busy" for minutes, the other nine of every
+#     ten are all sent while those still wait;
+#  8. at a low rate (40/s), a small job sent after a large one of the
+#     same priority is not held behind it, and an urgent one overtakes
+#     what is queued at the provider.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mock.sh"
 
@@ -190,4 +196,56 @@ wait_for 20 "full done" state_is full done
 is "full disk: all sent" "$(job_field full sent)" 300
 is "the write failure said once" "$(grep -c 'delivery log /dev/full' "$T/h.out")" 1
 stop_loa h
+
+# 7. Retries hold nothing else.  80 work entries of 10 (chunk_size 10);
+# in each, one phone the provider answers "busy" (a temporary code) for
+# as long as the test runs.  Every entry then waits on a retry, more than
+# expansion runs ahead (51 entries) and than max_inflight (64).
+write_base_conf k "max_inflight = 64" "chunk_size = 10" "[provider.generic]
+plugin = http_json
+channel = sms
+url = $MOCK_URL/generic/send
+success_field = ok
+id_field = message_id
+error_field = error.code
+temporary_codes = busy
+max_attempts = 30"
+start_loa k || exit 1
+codes=$(awk 'BEGIN { printf "{"; for (i = 0; i < 800; i += 10) printf "%s\"84912%06d\":\"busy\"", (i ? "," : ""), i; printf "}" }')
+mock_config "{\"generic_codes\":$codes}"
+gen_job held 800
+submit "$T/held.json" >/dev/null
+wait_for 60 "the 720 others sent" sh -c "[ \$(redis-cli -s '$SOCK' HGET loa:job:held sent) = 720 ]"
+is "720 sent while 80 wait to retry" "$(job_field held sent)" 720
+is "and those 80 are still waiting" "$(job_field held state)" sending
+check "they did retry" sh -c "grep '\"job\":\"held\"' '$T/k.delivery.log' | grep '\"status\":\"retry\"' | grep -q busy"
+$LOACTL -c "$T/k.conf" cancel held >/dev/null
+wait_for 20 "held cancelled" sh -c "[ \$(redis-cli -s '$SOCK' HGET loa:job:held cancelled) = 80 ]"
+is "cancelling ends the 80 at once" "$(job_field held cancelled)" 80
+stop_loa k
+
+# 8. Turns at a low rate.
+write_base_conf m "[provider.slow40]
+plugin = console
+output = $T/slow40.out
+rate = 40/s"
+start_loa m || exit 1
+gen_job big40 400
+submit "$T/big40.json" >/dev/null
+wait_for 10 "big40 under way" sh -c "[ \$(grep -c '\"job\":\"big40\"' '$T/slow40.out') -ge 40 ]"
+before=$(grep -c '"job":"big40"' "$T/slow40.out")
+printf '%s' '{"id":"small40","channels":["sms"],"sms":{"text":"x"},"recipients":[{"phone":"0987000001"},{"phone":"0987000002"},{"phone":"0987000003"},{"phone":"0987000004"},{"phone":"0987000005"}]}' > "$T/small40.json"
+printf '%s' '{"id":"urgent40","priority":"urgent","channels":["sms"],"sms":{"text":"x"},"recipients":[{"phone":"0987000009"}]}' > "$T/urgent40.json"
+submit "$T/small40.json" >/dev/null
+u0=$(grep -c '"job":"big40"' "$T/slow40.out")
+submit "$T/urgent40.json" >/dev/null
+wait_for 15 "small40 done" state_is small40 done
+after=$(grep -c '"job":"big40"' "$T/slow40.out")
+echo "# the small job waited for $((after - before)) of the large one's messages"
+is "small40: all sent" "$(job_field small40 sent)" 5
+is "while big40 is still sending" "$(job_field big40 state)" sending
+check "taking turns: at most 60 of big40's went meanwhile ($((after - before)))" test $((after - before)) -le 60
+ahead=$(awk -v u0="$u0" '/"job":"urgent40"/ { print n - u0; exit } /"job":"big40"/ { n++ }' "$T/slow40.out")
+check "the urgent one overtook what was queued ($ahead of big40 went before it)" test "$ahead" -le 5
+stop_loa m
 done_testing
