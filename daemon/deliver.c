@@ -338,6 +338,25 @@ drop_waiting(const struct chunk *ck)
 	}
 }
 
+/*
+ * Deliveries waiting to retry whose job was cancelled or has expired end
+ * now, not when their wait (up to a minute) is over: the job's counters
+ * are final at once.  Those whose in-flight mark is under way end when
+ * it is in (marked_cb sends them to a queue, which ends them).
+ */
+void
+deliver_sweep_waiting(void)
+{
+	struct delivery	*d, *next;
+
+	for (d = TAILQ_FIRST(&waiting); d != NULL; d = next) {
+		next = TAILQ_NEXT(d, entry);
+		if (!d->marking && (d->ck->job->cancelled ||
+		    delivery_expired(d)))
+			deliver_expire(d);
+	}
+}
+
 /* ck was lost to another daemon: its retries waiting here go. */
 void
 deliver_drop_chunk(const struct chunk *ck)

@@ -715,6 +715,7 @@ state_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		log_info("job %s: cancelled; nothing more goes out for it",
 		    id);
 		flow_pump_all();	/* queued messages end as cancelled */
+		deliver_sweep_waiting();	/* so do those waiting */
 		wake_dispatch();
 	}
 	free(id);

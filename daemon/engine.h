@@ -46,6 +46,7 @@ void	 deliver_move(struct delivery *, enum delivery_state);
 void	 deliver_answer(struct delivery *, const struct loa_response *,
 	    enum http_fate);
 void	 deliver_abort_waiting(void);
+void	 deliver_sweep_waiting(void);
 void	 deliver_go(struct delivery *);
 void	 deliver_resend(struct delivery *, struct provider *);
 void	 deliver_reroute(struct delivery *);

@@ -13,11 +13,12 @@
  * sent, answered, or left without a clear answer (no answer at all, a
  * timeout, an answer cut short or too large).  The last three may have
  * reached the provider, and the caller must treat a later send as a
- * possible duplicate.  libcurl itself sends a request again when a kept
- * connection turns out dead after the request was written; the body is
- * therefore handed over by a read callback with no way to rewind it, so
- * such a second send fails (CURLE_SEND_FAIL_REWIND) instead of going out
- * unseen, and the request counts as left without an answer.
+ * possible duplicate.  libcurl itself sends a request again, on a new
+ * connection, when a kept one turns out dead after the request was
+ * written (up to five times); its pre-request callback, called before
+ * each send, therefore refuses a second one, so that such a resend never
+ * goes out unseen: the transfer ends, and the request counts as left
+ * without an answer (it may have reached the provider).
  *
  * Contract: every request handed to http_request() gets exactly one call
  * of its callback, after the transfer is removed (the callback may start
@@ -52,8 +53,7 @@ struct http_req {
 	struct curl_slist	*hdrs;
 	struct loa_buf		 body;
 	int			 too_big;
-	const char		*out;		/* request body */
-	size_t			 outlen, outoff;
+	int			 sends;		/* requests libcurl began */
 	struct loa_header	 rh[HTTP_HDR_MAX];
 	int			 nrh;
 	char			 errbuf[CURL_ERROR_SIZE];
@@ -138,7 +138,7 @@ check_done(void)
 		memset(&resp, 0, sizeof(resp));
 		if (result == CURLE_OK && !h->too_big)
 			fate = HF_ANSWERED;
-		else if (sent <= 0 && h->outoff == 0 && code == 0)
+		else if (sent <= 0 && code == 0 && h->sends <= 1)
 			fate = HF_NOT_SENT;
 		else if (h->too_big || code > 0)
 			fate = HF_BAD_ANSWER;	/* cut short, too large */
@@ -238,18 +238,22 @@ multi_socket_cb(CURL *e, curl_socket_t s, int what, void *userp,
 	return 0;
 }
 
-/* The request body, once; libcurl gets no way to rewind it (see top). */
-static size_t
-read_cb(char *buf, size_t size, size_t nitems, void *userdata)
+/*
+ * libcurl is about to send h's request on a connection.  A second time
+ * within one transfer is its own resend after a dead kept-alive
+ * connection: refused (see the top).
+ */
+static int
+prereq_cb(void *userdata, char *conn_primary_ip, char *conn_local_ip,
+    int conn_primary_port, int conn_local_port)
 {
 	struct http_req	*h = userdata;
-	size_t		 n = size * nitems;
 
-	if (n > h->outlen - h->outoff)
-		n = h->outlen - h->outoff;
-	memcpy(buf, h->out + h->outoff, n);
-	h->outoff += n;
-	return n;
+	(void)conn_primary_ip;
+	(void)conn_local_ip;
+	(void)conn_primary_port;
+	(void)conn_local_port;
+	return h->sends++ == 0 ? CURL_PREREQFUNC_OK : CURL_PREREQFUNC_ABORT;
 }
 
 static size_t
@@ -314,8 +318,8 @@ req_new(void)
 	curl_easy_setopt(h->easy, CURLOPT_WRITEDATA, h);
 	curl_easy_setopt(h->easy, CURLOPT_HEADERFUNCTION, header_cb);
 	curl_easy_setopt(h->easy, CURLOPT_HEADERDATA, h);
-	curl_easy_setopt(h->easy, CURLOPT_READFUNCTION, read_cb);
-	curl_easy_setopt(h->easy, CURLOPT_READDATA, h);
+	curl_easy_setopt(h->easy, CURLOPT_PREREQFUNCTION, prereq_cb);
+	curl_easy_setopt(h->easy, CURLOPT_PREREQDATA, h);
 	curl_easy_setopt(h->easy, CURLOPT_USERAGENT, "loa/" LOA_VERSION);
 	return h;
 }
@@ -372,12 +376,8 @@ http_request(struct provider *p, const struct loa_request *req, http_cb cb,
 	h->cb = cb;
 	h->arg = arg;
 	h->who = p->conf->name;
-	h->out = req->body != NULL ? req->body : "";
-	h->outlen = req->body != NULL ? req->body_len : 0;
-	h->outoff = 0;
+	h->sends = 0;
 	TAILQ_INSERT_TAIL(&reqs, h, entry);
-	/* No "Expect: 100-continue" round trip. */
-	h->hdrs = curl_slist_append(h->hdrs, "Expect:");
 	for (i = 0; i < req->nheaders; i++) {
 		char *line = xasprintf("%s: %s", req->headers[i].name,
 		    req->headers[i].value);
@@ -399,8 +399,10 @@ http_request(struct provider *p, const struct loa_request *req, http_cb cb,
 		curl_easy_setopt(h->easy, CURLOPT_HTTPGET, 1L);
 	else {
 		curl_easy_setopt(h->easy, CURLOPT_POST, 1L);
-		curl_easy_setopt(h->easy, CURLOPT_POSTFIELDSIZE_LARGE,
-		    (curl_off_t)h->outlen);
+		curl_easy_setopt(h->easy, CURLOPT_POSTFIELDSIZE,
+		    (long)req->body_len);
+		curl_easy_setopt(h->easy, CURLOPT_POSTFIELDS,
+		    req->body != NULL ? req->body : "");
 		if (strcmp(req->method, "POST") != 0)
 			curl_easy_setopt(h->easy, CURLOPT_CUSTOMREQUEST,
 			    req->method);

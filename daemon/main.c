@@ -138,6 +138,7 @@ cron_cb(evutil_socket_t fd, short ev, void *arg)
 		if (now - loa->last_poll >= 250) {
 			flow_poll();
 			engine_poll_cancel();
+			deliver_sweep_waiting();
 			loa->last_poll = now;
 		}
 		creds_tick();
