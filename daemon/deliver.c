@@ -614,7 +614,8 @@ schedule_retry(struct delivery *d, const struct loa_result *res)
 		d->attempt++;
 	/* Kept in Redis: a restart resumes it, with its attempt count. */
 	ledger_retry_mark(d->ck->job_id, d->item, d->attempt, d->ci,
-	    loa_now_ms() + delay, d->maybe_dup);
+	    loa_now_ms() + delay, d->maybe_dup || d->copy_elsewhere ||
+	    d->dedup_prov[0] != '\0');
 	wait_retry(d, delay);
 }
 
@@ -665,6 +666,25 @@ unclear_why(enum http_fate fate, const struct loa_response *resp,
 	}
 }
 
+/*
+ * Sent through p: may the resident have another copy?  Yes when an
+ * unclear send went to a provider that keeps no record of delivery ids,
+ * or to a provider other than p (p cannot drop a repeat it never saw),
+ * or when an earlier holder of the work may have sent it (a crash) and p
+ * does not drop repeats.  A provider that drops repeated delivery ids
+ * (eSMS's RequestId) sent it once when every possible copy went to it.
+ */
+static int
+possible_copy(const struct delivery *d, const struct provider *p)
+{
+	if (d->copy_elsewhere)
+		return 1;
+	if (d->dedup_prov[0] != '\0' &&
+	    strcmp(d->dedup_prov, p->conf->name) != 0)
+		return 1;
+	return d->maybe_dup && !(p->mod->flags & LOA_PROVIDER_DEDUPES);
+}
+
 void
 deliver_answer(struct delivery *d, const struct loa_response *resp,
     enum http_fate fate)
@@ -692,7 +712,12 @@ deliver_answer(struct delivery *d, const struct loa_response *resp,
 		snprintf(res.reason, sizeof(res.reason), "%s", why);
 		d->unclear = 1;
 		if (!(p->mod->flags & LOA_PROVIDER_DEDUPES))
-			d->maybe_dup = 1;
+			d->copy_elsewhere = 1;
+		else if (d->dedup_prov[0] == '\0')
+			snprintf(d->dedup_prov, sizeof(d->dedup_prov), "%s",
+			    p->conf->name);
+		else if (strcmp(d->dedup_prov, p->conf->name) != 0)
+			d->copy_elsewhere = 1;	/* two accounts may have it */
 	} else if (fate == HF_NOT_SENT && res.outcome == LOA_OUT_RETRY &&
 	    resp->http_status == 0)
 		snprintf(res.reason, sizeof(res.reason), "not_sent");
@@ -701,10 +726,8 @@ deliver_answer(struct delivery *d, const struct loa_response *resp,
 		res.retry_after_ms = retry_after(resp);
 	switch (res.outcome) {
 	case LOA_OUT_SENT:
-		/* A provider that drops repeated delivery ids sent it once. */
-		finish(d, d->maybe_dup && !(p->mod->flags &
-		    LOA_PROVIDER_DEDUPES) ? "maybe_duplicate" : "sent", NULL,
-		    resp, &res);
+		finish(d, possible_copy(d, p) ? "maybe_duplicate" : "sent",
+		    NULL, resp, &res);
 		return;
 	case LOA_OUT_REFRESH:
 		if (!d->refreshed) {

@@ -332,13 +332,27 @@ flow_pump_all(void)
 		flow_pump(&loa->providers[i]);
 }
 
-/* Queue d (DS_QUEUED, request built or not) on p; send what may go. */
+/*
+ * Queue d (DS_QUEUED, request built or not) on p; send what may go.  A
+ * provider paused by an operator, or whose circuit is open, takes it only
+ * when no other provider of the channel can (a retry comes back to the
+ * provider of its first try, which may have stopped meanwhile).
+ */
 void
 flow_submit(struct provider *p, struct delivery *d)
 {
+	struct provider	*alt;
+	int		 paused;
+
 	if (p->retired) {
 		/* A reload replaced p (d was retrying or refreshing). */
 		ops->move(d, NULL);
+		return;
+	}
+	if ((p->paused || p->circ.st == CIRCUIT_OPEN) &&
+	    (alt = flow_route(d->r.channel, d->rc, p, &paused)) != NULL &&
+	    !paused && alt->circ.st != CIRCUIT_OPEN && !alt->paused) {
+		ops->move(d, alt);
 		return;
 	}
 	if (lease_ev == NULL)

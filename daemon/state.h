@@ -124,8 +124,14 @@ struct delivery {
 	int			 i;		/* item of ck */
 	const struct loa_recipient *rc;
 	char			 item[72];	/* key in loa:job:<id>:out */
-	int			 maybe_dup;	/* a send may have reached the
-						   provider without a verdict */
+	int			 maybe_dup;	/* an earlier holder may have
+						   sent it (a crash), through a
+						   provider of its choosing */
+	int			 copy_elsewhere; /* an unclear send went to a
+						   provider that keeps no record
+						   of delivery ids */
+	char			 dedup_prov[64]; /* ... to this one, which
+						   does: "" none */
 	int			 unclear;	/* an answer said nothing
 						   clear (no answer, cut short,
 						   unreadable) */

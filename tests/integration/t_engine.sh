@@ -19,7 +19,9 @@
 #     ten are all sent while those still wait;
 #  8. at a low rate (40/s), a small job sent after a large one of the
 #     same priority is not held behind it, and an urgent one overtakes
-#     what is queued at the provider.
+#     what is queued at the provider;
+#  9. a send that eSMS (which drops repeated RequestIds) left unanswered,
+#     sent again through another provider, is a maybe_duplicate.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mock.sh"
 
@@ -248,4 +250,39 @@ check "taking turns: at most 60 of big40's went meanwhile ($((after - before)))"
 ahead=$(awk -v u0="$u0" '/"job":"urgent40"/ { print n - u0; exit } /"job":"big40"/ { n++ }' "$T/slow40.out")
 check "the urgent one overtook what was queued ($ahead of big40 went before it)" test "$ahead" -le 5
 stop_loa m
+
+# 9. eSMS times out (it may have the message), is paused, and the retry
+# goes through a standby provider that cannot know eSMS's RequestId.
+printf 'k-api\n' > "$T/esms.key"
+printf 'k-secret\n' > "$T/esms.secret"
+chmod 600 "$T/esms.key" "$T/esms.secret"
+mock_reset
+: > "$MOCK_REC"
+write_base_conf n "[provider.esms]
+plugin = esms
+channel = sms
+base_url = $MOCK_URL
+api_key_file = $T/esms.key
+secret_key_file = $T/esms.secret
+brandname = UBND-HK
+timeout = 1s
+[provider.standby]
+plugin = http_json
+channel = sms
+url = $MOCK_URL/generic/send
+success_field = ok
+id_field = message_id
+weight = 0"
+start_loa n || exit 1
+mock_config '{"delay_ms":1500}'
+printf '%s' '{"id":"moved","channels":["sms"],"sms":{"text":"x"},"recipients":[{"phone":"0912000777"}]}' > "$T/moved.json"
+submit "$T/moved.json" >/dev/null
+wait_for 10 "the eSMS timeout" grep -q '"reason":"timeout"' "$T/n.delivery.log"
+$LOACTL -c "$T/n.conf" provider pause esms >/dev/null
+mock_config '{"delay_ms":0}'
+wait_for 30 "moved done" state_is moved done
+is "eSMS and the standby both have it" "$(mock_count_to 84912000777)" 2
+check "reported maybe_duplicate" grep -q '"job":"moved".*"provider":"standby".*"status":"maybe_duplicate"' "$T/n.delivery.log"
+$LOACTL -c "$T/n.conf" provider resume esms >/dev/null
+stop_loa n
 done_testing
