@@ -458,10 +458,17 @@ try_channel(struct delivery *d, const char *why)
 		send_now(d);
 		return;
 	}
-	if (d->failed_any)
-		finish(d, "failed", d->unclear && why != NULL &&
-		    strcmp(why, "max_attempts") == 0 ? "unconfirmed" : why,
-		    NULL, NULL);
+	if (d->failed_any && d->unclear >= 2)
+		/*
+		 * Two or more sends may have reached a provider: the
+		 * resident may have it, more than once.  Reported so, as
+		 * sent, never as failed.
+		 */
+		finish(d, "maybe_duplicate", "unconfirmed", NULL, NULL);
+	else if (d->failed_any)
+		/* One send may have reached it: failed, but say so. */
+		finish(d, "failed", d->unclear ? "unconfirmed" : why, NULL,
+		    NULL);
 	else if (rc->phone_raw != NULL && !rc->phone_ok)
 		finish(d, "skipped", "bad_phone", NULL, NULL);
 	else
@@ -710,7 +717,7 @@ deliver_answer(struct delivery *d, const struct loa_response *resp,
 		res.outcome = LOA_OUT_RETRY;
 		res.no_attempt = 0;
 		snprintf(res.reason, sizeof(res.reason), "%s", why);
-		d->unclear = 1;
+		d->unclear++;
 		if (!(p->mod->flags & LOA_PROVIDER_DEDUPES))
 			d->copy_elsewhere = 1;
 		else if (d->dedup_prov[0] == '\0')

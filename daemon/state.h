@@ -132,7 +132,7 @@ struct delivery {
 						   of delivery ids */
 	char			 dedup_prov[64]; /* ... to this one, which
 						   does: "" none */
-	int			 unclear;	/* an answer said nothing
+	int			 unclear;	/* answers that said nothing
 						   clear (no answer, cut short,
 						   unreadable) */
 	int			 ci;		/* position in job->channels */
