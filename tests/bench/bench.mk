@@ -1,6 +1,9 @@
 # bench.mk -- `make bench`: Loa's benchmark (tests/bench/bench.sh).
 # Not part of `make check` nor of CI: it prints figures, it asserts
-# nothing.  Short run: BENCH_QUICK=1 make bench.  See tests/bench/NOTES.md.
+# nothing.  Short run: BENCH_QUICK=1 make bench.  Parts: BENCH_PARTS=
+# "throughput ceiling urgent rate faults urgent_lowrate" (the default: about
+# 8 minutes on 2 cores, keep it under 15); the knobs are listed at the top
+# of bench.sh.  See tests/bench/NOTES.md.
 
 .PHONY: bench bench-deps
 

@@ -3,12 +3,14 @@
 #
 # Everything runs on this machine, on loopback: a private redis-server
 # (unix socket, appendonly yes, as in production) started afresh for each
-# part, one loa daemon, and the mock provider (build/loa-mock) that speaks
-# eSMS (or the generic JSON API with BENCH_PLUGIN=http_json).  The
-# directory is imported with `loactl import` from generated CSV files and
-# the job is one broadcast to whole wards, through the real plugin.
+# part, one loa daemon (three in "faults"), and the mock provider
+# (build/loa-mock) that speaks eSMS (or the generic JSON API with
+# BENCH_PLUGIN=http_json).  The directory is imported with `loactl
+# import` from generated CSV files and the job is one broadcast to whole
+# wards, through the real plugin.
 #
-# Parts (BENCH_PARTS, default "throughput ceiling urgent rate"):
+# Parts (BENCH_PARTS, default "throughput ceiling urgent rate faults
+# urgent_lowrate"):
 #
 #   throughput  for each N of BENCH_N: messages per second from the
 #               enqueue (the XADD's entry id, Redis's clock) to the last
@@ -28,6 +30,27 @@
 #   rate        the provider limited to BENCH_RATE/s in loa's config, the
 #               mock answering 429 above that many per second: the rate
 #               achieved and the 429s.
+#   faults      throughput under ordinary provider errors: three daemons
+#               sharing the Redis and the provider (max_attempts =
+#               BENCH_FAULT_ATTEMPTS), one broadcast to BENCH_FAULT_N
+#               residents, twice: the mock clean, then answering 10 %
+#               5xx and 5 % 429, without Retry-After (the daemon's own
+#               backoff; the mock's retry_after would also go on its
+#               5xx answers).  For each:
+#               messages/s from the enqueue to the last message the
+#               provider accepted, the time to the job's "done" (every
+#               recipient final), the mock's 5xx and 429, the daemons'
+#               retries, how many ended failed; and faulty / clean.
+#   urgent_lowrate
+#               the provider at BENCH_LOWRATE/s (loa's rate, and the
+#               mock answering 429 above it): a bulk broadcast of
+#               BENCH_LOWRATE_BULK residents, then, once it is a second
+#               under way, an urgent job of 1 resident every ~1 s
+#               (BENCH_LOWRATE_TRIES times, without waiting for the last
+#               one): p50, p99 and max from the enqueue to the provider
+#               receiving it.  Then fairness: a normal job of 400 and,
+#               1 s later, a normal job of 5: when the small one is done
+#               and how many of the big one's messages went out before.
 #
 # Output: a table on standard output, then the same figures as JSON
 # lines (also written to BENCH_OUT, default $BUILD/bench/results.jsonl).
@@ -37,11 +60,19 @@
 #
 # Knobs (environment):
 #   BENCH_QUICK=1         a short run (N=20000, a 20000 bulk, 10 tries,
-#                         a 10 s rate test, 3 s of wrk)
+#                         a 10 s rate test, 3 s of wrk, 10000 residents
+#                         for faults, 5 low-rate tries)
 #   BENCH_N="100000 1000000"
-#   BENCH_PARTS="throughput ceiling urgent rate"
+#   BENCH_PARTS="throughput ceiling urgent rate faults urgent_lowrate"
 #   BENCH_PLUGIN=esms     or http_json
-#   BENCH_URGENT_BULK=200000  BENCH_TRIES=50
+#   BENCH_URGENT_BULK=200000  BENCH_TRIES=50 (when set, also the low-rate
+#                         tries)
+#   BENCH_FAULT_N=50000  BENCH_FAULT_ATTEMPTS=8  BENCH_FAULT_SEED=42
+#   BENCH_FAULT_WAIT=600  (seconds a fault run may take to be done)
+#   BENCH_FAULT_MOCK='{"fail_5xx":0.10,"fail_429":0.05,"seed":42}'
+#                         the mock's config for the faulty run
+#   BENCH_LOWRATE=40  BENCH_LOWRATE_TRIES=20
+#   BENCH_LOWRATE_BULK=1000 (or rate x (tries + 5) if more)
 #   BENCH_RATE=500  BENCH_RATE_SECS=30
 #   BENCH_WRK_SECS=8  BENCH_CONNS=64 (the provider's max_inflight)
 #   BENCH_KEEP=1          keep the temporary directory
@@ -54,11 +85,15 @@ MOCK=$BUILD/loa-mock
 
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	d_n=20000 d_bulk=20000 d_tries=10 d_rsecs=10 d_wrk=3
+	d_fn=10000 d_ltries=5
 else
 	d_n="100000 1000000" d_bulk=200000 d_tries=50 d_rsecs=30 d_wrk=8
+	d_fn=50000 d_ltries=20
 fi
 BENCH_N=${BENCH_N:-$d_n}
-BENCH_PARTS=${BENCH_PARTS:-throughput ceiling urgent rate}
+BENCH_PARTS=${BENCH_PARTS:-throughput ceiling urgent rate faults urgent_lowrate}
+# BENCH_TRIES, when set, is the number of tries of both urgent parts.
+BENCH_LOWRATE_TRIES=${BENCH_LOWRATE_TRIES:-${BENCH_TRIES:-$d_ltries}}
 BENCH_PLUGIN=${BENCH_PLUGIN:-esms}
 BENCH_URGENT_BULK=${BENCH_URGENT_BULK:-$d_bulk}
 BENCH_TRIES=${BENCH_TRIES:-$d_tries}
@@ -66,6 +101,15 @@ BENCH_RATE=${BENCH_RATE:-500}
 BENCH_RATE_SECS=${BENCH_RATE_SECS:-$d_rsecs}
 BENCH_WRK_SECS=${BENCH_WRK_SECS:-$d_wrk}
 BENCH_CONNS=${BENCH_CONNS:-64}
+BENCH_FAULT_N=${BENCH_FAULT_N:-$d_fn}
+BENCH_FAULT_ATTEMPTS=${BENCH_FAULT_ATTEMPTS:-8}
+BENCH_FAULT_SEED=${BENCH_FAULT_SEED:-42}
+BENCH_FAULT_WAIT=${BENCH_FAULT_WAIT:-600}
+BENCH_LOWRATE=${BENCH_LOWRATE:-40}
+# enough bulk to outlast the tries (one a second, from its second second)
+d_lbulk=$((BENCH_LOWRATE * (BENCH_LOWRATE_TRIES + 5)))
+[ "$d_lbulk" -lt 1000 ] && d_lbulk=1000
+BENCH_LOWRATE_BULK=${BENCH_LOWRATE_BULK:-$d_lbulk}
 BENCH_OUT=${BENCH_OUT:-$BUILD/bench/results.jsonl}
 PER_WARD=10000			# residents per ward of the bulk directory
 
@@ -135,11 +179,15 @@ start_redis() {
 	REDIS_PID=$(cat "$T/redis.pid")
 }
 
-# CPU ticks of the daemon, Redis, the mock and the whole machine, in that
-# order ("a b c d"); cpu_delta BEFORE AFTER N: the JSON object of CPU
-# seconds per 10,000 messages, and the rest of the machine's CPU seconds.
+# CPU ticks of the daemons (all of LOA_PIDS), Redis, the mock and the
+# whole machine, in that order ("a b c d"); cpu_delta BEFORE AFTER N: the
+# JSON object of CPU seconds per 10,000 messages, and the rest of the
+# machine's CPU seconds.
 cpu_now() {
-	echo "$(ticks "$LOA_PID") $(ticks "$REDIS_PID") $(ticks "$MOCK_PID") $(machine_ticks)"
+	local p d
+	d=0
+	for p in $LOA_PIDS; do d=$((d + $(ticks "$p"))); done
+	echo "$d $(ticks "$REDIS_PID") $(ticks "$MOCK_PID") $(machine_ticks)"
 }
 cpu_delta() {
 	echo "$1 $2" | awk -v hz="$HZ" -v n="$3" '{
@@ -189,9 +237,16 @@ mock_fresh() {
 
 mock_stat() { curl -fsS "$MOCK_URL/_mock/stats" | jq -r ".$1"; }
 
-# write_conf [extra provider lines...]: $T/loa.conf
-write_conf() {
-	local l
+# write_conf [extra provider lines...]: $T/loa.conf (consumer "bench",
+# delivery log $T/loa.delivery.log).  write_conf_as NAME [lines...]:
+# the same as $T/NAME.conf for a daemon NAME (consumer "bench-NAME",
+# delivery log $T/NAME.delivery.log); daemons that share the Redis must
+# have different names.
+write_conf() { write_conf_as loa "$@"; }
+write_conf_as() {
+	local l name
+	name=$1
+	shift
 	printf 'k-bench' > "$T/api.key"
 	printf 's-bench' > "$T/secret.key"
 	chmod 600 "$T/api.key" "$T/secret.key"
@@ -200,8 +255,9 @@ write_conf() {
 		echo "url = unix://$SOCK"
 		echo "[daemon]"
 		echo "plugin_dir = $BUILD/plugins"
-		echo "log = $T/delivery.log"
-		echo "consumer = bench"
+		echo "log = $T/$name.delivery.log"
+		[ "$name" = loa ] && echo "consumer = bench" ||
+		    echo "consumer = bench-$name"
 		echo "[http]"
 		echo "listen = 127.0.0.1:0"
 		echo "[provider.bench]"
@@ -221,25 +277,36 @@ write_conf() {
 			echo "error_field = error.code"
 		fi
 		for l in "$@"; do echo "$l"; done
-	} > "$T/loa.conf"
+	} > "$T/$name.conf"
 }
 
+# start_loa [NAME]: the daemon of $T/NAME.conf (default loa); its pid in
+# $T/NAME.pid and LOA_PID, added to LOA_PIDS (whose CPU cpu_now sums).
 start_loa() {
-	: > "$T/delivery.log"
-	: > "$T/loa.out"
-	"$LOA" -c "$T/loa.conf" >>"$T/loa.out" 2>&1 &
-	echo $! > "$T/loa.pid"
+	local name
+	name=${1:-loa}
+	: > "$T/$name.delivery.log"
+	: > "$T/$name.out"
+	"$LOA" -c "$T/$name.conf" >>"$T/$name.out" 2>&1 &
+	echo $! > "$T/$name.pid"
 	LOA_PID=$!
-	wait_for 10 grep -q "started as consumer" "$T/loa.out" ||
-	    { cat "$T/loa.out" >&2; die "loa did not start"; }
+	LOA_PIDS="$LOA_PIDS $LOA_PID"
+	wait_for 10 grep -q "started as consumer" "$T/$name.out" ||
+	    { cat "$T/$name.out" >&2; die "loa $name did not start"; }
 }
 
+# stop_loa [NAME]: SIGTERM, then SIGKILL after 30 s.
 stop_loa() {
-	kill -TERM "$LOA_PID" 2>/dev/null
-	wait_for 30 sh -c "! kill -0 $LOA_PID 2>/dev/null" || kill -9 "$LOA_PID"
-	wait "$LOA_PID" 2>/dev/null
-	rm -f "$T/loa.pid"
+	local name pid
+	name=${1:-loa}
+	pid=$(cat "$T/$name.pid")
+	kill -TERM "$pid" 2>/dev/null
+	wait_for 30 sh -c "! kill -0 $pid 2>/dev/null" || kill -9 "$pid"
+	wait "$pid" 2>/dev/null
+	rm -f "$T/$name.pid"
+	LOA_PIDS=$(echo "$LOA_PIDS" | tr ' ' '\n' | grep -vx "$pid" | tr '\n' ' ')
 }
+LOA_PIDS=
 
 # ---- the directory ------------------------------------------------------
 
@@ -456,7 +523,7 @@ part_rate() {
 	wait_for $((BENCH_RATE_SECS * 3 + 60)) sh -c "[ \"\$(redis-cli -s '$SOCK' HGET loa:job:rate state)\" = done ]" ||
 	    say "rate: job did not finish"
 	r429=$(mock_stat http_429)
-	retries=$(grep -c '"status":"retry"' "$T/delivery.log")
+	retries=$(grep -c '"status":"retry"' "$T/loa.delivery.log")
 	stop_loa
 	stop_redis
 	jq -r .ts_ms "$REC" > "$T/ts.txt"
@@ -473,7 +540,212 @@ part_rate() {
 	say "rate: done"
 }
 
+# ms_of TIME: milliseconds since the epoch of a job's created_at or
+# finished_at (ISO 8601 or milliseconds); empty when there is none.
+ms_of() {
+	case $1 in
+	'') ;;
+	*[!0-9.]*) date -d "$1" +%s%3N 2>/dev/null ;;
+	*) echo "${1%%.*}" ;;
+	esac
+}
+
+# wait_done SECONDS JOB: until JOB is done; prints when it was (ms,
+# finished_at, else the time it was seen done), or nothing at the
+# deadline.
+wait_done() {
+	local f
+	wait_for "$1" sh -c "[ \"\$(redis-cli -s '$SOCK' HGET loa:job:$2 state)\" = done ]" ||
+	    return 1
+	f=$(ms_of "$(job_field "$2" finished_at)")
+	[ -n "$f" ] && echo "$f" || now_ms
+}
+
+# A fault run: BENCH_FAULT_N residents, three daemons sharing the Redis
+# and the provider, one broadcast.  fault_run LABEL MOCK-CONFIG: the
+# run's figures as a JSON object on standard output.
+fault_run() {
+	local label cfg n w per ent cpu0 cpu1 fin t_end d sent failed total ms mx
+	label=$1
+	cfg=$2
+	w=$(( (BENCH_FAULT_N + PER_WARD - 1) / PER_WARD ))
+	per=$(( (BENCH_FAULT_N + w - 1) / w ))
+	n=$((w * per))
+	say "faults/$label: $n residents, 3 daemons: importing"
+	start_redis
+	import_directory "$w" "$per" B 912000000
+	settle_redis
+	mock_fresh "$cfg"
+	for d in d1 d2 d3; do
+		write_conf_as $d "max_attempts = $BENCH_FAULT_ATTEMPTS"
+		start_loa $d
+	done
+	job "faults-$label" bulk "$(ward_list "$w" B)" > "$T/job.json"
+	cpu0=$(cpu_now)
+	say "faults/$label: sending"
+	ent=$(submit "$T/job.json")
+	if fin=$(wait_done "$BENCH_FAULT_WAIT" "faults-$label"); then
+		:
+	else
+		fin=
+		say "faults/$label: not done after $BENCH_FAULT_WAIT s" \
+		    "($(job_field "faults-$label" sent) sent)"
+	fi
+	cpu1=$(cpu_now)
+	sent=$(job_field "faults-$label" sent)
+	failed=$(job_field "faults-$label" failed)
+	total=$(job_field "faults-$label" total)
+	t_end=$(jq -r .ts_ms "$REC" | sort -n | tail -n 1)
+	ms=$((${t_end:-$ent} - ent))
+	curl -fsS "$MOCK_URL/_mock/stats" > "$T/stats.json"
+	cat "$T"/d?.delivery.log > "$T/faults-$label.log"
+	mx=$(grep -o '"attempt":[0-9]*' "$T/faults-$label.log" | cut -d: -f2 | sort -n | tail -n 1)
+	for d in d1 d2 d3; do stop_loa $d; done
+	stop_redis
+	jq -cn --argjson n "$n" --argjson total "${total:-0}" \
+	    --argjson sent "${sent:-0}" --argjson failed "${failed:-0}" \
+	    --argjson ms "$ms" --argjson done_ms "$([ -n "$fin" ] && echo $((fin - ent)) || echo null)" \
+	    --argjson records "$(wc -l < "$REC")" --slurpfile st "$T/stats.json" \
+	    --argjson retries "$(grep -c '"status":"retry"' "$T/faults-$label.log")" \
+	    --argjson retries_429 "$(grep '"status":"retry"' "$T/faults-$label.log" | grep -c '"http":429,')" \
+	    --argjson max_att "${mx:-0}" \
+	    --argjson circuit "$(cat "$T"/d?.out | grep -c 'circuit open')" \
+	    --argjson cpu "$(cpu_delta "$cpu0" "$cpu1" "$n")" '
+	    {n:$n, total:$total, sent:$sent, failed:$failed,
+	     msgs_per_s:(if $ms > 0 then ($sent * 1000 / $ms | round) else null end),
+	     ms_to_last_accepted:$ms, done_ms:$done_ms,
+	     msgs_per_s_to_done:(if $done_ms then ($sent * 1000 / $done_ms | round) else null end),
+	     provider_records:$records, requests:$st[0].requests,
+	     http_5xx:$st[0].http_5xx, http_429:$st[0].http_429,
+	     retries:$retries, retries_429:$retries_429, max_attempt:$max_att,
+	     circuit_opened:$circuit} + $cpu'
+}
+
+part_faults() {
+	local clean faulty cfg
+	cfg=${BENCH_FAULT_MOCK:-"{\"fail_5xx\":0.10,\"fail_429\":0.05,\"seed\":$BENCH_FAULT_SEED}"}
+	clean=$(fault_run clean '{}')
+	say "faults/clean: $(echo "$clean" | jq .msgs_per_s) msg/s"
+	faulty=$(fault_run faulty "$cfg")
+	say "faults/faulty: $(echo "$faulty" | jq .msgs_per_s) msg/s"
+	emit "$(jq -cn --argjson c "$clean" --argjson f "$faulty" \
+	    --argjson att "$BENCH_FAULT_ATTEMPTS" --argjson mc "$cfg" '
+	    def ratio(a; b): if a and b and b > 0 then ((a / b * 1000 | round) / 1000) else null end;
+	    {part:"faults", n:$c.n, daemons:3, max_attempts:$att, mock:$mc,
+	     clean:$c, faulty:$f,
+	     ratio:ratio($f.msgs_per_s; $c.msgs_per_s),
+	     ratio_to_done:ratio($f.msgs_per_s_to_done; $c.msgs_per_s_to_done)}')"
+	say "faults: done"
+}
+
+# pct SORTED-FILE P: the P-th percentile (nearest rank below) of a file
+# of sorted numbers, one a line.
+pct() {
+	awk -v p="$2" '{ v[NR] = $1 } END { if (NR) print v[int((NR - 1) * p) + 1]; else print "null" }' "$1"
+}
+
+part_urgent_lowrate() {
+	local rate pv i ent t0 next ent_big ent_small fin_small small_last \
+	    r429 retries bulk_last cpu0 cpu1
+	rate=$BENCH_LOWRATE
+	pv=$( [ "$BENCH_PLUGIN" = esms ] && echo esms || echo generic )
+	say "urgent_lowrate: $BENCH_LOWRATE_TRIES urgent tries under a $BENCH_LOWRATE_BULK bulk at $rate/s: importing"
+	start_redis
+	import_directory 1 "$BENCH_LOWRATE_BULK" L 912000000
+	import_directory "$BENCH_LOWRATE_TRIES" 1 U 983000000
+	import_directory 1 400 F 986000000
+	import_directory 1 5 S 987000000
+	settle_redis
+	mock_fresh "{\"rate_limit\":{\"$pv\":$rate}}"
+	write_conf "rate = $rate/s"
+	start_loa
+	cpu0=$(cpu_now)
+	job lowrate-bulk bulk '"L0000"' > "$T/bulk.json"
+	submit "$T/bulk.json" > "$T/bulk.ent"
+	# The bulk is under way (a second of it at the provider) before the
+	# first urgent job.
+	wait_for 30 sh -c "[ \$(curl -fsS '$MOCK_URL/_mock/stats' | jq .accepted) -ge $rate ]" ||
+	    say "urgent_lowrate: the bulk did not start"
+	: > "$T/lowrate.tsv"
+	t0=$(now_ms)
+	for i in $(seq 0 $((BENCH_LOWRATE_TRIES - 1))); do
+		# every ~1 s (0.8 to 1.2 s apart), whatever the last one's fate
+		next=$((t0 + i * 1000 + $(awk -v s="$i" 'BEGIN { srand(s + 100); printf "%d", rand() * 400 - 200 }')))
+		while [ "$(now_ms)" -lt "$next" ]; do sleep 0.02; done
+		job "urgent-$i" urgent "\"$(printf 'U%04d' "$i")\"" > "$T/urgent.json"
+		ent=$(submit "$T/urgent.json")
+		printf '%s\t%s\n' "$i" "$ent" >> "$T/lowrate.tsv"
+	done
+	for i in $(seq 0 $((BENCH_LOWRATE_TRIES - 1))); do
+		wait_done 60 "urgent-$i" >/dev/null || say "urgent-$i not done"
+	done
+	wait_done $((BENCH_LOWRATE_BULK * 3 / rate + 60)) lowrate-bulk >/dev/null ||
+	    say "urgent_lowrate: the bulk did not finish"
+	r429=$(mock_stat http_429)
+	retries=$(grep -c '"status":"retry"' "$T/loa.delivery.log")
+	cp "$REC" "$T/lowrate.rec"
+	# latency per try, and whether bulk messages went out after it (the
+	# bulk still in flight when the urgent message reached the provider)
+	bulk_last=$(jq -r 'select(.to | startswith("84912")) | .ts_ms' "$REC" | sort -n | tail -n 1)
+	jq -r 'select(.to | startswith("84983")) | "\(.to)\t\(.ts_ms)"' "$REC" |
+	    awk -F'\t' -v tsv="$T/lowrate.tsv" -v bl="${bulk_last:-0}" '
+		BEGIN { while ((getline l < tsv) > 0) { split(l, f, "\t"); ent[f[1]] = f[2] } }
+		{ try = substr($1, 3) - 983000000; print $2 - ent[try], ($2 < bl ? 1 : 0) }
+	    ' | sort -n > "$T/lowlat.txt"
+	cut -d' ' -f1 "$T/lowlat.txt" > "$T/lowlat1.txt"
+
+	say "urgent_lowrate: fairness, 5 recipients 1 s after 400 at $rate/s"
+	mock_fresh "{\"rate_limit\":{\"$pv\":$rate}}"
+	job fair-big normal '"F0000"' > "$T/big.json"
+	job fair-small normal '"S0000"' > "$T/small.json"
+	ent_big=$(submit "$T/big.json")
+	while [ "$(now_ms)" -lt $((ent_big + 1000)) ]; do sleep 0.02; done
+	ent_small=$(submit "$T/small.json")
+	fin_small=$(wait_done 60 fair-small) || { fin_small=; say "fair-small not done in 60 s"; }
+	wait_done $((400 * 3 / rate + 60)) fair-big >/dev/null || say "fair-big not done"
+	cpu1=$(cpu_now)
+	stop_loa
+	stop_redis
+	small_last=$(jq -r 'select(.to | startswith("84987")) | .ts_ms' "$REC" | sort -n | tail -n 1)
+	jq -r 'select(.to | startswith("84986")) | .ts_ms' "$REC" > "$T/big.ts"
+	emit "$(jq -cn --argjson rate "$rate" --argjson tries "$BENCH_LOWRATE_TRIES" \
+	    --argjson bulk "$BENCH_LOWRATE_BULK" --argjson n "$(wc -l < "$T/lowlat.txt")" \
+	    --argjson p50 "$(pct "$T/lowlat1.txt" 0.50)" --argjson p99 "$(pct "$T/lowlat1.txt" 0.99)" \
+	    --argjson max "$(pct "$T/lowlat1.txt" 1)" \
+	    --argjson busy "$(awk '$2 == 1 { n++ } END { print n + 0 }' "$T/lowlat.txt")" \
+	    --argjson r429 "$r429" --argjson retries "$retries" \
+	    --argjson small_done "$([ -n "$fin_small" ] && echo $((fin_small - ent_small)) || echo null)" \
+	    --argjson small_last "$([ -n "$small_last" ] && echo $((small_last - ent_small)) || echo null)" \
+	    --argjson big_before "$(awk -v e="${small_last:-9999999999999}" '$1 <= e { n++ } END { print n + 0 }' "$T/big.ts")" \
+	    --argjson big_before_enq "$(awk -v e="$ent_small" '$1 < e { n++ } END { print n + 0 }' "$T/big.ts")" \
+	    --argjson big_sent "$(wc -l < "$T/big.ts")" \
+	    --argjson r429f "$(mock_stat http_429)" \
+	    --argjson other "$(cpu_delta "$cpu0" "$cpu1" 1 | jq .other_cpu_s)" '
+	    {part:"urgent_lowrate", rate_per_s:$rate, tries:$tries, bulk:$bulk,
+	     messages:$n, p50_ms:$p50, p99_ms:$p99, max_ms:$max,
+	     messages_while_bulk_in_flight:$busy, http_429:$r429, retries:$retries,
+	     fairness:{big:400, small:5, small_after_ms:1000,
+	       small_done_ms:$small_done, small_last_message_ms:$small_last,
+	       big_sent_before_small_done:$big_before,
+	       big_sent_before_small_enqueued:$big_before_enq,
+	       big_sent_while_small_waited:($big_before - $big_before_enq),
+	       big_recorded:$big_sent, http_429:$r429f},
+	     other_cpu_s:$other}')"
+	say "urgent_lowrate: done"
+}
+
 # ---- main ---------------------------------------------------------------
+
+# The revision; "+dirty" when the daemon's sources differ from it (the
+# binaries are what was last built: their time is in the JSON too).
+if [ -z "${BENCH_REV:-}" ]; then
+	BENCH_REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+	if [ "$BENCH_REV" != unknown ] &&
+	    { ! git -C "$ROOT" diff --quiet HEAD -- daemon plugins include tests/mock ||
+	      [ -n "$(git -C "$ROOT" ls-files -o --exclude-standard -- daemon plugins include tests/mock)" ]; }; then
+		BENCH_REV=$BENCH_REV+dirty
+	fi
+fi
 
 say "results also in $BENCH_OUT; temporary files in $T"
 start_mock
@@ -481,15 +753,19 @@ emit "$(jq -cn --arg cpu "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/
     --argjson cores "$(nproc)" --arg kernel "$(uname -r)" \
     --arg redis "$(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/')" \
     --arg plugin "$BENCH_PLUGIN" --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" \
-    --arg rev "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+    --arg rev "$BENCH_REV" --arg built "$(date -u -r "$LOA" +%Y-%m-%dT%H:%M:%SZ)" \
+    --arg start "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
     '{part:"machine", cpu:$cpu, cores:$cores, kernel:$kernel, redis:$redis,
-      plugin:$plugin, loadavg_at_start:$load, revision:$rev}')"
+      plugin:$plugin, loadavg_at_start:$load, revision:$rev,
+      loa_built:$built, started:$start}')"
 for part in $BENCH_PARTS; do
 	case $part in
 	throughput) for n in $BENCH_N; do part_throughput "$n"; done ;;
 	ceiling) part_ceiling ;;
 	urgent) part_urgent ;;
 	rate) part_rate ;;
+	faults) part_faults ;;
+	urgent_lowrate) part_urgent_lowrate ;;
 	*) die "unknown part $part" ;;
 	esac
 done
