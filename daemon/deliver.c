@@ -561,12 +561,16 @@ marked_cb(struct loa_redis *r, struct redisReply *rep, void *arg)
 		wait_retry(d, 1000);	/* Redis away: later */
 		return;
 	}
-	/* The same channel; another provider if this one is failing. */
+	/*
+	 * The same channel, and the same provider but for another account
+	 * of the same plugin that routing prefers; a provider paused or
+	 * failing meanwhile passes it on (flow_submit), as does a retired
+	 * one.
+	 */
 	alt = flow_route(d->r.channel, d->rc, NULL, &paused);
-	if (alt != NULL && alt != d->prov && (alt->mod == d->prov->mod ||
-	    (!paused && d->prov->circ.st == CIRCUIT_OPEN)))
+	if (alt != NULL && alt != d->prov && alt->mod == d->prov->mod)
 		d->prov = alt;
-	send_now(d);		/* a retired provider passes it on */
+	send_now(d);
 }
 
 static void
