@@ -250,6 +250,10 @@ is "while big40 is still sending" "$(job_field big40 state)" sending
 check "taking turns: at most 60 of big40's went meanwhile ($((after - before)))" test $((after - before)) -le 60
 ahead=$(awk -v u0="$u0" '/"job":"urgent40"/ { print n - u0; exit } /"job":"big40"/ { n++ }' "$T/slow40.out")
 check "the urgent one overtook what was queued ($ahead of big40 went before it)" test "$ahead" -le 5
+# What is left of big40 goes no further (the next part's daemon would
+# take it up).
+$LOACTL -c "$T/m.conf" cancel big40 >/dev/null
+wait_for 10 "big40 cancelled" sh -c "[ \$(redis-cli -s '$SOCK' HGET loa:job:big40 finished_at | wc -c) -gt 1 ]"
 stop_loa m
 
 # 9. eSMS times out (it may have the message), is paused, and the retry
@@ -266,7 +270,7 @@ base_url = $MOCK_URL
 api_key_file = $T/esms.key
 secret_key_file = $T/esms.secret
 brandname = UBND-HK
-timeout = 1s
+timeout = 2s
 [provider.standby]
 plugin = http_json
 channel = sms
@@ -275,11 +279,14 @@ success_field = ok
 id_field = message_id
 weight = 0"
 start_loa n || exit 1
-mock_config '{"delay_ms":1500}'
+mock_config '{"delay_ms":3000}'
 printf '%s' '{"id":"moved","channels":["sms"],"sms":{"text":"x"},"recipients":[{"phone":"0912000777"}]}' > "$T/moved.json"
 submit "$T/moved.json" >/dev/null
-wait_for 10 "the eSMS timeout" grep -q '"reason":"timeout"' "$T/n.delivery.log"
+# Paused while its request is out (2 s before the timeout): the retry
+# cannot go back to eSMS.
+wait_for 10 "the request at eSMS" sh -c "[ \$(curl -fsS '$MOCK_URL/_mock/stats' | jq .by_provider.esms.requests) -ge 1 ]"
 $LOACTL -c "$T/n.conf" provider pause esms >/dev/null
+wait_for 10 "the eSMS timeout" grep -q '"reason":"timeout"' "$T/n.delivery.log"
 mock_config '{"delay_ms":0}'
 wait_for 30 "moved done" state_is moved done
 is "eSMS and the standby both have it" "$(mock_count_to 84912000777)" 2
