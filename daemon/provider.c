@@ -240,6 +240,7 @@ provider_clear(struct provider *p)
 {
 	int	i;
 
+	fairq_free(&p->waitq);	/* its queue is empty by now: flows only */
 	creds_free(p);
 	if (p->mod != NULL && p->state != NULL)
 		p->mod->destroy(p->state);
