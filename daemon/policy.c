@@ -27,7 +27,8 @@
 enum circuit_change
 circuit_result(struct circuit *c, enum circuit_verdict v, long long now)
 {
-	long long	ms;
+	enum circuit_change	ch;
+	long long		ms;
 
 	switch (v) {
 	case CV_NEUTRAL:
@@ -68,12 +69,12 @@ circuit_result(struct circuit *c, enum circuit_verdict v, long long now)
 	if (c->st == CIRCUIT_OPEN && v == CV_DOWN &&
 	    c->open_until >= now + ms)
 		return CC_NONE;		/* held long enough already */
-	v = c->st == CIRCUIT_CLOSED ? CV_GOOD : CV_FAIL;
+	ch = c->st == CIRCUIT_CLOSED ? CC_OPENED : CC_REOPENED;
 	c->st = CIRCUIT_OPEN;
 	c->open_ms = ms;
 	c->open_until = now + ms;
 	c->probing = 0;
-	return v == CV_GOOD ? CC_OPENED : CC_REOPENED;
+	return ch;
 }
 
 /* Open, and its hold is over: the next request routed to it probes. */

@@ -15,6 +15,8 @@
 #   mock_count_to PHONE          record lines for PHONE (84xxxxxxxxx)
 #   mock_records                 the record file (every accepted message)
 #   mock_wait_records N SECONDS  until the record file has N lines
+#   esms_section                 print an eSMS [provider.esms] section for
+#                                the mock (its key files in $T, made once)
 #   mock_call METHOD PATH [curl args...]
 #                                one request; sets MOCK_CODE (HTTP status,
 #                                000 when no answer), MOCK_RC (curl's exit
@@ -87,4 +89,18 @@ mock_call() {
 	    -w '%{http_code}' -X "$m" "$@" "$MOCK_URL$p")
 	MOCK_RC=$?
 	MOCK_BODY=$(cat "$T/mock.body")
+}
+
+# The lines of an eSMS provider section talking to the mock; its key
+# files are written (mode 600) the first time.  Callers add their own
+# keys (max_attempts, timeout, carriers) after it.
+esms_section() {
+	if [ ! -f "$T/esms.key" ]; then
+		printf 'k-api\n' > "$T/esms.key"
+		printf 'k-secret\n' > "$T/esms.secret"
+		chmod 600 "$T/esms.key" "$T/esms.secret"
+	fi
+	printf '%s\n' "[provider.esms]" "plugin = esms" "channel = sms" \
+	    "base_url = $MOCK_URL" "api_key_file = $T/esms.key" \
+	    "secret_key_file = $T/esms.secret" "brandname = UBND-HK"
 }

@@ -258,18 +258,9 @@ stop_loa m
 
 # 9. eSMS times out (it may have the message), is paused, and the retry
 # goes through a standby provider that cannot know eSMS's RequestId.
-printf 'k-api\n' > "$T/esms.key"
-printf 'k-secret\n' > "$T/esms.secret"
-chmod 600 "$T/esms.key" "$T/esms.secret"
 mock_reset
 : > "$MOCK_REC"
-write_base_conf n "[provider.esms]
-plugin = esms
-channel = sms
-base_url = $MOCK_URL
-api_key_file = $T/esms.key
-secret_key_file = $T/esms.secret
-brandname = UBND-HK
+write_base_conf n "$(esms_section)
 timeout = 2s
 [provider.standby]
 plugin = http_json

@@ -9,18 +9,10 @@
 
 start_redis || exit 1
 start_mock -c '{"seed":7}' || exit 1
-printf 'k-api\n' > "$T/esms.key"
-printf 'k-secret\n' > "$T/esms.secret"
 printf 'speed-token\n' > "$T/speed.token"
-chmod 600 "$T/esms.key" "$T/esms.secret" "$T/speed.token"
+chmod 600 "$T/speed.token"
 
-ESMS="[provider.esms]
-plugin = esms
-channel = sms
-base_url = $MOCK_URL
-api_key_file = $T/esms.key
-secret_key_file = $T/esms.secret
-brandname = UBND-HK
+ESMS="$(esms_section)
 max_attempts = 8
 timeout = 2s"
 

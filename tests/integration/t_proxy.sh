@@ -8,16 +8,7 @@
 
 start_redis || exit 1
 start_mock || exit 1
-printf 'k-api\n' > "$T/esms.key"
-printf 'k-secret\n' > "$T/esms.secret"
-chmod 600 "$T/esms.key" "$T/esms.secret"
-ESMS="[provider.esms]
-plugin = esms
-channel = sms
-base_url = $MOCK_URL
-api_key_file = $T/esms.key
-secret_key_file = $T/esms.secret
-brandname = UBND-HK
+ESMS="$(esms_section)
 max_attempts = 20
 timeout = 2s"
 

@@ -11,9 +11,7 @@ start_redis || exit 1
 start_mock -z R0-first || exit 1
 printf 'R0-first\n' > "$T/zalo.refresh"
 printf 'app-secret\n' > "$T/zalo.secret"
-printf 'k\n' > "$T/esms.key"
-printf 's\n' > "$T/esms.secret"
-chmod 600 "$T"/zalo.* "$T"/esms.*
+chmod 600 "$T"/zalo.*
 write_base_conf a
 cat >> "$T/a.conf" <<CONF
 [provider.zalo]
@@ -24,13 +22,7 @@ oauth_url = $MOCK_URL
 app_id = 4242
 app_secret_file = $T/zalo.secret
 refresh_token_file = $T/zalo.refresh
-[provider.esms]
-plugin = esms
-channel = sms
-base_url = $MOCK_URL
-api_key_file = $T/esms.key
-secret_key_file = $T/esms.secret
-brandname = UBND-HK
+$(esms_section)
 CONF
 check "loa -t accepts it" $LOA -t -c "$T/a.conf"
 mock_config '{"zalo_codes":{"84912000003":-118,"84912000007":-118,"84912000011":-114}}'
