@@ -8,6 +8,12 @@
 
 RATE=1500
 N=15000
+# Under valgrind two daemons cannot reach 1500/s (CI measured 1411/s,
+# CPU-bound), which says nothing about the rate: measure it at 600/s.
+if [ "${VALGRIND:-0}" = 1 ]; then
+	RATE=600
+	N=6000
+fi
 start_redis || exit 1
 for d in a b; do
 	write_conf $d
