@@ -71,7 +71,7 @@ UNIT_BIN = $(UNITS:%=$(B)/tests/%)
 export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 export ASAN_OPTIONS ?= detect_leaks=1
 
-.PHONY: all clean check check-unit check-integration demo install deps
+.PHONY: all clean check check-unit check-integration check-hostile demo install deps
 
 all: $(B)/loa $(B)/loactl $(PLUGIN_SO) $(MOCK)
 
@@ -122,13 +122,18 @@ deps:
 
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)
-	@$(MAKE) --no-print-directory check-unit check-integration
+	@$(MAKE) --no-print-directory check-unit check-integration \
+	    check-hostile
 
 check-unit: $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)
 
 check-integration: all
 	@BUILD=$(CURDIR)/$(B) sh tests/integration/run.sh
+
+# Attacks replayed against a running daemon (tests/hostile/README).
+check-hostile: all
+	@BUILD=$(CURDIR)/$(B) sh tests/hostile/run.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all

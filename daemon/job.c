@@ -24,7 +24,6 @@
 #include "loa.h"
 #include "text.h"
 
-#define JOB_ID_MAX	128
 
 static const char *const prio_names[] = { "urgent", "normal", "bulk" };
 static const char *const chan_names[] = { "sms", "zalo" };
@@ -75,14 +74,7 @@ loa_channel_parse(const char *s, enum loa_channel *c)
 int
 loa_job_id_valid(const char *id)
 {
-	size_t	n = strlen(id);
-
-	if (n == 0 || n > JOB_ID_MAX)
-		return 0;
-	for (; *id != '\0'; id++)
-		if (!isalnum((unsigned char)*id) && strchr("-_.:", *id) == NULL)
-			return 0;
-	return 1;
+	return loa_name_valid(id);
 }
 
 /*
@@ -590,8 +582,7 @@ loa_job_parse(const char *buf, size_t len, const char *default_id,
 	if ((v = json_object_get(root, "id")) != NULL) {
 		if (!json_is_string(v) ||
 		    !loa_job_id_valid(json_string_value(v))) {
-			fail(err, errlen, "id: want 1 to %d letters, digits, "
-			    "'-', '_', '.' or ':'", JOB_ID_MAX);
+			fail(err, errlen, "id: want " LOA_NAME_RULE);
 			goto fail;
 		}
 		job->id = xstrdup(json_string_value(v));

@@ -69,6 +69,15 @@ void	 loa_time_iso(long long, char *, size_t);
 void	 loa_delivery_id(const char *, const char *, const char *, char[33]);
 int	 loa_read_secret(const char *, char **, char *, size_t);
 int	 loa_url_allowed(const char *);
+/*
+ * Every name from outside that becomes part of a Redis key or a hash field
+ * (job id, ward code, resident id, provider name): 1 to LOA_NAME_MAX
+ * letters, digits, '-', '_' or '.'.  ':' separates the parts of a key, so
+ * no name can reach another object's key.
+ */
+#define LOA_NAME_MAX	128
+#define LOA_NAME_RULE	"1 to 128 ASCII letters, digits, '-', '_' or '.'"
+int	 loa_name_valid(const char *);
 
 /* redis.c */
 struct loa_redis_addr {

@@ -241,3 +241,16 @@ out:
 	curl_url_cleanup(u);
 	return ok;
 }
+
+int
+loa_name_valid(const char *s)
+{
+	size_t	n;
+
+	for (n = 0; s[n] != '\0'; n++)
+		if (n == LOA_NAME_MAX || ((s[n] < 'a' || s[n] > 'z') &&
+		    (s[n] < 'A' || s[n] > 'Z') && (s[n] < '0' || s[n] > '9') &&
+		    s[n] != '-' && s[n] != '_' && s[n] != '.'))
+			return 0;
+	return n > 0;
+}

@@ -4,9 +4,12 @@
 #   BUILD=build-asan sh tests/integration/run.sh     (sanitizer build)
 #   sh tests/integration/run.sh t_sigterm            (one test)
 #   VALGRIND=1 sh tests/integration/run.sh           (under valgrind, lib.sh)
-dir=$(dirname "$0")
+#   tests/hostile/run.sh runs its h_*.sh the same way (SUITE=hostile).
+dir=${SUITE_DIR:-$(dirname "$0")}
+suite=${SUITE:-integration}
+glob=${SUITE_GLOB:-t_}
 if [ "${VALGRIND:-0}" = 1 ]; then
-	sh "$dir/../valgrind.sh" --deps || exit 1
+	sh "$(dirname "$0")/../valgrind.sh" --deps || exit 1
 	WATCHDOG=${WATCHDOG:-900}
 else
 	WATCHDOG=${WATCHDOG:-300}
@@ -18,7 +21,7 @@ if [ $# -gt 0 ]; then
 	tests=""
 	for t in "$@"; do tests="$tests $dir/$t.sh"; done
 else
-	tests=$(ls "$dir"/t_*.sh)
+	tests=$(ls "$dir"/"$glob"*.sh)
 fi
 for t in $tests; do
 	name=$(basename "$t" .sh)
@@ -45,5 +48,5 @@ for t in $tests; do
 	echo "$last ($(( $(date +%s) - start )) s)"
 done
 [ -n "$bad" ] && echo "failing:$bad"
-echo "integration: $pass passed, $fail failed"
+echo "$suite: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
