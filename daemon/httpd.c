@@ -6,7 +6,9 @@
  *                               is up, else 503
  *   GET  /metrics               Prometheus text (metrics.c)
  *   POST /v1/jobs               enqueue: XADD <prefix>jobs * job <body>
- *   GET  /v1/jobs/<id>          the job's record (HGETALL <prefix>job:<id>)
+ *   GET  /v1/jobs/<id>          the job's state fields (HGETALL
+ *                               <prefix>job:<id>, only the documented
+ *                               fields: job_field_public())
  *   POST /v1/jobs/<id>/cancel   loa_script_cancel, as "loactl cancel"
  *   GET|POST /webhooks/<name>   a delivery report for provider <name>:
  *                               its plugin checks the signature and reads
@@ -108,6 +110,22 @@ static struct {
 	long long		 logged[HE_COUNT];	/* ms */
 	unsigned long		 quiet[HE_COUNT];	/* not logged since */
 } hd;
+
+/*
+ * Job hash fields an API client may see: those README.md documents
+ * ("Job state and counters").  Anything else in the hash is the
+ * engine's own (parked:<entry>, expanded, queued_upto, audience, ...).
+ */
+static const char *const job_fields[] = {
+	"state", "total", "queued", "sent", "delivered", "failed",
+	"skipped", "expired", "cancelled", "maybe_duplicate", "created_at",
+	"finished_at", "priority", "entry", "error", NULL
+};
+/* The <status> of the ch:<channel>:<status> and ward:<code>:<status>. */
+static const char *const job_counts[] = {
+	"sent", "delivered", "failed", "skipped", "expired", "cancelled",
+	"maybe_duplicate", NULL
+};
 
 static void	httpd_note(enum httpd_err, struct evhttp_request *);
 static void	httpd_note_for(enum httpd_err, struct evhttp_request *,
@@ -487,6 +505,46 @@ route_get(struct evhttp_request *req, const char *id)
 	free(key);
 }
 
+static int
+in_list(const char *const *list, const char *s)
+{
+	for (; *list != NULL; list++)
+		if (strcmp(*list, s) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Whether a field of a job's hash is one README.md documents: an API
+ * client sees those and nothing else of what the engine keeps there.
+ */
+static int
+job_field_public(const char *k)
+{
+	char			 mid[LOA_NAME_MAX + 1];
+	const char		*rest, *last;
+	enum loa_channel	 ch;
+	int			 ward;
+
+	if (in_list(job_fields, k))
+		return 1;
+	if (strncmp(k, "ch:", 3) == 0) {
+		rest = k + 3;
+		ward = 0;
+	} else if (strncmp(k, "ward:", 5) == 0) {
+		rest = k + 5;
+		ward = 1;
+	} else
+		return 0;
+	if ((last = strrchr(rest, ':')) == NULL || last == rest ||
+	    (size_t)(last - rest) >= sizeof(mid) || !in_list(job_counts,
+	    last + 1))
+		return 0;
+	memcpy(mid, rest, last - rest);
+	mid[last - rest] = '\0';
+	return ward ? loa_name_valid(mid) : loa_channel_parse(mid, &ch) == 0;
+}
+
 /* A decimal integer JSON can carry exactly ("0", "-12", no "007"). */
 static int
 is_integer(const char *s, size_t len)
@@ -533,7 +591,7 @@ get_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		k = rep->element[i];
 		v = rep->element[i + 1];
 		if (k->type != REDIS_REPLY_STRING ||
-		    v->type != REDIS_REPLY_STRING || strcmp(k->str, "job") == 0)
+		    v->type != REDIS_REPLY_STRING || !job_field_public(k->str))
 			continue;
 		if (is_integer(v->str, v->len))
 			loa_json_kl(&b, k->str, strtoll(v->str, NULL, 10));
@@ -797,8 +855,7 @@ request_cb(struct evhttp_request *req, void *arg)
 		return;
 	id = cancel ? xstrndup(rest, slash - rest) : xstrdup(rest);
 	if (!loa_job_id_valid(id))
-		reply_error(req, 400, "job id: want 1 to 64 letters, digits, "
-		    "'-', '_', '.' or ':'");
+		reply_error(req, 400, "job id: want " LOA_NAME_RULE);
 	else if (cancel)
 		route_cancel(req, id);
 	else
