@@ -50,13 +50,13 @@ else
 B	?= build
 endif
 CORE	 = xmalloc log buf util config redis template job render phone sms policy \
-	   scripts resident csv
+	   scripts resident csv httpparse
 DAEMON	 = main engine expand deliver flow creds provider ingest ledger dlog http \
 	   notify metrics httpd report wake
 CTL	 = loactl
 PLUGINS	 = $(basename $(notdir $(wildcard plugins/*.c)))
 UNITS	 = test_phone test_sms test_template test_job test_config test_render test_csv \
-	   test_policy \
+	   test_policy test_httpserv \
 	   $(basename $(notdir $(wildcard tests/unit/test_plugin_*.c)))
 MOCK	 = $(if $(wildcard tests/mock/loa-mock.c),$(B)/loa-mock)
 
@@ -76,7 +76,7 @@ export ASAN_OPTIONS ?= detect_leaks=1
 all: $(B)/loa $(B)/loactl $(PLUGIN_SO) $(MOCK)
 
 $(B)/%.o: daemon/%.c daemon/loa.h daemon/engine.h daemon/text.h daemon/policy.h daemon/state.h \
-	  include/loa/provider.h | $(B)
+	  daemon/httpserv.h include/loa/provider.h | $(B)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(B)/console_embedded.o: plugins/console.c include/loa/provider.h | $(B)

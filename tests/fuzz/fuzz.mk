@@ -37,6 +37,7 @@ FUZZ_CFLAGS	 = -std=c11 -D_GNU_SOURCE $(filter-out -Werror,$(WARN)) -g -O1 \
 		   -Iinclude -Idaemon -Iplugins -Itests/fuzz -Itests/unit \
 		   $(PKG_CFLAGS) -DLOA_PLUGIN_DIR='"$(PLUGINDIR)"'
 FUZZ_HDRS	 = tests/fuzz/fuzz.h daemon/loa.h daemon/text.h daemon/csv.h \
+		   daemon/httpserv.h \
 		   include/loa/provider.h
 FUZZ_LIBS	 = $(PKG_LIBS) $(CRYPTO_LIBS) -lunistring -ldl
 
