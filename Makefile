@@ -52,7 +52,7 @@ endif
 CORE	 = xmalloc log buf util config redis template job render phone sms policy \
 	   scripts resident csv httpparse
 DAEMON	 = main engine expand deliver flow creds provider ingest ledger dlog http \
-	   notify metrics httpd report wake
+	   notify metrics httpd httpserv report wake
 CTL	 = loactl
 PLUGINS	 = $(basename $(notdir $(wildcard plugins/*.c)))
 UNITS	 = test_phone test_sms test_template test_job test_config test_render test_csv \

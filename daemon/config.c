@@ -328,6 +328,12 @@ cfg_http(struct cfg_parse *p, const char *name, const char *value)
 		set_str(&c->http_listen, value);
 	else if (strcmp(name, "token_file") == 0)
 		set_str(&c->http_token_file, value);
+	else if (strcmp(name, "max_connections") == 0)
+		INTEGER(c->http_max_connections, 16, 1000000);
+	else if (strcmp(name, "header_timeout") == 0)
+		DURATION(c->http_header_timeout_ms, 100);
+	else if (strcmp(name, "body_timeout") == 0)
+		DURATION(c->http_body_timeout_ms, 100);
 	else
 		cfg_error(p, name, "unknown key");
 	return 1;
@@ -493,6 +499,9 @@ loa_config_defaults(struct loa_config *c)
 	c->events_maxlen = 100000;
 	c->chunk_size = 100;
 	c->http_listen = xstrdup("127.0.0.1:8080");
+	c->http_max_connections = 512;
+	c->http_header_timeout_ms = 10000;
+	c->http_body_timeout_ms = 30000;
 }
 
 /*

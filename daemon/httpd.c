@@ -1,6 +1,6 @@
 /*
  * httpd.c -- the HTTP listener ([http] listen): health, metrics and the
- * job API, on the daemon's own event loop (libevent evhttp).
+ * job API, on the daemon's own event loop (the server of httpserv.c).
  *
  *   GET  /healthz               200 when the command connection to Redis
  *                               is up, else 503
@@ -21,19 +21,25 @@
  *
  * The /v1 routes want "Authorization: Bearer <token>", the token being the
  * contents of [http] token_file; with no token file they refuse everything
- * (403).  A job is checked with the daemon's own parser before it is
- * queued, so what the API accepts is what ingest accepts.
+ * (403).  Everything that can be decided from the request head (route,
+ * method, token, job id, declared size) is decided in head_cb(), before
+ * a byte of the body is read: an outsider without the token gets 401
+ * and the connection closes, whatever the size it announced.  Bodies are
+ * read up to max_job_size for /v1/jobs (with the token) and
+ * WEBHOOK_BODY_MAX for webhooks, nothing elsewhere.  A job is checked
+ * with the daemon's own parser before it is queued, so what the API
+ * accepts is what ingest accepts.
  *
- * Every answer is JSON, errors {"error":"one line"}, except /metrics and
- * the answers libevent gives by itself (a body over the evhttp limit, a
- * malformed request line).  Requests waiting for Redis are kept in a list
- * (struct pending); a client that goes away, or httpd_free(), detaches the
- * request from its pending entry and the Redis callback then only frees
- * the entry: no reply ever goes to a freed request.  Nothing is logged
- * about a request but one line per error class a minute (no bodies, no
+ * Every answer is JSON, errors {"error":"one line"}, except /metrics.
+ * Requests waiting for Redis are kept in a list (struct pending); a
+ * client that goes away, or httpd_free(), detaches the request from its
+ * pending entry (gone_cb) and the Redis callback then only frees the
+ * entry: no reply ever goes to a freed request.  Nothing is logged about
+ * a request but one line per error class a minute (no bodies, no
  * tokens).
  */
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <netdb.h>
 
@@ -43,20 +49,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/buffer.h>
-#include <event2/event.h>
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 #include <hiredis/hiredis.h>
 
 #include "engine.h"
+#include "httpserv.h"
 
-#define HTTPD_HEADERS_MAX	(16 * 1024)
-#define HTTPD_TIMEOUT_S		10
 #define HTTPD_LOG_EVERY_MS	60000LL
 #define WEBHOOK_BODY_MAX	(64 * 1024)
-#define WEBHOOK_HEADERS_MAX	64
 #define WEBHOOK_REPORTS_MAX	64
+#define CANCEL_BODY_MAX		1024	/* a POST body, ignored */
+/*
+ * Descriptors kept for everything but the listener when max_connections
+ * is clamped to the descriptor limit: Redis, the logs, the event loop,
+ * plugins' files, and one socket per delivery under way.
+ */
+#define HTTPD_FD_RESERVE	64
+#define HTTPD_CONNECTIONS_MIN	16
 
 enum pending_kind {
 	PK_SUBMIT = 0,
@@ -68,8 +76,7 @@ enum pending_kind {
 /* A request waiting for a Redis reply. */
 struct pending {
 	TAILQ_ENTRY(pending)	 entry;
-	struct evhttp_request	*req;	/* NULL: client gone, or httpd freed */
-	struct evhttp_connection *evcon; /* req's connection at dispatch */
+	struct hs_req		*req;	/* NULL: client gone, or httpd freed */
 	enum pending_kind	 kind;
 	char			*id;	/* job id (submit: NULL when none);
 					   report: the provider */
@@ -102,8 +109,19 @@ static const char *const httpd_err_name[HE_COUNT] = {
 	"unreadable delivery report, refused",
 };
 
+/* What a request path names. */
+enum route {
+	RT_NONE = 0,		/* 404 */
+	RT_HEALTHZ,
+	RT_METRICS,
+	RT_SUBMIT,		/* /v1/jobs */
+	RT_JOB,			/* /v1/jobs/<id> */
+	RT_CANCEL,		/* /v1/jobs/<id>/cancel */
+	RT_WEBHOOK,		/* /webhooks/<name> */
+};
+
 static struct {
-	struct evhttp		*http;
+	struct hs_server	*srv;
 	char			*token;		/* NULL: none configured */
 	size_t			 tokenlen;
 	struct pending_q	 pending;
@@ -127,37 +145,38 @@ static const char *const job_counts[] = {
 	"maybe_duplicate", NULL
 };
 
-static void	httpd_note(enum httpd_err, struct evhttp_request *);
-static void	httpd_note_for(enum httpd_err, struct evhttp_request *,
+static void	httpd_note(enum httpd_err, struct hs_req *);
+static void	httpd_note_for(enum httpd_err, struct hs_req *,
 		    const char *);
-static void	reply(struct evhttp_request *, int, const char *,
-		    const char *, size_t);
-static void	reply_json(struct evhttp_request *, int, struct loa_buf *);
-static void	reply_error(struct evhttp_request *, int, const char *);
+static void	reply(struct hs_req *, int, const char *, const char *,
+		    size_t);
+static void	reply_json(struct hs_req *, int, struct loa_buf *);
+static void	reply_error(struct hs_req *, int, const char *);
 static int	token_equal(const char *, size_t, const char *, size_t);
-static int	check_auth(struct evhttp_request *);
+static int	check_auth(struct hs_req *);
 static int	parse_listen(const char *, char **, unsigned short *, char *,
 		    size_t);
-static struct pending *pending_new(struct evhttp_request *,
-		    enum pending_kind, const char *);
-static struct evhttp_request *pending_take(struct pending *);
-static void	conn_close_cb(struct evhttp_connection *, void *);
+static struct pending *pending_new(struct hs_req *, enum pending_kind,
+		    const char *);
+static struct hs_req *pending_take(struct pending *);
+static void	gone_cb(struct hs_req *, void *);
 static void	submit_cb(struct loa_redis *, redisReply *, void *);
 static void	get_cb(struct loa_redis *, redisReply *, void *);
 static void	cancel_cb(struct loa_redis *, redisReply *, void *);
-static void	route_healthz(struct evhttp_request *);
-static void	route_metrics(struct evhttp_request *);
-static void	route_submit(struct evhttp_request *);
-static void	route_get(struct evhttp_request *, const char *);
-static void	route_cancel(struct evhttp_request *, const char *);
-static void	route_webhook(struct evhttp_request *, const char *);
+static void	route_healthz(struct hs_req *);
+static void	route_metrics(struct hs_req *);
+static void	route_submit(struct hs_req *);
+static void	route_get(struct hs_req *, const char *);
+static void	route_cancel(struct hs_req *, const char *);
+static void	route_webhook(struct hs_req *, const char *);
 static void	report_cb(struct loa_redis *, redisReply *, void *);
-static int	method_is(struct evhttp_request *, enum evhttp_cmd_type,
-		    const char *);
-static void	request_cb(struct evhttp_request *, void *);
+static int	method_is(struct hs_req *, const char *, const char *);
+static enum route route_of(const char *, char **);
+static void	head_cb(struct hs_req *, void *);
+static void	request_cb(struct hs_req *, void *);
 
 static void
-httpd_note(enum httpd_err e, struct evhttp_request *req)
+httpd_note(enum httpd_err e, struct hs_req *req)
 {
 	httpd_note_for(e, req, NULL);
 }
@@ -168,53 +187,38 @@ httpd_note(enum httpd_err e, struct evhttp_request *req)
  * next.
  */
 static void
-httpd_note_for(enum httpd_err e, struct evhttp_request *req, const char *who)
+httpd_note_for(enum httpd_err e, struct hs_req *req, const char *who)
 {
-	struct evhttp_connection	*evcon;
-	char				*peer = NULL;
-	ev_uint16_t			 port = 0;
-	long long			 now = loa_now_ms();
+	const char	*peer = req != NULL ? hs_req_peer(req) : "?";
+	long long	 now = loa_now_ms();
 
 	if (hd.logged[e] != 0 && now - hd.logged[e] < HTTPD_LOG_EVERY_MS) {
 		hd.quiet[e]++;
 		return;
 	}
-	if (req != NULL &&
-	    (evcon = evhttp_request_get_connection(req)) != NULL)
-		evhttp_connection_get_peer(evcon, &peer, &port);
 	if (hd.quiet[e] > 0)
 		log_warnx("http: %s%s%s (from %s; %lu more in the last "
 		    "minute)", who != NULL ? who : "", who != NULL ? ": " : "",
-		    httpd_err_name[e], peer != NULL ? peer : "?", hd.quiet[e]);
+		    httpd_err_name[e], peer, hd.quiet[e]);
 	else
 		log_warnx("http: %s%s%s (from %s)", who != NULL ? who : "",
-		    who != NULL ? ": " : "", httpd_err_name[e],
-		    peer != NULL ? peer : "?");
+		    who != NULL ? ": " : "", httpd_err_name[e], peer);
 	hd.logged[e] = now;
 	hd.quiet[e] = 0;
 }
 
 /* Answer req with code and body (copied); req is done with afterwards. */
 static void
-reply(struct evhttp_request *req, int code, const char *ctype,
-    const char *body, size_t len)
+reply(struct hs_req *req, int code, const char *ctype, const char *body,
+    size_t len)
 {
-	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
-	struct evbuffer		*b;
-
-	evhttp_add_header(h, "Content-Type", ctype);
-	evhttp_add_header(h, "Cache-Control", "no-store");
-	if ((b = evbuffer_new()) == NULL)
-		fatalx("evbuffer_new");
-	if (len > 0 && evbuffer_add(b, body, len) == -1)
-		fatalx("evbuffer_add");
-	evhttp_send_reply(req, code, NULL, b);
-	evbuffer_free(b);
+	hs_reply_header(req, "Cache-Control", "no-store");
+	hs_reply(req, code, ctype, body, len);
 }
 
 /* Answer with the JSON object in b (closed here) and reset b. */
 static void
-reply_json(struct evhttp_request *req, int code, struct loa_buf *b)
+reply_json(struct hs_req *req, int code, struct loa_buf *b)
 {
 	if (b->len == 0)
 		loa_buf_add(b, "{", 1);
@@ -225,7 +229,7 @@ reply_json(struct evhttp_request *req, int code, struct loa_buf *b)
 
 /* Answer {"error":msg}; msg is one line. */
 static void
-reply_error(struct evhttp_request *req, int code, const char *msg)
+reply_error(struct hs_req *req, int code, const char *msg)
 {
 	struct loa_buf	b;
 
@@ -260,11 +264,10 @@ token_equal(const char *a, size_t alen, const char *b, size_t blen)
  * the request has been answered (401, 403) and -1 is returned.
  */
 static int
-check_auth(struct evhttp_request *req)
+check_auth(struct hs_req *req)
 {
-	struct evkeyvalq	*h = evhttp_request_get_input_headers(req);
-	const char		*v;
-	size_t			 len;
+	const char	*v;
+	size_t		 len;
 
 	if (hd.token == NULL) {
 		httpd_note(HE_NO_TOKEN, req);
@@ -272,11 +275,10 @@ check_auth(struct evhttp_request *req)
 		    "token_file)");
 		return -1;
 	}
-	if ((v = evhttp_find_header(h, "Authorization")) == NULL ||
+	if ((v = hs_req_header(req, "Authorization")) == NULL ||
 	    strncasecmp(v, "Bearer ", 7) != 0) {
 		httpd_note(HE_NO_AUTH, req);
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "WWW-Authenticate", "Bearer");
+		hs_reply_header(req, "WWW-Authenticate", "Bearer");
 		reply_error(req, 401, "want Authorization: Bearer <token>");
 		return -1;
 	}
@@ -338,18 +340,15 @@ parse_listen(const char *s, char **host, unsigned short *port, char *err,
 
 /* Keep req until a Redis reply; the client may leave before it. */
 static struct pending *
-pending_new(struct evhttp_request *req, enum pending_kind kind,
-    const char *id)
+pending_new(struct hs_req *req, enum pending_kind kind, const char *id)
 {
 	struct pending	*p;
 
 	p = xcalloc(1, sizeof(*p));
 	p->req = req;
-	p->evcon = evhttp_request_get_connection(req);
 	p->kind = kind;
 	p->id = id != NULL ? xstrdup(id) : NULL;
-	if (p->evcon != NULL)
-		evhttp_connection_set_closecb(p->evcon, conn_close_cb, NULL);
+	hs_req_on_gone(req, gone_cb, p);
 	TAILQ_INSERT_TAIL(&hd.pending, p, entry);
 	return p;
 }
@@ -358,10 +357,10 @@ pending_new(struct evhttp_request *req, enum pending_kind kind,
  * End p (from a Redis callback or when the command could not be sent):
  * returns its request, NULL when there is nobody to answer any more.
  */
-static struct evhttp_request *
+static struct hs_req *
 pending_take(struct pending *p)
 {
-	struct evhttp_request	*req = p->req;
+	struct hs_req	*req = p->req;
 
 	TAILQ_REMOVE(&hd.pending, p, entry);
 	free(p->id);
@@ -370,31 +369,22 @@ pending_take(struct pending *p)
 }
 
 /*
- * A connection closes.  Its request still waiting for Redis is either
- * detached by libevent (the client went away: the request is ours to
- * free) or about to be freed with the connection (evhttp_free()); either
- * way it must not be answered.
+ * The request of a pending entry is dropped unanswered (the client went
+ * away, or httpd_free()): the Redis callback will find nobody to answer.
  */
 static void
-conn_close_cb(struct evhttp_connection *evcon, void *arg)
+gone_cb(struct hs_req *req, void *arg)
 {
-	struct pending	*p;
+	struct pending	*p = arg;
 
-	(void)arg;
-	TAILQ_FOREACH(p, &hd.pending, entry) {
-		if (p->evcon != evcon || p->req == NULL)
-			continue;
-		if (evhttp_request_get_connection(p->req) == NULL) {
-			httpd_note(HE_GONE, NULL);
-			evhttp_request_free(p->req);
-		}
-		p->req = NULL;
-		p->evcon = NULL;
-	}
+	(void)req;
+	if (hd.srv != NULL)
+		httpd_note(HE_GONE, NULL);
+	p->req = NULL;
 }
 
 static void
-route_healthz(struct evhttp_request *req)
+route_healthz(struct hs_req *req)
 {
 	struct loa_buf	b;
 	int		up = loa->rc != NULL && loa_redis_up(loa->rc);
@@ -406,7 +396,7 @@ route_healthz(struct evhttp_request *req)
 }
 
 static void
-route_metrics(struct evhttp_request *req)
+route_metrics(struct hs_req *req)
 {
 	struct loa_buf	b;
 
@@ -418,25 +408,16 @@ route_metrics(struct evhttp_request *req)
 
 /* POST /v1/jobs: check the job, then queue it as loactl send does. */
 static void
-route_submit(struct evhttp_request *req)
+route_submit(struct hs_req *req)
 {
-	struct evbuffer		*in = evhttp_request_get_input_buffer(req);
 	struct loa_job		*job;
 	struct loa_argv		 av;
 	struct pending		*p;
 	const char		*body;
 	char			 err[512];
-	size_t			 len = evbuffer_get_length(in);
+	size_t			 len;
 
-	if (len > loa->cfg.max_job_size) {
-		httpd_note(HE_TOO_LARGE, req);
-		snprintf(err, sizeof(err), "job is %zu bytes, more than the "
-		    "limit of %zu (max_job_size)", len, loa->cfg.max_job_size);
-		reply_error(req, 413, err);
-		return;
-	}
-	if ((body = (const char *)evbuffer_pullup(in, -1)) == NULL)
-		body = "";
+	body = hs_req_body(req, &len);
 	if ((job = loa_job_parse(body, len, NULL, loa->cfg.max_job_size,
 	    err, sizeof(err))) == NULL) {
 		httpd_note(HE_BAD_JOB, req);
@@ -462,10 +443,10 @@ route_submit(struct evhttp_request *req)
 static void
 submit_cb(struct loa_redis *r, redisReply *rep, void *arg)
 {
-	struct pending		*p = arg;
-	struct evhttp_request	*req;
-	struct loa_buf		 b;
-	char			*id;
+	struct pending	*p = arg;
+	struct hs_req	*req;
+	struct loa_buf	 b;
+	char		*id;
 
 	(void)r;
 	id = p->id;
@@ -487,7 +468,7 @@ submit_cb(struct loa_redis *r, redisReply *rep, void *arg)
 
 /* GET /v1/jobs/<id> */
 static void
-route_get(struct evhttp_request *req, const char *id)
+route_get(struct hs_req *req, const char *id)
 {
 	struct pending	*p;
 	char		*key;
@@ -564,12 +545,12 @@ is_integer(const char *s, size_t len)
 static void
 get_cb(struct loa_redis *r, redisReply *rep, void *arg)
 {
-	struct pending		*p = arg;
-	struct evhttp_request	*req;
-	struct loa_buf		 b;
-	redisReply		*k, *v;
-	char			*id;
-	size_t			 i;
+	struct pending	*p = arg;
+	struct hs_req	*req;
+	struct loa_buf	 b;
+	redisReply	*k, *v;
+	char		*id;
+	size_t		 i;
 
 	(void)r;
 	id = p->id;
@@ -605,7 +586,7 @@ get_cb(struct loa_redis *r, redisReply *rep, void *arg)
 
 /* POST /v1/jobs/<id>/cancel: the script "loactl cancel" runs. */
 static void
-route_cancel(struct evhttp_request *req, const char *id)
+route_cancel(struct hs_req *req, const char *id)
 {
 	struct pending	*p;
 	struct loa_argv	 av;
@@ -633,10 +614,10 @@ route_cancel(struct evhttp_request *req, const char *id)
 static void
 cancel_cb(struct loa_redis *r, redisReply *rep, void *arg)
 {
-	struct pending		*p = arg;
-	struct evhttp_request	*req;
-	struct loa_buf		 b;
-	char			*id, msg[128];
+	struct pending	*p = arg;
+	struct hs_req	*req;
+	struct loa_buf	 b;
+	char		*id, msg[128];
 
 	(void)r;
 	id = p->id;
@@ -682,61 +663,36 @@ report_provider(const char *name)
 	return NULL;
 }
 
-/* GET|POST /webhooks/<name>: a delivery report. */
+/* GET|POST /webhooks/<name>: a delivery report (the whole request in). */
 static void
-route_webhook(struct evhttp_request *req, const char *name)
+route_webhook(struct hs_req *req, const char *name)
 {
-	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
-	struct evbuffer		*in = evhttp_request_get_input_buffer(req);
-	struct evkeyvalq	*h = evhttp_request_get_input_headers(req);
-	struct loa_header	 hdr[WEBHOOK_HEADERS_MAX];
+	const struct hs_head	*h = hs_req_head(req);
+	struct loa_header	 hdr[HS_FIELDS_MAX];
 	struct loa_report	*reps;
 	struct loa_webhook	 wh;
 	struct loa_argv		 av;
-	struct evkeyval		*kv;
 	const struct provider	*p;
 	struct pending		*pe;
-	enum evhttp_cmd_type	 m = evhttp_request_get_command(req);
-	size_t			 len = evbuffer_get_length(in);
-	char			*body;
-	const char		*q;
-	int			 n;
+	int			 n, i;
 
 	if ((p = report_provider(name)) == NULL) {
 		reply_error(req, 404, "no such provider, or it sends no "
 		    "delivery reports");
 		return;
 	}
-	if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_POST) {
-		(void)method_is(req, EVHTTP_REQ_POST, "GET, POST");
-		return;
-	}
-	if (len > WEBHOOK_BODY_MAX) {
-		httpd_note_for(HE_BAD_REPORT, req, name);
-		reply_error(req, 413, "delivery report too large");
-		return;
-	}
 	memset(&wh, 0, sizeof(wh));
-	wh.method = m == EVHTTP_REQ_GET ? "GET" : "POST";
-	wh.query = uri != NULL && (q = evhttp_uri_get_query(uri)) != NULL ?
-	    q : "";
-	body = xmalloc(len + 1);
-	if (len > 0)
-		evbuffer_copyout(in, body, len);
-	body[len] = '\0';
-	wh.body = body;
-	wh.body_len = len;
-	TAILQ_FOREACH(kv, h, next) {
-		if (wh.nheaders == WEBHOOK_HEADERS_MAX)
-			break;
-		hdr[wh.nheaders].name = kv->key;
-		hdr[wh.nheaders].value = kv->value;
-		wh.nheaders++;
+	wh.method = h->method;
+	wh.query = h->query;
+	wh.body = hs_req_body(req, &wh.body_len);
+	for (i = 0; i < h->nfields; i++) {
+		hdr[i].name = h->fields[i].name;
+		hdr[i].value = h->fields[i].value;
 	}
 	wh.headers = hdr;
+	wh.nheaders = h->nfields;
 	reps = xcalloc(WEBHOOK_REPORTS_MAX, sizeof(*reps));
 	n = p->mod->report(p->state, &wh, reps, WEBHOOK_REPORTS_MAX);
-	free(body);
 	if (n < 0 || n > WEBHOOK_REPORTS_MAX) {
 		int bad = n == LOA_REPORT_BAD_SIGNATURE;
 		httpd_note_for(bad ? HE_BAD_SIGNATURE : HE_BAD_REPORT, req,
@@ -768,10 +724,10 @@ route_webhook(struct evhttp_request *req, const char *name)
 static void
 report_cb(struct loa_redis *r, redisReply *rep, void *arg)
 {
-	struct pending		*p = arg;
-	struct evhttp_request	*req;
-	struct loa_buf		 b;
-	int			 counts[REPORT_RESULTS] = { 0 }, i, bad;
+	struct pending	*p = arg;
+	struct hs_req	*req;
+	struct loa_buf	 b;
+	int		 counts[REPORT_RESULTS] = { 0 }, i, bad;
 
 	(void)r;
 	bad = report_results(rep, 0, counts) == -1;
@@ -793,74 +749,147 @@ report_cb(struct loa_redis *r, redisReply *rep, void *arg)
  * 0.
  */
 static int
-method_is(struct evhttp_request *req, enum evhttp_cmd_type m,
-    const char *allow)
+method_is(struct hs_req *req, const char *m, const char *allow)
 {
-	if (evhttp_request_get_command(req) == m)
+	if (strcmp(hs_req_head(req)->method, m) == 0)
 		return 1;
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
-	    allow);
+	hs_reply_header(req, "Allow", allow);
 	reply_error(req, 405, "method not allowed");
 	return 0;
 }
 
-static void
-request_cb(struct evhttp_request *req, void *arg)
+/*
+ * The route of path; *arg (allocated, or NULL) is its job id or provider
+ * name, not yet checked.
+ */
+static enum route
+route_of(const char *path, char **arg)
 {
-	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
-	const char		*path, *rest, *slash;
-	char			*id;
-	int			 cancel;
+	const char	*rest, *slash;
 
-	(void)arg;
-	if (uri == NULL || (path = evhttp_uri_get_path(uri)) == NULL ||
-	    path[0] == '\0')
-		path = "/";
-	if (strcmp(path, "/healthz") == 0) {
-		if (method_is(req, EVHTTP_REQ_GET, "GET"))
-			route_healthz(req);
-		return;
-	}
-	if (strcmp(path, "/metrics") == 0) {
-		if (method_is(req, EVHTTP_REQ_GET, "GET"))
-			route_metrics(req);
-		return;
-	}
+	*arg = NULL;
+	if (strcmp(path, "/healthz") == 0)
+		return RT_HEALTHZ;
+	if (strcmp(path, "/metrics") == 0)
+		return RT_METRICS;
 	if (strncmp(path, "/webhooks/", 10) == 0 && path[10] != '\0' &&
 	    strchr(path + 10, '/') == NULL) {
-		route_webhook(req, path + 10);
-		return;
+		*arg = xstrdup(path + 10);
+		return RT_WEBHOOK;
 	}
-	if (strcmp(path, "/v1/jobs") == 0) {
-		if (method_is(req, EVHTTP_REQ_POST, "POST") &&
-		    check_auth(req) == 0)
-			route_submit(req);
-		return;
-	}
-	if (strncmp(path, "/v1/jobs/", 9) != 0) {
-		reply_error(req, 404, "no such path");
-		return;
-	}
+	if (strcmp(path, "/v1/jobs") == 0)
+		return RT_SUBMIT;
+	if (strncmp(path, "/v1/jobs/", 9) != 0)
+		return RT_NONE;
 	rest = path + 9;
-	if ((slash = strchr(rest, '/')) == NULL)
-		cancel = 0;
-	else if (strcmp(slash, "/cancel") == 0)
-		cancel = 1;
-	else {
-		reply_error(req, 404, "no such path");
-		return;
+	if ((slash = strchr(rest, '/')) == NULL) {
+		*arg = xstrdup(rest);
+		return RT_JOB;
 	}
-	if (!method_is(req, cancel ? EVHTTP_REQ_POST : EVHTTP_REQ_GET,
-	    cancel ? "POST" : "GET") || check_auth(req) == -1)
-		return;
-	id = cancel ? xstrndup(rest, slash - rest) : xstrdup(rest);
-	if (!loa_job_id_valid(id))
-		reply_error(req, 400, "job id: want " LOA_NAME_RULE);
-	else if (cancel)
-		route_cancel(req, id);
-	else
-		route_get(req, id);
-	free(id);
+	if (strcmp(slash, "/cancel") != 0)
+		return RT_NONE;
+	*arg = xstrndup(rest, slash - rest);
+	return RT_CANCEL;
+}
+
+/*
+ * After the head, before any of the body: answer all that the head
+ * decides (route, method, token, job id, size) and let through only the
+ * bodies of requests that may have one, up to their route's limit.
+ */
+static void
+head_cb(struct hs_req *req, void *arg)
+{
+	const struct hs_head	*h = hs_req_head(req);
+	char			*name, err[160];
+	enum route		 rt;
+	const char		*m;
+
+	(void)arg;
+	switch ((rt = route_of(h->path, &name))) {
+	case RT_NONE:
+		reply_error(req, 404, "no such path");
+		break;
+	case RT_HEALTHZ:
+	case RT_METRICS:
+		(void)method_is(req, "GET", "GET");
+		break;
+	case RT_SUBMIT:
+		if (!method_is(req, "POST", "POST") || check_auth(req) == -1)
+			break;
+		if (h->content_length > loa->cfg.max_job_size) {
+			httpd_note(HE_TOO_LARGE, req);
+			snprintf(err, sizeof(err), "job is %llu bytes, more "
+			    "than the limit of %zu (max_job_size)",
+			    h->content_length, loa->cfg.max_job_size);
+			reply_error(req, 413, err);
+			break;
+		}
+		hs_req_body_max(req, loa->cfg.max_job_size, 1);
+		break;
+	case RT_JOB:
+	case RT_CANCEL:
+		m = rt == RT_CANCEL ? "POST" : "GET";
+		if (!method_is(req, m, m) || check_auth(req) == -1)
+			break;
+		if (!loa_job_id_valid(name))
+			reply_error(req, 400, "job id: want " LOA_NAME_RULE);
+		else
+			hs_req_body_max(req, CANCEL_BODY_MAX, 1);
+		break;
+	case RT_WEBHOOK:
+		if (report_provider(name) == NULL) {
+			reply_error(req, 404, "no such provider, or it sends "
+			    "no delivery reports");
+			break;
+		}
+		if (strcmp(h->method, "GET") != 0 &&
+		    strcmp(h->method, "POST") != 0) {
+			(void)method_is(req, "POST", "GET, POST");
+			break;
+		}
+		if (h->content_length > WEBHOOK_BODY_MAX) {
+			httpd_note_for(HE_BAD_REPORT, req, name);
+			reply_error(req, 413, "delivery report too large");
+			break;
+		}
+		hs_req_body_max(req, WEBHOOK_BODY_MAX, 0);
+		break;
+	}
+	free(name);
+}
+
+/* The whole request is in, and head_cb let it through. */
+static void
+request_cb(struct hs_req *req, void *arg)
+{
+	char	*name;
+
+	(void)arg;
+	switch (route_of(hs_req_head(req)->path, &name)) {
+	case RT_HEALTHZ:
+		route_healthz(req);
+		break;
+	case RT_METRICS:
+		route_metrics(req);
+		break;
+	case RT_SUBMIT:
+		route_submit(req);
+		break;
+	case RT_JOB:
+		route_get(req, name);
+		break;
+	case RT_CANCEL:
+		route_cancel(req, name);
+		break;
+	case RT_WEBHOOK:
+		route_webhook(req, name);
+		break;
+	case RT_NONE:	/* head_cb answered */
+		reply_error(req, 404, "no such path");
+		break;
+	}
+	free(name);
 }
 
 /*
@@ -897,49 +926,70 @@ httpd_token_set(char *tok)
 }
 
 /*
+ * How many connections the listener may hold: [http] max_connections,
+ * lowered (with one warning) so that the descriptor limit keeps room for
+ * everything else.
+ */
+static int
+httpd_max_connections(void)
+{
+	struct rlimit	rl;
+	long long	room;
+	int		want = loa->cfg.http_max_connections;
+	long long	reserve = HTTPD_FD_RESERVE +
+			    (long long)loa->cfg.max_inflight;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur ==
+	    RLIM_INFINITY || (long long)rl.rlim_cur - reserve >= want)
+		return want;
+	room = (long long)rl.rlim_cur - reserve;
+	if (room < HTTPD_CONNECTIONS_MIN)
+		room = HTTPD_CONNECTIONS_MIN;
+	log_warnx("http: max_connections %d lowered to %lld: the descriptor "
+	    "limit is %llu and %lld are kept for Redis, the logs and "
+	    "deliveries (64 + max_inflight); raise LimitNOFILE= (ulimit -n)",
+	    want, room, (unsigned long long)rl.rlim_cur, reserve);
+	return (int)room;
+}
+
+/*
  * Start listening on [http] listen and read [http] token_file (when
  * set).  Returns 0, or -1 with err (nothing left allocated).
  */
 int
 httpd_init(char *err, size_t errlen)
 {
-	struct evhttp_bound_socket	*bs;
+	struct hs_config		 hc;
 	struct sockaddr_storage		 ss;
 	socklen_t			 sslen = sizeof(ss);
 	char				*host = NULL, h[NI_MAXHOST], s[NI_MAXSERV];
-	unsigned short			 port;
-	size_t				 body;
+	char				 port[8], e[256];
+	unsigned short			 portn;
 
 	TAILQ_INIT(&hd.pending);
-	if (parse_listen(loa->cfg.http_listen, &host, &port, err,
+	if (parse_listen(loa->cfg.http_listen, &host, &portn, err,
 	    errlen) == -1)
 		return -1;
 	if (httpd_token_read(loa->cfg.http_token_file, &hd.token, err,
 	    errlen) == -1)
 		goto fail;
 	hd.tokenlen = hd.token != NULL ? strlen(hd.token) : 0;
-	if ((hd.http = evhttp_new(loa->base)) == NULL) {
-		snprintf(err, errlen, "evhttp_new failed");
+	snprintf(port, sizeof(port), "%u", portn);
+	memset(&hc, 0, sizeof(hc));
+	hc.host = host;
+	hc.port = port;
+	hc.max_connections = httpd_max_connections();
+	hc.header_timeout_ms = loa->cfg.http_header_timeout_ms;
+	hc.body_timeout_ms = loa->cfg.http_body_timeout_ms;
+	hc.head_cb = head_cb;
+	hc.request_cb = request_cb;
+	if ((hd.srv = hs_server_new(loa->base, &hc, e, sizeof(e))) == NULL) {
+		snprintf(err, errlen, "http listen %s: %s",
+		    loa->cfg.http_listen, e);
 		goto fail;
 	}
-	body = loa->cfg.max_job_size > SIZE_MAX - 1024 ? SIZE_MAX :
-	    loa->cfg.max_job_size + 1024;
-	evhttp_set_max_body_size(hd.http, body > (size_t)SSIZE_MAX ?
-	    (ev_ssize_t)SSIZE_MAX : (ev_ssize_t)body);
-	evhttp_set_max_headers_size(hd.http, HTTPD_HEADERS_MAX);
-	evhttp_set_timeout(hd.http, HTTPD_TIMEOUT_S);
-	evhttp_set_allowed_methods(hd.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-	    EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS);
-	evhttp_set_gencb(hd.http, request_cb, NULL);
-	if ((bs = evhttp_bind_socket_with_handle(hd.http, host, port)) ==
-	    NULL) {
-		snprintf(err, errlen, "http listen %s: cannot bind: %s",
-		    loa->cfg.http_listen, strerror(errno));
-		goto fail;
-	}
-	if (getsockname(evhttp_bound_socket_get_fd(bs),
-	    (struct sockaddr *)&ss, &sslen) == -1 ||
+	if (getsockname(hs_server_fd(hd.srv), (struct sockaddr *)&ss,
+	    &sslen) == -1 ||
 	    getnameinfo((struct sockaddr *)&ss, sslen, h, sizeof(h), s,
 	    sizeof(s), NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
 		snprintf(err, errlen, "http listen %s: getsockname: %s",
@@ -963,24 +1013,15 @@ httpd_init(char *err, size_t errlen)
 
 /*
  * Stop listening and close every connection.  Requests still waiting for
- * Redis are detached; their entries go when the Redis callbacks run
- * (loa_redis_free() runs them all).
+ * Redis are detached (gone_cb); their entries go when the Redis
+ * callbacks run (loa_redis_free() runs them all).
  */
 void
 httpd_free(void)
 {
-	struct pending	*p;
+	struct hs_server	*srv = hd.srv;
 
-	if (hd.http != NULL) {
-		evhttp_free(hd.http);	/* conn_close_cb detaches */
-		hd.http = NULL;
-	}
-	TAILQ_FOREACH(p, &hd.pending, entry) {
-		if (p->req != NULL &&
-		    evhttp_request_get_connection(p->req) == NULL)
-			evhttp_request_free(p->req);
-		p->req = NULL;
-		p->evcon = NULL;
-	}
+	hd.srv = NULL;
+	hs_server_free(srv);
 	httpd_token_set(NULL);
 }

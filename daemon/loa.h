@@ -184,6 +184,9 @@ struct loa_config {
 	int			 chunk_size;
 	char			*http_listen;
 	char			*http_token_file;
+	int			 http_max_connections;
+	long long		 http_header_timeout_ms;
+	long long		 http_body_timeout_ms;
 	struct loa_provider_conf *providers;
 	size_t			 nproviders;
 };

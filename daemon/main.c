@@ -214,6 +214,14 @@ keep_fixed(struct loa_config *nc)
 	    "[redis] sentinel_password_file");
 	keep_str(&nc->consumer, oc->consumer, "[daemon] consumer");
 	keep_str(&nc->http_listen, oc->http_listen, "[http] listen");
+	if (nc->http_max_connections != oc->http_max_connections ||
+	    nc->http_header_timeout_ms != oc->http_header_timeout_ms ||
+	    nc->http_body_timeout_ms != oc->http_body_timeout_ms)
+		log_warnx("reload: [http] max_connections, header_timeout or "
+		    "body_timeout changed; that takes a restart");
+	nc->http_max_connections = oc->http_max_connections;
+	nc->http_header_timeout_ms = oc->http_header_timeout_ms;
+	nc->http_body_timeout_ms = oc->http_body_timeout_ms;
 	nc->redis_timeout_ms = oc->redis_timeout_ms;
 	nc->max_job_size = oc->max_job_size;
 }
