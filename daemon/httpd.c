@@ -772,9 +772,11 @@ route_of(const char *path, char **arg)
 		return RT_HEALTHZ;
 	if (strcmp(path, "/metrics") == 0)
 		return RT_METRICS;
-	if (strncmp(path, "/webhooks/", 10) == 0 && path[10] != '\0' &&
-	    strchr(path + 10, '/') == NULL) {
-		*arg = xstrdup(path + 10);
+	if (strncmp(path, "/webhooks/", 10) == 0) {
+		rest = path + 10;
+		if (*rest == '\0' || rest[strcspn(rest, "/")] != '\0')
+			return RT_NONE;
+		*arg = xstrdup(rest);
 		return RT_WEBHOOK;
 	}
 	if (strcmp(path, "/v1/jobs") == 0)

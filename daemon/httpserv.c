@@ -80,6 +80,7 @@ struct hs_conn {
 	int			 scan;	/* hs_head_scan() state */
 	int			 close_after;	/* close once answered */
 	int			 linger;	/* ... lingering (input unread) */
+	int			 eof;	/* the client sends no more */
 	struct hs_req		*req;	/* NULL in HS_HEAD and HS_LINGER */
 	char			 peer[NI_MAXHOST];
 };
@@ -126,7 +127,6 @@ static void	conn_read_cb(struct bufferevent *, void *);
 static void	conn_write_cb(struct bufferevent *, void *);
 static void	conn_event_cb(struct bufferevent *, short, void *);
 static void	conn_timer_cb(evutil_socket_t, short, void *);
-static void	conn_next(struct hs_conn *);
 
 static const char *
 status_text(int code)
@@ -490,15 +490,12 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 	TAILQ_REMOVE(&srv->conns, c, entry);
 	TAILQ_INSERT_TAIL(&srv->conns, c, entry);
 	conn_set_state(c, HS_HEAD);
-	conn_next(c);
-}
-
-/* Take up a request already read while the previous one was served. */
-static void
-conn_next(struct hs_conn *c)
-{
+	/* Take up a request read while this one was served. */
 	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
 		conn_input(c);
+	/* After the client's EOF, close unless a whole request was in. */
+	if (c->eof && (c->state == HS_HEAD || c->state == HS_BODY))
+		conn_free(c);
 }
 
 static void
@@ -509,10 +506,14 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	(void)bev;
 	if ((what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) == 0)
 		return;
-	/* A client that shut its side after the request still reads. */
-	if ((what & BEV_EVENT_ERROR) == 0 && c->state == HS_SEND) {
-		c->close_after = 1;
-		c->linger = 0;
+	/*
+	 * A client that shut its side after whole requests may still read
+	 * the answers ("socat", HTTP/1.0 style): answer what is in, then
+	 * close (conn_write_cb).  If it is gone, writing fails and closes.
+	 */
+	if ((what & BEV_EVENT_ERROR) == 0 && (c->state == HS_SEND ||
+	    c->state == HS_HANDLER)) {
+		c->eof = 1;
 		return;
 	}
 	/* Nothing more will come or go: close (a held request is gone). */
