@@ -162,8 +162,8 @@ while [ $(( ($(date +%s%N) - t0) / 1000000 )) -lt $(( (HEADER_S + 2) * 1000 )) ]
 	r=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' --max-time 1 \
 	    "$URL/healthz")
 	n=$((n + 1))
-	ms=$(echo "$r" | awk '{ printf "%d", $2 * 1000 }')
-	[ "$ms" -gt "$worst" ] && worst=$ms
+	us=$(echo "$r" | awk '{ printf "%d", $2 * 1000000 }')
+	[ "$us" -gt "$worst" ] && worst=$us
 	[ "${r%% *}" = 200 ] || slow=$((slow + 1))
 	sleep 0.2
 done
@@ -172,7 +172,7 @@ t2=$(date +%s%N)
 wait $HCPID
 tr=$(cat "$T/trickle.out")
 echo "# trickle: $tr"
-echo "# healthz: $n tries, $slow not 200 within 1 s, slowest $worst ms"
+echo "# healthz: $n tries, $slow not 200 within 1 s, slowest $worst us"
 is "healthz 200 within 1 s throughout" "$slow" 0
 cpu=$((c2 - c0))
 span=$(( (t2 - t0) / 1000000 ))
