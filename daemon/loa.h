@@ -67,7 +67,17 @@ void	 loa_json_kv(struct loa_buf *, const char *, const char *);
 void	 loa_json_kl(struct loa_buf *, const char *, long long);
 void	 loa_time_iso(long long, char *, size_t);
 void	 loa_delivery_id(const char *, const char *, const char *, char[33]);
+/*
+ * Secret files: regular files of at most LOA_SECRET_MAX bytes, owned by
+ * the daemon's user or root, mode 600 or 400.  The API token is at least
+ * LOA_TOKEN_MIN visible characters.
+ */
+#define LOA_SECRET_MAX	65536
+#define LOA_TOKEN_MIN	16
+void	 loa_secret_path(const char *, char *, size_t);
 int	 loa_read_secret(const char *, char **, char *, size_t);
+int	 loa_token_ok(const char *, char *, size_t);
+int	 loa_provider_id_take(const char *, char *, size_t, const char *);
 int	 loa_url_allowed(const char *);
 /*
  * Every name from outside that becomes part of a Redis key or a hash field
@@ -181,6 +191,8 @@ struct loa_config {
 	long long		 shutdown_timeout_ms;
 	size_t			 max_job_size;
 	int			 events_maxlen;
+	int			 early_reports_max; /* reports:early holds
+						       at most this many */
 	int			 chunk_size;
 	char			*http_listen;
 	char			*http_token_file;
