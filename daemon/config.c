@@ -314,6 +314,8 @@ cfg_daemon(struct cfg_parse *p, const char *name, const char *value)
 		INTEGER(c->events_maxlen, 100, 100000000);
 	else if (strcmp(name, "chunk_size") == 0)
 		INTEGER(c->chunk_size, 1, 10000);
+	else if (strcmp(name, "early_reports_max") == 0)
+		INTEGER(c->early_reports_max, 10, 1000000);
 	else
 		cfg_error(p, name, "unknown key");
 	return 1;
@@ -492,6 +494,7 @@ loa_config_defaults(struct loa_config *c)
 	c->max_job_size = 1024 * 1024;
 	c->events_maxlen = 100000;
 	c->chunk_size = 100;
+	c->early_reports_max = 10000;
 	c->http_listen = xstrdup("127.0.0.1:8080");
 }
 
