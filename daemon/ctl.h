@@ -41,6 +41,7 @@ const char *ctl_field(const redisReply *, const char *, size_t *);
 int	 ctl_is_integer(const char *);
 char	*ctl_mask(const char *);
 char	*ctl_oneline(const char *);
+void	 ctl_print_json(const json_t *);
 void	 ctl_sleep_ms(long long);
 
 int	 ctl_read_job(const char *, size_t, struct loa_buf *, char *, size_t);
