@@ -276,6 +276,13 @@ parse_recipient(struct loa_job *job, size_t i, json_t *r, char *err,
 	if (bad)
 		return fail(err, errlen, "%s: id, phone, zalo_uid, name and "
 		    "ward are strings", what);
+	/* A ward code names keys and counters (ward:<code>:...). */
+	if (rc->ward != NULL && !loa_name_valid(rc->ward))
+		return fail(err, errlen, "%s.ward: want a ward code of "
+		    LOA_NAME_RULE, what);
+	if (rc->id != NULL && strlen(rc->id) > LOA_NAME_MAX)
+		return fail(err, errlen, "%s.id: longer than %d bytes", what,
+		    LOA_NAME_MAX);
 	if ((v = json_object_get(r, "vars")) != NULL) {
 		snprintf(what, sizeof(what), "recipients[%zu].vars", i);
 		if (check_string_object(v, what, err, errlen) == -1)
@@ -510,11 +517,18 @@ parse_audience(struct loa_job *job, json_t *a, char *err, size_t errlen)
 	if (!json_is_array(v) || json_array_size(v) == 0)
 		return fail(err, errlen, "audience: want a non-empty array of "
 		    "codes");
-	for (i = 0; i < json_array_size(v); i++)
-		if (!json_is_string(json_array_get(v, i)) ||
-		    json_string_length(json_array_get(v, i)) == 0)
-			return fail(err, errlen, "audience[%zu]: want a string",
-			    i);
+	for (i = 0; i < json_array_size(v); i++) {
+		json_t *e = json_array_get(v, i);
+		if (!json_is_string(e) || json_string_length(e) == 0 ||
+		    json_string_length(e) > LOA_NAME_MAX)
+			return fail(err, errlen, "audience[%zu]: want a string "
+			    "of 1 to %d bytes", i, LOA_NAME_MAX);
+		/* Ward codes name keys; district names are only compared. */
+		if (job->audience == LOA_AUD_WARDS &&
+		    !loa_name_valid(json_string_value(e)))
+			return fail(err, errlen, "audience.wards[%zu]: want a "
+			    "ward code of " LOA_NAME_RULE, i);
+	}
 	job->audience_list = v;
 	return 0;
 }

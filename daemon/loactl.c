@@ -553,6 +553,26 @@ ctl_usage_error(const char *cmd_usage, const char *fmt, ...)
 }
 
 /*
+ * The one operand of a command that takes a job ID (status, report,
+ * cancel, retry): exits 2 when it is missing, doubled, or not an id a
+ * job can have (so "x:out" never reaches an internal key).
+ */
+char *
+ctl_job_operand(const char *cmd, const char *cmd_usage)
+{
+	char	**ops;
+	int	  nops;
+
+	if ((nops = ctl_operands(&ops)) != 1)
+		ctl_usage_error(cmd_usage, "%s: %s", cmd, nops == 0 ?
+		    "missing job ID" : "one job ID only");
+	if (!loa_name_valid(ops[0]))
+		ctl_usage_error(cmd_usage, "%s: a job ID is " LOA_NAME_RULE,
+		    cmd);
+	return ops[0];
+}
+
+/*
  * getopt_long() over a command's arguments (argv[0] is the command),
  * long options only, options and operands in any order (even with
  * POSIXLY_CORRECT set); operands are collected for ctl_operands().
