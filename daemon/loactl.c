@@ -231,6 +231,7 @@ ctl_config(void)
 		}
 	} else
 		loa_config_defaults(&ctl_cfg);
+	loa_job_limits(ctl_cfg.max_recipients);
 	if (have_url) {
 		loa_redis_addr_clear(&ctl_cfg.redis);
 		ctl_cfg.redis = url_addr;	/* moved: ctl_cfg frees it */

@@ -128,6 +128,48 @@ test_names(void)
 	loa_job_unref(job);
 }
 
+/* max_recipients, and the count of objects made before parsing. */
+static void
+test_limits(void)
+{
+	struct loa_buf	 b;
+	struct loa_job	*job;
+	char		 err[256] = "";
+	int		 i;
+
+	loa_job_limits(3);
+	job = loa_job_parse(OKJOB(""), strlen(OKJOB("")), "1-1", 1 << 20, err,
+	    sizeof(err));
+	ok(job != NULL, "1 of 3 recipients (%s)", err);
+	loa_job_unref(job);
+	loa_buf_init(&b);
+	loa_buf_printf(&b, "{\"channels\":[\"sms\"],\"sms\":{\"text\":"
+	    "\"x\"},\"recipients\":[{},{},{},{}]}");
+	job = loa_job_parse(b.data, b.len, "1-1", 1 << 20, err, sizeof(err));
+	ok(job == NULL && strstr(err, "recipients: 4, more than the limit of "
+	    "3 (max_recipients)") != NULL, "4 of 3 recipients: %s", err);
+	job = loa_job_parse(b.data, b.len, "1-1", SIZE_MAX, err, sizeof(err));
+	ok(job != NULL, "a stored spec is read whatever the limit (%s)", err);
+	loa_job_unref(job);
+	/* 3 x 3 + 1024 objects and arrays at most, strings not counted. */
+	loa_buf_free(&b);
+	loa_buf_init(&b);
+	loa_buf_printf(&b, "{\"channels\":[\"sms\"],\"sms\":{\"text\":"
+	    "\"x {{a}}\"},\"vars\":{\"a\":\"{{[[[\\\"{\"},\"recipients\":[");
+	for (i = 0; i < 1030; i++)
+		loa_buf_printf(&b, "%s[]", i ? "," : "");
+	loa_buf_printf(&b, "]}");
+	ok(!loa_job_shape_ok(b.data, b.len), "1030 arrays are too many");
+	job = loa_job_parse(b.data, b.len, "1-1", 1 << 20, err, sizeof(err));
+	ok(job == NULL && strstr(err, "more than 1033 objects and arrays") !=
+	    NULL, "refused before parsing: %s", err);
+	b.len -= 2 + 7 * 3;	/* drop 7 of them, and "]}" */
+	loa_buf_printf(&b, "]}");
+	ok(loa_job_shape_ok(b.data, b.len), "1023 arrays and 5 more containers pass");
+	loa_buf_free(&b);
+	loa_job_limits(LOA_MAX_RECIPIENTS);
+}
+
 static void
 test_valid(void)
 {
@@ -291,6 +333,7 @@ main(void)
 	ok(!loa_job_id_valid("a/b"), "slash");
 	test_valid();
 	test_names();
+	test_limits();
 	times();
 	return tap_done();
 }
