@@ -804,9 +804,9 @@ ctl_report(int argc, char **argv)
 	};
 	struct report	 rp;
 	redisReply	*job;
-	char		**ops, *key;
+	char		*key;
 	const char	*v;
-	int		 ch, nops, rc = 0;
+	int		 ch, rc = 0;
 
 	memset(&rp, 0, sizeof(rp));
 	while ((ch = ctl_getopt(argc, argv, lo, REPORT_USAGE)) != -1) {
@@ -824,10 +824,7 @@ ctl_report(int argc, char **argv)
 			break;
 		}
 	}
-	if ((nops = ctl_operands(&ops)) != 1)
-		ctl_usage_error(REPORT_USAGE, "report: %s", nops == 0 ?
-		    "missing job ID" : "one job ID only");
-	rp.id = ops[0];
+	rp.id = ctl_job_operand("report", REPORT_USAGE);
 
 	ctl_connect();
 	key = ctl_key("job:", rp.id);

@@ -256,16 +256,12 @@ ctl_status(int argc, char **argv)
 	redisReply	*r;
 	char		*key;
 	const char	*id;
-	char		**ops;
-	int		 ch, nops, json = 0, rc = 0;
+	int		 ch, json = 0, rc = 0;
 
 	while ((ch = ctl_getopt(argc, argv, lo, STATUS_USAGE)) != -1)
 		if (ch == 'j')
 			json = 1;
-	if ((nops = ctl_operands(&ops)) != 1)
-		ctl_usage_error(STATUS_USAGE, "status: %s", nops == 0 ?
-		    "missing job ID" : "one job ID only");
-	id = ops[0];
+	id = ctl_job_operand("status", STATUS_USAGE);
 
 	ctl_connect();
 	key = ctl_key("job:", id);

@@ -32,6 +32,7 @@ void	 ctl_disconnect(void);
 char	*ctl_key(const char *, const char *);
 int	 ctl_getopt(int, char **, const struct option *, const char *);
 int	 ctl_operands(char ***);
+char	*ctl_job_operand(const char *, const char *);
 void	 ctl_usage_error(const char *, const char *, ...)
 	    __attribute__((format(printf, 2, 3), noreturn));
 void	 ctl_redis_fail(void) __attribute__((noreturn));

@@ -190,6 +190,7 @@ struct loa_config {
 	long long		 claim_timeout_ms;
 	long long		 shutdown_timeout_ms;
 	size_t			 max_job_size;
+	int			 max_recipients;	/* explicit, per job */
 	int			 events_maxlen;
 	int			 chunk_size;
 	char			*http_listen;
@@ -256,6 +257,7 @@ struct loa_zalo_param {
 };
 struct loa_job {
 	int			 refs;
+	size_t			 size;	/* of the JSON text it was read from */
 	char			*id;
 	enum loa_priority	 prio;
 	const char		*sender;
@@ -286,6 +288,9 @@ const char *loa_channel_name(enum loa_channel);
 int	 loa_channel_parse(const char *, enum loa_channel *);
 int	 loa_job_id_valid(const char *);
 int	 loa_time_parse(const char *, long long *);
+#define LOA_MAX_RECIPIENTS	20000	/* max_recipients' default */
+void	 loa_job_limits(int);
+int	 loa_job_shape_ok(const char *, size_t);
 struct loa_job *loa_job_parse(const char *, size_t, const char *, size_t,
 	    char *, size_t);
 int	 loa_job_check_columns(const struct loa_job *, json_t *, char *,

@@ -238,6 +238,7 @@ ctl_config(void)
 		}
 	} else
 		loa_config_defaults(&ctl_cfg);
+	loa_job_limits(ctl_cfg.max_recipients);
 	if (have_url) {
 		loa_redis_addr_clear(&ctl_cfg.redis);
 		ctl_cfg.redis = url_addr;	/* moved: ctl_cfg frees it */
@@ -581,6 +582,26 @@ ctl_usage_error(const char *cmd_usage, const char *fmt, ...)
 	fprintf(stderr, "loactl: %s\nusage: loactl %s\n", line, cmd_usage);
 	free(line);
 	exit(2);
+}
+
+/*
+ * The one operand of a command that takes a job ID (status, report,
+ * cancel, retry): exits 2 when it is missing, doubled, or not an id a
+ * job can have (so "x:out" never reaches an internal key).
+ */
+char *
+ctl_job_operand(const char *cmd, const char *cmd_usage)
+{
+	char	**ops;
+	int	  nops;
+
+	if ((nops = ctl_operands(&ops)) != 1)
+		ctl_usage_error(cmd_usage, "%s: %s", cmd, nops == 0 ?
+		    "missing job ID" : "one job ID only");
+	if (!loa_name_valid(ops[0]))
+		ctl_usage_error(cmd_usage, "%s: a job ID is " LOA_NAME_RULE,
+		    cmd);
+	return ops[0];
 }
 
 /*
