@@ -310,7 +310,9 @@ cfg_daemon(struct cfg_parse *p, const char *name, const char *value)
 			    "\"%s\"", value);
 		else
 			c->max_job_size = (size_t)sz;
-	} else if (strcmp(name, "events_maxlen") == 0)
+	} else if (strcmp(name, "max_recipients") == 0)
+		INTEGER(c->max_recipients, 1, 1000000);
+	else if (strcmp(name, "events_maxlen") == 0)
 		INTEGER(c->events_maxlen, 100, 100000000);
 	else if (strcmp(name, "chunk_size") == 0)
 		INTEGER(c->chunk_size, 1, 10000);
@@ -492,6 +494,7 @@ loa_config_defaults(struct loa_config *c)
 	c->claim_timeout_ms = 30000;
 	c->shutdown_timeout_ms = 10000;
 	c->max_job_size = 1024 * 1024;
+	c->max_recipients = LOA_MAX_RECIPIENTS;
 	c->events_maxlen = 100000;
 	c->chunk_size = 100;
 	c->early_reports_max = 10000;

@@ -21,6 +21,7 @@
 #include "state.h"
 
 /* engine.c */
+void	 engine_cache_expire(void);
 void	 engine_init(void);
 void	 engine_free(void);
 int	 engine_want_chunks(void);

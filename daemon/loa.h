@@ -89,6 +89,16 @@ int	 loa_url_allowed(const char *);
 #define LOA_NAME_RULE	"1 to 128 ASCII letters, digits, '-', '_' or '.'"
 int	 loa_name_valid(const char *);
 
+/* neutral.c: text from outside, made safe to print (see there) */
+int	 loa_neutral_char(const char *, size_t, size_t *, long *);
+const char *loa_neutral_find(const char *, size_t);
+void	 loa_neutral_add(struct loa_buf *, const char *, size_t);
+char	*loa_neutral(const char *);
+size_t	 loa_neutral_cpy(char *, size_t, const char *, size_t);
+size_t	 loa_neutral_u(long, char[8]);
+void	 loa_neutral_json(struct loa_buf *, const char *, size_t);
+void	 loa_neutral_csv(struct loa_buf *, const char *);
+
 /* redis.c */
 struct loa_redis_addr {
 	int	 is_unix;
@@ -190,6 +200,7 @@ struct loa_config {
 	long long		 claim_timeout_ms;
 	long long		 shutdown_timeout_ms;
 	size_t			 max_job_size;
+	int			 max_recipients;	/* explicit, per job */
 	int			 events_maxlen;
 	int			 early_reports_max; /* reports:early holds
 						       at most this many */
@@ -258,6 +269,7 @@ struct loa_zalo_param {
 };
 struct loa_job {
 	int			 refs;
+	size_t			 size;	/* of the JSON text it was read from */
 	char			*id;
 	enum loa_priority	 prio;
 	const char		*sender;
@@ -288,6 +300,9 @@ const char *loa_channel_name(enum loa_channel);
 int	 loa_channel_parse(const char *, enum loa_channel *);
 int	 loa_job_id_valid(const char *);
 int	 loa_time_parse(const char *, long long *);
+#define LOA_MAX_RECIPIENTS	20000	/* max_recipients' default */
+void	 loa_job_limits(int);
+int	 loa_job_shape_ok(const char *, size_t);
 struct loa_job *loa_job_parse(const char *, size_t, const char *, size_t,
 	    char *, size_t);
 int	 loa_job_check_columns(const struct loa_job *, json_t *, char *,

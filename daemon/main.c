@@ -136,6 +136,7 @@ cron_cb(evutil_socket_t fd, short ev, void *arg)
 	}
 	ledger_retry();
 	provider_reap();
+	engine_cache_expire();
 	if (loa_redis_up(loa->rc)) {
 		if (now - loa->last_poll >= 250) {
 			flow_poll();
@@ -256,6 +257,7 @@ reload_config(void)
 		return;
 	}
 	httpd_token_set(tok);
+	loa_job_limits(loa->cfg.max_recipients);
 	if (strcmp(oldlog, loa->cfg.log_path) != 0 &&
 	    dlog_open(loa->cfg.log_path) == -1)
 		log_warnx("reload: delivery log %s cannot be opened; still "
@@ -429,6 +431,7 @@ main(int argc, char *argv[])
 		fprintf(stderr, "loa: %s\n", err);
 		return 1;
 	}
+	loa_job_limits(loa->cfg.max_recipients);
 	wire();
 	if (provider_load_all(&loa->cfg, !test) == -1) {
 		provider_free_all();

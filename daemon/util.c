@@ -20,19 +20,43 @@
 
 #include "loa.h"
 
-/* Append s as a JSON string (s is valid UTF-8). */
+static void
+json_u(struct loa_buf *b, long cp)
+{
+	char	u[8];
+
+	loa_buf_add(b, u, loa_neutral_u(cp, u));
+}
+
+/*
+ * Append s as a JSON string.  Besides what JSON requires, the characters
+ * that loa_neutral_char() calls unsafe (DEL, C1 and bidi controls) are
+ * written as \uXXXX and a byte that is not UTF-8 as \ufffd, so that the
+ * delivery log, which operators read with tail, carries no raw control
+ * and is always valid JSON, whatever a job held.
+ */
 void
 loa_json_str(struct loa_buf *b, const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p = (const unsigned char *)s, *run = p;
+	const char	*p = s, *run = s, *end = s + strlen(s);
+	size_t		 n;
+	long		 cp;
 
-	loa_buf_reserve(b, strlen(s) + 2);
+	loa_buf_reserve(b, (size_t)(end - s) + 2);
 	loa_buf_add(b, "\"", 1);
-	for (; *p != '\0'; p++) {
-		if (*p >= 0x20 && *p != '"' && *p != '\\')
+	for (; p < end; p += n) {
+		n = 1;
+		if ((unsigned char)*p >= 0x7f) {
+			if (!loa_neutral_char(p, (size_t)(end - p), &n, &cp))
+				continue;
+			loa_buf_add(b, run, (size_t)(p - run));
+			run = p + n;
+			json_u(b, cp < 0 ? 0xfffd : cp);
 			continue;
-		loa_buf_add(b, run, p - run);
+		}
+		if ((unsigned char)*p >= 0x20 && *p != '"' && *p != '\\')
+			continue;
+		loa_buf_add(b, run, (size_t)(p - run));
 		run = p + 1;
 		switch (*p) {
 		case '"':
@@ -50,14 +74,11 @@ loa_json_str(struct loa_buf *b, const char *s)
 		case '\t':
 			loa_buf_add(b, "\\t", 2);
 			break;
-		default: {
-			char u[6] = { '\\', 'u', '0', '0', hex[*p >> 4],
-			    hex[*p & 15] };
-			loa_buf_add(b, u, 6);
-		}
+		default:
+			json_u(b, (unsigned char)*p);
 		}
 	}
-	loa_buf_add(b, run, p - run);
+	loa_buf_add(b, run, (size_t)(p - run));
 	loa_buf_add(b, "\"", 1);
 }
 
