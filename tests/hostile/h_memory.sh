@@ -9,6 +9,23 @@
 
 PEAK_MB=${MEM_PEAK_MB:-120}	# documented in the README's Security section
 KEEP_MB=${MEM_KEEP_MB:-40}
+NREC=20000
+# Under sanitizers (shadow memory, quarantine) and valgrind RSS says
+# nothing about the daemon: the bounds are skipped there, the rest holds.
+bounds=1
+case "$BUILD" in *san*) bounds=0;; esac
+if [ "${VALGRIND:-0}" = 1 ]; then
+	bounds=0
+	NREC=2000
+fi
+# bound WHAT COMMAND...: a check of memory, where RSS means something.
+bound() {
+	if [ $bounds = 0 ]; then
+		echo "# skipped here: $1"
+		return
+	fi
+	check "$@"
+}
 TOKEN=t0k-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
 printf '%s\n' "$TOKEN" > "$T/token"
 chmod 600 "$T/token"
@@ -44,7 +61,7 @@ submit "$T/amp2.json" >/dev/null
 wait_for 10 "amp2 dead-lettered" sh -c "[ \$(redis-cli -s '$SOCK' XLEN loa:dead) -ge 2 ]"
 hwm=$(kb VmHWM)
 echo "# after both: VmHWM $((hwm / 1024)) MB"
-check "peak after 1 MiB of {} within 40 MB of the start ($(( (hwm - rss0) / 1024 )) MB)" \
+bound "peak after 1 MiB of {} within 40 MB of the start ($(( (hwm - rss0) / 1024 )) MB)" \
     test $((hwm - rss0)) -lt $((40 * 1024))
 # 20,001 recipients: one over the default limit.
 awk 'BEGIN { printf "{\"id\":\"many\",\"channels\":[\"sms\"],\"sms\":{\"text\":\"x\"},\"recipients\":["
@@ -55,10 +72,10 @@ check "20,001 recipients: rejected, naming max_recipients" sh -c \
     "redis-cli -s '$SOCK' XRANGE loa:dead - + | grep -q 'recipients: 20001, more than the limit of 20000 (max_recipients)'"
 
 # Six jobs at the limit, all due at the same second.
-at=$(date -d '+4 seconds' '+%Y-%m-%dT%H:%M:%S%:z')
+at=$(date -d "+$((4 * TIME_SCALE)) seconds" '+%Y-%m-%dT%H:%M:%S%:z')
 for j in 1 2 3 4 5 6; do
-	awk -v j=$j -v at="$at" 'BEGIN { printf "{\"id\":\"s%d\",\"send_at\":\"%s\",\"channels\":[\"sms\"],\"sms\":{\"text\":\"Thông báo {{name}}\"},\"recipients\":[", j, at
-		for (i = 0; i < 20000; i++) printf "%s{\"phone\":\"0912%d%05d\",\"name\":\"Nguyễn Văn %d\"}", (i ? "," : ""), j, i, i; printf "]}" }' > "$T/s$j.json"
+	awk -v j=$j -v n=$NREC -v at="$at" 'BEGIN { printf "{\"id\":\"s%d\",\"send_at\":\"%s\",\"channels\":[\"sms\"],\"sms\":{\"text\":\"Thông báo {{name}}\"},\"recipients\":[", j, at
+		for (i = 0; i < n; i++) printf "%s{\"phone\":\"0912%d%05d\",\"name\":\"Nguyễn Văn %d\"}", (i ? "," : ""), j, i, i; printf "]}" }' > "$T/s$j.json"
 	submit "$T/s$j.json" >/dev/null
 done
 echo "# s1.json: $(wc -c < "$T/s1.json") bytes"
@@ -68,17 +85,17 @@ for j in 1 2 3 4 5 6; do
 	wait_for 90 "s$j done" state_is s$j done || break
 done
 for j in 1 2 3 4 5 6; do
-	is "s$j: all 20,000 sent" "$(job_field s$j sent)" 20000
+	is "s$j: all $NREC sent" "$(job_field s$j sent)" $NREC
 done
 hwm=$(kb VmHWM)
-echo "# peak with six scheduled jobs of 20,000: VmHWM $((hwm / 1024)) MB"
-check "peak within $PEAK_MB MB of the start ($(( (hwm - rss0) / 1024 )) MB)" \
+echo "# peak with six scheduled jobs of $NREC: VmHWM $((hwm / 1024)) MB"
+bound "peak within $PEAK_MB MB of the start ($(( (hwm - rss0) / 1024 )) MB)" \
     test $((hwm - rss0)) -lt $((PEAK_MB * 1024))
 # What the jobs took is given back once they are done.
-wait_for 10 "memory given back" sh -c "[ \$(awk '\$1 == \"VmRSS:\" { print \$2 }' /proc/$PID/status) -lt $((rss0 + KEEP_MB * 1024)) ]"
+[ $bounds = 0 ] || wait_for 10 "memory given back" sh -c "[ \$(awk '\$1 == \"VmRSS:\" { print \$2 }' /proc/$PID/status) -lt $((rss0 + KEEP_MB * 1024)) ]"
 rss=$(kb VmRSS)
 echo "# after: VmRSS $((rss / 1024)) MB"
-check "RSS back within $KEEP_MB MB of the start ($(( (rss - rss0) / 1024 )) MB)" \
+bound "RSS back within $KEEP_MB MB of the start ($(( (rss - rss0) / 1024 )) MB)" \
     test $((rss - rss0)) -lt $((KEEP_MB * 1024))
 check "the daemon is still up" kill -0 "$PID"
 stop_loa a
