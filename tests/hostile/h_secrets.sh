@@ -33,7 +33,7 @@ conf() {
 }
 # lt NAME: loa -t on it, never longer than 5 s; output in $T/lt.out.
 lt() {
-	timeout 5 $LOA -t -c "$T/$1.conf" > "$T/lt.out" 2>&1
+	timeout $((5 * TIME_SCALE)) $LOA -t -c "$T/$1.conf" > "$T/lt.out" 2>&1
 }
 # refused WHAT NAME PATTERN: loa -t exits 1 saying PATTERN.
 refused() {
