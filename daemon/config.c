@@ -310,10 +310,14 @@ cfg_daemon(struct cfg_parse *p, const char *name, const char *value)
 			    "\"%s\"", value);
 		else
 			c->max_job_size = (size_t)sz;
-	} else if (strcmp(name, "events_maxlen") == 0)
+	} else if (strcmp(name, "max_recipients") == 0)
+		INTEGER(c->max_recipients, 1, 1000000);
+	else if (strcmp(name, "events_maxlen") == 0)
 		INTEGER(c->events_maxlen, 100, 100000000);
 	else if (strcmp(name, "chunk_size") == 0)
 		INTEGER(c->chunk_size, 1, 10000);
+	else if (strcmp(name, "early_reports_max") == 0)
+		INTEGER(c->early_reports_max, 10, 1000000);
 	else
 		cfg_error(p, name, "unknown key");
 	return 1;
@@ -496,8 +500,10 @@ loa_config_defaults(struct loa_config *c)
 	c->claim_timeout_ms = 30000;
 	c->shutdown_timeout_ms = 10000;
 	c->max_job_size = 1024 * 1024;
+	c->max_recipients = LOA_MAX_RECIPIENTS;
 	c->events_maxlen = 100000;
 	c->chunk_size = 100;
+	c->early_reports_max = 10000;
 	c->http_listen = xstrdup("127.0.0.1:8080");
 	c->http_max_connections = 512;
 	c->http_header_timeout_ms = 10000;

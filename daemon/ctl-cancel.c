@@ -23,15 +23,13 @@ ctl_cancel(int argc, char **argv)
 		{ NULL,		0,		NULL,	0 }
 	};
 	redisReply	*r;
-	char		**ops, now[40], ret[32];
+	char		*id, now[40], ret[32];
 	const char	*cargv[8];
-	int		 nops, rc;
+	int		 rc;
 
 	while (ctl_getopt(argc, argv, lo, CANCEL_USAGE) != -1)
 		;
-	if ((nops = ctl_operands(&ops)) != 1)
-		ctl_usage_error(CANCEL_USAGE, "cancel: %s", nops == 0 ?
-		    "missing job ID" : "one job ID only");
+	id = ctl_job_operand("cancel", CANCEL_USAGE);
 	ctl_connect();
 	loa_time_iso(loa_now_ms(), now, sizeof(now));
 	snprintf(ret, sizeof(ret), "%lld", ctl_cfg.retention_ms);
@@ -39,21 +37,21 @@ ctl_cancel(int argc, char **argv)
 	cargv[1] = loa_script_cancel;
 	cargv[2] = "0";
 	cargv[3] = ctl_cfg.prefix;
-	cargv[4] = ops[0];
+	cargv[4] = id;
 	cargv[5] = now;
 	cargv[6] = "100000";
 	cargv[7] = ret;
 	r = ctl_command(8, cargv, NULL);
 	if (r->type == REDIS_REPLY_STRING && strcmp(r->str, "ok") == 0) {
 		printf("job %s cancelled: nothing more goes out for it\n",
-		    ops[0]);
+		    id);
 		rc = 0;
 	} else if (r->type == REDIS_REPLY_STRING &&
 	    strcmp(r->str, "unknown") == 0) {
-		fprintf(stderr, "loactl: %s: no such job\n", ops[0]);
+		fprintf(stderr, "loactl: %s: no such job\n", id);
 		rc = 1;
 	} else {
-		fprintf(stderr, "loactl: %s: already %s\n", ops[0],
+		fprintf(stderr, "loactl: %s: already %s\n", id,
 		    r->type == REDIS_REPLY_STRING ? r->str : "finished");
 		rc = 1;
 	}

@@ -12,8 +12,11 @@
  * takes); with --json one object per line: entry_id, ts, id, error,
  * entry and job.  Dead letters are raw input, so phone numbers in them
  * are masked: the "phone" values of the job, and any long run of digits
- * in the error and elsewhere (ctl_mask()).  Entries are read in pages
- * of 500 so a long stream does not make one huge reply.
+ * in the error and elsewhere (ctl_mask()).  Dead letters are also the
+ * very jobs an attacker writes: every field is made safe to print
+ * (ctl_oneline(); with --json, loa_neutral_json(): the same JSON without
+ * raw controls).  Entries are read in pages of 500 so a long stream does
+ * not make one huge reply.
  *
  * --retry moves the entry back in one script, so two operators retrying
  * the same letter enqueue it once: XADD <prefix>jobs * job <job>, XDEL
@@ -141,7 +144,7 @@ print_entry(const redisReply *e, int json)
 	const redisReply	*f = e->element[1];
 	const char		*ts, *id, *error, *entry, *job;
 	size_t			 joblen = 0;
-	char			*masked, *line, *s;
+	char			*masked, *line, *sid, *sts, *seid;
 	json_t			*o;
 
 	ts = ctl_field(f, "ts", NULL);
@@ -152,9 +155,13 @@ print_entry(const redisReply *e, int json)
 	masked = ctl_mask(error != NULL ? error : "");
 	if (!json) {
 		line = ctl_oneline(masked);
-		printf("%s  %s  %s  %s\n", e->element[0]->str,
-		    ts != NULL && *ts != '\0' ? ts : "-",
-		    id != NULL && *id != '\0' ? id : "-", line);
+		seid = ctl_oneline(e->element[0]->str);
+		sts = ctl_oneline(ts != NULL && *ts != '\0' ? ts : "-");
+		sid = ctl_oneline(id != NULL && *id != '\0' ? id : "-");
+		printf("%s  %s  %s  %s\n", seid, sts, sid, line);
+		free(seid);
+		free(sts);
+		free(sid);
 		free(line);
 		free(masked);
 		return;
@@ -170,10 +177,7 @@ print_entry(const redisReply *e, int json)
 	    entry != NULL ? strlen(entry) : 0));
 	json_object_set_new(o, "job", job != NULL ? masked_job(job, joblen) :
 	    json_null());
-	if ((s = json_dumps(o, JSON_COMPACT)) == NULL)
-		fatalx("json_dumps");
-	printf("%s\n", s);
-	free(s);
+	ctl_print_json(o);
 	json_decref(o);
 	free(masked);
 }

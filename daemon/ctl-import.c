@@ -13,14 +13,17 @@
  * fields than the header is rejected (a comma in an unquoted name would
  * shift the columns).
  *
- * Wards: required code (1-16 of 0-9A-Za-z_-) and name (not empty),
- * optional district; other columns are ignored.
+ * Wards: required code (1-16 of 0-9A-Za-z_-, a subset of the rule of
+ * loa_name_valid() for every name that becomes part of a key) and name
+ * (not empty), optional district; other columns are ignored.
  *	HSET <p>ward:<code> name <name> district <district or "">
  *	SADD <p>wards <code>
  * A ward is "unchanged" when its name and district already were these.
  *
- * Residents: required id (1-64 of A-Za-z0-9._:-) and ward (an existing
- * <p>ward:<code> hash, checked in the script, atomically with the write);
+ * Residents: required id (loa_name_valid(): 1-128 of A-Za-z0-9._-; no
+ * ':', which would let an id such as "90001:residents" name another
+ * key) and ward (a code as above, of an existing <p>ward:<code> hash,
+ * checked in the script, atomically with the write);
  * optional phone (stored normalized, 84xxxxxxxxx), zalo_uid, name, opt_out
  * (empty, 0/1, yes/no, true/false, any case -> "0" or "1"), channels (sms
  * and zalo separated by ';' or ',', stored as "zalo;sms", "zalo" or "sms";
@@ -44,9 +47,21 @@
  * codes) already seen, which finds a duplicate id: the later row is
  * rejected, naming the line of the first (about 40 bytes an id).
  *
+ * Text that is stored (ward name and district; resident name, zalo_uid
+ * and variables) must hold no control character (C0 but for the tabs and
+ * spaces trimmed at its ends, DEL, C1) and no bidi control
+ * (loa_neutral_find()): a row with one is rejected, the cell shown with
+ * the character escaped.  Stored, it would reach terminals, logs and
+ * messages; a directory has no use for it, and an official fixes the
+ * file more easily than they find a silently changed name.  Header
+ * column names follow the same rule (the whole file is refused).  A name
+ * that starts with '=', '+', '-' or '@' is data like any other: report
+ * --csv defuses it.
+ *
  * Every rejected row is reported on standard error as "FILE:LINE: reason"
- * (LINE: where the record starts; FILE "<stdin>" for "-"), in line order;
- * the good rows are kept.  Then on standard output "wards: A added, U
+ * (LINE: where the record starts; FILE "<stdin>" for "-"), in line order,
+ * with every value quoted in it escaped (loa_neutral_cpy()); the good
+ * rows are kept.  Then on standard output "wards: A added, U
  * updated, C unchanged, R rejected" (or "residents: ...").  Exit status 0
  * when nothing was rejected, 1 when something was (or on a read or Redis
  * error), 2 on bad usage.  Phone numbers are never echoed.
@@ -282,8 +297,8 @@ seen_grow(struct seen *st)
 }
 
 /*
- * Remember key (at most 64 bytes) as first met on line; or, when it was
- * met before, return the line where.  Returns 0 for a new key.
+ * Remember key (at most LOA_NAME_MAX bytes) as first met on line; or,
+ * when it was met before, return the line where.  Returns 0 for a new key.
  */
 static long
 seen_add(struct seen *st, const char *key, long line)
@@ -339,24 +354,24 @@ trim(char *s)
 }
 
 /*
- * A value of the file for a message: control characters as spaces, cut
- * (on a character boundary) after 40 bytes with "...".  outlen must be
+ * A value of the file for a message: controls, C1 and bidi controls as
+ * visible escapes (loa_neutral_cpy()), cut on a character boundary after
+ * 40 bytes of the value, or when out is full, with "...".  outlen must be
  * at least 48.
  */
 static void
 shown(char *out, size_t outlen, const char *s)
 {
-	size_t	i = 0, max = 40;
+	size_t	len = strlen(s), cut = 40, n;
 
-	for (; *s != '\0' && i < outlen - 4; s++) {
-		if (i >= max && ((unsigned char)*s & 0xc0) != 0x80) {
-			memcpy(out + i, "...", 3);
-			i += 3;
-			break;
-		}
-		out[i++] = (unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s;
-	}
-	out[i] = '\0';
+	if (len > cut) {
+		while (((unsigned char)s[cut] & 0xc0) == 0x80)
+			cut++;		/* on a character boundary */
+	} else
+		cut = len;
+	n = loa_neutral_cpy(out, outlen - 3, s, cut);
+	if (n < len)
+		strcat(out, "...");
 }
 
 /* Non-zero when s is 1..max bytes, each a letter, a digit or in extra. */
@@ -652,12 +667,12 @@ value(struct import *im, struct loa_csv_record *rec, enum import_role role)
 }
 
 /*
- * Check the id (or code) and claim it; 0, or -1 when the row is
- * rejected (reported).
+ * Check the id (or code), which valid says is good or not by rule, and
+ * claim it; 0, or -1 when the row is rejected (reported).
  */
 static int
 claim(struct import *im, long line, const char *what, const char *id,
-    size_t max, const char *extra)
+    int valid, const char *rule)
 {
 	char	 s[64];
 	long	 first;
@@ -666,10 +681,9 @@ claim(struct import *im, long line, const char *what, const char *id,
 		reject(im, line, "missing %s", what);
 		return -1;
 	}
-	if (!token_valid(id, max, extra)) {
+	if (!valid) {
 		shown(s, sizeof(s), id);
-		reject(im, line, "bad %s \"%s\" (1-%zu of A-Z a-z 0-9 %s)",
-		    what, s, max, extra);
+		reject(im, line, "bad %s \"%s\" (%s)", what, s, rule);
 		return -1;
 	}
 	if ((first = seen_add(&im->seen, id, line)) != 0) {
@@ -680,19 +694,56 @@ claim(struct import *im, long line, const char *what, const char *id,
 	return 0;
 }
 
+/*
+ * Reject the row (0 when it is kept) when the text s of its column what
+ * holds a control or a bidi control character: see the top of the file.
+ */
+static int
+text_unsafe(struct import *im, long line, const char *what, const char *s)
+{
+	const char	*bad;
+	char		 cell[64], col[64], ch[16];
+	size_t		 n;
+	long		 cp;
+
+	if ((bad = loa_neutral_find(s, strlen(s))) == NULL)
+		return 0;
+	loa_neutral_char(bad, strlen(bad), &n, &cp);
+	loa_neutral_cpy(ch, sizeof(ch), bad, n);
+	shown(cell, sizeof(cell), s);
+	shown(col, sizeof(col), what);
+	reject(im, line, "bad %s \"%s\" (holds %s: no control or bidi "
+	    "characters)", col, cell, ch);
+	return -1;
+}
+
+/* Ward codes: stricter than loa_name_valid(), which they satisfy. */
+static int
+ward_code_valid(const char *s)
+{
+	return token_valid(s, 16, "_-") && loa_name_valid(s);
+}
+
+#define WARD_CODE_RULE	"1-16 of A-Z a-z 0-9 _-"
+
 static void
 ward_row(struct import *im, struct loa_csv_record *rec)
 {
 	const char	*code, *name;
 
 	code = value(im, rec, ROLE_CODE);
-	if (claim(im, rec->line, "code", code, 16, "_-") == -1)
+	if (claim(im, rec->line, "code", code, ward_code_valid(code),
+	    WARD_CODE_RULE) == -1)
 		return;
 	name = value(im, rec, ROLE_NAME);
 	if (*name == '\0') {
 		reject(im, rec->line, "missing name");
 		return;
 	}
+	if (text_unsafe(im, rec->line, "name", name) == -1 ||
+	    text_unsafe(im, rec->line, "district", value(im, rec,
+	    ROLE_DISTRICT)) == -1)
+		return;
 	batch_args(im->b, code);
 	batch_args(im->b, name);
 	batch_args(im->b, value(im, rec, ROLE_DISTRICT));
@@ -709,14 +760,15 @@ resident_row(struct import *im, struct loa_csv_record *rec)
 	size_t			 i, n;
 
 	id = value(im, rec, ROLE_ID);
-	if (claim(im, rec->line, "id", id, 64, "._:-") == -1)
+	if (claim(im, rec->line, "id", id, loa_name_valid(id),
+	    "want " LOA_NAME_RULE) == -1)
 		return;
 	ward = value(im, rec, ROLE_WARD);
 	if (*ward == '\0') {
 		reject(im, rec->line, "missing ward");
 		return;
 	}
-	if (!token_valid(ward, 16, "_-")) {
+	if (!ward_code_valid(ward)) {
 		shown(bad, sizeof(bad), ward);
 		reject(im, rec->line, "unknown ward \"%s\" (want its code, "
 		    "e.g. 00070)", bad);
@@ -745,6 +797,13 @@ resident_row(struct import *im, struct loa_csv_record *rec)
 		reject(im, rec->line, "unknown channel \"%s\"", bad);
 		return;
 	}
+	if (text_unsafe(im, rec->line, "name", value(im, rec, ROLE_NAME)) ==
+	    -1 || text_unsafe(im, rec->line, "zalo_uid", zalo) == -1)
+		return;
+	for (i = 0; i < im->ncols; i++)
+		if (im->role[i] == ROLE_VAR && text_unsafe(im, rec->line,
+		    im->colname[i], trim(rec->fields[i])) == -1)
+			return;
 
 	for (n = 6, i = 0; i < im->ncols; i++)
 		if (im->role[i] == ROLE_VAR && *trim(rec->fields[i]) != '\0')
@@ -805,6 +864,13 @@ import_header(struct import *im, struct loa_csv_record *rec)
 	for (i = 0; i < im->ncols; i++) {
 		name = trim(rec->fields[i]);
 		im->colname[i] = xstrdup(name);
+		if (loa_neutral_find(name, strlen(name)) != NULL) {
+			shown(s, sizeof(s), name);
+			fprintf(stderr, "loactl: %s:%ld: header: column \"%s\" "
+			    "holds a control or bidi character; nothing "
+			    "imported\n", im->label, rec->line, s);
+			return -1;
+		}
 		for (j = 0; j < i; j++)
 			if (im->role[j] == ROLE_VAR &&
 			    strcmp(im->colname[j], name) == 0) {

@@ -34,9 +34,14 @@
 static int
 normalize(const char *in, char out[LOA_PHONE_MAX])
 {
+	char	*shown;
+
 	if (loa_phone_normalize(in, out) == 0)
 		return 0;
-	fprintf(stderr, "loactl: %s: not a Vietnamese mobile number\n", in);
+	shown = ctl_oneline(in);	/* a pasted number may hold anything */
+	fprintf(stderr, "loactl: %s: not a Vietnamese mobile number\n",
+	    shown);
+	free(shown);
 	return -1;
 }
 

@@ -49,7 +49,11 @@
  *
  * Phone numbers are masked everywhere except in the rendered messages
  * themselves (SMS text and Zalo data), which are shown exactly as they
- * will go out.  --json prints all of it as one JSON object.
+ * will go out, line by line, but for controls, C1 and bidi controls,
+ * which are shown as visible escapes (ctl_oneline(); Vietnamese text is
+ * kept) so that a job cannot rewrite the official's screen; so is every
+ * name, code and value from the job or the directory.  --json prints all
+ * of it as one JSON object, through loa_neutral_json() (no raw control).
  *
  * Exit status: 0 when the preview is made, 1 when the job is invalid,
  * names unknown wards or districts or variables the directory lacks, the
@@ -856,8 +860,9 @@ pv_print_wards(const struct preview *pv)
 	long long		 k, known;
 
 	for (i = 0; i < pv->nw; i++) {
-		len = pv->w[i].code != NULL ? (int)strlen(pv->w[i].code) :
-		    (int)strlen("(none)");
+		s = pv_show(pv->w[i].code != NULL ? pv->w[i].code : "(none)");
+		len = (int)strlen(s);
+		free(s);
 		if (len > width)
 			width = len;
 		len = snprintf(num, sizeof(num), "%lld", pv->w[i].count);
@@ -954,7 +959,7 @@ pv_print_sample(const struct preview *pv)
 	char				 masked[LOA_PHONE_MAX + 64];
 	const char			*k, *sep = "";
 	json_t				*v;
-	char				*s;
+	char				*s, *line;
 	int				 c;
 
 	if (!pv->have_sample) {
@@ -1022,7 +1027,9 @@ pv_print_sample(const struct preview *pv)
 		sep = "";
 		json_object_foreach(rc->vars, k, v) {
 			s = pv_show(json_string_value(v));
-			printf("%s %s=%s", sep, k, s);
+			line = ctl_oneline(k);
+			printf("%s %s=%s", sep, line, s);
+			free(line);
 			free(s);
 			sep = ",";
 		}
@@ -1035,18 +1042,26 @@ pv_print_sample(const struct preview *pv)
 		printf("  note      not in this job's audience\n");
 }
 
-/* Lines of text, each after "  | ", exactly as they are. */
+/*
+ * Lines of text, each after "  | ", as they are but for controls, C1
+ * and bidi controls (visible escapes, loa_neutral_add()).
+ */
 static void
 pv_print_quoted(const char *text)
 {
+	struct loa_buf	 b;
 	const char	*nl;
 
+	loa_buf_init(&b);
 	do {
 		nl = strchr(text, '\n');
-		printf("  | %.*s\n", nl != NULL ? (int)(nl - text) :
-		    (int)strlen(text), text);
+		loa_buf_reset(&b);
+		loa_neutral_add(&b, text, nl != NULL ? (size_t)(nl - text) :
+		    strlen(text));
+		printf("  | %s\n", b.data != NULL ? b.data : "");
 		text = nl + 1;
 	} while (nl != NULL);
+	loa_buf_free(&b);
 }
 
 static void
@@ -1082,10 +1097,13 @@ pv_print_render(const struct preview *pv, const struct pv_render *pr)
 		printf("  too_long: %d segments, more than max_segments %d: "
 		    "not sent (failed, reason too_long)\n", si->segments,
 		    job->max_segments);
-	else if (!pr->ok && pr->r.missing != NULL)
+	else if (!pr->ok && pr->r.missing != NULL) {
+		s = pv_show(pr->r.missing);
 		printf("%snot rendered: %s {{%s}}: this resident has no "
 		    "value for it\n", pr->r.text != NULL || pr->ch !=
-		    LOA_CH_SMS ? "  " : " ", pr->r.reason, pr->r.missing);
+		    LOA_CH_SMS ? "  " : " ", pr->r.reason, s);
+		free(s);
+	}
 	else if (!pr->ok)
 		printf("%snot rendered: %s\n", pr->r.text != NULL ||
 		    pr->ch != LOA_CH_SMS ? "  " : " ", pr->r.reason != NULL ?
@@ -1348,7 +1366,6 @@ static void
 pv_print_json(const struct preview *pv)
 {
 	json_t	*o, *arr;
-	char	*s;
 	int	 i;
 
 	o = json_object();
@@ -1363,10 +1380,7 @@ pv_print_json(const struct preview *pv)
 		json_array_append_new(arr, pv_json_render(pv, &pv->rend[i]));
 	json_object_set_new(o, "channels", arr);
 	json_object_set_new(o, "cost", pv_json_cost(pv));
-	if ((s = json_dumps(o, JSON_COMPACT)) == NULL)
-		fatalx("json_dumps");
-	printf("%s\n", s);
-	free(s);
+	ctl_print_json(o);
 	json_decref(o);
 }
 

@@ -13,7 +13,12 @@
  * circuit state each running daemon last published (open, half-open,
  * closed).  Daemons publish it on each change and every 10 s; a state not
  * refreshed for CIRCUIT_STALE_MS is a gone daemon's and is not shown (a
- * daemon that stops cleanly removes its own).
+ * daemon that stops cleanly removes its own).  What the hash holds is
+ * printed through ctl_oneline(): anything that can write to Redis could
+ * have put controls there.
+ *
+ * A provider name becomes part of a key, so pause and resume take only
+ * names that satisfy loa_name_valid() (bad usage otherwise).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +61,7 @@ show(const char *name, const struct loa_provider_conf *pc)
 	for (i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements;
 	    i += 2) {
 		const char *f = r->element[i]->str, *v = r->element[i + 1]->str;
-		char state[16];
+		char state[16], *sd, *ss;
 		long long since = 0, seen = 0;
 		int k;
 		if (strncmp(f, "circuit:", 8) != 0 ||
@@ -68,8 +73,12 @@ show(const char *name, const struct loa_provider_conf *pc)
 		if (loa_now_ms() - seen > CIRCUIT_STALE_MS)
 			continue;	/* that daemon is gone */
 		loa_time_iso(since, ts, sizeof(ts));
-		printf("    daemon %-24s circuit %-9s (since %s)\n", f + 8,
-		    state, ts);
+		sd = ctl_oneline(f + 8);
+		ss = ctl_oneline(state);
+		printf("    daemon %-24s circuit %-9s (since %s)\n", sd, ss,
+		    ts);
+		free(sd);
+		free(ss);
 		any = 1;
 	}
 	if (!any)
@@ -122,6 +131,9 @@ ctl_provider(int argc, char **argv)
 		ctl_usage_error(PROVIDER_USAGE, "provider: want list, or pause "
 		    "or resume and a provider name");
 	pause = strcmp(ops[0], "pause") == 0;
+	if (!loa_name_valid(ops[1]))
+		ctl_usage_error(PROVIDER_USAGE, "provider: \"%s\": want a "
+		    "provider name, " LOA_NAME_RULE, ops[1]);
 	if (!known(ops[1])) {
 		fprintf(stderr, "loactl: provider %s: not in %s\n", ops[1],
 		    ctl_cfg.path != NULL ? ctl_cfg.path : "the configuration");

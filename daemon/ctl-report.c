@@ -32,6 +32,12 @@
  * go through ctl_mask(), unless --unmasked: officials who must call
  * residents get the full numbers, so such output must be handled like
  * the directory itself.
+ *
+ * Names and codes come from the directory and from jobs, and officials
+ * open the CSV in a spreadsheet: every text cell goes through
+ * ctl_oneline() (controls, C1 and bidi controls as visible escapes), and
+ * every CSV cell through loa_neutral_csv() (the same, then "'" before a
+ * cell a spreadsheet would take for a formula, then RFC 4180 quoting).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -546,12 +552,25 @@ cell(const char *s, int cols, int last)
 	free(one);
 }
 
+/* The wider of cur and the width s takes as cell() prints it. */
 static int
 max_width(int cur, const char *s)
 {
-	int	w = width(s[0] != '\0' ? s : "-");
+	char	*one = ctl_oneline(s[0] != '\0' ? s : "-");
+	int	 w = width(one);
 
+	free(one);
 	return w > cur ? w : cur;
+}
+
+/* printf("%s", s) for text from Redis or a job: made safe to print. */
+static void
+put(const char *fmt, const char *s)
+{
+	char	*one = ctl_oneline(s);
+
+	printf(fmt, one);
+	free(one);
 }
 
 /* The rows of one ward as an indented table. */
@@ -621,8 +640,8 @@ print_text(struct report *rp, const redisReply *job)
 
 	state = ctl_field(job, "state", NULL);
 	total = ctl_field(job, "total", NULL);
-	printf("job    %s\n", rp->id);
-	printf("state  %s\n", state != NULL ? state : "?");
+	put("job    %s\n", rp->id);
+	put("state  %s\n", state != NULL ? state : "?");
 	if ((v = ctl_field(job, "error", NULL)) != NULL) {
 		masked = ctl_mask(v);
 		line = ctl_oneline(masked);
@@ -661,18 +680,17 @@ print_text(struct report *rp, const redisReply *job)
 		w = &rp->w[i];
 		if (w->rows == 0)
 			continue;
-		line = ctl_oneline(ward_name(w));
-		printf("\n%s %s: %lld failed, %lld unreached\n",
-		    w->code[0] != '\0' ? w->code : "-", line,
-		    w->n[OUT_FAILED], w->n[OUT_UNREACHED]);
-		free(line);
+		put("\n%s ", w->code[0] != '\0' ? w->code : "-");
+		put("%s: ", ward_name(w));
+		printf("%lld failed, %lld unreached\n", w->n[OUT_FAILED],
+		    w->n[OUT_UNREACHED]);
 		n = load_rows(rp, w, &rows);
 		text_rows(rows, n);
 		rows_free(rows, n);
 	}
 
-	printf("\n%lld outcome entries, job total %s\n", rp->entries,
-	    total != NULL ? total : "0");
+	printf("\n%lld outcome entries, ", rp->entries);
+	put("job total %s\n", total != NULL ? total : "0");
 	if (state != NULL && strcmp(state, "expanding") == 0)
 		printf("still expanding: residents the expansion has not "
 		    "reached yet are not counted\n");
@@ -682,34 +700,30 @@ print_text(struct report *rp, const redisReply *job)
 		    "yet\n", state);
 }
 
-/* One CSV field (RFC 4180): quoted when it holds , " CR or LF. */
+/*
+ * One CSV field: neutralised, defused and quoted (loa_neutral_csv()),
+ * then "," or, for the last of the row, CRLF.
+ */
 static void
-csv_field(const char *s, int last)
+csv_field(struct loa_buf *b, const char *s, int last)
 {
-	const char	*p;
-
-	if (strpbrk(s, ",\"\r\n") == NULL)
-		fputs(s, stdout);
-	else {
-		putchar('"');
-		for (p = s; *p != '\0'; p++) {
-			if (*p == '"')
-				putchar('"');
-			putchar(*p);
-		}
-		putchar('"');
-	}
-	fputs(last ? "\r\n" : ",", stdout);
+	loa_buf_reset(b);
+	loa_neutral_csv(b, s);
+	loa_buf_adds(b, last ? "\r\n" : ",");
+	fwrite(b->data, 1, b->len, stdout);
 }
 
 static void
 print_csv(struct report *rp, const redisReply *job)
 {
+	struct loa_buf	 b;
 	struct row	*rows;
 	struct ward	*w;
 	const char	*state;
+	char		*id, *st;
 	size_t		 i, j, n;
 
+	loa_buf_init(&b);
 	fputs(CSV_HEADER "\r\n", stdout);
 	for (i = 0; i < rp->nw; i++) {
 		w = &rp->w[i];
@@ -717,21 +731,27 @@ print_csv(struct report *rp, const redisReply *job)
 			continue;
 		n = load_rows(rp, w, &rows);
 		for (j = 0; j < n; j++) {
-			csv_field(w->code, 0);
-			csv_field(w->name != NULL ? w->name : "", 0);
-			csv_field(rows[j].id, 0);
-			csv_field(rows[j].name, 0);
-			csv_field(rows[j].phone, 0);
-			csv_field(rows[j].status, 0);
-			csv_field(rows[j].channel, 1);
+			csv_field(&b, w->code, 0);
+			csv_field(&b, w->name != NULL ? w->name : "", 0);
+			csv_field(&b, rows[j].id, 0);
+			csv_field(&b, rows[j].name, 0);
+			csv_field(&b, rows[j].phone, 0);
+			csv_field(&b, rows[j].status, 0);
+			csv_field(&b, rows[j].channel, 1);
 		}
 		rows_free(rows, n);
 	}
+	loa_buf_free(&b);
 	state = ctl_field(job, "state", NULL);
 	if (state != NULL && (strcmp(state, "expanding") == 0 ||
-	    strcmp(state, "sending") == 0 || strcmp(state, "scheduled") == 0))
-		fprintf(stderr, "loactl: report: job %s is still %s\n", rp->id,
-		    state);
+	    strcmp(state, "sending") == 0 ||
+	    strcmp(state, "scheduled") == 0)) {
+		id = ctl_oneline(rp->id);
+		st = ctl_oneline(state);
+		fprintf(stderr, "loactl: report: job %s is still %s\n", id, st);
+		free(id);
+		free(st);
+	}
 }
 
 /* Load the job's spec: its channels and, for explicit jobs, recipients. */
@@ -784,9 +804,9 @@ ctl_report(int argc, char **argv)
 	};
 	struct report	 rp;
 	redisReply	*job;
-	char		**ops, *key;
+	char		*key;
 	const char	*v;
-	int		 ch, nops, rc = 0;
+	int		 ch, rc = 0;
 
 	memset(&rp, 0, sizeof(rp));
 	while ((ch = ctl_getopt(argc, argv, lo, REPORT_USAGE)) != -1) {
@@ -804,17 +824,16 @@ ctl_report(int argc, char **argv)
 			break;
 		}
 	}
-	if ((nops = ctl_operands(&ops)) != 1)
-		ctl_usage_error(REPORT_USAGE, "report: %s", nops == 0 ?
-		    "missing job ID" : "one job ID only");
-	rp.id = ops[0];
+	rp.id = ctl_job_operand("report", REPORT_USAGE);
 
 	ctl_connect();
 	key = ctl_key("job:", rp.id);
 	job = ctl_commandl("HGETALL", key, NULL);
 	free(key);
 	if (job->type != REDIS_REPLY_ARRAY || job->elements == 0) {
-		fprintf(stderr, "loactl: %s: no such job\n", rp.id);
+		key = ctl_oneline(rp.id);
+		fprintf(stderr, "loactl: %s: no such job\n", key);
+		free(key);
 		freeReplyObject(job);
 		free(rp.only);
 		return 1;

@@ -53,27 +53,25 @@ ctl_retry(int argc, char **argv)
 	};
 	redisReply	*r;
 	struct loa_argv	 av;
-	char		**ops, *out, *key, cursor[32] = "0", now[40];
+	char		*id, *out, *key, cursor[32] = "0", now[40];
 	size_t		 i;
 	long long	 total = 0;
-	int		 nops, n = 0, rc = 0;
+	int		 n = 0, rc = 0;
 
 	while (ctl_getopt(argc, argv, lo, RETRY_USAGE) != -1)
 		;
-	if ((nops = ctl_operands(&ops)) != 1)
-		ctl_usage_error(RETRY_USAGE, "retry: %s", nops == 0 ?
-		    "missing job ID" : "one job ID only");
+	id = ctl_job_operand("retry", RETRY_USAGE);
 	ctl_connect();
-	key = ctl_key("job:", ops[0]);
+	key = ctl_key("job:", id);
 	r = ctl_commandl("HGET", key, "state", NULL);
 	free(key);
 	if (r->type != REDIS_REPLY_STRING) {
-		fprintf(stderr, "loactl: %s: no such job\n", ops[0]);
+		fprintf(stderr, "loactl: %s: no such job\n", id);
 		freeReplyObject(r);
 		return 1;
 	}
 	freeReplyObject(r);
-	out = xasprintf("%sjob:%s:out", ctl_cfg.prefix, ops[0]);
+	out = xasprintf("%sjob:%s:out", ctl_cfg.prefix, id);
 	loa_argv_init(&av);
 	do {
 		r = ctl_commandl("HSCAN", out, cursor, "COUNT", "1000", NULL);
@@ -92,7 +90,7 @@ ctl_retry(int argc, char **argv)
 				loa_time_iso(loa_now_ms(), now, sizeof(now));
 				loa_script_argv(&av, loa_script_retry,
 				    ctl_cfg.prefix);
-				loa_argv_add(&av, ops[0]);
+				loa_argv_add(&av, id);
 				loa_argv_addf(&av, "%d", ctl_cfg.chunk_size);
 				loa_argv_addf(&av, "%d", ctl_cfg.events_maxlen);
 				loa_argv_add(&av, now);
@@ -100,18 +98,18 @@ ctl_retry(int argc, char **argv)
 			}
 			loa_argv_add(&av, k->str);
 			if (++n == RETRY_BATCH)
-				rc = flush(&av, ops[0], &total);
+				rc = flush(&av, id, &total);
 		}
 		freeReplyObject(r);
 	} while (rc == 0 && strcmp(cursor, "0") != 0);
 	if (rc == 0)
-		rc = flush(&av, ops[0], &total);
+		rc = flush(&av, id, &total);
 	loa_argv_free(&av);
 	free(out);
 	if (rc == 0 && total == 0)
-		printf("job %s: no failed recipient to retry\n", ops[0]);
+		printf("job %s: no failed recipient to retry\n", id);
 	else if (rc == 0)
 		printf("job %s: %lld failed recipients queued again\n",
-		    ops[0], total);
+		    id, total);
 	return rc;
 }

@@ -11,7 +11,10 @@
  *
  * The summary printer is shared with "send --wait".  The error reason is
  * the only free text in the hash; it is masked (ctl_mask()) in case it
- * quotes a phone number.
+ * quotes a phone number.  Every value and every ward code comes from a
+ * job and goes through ctl_oneline() before the terminal: the ward codes
+ * of explicit recipients are whatever the job said.  --json escapes them
+ * as loa_json_str() does (no raw control either).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,25 +103,45 @@ status_rank(const struct count *c)
 static void
 groups_print(struct groups *gs, const char *label)
 {
-	size_t	i, j, width = 0;
-	int	rank, max = 0;
+	size_t	 i, j, width = 0;
+	int	 rank, max = 0;
+	char	**shown, *st, *v;
 
 	for (i = 0; status_order[i] != NULL; i++)
 		max = (int)i + 1;
 	qsort(gs->g, gs->n, sizeof(*gs->g), group_cmp);
-	for (i = 0; i < gs->n; i++)
-		if (strlen(gs->g[i].name) > width)
-			width = strlen(gs->g[i].name);
+	shown = xcalloc(gs->n + 1, sizeof(*shown));
+	for (i = 0; i < gs->n; i++) {
+		shown[i] = ctl_oneline(gs->g[i].name);
+		if (strlen(shown[i]) > width)
+			width = strlen(shown[i]);
+	}
 	for (i = 0; i < gs->n; i++) {
 		struct group *g = &gs->g[i];
-		printf("%s %-*s", label, (int)width, g->name);
+		printf("%s %-*s", label, (int)width, shown[i]);
 		for (rank = 0; rank <= max; rank++)
 			for (j = 0; j < g->n; j++)
-				if (status_rank(&g->c[j]) == rank)
-					printf("  %s %s", g->c[j].status,
-					    g->c[j].value);
+				if (status_rank(&g->c[j]) == rank) {
+					st = ctl_oneline(g->c[j].status);
+					v = ctl_oneline(g->c[j].value);
+					printf("  %s %s", st, v);
+					free(st);
+					free(v);
+				}
 		printf("\n");
+		free(shown[i]);
 	}
+	free(shown);
+}
+
+/* "LABEL VALUE" on a line of its own, the value made safe to print. */
+static void
+field_line(const char *label, const char *v)
+{
+	char	*line = ctl_oneline(v);
+
+	printf("%-9s %s\n", label, line);
+	free(line);
 }
 
 static void
@@ -149,29 +172,31 @@ ctl_status_print(const char *id, const redisReply *h)
 	char		*masked, *line;
 	size_t		 i;
 
-	printf("job       %s\n", id);
+	field_line("job", id);
 	if ((v = ctl_field(h, "state", NULL)) != NULL)
-		printf("state     %s\n", v);
+		field_line("state", v);
 	if ((v = ctl_field(h, "priority", NULL)) != NULL)
-		printf("priority  %s\n", v);
+		field_line("priority", v);
 	if ((v = ctl_field(h, "created_at", NULL)) != NULL)
-		printf("created   %s\n", v);
+		field_line("created", v);
 	if ((v = ctl_field(h, "finished_at", NULL)) != NULL)
-		printf("finished  %s\n", v);
+		field_line("finished", v);
 	for (i = 0; counters[i] != NULL; i++) {
 		v = ctl_field(h, counters[i], NULL);
-		printf("%s%s %s", i == 0 ? "" : "  ", counters[i],
-		    v != NULL ? v : "0");
+		line = ctl_oneline(v != NULL ? v : "0");
+		printf("%s%s %s", i == 0 ? "" : "  ", counters[i], line);
+		free(line);
 	}
 	printf("\n");
 	if ((v = ctl_field(h, "maybe_duplicate", NULL)) != NULL &&
-	    strcmp(v, "0") != 0)
-		printf("maybe_duplicate %s\n", v);
+	    strcmp(v, "0") != 0) {
+		line = ctl_oneline(v);
+		printf("maybe_duplicate %s\n", line);
+		free(line);
+	}
 	if ((v = ctl_field(h, "error", NULL)) != NULL) {
 		masked = ctl_mask(v);
-		line = ctl_oneline(masked);
-		printf("error     %s\n", line);
-		free(line);
+		field_line("error", masked);
 		free(masked);
 	}
 
@@ -231,22 +256,20 @@ ctl_status(int argc, char **argv)
 	redisReply	*r;
 	char		*key;
 	const char	*id;
-	char		**ops;
-	int		 ch, nops, json = 0, rc = 0;
+	int		 ch, json = 0, rc = 0;
 
 	while ((ch = ctl_getopt(argc, argv, lo, STATUS_USAGE)) != -1)
 		if (ch == 'j')
 			json = 1;
-	if ((nops = ctl_operands(&ops)) != 1)
-		ctl_usage_error(STATUS_USAGE, "status: %s", nops == 0 ?
-		    "missing job ID" : "one job ID only");
-	id = ops[0];
+	id = ctl_job_operand("status", STATUS_USAGE);
 
 	ctl_connect();
 	key = ctl_key("job:", id);
 	r = ctl_commandl("HGETALL", key, NULL);
 	if (r->type != REDIS_REPLY_ARRAY || r->elements == 0) {
-		fprintf(stderr, "loactl: %s: no such job\n", id);
+		char *shown = ctl_oneline(id);
+		fprintf(stderr, "loactl: %s: no such job\n", shown);
+		free(shown);
 		rc = 1;
 	} else if (json)
 		status_json(id, r);

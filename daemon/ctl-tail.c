@@ -4,11 +4,14 @@
  *
  * <prefix>events holds one field, "event", per entry: the JSON line the
  * daemon also writes to the delivery log (phones already masked as the
- * operator configured).  tail prints each on its own line, as it is,
- * reading with XREAD BLOCK 1000 COUNT 100 from the last entry that
- * existed when it started (so nothing added between two reads is
- * missed), or from the beginning with --from-start.  --job keeps the
- * events whose "job" is ID; --count exits 0 after N events printed.
+ * operator configured).  tail prints each on its own line, as it is but
+ * for raw controls, C1 and bidi controls, which loa_neutral_json() turns
+ * into \uXXXX escapes (the daemon writes none; an event put there by
+ * anything else must not reach the terminal raw).  It reads with XREAD
+ * BLOCK 1000 COUNT 100 from the last entry that existed when it started
+ * (so nothing added between two reads is missed), or from the beginning
+ * with --from-start.  --job keeps the events whose "job" is ID; --count
+ * exits 0 after N events printed.
  *
  * SIGINT and SIGTERM end it cleanly with status 0: the handler shuts the
  * Redis socket down, which wakes the blocked read at once.  SIGPIPE is
@@ -108,6 +111,7 @@ print_batch(const redisReply *r, const char *job, long *left, char *last,
 {
 	const redisReply	*entries, *e;
 	const char		*event;
+	struct loa_buf		 b;
 	size_t			 i, len;
 	long			 n = 0;
 
@@ -118,6 +122,7 @@ print_batch(const redisReply *r, const char *job, long *left, char *last,
 	entries = r->element[0]->element[1];
 	if (entries->type != REDIS_REPLY_ARRAY)
 		return 0;
+	loa_buf_init(&b);
 	for (i = 0; i < entries->elements && *left != 0; i++) {
 		e = entries->element[i];
 		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
@@ -128,12 +133,15 @@ print_batch(const redisReply *r, const char *job, long *left, char *last,
 			continue;
 		if (job != NULL && !event_of_job(event, len, job))
 			continue;
-		fwrite(event, 1, len, stdout);
-		putchar('\n');
+		loa_buf_reset(&b);
+		loa_neutral_json(&b, event, len);
+		loa_buf_add(&b, "\n", 1);
+		fwrite(b.data, 1, b.len, stdout);
 		n++;
 		if (*left > 0)
 			(*left)--;
 	}
+	loa_buf_free(&b);
 	return n;
 }
 

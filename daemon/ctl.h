@@ -32,6 +32,7 @@ void	 ctl_disconnect(void);
 char	*ctl_key(const char *, const char *);
 int	 ctl_getopt(int, char **, const struct option *, const char *);
 int	 ctl_operands(char ***);
+char	*ctl_job_operand(const char *, const char *);
 void	 ctl_usage_error(const char *, const char *, ...)
 	    __attribute__((format(printf, 2, 3), noreturn));
 void	 ctl_redis_fail(void) __attribute__((noreturn));
@@ -41,6 +42,7 @@ const char *ctl_field(const redisReply *, const char *, size_t *);
 int	 ctl_is_integer(const char *);
 char	*ctl_mask(const char *);
 char	*ctl_oneline(const char *);
+void	 ctl_print_json(const json_t *);
 void	 ctl_sleep_ms(long long);
 
 int	 ctl_read_job(const char *, size_t, struct loa_buf *, char *, size_t);

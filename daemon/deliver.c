@@ -709,6 +709,8 @@ deliver_answer(struct delivery *d, const struct loa_response *resp,
 	memset(&res, 0, sizeof(res));
 	res.retry_after_ms = -1;
 	p->mod->classify(p->state, &d->msg, resp, &res);
+	(void)loa_provider_id_take(p->conf->name, res.provider_id,
+	    sizeof(res.provider_id), "a send answer");
 	if (fate != HF_NOT_SENT)
 		d->sent_once = 1;
 	metrics_latency(p, loa_now_ms() - d->t0);

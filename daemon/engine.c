@@ -14,6 +14,7 @@
  * Ownership: a chunk is owned by loa->chunks from engine_chunk_add() to
  * chunk_free(); deliveries point at it and keep it alive (outstanding).
  */
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +24,14 @@
 #include "engine.h"
 
 #define JOB_CACHE_MAX	64
+/*
+ * Parsed specs the cache keeps beyond those chunks hold, counted as 16
+ * times their text (explicit recipients take 10 to 80 times it): a few
+ * large jobs, or many small ones.
+ */
+#define JOB_CACHE_BYTES	(64 * 1024 * 1024)
+#define JOB_WEIGHT(j)	((j)->size * 16)
+#define JOB_CACHE_IDLE_MS 5000	/* a job nothing asked for since goes */
 #define ROTATE_EVERY	4	/* items from one chunk before the next */
 #define FINISHED_MAX	1024	/* finished entries remembered */
 /*
@@ -89,22 +98,73 @@ job_cache_get(const char *id)
 	return NULL;
 }
 
-static void
-job_cache_put(struct loa_job *job)
+/* The least recently used slot (-1: none), or the first free one. */
+static int
+job_cache_victim(int want_free)
 {
-	int	i, victim = 0;
+	int	i, victim = -1;
 
 	for (i = 0; i < JOB_CACHE_MAX; i++) {
 		if (job_cache[i].job == NULL) {
-			victim = i;
-			break;
+			if (want_free)
+				return i;
+			continue;
 		}
-		if (job_cache[i].used < job_cache[victim].used)
+		if (victim == -1 || job_cache[i].used < job_cache[victim].used)
 			victim = i;
 	}
-	loa_job_unref(job_cache[victim].job);	/* chunks keep their refs */
+	return victim;
+}
+
+static void
+job_cache_put(struct loa_job *job)
+{
+	size_t	total = JOB_WEIGHT(job);
+	int	i, victim;
+
+	for (i = 0; i < JOB_CACHE_MAX; i++)
+		if (job_cache[i].job != NULL)
+			total += JOB_WEIGHT(job_cache[i].job);
+	/* Over the budget: the oldest go (chunks keep their refs). */
+	while (total > JOB_CACHE_BYTES && (victim = job_cache_victim(0)) != -1) {
+		total -= JOB_WEIGHT(job_cache[victim].job);
+		loa_job_unref(job_cache[victim].job);
+		job_cache[victim].job = NULL;
+	}
+	victim = job_cache_victim(1);
+	loa_job_unref(job_cache[victim].job);
 	job_cache[victim].job = job;
 	job_cache[victim].used = loa_now_ms();
+}
+
+/*
+ * Forget the jobs no chunk asked for lately: a finished job is not kept
+ * (its memory goes back to the system with it, loa_job_unref()).
+ */
+void
+engine_cache_expire(void)
+{
+	static int	trimmed = 1;
+	long long	now = loa_now_ms();
+	int		i;
+
+	for (i = 0; i < JOB_CACHE_MAX; i++)
+		if (job_cache[i].job != NULL &&
+		    now - job_cache[i].used >= JOB_CACHE_IDLE_MS) {
+			loa_job_unref(job_cache[i].job);
+			job_cache[i].job = NULL;
+		}
+	/* Idle again after work: what the work took goes back to the
+	 * system, not only the large jobs' trees. */
+	if (!engine_settled())
+		trimmed = 0;
+	else if (!trimmed) {
+		for (i = 0; i < JOB_CACHE_MAX; i++)
+			if (job_cache[i].job != NULL)
+				return;
+		malloc_trim(0);
+		trimmed = 1;
+	}
 }
 
 void

@@ -21,6 +21,7 @@
 #include "state.h"
 
 /* engine.c */
+void	 engine_cache_expire(void);
 void	 engine_init(void);
 void	 engine_free(void);
 int	 engine_want_chunks(void);
@@ -58,6 +59,7 @@ void	 deliver_final(struct chunk *, int, const char *, const char *,
 /* provider.c */
 void	 provider_hooks_set(const struct provider_hooks *);
 int	 provider_load_all(struct loa_config *, int);
+int	 provider_check_secrets(void);
 void	 provider_free_all(void);
 int	 provider_reload(struct loa_config *);
 void	 provider_reap(void);

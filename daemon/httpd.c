@@ -901,13 +901,19 @@ request_cb(struct hs_req *req, void *arg)
 int
 httpd_token_read(const char *file, char **tok, char *err, size_t errlen)
 {
+	char	why[128], msg[512];
+
 	*tok = NULL;
 	if (file == NULL)
 		return 0;
-	if (loa_read_secret(file, tok, err, errlen) == -1)
+	if (loa_read_secret(file, tok, msg, sizeof(msg)) == -1) {
+		snprintf(err, errlen, "[http] token_file %s", msg);
 		return -1;
-	if ((*tok)[0] == '\0') {
-		snprintf(err, errlen, "http token_file %s: empty", file);
+	}
+	if (!loa_token_ok(*tok, why, sizeof(why))) {
+		loa_secret_path(file, msg, sizeof(msg));
+		snprintf(err, errlen, "[http] token_file %s: %s", msg, why);
+		explicit_bzero(*tok, strlen(*tok));
 		free(*tok);
 		*tok = NULL;
 		return -1;

@@ -129,7 +129,7 @@ rejected_id(const char *raw, size_t len, const char *eid)
 	json_t		*root, *v;
 	char		*id = NULL;
 
-	if (len <= loa->cfg.max_job_size &&
+	if (len <= loa->cfg.max_job_size && loa_job_shape_ok(raw, len) &&
 	    (root = json_loadb(raw, len, 0, NULL)) != NULL) {
 		v = json_object_get(root, "id");
 		if (json_is_string(v) && loa_job_id_valid(json_string_value(v)))

@@ -13,7 +13,9 @@
  * phone or no usable channel (skipped and counted at delivery time).
  */
 #include <ctype.h>
+#include <malloc.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,6 +278,13 @@ parse_recipient(struct loa_job *job, size_t i, json_t *r, char *err,
 	if (bad)
 		return fail(err, errlen, "%s: id, phone, zalo_uid, name and "
 		    "ward are strings", what);
+	/* A ward code names keys and counters (ward:<code>:...). */
+	if (rc->ward != NULL && !loa_name_valid(rc->ward))
+		return fail(err, errlen, "%s.ward: want a ward code of "
+		    LOA_NAME_RULE, what);
+	if (rc->id != NULL && strlen(rc->id) > LOA_NAME_MAX)
+		return fail(err, errlen, "%s.id: longer than %d bytes", what,
+		    LOA_NAME_MAX);
 	if ((v = json_object_get(r, "vars")) != NULL) {
 		snprintf(what, sizeof(what), "recipients[%zu].vars", i);
 		if (check_string_object(v, what, err, errlen) == -1)
@@ -510,11 +519,18 @@ parse_audience(struct loa_job *job, json_t *a, char *err, size_t errlen)
 	if (!json_is_array(v) || json_array_size(v) == 0)
 		return fail(err, errlen, "audience: want a non-empty array of "
 		    "codes");
-	for (i = 0; i < json_array_size(v); i++)
-		if (!json_is_string(json_array_get(v, i)) ||
-		    json_string_length(json_array_get(v, i)) == 0)
-			return fail(err, errlen, "audience[%zu]: want a string",
-			    i);
+	for (i = 0; i < json_array_size(v); i++) {
+		json_t *e = json_array_get(v, i);
+		if (!json_is_string(e) || json_string_length(e) == 0 ||
+		    json_string_length(e) > LOA_NAME_MAX)
+			return fail(err, errlen, "audience[%zu]: want a string "
+			    "of 1 to %d bytes", i, LOA_NAME_MAX);
+		/* Ward codes name keys; district names are only compared. */
+		if (job->audience == LOA_AUD_WARDS &&
+		    !loa_name_valid(json_string_value(e)))
+			return fail(err, errlen, "audience.wards[%zu]: want a "
+			    "ward code of " LOA_NAME_RULE, i);
+	}
 	job->audience_list = v;
 	return 0;
 }
@@ -543,6 +559,42 @@ parse_times(struct loa_job *job, json_t *root, char *err, size_t errlen)
 	return 0;
 }
 
+static int	job_max_rcpt = LOA_MAX_RECIPIENTS;
+#define JOB_TRIM_SIZE	(256 * 1024)	/* a job this large is trimmed after */
+
+/* max_recipients of the config: what loa_job_parse() takes. */
+void
+loa_job_limits(int max_recipients)
+{
+	job_max_rcpt = max_recipients;
+}
+
+/*
+ * Count a JSON text's objects and arrays before Jansson builds them: it
+ * takes ~230 bytes for each "{}", so a job of 1 MiB of empty recipients
+ * cost 80 MB of tree (and 205 MB with all that follows).  A recipient
+ * needs at most three (itself, its vars, its channels).
+ */
+int
+loa_job_shape_ok(const char *buf, size_t len)
+{
+	size_t	limit = 3 * (size_t)job_max_rcpt + 1024, n = 0, i;
+	int	instr = 0;
+
+	for (i = 0; i < len; i++) {
+		if (instr) {
+			if (buf[i] == '\\')
+				i++;
+			else if (buf[i] == '"')
+				instr = 0;
+		} else if (buf[i] == '"')
+			instr = 1;
+		else if ((buf[i] == '{' || buf[i] == '[') && ++n > limit)
+			return 0;
+	}
+	return 1;
+}
+
 struct loa_job *
 loa_job_parse(const char *buf, size_t len, const char *default_id,
     size_t max_size, char *err, size_t errlen)
@@ -562,6 +614,14 @@ loa_job_parse(const char *buf, size_t len, const char *default_id,
 		    "%zu", len, max_size);
 		return NULL;
 	}
+	/* A stored spec (max_size SIZE_MAX) was checked when accepted,
+	 * perhaps under a larger max_recipients: it is read as it is. */
+	if (max_size != SIZE_MAX && !loa_job_shape_ok(buf, len)) {
+		fail(err, errlen, "job has more than %zu objects and arrays; "
+		    "a job takes at most %d recipients (max_recipients)",
+		    3 * (size_t)job_max_rcpt + 1024, job_max_rcpt);
+		return NULL;
+	}
 	/* Jansson refuses invalid UTF-8 and NUL bytes in strings. */
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
@@ -572,6 +632,7 @@ loa_job_parse(const char *buf, size_t len, const char *default_id,
 	job = xcalloc(1, sizeof(*job));
 	job->root = root;
 	job->refs = 1;
+	job->size = len;
 	if (!json_is_object(root)) {
 		fail(err, errlen, "a job is a JSON object");
 		goto fail;
@@ -619,6 +680,14 @@ loa_job_parse(const char *buf, size_t len, const char *default_id,
 	if (v != NULL) {
 		if (!json_is_array(v) || json_array_size(v) == 0) {
 			fail(err, errlen, "recipients: want a non-empty array");
+			goto fail;
+		}
+		if (max_size != SIZE_MAX &&
+		    json_array_size(v) > (size_t)job_max_rcpt) {
+			fail(err, errlen, "recipients: %zu, more than the "
+			    "limit of %d (max_recipients); a larger audience "
+			    "belongs in the directory", json_array_size(v),
+			    job_max_rcpt);
 			goto fail;
 		}
 		job->audience = LOA_AUD_RECIPIENTS;
@@ -678,7 +747,7 @@ loa_job_dump(const struct loa_job *job)
 void
 loa_job_unref(struct loa_job *job)
 {
-	int	i;
+	int	i, big;
 
 	if (job == NULL || --job->refs > 0)
 		return;
@@ -693,7 +762,12 @@ loa_job_unref(struct loa_job *job)
 	free(job->id);
 	json_decref(job->wards);
 	json_decref(job->root);
+	big = job->size >= JOB_TRIM_SIZE;
 	free(job);
+	/* Its tree took ~10 to 80 times its text, in small blocks malloc
+	 * keeps for itself; give the pages back to the system. */
+	if (big)
+		malloc_trim(0);
 }
 
 /*

@@ -67,7 +67,17 @@ void	 loa_json_kv(struct loa_buf *, const char *, const char *);
 void	 loa_json_kl(struct loa_buf *, const char *, long long);
 void	 loa_time_iso(long long, char *, size_t);
 void	 loa_delivery_id(const char *, const char *, const char *, char[33]);
+/*
+ * Secret files: regular files of at most LOA_SECRET_MAX bytes, owned by
+ * the daemon's user or root, mode 600 or 400.  The API token is at least
+ * LOA_TOKEN_MIN visible characters.
+ */
+#define LOA_SECRET_MAX	65536
+#define LOA_TOKEN_MIN	16
+void	 loa_secret_path(const char *, char *, size_t);
 int	 loa_read_secret(const char *, char **, char *, size_t);
+int	 loa_token_ok(const char *, char *, size_t);
+int	 loa_provider_id_take(const char *, char *, size_t, const char *);
 int	 loa_url_allowed(const char *);
 /*
  * Every name from outside that becomes part of a Redis key or a hash field
@@ -78,6 +88,16 @@ int	 loa_url_allowed(const char *);
 #define LOA_NAME_MAX	128
 #define LOA_NAME_RULE	"1 to 128 ASCII letters, digits, '-', '_' or '.'"
 int	 loa_name_valid(const char *);
+
+/* neutral.c: text from outside, made safe to print (see there) */
+int	 loa_neutral_char(const char *, size_t, size_t *, long *);
+const char *loa_neutral_find(const char *, size_t);
+void	 loa_neutral_add(struct loa_buf *, const char *, size_t);
+char	*loa_neutral(const char *);
+size_t	 loa_neutral_cpy(char *, size_t, const char *, size_t);
+size_t	 loa_neutral_u(long, char[8]);
+void	 loa_neutral_json(struct loa_buf *, const char *, size_t);
+void	 loa_neutral_csv(struct loa_buf *, const char *);
 
 /* redis.c */
 struct loa_redis_addr {
@@ -180,7 +200,10 @@ struct loa_config {
 	long long		 claim_timeout_ms;
 	long long		 shutdown_timeout_ms;
 	size_t			 max_job_size;
+	int			 max_recipients;	/* explicit, per job */
 	int			 events_maxlen;
+	int			 early_reports_max; /* reports:early holds
+						       at most this many */
 	int			 chunk_size;
 	char			*http_listen;
 	char			*http_token_file;
@@ -249,6 +272,7 @@ struct loa_zalo_param {
 };
 struct loa_job {
 	int			 refs;
+	size_t			 size;	/* of the JSON text it was read from */
 	char			*id;
 	enum loa_priority	 prio;
 	const char		*sender;
@@ -279,6 +303,9 @@ const char *loa_channel_name(enum loa_channel);
 int	 loa_channel_parse(const char *, enum loa_channel *);
 int	 loa_job_id_valid(const char *);
 int	 loa_time_parse(const char *, long long *);
+#define LOA_MAX_RECIPIENTS	20000	/* max_recipients' default */
+void	 loa_job_limits(int);
+int	 loa_job_shape_ok(const char *, size_t);
 struct loa_job *loa_job_parse(const char *, size_t, const char *, size_t,
 	    char *, size_t);
 int	 loa_job_check_columns(const struct loa_job *, json_t *, char *,

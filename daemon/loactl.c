@@ -17,6 +17,9 @@
  *
  * Phone numbers read from Redis are never printed in full: free text that
  * comes from Redis (error reasons, dead letters) goes through ctl_mask().
+ * Nothing read from Redis, a file or the command line reaches the terminal
+ * raw: it goes through ctl_oneline() (loa_neutral(): controls, C1 and
+ * bidi controls as visible escapes), so a name cannot rewrite the screen.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -204,7 +207,11 @@ main(int argc, char **argv)
 			    argv[0]);
 			exit(2);
 		}
-	fprintf(stderr, "loactl: unknown command \"%s\"\n", argv[0]);
+	{
+		char *cmd = ctl_oneline(argv[0]);
+		fprintf(stderr, "loactl: unknown command \"%s\"\n", cmd);
+		free(cmd);
+	}
 	usage(stderr, 2);
 }
 
@@ -231,6 +238,7 @@ ctl_config(void)
 		}
 	} else
 		loa_config_defaults(&ctl_cfg);
+	loa_job_limits(ctl_cfg.max_recipients);
 	if (have_url) {
 		loa_redis_addr_clear(&ctl_cfg.redis);
 		ctl_cfg.redis = url_addr;	/* moved: ctl_cfg frees it */
@@ -394,9 +402,12 @@ ctl_command(int argc, const char **argv, const size_t *len)
 	if (r == NULL)
 		ctl_redis_fail();
 	if (r->type == REDIS_REPLY_ERROR) {
+		char *a1 = ctl_oneline(argc > 1 ? argv[1] : "");
+		char *why = ctl_oneline(r->str);
 		fprintf(stderr, "loactl: redis %s: %s%s%s: %s\n", redis_name,
-		    argv[0], argc > 1 ? " " : "", argc > 1 ? argv[1] : "",
-		    r->str);
+		    argv[0], argc > 1 ? " " : "", a1, why);
+		free(a1);
+		free(why);
 		freeReplyObject(r);
 		exit(1);
 	}
@@ -511,16 +522,35 @@ ctl_mask(const char *s)
 	return loa_buf_steal(&b);
 }
 
-/* A copy of s with control characters turned into spaces. */
+/*
+ * A copy of s for the terminal, on one line: controls, C1 and bidi
+ * controls and bytes that are not UTF-8 as visible escapes ("\n",
+ * "\x1b", "\u202e"), everything else as it is.  The caller frees.
+ */
 char *
 ctl_oneline(const char *s)
 {
-	char	*out = xstrdup(s), *p;
+	return loa_neutral(s);
+}
 
-	for (p = out; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
-	return out;
+/*
+ * Print o as one line of compact JSON, with no raw control, C1 or bidi
+ * control in it (loa_neutral_json(): the same JSON).
+ */
+void
+ctl_print_json(const json_t *o)
+{
+	struct loa_buf	 b;
+	char		*s;
+
+	if ((s = json_dumps(o, JSON_COMPACT)) == NULL)
+		fatalx("json_dumps");
+	loa_buf_init(&b);
+	loa_neutral_json(&b, s, strlen(s));
+	loa_buf_add(&b, "\n", 1);
+	fwrite(b.data, 1, b.len, stdout);
+	loa_buf_free(&b);
+	free(s);
 }
 
 void
@@ -542,14 +572,36 @@ ctl_sleep_ms(long long ms)
 void
 ctl_usage_error(const char *cmd_usage, const char *fmt, ...)
 {
+	char	msg[1024], *line;
 	va_list	ap;
 
-	fputs("loactl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);	/* may quote an operand */
 	va_end(ap);
-	fprintf(stderr, "\nusage: loactl %s\n", cmd_usage);
+	line = ctl_oneline(msg);
+	fprintf(stderr, "loactl: %s\nusage: loactl %s\n", line, cmd_usage);
+	free(line);
 	exit(2);
+}
+
+/*
+ * The one operand of a command that takes a job ID (status, report,
+ * cancel, retry): exits 2 when it is missing, doubled, or not an id a
+ * job can have (so "x:out" never reaches an internal key).
+ */
+char *
+ctl_job_operand(const char *cmd, const char *cmd_usage)
+{
+	char	**ops;
+	int	  nops;
+
+	if ((nops = ctl_operands(&ops)) != 1)
+		ctl_usage_error(cmd_usage, "%s: %s", cmd, nops == 0 ?
+		    "missing job ID" : "one job ID only");
+	if (!loa_name_valid(ops[0]))
+		ctl_usage_error(cmd_usage, "%s: a job ID is " LOA_NAME_RULE,
+		    cmd);
+	return ops[0];
 }
 
 /*

@@ -8,6 +8,13 @@
  *
  * log_warn() appends strerror(errno); fatal()/fatalx() exit and are only for
  * start-up errors and broken invariants.
+ *
+ * Messages quote job content (ids, ward codes, reasons), so every line is
+ * neutralised here, whoever the caller: controls, C1 and bidi controls and
+ * bytes that are not UTF-8 are written as visible escapes (neutral.c).  A
+ * job can thus never start a line of its own, nor send ESC sequences to
+ * whoever reads the journal on a terminal.  A message is cut at
+ * LOG_MSG_MAX bytes before it is escaped, which at most quadruples it.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -19,6 +26,8 @@
 #include <event2/event.h>
 
 #include "loa.h"
+
+#define LOG_MSG_MAX	2048
 
 static int	 log_verbose;
 static int	 log_journal;	/* stderr is journald: use <N> prefixes */
@@ -49,13 +58,18 @@ vlog(int pri, const char *fmt, va_list ap)
 {
 	static const char *names[] = { "error", "warning", "info", "debug" };
 	static const int   sysl[] = { 3, 4, 6, 7 };
-	char		   msg[2048];
+	char		   raw[LOG_MSG_MAX], msg[4 * LOG_MSG_MAX + 1];
+	int		   n;
 
 	if (pri == LOA_LOG_DEBUG && log_verbose < 2)
 		return;
 	if (pri == LOA_LOG_INFO && log_verbose < 1)
 		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if ((n = vsnprintf(raw, sizeof(raw), fmt, ap)) < 0)
+		n = 0;
+	if ((size_t)n >= sizeof(raw))
+		n = sizeof(raw) - 1;
+	loa_neutral_cpy(msg, sizeof(msg), raw, (size_t)n);
 	if (log_journal)
 		fprintf(stderr, "<%d>%s\n", sysl[pri], msg);
 	else

@@ -4,7 +4,9 @@
  *
  *	loa [-c FILE] [-f] [-t] [-v]
  *
- * -t checks the config (and loads the plugins it names) and exits 0 or 1.
+ * -t checks the config (and loads the plugins it names), reads every
+ * secret and token file the daemon would read, as it would read them, and
+ * exits 0 or 1.
  * The daemon never forks into the background: systemd (or -f, the same)
  * runs it in the foreground.  SIGTERM/SIGINT stop taking work, let the
  * requests under way finish for up to shutdown_timeout, hand unfinished
@@ -134,6 +136,7 @@ cron_cb(evutil_socket_t fd, short ev, void *arg)
 	}
 	ledger_retry();
 	provider_reap();
+	engine_cache_expire();
 	if (loa_redis_up(loa->rc)) {
 		if (now - loa->last_poll >= 250) {
 			flow_poll();
@@ -262,6 +265,7 @@ reload_config(void)
 		return;
 	}
 	httpd_token_set(tok);
+	loa_job_limits(loa->cfg.max_recipients);
 	if (strcmp(oldlog, loa->cfg.log_path) != 0 &&
 	    dlog_open(loa->cfg.log_path) == -1)
 		log_warnx("reload: delivery log %s cannot be opened; still "
@@ -337,6 +341,46 @@ password_free(char *pw)
 }
 
 /*
+ * loa -t: read every secret file the daemon will read, as it reads them
+ * (the providers' were read when their plugins were created; the Redis
+ * passwords; the API token with its own rules).  Returns how many cannot
+ * be used, each said on standard error naming the file.
+ */
+static int
+check_secrets(void)
+{
+	const struct {
+		const char	*file, *key;
+	} redis[] = {
+		{ loa->cfg.redis_password_file, "password_file" },
+		{ loa->cfg.redis_sentinel_password_file,
+		    "sentinel_password_file" },
+	};
+	char		 err[1024], *pw;
+	size_t		 i;
+	int		 bad;
+
+	bad = provider_check_secrets();
+	for (i = 0; i < sizeof(redis) / sizeof(redis[0]); i++) {
+		if (redis[i].file == NULL)
+			continue;
+		if (loa_read_secret(redis[i].file, &pw, err,
+		    sizeof(err)) == -1) {
+			log_warnx("[redis] %s %s", redis[i].key, err);
+			bad++;
+		} else
+			password_free(pw);
+	}
+	if (httpd_token_read(loa->cfg.http_token_file, &pw, err,
+	    sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		bad++;
+	} else
+		password_free(pw);
+	return bad;
+}
+
+/*
  * The event base.  With epoll, changes to a socket's interest made in one
  * loop round go to the kernel as one epoll_ctl (the changelist): libcurl
  * drops a kept-alive connection's socket when a transfer ends and asks
@@ -395,6 +439,7 @@ main(int argc, char *argv[])
 		fprintf(stderr, "loa: %s\n", err);
 		return 1;
 	}
+	loa_job_limits(loa->cfg.max_recipients);
 	wire();
 	if (provider_load_all(&loa->cfg, !test) == -1) {
 		provider_free_all();
@@ -402,6 +447,13 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	if (test) {
+		if (check_secrets() > 0) {
+			fprintf(stderr, "loa: %s: a secret file cannot be "
+			    "used (see above)\n", conf);
+			provider_free_all();
+			loa_config_clear(&loa->cfg);
+			return 1;
+		}
 		fprintf(stderr, "loa: %s: configuration OK (%d provider%s)\n",
 		    conf, loa->nproviders, loa->nproviders == 1 ? "" : "s");
 		provider_free_all();

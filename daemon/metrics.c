@@ -63,7 +63,7 @@ report_result_name(enum report_result r)
 {
 	static const char *const names[REPORT_RESULTS] = {
 		"applied", "final", "early", "gone", "unmatched",
-		"bad_signature", "malformed"
+		"bad_signature", "malformed", "dropped", "bad_id"
 	};
 
 	return (unsigned)r < REPORT_RESULTS ? names[r] : "?";

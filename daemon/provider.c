@@ -21,6 +21,8 @@
  * the plugin instance that built the request), and the old set with its
  * config goes once it is idle and its last callbacks are surely done.
  */
+#include <sys/stat.h>
+
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -88,6 +90,45 @@ host_secret(void *hctx, const char *key)
 	p->secrets[p->nsecrets].key = xstrdup(key);
 	p->secrets[p->nsecrets].value = val;
 	return p->secrets[p->nsecrets++].value;
+}
+
+/*
+ * loa -t: every secret file a provider section names (the keys ending in
+ * "_file") is read as the running daemon reads it (host_secret), those
+ * the plugin reads later too (refresh_token_file).  A refresh_token_file
+ * that does not exist is no error: it only seeds Redis, once, and may be
+ * gone since.  Returns how many failed (each said, naming the file).
+ */
+int
+provider_check_secrets(void)
+{
+	const struct loa_provider_conf	*pc;
+	struct provider			*p;
+	struct stat			 st;
+	char				 full[4096];
+	size_t				 j, n;
+	int				 i, bad = 0;
+
+	for (i = 0; i < loa->nproviders; i++) {
+		p = &loa->providers[i];
+		pc = p->conf;
+		for (j = 0; j < pc->nkv; j++) {
+			n = strlen(pc->kv[j].key);
+			if (n < 5 || strcmp(pc->kv[j].key + n - 5, "_file") != 0)
+				continue;
+			loa_secret_path(pc->kv[j].value, full, sizeof(full));
+			if (strcmp(pc->kv[j].key, "refresh_token_file") == 0 &&
+			    lstat(full, &st) == -1 && errno == ENOENT) {
+				log_info("provider %s: refresh_token_file %s "
+				    "does not exist (needed only until Redis "
+				    "holds a refresh token)", pc->name, full);
+				continue;
+			}
+			if (host_secret(p, pc->kv[j].key) == NULL)
+				bad++;
+		}
+	}
+	return bad;
 }
 
 static int

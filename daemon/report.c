@@ -10,10 +10,18 @@
  * outcome moves from sent to delivered or failed, never back, and the
  * job's counters follow.  A report whose send is not recorded yet (the
  * provider can be quicker than our ledger) is kept in reports:early and
- * tried again every second by the sweep, for REPORT_HOLD_MS; then it is
- * dropped and said so once.  Each report applied is one delivery-log line
- * and one event, like every other outcome.
- */
+ * tried again by the sweep, once a second, round-robin from a cursor, so
+ * that however many reports for messages not ours wait there (another
+ * system on the same account, or forged ones) each is tried within
+ * early_reports_max / REPORT_SWEEP_BATCH seconds.  Each is kept for
+ * REPORT_HOLD_MS, then dropped and counted (unmatched); the queue holds
+ * at most early_reports_max, and when full the oldest is dropped
+ * (counted, and said once per episode).  Each report applied is one
+ * delivery-log line and one event, like every other outcome.
+ *
+ * Message ids come from outside: each goes through the daemon's one
+ * check (loa_provider_id_take) before it can reach a key or a log line.
+  */
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,8 +30,11 @@
 #include "engine.h"
 
 #define REPORT_HOLD_MS	(60LL * 60 * 1000)	/* an hour */
+#define REPORT_SWEEP_BATCH 500		/* early reports tried per sweep */
 
-static int	sweeping;
+static int			sweeping;
+static int			early_full;	/* in an episode of drops */
+static unsigned long long	early_dropped;	/* ... dropped in it */
 
 /* A reason as the ledger keeps it: printable, no tab, short. */
 static void
@@ -44,20 +55,28 @@ int
 report_argv(struct loa_argv *av, const char *provider,
     const struct loa_report *reps, int n)
 {
-	char	why[sizeof(reps->reason)];
+	char	why[sizeof(reps->reason)], id[sizeof(reps->provider_id)];
 	int	i, k = 0;
 
 	loa_script_argv(av, loa_script_report, loa->cfg.prefix);
 	loa_argv_addf(av, "%lld", loa_now_ms());
 	loa_argv_addf(av, "%lld", REPORT_HOLD_MS);
+	loa_argv_addf(av, "%d", loa->cfg.early_reports_max);
+	loa_argv_addf(av, "%d", REPORT_SWEEP_BATCH);
 	for (i = 0; i < n; i++) {
-		if (reps[i].status == LOA_REPORT_PENDING ||
-		    reps[i].provider_id[0] == '\0' ||
-		    strchr(reps[i].provider_id, '\t') != NULL)
+		if (reps[i].status == LOA_REPORT_PENDING)
+			continue;
+		memcpy(id, reps[i].provider_id, sizeof(id));
+		if (!loa_provider_id_take(provider, id, sizeof(id),
+		    "a delivery report")) {
+			metrics_report(provider, REPORT_BAD_ID);
+			continue;
+		}
+		if (id[0] == '\0')
 			continue;
 		clean_reason(reps[i].reason, why, sizeof(why));
 		loa_argv_add(av, provider);
-		loa_argv_add(av, reps[i].provider_id);
+		loa_argv_add(av, id);
 		loa_argv_add(av, reps[i].status == LOA_REPORT_DELIVERED ?
 		    "delivered" : "failed");
 		loa_argv_add(av, why);
@@ -124,12 +143,24 @@ report_results(const redisReply *rep, int sweep, int *counts)
 			res = REPORT_GONE;
 		else if (strcmp(el(r, 0), "early") == 0)
 			res = sweep ? REPORT_UNMATCHED : REPORT_EARLY;
+		else if (strcmp(el(r, 0), "unmatched") == 0)
+			res = REPORT_UNMATCHED;
+		else if (strcmp(el(r, 0), "dropped") == 0)
+			res = REPORT_DROPPED;
 		else
 			continue;
 		counts[res]++;
 		metrics_report(el(r, 1), res);
 	}
 	ledger_flush();
+	if (counts[REPORT_DROPPED] > 0) {
+		if (!early_full)
+			log_warnx("delivery reports: the queue of early "
+			    "reports is full (early_reports_max %d); the "
+			    "oldest are dropped", loa->cfg.early_reports_max);
+		early_full = 1;
+		early_dropped += (unsigned long long)counts[REPORT_DROPPED];
+	}
 	return 0;
 }
 
@@ -141,7 +172,20 @@ sweep_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	(void)r;
 	(void)arg;
 	sweeping = 0;
-	if (report_results(rep, 1, counts) == -1 || counts[REPORT_UNMATCHED] == 0)
+	if (report_results(rep, 1, counts) == -1)
+		return;
+	/* The last element: how many wait.  An episode of drops ends. */
+	if (early_full && rep->elements > 0 &&
+	    rep->element[rep->elements - 1]->type == REDIS_REPLY_INTEGER &&
+	    rep->element[rep->elements - 1]->integer <
+	    loa->cfg.early_reports_max * 9LL / 10) {
+		log_info("delivery reports: the queue of early reports has "
+		    "room again; %llu dropped while it was full",
+		    early_dropped);
+		early_full = 0;
+		early_dropped = 0;
+	}
+	if (counts[REPORT_UNMATCHED] == 0)
 		return;
 	log_warnx("%d delivery report%s matched no message of ours within "
 	    "%lld minutes; dropped", counts[REPORT_UNMATCHED],

@@ -430,24 +430,35 @@ const char loa_script_record[] = LUA_PRELUDE
 "return n\n";
 
 /*
- * Delivery reports.  ARGV: prefix now_ms hold_ms, then quadruples
- * provider msgid status reason (status "delivered" or "failed").  With
- * none: the sweep, which tries again the reports kept in
- * reports:early (they came before the send they speak of was recorded)
- * and drops those older than hold_ms.
+ * Delivery reports.  ARGV: prefix now_ms hold_ms cap batch, then
+ * quadruples provider msgid status reason (status "delivered" or
+ * "failed").  With none: the sweep.
  * A report finds its delivery through msgid:<provider>:<id>.  It changes
  * a "sent" (or "maybe_duplicate") outcome only: delivered and failed are
  * final, so a replay or a late contrary report changes nothing.  A
- * failed report moves the item from sent to failed.
- * Returns one entry per report (or per early report settled by the
- * sweep): {"ok", provider, msgid, status, reason, job, item, channel,
- * ward, to}, {"final", provider, msgid, status, reason} (replayed or
- * already final), {"early", ...} (kept for later; from the sweep: dropped
- * unmatched after hold_ms) or {"gone", ...} (the job's records expired).
+ * failed report moves the item from sent to failed.  The msgid record
+ * then carries the status applied (a sixth field), so a replay of the
+ * report stays "final" even after `loactl retry` sent the item again.
+ * A report whose send is not recorded yet (the provider was quicker than
+ * our ledger) waits in reports:early, a sorted set scored by its first
+ * arrival, holding at most `cap`: past that the oldest are dropped.
+ * The sweep (once a second) drops those older than hold_ms, then tries
+ * the next `batch` of them from reports:early:cursor on (a rank), going
+ * round: every waiting report is tried within cap/batch sweeps however
+ * many others wait, unlike "the oldest batch" that unmatched ones could
+ * fill for ever.
+ * Returns one entry per report (or per early report the sweep settled):
+ * {"ok", provider, msgid, status, reason, job, item, channel, ward, to},
+ * {"final", provider, msgid, status, reason} (replayed or already
+ * final), {"early", ...} (kept for later), {"gone", ...} (the job's
+ * records expired), {"unmatched", ...} (sweep: dropped after hold_ms),
+ * {"dropped", ...} (the queue was full); the sweep ends with the number
+ * of reports still waiting.
  */
 const char loa_script_report[] =
 "local p, now, hold = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])\n"
-"local early = p .. 'reports:early'\n"
+"local cap, batch = tonumber(ARGV[4]), tonumber(ARGV[5])\n"
+"local early, cursor = p .. 'reports:early', p .. 'reports:early:cursor'\n"
 "local res = {}\n"
 "local function bump(jk, st, ch, ward, by)\n"
 "  redis.call('HINCRBY', jk, st, by)\n"
@@ -455,11 +466,13 @@ const char loa_script_report[] =
 "  if ward ~= '' then redis.call('HINCRBY', jk, 'ward:' .. ward .. ':' .. st, by) end\n"
 "end\n"
 "local function apply(prov, id, st, why)\n"
-"  local m = redis.call('GET', p .. 'msgid:' .. prov .. ':' .. id)\n"
+"  local mk = p .. 'msgid:' .. prov .. ':' .. id\n"
+"  local m = redis.call('GET', mk)\n"
 "  if not m then return nil end\n"
 "  local f = {}\n"
 "  for v in string.gmatch(m .. '\\t', '([^\\t]*)\\t') do f[#f + 1] = v end\n"
 "  local job, item, ch, ward, to = f[1], f[2], f[3] or '', f[4] or '', f[5] or ''\n"
+"  if (f[6] or '') ~= '' then return {'final', prov, id, st, why} end\n"
 "  local jk = p .. 'job:' .. job\n"
 "  local prev = redis.call('HGET', jk .. ':out', item)\n"
 "  if not prev then return {'gone', prov, id, st, why} end\n"
@@ -468,10 +481,32 @@ const char loa_script_report[] =
 "  redis.call('HSET', jk .. ':out', item, st .. ':' .. ch)\n"
 "  bump(jk, st, ch, ward, 1)\n"
 "  if st == 'failed' then bump(jk, 'sent', ch, ward, -1) end\n"
+"  redis.call('SET', mk, m .. '\\t' .. st, 'KEEPTTL')\n"
 "  return {'ok', prov, id, st, why, job, item, ch, ward, to}\n"
 "end\n"
-"if #ARGV > 3 then\n"
-"  for i = 4, #ARGV - 3, 4 do\n"
+"local function fields(e)\n"
+"  local a, b, c, d = string.match(e, '^([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)$')\n"
+"  return a, b, c, d\n"
+"end\n"
+"local function settled(what, e)\n"
+"  local a, b, c, d = fields(e)\n"
+"  res[#res + 1] = {what, a or '', b or '', c or '', d or ''}\n"
+"end\n"
+"-- n entries left from the front (ranks 0..n-1): the cursor follows\n"
+"local function shift(n)\n"
+"  if n <= 0 then return end\n"
+"  local c = tonumber(redis.call('GET', cursor) or '0') or 0\n"
+"  redis.call('SET', cursor, math.max(c - n, 0))\n"
+"end\n"
+"local function trim()\n"
+"  local over = redis.call('ZCARD', early) - cap\n"
+"  if over <= 0 then return end\n"
+"  local gone = redis.call('ZPOPMIN', early, over)\n"
+"  for k = 1, #gone, 2 do settled('dropped', gone[k]) end\n"
+"  shift(over)\n"
+"end\n"
+"if #ARGV > 5 then\n"
+"  for i = 6, #ARGV - 3, 4 do\n"
 "    local q = {ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]}\n"
 "    local r = apply(q[1], q[2], q[3], q[4])\n"
 "    if not r then\n"
@@ -480,17 +515,34 @@ const char loa_script_report[] =
 "    end\n"
 "    res[#res + 1] = r\n"
 "  end\n"
+"  trim()\n"
 "  return res\n"
 "end\n"
-"local kept = redis.call('ZRANGE', early, 0, 99, 'WITHSCORES')\n"
-"for k = 1, #kept, 2 do\n"
-"  local prov, id, st, why = string.match(kept[k], '^([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)$')\n"
+"local old = redis.call('ZRANGEBYSCORE', early, '-inf', now - hold, 'LIMIT', 0, 1000)\n"
+"for _, e in ipairs(old) do\n"
+"  redis.call('ZREM', early, e)\n"
+"  settled('unmatched', e)\n"
+"end\n"
+"shift(#old)\n"
+"trim()\n"
+"local n = redis.call('ZCARD', early)\n"
+"local c = tonumber(redis.call('GET', cursor) or '0') or 0\n"
+"if c >= n then c = 0 end\n"
+"local kept = redis.call('ZRANGE', early, c, c + batch - 1)\n"
+"local gone = 0\n"
+"for _, e in ipairs(kept) do\n"
+"  local prov, id, st, why = fields(e)\n"
 "  local r = prov and apply(prov, id, st, why)\n"
-"  if r or not prov or now - tonumber(kept[k + 1]) > hold then\n"
-"    redis.call('ZREM', early, kept[k])\n"
-"    res[#res + 1] = r or {'early', prov or '', id or '', st or '', why or ''}\n"
+"  if r or not prov then\n"
+"    redis.call('ZREM', early, e)\n"
+"    gone = gone + 1\n"
+"    res[#res + 1] = r or {'unmatched', '', '', '', ''}\n"
 "  end\n"
 "end\n"
+"c = c + #kept - gone\n"
+"if c >= n - gone then c = 0 end\n"
+"if n - gone > 0 then redis.call('SET', cursor, c) else redis.call('DEL', cursor) end\n"
+"res[#res + 1] = n - gone\n"
 "return res\n";
 
 /*

@@ -307,6 +307,8 @@ enum report_result {
 	REPORT_UNMATCHED,	/* kept too long without a match: dropped */
 	REPORT_BAD_SIGNATURE,	/* refused: not shown to be the provider's */
 	REPORT_MALFORMED,	/* refused: unreadable */
+	REPORT_DROPPED,		/* kept early, dropped: the queue was full */
+	REPORT_BAD_ID,		/* refused: its message id breaks the rule */
 	REPORT_RESULTS
 };
 

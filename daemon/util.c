@@ -20,19 +20,43 @@
 
 #include "loa.h"
 
-/* Append s as a JSON string (s is valid UTF-8). */
+static void
+json_u(struct loa_buf *b, long cp)
+{
+	char	u[8];
+
+	loa_buf_add(b, u, loa_neutral_u(cp, u));
+}
+
+/*
+ * Append s as a JSON string.  Besides what JSON requires, the characters
+ * that loa_neutral_char() calls unsafe (DEL, C1 and bidi controls) are
+ * written as \uXXXX and a byte that is not UTF-8 as \ufffd, so that the
+ * delivery log, which operators read with tail, carries no raw control
+ * and is always valid JSON, whatever a job held.
+ */
 void
 loa_json_str(struct loa_buf *b, const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p = (const unsigned char *)s, *run = p;
+	const char	*p = s, *run = s, *end = s + strlen(s);
+	size_t		 n;
+	long		 cp;
 
-	loa_buf_reserve(b, strlen(s) + 2);
+	loa_buf_reserve(b, (size_t)(end - s) + 2);
 	loa_buf_add(b, "\"", 1);
-	for (; *p != '\0'; p++) {
-		if (*p >= 0x20 && *p != '"' && *p != '\\')
+	for (; p < end; p += n) {
+		n = 1;
+		if ((unsigned char)*p >= 0x7f) {
+			if (!loa_neutral_char(p, (size_t)(end - p), &n, &cp))
+				continue;
+			loa_buf_add(b, run, (size_t)(p - run));
+			run = p + n;
+			json_u(b, cp < 0 ? 0xfffd : cp);
 			continue;
-		loa_buf_add(b, run, p - run);
+		}
+		if ((unsigned char)*p >= 0x20 && *p != '"' && *p != '\\')
+			continue;
+		loa_buf_add(b, run, (size_t)(p - run));
 		run = p + 1;
 		switch (*p) {
 		case '"':
@@ -50,14 +74,11 @@ loa_json_str(struct loa_buf *b, const char *s)
 		case '\t':
 			loa_buf_add(b, "\\t", 2);
 			break;
-		default: {
-			char u[6] = { '\\', 'u', '0', '0', hex[*p >> 4],
-			    hex[*p & 15] };
-			loa_buf_add(b, u, 6);
-		}
+		default:
+			json_u(b, (unsigned char)*p);
 		}
 	}
-	loa_buf_add(b, run, p - run);
+	loa_buf_add(b, run, (size_t)(p - run));
 	loa_buf_add(b, "\"", 1);
 }
 
@@ -147,46 +168,96 @@ loa_delivery_id(const char *job, const char *item, const char *channel,
 }
 
 /*
- * Read a secret from path (relative paths are looked up in
- * $CREDENTIALS_DIRECTORY first).  Refuses files readable by group or
- * others, and files over 64 KiB.  The trailing newline is removed.
- * Returns 0 and a malloc'd *out, or -1 with err set; never logs the value.
+ * The file a secret name stands for: relative names are looked up in
+ * $CREDENTIALS_DIRECTORY (systemd's LoadCredential=) when it is set.
+ */
+void
+loa_secret_path(const char *path, char *full, size_t len)
+{
+	const char	*cd;
+
+	if (path[0] != '/' && (cd = getenv("CREDENTIALS_DIRECTORY")) != NULL)
+		snprintf(full, len, "%s/%s", cd, path);
+	else
+		snprintf(full, len, "%s", path);
+}
+
+/*
+ * Read a secret from path (resolved by loa_secret_path()).  Only a
+ * regular file is read: it is opened with O_NONBLOCK and O_NOFOLLOW, so a
+ * FIFO or a device never blocks the event loop (SIGHUP reloads read
+ * secrets from inside it) and a symbolic link is refused, then checked
+ * with fstat(2) on what was opened.  Refuses files owned by anyone but
+ * the daemon's user or root, files readable by group or others, and
+ * files over LOA_SECRET_MAX bytes.  Trailing newlines are removed.
+ * Returns 0 and a malloc'd *out, or -1 with err set ("FILE: why");
+ * never logs the value.
  */
 int
 loa_read_secret(const char *path, char **out, char *err, size_t errlen)
 {
-	char		 full[4096], buf[65537];
-	const char	*cd;
+	char		 full[4096], buf[LOA_SECRET_MAX + 1];
 	struct stat	 st;
 	ssize_t		 n;
 	size_t		 got = 0;
+	uid_t		 me = geteuid();
 	int		 fd;
 
-	if (path[0] != '/' && (cd = getenv("CREDENTIALS_DIRECTORY")) != NULL)
-		snprintf(full, sizeof(full), "%s/%s", cd, path);
-	else
-		snprintf(full, sizeof(full), "%s", path);
-	if ((fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
-		snprintf(err, errlen, "%s: %s", full, strerror(errno));
+	loa_secret_path(path, full, sizeof(full));
+	fd = open(full, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC |
+	    O_NOCTTY);
+	if (fd == -1) {
+		if (errno == ELOOP)
+			snprintf(err, errlen, "%s: a symbolic link; name the "
+			    "file itself", full);
+		else
+			snprintf(err, errlen, "%s: %s", full, strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", full);
-		close(fd);
-		return -1;
+	if (fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", full, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file (%s)", full,
+		    S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISDIR(st.st_mode) ?
+		    "a directory" : S_ISSOCK(st.st_mode) ? "a socket" :
+		    "a device");
+		goto fail;
+	}
+	if (st.st_uid != me && st.st_uid != 0) {
+		snprintf(err, errlen, "%s: owned by uid %lu, not by the "
+		    "daemon's user (uid %lu) or root", full,
+		    (unsigned long)st.st_uid, (unsigned long)me);
+		goto fail;
 	}
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
 		snprintf(err, errlen, "%s: readable by group or others (mode "
 		    "%03o); chmod 600 it", full, (unsigned)(st.st_mode & 0777));
-		close(fd);
-		return -1;
+		goto fail;
 	}
-	while ((n = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)
+	if (st.st_size > LOA_SECRET_MAX) {
+		snprintf(err, errlen, "%s: larger than %d bytes", full,
+		    LOA_SECRET_MAX);
+		goto fail;
+	}
+	/* The file may grow between fstat and read: read one byte more. */
+	while (got < sizeof(buf) &&
+	    (n = read(fd, buf + got, sizeof(buf) - got)) != 0) {
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			snprintf(err, errlen, "%s: %s", full, strerror(errno));
+			explicit_bzero(buf, got);
+			goto fail;
+		}
 		got += (size_t)n;
+	}
 	close(fd);
-	if (n == -1 || got == sizeof(buf) - 1) {
-		snprintf(err, errlen, "%s: %s", full, n == -1 ?
-		    strerror(errno) : "larger than 64 KiB");
+	if (got > LOA_SECRET_MAX) {
+		explicit_bzero(buf, sizeof(buf));
+		snprintf(err, errlen, "%s: larger than %d bytes", full,
+		    LOA_SECRET_MAX);
 		return -1;
 	}
 	while (got > 0 && (buf[got - 1] == '\n' || buf[got - 1] == '\r'))
@@ -195,6 +266,35 @@ loa_read_secret(const char *path, char **out, char *err, size_t errlen)
 	*out = xstrdup(buf);
 	explicit_bzero(buf, sizeof(buf));
 	return 0;
+fail:
+	close(fd);
+	return -1;
+}
+
+/*
+ * Whether tok (a secret file's text) will do as the API bearer token:
+ * at least LOA_TOKEN_MIN bytes, and no space or control character
+ * anywhere (a token of spaces, or one cut by a stray newline, is a
+ * mistake, not a secret).  Returns 1, or 0 with why set.
+ */
+int
+loa_token_ok(const char *tok, char *why, size_t len)
+{
+	size_t	i, n = strlen(tok);
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)tok[i] <= ' ' ||
+		    (unsigned char)tok[i] == 0x7f) {
+			snprintf(why, len, "holds a space or a control "
+			    "character (byte %zu)", i + 1);
+			return 0;
+		}
+	if (n < LOA_TOKEN_MIN) {
+		snprintf(why, len, "%s: want at least %d characters",
+		    n == 0 ? "empty" : "too short", LOA_TOKEN_MIN);
+		return 0;
+	}
+	return 1;
 }
 
 /*
@@ -253,4 +353,36 @@ loa_name_valid(const char *s)
 		    s[n] != '-' && s[n] != '_' && s[n] != '.'))
 			return 0;
 	return n > 0;
+}
+
+/*
+ * The one check on a message id a plugin hands the daemon (id, a buffer
+ * of size bytes, from a send answer or a delivery report): see
+ * loa_provider_id_ok() in loa/provider.h.  A refused id is emptied, so
+ * nothing downstream can key on it or log it, and said at most once a
+ * minute (with how many since), never with its bytes.  Returns 1 when id
+ * is empty or may be kept, 0 when it was refused.
+ */
+int
+loa_provider_id_take(const char *provider, char *id, size_t size,
+    const char *from)
+{
+	static time_t		last;
+	static unsigned long	more;
+	time_t			now;
+
+	if (size == 0 || id[0] == '\0' || loa_provider_id_ok(id, size))
+		return 1;
+	id[0] = '\0';
+	now = time(NULL);
+	if (last != 0 && now - last < 60) {
+		more++;
+		return 0;
+	}
+	log_warnx("provider %s: message id in %s refused: not 1 to %d "
+	    "visible ASCII characters (%lu more refused since the last "
+	    "warning)", provider, from, LOA_PROVIDER_ID_MAX, more);
+	last = now;
+	more = 0;
+	return 0;
 }

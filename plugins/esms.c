@@ -577,12 +577,12 @@ esms_classify(void *state, const struct loa_message *msg,
 	if (esms_flat(body, len, &code, &id, &idlen) == 0) {
 		/* The common case, without a JSON tree. */
 		esms_code_result(code, res);
-		if (res->outcome == LOA_OUT_SENT && id != NULL) {
-			if (idlen >= sizeof(idbuf))
-				idlen = sizeof(idbuf) - 1;
+		/* An id too long for idbuf is refused, never cut. */
+		if (res->outcome == LOA_OUT_SENT && id != NULL &&
+		    idlen < sizeof(idbuf)) {
 			memcpy(idbuf, id, idlen);
 			idbuf[idlen] = '\0';
-			plug_id_copy(res->provider_id,
+			(void)plug_id_copy(res->provider_id,
 			    sizeof(res->provider_id), idbuf);
 		}
 		return;
@@ -621,7 +621,8 @@ esms_param(const struct loa_webhook *wh, const char *name, char *out,
 /*
  * Contract: an eSMS delivery callback.  BAD_SIGNATURE without
  * webhook_token_file or when the query's loa_token is not the token.
- * Then MALFORMED without SMSID or with a SendStatus other than 2, 4, 5
+ * Then MALFORMED without SMSID, with one that breaks the message-id
+ * rule (loa_provider_id_ok), or with a SendStatus other than 2, 4, 5
  * or 7; 5 (sent) is one DELIVERED report, 4 (rejected) one FAILED
  * "rejected", 2 and 7 (waiting) none.  provider_id is SMSID as
  * classify() keeps it.
@@ -654,7 +655,9 @@ esms_report(void *state, const struct loa_webhook *wh,
 	if (max < 1)
 		return 0;
 	memset(&reps[0], 0, sizeof(reps[0]));
-	plug_id_copy(reps[0].provider_id, sizeof(reps[0].provider_id), id);
+	if (plug_id_copy(reps[0].provider_id, sizeof(reps[0].provider_id),
+	    id) == -1)
+		return LOA_REPORT_MALFORMED;	/* never a message of ours */
 	if (code == 5)
 		reps[0].status = LOA_REPORT_DELIVERED;
 	else {

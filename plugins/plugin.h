@@ -77,39 +77,52 @@ plug_code_value(const json_t *v, long *code)
 }
 
 /*
- * Copy the provider's message id s into dst (size bytes, NUL included):
- * printable ASCII only (other bytes become '?'), cut to fit.  Delivery
+ * Copy the provider's message id s into dst (size bytes, NUL included)
+ * when it passes loa_provider_id_ok(): 1 to LOA_PROVIDER_ID_MAX bytes of
+ * visible ASCII that fit.  Any other id is refused whole (dst is left
+ * empty), never cut or rewritten: two ids must not become one.  Delivery
  * reports use it too, so that their ids match what classify() kept.
+ * Returns 0, or -1 when refused.
  */
-static void __attribute__((unused))
+static int __attribute__((unused))
 plug_id_copy(char *dst, size_t size, const char *s)
 {
-	size_t	i;
+	size_t	n = strlen(s);
 
-	for (i = 0; s[i] != '\0' && i + 1 < size; i++)
-		dst[i] = (s[i] > ' ' && s[i] < 0x7f) ? s[i] : '?';
-	dst[i] = '\0';
+	if (size == 0)
+		return -1;
+	dst[0] = '\0';
+	if (n >= size || !loa_provider_id_ok(s, n + 1))
+		return -1;
+	memcpy(dst, s, n + 1);
+	return 0;
 }
 
 /*
  * A message id sent as a string or a number (decimal text) into dst, as
  * plug_id_copy() does.  dst is left alone when v is neither.  Returns 0,
- * or -1 when v is neither.
+ * -1 when v is neither, -2 when the id is refused (dst empty).
  */
 static int __attribute__((unused))
 plug_json_id(char *dst, size_t size, const json_t *v)
 {
+	char	num[32];
+
 	if (json_is_integer(v)) {
-		snprintf(dst, size, "%lld", (long long)json_integer_value(v));
-		return 0;
+		snprintf(num, sizeof(num), "%lld",
+		    (long long)json_integer_value(v));
+		return plug_id_copy(dst, size, num) == 0 ? 0 : -2;
 	}
 	if (!json_is_string(v))
 		return -1;
-	plug_id_copy(dst, size, json_string_value(v));
-	return 0;
+	if (strlen(json_string_value(v)) != json_string_length(v)) {
+		dst[0] = '\0';		/* a NUL inside: not a C string */
+		return -2;
+	}
+	return plug_id_copy(dst, size, json_string_value(v)) == 0 ? 0 : -2;
 }
 
-/* Copy the provider's message id (a string or a number), printable only. */
+/* Copy the provider's message id (a string or a number), if it passes. */
 static void __attribute__((unused))
 plug_provider_id(struct loa_result *res, const json_t *v)
 {

@@ -281,7 +281,10 @@ twilio_build(void *state, const struct loa_message *msg,
 	return 0;
 }
 
-/* Copy the message sid, printable only; 0, or -1 when absent or empty. */
+/*
+ * Copy the message sid when it passes plug_id_copy(); 0, or -1 when
+ * absent or empty.
+ */
 static int
 twilio_provider_id(struct loa_result *res, const json_t *v)
 {
@@ -289,7 +292,7 @@ twilio_provider_id(struct loa_result *res, const json_t *v)
 
 	if ((s = json_string_value(v)) == NULL || *s == '\0')
 		return -1;
-	plug_id_copy(res->provider_id, sizeof(res->provider_id), s);
+	(void)plug_id_copy(res->provider_id, sizeof(res->provider_id), s);
 	return 0;
 }
 
@@ -447,8 +450,10 @@ twilio_check_signature(struct twilio *t, const struct loa_webhook *wh)
  * Contract: a Twilio status callback.  BAD_SIGNATURE without
  * status_callback, or when X-Twilio-Signature is missing or wrong (also
  * when a parameter cannot be decoded).  Then MALFORMED for another
- * method than POST or without MessageSid or MessageStatus.  delivered is
- * one DELIVERED report; undelivered and failed one FAILED
+ * method than POST, without MessageSid or MessageStatus, or with a
+ * final status whose MessageSid breaks the message-id rule
+ * (loa_provider_id_ok).  delivered is one DELIVERED report; undelivered
+ * and failed one FAILED
  * "error_<ErrorCode>" (the status itself without an ErrorCode); any
  * other status (queued, sending, sent, ...) none.  provider_id is
  * MessageSid as classify() keeps the sid.
@@ -478,7 +483,9 @@ twilio_report(void *state, const struct loa_webhook *wh,
 	    strcmp(status, "failed") != 0) || max < 1)
 		return 0;
 	memset(&reps[0], 0, sizeof(reps[0]));
-	plug_id_copy(reps[0].provider_id, sizeof(reps[0].provider_id), sid);
+	if (plug_id_copy(reps[0].provider_id, sizeof(reps[0].provider_id),
+	    sid) == -1)
+		return LOA_REPORT_MALFORMED;	/* never a message of ours */
 	if (strcmp(status, "delivered") == 0) {
 		reps[0].status = LOA_REPORT_DELIVERED;
 		return 1;

@@ -26,9 +26,12 @@
  * with X-ZEvent-Signature: mac=<hex SHA-256(app_id + raw body + timestamp
  * + OA secret key)>, app_id and timestamp being the values inside the
  * body.  report() checks the signature (oa_secret_file) before it trusts
- * anything, then the app_id, and turns user_received_message into one
- * DELIVERED report for message.msg_id.  Without oa_secret_file every
- * report is refused.
+ * anything, then the app_id, then that the event's timestamp lies
+ * within webhook_max_age (1 h) before our clock and webhook_max_ahead
+ * (5 min) after it, so that a signed event captured once cannot be
+ * replayed for ever, and turns user_received_message into one DELIVERED
+ * report for message.msg_id.  Without oa_secret_file every report is
+ * refused.
  *
  * Secrets (the app secret, the OA secret, the tokens) are never logged;
  * neither are phone numbers or report bodies.  Result reasons are short
@@ -39,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <openssl/crypto.h>
@@ -52,10 +56,24 @@
 #define ZNS_OAUTH_URL	"https://oauth.zaloapp.com"
 #define ZNS_SIG_HEADER	"X-ZEvent-Signature"
 #define ZNS_SHA256_LEN	32
+/*
+ * How far an event's timestamp may lie from our clock (webhook_max_age,
+ * webhook_max_ahead).  Zalo wants an answer within about 2 s and may
+ * deliver an event twice; it documents no retry schedule, so an hour
+ * back covers its retries and an outage of ours of that length (the same
+ * hour an early report is kept), and five minutes ahead covers clocks
+ * that disagree.  Outside the window a correctly signed event is a
+ * replay: refused.  Inside it a replay applies once (the daemon's
+ * reports are idempotent).
+ */
+#define ZNS_MAX_AGE_S	3600
+#define ZNS_MAX_AHEAD_S	300
+#define ZNS_WINDOW_MAX_S (366LL * 86400)	/* the widest either may be */
 
 static const char *const zns_keys[] = {
 	"base_url", "oauth_url", "app_id", "app_secret_file", "oa_secret_file",
-	"refresh_token_file", "mode", NULL
+	"refresh_token_file", "mode", "webhook_max_age", "webhook_max_ahead",
+	NULL
 };
 
 struct zns {
@@ -67,6 +85,8 @@ struct zns {
 	const char		*oa_secret;	/* owned by the host; secret;
 						   NULL: reports refused */
 	int			 development;	/* "mode":"development" */
+	long long		 max_age_ms;	/* webhook timestamp window */
+	long long		 max_ahead_ms;
 	char			*token;		/* access token, or NULL */
 };
 
@@ -145,10 +165,47 @@ zns_integer(const json_t *v, long long *out)
 }
 
 /*
+ * A window bound from key: seconds, or a number with s, m, h or d, from 1 s
+ * to ZNS_WINDOW_MAX_S; def when unset.  Returns 0, or -1 after logging.
+ */
+static int
+zns_window(const struct loa_host *host, const char *key, long long def,
+    long long *ms)
+{
+	const char	*v = host->config(host->hctx, key);
+	char		*end;
+	long long	 n, mult = 1;
+
+	if (v == NULL) {
+		*ms = def * 1000;
+		return 0;
+	}
+	n = (*v >= '0' && *v <= '9') ? strtoll(v, &end, 10) : -1;
+	if (n >= 0) {
+		if (strcmp(end, "m") == 0)
+			mult = 60;
+		else if (strcmp(end, "h") == 0)
+			mult = 3600;
+		else if (strcmp(end, "d") == 0)
+			mult = 86400;
+		else if (*end != '\0' && strcmp(end, "s") != 0)
+			n = -1;
+	}
+	if (n < 1 || n > ZNS_WINDOW_MAX_S / mult) {
+		host->log(host->hctx, LOA_LOG_ERR, "%s: want seconds (or N "
+		    "with s, m, h or d) from 1 s to 366 d", key);
+		return -1;
+	}
+	*ms = n * mult * 1000;
+	return 0;
+}
+
+/*
  * Contract: reads the config.  Returns -1, after logging the key at
  * fault, without app_id or a usable app secret (a refresh needs it), for
- * a URL that is not http(s), an unknown mode, or an oa_secret_file that
- * is set but cannot be read or is empty.  Without oa_secret_file, logs
+ * a URL that is not http(s), an unknown mode, a bad webhook_max_age or
+ * webhook_max_ahead, or an oa_secret_file that is set but cannot be read
+ * or is empty.  Without oa_secret_file, logs
  * once (info) that delivery reports will be refused.  No token yet:
  * build() asks for a refresh until set_token() gives one.
  */
@@ -188,6 +245,10 @@ zns_create(const struct loa_host *host, void **state)
 	if (plug_report_secret(host, "oa_secret_file", &z->oa_secret) == -1)
 		goto fail;
 	/* refresh_token_file is read by the daemon, never here. */
+	if (zns_window(host, "webhook_max_age", ZNS_MAX_AGE_S,
+	    &z->max_age_ms) == -1 || zns_window(host, "webhook_max_ahead",
+	    ZNS_MAX_AHEAD_S, &z->max_ahead_ms) == -1)
+		goto fail;
 
 	mode = host->config(host->hctx, "mode");
 	if (mode != NULL && strcmp(mode, "development") == 0)
@@ -406,13 +467,18 @@ zns_text(const json_t *v, char *buf, size_t size)
 	return 0;
 }
 
-/* Copy a message id (string or number) into res->provider_id. */
+/*
+ * Copy a message id (string or number) into res->provider_id when it
+ * passes the message-id rule (plug_json_id); one that does not is not
+ * kept, and said (without its bytes).
+ */
 static void
 zns_msg_id(struct zns *z, const json_t *v, struct loa_result *res)
 {
-	if (zns_text(v, res->provider_id, sizeof(res->provider_id)) == -2)
-		z->host->log(z->host->hctx, LOA_LOG_WARN, "msg_id longer than "
-		    "%zu bytes, not kept", sizeof(res->provider_id) - 1);
+	if (plug_json_id(res->provider_id, sizeof(res->provider_id), v) == -2)
+		z->host->log(z->host->hctx, LOA_LOG_WARN, "msg_id is not 1 to "
+		    "%d visible ASCII characters, not kept",
+		    LOA_PROVIDER_ID_MAX);
 }
 
 /*
@@ -633,14 +699,16 @@ zns_mac(const char *app_id, const char *body, size_t len, const char *ts,
  * Whether X-ZEvent-Signature holds "mac=" and the hex of the body's
  * SHA-256 (either case); the comparison takes the same time wherever
  * they differ.  The body is parsed (into *root, for the caller to free)
- * only when there is a signature to check, and its app_id is copied into
- * app_id.  Returns 0, or the refusal (logged at debug).
+ * only when there is a signature to check, and its app_id and timestamp
+ * are copied into app_id and ts.  Returns 0, or the refusal (logged at
+ * debug).
  */
 static int
 zns_check_signature(struct zns *z, const struct loa_webhook *wh,
-    const char *body, json_t **root, char *app_id, size_t idsize)
+    const char *body, json_t **root, char *app_id, size_t idsize,
+    char *ts, size_t tssize)
 {
-	char		 ts[256], want[2 * ZNS_SHA256_LEN + 1],
+	char		 want[2 * ZNS_SHA256_LEN + 1],
 			 got[2 * ZNS_SHA256_LEN + 1];
 	const char	*sig;
 	size_t		 i;
@@ -662,8 +730,7 @@ zns_check_signature(struct zns *z, const struct loa_webhook *wh,
 	*root = json_loadb(body, wh->body_len, 0, NULL);
 	if (!json_is_object(*root) ||
 	    zns_text(json_object_get(*root, "app_id"), app_id, idsize) != 0 ||
-	    zns_text(json_object_get(*root, "timestamp"), ts,
-	    sizeof(ts)) != 0)
+	    zns_text(json_object_get(*root, "timestamp"), ts, tssize) != 0)
 		return plug_refuse(z->host, "no app_id or timestamp in a "
 		    "JSON body: the signature cannot be computed");
 	if (zns_mac(app_id, body, wh->body_len, ts, z->oa_secret,
@@ -677,13 +744,69 @@ zns_check_signature(struct zns *z, const struct loa_webhook *wh,
 }
 
 /*
+ * Whether a signed event's timestamp ts (milliseconds since the epoch,
+ * as Zalo writes it) lies in the window around now_ms: at most
+ * max_age_ms before it, max_ahead_ms after it.  Returns 0, or
+ * BAD_SIGNATURE after one warning for this event (the signature was good,
+ * so the line is worth an operator's eye: a replay, or a clock off), that
+ * holds no secret, body or id.
+ */
+static int
+zns_fresh(struct zns *z, const char *ts, long long now_ms)
+{
+	long long	t;
+	size_t		n = strlen(ts);
+
+	if (n == 0 || n > 15 || strspn(ts, "0123456789") != n) {
+		z->host->log(z->host->hctx, LOA_LOG_WARN, "delivery report "
+		    "refused: its timestamp is not milliseconds since 1970");
+		return LOA_REPORT_BAD_SIGNATURE;
+	}
+	t = strtoll(ts, NULL, 10);
+	if (now_ms - t > z->max_age_ms) {
+		z->host->log(z->host->hctx, LOA_LOG_WARN, "delivery report "
+		    "refused: signed %lld s ago, more than webhook_max_age "
+		    "(%lld s): a replay?", (now_ms - t) / 1000,
+		    z->max_age_ms / 1000);
+		return LOA_REPORT_BAD_SIGNATURE;
+	}
+	if (t - now_ms > z->max_ahead_ms) {
+		z->host->log(z->host->hctx, LOA_LOG_WARN, "delivery report "
+		    "refused: signed %lld s ahead of our clock, more than "
+		    "webhook_max_ahead (%lld s)", (t - now_ms) / 1000,
+		    z->max_ahead_ms / 1000);
+		return LOA_REPORT_BAD_SIGNATURE;
+	}
+	return 0;
+}
+
+#ifdef LOA_PLUGIN_TEST
+long long	zns_test_now_ms;	/* the unit test's clock; 0: the real one */
+#endif
+
+static long long
+zns_now_ms(void)
+{
+	struct timespec	t;
+
+#ifdef LOA_PLUGIN_TEST
+	if (zns_test_now_ms != 0)
+		return zns_test_now_ms;
+#endif
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/*
  * Contract: a Zalo webhook event.  BAD_SIGNATURE without oa_secret_file,
  * without a matching X-ZEvent-Signature (also when the body is not a
  * JSON object with app_id and timestamp, as the signature cannot be
- * computed then), or for another app_id than ours.  Then MALFORMED for
- * another method than POST or no event_name; user_received_message is
- * one DELIVERED report for message.msg_id (MALFORMED without one); any
- * other event (user_seen_message, ...) is 0 reports.
+ * computed then), for another app_id than ours, or when its timestamp
+ * lies outside the window (zns_fresh: a replay, logged once at warn).
+ * Then MALFORMED for another method than POST or no event_name;
+ * user_received_message is one DELIVERED report for message.msg_id
+ * (MALFORMED without one, or for one that breaks the message-id rule);
+ * any other event (user_seen_message, ...) is 0 reports.
  */
 static int
 zns_report(void *state, const struct loa_webhook *wh,
@@ -692,17 +815,19 @@ zns_report(void *state, const struct loa_webhook *wh,
 	struct zns	*z = state;
 	const char	*body = wh->body != NULL ? wh->body : "", *event;
 	json_t		*root = NULL;
-	char		 app_id[256];
+	char		 app_id[256], ts[256];
 	int		 rv;
 
 	if ((rv = zns_check_signature(z, wh, body, &root, app_id,
-	    sizeof(app_id))) != 0)
+	    sizeof(app_id), ts, sizeof(ts))) != 0)
 		goto out;
-	/* From Zalo from here on. */
+	/* From Zalo from here on: but when, and for whom? */
 	if (strcmp(app_id, z->app_id) != 0) {
 		rv = plug_refuse(z->host, "app_id is not ours");
 		goto out;
 	}
+	if ((rv = zns_fresh(z, ts, zns_now_ms())) != 0)
+		goto out;
 	rv = LOA_REPORT_MALFORMED;
 	if (wh->method == NULL || strcmp(wh->method, "POST") != 0 ||
 	    (event = json_string_value(json_object_get(root,
@@ -713,9 +838,9 @@ zns_report(void *state, const struct loa_webhook *wh,
 		goto out;
 	}
 	memset(&reps[0], 0, sizeof(reps[0]));
-	if (zns_text(json_object_get(json_object_get(root, "message"),
-	    "msg_id"), reps[0].provider_id, sizeof(reps[0].provider_id)) != 0 ||
-	    reps[0].provider_id[0] == '\0')
+	if (plug_json_id(reps[0].provider_id, sizeof(reps[0].provider_id),
+	    json_object_get(json_object_get(root, "message"),
+	    "msg_id")) != 0)
 		goto out;
 	reps[0].status = LOA_REPORT_DELIVERED;
 	rv = 1;

@@ -288,6 +288,32 @@ loa_classify_transport(const struct loa_response *resp,
 	return 1;
 }
 
+/*
+ * A provider's message id (loa_result.provider_id, loa_report.provider_id)
+ * comes from outside: the daemon keeps it in a Redis key
+ * (msgid:<provider>:<id>) and in log lines.  It is taken only when it is
+ * 1 to LOA_PROVIDER_ID_MAX bytes of visible ASCII (0x21 to 0x7e: no
+ * space, control byte or UTF-8) NUL-terminated within its buffer of size
+ * bytes.  The daemon applies this check to every id a plugin hands it and
+ * refuses (logs, and does not keep) any other; plugins should refuse such
+ * ids themselves rather than cut or rewrite them, so that two ids never
+ * become one.  Returns 1 when id may be kept.
+ */
+#define LOA_PROVIDER_ID_MAX	127
+static inline int
+loa_provider_id_ok(const char *id, size_t size)
+{
+	size_t	i;
+
+	for (i = 0; i < size && i <= LOA_PROVIDER_ID_MAX; i++) {
+		if (id[i] == '\0')
+			return i > 0;
+		if ((unsigned char)id[i] < 0x21 || (unsigned char)id[i] > 0x7e)
+			return 0;
+	}
+	return 0;
+}
+
 #if defined(__GNUC__)
 #define LOA_PROVIDER_EXPORT __attribute__((visibility("default")))
 #else

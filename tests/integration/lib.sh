@@ -157,6 +157,7 @@ write_base_conf() {
 		echo "claim_timeout = 2s"
 		echo "shutdown_timeout = 5s"
 		echo "max_job_size = 16m"
+		echo "max_recipients = 200000"
 		echo "consumer = $name"
 		for l in "$@"; do echo "$l"; done
 		echo "[http]"

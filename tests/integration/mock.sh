@@ -17,6 +17,13 @@
 #   mock_wait_records N SECONDS  until the record file has N lines
 #   esms_section                 print an eSMS [provider.esms] section for
 #                                the mock (its key files in $T, made once)
+#   webhook_url NAME             URL of daemon NAME's listener (from its
+#                                log), for these:
+#   hook METHOD PATH [curl args] one request to the daemon; prints the
+#                                status, the body is in $T/body
+#   body JQ                      a member of that body
+#   pid PROVIDER PHONE           the provider's message id for that phone
+#   out JOB ITEM                 the item's outcome in the job's outcome hash
 #   mock_call METHOD PATH [curl args...]
 #                                one request; sets MOCK_CODE (HTTP status,
 #                                000 when no answer), MOCK_RC (curl's exit
@@ -104,3 +111,28 @@ esms_section() {
 	    "base_url = $MOCK_URL" "api_key_file = $T/esms.key" \
 	    "secret_key_file = $T/esms.secret" "brandname = UBND-HK"
 }
+
+webhook_url() {
+	local port
+	port=$(sed -n 's/.*http: listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' \
+	    "$T/$1.out" | head -n 1)
+	URL=http://127.0.0.1:$port
+}
+
+hook() {
+	local m p
+	m=$1
+	p=$2
+	shift 2
+	curl -s -o "$T/body" -w '%{http_code}' -X "$m" --max-time 15 "$@" \
+	    "$URL$p"
+}
+
+body() { jq -r "$1" "$T/body" 2>/dev/null; }
+
+pid() {
+	mock_records | jq -r --arg p "$1" --arg to "$2" \
+	    'select(.provider == $p and .to == $to) | .provider_id' | head -n 1
+}
+
+out() { R HGET "loa:job:$1:out" "$2"; }

@@ -13,8 +13,8 @@ start_mock -c '{"seed":3}' || exit 1
 printf 'k\n' > "$T/esms.key"
 printf 's\n' > "$T/esms.secret"
 printf 'speed-token\n' > "$T/speed.token"
-printf 'token-A\n' > "$T/api.A"
-printf 'token-B\n' > "$T/api.B"
+printf 'token-A-0123456789ab\n' > "$T/api.A"
+printf 'token-B-0123456789ab\n' > "$T/api.B"
 chmod 600 "$T"/esms.* "$T"/speed.* "$T"/api.*
 
 ESMS() {
@@ -52,7 +52,7 @@ start_loa a || exit 1
 PORT=$(sed -n 's/.*http: listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' \
     "$T/a.out" | head -n 1)
 URL=http://127.0.0.1:$PORT
-is "token A before" "$(api token-A)" 404
+is "token A before" "$(api token-A-0123456789ab)" 404
 
 # 1. The rate goes up and the API token rotates, mid-job.
 N=1000
@@ -71,8 +71,8 @@ check "the rest (~800) went at the new rate, in ${secs} ms (< 4000; at 100/s it 
 is "a1: everyone sent" "$(job_field a1 sent)/$(job_field a1 failed)" $N/0
 is "a1: each once at the provider" "$(recs 84961 | sort | uniq | wc -l)/$(recs 84961 | wc -l)" $N/$N
 check "no maybe_duplicate" sh -c "! grep -q maybe_duplicate '$T/a.delivery.log'"
-is "token A refused after the rotation" "$(api token-A)" 403
-is "token B accepted" "$(api token-B)" 404
+is "token A refused after the rotation" "$(api token-A-0123456789ab)" 403
+is "token B accepted" "$(api token-B-0123456789ab)" 404
 
 # 2. eSMS replaced by SpeedSMS while messages wait and are in flight.
 conf "$T/api.B" "$(ESMS 100/s)"
@@ -111,7 +111,7 @@ chmod 600 "$T/api.C"
 conf "$T/api.C" "$(SPEED 2000/s)"
 hup 7
 check "empty API token refused" sh -c "tail -n 1 '$T/a.out' | grep -q 'reload refused.*empty'"
-is "the old token still works" "$(api token-B)" 404
+is "the old token still works" "$(api token-B-0123456789ab)" 404
 printf '%s' '{"id":"c1","channels":["sms"],"sms":{"text":"z"},"recipients":[{"phone":"0963000001"}]}' > "$T/c1.json"
 submit "$T/c1.json" >/dev/null
 wait_for 10 "c1 done with the running config" state_is c1 done

@@ -84,7 +84,91 @@ static const struct {
 	    "non-empty array" },
 	{ "{\"audience\":{\"all\":false},\"channels\":[\"sms\"],\"sms\":{\"text\":\"x\"}}",
 	    "audience.all" },
+	/* Issue 12: a name that becomes part of a key may not hold ':'
+	 * (vA:out wrote into job vA's outcomes, 90001:residents named a
+	 * ward's resident set). */
+	{ OKJOB(",\"id\":\"vA:out\""), "id: want 1 to 128" },
+	{ OKJOB(",\"id\":\"vA:spec\""), "id: want 1 to 128" },
+	{ OKJOB(",\"id\":\"{loa}x\""), "id: want 1 to 128" },
+	{ OKJOB(",\"id\":\"thÃ´ng\""), "id: want 1 to 128" },
+	{ OKJOB(",\"id\":\"" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" "\""),
+	    "id: want 1 to 128" },
+	{ "{\"audience\":{\"wards\":[\"90001:residents\"]},\"channels\":[\"sms\"],\"sms\":{\"text\":\"x\"}}",
+	    "audience.wards[0]: want a ward code" },
+	{ "{\"audience\":{\"wards\":[\"00070\",\"a\\nb\"]},\"channels\":[\"sms\"],\"sms\":{\"text\":\"x\"}}",
+	    "audience.wards[1]: want a ward code" },
+	{ "{\"channels\":[\"sms\"],\"sms\":{\"text\":\"x\"},\"recipients\":[{\"ward\":\"00070:sent\"}]}",
+	    "recipients[0].ward: want a ward code" },
 };
+
+/* The name rule's edges: 128 bytes pass, district names are not codes. */
+static void
+test_names(void)
+{
+	char		 id[LOA_NAME_MAX + 2], src[512], err[256] = "";
+	struct loa_job	*job;
+
+	memset(id, 'a', LOA_NAME_MAX);
+	id[LOA_NAME_MAX] = '\0';
+	snprintf(src, sizeof(src), OKJOB(",\"id\":\"%s\""), id);
+	job = loa_job_parse(src, strlen(src), "1-1", 1 << 20, err, sizeof(err));
+	ok(job != NULL, "an id of %d bytes is taken (%s)", LOA_NAME_MAX, err);
+	loa_job_unref(job);
+	ok(loa_name_valid("A-z_0.9"), "letters, digits, '-', '_', '.'");
+	ok(!loa_name_valid(""), "the empty name is refused");
+	ok(!loa_name_valid("a:b"), "':' is refused");
+	ok(!loa_name_valid("a b"), "a space is refused");
+	ok(!loa_name_valid("a\nb"), "a newline is refused");
+	snprintf(src, sizeof(src), "%s", "{\"audience\":{\"districts\":"
+	    "[\"Quáº­n HoÃ n Kiáº¿m: c\u0169\"]},"
+	    "\"channels\":[\"sms\"],\"sms\":{\"text\":\"x\"}}");
+	job = loa_job_parse(src, strlen(src), "1-1", 1 << 20, err, sizeof(err));
+	ok(job != NULL, "a district is a name, not a code (%s)", err);
+	loa_job_unref(job);
+}
+
+/* max_recipients, and the count of objects made before parsing. */
+static void
+test_limits(void)
+{
+	struct loa_buf	 b;
+	struct loa_job	*job;
+	char		 err[256] = "";
+	int		 i;
+
+	loa_job_limits(3);
+	job = loa_job_parse(OKJOB(""), strlen(OKJOB("")), "1-1", 1 << 20, err,
+	    sizeof(err));
+	ok(job != NULL, "1 of 3 recipients (%s)", err);
+	loa_job_unref(job);
+	loa_buf_init(&b);
+	loa_buf_printf(&b, "{\"channels\":[\"sms\"],\"sms\":{\"text\":"
+	    "\"x\"},\"recipients\":[{},{},{},{}]}");
+	job = loa_job_parse(b.data, b.len, "1-1", 1 << 20, err, sizeof(err));
+	ok(job == NULL && strstr(err, "recipients: 4, more than the limit of "
+	    "3 (max_recipients)") != NULL, "4 of 3 recipients: %s", err);
+	job = loa_job_parse(b.data, b.len, "1-1", SIZE_MAX, err, sizeof(err));
+	ok(job != NULL, "a stored spec is read whatever the limit (%s)", err);
+	loa_job_unref(job);
+	/* 3 x 3 + 1024 objects and arrays at most, strings not counted. */
+	loa_buf_free(&b);
+	loa_buf_init(&b);
+	loa_buf_printf(&b, "{\"channels\":[\"sms\"],\"sms\":{\"text\":"
+	    "\"x {{a}}\"},\"vars\":{\"a\":\"{{[[[\\\"{\"},\"recipients\":[");
+	for (i = 0; i < 1030; i++)
+		loa_buf_printf(&b, "%s[]", i ? "," : "");
+	loa_buf_printf(&b, "]}");
+	ok(!loa_job_shape_ok(b.data, b.len), "1030 arrays are too many");
+	job = loa_job_parse(b.data, b.len, "1-1", 1 << 20, err, sizeof(err));
+	ok(job == NULL && strstr(err, "more than 1033 objects and arrays") !=
+	    NULL, "refused before parsing: %s", err);
+	b.len -= 2 + 7 * 3;	/* drop 7 of them, and "]}" */
+	loa_buf_printf(&b, "]}");
+	ok(loa_job_shape_ok(b.data, b.len), "1023 arrays and 5 more containers pass");
+	loa_buf_free(&b);
+	loa_job_limits(LOA_MAX_RECIPIENTS);
+}
 
 static void
 test_valid(void)
@@ -248,6 +332,8 @@ main(void)
 	ok(!loa_job_id_valid(""), "empty id");
 	ok(!loa_job_id_valid("a/b"), "slash");
 	test_valid();
+	test_names();
+	test_limits();
 	times();
 	return tap_done();
 }

@@ -30,6 +30,7 @@
 #define DID	"0123456789abcdef0123456789abcdef"
 
 extern const struct loa_provider_module loa_provider;
+extern long long zns_test_now_ms;	/* the plugin's clock (LOA_PLUGIN_TEST) */
 
 #include "webhook_check.h"
 
@@ -184,7 +185,8 @@ test_module(void)
 {
 	static const char *const want[] = { "base_url", "oauth_url",
 	    "app_id", "app_secret_file", "oa_secret_file",
-	    "refresh_token_file", "mode" };
+	    "refresh_token_file", "mode", "webhook_max_age",
+	    "webhook_max_ahead" };
 	size_t	i, n;
 
 	is_int(loa_provider.abi_major, LOA_PROVIDER_ABI_MAJOR, "abi major");
@@ -811,6 +813,7 @@ test_refresh_parse(void)
 #define ZM_NO_EVENT \
 	"d45a3a1cb7cd48c6eb09fdbae1057f38522d5bed71d486e1a30238a1cfad9b26"
 #define ZSIG	"X-ZEvent-Signature"
+#define ZT_SIGNED	1602560967477LL		/* ZB_RECEIVED's timestamp */
 
 static void
 test_report(void)
@@ -907,6 +910,8 @@ test_report(void)
 	void			*st = NULL;
 
 	is_int(loa_provider.report != NULL, 1, "report callback set");
+	/* Our clock a minute after the vectors were signed. */
+	zns_test_now_ms = ZT_SIGNED + 60 * 1000;
 	th_init(&th, oa_conf, good_secrets);
 	if (loa_provider.create(&th.host, &st) == -1)
 		return;
@@ -935,6 +940,189 @@ test_report(void)
 	loa_provider.destroy(st);
 }
 
+/*
+ * The timestamp window: a correctly signed event is taken only while its
+ * timestamp lies from webhook_max_age (1 h) before our clock to
+ * webhook_max_ahead (5 min) after it; outside, it is a replay, refused
+ * with one warning that names neither the body nor an id.
+ */
+static void
+test_report_window(void)
+{
+	static const struct kv oa_conf[] = { { "app_id", APP_ID },
+		{ "app_secret_file", "/s" }, { "oa_secret_file", "/o" },
+		{ NULL, NULL } };
+	static const struct kv narrow[] = { { "app_id", APP_ID },
+		{ "app_secret_file", "/s" }, { "oa_secret_file", "/o" },
+		{ "webhook_max_age", "10m" }, { "webhook_max_ahead", "1s" },
+		{ NULL, NULL } };
+	static const struct {
+		const char	*value;
+		int		 ok;
+	} bounds[] = { { "1", 1 }, { "90s", 1 }, { "10m", 1 }, { "2h", 1 },
+	    { "366d", 1 }, { "0", 0 }, { "367d", 0 }, { "-5", 0 },
+	    { "1w", 0 }, { "", 0 }, { "10 m", 0 }, { "99999999999999d", 0 } };
+	static const struct {
+		const char	*name;
+		long long	 now;		/* our clock */
+		int		 rv;
+		const char	*log;		/* a part of the warning */
+	} cases[] = {
+		{ "signed now", ZT_SIGNED, 1, NULL },
+		{ "an hour old", ZT_SIGNED + 3600 * 1000LL, 1, NULL },
+		{ "an hour and 1 ms old", ZT_SIGNED + 3600 * 1000LL + 1,
+		    LOA_REPORT_BAD_SIGNATURE, "signed 3600 s ago, more than "
+		    "webhook_max_age (3600 s): a replay?" },
+		{ "ten years old", ZT_SIGNED + 3653LL * 86400 * 1000,
+		    LOA_REPORT_BAD_SIGNATURE, "webhook_max_age" },
+		{ "5 min ahead", ZT_SIGNED - 300 * 1000LL, 1, NULL },
+		{ "5 min and 1 ms ahead", ZT_SIGNED - 300 * 1000LL - 1,
+		    LOA_REPORT_BAD_SIGNATURE, "signed 300 s ahead of our "
+		    "clock, more than webhook_max_ahead (300 s)" },
+		{ "from 2100 (our clock in 2020)", ZT_SIGNED - 80LL * 365 *
+		    86400 * 1000, LOA_REPORT_BAD_SIGNATURE,
+		    "webhook_max_ahead" },
+	};
+	static const struct hook received = { "received", "POST", "",
+	    ZB_RECEIVED, ZSIG, "mac=" ZM_RECEIVED, 1, LOA_REPORT_DELIVERED,
+	    "a7a7c1a7b0b4e1e4b2b2c8c9d7e0f6f1", NULL };
+	static const struct hook unsigned_old = { "unsigned", "POST", "",
+	    ZB_RECEIVED, NULL, NULL, LOA_REPORT_BAD_SIGNATURE, 0, NULL,
+	    NULL };
+	struct loa_report	 reps[HOOK_MAX_REPORTS];
+	struct kv		 conf[5];
+	struct th		 th;
+	void			*st = NULL;
+	size_t			 i;
+	int			 rv;
+
+	th_init(&th, oa_conf, good_secrets);
+	if (loa_provider.create(&th.host, &st) == -1)
+		return;
+	for (i = 0; i < nitems(cases); i++) {
+		zns_test_now_ms = cases[i].now;
+		lastlog[0] = '\0';
+		rv = hook_call(st, &received, (size_t)-1, reps);
+		is_int(rv, cases[i].rv, "window: %s", cases[i].name);
+		if (cases[i].log == NULL) {
+			is_str(reps[0].provider_id, received.provider_id,
+			    "window: %s: the report", cases[i].name);
+			continue;
+		}
+		ok(strstr(lastlog, cases[i].log) != NULL &&
+		    strncmp(lastlog, "1 ", 2) == 0 &&
+		    strchr(lastlog, '\n') == strrchr(lastlog, '\n'),
+		    "window: %s: one warning: %s", cases[i].name, lastlog);
+	}
+	/* Out of the window but unsigned: refused quietly, as before. */
+	zns_test_now_ms = ZT_SIGNED + 86400 * 1000LL;
+	lastlog[0] = '\0';
+	is_int(hook_call(st, &unsigned_old, (size_t)-1, reps),
+	    LOA_REPORT_BAD_SIGNATURE, "window: unsigned and old: refused");
+	ok(strstr(lastlog, "webhook_max") == NULL, "window: checked only "
+	    "once the signature is good");
+	loa_provider.destroy(st);
+
+	/* Narrower, from the config. */
+	th_init(&th, narrow, good_secrets);
+	if (loa_provider.create(&th.host, &st) == -1)
+		return;
+	zns_test_now_ms = ZT_SIGNED + 600 * 1000LL;
+	is_int(hook_call(st, &received, (size_t)-1, reps), 1,
+	    "webhook_max_age 10m: 10 min old taken");
+	zns_test_now_ms = ZT_SIGNED + 601 * 1000LL;
+	is_int(hook_call(st, &received, (size_t)-1, reps),
+	    LOA_REPORT_BAD_SIGNATURE, "webhook_max_age 10m: 10 min 1 s old "
+	    "refused");
+	zns_test_now_ms = ZT_SIGNED - 1001;
+	is_int(hook_call(st, &received, (size_t)-1, reps),
+	    LOA_REPORT_BAD_SIGNATURE, "webhook_max_ahead 1s: 1.001 s ahead "
+	    "refused");
+	loa_provider.destroy(st);
+
+	for (i = 0; i < nitems(bounds); i++) {
+		conf[0] = oa_conf[0];
+		conf[1] = oa_conf[1];
+		conf[2].k = i % 2 ? "webhook_max_age" : "webhook_max_ahead";
+		conf[2].v = bounds[i].value;
+		conf[3].k = NULL;
+		th_init(&th, conf, good_secrets);
+		st = NULL;
+		rv = loa_provider.create(&th.host, &st);
+		is_int(rv, bounds[i].ok ? 0 : -1, "%s = \"%s\": %s",
+		    conf[2].k, bounds[i].value, bounds[i].ok ? "taken" :
+		    "refused");
+		if (!bounds[i].ok)
+			ok(strstr(lastlog, conf[2].k) != NULL,
+			    "%s = \"%s\": the error names the key",
+			    conf[2].k, bounds[i].value);
+		if (rv == 0)
+			loa_provider.destroy(st);
+	}
+	zns_test_now_ms = 0;
+}
+
+/*
+ * Message ids from outside: an id with a control byte, a space, UTF-8, or
+ * longer than LOA_PROVIDER_ID_MAX is refused whole, in a send answer (not
+ * kept, said) and in a report (malformed), never cut or rewritten.
+ */
+static void
+test_hostile_ids(void)
+{
+	static const char *const bad[] = {
+		"{\"error\":0,\"data\":{\"msg_id\":\"a\\nb\"}}",
+		"{\"error\":0,\"data\":{\"msg_id\":\"a\\u0001b\"}}",
+		"{\"error\":0,\"data\":{\"msg_id\":\"a b\"}}",
+		"{\"error\":0,\"data\":{\"msg_id\":\"\\u00e9t\u00e9\"}}",
+		"{\"error\":0,\"data\":{\"msg_id\":\"a\\tb\"}}",
+	};
+	struct loa_response	 resp;
+	struct loa_result	 res;
+	struct loa_message	 m;
+	struct th		 th;
+	char			 body[512], id[200];
+	void			*st = NULL;
+	size_t			 i;
+
+	th_init(&th, base_conf, good_secrets);
+	if (loa_provider.create(&th.host, &st) == -1)
+		return;
+	m = zmsg(PHONE, NULL);
+	for (i = 0; i < nitems(bad) + 2; i++) {
+		if (i < nitems(bad))
+			snprintf(body, sizeof(body), "%s", bad[i]);
+		else {
+			/* 128 and 127 bytes: one over, one at the limit. */
+			memset(id, 'x', sizeof(id));
+			id[i == nitems(bad) ? 128 : 127] = '\0';
+			snprintf(body, sizeof(body), "{\"error\":0,\"data\":"
+			    "{\"msg_id\":\"%s\"}}", id);
+		}
+		memset(&resp, 0, sizeof(resp));
+		resp.http_status = 200;
+		resp.body = body;
+		resp.body_len = strlen(body);
+		res_init(&res);
+		lastlog[0] = '\0';
+		loa_provider.classify(st, &m, &resp, &res);
+		is_int(res.outcome, LOA_OUT_SENT, "hostile id %zu: still sent",
+		    i);
+		if (i == nitems(bad) + 1) {
+			is_int((int)strlen(res.provider_id), 127, "an id of "
+			    "127 bytes is kept whole");
+			continue;
+		}
+		is_str(res.provider_id, "", "hostile id %zu: not kept", i);
+		ok(strstr(lastlog, "msg_id is not 1 to 127 visible ASCII") !=
+		    NULL, "hostile id %zu: said", i);
+		ok(loa_provider_id_ok("ab", 3) && !loa_provider_id_ok("a\x01",
+		    3) && !loa_provider_id_ok("", 1) &&
+		    !loa_provider_id_ok("abc", 3), "loa_provider_id_ok");
+	}
+	loa_provider.destroy(st);
+}
+
 int
 main(void)
 {
@@ -946,6 +1134,8 @@ main(void)
 	test_refresh_build();
 	test_refresh_parse();
 	test_report();
+	test_report_window();
+	test_hostile_ids();
 
 	ok(strstr(logbuf, SECRET) == NULL && strstr(logbuf, OASEC) == NULL,
 	    "no secret in the log");
