@@ -6,7 +6,7 @@
 # a body where none is taken 413), each a JSON error.
 . "$(dirname "$0")/lib.sh"
 
-printf 'tok-httpserv\n' > "$T/token"
+printf 'tok-httpserv-0123456789\n' > "$T/token"
 chmod 600 "$T/token"
 write_conf a
 sed -i "/^listen = /a token_file = $T/token" "$T/a.conf"
@@ -15,7 +15,7 @@ start_loa a || { cat "$T/a.out"; exit 1; }
 PORT=$(sed -n 's/.*http: listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' \
     "$T/a.out" | head -n 1)
 URL=http://127.0.0.1:$PORT
-AUTH="Authorization: Bearer tok-httpserv"
+AUTH="Authorization: Bearer tok-httpserv-0123456789"
 
 # raw BYTES: what the listener answers to them (the client shuts its side
 # after sending, and reads for 2 s at most).
@@ -30,7 +30,7 @@ is "HTTP/1.0: answered and closed" "$(raw 'GET /healthz HTTP/1.0\r\n\r\n' |
     grep -c -e '^HTTP/1.1 200' -e '^Connection: close')" 2
 is "HEAD: no body" "$(raw 'HEAD /nope HTTP/1.1\r\nHost: a\r\n\r\n' | tail -n 1)" ""
 is "half-closed client waiting for Redis still answered" \
-    "$(raw 'GET /v1/jobs/nosuch HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer tok-httpserv\r\n\r\n' |
+    "$(raw 'GET /v1/jobs/nosuch HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer tok-httpserv-0123456789\r\n\r\n' |
     status_lines)" "404 "
 printf '{"id":"e1","channels":["sms"],"sms":{"text":"x"},"recipients":[{"phone":"0912000001"}]}' \
     > "$T/e1.json"
