@@ -50,7 +50,7 @@ else
 B	?= build
 endif
 CORE	 = xmalloc log buf util config redis template job render phone sms policy \
-	   scripts resident csv httpparse neutral
+	   scripts resident csv httpparse escape neutral
 DAEMON	 = main engine expand deliver flow creds provider ingest ledger dlog http \
 	   notify metrics httpd httpserv report wake
 CTL	 = loactl

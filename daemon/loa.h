@@ -89,13 +89,15 @@ int	 loa_url_allowed(const char *);
 #define LOA_NAME_RULE	"1 to 128 ASCII letters, digits, '-', '_' or '.'"
 int	 loa_name_valid(const char *);
 
-/* neutral.c: text from outside, made safe to print (see there) */
+/* escape.c, neutral.c: text from outside, made safe to print (see there) */
+#define LOA_NEUTRAL_BAD	(-1L)	/* the code point of a byte not UTF-8 */
 int	 loa_neutral_char(const char *, size_t, size_t *, long *);
 const char *loa_neutral_find(const char *, size_t);
-void	 loa_neutral_add(struct loa_buf *, const char *, size_t);
-char	*loa_neutral(const char *);
+size_t	 loa_neutral_esc(unsigned char, long, char[8]);
 size_t	 loa_neutral_cpy(char *, size_t, const char *, size_t);
 size_t	 loa_neutral_u(long, char[8]);
+void	 loa_neutral_add(struct loa_buf *, const char *, size_t);
+char	*loa_neutral(const char *);
 void	 loa_neutral_json(struct loa_buf *, const char *, size_t);
 void	 loa_neutral_csv(struct loa_buf *, const char *);
 
