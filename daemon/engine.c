@@ -766,12 +766,28 @@ state_cb(struct loa_redis *r, redisReply *rep, void *arg)
 {
 	char		*id = arg;
 	struct loa_job	*job;
+	struct chunk	*ck;
+	int		 marked = 0;
 
 	(void)r;
-	if (rep != NULL && rep->type == REDIS_REPLY_STRING &&
-	    strcmp(rep->str, "cancelled") == 0 &&
-	    (job = job_cache_get(id)) != NULL && !job->cancelled) {
+	if (rep == NULL || rep->type != REDIS_REPLY_STRING ||
+	    strcmp(rep->str, "cancelled") != 0) {
+		free(id);
+		return;
+	}
+	/*
+	 * Every copy of the job that chunks hold: the cache may have let it
+	 * go (idle, over its budget) or hold a copy read again since.
+	 */
+	TAILQ_FOREACH(ck, &loa->chunks, all)
+		if (ck->job != NULL && !ck->job->cancelled &&
+		    strcmp(ck->job_id, id) == 0) {
+			ck->job->cancelled = 1;
+			marked = 1;
+		}
+	if ((job = job_cache_get(id)) != NULL)
 		job->cancelled = 1;
+	if (marked) {
 		log_info("job %s: cancelled; nothing more goes out for it",
 		    id);
 		flow_pump_all();	/* queued messages end as cancelled */
@@ -797,7 +813,8 @@ engine_poll_cancel(void)
 			continue;
 		for (o = TAILQ_FIRST(&loa->chunks); o != ck;
 		    o = TAILQ_NEXT(o, all))
-			if (strcmp(o->job_id, ck->job_id) == 0)
+			if (o->job != NULL && !o->job->cancelled &&
+			    strcmp(o->job_id, ck->job_id) == 0)
 				break;
 		if (o != ck)
 			continue;	/* asked already for this job */
