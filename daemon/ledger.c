@@ -122,12 +122,14 @@ op_end(void)
 
 static void	send_next(void);
 
-/* Forget the recent batches older than REPLAY_MS, or beyond REPLAY_OPS. */
+/*
+ * Forget the recent batches recorded more than REPLAY_MS before now, or
+ * beyond REPLAY_OPS.
+ */
 static void
-trim_recent(void)
+trim_recent(long long now)
 {
 	struct batch	*b;
-	long long	 now = loa_now_ms();
 
 	while ((b = TAILQ_FIRST(&recent)) != NULL &&
 	    (recent_ops > REPLAY_OPS || now - b->recorded_at > REPLAY_MS)) {
@@ -144,7 +146,7 @@ keep_recent(struct batch *b)
 	b->recorded_at = loa_now_ms();
 	TAILQ_INSERT_TAIL(&recent, b, entry);
 	recent_ops += b->nops;
-	trim_recent();
+	trim_recent(b->recorded_at);
 }
 
 static void
@@ -225,7 +227,13 @@ ledger_replay(void)
 	struct batch	*b;
 	int		 n = 0;
 
-	trim_recent();
+	/*
+	 * What Redis may have lost is what it took in just before it went
+	 * away: the window ends at the last batch it recorded, not now (a
+	 * restart that loads a large AOF takes longer than the window).
+	 */
+	if ((b = TAILQ_LAST(&recent, batchq)) != NULL)
+		trim_recent(b->recorded_at);
 	while ((b = TAILQ_LAST(&recent, batchq)) != NULL) {
 		TAILQ_REMOVE(&recent, b, entry);
 		recent_ops -= b->nops;
