@@ -111,6 +111,7 @@ struct hj_codes {
 
 struct hj {
 	const struct loa_host	*host;
+	time_t			 id_warned;	/* plug_once_a_minute() */
 	char			 channel[8];	/* "sms" or "zalo" */
 	char			 method[8];
 	char			*content_type;	/* NULL for GET */
@@ -1087,10 +1088,10 @@ hj_sent(struct hj *h, json_t *root, struct loa_result *res)
 		return;
 	if (hj_scalar(v, id, sizeof(id)) == 0)
 		memcpy(res->provider_id, id, strlen(id) + 1);
-	else
+	else if (plug_once_a_minute(&h->id_warned))
 		h->host->log(h->host->hctx, LOA_LOG_WARN, "id_field %s: not "
-		    "a scalar of at most %zu bytes, not kept", h->id_field,
-		    sizeof(id) - 1);
+		    "a scalar of at most %zu bytes, not kept (said at most "
+		    "once a minute)", h->id_field, sizeof(id) - 1);
 }
 
 /*

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -120,6 +121,21 @@ plug_json_id(char *dst, size_t size, const json_t *v)
 		return -2;
 	}
 	return plug_id_copy(dst, size, json_string_value(v)) == 0 ? 0 : -2;
+}
+
+/*
+ * Non-zero at most once a minute for *last (0 at first): for warnings
+ * about a provider's answers, which may come with every message.
+ */
+static int __attribute__((unused))
+plug_once_a_minute(time_t *last)
+{
+	time_t	now = time(NULL);
+
+	if (*last != 0 && now - *last < 60)
+		return 0;
+	*last = now;
+	return 1;
 }
 
 /* Copy the provider's message id (a string or a number), if it passes. */

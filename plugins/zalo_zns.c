@@ -78,6 +78,7 @@ static const char *const zns_keys[] = {
 
 struct zns {
 	const struct loa_host	*host;
+	time_t			 id_warned;	/* plug_once_a_minute() */
 	char			*base_url;	/* without a trailing '/' */
 	char			*oauth_url;	/* without a trailing '/' */
 	const char		*app_id;	/* owned by the host */
@@ -475,10 +476,11 @@ zns_text(const json_t *v, char *buf, size_t size)
 static void
 zns_msg_id(struct zns *z, const json_t *v, struct loa_result *res)
 {
-	if (plug_json_id(res->provider_id, sizeof(res->provider_id), v) == -2)
+	if (plug_json_id(res->provider_id, sizeof(res->provider_id), v) ==
+	    -2 && plug_once_a_minute(&z->id_warned))
 		z->host->log(z->host->hctx, LOA_LOG_WARN, "msg_id is not 1 to "
-		    "%d visible ASCII characters, not kept",
-		    LOA_PROVIDER_ID_MAX);
+		    "%d visible ASCII characters, not kept (said at most once "
+		    "a minute)", LOA_PROVIDER_ID_MAX);
 }
 
 /*
