@@ -6,6 +6,7 @@
  * raw body, timestamp and the OA secret, then user_received_message;
  * target report_zalo_zns).  Formats and promises: fuzz_plugin.h.
  */
+#define LOA_PLUGIN_TEST		/* zns_test_now_ms: the plugin's clock */
 #include "../../plugins/zalo_zns.c"
 #include "fuzz_plugin.h"
 
@@ -22,7 +23,13 @@ static const struct kv secrets[] = {
 	{ NULL, NULL }
 };
 
-/* Signed with the app_id and timestamp the body holds, when it does. */
+/*
+ * Signed with the app_id and timestamp the body holds, when it does.  The
+ * plugin's clock is then set to that timestamp, so that signed events get
+ * past the time window (webhook_max_age/ahead, unit-tested) to the parser
+ * behind it; a timestamp that is not milliseconds is refused, and is
+ * promised nothing.
+ */
 static void __attribute__((unused))
 sign(void *state, struct fz_hook *h)
 {
@@ -41,7 +48,12 @@ sign(void *state, struct fz_hook *h)
 		    z->oa_secret, h->sig + 4) == -1)
 			abort();
 		fz_hook_header(h, ZNS_SIG_HEADER);
-		h->signed_ok = strcmp(app_id, z->app_id) == 0;
+		zns_test_now_ms = 0;
+		if (ts[0] != '\0' && strlen(ts) <= 15 &&
+		    strspn(ts, "0123456789") == strlen(ts))
+			zns_test_now_ms = strtoll(ts, NULL, 10);
+		h->signed_ok = strcmp(app_id, z->app_id) == 0 &&
+		    zns_test_now_ms != 0;
 	}
 	json_decref(root);
 }
