@@ -9,10 +9,11 @@
 RATE=1500
 N=15000
 # Under valgrind two daemons cannot reach 1500/s (CI measured 1411/s,
-# CPU-bound), which says nothing about the rate: measure it at 600/s.
+# CPU-bound; 565 of 600/s on a busy host), which says nothing about the
+# rate: measure it at 300/s there.
 if [ "${VALGRIND:-0}" = 1 ]; then
-	RATE=600
-	N=6000
+	RATE=300
+	N=3000
 fi
 start_redis || exit 1
 for d in a b; do
