@@ -17,22 +17,13 @@
 
 start_redis || exit 1
 start_mock -z R0-first || exit 1
-printf 'R0-first\n' > "$T/zalo.refresh"
-printf 'app-secret\n' > "$T/zalo.secret"
 printf 'oa-secret-key\n' > "$T/zalo.oa"
 printf 'esms-hook-token\n' > "$T/esms.hook"
 chmod 600 "$T"/zalo.* "$T/esms.hook"
 write_base_conf a
 cat >> "$T/a.conf" <<CONF
-[provider.zalo]
-plugin = zalo_zns
-channel = zalo
-base_url = $MOCK_URL
-oauth_url = $MOCK_URL
-app_id = 4242
-app_secret_file = $T/zalo.secret
+$(zalo_section)
 oa_secret_file = $T/zalo.oa
-refresh_token_file = $T/zalo.refresh
 $(esms_section)
 webhook_token_file = $T/esms.hook
 CONF

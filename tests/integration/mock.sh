@@ -112,6 +112,22 @@ esms_section() {
 	    "secret_key_file = $T/esms.secret" "brandname = UBND-HK"
 }
 
+# The lines of a Zalo ZNS provider section talking to the mock (started
+# with -z R0-first); its app secret and refresh token files are written
+# (mode 600) the first time.  Callers add their own keys (oa_secret_file,
+# timeout) after it.
+zalo_section() {
+	if [ ! -f "$T/zalo.secret" ]; then
+		printf 'R0-first\n' > "$T/zalo.refresh"
+		printf 'app-secret\n' > "$T/zalo.secret"
+		chmod 600 "$T/zalo.refresh" "$T/zalo.secret"
+	fi
+	printf '%s\n' "[provider.zalo]" "plugin = zalo_zns" "channel = zalo" \
+	    "base_url = $MOCK_URL" "oauth_url = $MOCK_URL" "app_id = 4242" \
+	    "app_secret_file = $T/zalo.secret" \
+	    "refresh_token_file = $T/zalo.refresh"
+}
+
 webhook_url() {
 	local port
 	port=$(sed -n 's/.*http: listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' \

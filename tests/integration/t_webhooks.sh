@@ -24,15 +24,8 @@ chmod 600 "$T"/zalo.* "$T"/esms.* "$T"/speed.* "$T"/twilio.*
 TWCB=https://loa.example.gov.vn/webhooks/twilio
 write_base_conf a
 cat >> "$T/a.conf" <<CONF
-[provider.zalo]
-plugin = zalo_zns
-channel = zalo
-base_url = $MOCK_URL
-oauth_url = $MOCK_URL
-app_id = 4242
-app_secret_file = $T/zalo.secret
+$(zalo_section)
 oa_secret_file = $T/zalo.oa
-refresh_token_file = $T/zalo.refresh
 [provider.esms]
 plugin = esms
 channel = sms

@@ -9,19 +9,9 @@
 
 start_redis || exit 1
 start_mock -z R0-first || exit 1
-printf 'R0-first\n' > "$T/zalo.refresh"
-printf 'app-secret\n' > "$T/zalo.secret"
-chmod 600 "$T"/zalo.*
 write_base_conf a
 cat >> "$T/a.conf" <<CONF
-[provider.zalo]
-plugin = zalo_zns
-channel = zalo
-base_url = $MOCK_URL
-oauth_url = $MOCK_URL
-app_id = 4242
-app_secret_file = $T/zalo.secret
-refresh_token_file = $T/zalo.refresh
+$(zalo_section)
 $(esms_section)
 CONF
 check "loa -t accepts it" $LOA -t -c "$T/a.conf"
