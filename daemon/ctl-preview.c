@@ -285,7 +285,8 @@ pv_wards_sort(struct preview *pv)
 {
 	size_t	i;
 
-	qsort(pv->w, pv->nw, sizeof(*pv->w), pv_ward_cmp);
+	if (pv->nw > 0)	/* pv->w may be NULL then */
+		qsort(pv->w, pv->nw, sizeof(*pv->w), pv_ward_cmp);
 	json_object_clear(pv->wmap);
 	for (i = 0; i < pv->nw; i++)
 		json_object_set_new_nocheck(pv->wmap, pv->w[i].code != NULL ?

@@ -515,7 +515,8 @@ load_rows(struct report *rp, const struct ward *w, struct row **out)
 		p += strlen(p) + 1;
 		r->group = p;
 	}
-	qsort(rows, n, sizeof(*rows), row_cmp);
+	if (n > 0)	/* rows may be NULL then: qsort() wants an array */
+		qsort(rows, n, sizeof(*rows), row_cmp);
 	*out = rows;
 	return n;
 }

@@ -109,6 +109,8 @@ groups_print(struct groups *gs, const char *label)
 
 	for (i = 0; status_order[i] != NULL; i++)
 		max = (int)i + 1;
+	if (gs->n == 0)
+		return;	/* qsort() wants an array, even of none */
 	qsort(gs->g, gs->n, sizeof(*gs->g), group_cmp);
 	shown = xcalloc(gs->n + 1, sizeof(*shown));
 	for (i = 0; i < gs->n; i++) {
