@@ -52,10 +52,6 @@ body_timeout = 5s" "$T/$1.try"
 		echo "# this build has no [http] header_timeout: its defaults"
 	fi
 }
-port_of() {
-	sed -n 's/.*http: listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' \
-	    "$T/$1.out" | head -n 1
-}
 jqe() { jq -e "$@" >/dev/null 2>&1; }
 status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
@@ -74,7 +70,7 @@ start_redis || exit 1
 # --- 1. internal keys and fields ---------------------------------------
 conf a
 start_loa a || { cat "$T/a.out"; exit 1; }
-PORT=$(port_of a)
+PORT=$(http_port a)
 URL=http://127.0.0.1:$PORT
 # An audience job: its phones -> residents map is kept in loa:job:h1:phones.
 make_directory 1 3 >/dev/null
@@ -116,7 +112,7 @@ stop_loa a
 # --- 2. unauthenticated bodies ------------------------------------------
 conf b
 start_loa b || { cat "$T/b.out"; exit 1; }
-PORT=$(port_of b)
+PORT=$(http_port b)
 URL=http://127.0.0.1:$PORT
 PID=$(cat "$T/b.pid")
 hwm0=$(status_kb "$PID" VmHWM)
@@ -145,7 +141,7 @@ echo $! > "$T/c.pid"
 wait_for 10 "loa c started" grep -q "started as consumer" "$T/c.out" ||
     { cat "$T/c.out"; exit 1; }
 PID=$(cat "$T/c.pid")
-PORT=$(port_of c)
+PORT=$(http_port c)
 URL=http://127.0.0.1:$PORT
 is "fd limit of the daemon" "$(sed -n 's/^Max open files *\([0-9]*\).*/\1/p' /proc/$PID/limits)" 256
 gen_job t1 50

@@ -19,8 +19,7 @@ sed -i "s|^listen = .*|&\ntoken_file = $T/token|" "$T/a.conf"
 start_redis || exit 1
 make_directory 2 3 >/dev/null
 start_loa a || { cat "$T/a.out"; exit 1; }
-PORT=$(sed -n 's/.*http: listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' \
-    "$T/a.out" | head -n 1)
+PORT=$(http_port a)
 URL=http://127.0.0.1:$PORT
 
 # job ID [AUDIENCE]: a job file $T/job.json; explicit recipients unless

@@ -36,8 +36,7 @@ sed -i -e '/^max_job_size/d' -e '/^max_recipients/d' \
 start_redis || exit 1
 start_loa a || { cat "$T/a.out"; exit 1; }
 PID=$(cat "$T/a.pid")
-PORT=$(sed -n 's/.*http: listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' \
-    "$T/a.out" | head -n 1)
+PORT=$(http_port a)
 kb() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$PID/status"; }
 rss0=$(kb VmRSS)
 echo "# start: VmRSS $((rss0 / 1024)) MB"

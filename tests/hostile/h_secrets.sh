@@ -100,8 +100,7 @@ is "loa -t: a FIFO in \$CREDENTIALS_DIRECTORY, named in full" "$?/$(grep -c "tok
 # --- A running daemon: its token file becomes a FIFO ---
 conf a "$T/api.token" "$T/esms.key"
 start_loa a || { cat "$T/a.out"; exit 1; }
-PORT=$(sed -n 's/.*http: listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' \
-    "$T/a.out" | head -n 1)
+PORT=$(http_port a)
 URL=http://127.0.0.1:$PORT
 api() {
 	curl -s -o /dev/null -w '%{http_code}' --max-time 2 \

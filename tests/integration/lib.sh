@@ -212,6 +212,13 @@ stop_loa() {
 	stop_pid "$T/$1.pid" "${2:-TERM}" "loa $1"
 }
 
+# http_port NAME: the port daemon NAME's listener took (listen = ...:0),
+# from the line it logged.
+http_port() {
+	sed -n 's/.*http: listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' \
+	    "$T/$1.out" | head -n 1
+}
+
 # submit FILE: XADD the job as it is; prints the entry id.
 submit() {
 	redis-cli -s "$SOCK" -x XADD loa:jobs '*' job < "$1"

@@ -130,8 +130,7 @@ zalo_section() {
 
 webhook_url() {
 	local port
-	port=$(sed -n 's/.*http: listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' \
-	    "$T/$1.out" | head -n 1)
+	port=$(http_port "$1")
 	URL=http://127.0.0.1:$port
 }
 

@@ -28,8 +28,7 @@ chmod 600 "$T/token"
 
 start_redis || exit 1
 start_loa a || { cat "$T/a.out"; exit 1; }
-PORT=$(sed -n 's/.*http: listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' \
-    "$T/a.out" | head -n 1)
+PORT=$(http_port a)
 check "listening line names the port" [ -n "$PORT" ]
 [ -n "$PORT" ] || { cat "$T/a.out"; done_testing; exit 1; }
 URL=http://127.0.0.1:$PORT

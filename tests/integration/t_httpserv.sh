@@ -12,8 +12,7 @@ write_conf a
 sed -i "/^listen = /a token_file = $T/token" "$T/a.conf"
 start_redis || exit 1
 start_loa a || { cat "$T/a.out"; exit 1; }
-PORT=$(sed -n 's/.*http: listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' \
-    "$T/a.out" | head -n 1)
+PORT=$(http_port a)
 URL=http://127.0.0.1:$PORT
 AUTH="Authorization: Bearer tok-httpserv-0123456789"
 

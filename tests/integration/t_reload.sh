@@ -49,8 +49,7 @@ recs() { mock_records | jq -r --arg p "$1" 'select(.to | startswith($p)) | .to';
 conf "$T/api.A" "$(ESMS 100/s)"
 mock_config '{"delay_ms":150}'
 start_loa a || exit 1
-PORT=$(sed -n 's/.*http: listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' \
-    "$T/a.out" | head -n 1)
+PORT=$(http_port a)
 URL=http://127.0.0.1:$PORT
 is "token A before" "$(api token-A-0123456789ab)" 404
 
