@@ -8,6 +8,7 @@
 #   make check VALGRIND=1    the same under valgrind's memcheck
 #   make check-faults the fault scenarios (tests/faults)
 #   make check-torture  seeded random scenarios (tests/torture; TORTURE_SEED=N)
+#   make check-scale  a 1,000,000-resident broadcast (tests/scale)
 #   make fuzz         every libFuzzer target for FUZZ_SECONDS (tests/fuzz)
 #   make bench        the benchmark (tests/bench)
 #   WERROR=1 make     warnings are errors (CI)
@@ -71,7 +72,7 @@ UNIT_BIN = $(UNITS:%=$(B)/tests/%)
 export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 export ASAN_OPTIONS ?= detect_leaks=1
 
-.PHONY: all clean check check-unit check-integration check-hostile demo install deps
+.PHONY: all clean check check-unit check-integration check-hostile check-scale demo install deps
 
 all: $(B)/loa $(B)/loactl $(PLUGIN_SO) $(MOCK)
 
@@ -135,6 +136,10 @@ check-integration: all
 # Attacks replayed against a running daemon (tests/hostile/README).
 check-hostile: all
 	@BUILD=$(CURDIR)/$(B) sh tests/hostile/run.sh
+
+# A 1,000,000-resident broadcast, bounded memory (tests/scale; CI).
+check-scale: all
+	@BUILD=$(CURDIR)/$(B) sh tests/scale/run.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all

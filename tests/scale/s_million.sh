@@ -1,9 +1,9 @@
 #!/bin/sh
-# t_million.sh -- a 1,000,000-resident broadcast: the daemon's peak RSS
+# s_million.sh -- a 1,000,000-resident broadcast: the daemon's peak RSS
 # stays under 64 MiB (memory does not grow with the audience), every
 # resident is reached once.  Skipped under sanitizers (their shadow
 # memory makes RSS meaningless) unless LOA_MILLION=1, and under valgrind.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../integration/lib.sh"
 
 if vg_skip "a 1,000,000-resident broadcast takes some 20 minutes there"; then
 	done_testing
