@@ -82,12 +82,7 @@ feed() {
 }
 feed 1000 0
 is "1,000 forged reports wait" "$(R ZCARD loa:reports:early)" 1000
-mock_config '{"delay_ms":2500}'
-printf '%s' '{"id":"e1","channels":["sms"],"sms":{"text":"x"},"recipients":[{"phone":"0961000099"}]}' > "$T/e1.json"
-submit "$T/e1.json" >/dev/null
-has_e9() { [ -n "$(pid esms 84961000099)" ]; }
-wait_for 10 "the provider has it" has_e9
-E9=$(pid esms 84961000099)
+E9=$(early_job e1 0961000099)
 is "the real report comes early" "$(hook GET "/webhooks/esms?SMSID=$E9&SendStatus=5&loa_token=esms-hook-token")/$(body .early)" 200/1
 t0=$(date +%s)
 check "applied within 10 s of its send, behind 1,000 forged" \

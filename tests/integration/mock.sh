@@ -151,3 +151,17 @@ pid() {
 }
 
 out() { R HGET "loa:job:$1:out" "$2"; }
+
+# early_job ID PHONE: a one-recipient SMS job sent to PHONE (0…) through
+# eSMS while the mock holds its answers 2.5 s, so that a delivery report
+# can come before the send is recorded; prints the provider's id once the
+# mock has the request.
+early_has() { [ -n "$(pid esms "$1")" ]; }
+early_job() {
+	mock_config '{"delay_ms":2500}'
+	printf '{"id":"%s","channels":["sms"],"sms":{"text":"x"},"recipients":[{"phone":"%s"}]}' \
+	    "$1" "$2" > "$T/$1.json"
+	submit "$T/$1.json" >/dev/null
+	wait_for 10 "the provider has $1" early_has "84${2#0}" >&2
+	pid esms "84${2#0}"
+}

@@ -149,12 +149,7 @@ is "oversized report: 413" "$(hook POST "/webhooks/esms?loa_token=esms-hook-toke
 is "malformed (no SMSID): 400" "$(hook GET "/webhooks/esms?SendStatus=5&loa_token=esms-hook-token")" 400
 
 # --- A report before its send is recorded ---
-mock_config '{"delay_ms":2500}'
-printf '%s' '{"id":"e1","channels":["sms"],"sms":{"text":"x"},"recipients":[{"phone":"0961000099"}]}' > "$T/e1.json"
-submit "$T/e1.json" >/dev/null
-has_e9() { [ -n "$(pid esms 84961000099)" ]; }
-wait_for 10 "the provider has it" has_e9
-E9=$(pid esms 84961000099)
+E9=$(early_job e1 0961000099)
 is "early report: 200" "$(hook GET "/webhooks/esms?SMSID=$E9&SendStatus=5&loa_token=esms-hook-token")" 200
 is "kept for later" "$(body .early)/$(job_field e1 sent)" 1/0
 is "early replay kept once" "$(hook GET "/webhooks/esms?SMSID=$E9&SendStatus=5&loa_token=esms-hook-token")/$(R ZCARD loa:reports:early)" 200/1
