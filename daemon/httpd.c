@@ -834,7 +834,7 @@ head_cb(struct hs_req *req, void *arg)
 		m = rt == RT_CANCEL ? "POST" : "GET";
 		if (!method_is(req, m, m) || check_auth(req) == -1)
 			break;
-		if (!loa_job_id_valid(name))
+		if (!loa_name_valid(name))
 			reply_error(req, 400, "job id: want " LOA_NAME_RULE);
 		else
 			hs_req_body_max(req, CANCEL_BODY_MAX, 1);

@@ -132,7 +132,7 @@ rejected_id(const char *raw, size_t len, const char *eid)
 	if (len <= loa->cfg.max_job_size && loa_job_shape_ok(raw, len) &&
 	    (root = json_loadb(raw, len, 0, NULL)) != NULL) {
 		v = json_object_get(root, "id");
-		if (json_is_string(v) && loa_job_id_valid(json_string_value(v)))
+		if (json_is_string(v) && loa_name_valid(json_string_value(v)))
 			id = xstrdup(json_string_value(v));
 		json_decref(root);
 	}

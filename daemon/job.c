@@ -73,12 +73,6 @@ loa_channel_parse(const char *s, enum loa_channel *c)
 	return -1;
 }
 
-int
-loa_job_id_valid(const char *id)
-{
-	return loa_name_valid(id);
-}
-
 /*
  * The n digits at s as a number, or -1 when one of them is not a digit
  * (sscanf's %d would take a sign or a space there).
@@ -642,7 +636,7 @@ loa_job_parse(const char *buf, size_t len, const char *default_id,
 
 	if ((v = json_object_get(root, "id")) != NULL) {
 		if (!json_is_string(v) ||
-		    !loa_job_id_valid(json_string_value(v))) {
+		    !loa_name_valid(json_string_value(v))) {
 			fail(err, errlen, "id: want " LOA_NAME_RULE);
 			goto fail;
 		}

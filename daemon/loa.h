@@ -303,7 +303,6 @@ const char *loa_priority_name(enum loa_priority);
 int	 loa_priority_parse(const char *, enum loa_priority *);
 const char *loa_channel_name(enum loa_channel);
 int	 loa_channel_parse(const char *, enum loa_channel *);
-int	 loa_job_id_valid(const char *);
 int	 loa_time_parse(const char *, long long *);
 #define LOA_MAX_RECIPIENTS	20000	/* max_recipients' default */
 void	 loa_job_limits(int);

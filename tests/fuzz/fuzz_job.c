@@ -103,7 +103,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FZ_ASSERT(err[0] != '\0');
 		return 0;
 	}
-	FZ_ASSERT(job->id != NULL && loa_job_id_valid(job->id));
+	FZ_ASSERT(job->id != NULL && loa_name_valid(job->id));
 
 	wards = json_loads("[[\"00070\",\"Phường Hoàn Kiếm\",\"\"],"
 	    "[\"00004\",\"Phường Ba Đình\",\"Ba Đình\"]]", 0, NULL);

@@ -327,10 +327,10 @@ main(void)
 	ok(job == NULL && strstr(err, "limit") != NULL, "size limit: %s", err);
 	free(big);
 
-	ok(loa_job_id_valid("hk-2026-11-27-001"), "id with dashes");
-	ok(loa_job_id_valid("1700000000000-0"), "stream id");
-	ok(!loa_job_id_valid(""), "empty id");
-	ok(!loa_job_id_valid("a/b"), "slash");
+	ok(loa_name_valid("hk-2026-11-27-001"), "id with dashes");
+	ok(loa_name_valid("1700000000000-0"), "stream id");
+	ok(!loa_name_valid(""), "empty id");
+	ok(!loa_name_valid("a/b"), "slash");
 	test_valid();
 	test_names();
 	test_limits();
