@@ -458,14 +458,14 @@ cfg_handler(void *user, const char *section, const char *name,
 	if (strcmp(section, "http") == 0)
 		return cfg_http(p, name, value);
 	if (strncmp(section, "provider.", 9) == 0 && section[9] != '\0') {
-		const char *pn = section + 9, *q;
-		for (q = pn; *q != '\0'; q++)
-			if (!isalnum((unsigned char)*q) && *q != '_' &&
-			    *q != '-') {
-				cfg_error(p, name, "provider names use "
-				    "letters, digits, '_' and '-'");
-				return 1;
-			}
+		const char *pn = section + 9;
+		/* The name rule of every key part, without '.' (the section
+		 * name's own separator). */
+		if (!loa_name_valid(pn) || strchr(pn, '.') != NULL) {
+			cfg_error(p, name, "provider names use 1 to %d "
+			    "letters, digits, '_' and '-'", LOA_NAME_MAX);
+			return 1;
+		}
 		return cfg_provider(p, pn, name, value);
 	}
 	cfg_error(p, name, "unknown section");
