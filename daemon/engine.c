@@ -183,6 +183,10 @@ chunk_free(struct chunk *ck)
 {
 	if (ck->st == CK_READY)
 		TAILQ_REMOVE(&loa->ready[ck->prio], ck, entry);
+	else if (ck->st == CK_GATEWAIT)
+		loa->ngatewait--;
+	if (ck->lost)
+		loa->nlost--;
 	TAILQ_REMOVE(&loa->chunks, ck, all);
 	loa->nchunks--;
 	loa_job_unref(ck->job);
@@ -456,6 +460,9 @@ chunk_maybe_done(struct chunk *ck)
 		if (ck->outstanding > 0 || ck->dispatching)
 			return 0;
 		chunk_free(ck);
+		/* Its last outcomes are in before a gate of its job. */
+		ledger_barrier();
+		wake_dispatch();
 		return 1;
 	}
 	if (ck->finished < ck->n || ck->outstanding > 0 || ck->dispatching)
@@ -602,6 +609,27 @@ gate_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	wake_dispatch();
 }
 
+/*
+ * May ck be gated now?  Not while Redis may lack outcomes we have
+ * (ledger_caught_up: after a reconnect, after a lost chunk's last
+ * answer), nor while a chunk of the same job we lost still has requests
+ * out: their outcomes are not even queued, and the gate would hand those
+ * items out again.
+ */
+static int
+gate_may_run(const struct chunk *ck)
+{
+	const struct chunk	*o;
+
+	if (!ledger_caught_up())
+		return 0;
+	if (loa->nlost > 0)
+		TAILQ_FOREACH(o, &loa->chunks, all)
+			if (o->lost && strcmp(o->job_id, ck->job_id) == 0)
+				return 0;
+	return 1;
+}
+
 static void
 chunk_gate(struct chunk *ck)
 {
@@ -610,6 +638,14 @@ chunk_gate(struct chunk *ck)
 	char				 key[24];
 	int				 i;
 
+	if (!gate_may_run(ck)) {
+		if (ck->st != CK_GATEWAIT)
+			loa->ngatewait++;
+		ck->st = CK_GATEWAIT;
+		return;		/* gate_waiting() takes it up */
+	}
+	if (ck->st == CK_GATEWAIT)
+		loa->ngatewait--;
 	ck->st = CK_GATING;
 	loa_script_argv(&av, loa_script_gate, loa->cfg.prefix);
 	loa_argv_add(&av, loa->k_work[ck->prio]);
@@ -711,6 +747,20 @@ providers_backed_up(void)
 	return room > 0 && queued >= room;
 }
 
+/* The chunks whose gate waited go on when they may. */
+static void
+gate_waiting(void)
+{
+	struct chunk	*ck, *next;
+
+	for (ck = TAILQ_FIRST(&loa->chunks); ck != NULL &&
+	    loa->ngatewait > 0; ck = next) {
+		next = TAILQ_NEXT(ck, all);
+		if (ck->st == CK_GATEWAIT)
+			chunk_gate(ck);
+	}
+}
+
 /* One dispatch round (wake.c runs it). */
 static void
 run_round(void)
@@ -718,6 +768,8 @@ run_round(void)
 	struct chunk	*ck;
 	int		 idx;
 
+	if (loa->ngatewait > 0 && !loa->draining)
+		gate_waiting();
 	while (!loa->draining && loa->active < loa->cfg.max_inflight &&
 	    (ck = next_chunk()) != NULL) {
 		/*
@@ -841,9 +893,11 @@ chunk_lost(struct chunk *ck)
 {
 	if (ck->lost)
 		return;
-	log_info("job %s: work entry %s was taken over by another daemon; "
-	    "leaving it to that one", ck->job_id, ck->eid);
+	log_info("job %s: work entry %s is no longer ours (another daemon "
+	    "took it, or the server lost it); leaving it", ck->job_id,
+	    ck->eid);
 	ck->lost = 1;
+	loa->nlost++;
 	if (ck->st == CK_READY) {
 		TAILQ_REMOVE(&loa->ready[ck->prio], ck, entry);
 		ck->st = CK_HELD;
@@ -937,7 +991,8 @@ engine_handback_all(void)
 	for (ck = TAILQ_FIRST(&loa->chunks); ck != NULL; ck = next) {
 		next = TAILQ_NEXT(ck, all);
 		/* LOADING/GATING: their callbacks hand them back. */
-		if (ck->st == CK_READY || ck->st == CK_HELD) {
+		if (ck->st == CK_READY || ck->st == CK_HELD ||
+		    ck->st == CK_GATEWAIT) {
 			chunk_handback(ck);
 			chunk_free(ck);
 		}

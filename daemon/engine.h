@@ -144,6 +144,8 @@ int	 ledger_idle(void);
 int	 ledger_backlog(void);
 void	 ledger_retry(void);
 void	 ledger_replay(void);
+void	 ledger_barrier(void);
+int	 ledger_caught_up(void);
 
 /* report.c */
 int	 report_argv(struct loa_argv *, const char *,

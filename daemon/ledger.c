@@ -57,6 +57,7 @@ static struct batch	*sent;		/* awaiting its reply */
 static int		 queued_ops;
 static unsigned long	 last_seq;	/* of the newest batch */
 static unsigned long	 recorded_seq;	/* Redis has every batch to here */
+static unsigned long	 barrier_seq;	/* gates wait for this one */
 static int		 failed_said;
 
 void
@@ -249,6 +250,31 @@ ledger_replay(void)
 	if (n > 0)
 		log_info("redis: the last %d batches of outcomes sent again, "
 		    "in case the server lost them", n);
+	ledger_barrier();
+}
+
+/*
+ * Gates wait (ledger_caught_up) until Redis has every outcome queued so
+ * far.  A server that lost writes may hand us work we did: an entry
+ * claimed after its last snapshot comes back unclaimed, one added after it
+ * is added again by the expansion, and a gate that ran before our queued
+ * outcomes would give their items out a second time.
+ */
+void
+ledger_barrier(void)
+{
+	if (cur != NULL && cur->nops > 0) {
+		TAILQ_INSERT_TAIL(&queue, cur, entry);
+		cur = NULL;
+	}
+	barrier_seq = cur != NULL ? cur->seq - 1 : last_seq;
+	send_next();
+}
+
+int
+ledger_caught_up(void)
+{
+	return nreplay == 0 && recorded_seq >= barrier_seq;
 }
 
 void

@@ -29,6 +29,8 @@ struct item_retry {
 /* A work-stream entry this daemon holds: recipients [from, to) of a job. */
 enum chunk_state {
 	CK_LOADING = 0,		/* waiting for the job's spec */
+	CK_GATEWAIT,		/* to gate once Redis has our outcomes
+				   (engine.c, gate_may_run) */
 	CK_GATING,		/* gate script under way */
 	CK_READY,		/* items being dispatched */
 	CK_HELD,		/* all dispatched, outcomes pending */
@@ -201,6 +203,8 @@ struct loa_daemon {
 	TAILQ_HEAD(, chunk)	 chunks;		/* every held chunk */
 	struct chunk_q		 ready[LOA_PRIO_COUNT];
 	int			 nchunks;
+	int			 nlost;			/* of them, lost */
+	int			 ngatewait;		/* ... in CK_GATEWAIT */
 	int			 chunks_requested; /* reads under way */
 	int			 active;		/* live deliveries, not
 							   waiting to retry */
