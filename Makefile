@@ -6,6 +6,8 @@
 #   make install      PREFIX=/usr/local DESTDIR=
 #   SANITIZE=address,undefined make check     the same under sanitizers
 #   make check VALGRIND=1    the same under valgrind's memcheck
+#   make check-store  the store's Lua scripts: luacheck (check-lua), then each
+#                     alone against a private redis-server (tests/store)
 #   make check-faults the fault scenarios (tests/faults)
 #   make check-torture  seeded random scenarios (tests/torture; TORTURE_SEED=N)
 #   make check-scale  a 1,000,000-resident broadcast (tests/scale)
@@ -51,7 +53,7 @@ else
 B	?= build
 endif
 CORE	 = xmalloc log buf util config redis template job render phone sms policy \
-	   scripts resident csv httpparse escape neutral
+	   store resident csv httpparse escape neutral
 DAEMON	 = main engine expand deliver flow creds provider ingest ledger dlog http \
 	   notify metrics httpd httpserv report wake
 CTL	 = loactl
@@ -61,7 +63,10 @@ UNITS	 = test_phone test_sms test_template test_job test_config test_render test
 	   $(basename $(notdir $(wildcard tests/unit/test_plugin_*.c)))
 MOCK	 = $(if $(wildcard tests/mock/loa-mock.c),$(B)/loa-mock)
 
-CORE_O	 = $(CORE:%=$(B)/%.o)
+CORE_O	 = $(CORE:%=$(B)/%.o) $(B)/gen/lua.o
+# The store's Lua scripts (daemon/lua/), embedded by daemon/lua/embed.sh.
+LUA	 = $(basename $(notdir $(wildcard daemon/lua/*.lua)))
+LUA_SRC	 = $(wildcard daemon/lua/*.lua daemon/lua/lib/*.lua)
 DAEMON_O = $(DAEMON:%=$(B)/%.o) $(B)/console_embedded.o
 CTL_O	 = $(CTL:%=$(B)/%.o) \
 	   $(patsubst daemon/%.c,$(B)/%.o,$(wildcard daemon/ctl-*.c))
@@ -72,12 +77,19 @@ UNIT_BIN = $(UNITS:%=$(B)/tests/%)
 export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 export ASAN_OPTIONS ?= detect_leaks=1
 
-.PHONY: all clean check check-unit check-integration check-hostile check-scale demo install deps
+.PHONY: all clean check check-unit check-lua check-store check-integration \
+	check-hostile check-scale demo install deps
 
 all: $(B)/loa $(B)/loactl $(PLUGIN_SO) $(MOCK)
 
 $(B)/%.o: daemon/%.c daemon/loa.h daemon/engine.h daemon/text.h daemon/policy.h daemon/state.h \
-	  daemon/httpserv.h include/loa/provider.h | $(B)
+	  daemon/httpserv.h daemon/store.h include/loa/provider.h | $(B)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/gen/lua.c: $(LUA_SRC) daemon/lua/embed.sh
+	sh daemon/lua/embed.sh daemon/lua $(B)/gen $(LUA)
+
+$(B)/gen/lua.o: $(B)/gen/lua.c daemon/store.h
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(B)/console_embedded.o: plugins/console.c include/loa/provider.h | $(B)
@@ -124,11 +136,20 @@ deps:
 
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)
-	@$(MAKE) --no-print-directory check-unit check-integration \
-	    check-hostile
+	@$(MAKE) --no-print-directory check-unit check-lua check-store \
+	    check-integration check-hostile
 
 check-unit: $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)
+
+# The store's scripts as Redis runs them: luacheck, then each one alone
+# against a private redis-server (tests/store).
+check-lua: $(B)/gen/lua.c
+	@luacheck -q --formatter plain $(B)/gen/lua/*.lua daemon/lua/lib/*.lua
+	@echo "luacheck: $(words $(LUA)) scripts clean"
+
+check-store: check-lua
+	@BUILD=$(CURDIR)/$(B) sh tests/store/run.sh
 
 check-integration: all
 	@BUILD=$(CURDIR)/$(B) sh tests/integration/run.sh

@@ -33,18 +33,6 @@
 #define DEAD_USAGE	"dead [--json | --retry ENTRY_ID]"
 #define DEAD_PAGE	500
 
-/* KEYS: dead jobs; ARGV: entry id -> {0} missing, {1} no job, {2, id} */
-static const char dead_retry_script[] =
-"local e = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])\n"
-"if #e == 0 then return {0} end\n"
-"local f, job = e[1][2], nil\n"
-"for i = 1, #f - 1, 2 do\n"
-"  if f[i] == 'job' then job = f[i + 1] end\n"
-"end\n"
-"if not job then return {1} end\n"
-"local id = redis.call('XADD', KEYS[2], '*', 'job', job)\n"
-"redis.call('XDEL', KEYS[1], ARGV[1])\n"
-"return {2, id}\n";
 
 /* Non-zero for a stream entry id: "MS-SEQ" or "MS". */
 static int
@@ -229,7 +217,7 @@ dead_retry(const char *eid)
 
 	dead = ctl_key("dead", NULL);
 	jobs = ctl_key("jobs", NULL);
-	r = ctl_commandl("EVAL", dead_retry_script, "2", dead, jobs, eid,
+	r = ctl_commandl("EVAL", loa_script_dead_retry, "2", dead, jobs, eid,
 	    NULL);
 	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
 	    r->element[0]->type != REDIS_REPLY_INTEGER)

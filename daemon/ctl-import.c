@@ -85,91 +85,7 @@
 #define IMPORT_REASON_MAX	200
 
 
-/*
- * Wards.  ARGV: prefix, then code name district per row.
- * Returns per row "added", "updated" or "unchanged".
- */
-static const char import_wards_script[] =
-"local p = ARGV[1]\n"
-"local out = {}\n"
-"for i = 2, #ARGV - 2, 3 do\n"
-"  local code, name, district = ARGV[i], ARGV[i + 1], ARGV[i + 2]\n"
-"  local k = p .. 'ward:' .. code\n"
-"  local st = 'updated'\n"
-"  if redis.call('EXISTS', k) == 0 then\n"
-"    st = 'added'\n"
-"  else\n"
-"    local old = redis.call('HMGET', k, 'name', 'district')\n"
-"    if old[1] == name and old[2] == district then st = 'unchanged' end\n"
-"  end\n"
-"  if st ~= 'unchanged' then\n"
-"    redis.call('HSET', k, 'name', name, 'district', district)\n"
-"  end\n"
-"  redis.call('SADD', p .. 'wards', code)\n"
-"  out[#out + 1] = st\n"
-"end\n"
-"return out\n";
 
-/*
- * Residents.  ARGV: prefix, ncols, the ncols variable column names, then
- * per row: id, ward, nf, and nf field/value pairs (the whole new hash).
- * Returns per row "added", "updated", "unchanged" or "unknown ward CODE".
- * The columns join <p>directory:columns when some row was written.
- */
-static const char import_residents_script[] =
-"local p = ARGV[1]\n"
-"local ncols = tonumber(ARGV[2])\n"
-"local out, known, wrote = {}, {}, false\n"
-"local i = 3 + ncols\n"
-"while i <= #ARGV do\n"
-"  local id, ward, nf = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])\n"
-"  local f0, f1 = i + 3, i + 2 + 2 * nf\n"
-"  i = f1 + 1\n"
-"  if known[ward] == nil then\n"
-"    known[ward] = redis.call('EXISTS', p .. 'ward:' .. ward) == 1\n"
-"  end\n"
-"  if not known[ward] then\n"
-"    out[#out + 1] = 'unknown ward ' .. ward\n"
-"  else\n"
-"    local rk = p .. 'resident:' .. id\n"
-"    local old = redis.call('HGETALL', rk)\n"
-"    local st, oldward = 'added', nil\n"
-"    if #old > 0 then\n"
-"      for k = 1, #old, 2 do\n"
-"        if old[k] == 'ward' then oldward = old[k + 1] end\n"
-"      end\n"
-"      st = 'updated'\n"
-"      if #old == 2 * nf then\n"
-"        st = 'unchanged'\n"
-"        for k = 1, #old do\n"
-"          if old[k] ~= ARGV[f0 + k - 1] then st = nil break end\n"
-"        end\n"
-"      end\n"
-"      if not st then\n"
-"        local h = {}\n"
-"        for k = 1, #old, 2 do h[old[k]] = old[k + 1] end\n"
-"        st = 'unchanged'\n"
-"        for k = f0, f1, 2 do\n"
-"          if h[ARGV[k]] ~= ARGV[k + 1] then st = 'updated' break end\n"
-"        end\n"
-"      end\n"
-"    end\n"
-"    if st ~= 'unchanged' then\n"
-"      if #old > 0 then redis.call('DEL', rk) end\n"
-"      redis.call('HSET', rk, unpack(ARGV, f0, f1))\n"
-"    end\n"
-"    if oldward and oldward ~= ward then\n"
-"      redis.call('SREM', p .. 'ward:' .. oldward .. ':residents', id)\n"
-"    end\n"
-"    redis.call('SADD', p .. 'ward:' .. ward .. ':residents', id)\n"
-"    wrote = true\n"
-"    out[#out + 1] = st\n"
-"  end\n"
-"end\n"
-"if wrote and ncols > 0 then\n"
-"  redis.call('SADD', p .. 'directory:columns', unpack(ARGV, 3, 2 + ncols))\n"
-"end\n"
-"return out\n";
 
 enum import_kind {
 	IMPORT_WARDS,
@@ -491,8 +407,8 @@ batch_start(struct import *im, struct import_batch *b)
 	b->nrows = 0;
 	b->nnotes = 0;
 	batch_args(b, "EVAL");
-	batch_args(b, im->kind == IMPORT_WARDS ? import_wards_script :
-	    import_residents_script);
+	batch_args(b, im->kind == IMPORT_WARDS ? loa_script_import_wards :
+	    loa_script_import_residents);
 	batch_args(b, "0");
 	batch_args(b, ctl_cfg.prefix);
 	if (im->kind == IMPORT_RESIDENTS) {

@@ -335,19 +335,6 @@ int	 loa_render(const struct loa_job *, const struct loa_recipient *,
 	    struct loa_rendered *);
 void	 loa_rendered_clear(struct loa_rendered *);
 
-/* scripts.c */
-extern const char loa_script_accept[];
-extern const char loa_script_reject[];
-extern const char loa_script_gate[];
-extern const char loa_script_record[];
-extern const char loa_script_promote[];
-extern const char loa_script_resolve[];
-extern const char loa_script_expand[];
-extern const char loa_script_rate[];
-extern const char loa_script_cancel[];
-extern const char loa_script_retry[];
-extern const char loa_script_report[];
-extern const char loa_script_touch[];
-void	 loa_script_argv(struct loa_argv *, const char *, const char *);
+#include "store.h"
 
 #endif

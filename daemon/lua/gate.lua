@@ -1,0 +1,52 @@
+-- gate.lua -- before sending a chunk.
+--
+-- Before sending a chunk: is it still ours, what is the job's state, and
+-- for each item its outcome so far; items without one are marked in
+-- flight ("~").  ARGV: prefix stream eid consumer job mode items...
+-- mode "i": items are pairs (key, normalized phone or "") of explicit
+-- recipients; mode "d": items are resident ids, whose hashes come back.
+-- Returns {'lost'} or {state, {outcome, flags[, fields]}...}; flags: "o"
+-- opted out (loa:optout), "d" phone already used by another resident of
+-- the job.
+--
+--: include common
+local p, stream, eid, me, job, mode = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+if not owned(stream, eid, me) then return {'lost'} end
+local jk = p .. 'job:' .. job
+local state = redis.call('HGET', jk, 'state') or ''
+local live = state == 'sending' or state == 'expanding'
+local res = { state }
+local step = mode == 'i' and 2 or 1
+local items, rows, mark, ask, askn = {}, {}, {}, {}, {}
+for i = 7, #ARGV, step do items[#items + 1] = ARGV[i] end
+local outs = many('HMGET', jk .. ':out', items)
+for n, it in ipairs(items) do
+  local v = outs[n]
+  if (not v) or v == '.' then
+    v = ''
+    if live then mark[#mark + 1] = it; mark[#mark + 1] = '~' end
+  end
+  local flags, f, ph = '', nil, nil
+  if mode == 'i' then
+    ph = ARGV[6 + 2 * n]
+  else
+    f = redis.call('HGETALL', p .. 'resident:' .. it)
+    for k = 1, #f, 2 do if f[k] == 'phone' then ph = f[k + 1] end end
+  end
+  if live and (v == '' or v == '~') and ph and ph ~= '' then
+    ask[#ask + 1] = ph
+    askn[#askn + 1] = n
+    if mode == 'd' and redis.call('HSETNX', jk .. ':phones', ph, it) == 0 and
+        redis.call('HGET', jk .. ':phones', ph) ~= it then flags = 'd' end
+  end
+  rows[n] = {v, flags, f}
+end
+many('HSET', jk .. ':out', mark)
+local o = many('SMISMEMBER', p .. 'optout', ask)
+for k, n in ipairs(askn) do
+  if o[k] == 1 then rows[n][2] = 'o' .. rows[n][2] end
+end
+for n, r in ipairs(rows) do
+  if r[3] then res[n + 1] = r else res[n + 1] = {r[1], r[2]} end
+end
+return res

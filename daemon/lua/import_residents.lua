@@ -1,0 +1,60 @@
+-- import_residents.lua -- loactl import residents: one batch.
+--
+-- Residents.  ARGV: prefix, ncols, the ncols variable column names, then
+-- per row: id, ward, nf, and nf field/value pairs (the whole new hash).
+-- Returns per row "added", "updated", "unchanged" or "unknown ward CODE".
+-- The columns join <p>directory:columns when some row was written.
+--
+local p = ARGV[1]
+local ncols = tonumber(ARGV[2])
+local out, known, wrote = {}, {}, false
+local i = 3 + ncols
+while i <= #ARGV do
+  local id, ward, nf = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
+  local f0, f1 = i + 3, i + 2 + 2 * nf
+  i = f1 + 1
+  if known[ward] == nil then
+    known[ward] = redis.call('EXISTS', p .. 'ward:' .. ward) == 1
+  end
+  if not known[ward] then
+    out[#out + 1] = 'unknown ward ' .. ward
+  else
+    local rk = p .. 'resident:' .. id
+    local old = redis.call('HGETALL', rk)
+    local st, oldward = 'added', nil
+    if #old > 0 then
+      for k = 1, #old, 2 do
+        if old[k] == 'ward' then oldward = old[k + 1] end
+      end
+      st = 'updated'
+      if #old == 2 * nf then
+        st = 'unchanged'
+        for k = 1, #old do
+          if old[k] ~= ARGV[f0 + k - 1] then st = nil break end
+        end
+      end
+      if not st then
+        local h = {}
+        for k = 1, #old, 2 do h[old[k]] = old[k + 1] end
+        st = 'unchanged'
+        for k = f0, f1, 2 do
+          if h[ARGV[k]] ~= ARGV[k + 1] then st = 'updated' break end
+        end
+      end
+    end
+    if st ~= 'unchanged' then
+      if #old > 0 then redis.call('DEL', rk) end
+      redis.call('HSET', rk, unpack(ARGV, f0, f1))
+    end
+    if oldward and oldward ~= ward then
+      redis.call('SREM', p .. 'ward:' .. oldward .. ':residents', id)
+    end
+    redis.call('SADD', p .. 'ward:' .. ward .. ':residents', id)
+    wrote = true
+    out[#out + 1] = st
+  end
+end
+if wrote and ncols > 0 then
+  redis.call('SADD', p .. 'directory:columns', unpack(ARGV, 3, 2 + ncols))
+end
+return out

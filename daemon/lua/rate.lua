@@ -1,0 +1,26 @@
+-- rate.lua -- a provider's rate, shared by every daemon.
+--
+-- A provider's rate, shared by every daemon: GCRA on Redis's own clock.
+-- The hash keeps `tat`, the time (ms) from which the next send may go;
+-- sends are 1000/rate ms apart, with no burst.  A lease takes the next
+-- times up to `ahead` ms from now, at most `want`; when the first is
+-- within reach it takes at least `need` in a row however far they reach
+-- (an SMS of N segments spends N times at once).  ARGV: key rate ahead
+-- want need; returns {granted, µs from now to the first granted time, ms until
+-- a time comes within reach again}.  The daemon spends each at its time.
+--
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local rate, ahead, want = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local need = tonumber(ARGV[5]) or 1
+local step = 1000 / rate
+local tat = tonumber(redis.call('HGET', ARGV[1], 'tat')) or now
+if tat < now then tat = now end
+local n = math.min(want, math.max(0, math.floor((now + ahead - tat) / step) + 1))
+if n > 0 and n < need then n = need end
+if n > 0 then
+  redis.call('HSET', ARGV[1], 'tat', string.format('%.3f', tat + n * step))
+  redis.call('PEXPIRE', ARGV[1], 60000)
+end
+local wait = math.ceil(tat + n * step - ahead - now)
+return {n, math.floor((tat - now) * 1000), math.max(wait, 1)}

@@ -1,0 +1,131 @@
+-- record.lua -- a batch of outcomes.
+--
+-- ARGV: prefix maxlen now_iso retention_ms replay, then operations
+-- (replay "1": the batch was recorded before and is sent again after a
+-- reconnect, see ledger_replay; its E events are not added twice):
+--   O job item status channel ward event provider provider_id to
+--                                          final outcome (once per item);
+--                                          msgid:<provider>:<id> -> job,
+--                                          item, channel, ward, masked
+--                                          phone (for delivery reports)
+--   E job event                            event only (retry, fallback)
+--   R job item k r:k:ci:due                attempt k waits for a retry
+--                                          (unless attempt k already left)
+--   M job item k                           attempt k leaves: "~k"
+--   A stream eid job                       work entry finished: ack, delete
+--   P stream eid job                       work entry parked: only retries
+--                                          wait in it; it no longer counts
+--                                          in the job's `queued` (which
+--                                          paces expansion), once
+--   H stream eid job n item1..itemn        hand a work entry back: re-add
+--                                          a copy, reset the listed "~"
+--                                          marks to "queued"
+-- Returns the number of outcomes newly recorded.
+--
+--: include common
+local p, maxlen, now, ret = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local replay = ARGV[5] == '1'
+local ev = p .. 'events'
+local n, i = 0, 6
+-- outcomes newly recorded, per job: counts[job]["status<TAB>channel<TAB>ward"]
+local counts, outk = {}, {}
+while i <= #ARGV do
+  local op = ARGV[i]
+  if op == 'O' then
+    local job = ARGV[i + 1]
+    local ok = outk[job]
+    if ok == nil then
+      -- a job gone (expired, or a Redis emptied since) is not made again
+      ok = redis.call('EXISTS', p .. 'job:' .. job) == 1 and p .. 'job:' .. job .. ':out'
+      outk[job] = ok
+    end
+    local item, st, ch, ward = ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]
+    local prev = ok and redis.call('HGET', ok, item)
+    local c = prev and string.byte(prev, 1)
+    -- none, queued, in flight (~), waiting for a retry (r:)
+    if ok and ((not prev) or prev == '.' or c == 126 or
+        (c == 114 and string.byte(prev, 2) == 58)) then
+      redis.call('HSET', ok, item, st .. ':' .. ch)
+      local cj, t = counts[job], st .. '\t' .. ch .. '\t' .. ward
+      if not cj then cj = {}; counts[job] = cj end
+      cj[t] = (cj[t] or 0) + 1
+      redis.call('XADD', ev, 'MAXLEN', '~', maxlen, '*', 'event', ARGV[i + 6])
+      if ARGV[i + 8] ~= '' then
+        redis.call('SET', p .. 'msgid:' .. ARGV[i + 7] .. ':' .. ARGV[i + 8],
+          job .. '\t' .. item .. '\t' .. ch .. '\t' .. ward .. '\t' .. ARGV[i + 9],
+          'PX', ret)
+      end
+      n = n + 1
+    end
+    i = i + 10
+  elseif op == 'R' or op == 'M' then
+    local jk = p .. 'job:' .. ARGV[i + 1] .. ':out'
+    local item, k = ARGV[i + 2], tonumber(ARGV[i + 3])
+    local v = redis.call('HGET', jk, item)
+    -- the attempt in flight or waiting, if any
+    local at = nil
+    if v and string.sub(v, 1, 1) == '~' then at = tonumber(string.sub(v, 2)) or 1
+    elseif v and string.sub(v, 1, 2) == 'r:' then at = tonumber(string.match(v, '^r:(%d+)')) end
+    if op == 'R' then
+      if at and at < k then redis.call('HSET', jk, item, ARGV[i + 4]) end
+      i = i + 5
+    else
+      if at and at <= k then redis.call('HSET', jk, item, '~' .. k) end
+      i = i + 4
+    end
+  elseif op == 'E' then
+    if not replay then
+      redis.call('XADD', ev, 'MAXLEN', '~', maxlen, '*', 'event', ARGV[i + 2])
+    end
+    i = i + 3
+  elseif op == 'A' then
+    local jk = p .. 'job:' .. ARGV[i + 3]
+    local parked = redis.call('HDEL', jk, 'parked:' .. ARGV[i + 2])
+    if redis.call('XACK', ARGV[i + 1], 'loa', ARGV[i + 2]) == 1 and parked == 0 then
+      redis.call('HINCRBY', jk, 'queued', -1)
+    end
+    redis.call('XDEL', ARGV[i + 1], ARGV[i + 2])
+    i = i + 4
+  elseif op == 'P' then
+    local jk = p .. 'job:' .. ARGV[i + 3]
+    if redis.call('EXISTS', jk) == 1 and
+        redis.call('HSETNX', jk, 'parked:' .. ARGV[i + 2], 1) == 1 then
+      redis.call('HINCRBY', jk, 'queued', -1)
+    end
+    i = i + 4
+  elseif op == 'H' then
+    local stream, eid, job = ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+    local cnt = tonumber(ARGV[i + 4])
+    local e = redis.call('XRANGE', stream, eid, eid)
+    if redis.call('XACK', stream, 'loa', eid) == 1 and #e == 1 then
+      if redis.call('HDEL', p .. 'job:' .. job, 'parked:' .. eid) == 1 then
+        redis.call('HINCRBY', p .. 'job:' .. job, 'queued', 1)
+      end
+      local jk = p .. 'job:' .. job .. ':out'
+      for k = 1, cnt do
+        local it = ARGV[i + 4 + k]
+        if redis.call('HGET', jk, it) == '~' then redis.call('HSET', jk, it, '.') end
+      end
+      redis.call('XADD', stream, '*', unpack(e[1][2]))
+      redis.call('XDEL', stream, eid)
+    end
+    i = i + 5 + cnt
+  else
+    return redis.error_reply('record: bad op ' .. tostring(op))
+  end
+end
+-- the job's counters: by status, by channel and status, by ward and status
+for job, cj in pairs(counts) do
+  local sum = {}
+  local function add(f, c) sum[f] = (sum[f] or 0) + c end
+  for t, c in pairs(cj) do
+    local st, ch, ward = string.match(t, '^([^\t]*)\t([^\t]*)\t(.*)$')
+    if st == 'maybe_duplicate' then add(st, c); st = 'sent' end
+    add(st, c)
+    if ch ~= '' then add('ch:' .. ch .. ':' .. st, c) end
+    if ward ~= '' then add('ward:' .. ward .. ':' .. st, c) end
+  end
+  for f, c in pairs(sum) do redis.call('HINCRBY', p .. 'job:' .. job, f, c) end
+  done_check(p, job, now, maxlen, ret)
+end
+return n

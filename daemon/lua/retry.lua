@@ -1,0 +1,58 @@
+-- retry.lua -- send the failed recipients of a job again.
+--
+-- Re-queue the failed recipients among items: each whose outcome is still
+-- "failed:<channel>" goes back to queued ("."), the job's failed counters
+-- (total, per channel, per ward) give it back, and it is sent again in new
+-- work entries of at most `chunk`.  A finished job is sending again (and
+-- no longer expiring).  ARGV: prefix id chunk maxlen now_iso item...;
+-- items are resident ids or "#index".  Returns the number re-queued, or
+-- -1 when the job is unknown, -2 when it is still running or cancelled.
+--
+local p, id, chunk = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local jk = p .. 'job:' .. id
+local v = redis.call('HMGET', jk, 'state', 'priority', 'audience')
+if not v[1] then return -1 end
+if v[1] ~= 'done' then return -2 end
+local spec = nil
+local ids, idx = {}, {}
+for i = 6, #ARGV do
+  local it = ARGV[i]
+  local o = redis.call('HGET', jk .. ':out', it)
+  if o and string.sub(o, 1, 7) == 'failed:' then
+    local ch = string.sub(o, 8)
+    local ward = ''
+    if string.sub(it, 1, 1) == '#' then
+      if not spec then spec = cjson.decode(redis.call('GET', jk .. ':spec') or '{}') end
+      local r = spec.recipients and spec.recipients[tonumber(string.sub(it, 2)) + 1]
+      if r and type(r.ward) == 'string' then ward = r.ward end
+      idx[#idx + 1] = tonumber(string.sub(it, 2))
+    else
+      ward = redis.call('HGET', p .. 'resident:' .. it, 'ward') or ''
+      ids[#ids + 1] = it
+    end
+    redis.call('HSET', jk .. ':out', it, '.')
+    redis.call('HINCRBY', jk, 'failed', -1)
+    if ch ~= '' then redis.call('HINCRBY', jk, 'ch:' .. ch .. ':failed', -1) end
+    if ward ~= '' then redis.call('HINCRBY', jk, 'ward:' .. ward .. ':failed', -1) end
+  end
+end
+local n = #ids + #idx
+if n == 0 then return 0 end
+local stream = p .. 'work:' .. (v[2] or 'normal')
+for s = 1, #ids, chunk do
+  redis.call('XADD', stream, '*', 'job', id, 'ids',
+    table.concat(ids, ',', s, math.min(s + chunk - 1, #ids)))
+  redis.call('HINCRBY', jk, 'queued', 1)
+end
+for _, i in ipairs(idx) do
+  redis.call('XADD', stream, '*', 'job', id, 'from', i, 'to', i + 1)
+  redis.call('HINCRBY', jk, 'queued', 1)
+end
+redis.call('HSET', jk, 'state', 'sending')
+redis.call('HDEL', jk, 'finished_at')
+for _, k in ipairs({jk, jk .. ':out', jk .. ':spec', jk .. ':wards', jk .. ':phones'}) do
+  redis.call('PERSIST', k)
+end
+redis.call('XADD', p .. 'events', 'MAXLEN', '~', ARGV[4], '*', 'event',
+  cjson.encode({ts = ARGV[5], job = id, state = 'sending', retried = n}))
+return n

@@ -1,0 +1,10 @@
+# import_wards: ARGV prefix (code name district)...
+is "wards" "$(ev import_wards $P w1 One D1 w2 Two '')" "$(lines added added)"
+is "again" "$(ev import_wards $P w1 One D1 w2 Deux '')" "$(lines unchanged updated)"
+is "the set of wards" "$(R SCARD ${P}wards)" 2
+# import_residents: ARGV prefix ncols cols... (id ward nf field value...)...
+is "residents" "$(ev import_residents $P 1 to r1 w1 2 ward w1 var:to A r2 w9 1 ward w9)" "$(lines added 'unknown ward w9')"
+is "in their ward" "$(R SMEMBERS ${P}ward:w1:residents) $(R SMEMBERS ${P}directory:columns)" "r1 to"
+is "unchanged" "$(ev import_residents $P 0 r1 w1 2 ward w1 var:to A)" unchanged
+is "moved" "$(ev import_residents $P 0 r1 w2 1 ward w2) $(R SCARD ${P}ward:w1:residents) $(R SMEMBERS ${P}ward:w2:residents)" "updated 0 r1"
+is "replaced as a whole" "$(R HGETALL ${P}resident:r1 | tr '\n' ' ')" "ward w2 "
