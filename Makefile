@@ -59,7 +59,7 @@ DAEMON	 = main engine expand deliver flow creds provider ingest ledger dlog http
 CTL	 = loactl
 PLUGINS	 = $(basename $(notdir $(wildcard plugins/*.c)))
 UNITS	 = test_phone test_sms test_template test_job test_config test_render test_csv \
-	   test_policy test_httpserv test_secret test_neutral \
+	   test_policy test_httpserv test_secret test_neutral test_store \
 	   $(basename $(notdir $(wildcard tests/unit/test_plugin_*.c)))
 MOCK	 = $(if $(wildcard tests/mock/loa-mock.c),$(B)/loa-mock)
 
@@ -145,7 +145,7 @@ check-unit: $(UNIT_BIN)
 # The store's scripts as Redis runs them: luacheck, then each one alone
 # against a private redis-server (tests/store).
 check-lua: $(B)/gen/lua.c
-	@luacheck -q --formatter plain $(B)/gen/lua/*.lua daemon/lua/lib/*.lua
+	@luacheck -q --formatter plain $(B)/gen/lua/*.lua
 	@echo "luacheck: $(words $(LUA)) scripts clean"
 
 check-store: check-lua

@@ -70,8 +70,8 @@ creds_init(struct provider *p)
 	    p->mod->set_token == NULL)
 		return;
 	c = xcalloc(1, sizeof(*c));
-	c->key = xasprintf("%scred:%s", loa->cfg.prefix, p->conf->name);
-	c->lock = xasprintf("%s:lock", c->key);
+	c->key = loa_key_cred(loa->cfg.prefix, p->conf->name);
+	c->lock = loa_key_cred_lock(loa->cfg.prefix, p->conf->name);
 	p->creds = c;
 }
 
@@ -147,13 +147,13 @@ creds_refresh(struct provider *p, int gen)
 static void
 unlock(struct provider *p)
 {
-	struct creds	*c = p->creds;
-	const char	*argv[] = { "EVAL",
-	    "if redis.call('GET', KEYS[1]) == ARGV[1] then "
-	    "return redis.call('DEL', KEYS[1]) end return 0", "1", c->lock,
-	    loa->consumer };
+	struct loa_argv	 av;
 
-	(void)loa_redis_cmd(loa->rc, NULL, NULL, 5, argv, NULL);
+	loa_script_argv(&av, loa_script_unlock, loa->cfg.prefix);
+	loa_argv_add(&av, p->conf->name);
+	loa_argv_add(&av, loa->consumer);
+	(void)loa_redis_cmdv(loa->rc, NULL, NULL, &av);
+	loa_argv_free(&av);
 }
 
 struct stored {

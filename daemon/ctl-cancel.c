@@ -23,8 +23,8 @@ ctl_cancel(int argc, char **argv)
 		{ NULL,		0,		NULL,	0 }
 	};
 	redisReply	*r;
-	char		*id, now[40], ret[32];
-	const char	*cargv[8];
+	struct loa_argv	 av;
+	char		*id, now[40];
 	int		 rc;
 
 	while (ctl_getopt(argc, argv, lo, CANCEL_USAGE) != -1)
@@ -32,16 +32,13 @@ ctl_cancel(int argc, char **argv)
 	id = ctl_job_operand("cancel", CANCEL_USAGE);
 	ctl_connect();
 	loa_time_iso(loa_now_ms(), now, sizeof(now));
-	snprintf(ret, sizeof(ret), "%lld", ctl_cfg.retention_ms);
-	cargv[0] = "EVAL";
-	cargv[1] = loa_script_cancel;
-	cargv[2] = "0";
-	cargv[3] = ctl_cfg.prefix;
-	cargv[4] = id;
-	cargv[5] = now;
-	cargv[6] = "100000";
-	cargv[7] = ret;
-	r = ctl_command(8, cargv, NULL);
+	loa_script_argv(&av, loa_script_cancel, ctl_cfg.prefix);
+	loa_argv_add(&av, id);
+	loa_argv_add(&av, now);
+	loa_argv_add(&av, "100000");
+	loa_argv_addf(&av, "%lld", ctl_cfg.retention_ms);
+	r = ctl_commandv(&av);
+	loa_argv_free(&av);
 	if (r->type == REDIS_REPLY_STRING && strcmp(r->str, "ok") == 0) {
 		printf("job %s cancelled: nothing more goes out for it\n",
 		    id);

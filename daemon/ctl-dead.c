@@ -180,7 +180,7 @@ dead_list(int json)
 	size_t		 i;
 	int		 more = 1;
 
-	key = ctl_key("dead", NULL);
+	key = loa_key_dead(ctl_cfg.prefix);
 	snprintf(count, sizeof(count), "%d", DEAD_PAGE);
 	while (more) {
 		r = ctl_commandl("XRANGE", key, start, "+", "COUNT", count,
@@ -212,13 +212,13 @@ static int
 dead_retry(const char *eid)
 {
 	redisReply	*r;
-	char		*dead, *jobs;
+	struct loa_argv	 av;
 	int		 rc = 1;
 
-	dead = ctl_key("dead", NULL);
-	jobs = ctl_key("jobs", NULL);
-	r = ctl_commandl("EVAL", loa_script_dead_retry, "2", dead, jobs, eid,
-	    NULL);
+	loa_script_argv(&av, loa_script_dead_retry, ctl_cfg.prefix);
+	loa_argv_add(&av, eid);
+	r = ctl_commandv(&av);
+	loa_argv_free(&av);
 	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
 	    r->element[0]->type != REDIS_REPLY_INTEGER)
 		fprintf(stderr, "loactl: %s: unexpected reply from Redis\n",
@@ -234,8 +234,6 @@ dead_retry(const char *eid)
 		rc = 0;
 	}
 	freeReplyObject(r);
-	free(dead);
-	free(jobs);
 	return rc;
 }
 

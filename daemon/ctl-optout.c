@@ -57,7 +57,7 @@ optout_change(int add, char **phones, int n)
 	int		 i, rc = 0;
 
 	ctl_config();		/* the prefix */
-	key = ctl_key("optout", NULL);
+	key = loa_key_optout(ctl_cfg.prefix);
 	for (i = 0; i < n; i++) {
 		if (normalize(phones[i], e164) == -1) {
 			rc = 1;
@@ -97,7 +97,7 @@ optout_list(int count)
 	size_t		 i, n = 0;
 
 	ctl_connect();
-	key = ctl_key("optout", NULL);
+	key = loa_key_optout(ctl_cfg.prefix);
 	if (count) {
 		r = ctl_commandl("SCARD", key, NULL);
 		printf("%lld\n", r->integer);
@@ -152,7 +152,7 @@ optout_check(const char *phone)
 	if (normalize(phone, e164) == -1)
 		return 1;
 	ctl_connect();
-	key = ctl_key("optout", NULL);
+	key = loa_key_optout(ctl_cfg.prefix);
 	r = ctl_commandl("SISMEMBER", key, e164, NULL);
 	in = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
 	freeReplyObject(r);

@@ -333,12 +333,12 @@ pv_wards_fetch(struct preview *pv, int residents)
 			continue;
 		which[n / per] = i;
 		loa_argv_add(&cmds[n], "HGETALL");
-		loa_argv_addf(&cmds[n++], "%sward:%s", ctl_cfg.prefix,
-		    pv->w[i].code);
+		loa_argv_take(&cmds[n++], loa_key_ward(ctl_cfg.prefix,
+		    pv->w[i].code));
 		if (residents) {
 			loa_argv_add(&cmds[n], "SCARD");
-			loa_argv_addf(&cmds[n++], "%sward:%s:residents",
-			    ctl_cfg.prefix, pv->w[i].code);
+			loa_argv_take(&cmds[n++], loa_key_ward_residents(
+			    ctl_cfg.prefix, pv->w[i].code));
 		}
 	}
 	rep = xcalloc(n + 1, sizeof(*rep));
@@ -412,7 +412,7 @@ pv_optouts(struct preview *pv)
 	int		 idx[PV_BATCH], i, n = 0, k;
 	char		*key;
 
-	key = ctl_key("optout", NULL);
+	key = loa_key_optout(ctl_cfg.prefix);
 	for (i = 0; i <= job->nrcpt; i++) {
 		if (i < job->nrcpt && job->rcpt[i].phone_ok &&
 		    job->rcpt[i].dup_of < 0) {
@@ -473,7 +473,7 @@ pv_all_wards(struct preview *pv)
 	char		*key;
 	size_t		 i;
 
-	key = ctl_key("wards", NULL);
+	key = loa_key_wards(ctl_cfg.prefix);
 	r = ctl_commandl("SMEMBERS", key, NULL);
 	for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
 		if (r->element[i]->type == REDIS_REPLY_STRING)
@@ -533,7 +533,7 @@ pv_check_columns(struct preview *pv)
 	char		*key, err[512];
 	size_t		 i;
 
-	key = ctl_key("directory:columns", NULL);
+	key = loa_key_columns(ctl_cfg.prefix);
 	r = ctl_commandl("SMEMBERS", key, NULL);
 	free(key);
 	cols = json_array();
@@ -593,7 +593,7 @@ pv_first_resident(struct preview *pv)
 	for (i = 0; i < pv->nw && id == NULL; i++) {
 		if (!pv->w[i].known || pv->w[i].count <= 0)
 			continue;
-		key = xasprintf("%sward:%s:residents", ctl_cfg.prefix,
+		key = loa_key_ward_residents(ctl_cfg.prefix,
 		    pv->w[i].code);
 		cursor = xstrdup("0");
 		do {
@@ -634,7 +634,7 @@ pv_sample_directory(struct preview *pv, const char *id)
 	size_t		*len, i, n;
 	char		*key;
 
-	key = ctl_key("resident:", id);
+	key = loa_key_resident(ctl_cfg.prefix, id);
 	r = ctl_commandl("HGETALL", key, NULL);
 	free(key);
 	n = r->type == REDIS_REPLY_ARRAY ? r->elements / 2 : 0;
@@ -656,7 +656,7 @@ pv_sample_directory(struct preview *pv, const char *id)
 	pv->have_sample = 1;
 
 	if (pv->dir_rc.phone_ok && !pv->dir_rc.opted_out) {
-		key = ctl_key("optout", NULL);
+		key = loa_key_optout(ctl_cfg.prefix);
 		r = ctl_commandl("SISMEMBER", key, pv->dir_rc.phone, NULL);
 		pv->dir_rc.opted_out = r->type == REDIS_REPLY_INTEGER &&
 		    r->integer == 1;
@@ -668,7 +668,7 @@ pv_sample_directory(struct preview *pv, const char *id)
 	pv->in_audience = 0;
 	if (pv->dir_rc.ward != NULL &&
 	    json_object_get(pv->wmap, pv->dir_rc.ward) != NULL) {
-		key = xasprintf("%sward:%s:residents", ctl_cfg.prefix,
+		key = loa_key_ward_residents(ctl_cfg.prefix,
 		    pv->dir_rc.ward);
 		r = ctl_commandl("SISMEMBER", key, id, NULL);
 		pv->in_audience = r->type == REDIS_REPLY_INTEGER &&
@@ -742,7 +742,7 @@ pv_sample_ward(struct preview *pv)
 
 	if (pv->rc->ward == NULL)
 		return;
-	key = ctl_key("ward:", pv->rc->ward);
+	key = loa_key_ward(ctl_cfg.prefix, pv->rc->ward);
 	r = ctl_commandl("HGETALL", key, NULL);
 	if ((pv->ward_name = pv_hfield(r, "name")) != NULL &&
 	    (pv->district = pv_hfield(r, "district")) == NULL)

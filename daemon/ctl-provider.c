@@ -40,7 +40,7 @@ show(const char *name, const struct loa_provider_conf *pc)
 	size_t		 i;
 	int		 any = 0;
 
-	key = ctl_key("provider:", name);
+	key = loa_key_provider(ctl_cfg.prefix, name);
 	r = ctl_commandl("HGETALL", key, NULL);
 	paused = ctl_field(r, "paused", NULL);
 	at = ctl_field(r, "paused_at", NULL);
@@ -140,7 +140,7 @@ ctl_provider(int argc, char **argv)
 		return 1;
 	}
 	ctl_connect();
-	key = ctl_key("provider:", ops[1]);
+	key = loa_key_provider(ctl_cfg.prefix, ops[1]);
 	snprintf(now, sizeof(now), "%lld", loa_now_ms());
 	r = ctl_commandl("HSET", key, "paused", pause ? "1" : "0",
 	    "paused_at", now, NULL);

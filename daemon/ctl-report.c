@@ -297,7 +297,7 @@ batch_directory(struct report *rp, const redisReply *kv)
 
 	res = xcalloc(n == 0 ? 1 : n, sizeof(*res));
 	for (i = 0; i < n; i++) {
-		key = ctl_key("resident:", kv->element[2 * i]->str);
+		key = loa_key_resident(ctl_cfg.prefix, kv->element[2 * i]->str);
 		argv[1] = key;
 		if (redisAppendCommandArgv(ctl_redis, 6, argv, NULL) !=
 		    REDIS_OK)
@@ -366,7 +366,7 @@ scan(struct report *rp)
 	char		*key, *cursor;
 	size_t		 i;
 
-	key = xasprintf("%sjob:%s:out", ctl_cfg.prefix, rp->id);
+	key = loa_key_job_out(ctl_cfg.prefix, rp->id);
 	cursor = xstrdup("0");
 	do {
 		r = ctl_commandl("HSCAN", key, cursor, "COUNT", REPORT_SCAN,
@@ -413,7 +413,7 @@ add_job_wards(struct report *rp)
 
 	for (k = 0; k < rp->nonly; k++)
 		ward_get(rp, rp->only[k]);
-	key = xasprintf("%sjob:%s:wards", ctl_cfg.prefix, rp->id);
+	key = loa_key_job_wards(ctl_cfg.prefix, rp->id);
 	r = ctl_commandl("GET", key, NULL);
 	free(key);
 	if (r->type == REDIS_REPLY_STRING &&
@@ -438,7 +438,7 @@ ward_names(struct report *rp)
 	size_t		 i;
 
 	for (i = 0; i < rp->nw; i++) {
-		key = ctl_key("ward:", rp->w[i].code);
+		key = loa_key_ward(ctl_cfg.prefix, rp->w[i].code);
 		argv[1] = key;
 		if (redisAppendCommandArgv(ctl_redis, 3, argv, NULL) !=
 		    REDIS_OK)
@@ -762,7 +762,7 @@ load_spec(struct report *rp)
 	redisReply	*r;
 	char		*key;
 
-	key = xasprintf("%sjob:%s:spec", ctl_cfg.prefix, rp->id);
+	key = loa_key_job_spec(ctl_cfg.prefix, rp->id);
 	r = ctl_commandl("GET", key, NULL);
 	free(key);
 	if (r->type == REDIS_REPLY_STRING)
@@ -828,7 +828,7 @@ ctl_report(int argc, char **argv)
 	rp.id = ctl_job_operand("report", REPORT_USAGE);
 
 	ctl_connect();
-	key = ctl_key("job:", rp.id);
+	key = loa_key_job(ctl_cfg.prefix, rp.id);
 	job = ctl_commandl("HGETALL", key, NULL);
 	free(key);
 	if (job->type != REDIS_REPLY_ARRAY || job->elements == 0) {

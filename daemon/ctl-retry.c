@@ -29,7 +29,7 @@ flush(struct loa_argv *av, const char *id, long long *total)
 
 	if (av->argc == 0)
 		return 0;
-	q = ctl_command(av->argc, (const char **)av->argv, av->len);
+	q = ctl_commandv(av);
 	if (q->type == REDIS_REPLY_INTEGER && q->integer >= 0)
 		*total += q->integer;
 	else {
@@ -62,7 +62,7 @@ ctl_retry(int argc, char **argv)
 		;
 	id = ctl_job_operand("retry", RETRY_USAGE);
 	ctl_connect();
-	key = ctl_key("job:", id);
+	key = loa_key_job(ctl_cfg.prefix, id);
 	r = ctl_commandl("HGET", key, "state", NULL);
 	free(key);
 	if (r->type != REDIS_REPLY_STRING) {
@@ -71,7 +71,7 @@ ctl_retry(int argc, char **argv)
 		return 1;
 	}
 	freeReplyObject(r);
-	out = xasprintf("%sjob:%s:out", ctl_cfg.prefix, id);
+	out = loa_key_job_out(ctl_cfg.prefix, id);
 	loa_argv_init(&av);
 	do {
 		r = ctl_commandl("HSCAN", out, cursor, "COUNT", "1000", NULL);

@@ -86,7 +86,7 @@ wait_job(const char *id, const char *stale, long long timeout_ms,
 
 	if (timeout_ms > 0)
 		deadline = loa_now_ms() + timeout_ms;
-	key = ctl_key("job:", id);
+	key = loa_key_job(ctl_cfg.prefix, id);
 	for (;;) {
 		r = ctl_commandl("HGETALL", key, NULL);
 		state = ctl_field(r, "state", NULL);
@@ -136,7 +136,7 @@ first_resident(const struct loa_job *job, char *err, size_t errlen)
 	if (job->audience == LOA_AUD_WARDS)
 		json_array_extend(codes, job->audience_list);
 	else {
-		key = ctl_key("wards", NULL);
+		key = loa_key_wards(ctl_cfg.prefix);
 		w = ctl_commandl("SORT", key, "ALPHA", NULL);
 		free(key);
 		for (i = 0; w->type == REDIS_REPLY_ARRAY && i < w->elements;
@@ -144,7 +144,7 @@ first_resident(const struct loa_job *job, char *err, size_t errlen)
 			const char *c = w->element[i]->str;
 			int take = job->audience == LOA_AUD_ALL;
 			if (!take) {
-				key = ctl_key("ward:", c);
+				key = loa_key_ward(ctl_cfg.prefix, c);
 				h = ctl_commandl("HGET", key, "district", NULL);
 				free(key);
 				for (k = 0; h->type == REDIS_REPLY_STRING &&
@@ -162,12 +162,12 @@ first_resident(const struct loa_job *job, char *err, size_t errlen)
 		freeReplyObject(w);
 	}
 	for (i = 0; rc == NULL && i < json_array_size(codes); i++) {
-		char *sk = xasprintf("%sward:%s:residents", ctl_cfg.prefix,
+		char *sk = loa_key_ward_residents(ctl_cfg.prefix,
 		    json_string_value(json_array_get(codes, i)));
 		r = ctl_commandl("SRANDMEMBER", sk, NULL);
 		free(sk);
 		if (r->type == REDIS_REPLY_STRING) {
-			key = ctl_key("resident:", r->str);
+			key = loa_key_resident(ctl_cfg.prefix, r->str);
 			h = ctl_commandl("HGETALL", key, NULL);
 			free(key);
 			rc = json_object();
@@ -339,7 +339,7 @@ ctl_send(int argc, char **argv)
 		}
 	}
 	if (job->id != NULL) {
-		key = ctl_key("job:", job->id);
+		key = loa_key_job(ctl_cfg.prefix, job->id);
 		r = ctl_commandl("HMGET", key, "state", "created_at", NULL);
 		state = created = NULL;
 		if (r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
@@ -357,7 +357,7 @@ ctl_send(int argc, char **argv)
 		free(key);
 	}
 
-	jobs = ctl_key("jobs", NULL);
+	jobs = loa_key_jobs(ctl_cfg.prefix);
 	argv_x[0] = "XADD";
 	argv_x[1] = jobs;
 	argv_x[2] = "*";

@@ -266,7 +266,7 @@ ctl_status(int argc, char **argv)
 	id = ctl_job_operand("status", STATUS_USAGE);
 
 	ctl_connect();
-	key = ctl_key("job:", id);
+	key = loa_key_job(ctl_cfg.prefix, id);
 	r = ctl_commandl("HGETALL", key, NULL);
 	if (r->type != REDIS_REPLY_ARRAY || r->elements == 0) {
 		char *shown = ctl_oneline(id);

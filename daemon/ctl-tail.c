@@ -185,7 +185,7 @@ ctl_tail(int argc, char **argv)
 		ctl_usage_error(TAIL_USAGE, "tail: unexpected \"%s\"", ops[0]);
 
 	ctl_connect();
-	key = ctl_key("events", NULL);
+	key = loa_key_events(ctl_cfg.prefix);
 	if (from_start)
 		snprintf(last, sizeof(last), "0-0");
 	else

@@ -29,7 +29,6 @@ extern redisContext		*ctl_redis;
 void	 ctl_config(void);
 void	 ctl_connect(void);
 void	 ctl_disconnect(void);
-char	*ctl_key(const char *, const char *);
 int	 ctl_getopt(int, char **, const struct option *, const char *);
 int	 ctl_operands(char ***);
 char	*ctl_job_operand(const char *, const char *);
@@ -38,6 +37,7 @@ void	 ctl_usage_error(const char *, const char *, ...)
 void	 ctl_redis_fail(void) __attribute__((noreturn));
 redisReply *ctl_command(int, const char **, const size_t *);
 redisReply *ctl_commandl(const char *, ...) __attribute__((sentinel));
+redisReply *ctl_commandv(const struct loa_argv *);
 const char *ctl_field(const redisReply *, const char *, size_t *);
 int	 ctl_is_integer(const char *);
 char	*ctl_mask(const char *);

@@ -430,8 +430,8 @@ chunk_load(struct chunk *ck)
 		if (o != ck && o->st == CK_LOADING && o->job == NULL &&
 		    strcmp(o->job_id, ck->job_id) == 0)
 			return;
-	key = xasprintf("%sjob:%s:spec", loa->cfg.prefix, ck->job_id);
-	wkey = xasprintf("%sjob:%s:wards", loa->cfg.prefix, ck->job_id);
+	key = loa_key_job_spec(loa->cfg.prefix, ck->job_id);
+	wkey = loa_key_job_wards(loa->cfg.prefix, ck->job_id);
 	argv[0] = "MGET";
 	argv[1] = key;
 	argv[2] = wkey;
@@ -870,7 +870,7 @@ engine_poll_cancel(void)
 				break;
 		if (o != ck)
 			continue;	/* asked already for this job */
-		key = xasprintf("%sjob:%s", loa->cfg.prefix, ck->job_id);
+		key = loa_key_job(loa->cfg.prefix, ck->job_id);
 		argv[0] = "HGET";
 		argv[1] = key;
 		argv[2] = "state";

@@ -227,11 +227,8 @@ lease(struct provider *p, int need)
 		wake_at(mono_ms() + (double)(p->lease_at - loa_now_ms()));
 		return;
 	}
-	loa_argv_init(&av);
-	loa_argv_add(&av, "EVAL");
-	loa_argv_add(&av, loa_script_rate);
-	loa_argv_add(&av, "0");
-	loa_argv_addf(&av, "%srate:%s", loa->cfg.prefix, p->conf->name);
+	loa_script_argv(&av, loa_script_rate, loa->cfg.prefix);
+	loa_argv_add(&av, p->conf->name);
 	loa_argv_addf(&av, "%.6f", p->conf->rate * RATE_MARGIN);
 	loa_argv_addf(&av, "%.0f", LEASE_AHEAD_MS);
 	loa_argv_addf(&av, "%d", rate_lease_size(LEASE_AHEAD_MS,
@@ -374,7 +371,8 @@ publish(struct provider *p)
 		p->published = now;
 	loa_argv_init(&av);
 	loa_argv_add(&av, "HSET");
-	loa_argv_addf(&av, "%sprovider:%s", loa->cfg.prefix, p->conf->name);
+	loa_argv_take(&av, loa_key_provider(loa->cfg.prefix,
+		    p->conf->name));
 	loa_argv_addf(&av, "circuit:%s", loa->consumer);
 	loa_argv_addf(&av, "%s %lld %lld", circuit_name(p->circ.st),
 	    p->published, now);
@@ -392,8 +390,8 @@ flow_unpublish(void)
 	for (i = 0; i < loa->nproviders; i++) {
 		loa_argv_init(&av);
 		loa_argv_add(&av, "HDEL");
-		loa_argv_addf(&av, "%sprovider:%s", loa->cfg.prefix,
-		    loa->providers[i].conf->name);
+		loa_argv_take(&av, loa_key_provider(loa->cfg.prefix,
+		    loa->providers[i].conf->name));
 		loa_argv_addf(&av, "circuit:%s", loa->consumer);
 		(void)loa_redis_cmdv(loa->rc, NULL, NULL, &av);
 		loa_argv_free(&av);
@@ -517,7 +515,7 @@ flow_poll(void)
 
 	for (i = 0; i < loa->nproviders; i++) {
 		struct provider *p = &loa->providers[i];
-		key = xasprintf("%sprovider:%s", loa->cfg.prefix,
+		key = loa_key_provider(loa->cfg.prefix,
 		    p->conf->name);
 		argv[0] = "HGET";
 		argv[1] = key;

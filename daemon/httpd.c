@@ -474,7 +474,7 @@ route_get(struct hs_req *req, const char *id)
 	char		*key;
 	const char	*argv[2];
 
-	key = xasprintf("%sjob:%s", loa->cfg.prefix, id);
+	key = loa_key_job(loa->cfg.prefix, id);
 	argv[0] = "HGETALL";
 	argv[1] = key;
 	p = pending_new(req, PK_GET, id);
@@ -593,11 +593,7 @@ route_cancel(struct hs_req *req, const char *id)
 	char		 now[40];
 
 	loa_time_iso(loa_now_ms(), now, sizeof(now));
-	loa_argv_init(&av);
-	loa_argv_add(&av, "EVAL");
-	loa_argv_add(&av, loa_script_cancel);
-	loa_argv_add(&av, "0");
-	loa_argv_add(&av, loa->cfg.prefix);
+	loa_script_argv(&av, loa_script_cancel, loa->cfg.prefix);
 	loa_argv_add(&av, id);
 	loa_argv_add(&av, now);
 	loa_argv_addf(&av, "%d", loa->cfg.events_maxlen);

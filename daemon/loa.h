@@ -156,6 +156,7 @@ void	 loa_redis_close(struct loa_redis *);
 void	 loa_redis_free(struct loa_redis *);
 void	 loa_argv_init(struct loa_argv *);
 void	 loa_argv_add(struct loa_argv *, const char *);
+void	 loa_argv_take(struct loa_argv *, char *);
 void	 loa_argv_addn(struct loa_argv *, const char *, size_t);
 void	 loa_argv_addf(struct loa_argv *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));

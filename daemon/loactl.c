@@ -381,14 +381,6 @@ ctl_redis_fail(void)
 	exit(1);
 }
 
-/* A key: the prefix, name and, when not NULL, arg.  The caller frees it. */
-char *
-ctl_key(const char *name, const char *arg)
-{
-	return xasprintf("%s%s%s", ctl_cfg.prefix, name, arg != NULL ? arg :
-	    "");
-}
-
 /*
  * Run one command (binary-safe when len is not NULL) and return its reply
  * for the caller to free.  A lost connection or an error reply exits 1.
@@ -412,6 +404,13 @@ ctl_command(int argc, const char **argv, const size_t *len)
 		exit(1);
 	}
 	return r;
+}
+
+/* ctl_command() with an argument vector (a script call: loa_script_argv()). */
+redisReply *
+ctl_commandv(const struct loa_argv *av)
+{
+	return ctl_command(av->argc, (const char **)av->argv, av->len);
 }
 
 /* ctl_command() with C-string arguments, ending with NULL. */

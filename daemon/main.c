@@ -74,11 +74,10 @@ make_keys(void)
 	const char	*pfx = loa->cfg.prefix;
 	int		 p;
 
-	loa->k_jobs = xasprintf("%sjobs", pfx);
-	loa->k_events = xasprintf("%sevents", pfx);
+	loa->k_jobs = loa_key_jobs(pfx);
+	loa->k_events = loa_key_events(pfx);
 	for (p = 0; p < LOA_PRIO_COUNT; p++)
-		loa->k_work[p] = xasprintf("%swork:%s", pfx,
-		    loa_priority_name(p));
+		loa->k_work[p] = loa_key_work(pfx, loa_priority_name(p));
 }
 
 static void

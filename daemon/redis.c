@@ -1255,6 +1255,14 @@ loa_argv_add(struct loa_argv *av, const char *s)
 	loa_argv_addn(av, s, strlen(s));
 }
 
+/* Add s, which av now owns (a key from the key builder, say). */
+void
+loa_argv_take(struct loa_argv *av, char *s)
+{
+	loa_argv_add(av, s);
+	free(s);
+}
+
 void
 loa_argv_addf(struct loa_argv *av, const char *fmt, ...)
 {

@@ -19,19 +19,24 @@
  *   touch    the keep-alive of the work entries a daemon holds.
  *   promote  scheduled jobs whose send_at has come.
  *   rate     a provider's rate, shared by every daemon (GCRA).
+ *   unlock   release a provider's credentials refresh lock.
  *   cancel, retry, dead_retry            loactl and the HTTP API.
  *   import_wards, import_residents       loactl import.
  *
  * Scripts are sent with EVAL (Redis caches them by hash), so a restarted
- * or flushed Redis never answers NOSCRIPT.  Keys are built from the prefix
- * inside the scripts; with a Redis Cluster hash-tag prefix ("{loa}:") they
- * all live in one slot.
+ * or flushed Redis never answers NOSCRIPT.  The calling convention is in
+ * store.h.
  */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "loa.h"
 
 /*
- * Start the argument vector of one script call: EVAL, the script, no
- * declared keys, and the key prefix as ARGV[1] (every script's first).
+ * Start the argument vector of one script call (store.h): EVAL, the
+ * script, no declared keys, and the key prefix as ARGV[1].  The caller
+ * adds the script's arguments and frees av (loa_argv_free()).
  */
 void
 loa_script_argv(struct loa_argv *av, const char *script, const char *prefix)
@@ -41,4 +46,126 @@ loa_script_argv(struct loa_argv *av, const char *script, const char *prefix)
 	loa_argv_add(av, script);
 	loa_argv_add(av, "0");
 	loa_argv_add(av, prefix);
+}
+
+/*
+ * The key builder, C half (daemon/lua/lib/keys.lua is the Lua half; the
+ * layout is README's "Redis keys").  Every function returns a new string
+ * the caller frees; p is the configured prefix.  Names that come from
+ * outside (job ids, ward codes, resident ids, provider names) are
+ * validated before they get here (loa_name_valid()): a ':' in one would
+ * reach another record's key.
+ */
+static char *
+key3(const char *p, const char *a, const char *b, const char *c)
+{
+	return xasprintf("%s%s%s%s", p, a, b != NULL ? b : "",
+	    c != NULL ? c : "");
+}
+
+char *
+loa_key_jobs(const char *p)
+{
+	return key3(p, "jobs", NULL, NULL);
+}
+
+char *
+loa_key_events(const char *p)
+{
+	return key3(p, "events", NULL, NULL);
+}
+
+char *
+loa_key_dead(const char *p)
+{
+	return key3(p, "dead", NULL, NULL);
+}
+
+char *
+loa_key_optout(const char *p)
+{
+	return key3(p, "optout", NULL, NULL);
+}
+
+char *
+loa_key_wards(const char *p)
+{
+	return key3(p, "wards", NULL, NULL);
+}
+
+char *
+loa_key_columns(const char *p)
+{
+	return key3(p, "directory:columns", NULL, NULL);
+}
+
+/* The work stream of a priority ("urgent", "normal", "bulk"). */
+char *
+loa_key_work(const char *p, const char *prio)
+{
+	return key3(p, "work:", prio, NULL);
+}
+
+char *
+loa_key_job(const char *p, const char *id)
+{
+	return key3(p, "job:", id, NULL);
+}
+
+/* The outcome of each recipient. */
+char *
+loa_key_job_out(const char *p, const char *id)
+{
+	return key3(p, "job:", id, ":out");
+}
+
+char *
+loa_key_job_spec(const char *p, const char *id)
+{
+	return key3(p, "job:", id, ":spec");
+}
+
+char *
+loa_key_job_wards(const char *p, const char *id)
+{
+	return key3(p, "job:", id, ":wards");
+}
+
+char *
+loa_key_ward(const char *p, const char *code)
+{
+	return key3(p, "ward:", code, NULL);
+}
+
+char *
+loa_key_ward_residents(const char *p, const char *code)
+{
+	return key3(p, "ward:", code, ":residents");
+}
+
+char *
+loa_key_resident(const char *p, const char *id)
+{
+	return key3(p, "resident:", id, NULL);
+}
+
+/* A provider's shared state (paused, circuit). */
+char *
+loa_key_provider(const char *p, const char *name)
+{
+	return key3(p, "provider:", name, NULL);
+}
+
+/* A provider's stored credentials (creds.c). */
+char *
+loa_key_cred(const char *p, const char *name)
+{
+	return key3(p, "cred:", name, NULL);
+}
+
+/* Who refreshes a provider's credentials (unlock.lua releases it). */
+char *
+loa_key_cred_lock(const char *p, const char *name)
+{
+	return key3(p, "cred:", name, ":lock");
 }

@@ -5,6 +5,21 @@
  * time by daemon/lua/embed.sh (loa_script_<file name>); shared Lua lives
  * in daemon/lua/lib/ and is pulled in by a "--: include" line.  The same
  * assembled text is what luacheck and tests/store check.
+ *
+ * One calling convention for every script:
+ *
+ *	EVAL <script> 0 <prefix> <arguments...>
+ *
+ * built by loa_script_argv().  ARGV[1] is always the key prefix, and every
+ * key a script touches is made from it by daemon/lua/lib/keys.lua (the
+ * Lua half of the key builder), so no key is passed in KEYS: most of them
+ * come from data (job ids of a batch, resident ids, ward codes in the
+ * job's JSON) and could not be declared anyway; with a hash-tag prefix
+ * ("{loa}:") they all live in one Cluster slot.  The one exception is a
+ * stream whose entry the caller read (ingest or work: `stream eid`),
+ * passed as it was read.  The arguments after the prefix are named, in
+ * the order the script's header lists them, by one unpack() at its top;
+ * a variable tail (items, operations, rows) follows them.
  */
 #ifndef LOA_STORE_H
 #define LOA_STORE_H
@@ -27,8 +42,26 @@ extern const char loa_script_retry[];
 extern const char loa_script_dead_retry[];
 extern const char loa_script_import_wards[];
 extern const char loa_script_import_residents[];
+extern const char loa_script_unlock[];
 
 /* store.c */
 void	 loa_script_argv(struct loa_argv *, const char *, const char *);
+char	*loa_key_jobs(const char *);
+char	*loa_key_events(const char *);
+char	*loa_key_dead(const char *);
+char	*loa_key_optout(const char *);
+char	*loa_key_wards(const char *);
+char	*loa_key_columns(const char *);
+char	*loa_key_work(const char *, const char *);
+char	*loa_key_job(const char *, const char *);
+char	*loa_key_job_out(const char *, const char *);
+char	*loa_key_job_spec(const char *, const char *);
+char	*loa_key_job_wards(const char *, const char *);
+char	*loa_key_ward(const char *, const char *);
+char	*loa_key_ward_residents(const char *, const char *);
+char	*loa_key_resident(const char *, const char *);
+char	*loa_key_provider(const char *, const char *);
+char	*loa_key_cred(const char *, const char *);
+char	*loa_key_cred_lock(const char *, const char *);
 
 #endif

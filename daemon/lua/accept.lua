@@ -2,34 +2,37 @@
 --
 -- ARGV: prefix stream eid id spec total now_iso prio chunk maxlen event
 --       send_at_ms retention_ms wards_json
+-- (stream: the ingest stream eid was read from; retention_ms is not read:
+-- an accepted job expires when it finishes)
 -- total -1: an audience job, expanded from the directory.  chunk is not
 -- read (expand cuts the work entries).
 --
+--: include keys
 --: include common
-local p, stream, eid, id = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local total, now, prio = tonumber(ARGV[6]), ARGV[7], ARGV[8]
-local maxlen, sendat = ARGV[10], tonumber(ARGV[12])
-local jk = p .. 'job:' .. id
+local _, stream, eid, id, spec, total, now, prio, _, maxlen, event, sendat, _, wards =
+  unpack(ARGV, 1, 14)
+total, sendat = tonumber(total), tonumber(sendat)
+local jk = K.job(id)
 local st = redis.call('HGET', jk, 'state')
 local res = 'accepted'
 if st and st ~= 'rejected' then
   res = 'duplicate'
 else
-  if st then redis.call('DEL', jk, jk .. ':out', jk .. ':phones') end
+  if st then redis.call('DEL', jk, K.job_out(id), K.job_phones(id)) end
   redis.call('HSET', jk, 'total', math.max(total, 0), 'sent', 0,
     'delivered', 0, 'failed', 0, 'skipped', 0, 'expired', 0,
     'cancelled', 0, 'created_at', now, 'priority', prio, 'entry', eid)
-  redis.call('SET', jk .. ':spec', ARGV[5])
-  redis.call('SET', jk .. ':wards', ARGV[14])
+  redis.call('SET', K.job_spec(id), spec)
+  redis.call('SET', K.job_wards(id), wards)
   if total < 0 then redis.call('HSET', jk, 'audience', 1) end
   if sendat > 0 then
     redis.call('HSET', jk, 'state', 'scheduled')
-    redis.call('ZADD', p .. 'schedule', sendat, id)
+    redis.call('ZADD', K.schedule(), sendat, id)
     res = 'scheduled'
   else
-    start(p, jk, id, prio, total)
+    start(jk, id, prio, total)
   end
-  redis.call('XADD', p .. 'events', 'MAXLEN', '~', maxlen, '*', 'event', ARGV[11])
+  redis.call('XADD', K.events(), 'MAXLEN', '~', maxlen, '*', 'event', event)
 end
 redis.call('XACK', stream, 'loa', eid)
 redis.call('XDEL', stream, eid)

@@ -6,8 +6,9 @@
 -- work are counted cancelled here.  ARGV: prefix id now_iso maxlen
 -- retention_ms.  Returns "ok", "unknown", or the state that prevents it.
 --
-local p, id, now = ARGV[1], ARGV[2], ARGV[3]
-local jk = p .. 'job:' .. id
+--: include keys
+local _, id, now, maxlen, ret = unpack(ARGV, 1, 5)
+local jk = K.job(id)
 local v = redis.call('HMGET', jk, 'state', 'total', 'queued_upto', 'audience')
 if not v[1] then return 'unknown' end
 if v[1] ~= 'sending' and v[1] ~= 'expanding' and v[1] ~= 'scheduled' then
@@ -18,10 +19,10 @@ if v[4] ~= '1' then
   local rest = (tonumber(v[2]) or 0) - (tonumber(v[3]) or 0)
   if rest > 0 then redis.call('HINCRBY', jk, 'cancelled', rest) end
 end
-redis.call('ZREM', p .. 'schedule', id)
-redis.call('XADD', p .. 'events', 'MAXLEN', '~', ARGV[4], '*', 'event',
+redis.call('ZREM', K.schedule(), id)
+redis.call('XADD', K.events(), 'MAXLEN', '~', maxlen, '*', 'event',
   cjson.encode({ts = now, job = id, state = 'cancelled'}))
-for _, k in ipairs({jk, jk .. ':out', jk .. ':spec', jk .. ':wards', jk .. ':phones'}) do
-  redis.call('PEXPIRE', k, ARGV[5])
+for _, k in ipairs(K.job_all(id)) do
+  redis.call('PEXPIRE', k, ret)
 end
 return 'ok'

@@ -15,12 +15,13 @@
 -- ARGV: prefix stream eid consumer job w cur batch chunk max_ahead maxlen
 --       now_iso retention_ms run_id
 --
+--: include keys
 --: include common
-local p, stream, eid, me, job = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local w, cur, batch = tonumber(ARGV[6]), ARGV[7], tonumber(ARGV[8])
-local chunk, ahead = tonumber(ARGV[9]), tonumber(ARGV[10])
+local _, stream, eid, me, job, w, cur, batch, chunk, ahead, maxlen, now, ret, runid =
+  unpack(ARGV, 1, 14)
+w, batch, chunk, ahead = tonumber(w), tonumber(batch), tonumber(chunk), tonumber(ahead)
 if not owned(stream, eid, me) then return 'lost' end
-local jk = p .. 'job:' .. job
+local jk = K.job(job)
 local v = redis.call('HMGET', jk, 'state', 'queued', 'audience', 'total')
 local audience = v[3] == '1'
 if v[1] ~= (audience and 'expanding' or 'sending') then
@@ -43,16 +44,16 @@ if not audience then
   if upto >= total then finished = true
   else redis.call('XADD', stream, '*', 'job', job, 'expand', 1, 'w', 0, 'cur', upto) end
 else
-  local wl = cjson.decode(redis.call('GET', jk .. ':wards') or '[]')
+  local wl = cjson.decode(redis.call('GET', K.job_wards(job)) or '[]')
   local ids, ncur = {}, '0'
   local rid = string.match(redis.call('INFO', 'server'), 'run_id:(%x+)') or ''
-  if cur ~= '0' and ARGV[14] ~= rid then cur = '0' end
+  if cur ~= '0' and runid ~= rid then cur = '0' end
   if w < #wl then
-    local r = redis.call('SSCAN', p .. 'ward:' .. wl[w + 1][1] .. ':residents',
+    local r = redis.call('SSCAN', K.ward_residents(wl[w + 1][1]),
       cur, 'COUNT', batch)
     ncur = r[1]
     for _, id in ipairs(r[2]) do
-      if redis.call('HSETNX', jk .. ':out', id, '.') == 1 then ids[#ids + 1] = id end
+      if redis.call('HSETNX', K.job_out(job), id, '.') == 1 then ids[#ids + 1] = id end
     end
   end
   for s = 1, #ids, chunk do
@@ -65,8 +66,8 @@ else
   if w >= #wl then
     finished = true
     redis.call('HSET', jk, 'state', 'sending')
-    redis.call('XADD', p .. 'events', 'MAXLEN', '~', ARGV[11], '*', 'event',
-      cjson.encode({ts = ARGV[12], job = job, state = 'sending',
+    redis.call('XADD', K.events(), 'MAXLEN', '~', maxlen, '*', 'event',
+      cjson.encode({ts = now, job = job, state = 'sending',
         total = tonumber(redis.call('HGET', jk, 'total'))}))
   else
     redis.call('XADD', stream, '*', 'job', job, 'expand', 1, 'w', w, 'cur', ncur, 'rid', rid)
@@ -74,7 +75,7 @@ else
 end
 if finished then
   redis.call('HSET', jk, 'expanded', 1)
-  done_check(p, job, ARGV[12], ARGV[11], ARGV[13])
+  done_check(job, now, maxlen, ret)
 end
 redis.call('XACK', stream, 'loa', eid)
 redis.call('XDEL', stream, eid)

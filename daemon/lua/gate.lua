@@ -9,17 +9,18 @@
 -- opted out (loa:optout), "d" phone already used by another resident of
 -- the job.
 --
+--: include keys
 --: include common
-local p, stream, eid, me, job, mode = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local _, stream, eid, me, job, mode = unpack(ARGV, 1, 6)
 if not owned(stream, eid, me) then return {'lost'} end
-local jk = p .. 'job:' .. job
+local jk, outk, phk = K.job(job), K.job_out(job), K.job_phones(job)
 local state = redis.call('HGET', jk, 'state') or ''
 local live = state == 'sending' or state == 'expanding'
 local res = { state }
 local step = mode == 'i' and 2 or 1
 local items, rows, mark, ask, askn = {}, {}, {}, {}, {}
 for i = 7, #ARGV, step do items[#items + 1] = ARGV[i] end
-local outs = many('HMGET', jk .. ':out', items)
+local outs = many('HMGET', outk, items)
 for n, it in ipairs(items) do
   local v = outs[n]
   if (not v) or v == '.' then
@@ -30,19 +31,19 @@ for n, it in ipairs(items) do
   if mode == 'i' then
     ph = ARGV[6 + 2 * n]
   else
-    f = redis.call('HGETALL', p .. 'resident:' .. it)
+    f = redis.call('HGETALL', K.resident(it))
     for k = 1, #f, 2 do if f[k] == 'phone' then ph = f[k + 1] end end
   end
   if live and (v == '' or v == '~') and ph and ph ~= '' then
     ask[#ask + 1] = ph
     askn[#askn + 1] = n
-    if mode == 'd' and redis.call('HSETNX', jk .. ':phones', ph, it) == 0 and
-        redis.call('HGET', jk .. ':phones', ph) ~= it then flags = 'd' end
+    if mode == 'd' and redis.call('HSETNX', phk, ph, it) == 0 and
+        redis.call('HGET', phk, ph) ~= it then flags = 'd' end
   end
   rows[n] = {v, flags, f}
 end
-many('HSET', jk .. ':out', mark)
-local o = many('SMISMEMBER', p .. 'optout', ask)
+many('HSET', outk, mark)
+local o = many('SMISMEMBER', K.optout(), ask)
 for k, n in ipairs(askn) do
   if o[k] == 1 then rows[n][2] = 'o' .. rows[n][2] end
 end

@@ -5,7 +5,7 @@
 -- Returns per row "added", "updated", "unchanged" or "unknown ward CODE".
 -- The columns join <p>directory:columns when some row was written.
 --
-local p = ARGV[1]
+--: include keys
 local ncols = tonumber(ARGV[2])
 local out, known, wrote = {}, {}, false
 local i = 3 + ncols
@@ -14,12 +14,12 @@ while i <= #ARGV do
   local f0, f1 = i + 3, i + 2 + 2 * nf
   i = f1 + 1
   if known[ward] == nil then
-    known[ward] = redis.call('EXISTS', p .. 'ward:' .. ward) == 1
+    known[ward] = redis.call('EXISTS', K.ward(ward)) == 1
   end
   if not known[ward] then
     out[#out + 1] = 'unknown ward ' .. ward
   else
-    local rk = p .. 'resident:' .. id
+    local rk = K.resident(id)
     local old = redis.call('HGETALL', rk)
     local st, oldward = 'added', nil
     if #old > 0 then
@@ -47,14 +47,14 @@ while i <= #ARGV do
       redis.call('HSET', rk, unpack(ARGV, f0, f1))
     end
     if oldward and oldward ~= ward then
-      redis.call('SREM', p .. 'ward:' .. oldward .. ':residents', id)
+      redis.call('SREM', K.ward_residents(oldward), id)
     end
-    redis.call('SADD', p .. 'ward:' .. ward .. ':residents', id)
+    redis.call('SADD', K.ward_residents(ward), id)
     wrote = true
     out[#out + 1] = st
   end
 end
 if wrote and ncols > 0 then
-  redis.call('SADD', p .. 'directory:columns', unpack(ARGV, 3, 2 + ncols))
+  redis.call('SADD', K.columns(), unpack(ARGV, 3, 2 + ncols))
 end
 return out

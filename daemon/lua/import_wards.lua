@@ -3,11 +3,11 @@
 -- Wards.  ARGV: prefix, then code name district per row.
 -- Returns per row "added", "updated" or "unchanged".
 --
-local p = ARGV[1]
+--: include keys
 local out = {}
 for i = 2, #ARGV - 2, 3 do
   local code, name, district = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  local k = p .. 'ward:' .. code
+  local k = K.ward(code)
   local st = 'updated'
   if redis.call('EXISTS', k) == 0 then
     st = 'added'
@@ -18,7 +18,7 @@ for i = 2, #ARGV - 2, 3 do
   if st ~= 'unchanged' then
     redis.call('HSET', k, 'name', name, 'district', district)
   end
-  redis.call('SADD', p .. 'wards', code)
+  redis.call('SADD', K.wards(), code)
   out[#out + 1] = st
 end
 return out

@@ -22,24 +22,24 @@
 --                                          marks to "queued"
 -- Returns the number of outcomes newly recorded.
 --
+--: include keys
 --: include common
-local p, maxlen, now, ret = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local replay = ARGV[5] == '1'
-local ev = p .. 'events'
+local _, maxlen, now, ret, replay = unpack(ARGV, 1, 5)
+replay = replay == '1'
+local ev = K.events()
 local n, i = 0, 6
 -- outcomes newly recorded, per job: counts[job]["status<TAB>channel<TAB>ward"]
 local counts, outk = {}, {}
 while i <= #ARGV do
   local op = ARGV[i]
   if op == 'O' then
-    local job = ARGV[i + 1]
+    local job, item, st, ch, ward, event, prov, pid, to = unpack(ARGV, i + 1, i + 9)
     local ok = outk[job]
     if ok == nil then
       -- a job gone (expired, or a Redis emptied since) is not made again
-      ok = redis.call('EXISTS', p .. 'job:' .. job) == 1 and p .. 'job:' .. job .. ':out'
+      ok = redis.call('EXISTS', K.job(job)) == 1 and K.job_out(job)
       outk[job] = ok
     end
-    local item, st, ch, ward = ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]
     local prev = ok and redis.call('HGET', ok, item)
     local c = prev and string.byte(prev, 1)
     -- none, queued, in flight (~), waiting for a retry (r:)
@@ -49,25 +49,26 @@ while i <= #ARGV do
       local cj, t = counts[job], st .. '\t' .. ch .. '\t' .. ward
       if not cj then cj = {}; counts[job] = cj end
       cj[t] = (cj[t] or 0) + 1
-      redis.call('XADD', ev, 'MAXLEN', '~', maxlen, '*', 'event', ARGV[i + 6])
-      if ARGV[i + 8] ~= '' then
-        redis.call('SET', p .. 'msgid:' .. ARGV[i + 7] .. ':' .. ARGV[i + 8],
-          job .. '\t' .. item .. '\t' .. ch .. '\t' .. ward .. '\t' .. ARGV[i + 9],
+      redis.call('XADD', ev, 'MAXLEN', '~', maxlen, '*', 'event', event)
+      if pid ~= '' then
+        redis.call('SET', K.msgid(prov, pid),
+          job .. '\t' .. item .. '\t' .. ch .. '\t' .. ward .. '\t' .. to,
           'PX', ret)
       end
       n = n + 1
     end
     i = i + 10
   elseif op == 'R' or op == 'M' then
-    local jk = p .. 'job:' .. ARGV[i + 1] .. ':out'
-    local item, k = ARGV[i + 2], tonumber(ARGV[i + 3])
+    local job, item, k, wait = unpack(ARGV, i + 1, i + 4)
+    local jk = K.job_out(job)
+    k = tonumber(k)
     local v = redis.call('HGET', jk, item)
     -- the attempt in flight or waiting, if any
     local at = nil
     if v and string.sub(v, 1, 1) == '~' then at = tonumber(string.sub(v, 2)) or 1
     elseif v and string.sub(v, 1, 2) == 'r:' then at = tonumber(string.match(v, '^r:(%d+)')) end
     if op == 'R' then
-      if at and at < k then redis.call('HSET', jk, item, ARGV[i + 4]) end
+      if at and at < k then redis.call('HSET', jk, item, wait) end
       i = i + 5
     else
       if at and at <= k then redis.call('HSET', jk, item, '~' .. k) end
@@ -79,29 +80,31 @@ while i <= #ARGV do
     end
     i = i + 3
   elseif op == 'A' then
-    local jk = p .. 'job:' .. ARGV[i + 3]
-    local parked = redis.call('HDEL', jk, 'parked:' .. ARGV[i + 2])
-    if redis.call('XACK', ARGV[i + 1], 'loa', ARGV[i + 2]) == 1 and parked == 0 then
+    local stream, eid, job = unpack(ARGV, i + 1, i + 3)
+    local jk = K.job(job)
+    local parked = redis.call('HDEL', jk, 'parked:' .. eid)
+    if redis.call('XACK', stream, 'loa', eid) == 1 and parked == 0 then
       redis.call('HINCRBY', jk, 'queued', -1)
     end
-    redis.call('XDEL', ARGV[i + 1], ARGV[i + 2])
+    redis.call('XDEL', stream, eid)
     i = i + 4
   elseif op == 'P' then
-    local jk = p .. 'job:' .. ARGV[i + 3]
+    local eid, job = ARGV[i + 2], ARGV[i + 3]
+    local jk = K.job(job)
     if redis.call('EXISTS', jk) == 1 and
-        redis.call('HSETNX', jk, 'parked:' .. ARGV[i + 2], 1) == 1 then
+        redis.call('HSETNX', jk, 'parked:' .. eid, 1) == 1 then
       redis.call('HINCRBY', jk, 'queued', -1)
     end
     i = i + 4
   elseif op == 'H' then
-    local stream, eid, job = ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
-    local cnt = tonumber(ARGV[i + 4])
+    local stream, eid, job, cnt = unpack(ARGV, i + 1, i + 4)
+    cnt = tonumber(cnt)
     local e = redis.call('XRANGE', stream, eid, eid)
     if redis.call('XACK', stream, 'loa', eid) == 1 and #e == 1 then
-      if redis.call('HDEL', p .. 'job:' .. job, 'parked:' .. eid) == 1 then
-        redis.call('HINCRBY', p .. 'job:' .. job, 'queued', 1)
+      if redis.call('HDEL', K.job(job), 'parked:' .. eid) == 1 then
+        redis.call('HINCRBY', K.job(job), 'queued', 1)
       end
-      local jk = p .. 'job:' .. job .. ':out'
+      local jk = K.job_out(job)
       for k = 1, cnt do
         local it = ARGV[i + 4 + k]
         if redis.call('HGET', jk, it) == '~' then redis.call('HSET', jk, it, '.') end
@@ -125,7 +128,7 @@ for job, cj in pairs(counts) do
     if ch ~= '' then add('ch:' .. ch .. ':' .. st, c) end
     if ward ~= '' then add('ward:' .. ward .. ':' .. st, c) end
   end
-  for f, c in pairs(sum) do redis.call('HINCRBY', p .. 'job:' .. job, f, c) end
-  done_check(p, job, now, maxlen, ret)
+  for f, c in pairs(sum) do redis.call('HINCRBY', K.job(job), f, c) end
+  done_check(job, now, maxlen, ret)
 end
 return n

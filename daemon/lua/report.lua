@@ -25,9 +25,10 @@
 -- {"dropped", ...} (the queue was full); the sweep ends with the number
 -- of reports still waiting.
 --
-local p, now, hold = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local cap, batch = tonumber(ARGV[4]), tonumber(ARGV[5])
-local early, cursor = p .. 'reports:early', p .. 'reports:early:cursor'
+--: include keys
+local _, now, hold, cap, batch = unpack(ARGV, 1, 5)
+now, hold, cap, batch = tonumber(now), tonumber(hold), tonumber(cap), tonumber(batch)
+local early, cursor = K.early(), K.early_cursor()
 local res = {}
 local function bump(jk, st, ch, ward, by)
   redis.call('HINCRBY', jk, st, by)
@@ -35,19 +36,19 @@ local function bump(jk, st, ch, ward, by)
   if ward ~= '' then redis.call('HINCRBY', jk, 'ward:' .. ward .. ':' .. st, by) end
 end
 local function apply(prov, id, st, why)
-  local mk = p .. 'msgid:' .. prov .. ':' .. id
+  local mk = K.msgid(prov, id)
   local m = redis.call('GET', mk)
   if not m then return nil end
   local f = {}
   for v in string.gmatch(m .. '\t', '([^\t]*)\t') do f[#f + 1] = v end
   local job, item, ch, ward, to = f[1], f[2], f[3] or '', f[4] or '', f[5] or ''
   if (f[6] or '') ~= '' then return {'final', prov, id, st, why} end
-  local jk = p .. 'job:' .. job
-  local prev = redis.call('HGET', jk .. ':out', item)
+  local jk = K.job(job)
+  local prev = redis.call('HGET', K.job_out(job), item)
   if not prev then return {'gone', prov, id, st, why} end
   local ps = string.match(prev, '^[^:]*')
   if ps ~= 'sent' and ps ~= 'maybe_duplicate' then return {'final', prov, id, st, why} end
-  redis.call('HSET', jk .. ':out', item, st .. ':' .. ch)
+  redis.call('HSET', K.job_out(job), item, st .. ':' .. ch)
   bump(jk, st, ch, ward, 1)
   if st == 'failed' then bump(jk, 'sent', ch, ward, -1) end
   redis.call('SET', mk, m .. '\t' .. st, 'KEEPTTL')

@@ -5,7 +5,8 @@
 -- by explicit recipients: unknown ones are no error).  Returns
 -- {missing names, JSON [[code, name, district], ...], directory columns}.
 --
-local p, kind = ARGV[1], ARGV[2]
+--: include keys
+local kind = ARGV[2]
 local out, missing = {}, {}
 if kind == 'wards' or kind == 'codes' then
   local seen = {}
@@ -13,7 +14,7 @@ if kind == 'wards' or kind == 'codes' then
     local c = ARGV[i]
     if not seen[c] then
       seen[c] = true
-      local h = redis.call('HMGET', p .. 'ward:' .. c, 'name', 'district')
+      local h = redis.call('HMGET', K.ward(c), 'name', 'district')
       if h[1] then out[#out + 1] = {c, h[1], h[2] or ''}
       else missing[#missing + 1] = c end
     end
@@ -21,10 +22,10 @@ if kind == 'wards' or kind == 'codes' then
 else
   local want, found = {}, {}
   for i = 3, #ARGV do want[ARGV[i]] = true end
-  local codes = redis.call('SMEMBERS', p .. 'wards')
+  local codes = redis.call('SMEMBERS', K.wards())
   table.sort(codes)
   for _, c in ipairs(codes) do
-    local h = redis.call('HMGET', p .. 'ward:' .. c, 'name', 'district')
+    local h = redis.call('HMGET', K.ward(c), 'name', 'district')
     if h[1] and (kind == 'all' or want[h[2] or '']) then
       out[#out + 1] = {c, h[1], h[2] or ''}
       found[h[2] or ''] = true
@@ -36,4 +37,4 @@ else
     end
   end
 end
-return {missing, cjson.encode(out), redis.call('SMEMBERS', p .. 'directory:columns')}
+return {missing, cjson.encode(out), redis.call('SMEMBERS', K.columns())}

@@ -8,8 +8,10 @@
 -- items are resident ids or "#index".  Returns the number re-queued, or
 -- -1 when the job is unknown, -2 when it is still running or cancelled.
 --
-local p, id, chunk = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local jk = p .. 'job:' .. id
+--: include keys
+local _, id, chunk, maxlen, now = unpack(ARGV, 1, 5)
+chunk = tonumber(chunk)
+local jk, outk = K.job(id), K.job_out(id)
 local v = redis.call('HMGET', jk, 'state', 'priority', 'audience')
 if not v[1] then return -1 end
 if v[1] ~= 'done' then return -2 end
@@ -17,20 +19,20 @@ local spec = nil
 local ids, idx = {}, {}
 for i = 6, #ARGV do
   local it = ARGV[i]
-  local o = redis.call('HGET', jk .. ':out', it)
+  local o = redis.call('HGET', outk, it)
   if o and string.sub(o, 1, 7) == 'failed:' then
     local ch = string.sub(o, 8)
     local ward = ''
     if string.sub(it, 1, 1) == '#' then
-      if not spec then spec = cjson.decode(redis.call('GET', jk .. ':spec') or '{}') end
+      if not spec then spec = cjson.decode(redis.call('GET', K.job_spec(id)) or '{}') end
       local r = spec.recipients and spec.recipients[tonumber(string.sub(it, 2)) + 1]
       if r and type(r.ward) == 'string' then ward = r.ward end
       idx[#idx + 1] = tonumber(string.sub(it, 2))
     else
-      ward = redis.call('HGET', p .. 'resident:' .. it, 'ward') or ''
+      ward = redis.call('HGET', K.resident(it), 'ward') or ''
       ids[#ids + 1] = it
     end
-    redis.call('HSET', jk .. ':out', it, '.')
+    redis.call('HSET', outk, it, '.')
     redis.call('HINCRBY', jk, 'failed', -1)
     if ch ~= '' then redis.call('HINCRBY', jk, 'ch:' .. ch .. ':failed', -1) end
     if ward ~= '' then redis.call('HINCRBY', jk, 'ward:' .. ward .. ':failed', -1) end
@@ -38,7 +40,7 @@ for i = 6, #ARGV do
 end
 local n = #ids + #idx
 if n == 0 then return 0 end
-local stream = p .. 'work:' .. (v[2] or 'normal')
+local stream = K.work(v[2] or 'normal')
 for s = 1, #ids, chunk do
   redis.call('XADD', stream, '*', 'job', id, 'ids',
     table.concat(ids, ',', s, math.min(s + chunk - 1, #ids)))
@@ -50,9 +52,9 @@ for _, i in ipairs(idx) do
 end
 redis.call('HSET', jk, 'state', 'sending')
 redis.call('HDEL', jk, 'finished_at')
-for _, k in ipairs({jk, jk .. ':out', jk .. ':spec', jk .. ':wards', jk .. ':phones'}) do
+for _, k in ipairs(K.job_all(id)) do
   redis.call('PERSIST', k)
 end
-redis.call('XADD', p .. 'events', 'MAXLEN', '~', ARGV[4], '*', 'event',
-  cjson.encode({ts = ARGV[5], job = id, state = 'sending', retried = n}))
+redis.call('XADD', K.events(), 'MAXLEN', '~', maxlen, '*', 'event',
+  cjson.encode({ts = now, job = id, state = 'sending', retried = n}))
 return n

@@ -6,6 +6,7 @@
 -- or cut off, or it is gone) is left alone and returned: {stream, eid,
 -- ...}.
 --
+--: include keys
 --: include common
 local me, lost = ARGV[2], {}
 for i = 3, #ARGV - 1, 2 do

@@ -1,4 +1,5 @@
--- common.lua -- helpers several scripts include ("--: include common").
+-- common.lua -- helpers several scripts include ("--: include common",
+-- after keys).
 --
 -- Lua shared by several scripts (prepended to them).
 --
@@ -14,25 +15,25 @@
 --
 -- A script need not use them all.
 -- luacheck: push ignore 211
-local function start(p, jk, id, prio, total)
+local function start(jk, id, prio, total)
   redis.call('HSET', jk, 'state', total < 0 and 'expanding' or 'sending',
     'expanded', 0, 'queued', 0)
-  redis.call('XADD', p .. 'work:' .. prio, '*', 'job', id, 'expand', 1, 'w', 0, 'cur', 0)
+  redis.call('XADD', K.work(prio), '*', 'job', id, 'expand', 1, 'w', 0, 'cur', 0)
 end
-local function done_check(p, job, now, maxlen, ret)
-  local jk = p .. 'job:' .. job
+local function done_check(job, now, maxlen, ret)
+  local jk = K.job(job)
   local v = redis.call('HMGET', jk, 'total', 'sent', 'failed', 'skipped',
     'expired', 'cancelled', 'state', 'expanded')
   local fin = 0
   for k = 2, 6 do fin = fin + (tonumber(v[k]) or 0) end
   if v[7] ~= 'sending' or v[8] ~= '1' or fin < (tonumber(v[1]) or 0) then return end
   redis.call('HSET', jk, 'state', 'done', 'finished_at', now)
-  redis.call('XADD', p .. 'events', 'MAXLEN', '~', maxlen, '*', 'event',
+  redis.call('XADD', K.events(), 'MAXLEN', '~', maxlen, '*', 'event',
     cjson.encode({ts = now, job = job, state = 'done', total = tonumber(v[1]),
       sent = tonumber(v[2]) or 0, failed = tonumber(v[3]) or 0,
       skipped = tonumber(v[4]) or 0, expired = tonumber(v[5]) or 0,
       cancelled = tonumber(v[6]) or 0}))
-  for _, k in ipairs({jk, jk .. ':out', jk .. ':spec', jk .. ':wards', jk .. ':phones'}) do
+  for _, k in ipairs(K.job_all(job)) do
     redis.call('PEXPIRE', k, ret)
   end
 end

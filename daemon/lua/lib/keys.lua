@@ -1,0 +1,35 @@
+-- keys.lua -- the Lua half of the key builder (daemon/store.c is the C
+-- half; README "Redis keys" is the layout).  Every script includes it
+-- first ("--: include keys"): ARGV[1] is always the key prefix, and every
+-- key a script touches is named here and nowhere else.
+-- luacheck: push ignore 211
+local K = {}
+do
+  local p = ARGV[1]
+  function K.jobs() return p .. 'jobs' end
+  function K.dead() return p .. 'dead' end
+  function K.events() return p .. 'events' end
+  function K.schedule() return p .. 'schedule' end
+  function K.optout() return p .. 'optout' end
+  function K.wards() return p .. 'wards' end
+  function K.columns() return p .. 'directory:columns' end
+  function K.early() return p .. 'reports:early' end
+  function K.early_cursor() return p .. 'reports:early:cursor' end
+  function K.work(prio) return p .. 'work:' .. prio end
+  function K.job(id) return p .. 'job:' .. id end
+  function K.job_out(id) return p .. 'job:' .. id .. ':out' end
+  function K.job_spec(id) return p .. 'job:' .. id .. ':spec' end
+  function K.job_wards(id) return p .. 'job:' .. id .. ':wards' end
+  function K.job_phones(id) return p .. 'job:' .. id .. ':phones' end
+  -- every key of a job, for expiry
+  function K.job_all(id)
+    return {K.job(id), K.job_out(id), K.job_spec(id), K.job_wards(id), K.job_phones(id)}
+  end
+  function K.ward(code) return p .. 'ward:' .. code end
+  function K.ward_residents(code) return p .. 'ward:' .. code .. ':residents' end
+  function K.resident(id) return p .. 'resident:' .. id end
+  function K.msgid(provider, id) return p .. 'msgid:' .. provider .. ':' .. id end
+  function K.rate(provider) return p .. 'rate:' .. provider end
+  function K.cred_lock(provider) return p .. 'cred:' .. provider .. ':lock' end
+end
+-- luacheck: pop
