@@ -9,7 +9,8 @@
  * "delivered:<channel>" (reached); "failed:<channel>" (failed);
  * "skipped:[channel]", "expired:", "cancelled:" (final, unreached); "."
  * queued, "~" or "~N" being sent, "r:N:CI:DUE" waiting for a retry on
- * the job's channel CI (not final: unreached for now).
+ * the job's channel CI (not final: unreached for now); loa_rstate_parse()
+ * (store.c) reads them.
  *
  * The hash is read with HSCAN (COUNT 1000), so a million-entry hash never
  * blocks Redis.  For each batch the residents' ward, name, phone and
@@ -145,36 +146,32 @@ static enum outcome
 classify(const struct report *rp, const char *v, char *status, size_t slen,
     char *channel, size_t clen)
 {
-	const char	*colon, *name;
-	int		 attempt, ci;
-	long long	 due;
+	struct loa_rstate	 o;
+	const char		*name;
 
 	channel[0] = '\0';
-	if (strcmp(v, ".") == 0) {
+	loa_rstate_parse(v, &o);
+	switch (o.kind) {
+	case LOA_RS_QUEUED:
 		snprintf(status, slen, "queued");
 		return OUT_UNREACHED;
-	}
-	if (v[0] == '~') {
+	case LOA_RS_SENDING:
 		snprintf(status, slen, "sending");
 		return OUT_UNREACHED;
-	}
-	if (strncmp(v, "r:", 2) == 0) {
+	case LOA_RS_RETRY:
 		snprintf(status, slen, "retry");
-		if (sscanf(v + 2, "%d:%d:%lld", &attempt, &ci, &due) == 3 &&
-		    ci >= 0 && (name = json_string_value(json_array_get(
-		    rp->channels, ci))) != NULL)
+		if (o.ci >= 0 && (name = json_string_value(json_array_get(
+		    rp->channels, o.ci))) != NULL)
 			snprintf(channel, clen, "%s", name);
 		return OUT_UNREACHED;
+	case LOA_RS_FINAL:
+		break;
 	}
-	if ((colon = strchr(v, ':')) != NULL) {
-		snprintf(status, slen, "%.*s", (int)(colon - v), v);
-		snprintf(channel, clen, "%s", colon + 1);
-	} else
-		snprintf(status, slen, "%s", v);
-	if (strcmp(status, "sent") == 0 || strcmp(status, "delivered") == 0 ||
-	    strcmp(status, "maybe_duplicate") == 0)
+	snprintf(status, slen, "%s", o.status);
+	snprintf(channel, clen, "%s", o.channel);
+	if (loa_rstate_reached(&o))
 		return OUT_REACHED;
-	if (strcmp(status, "failed") == 0)
+	if (loa_rstate_failed(&o))
 		return OUT_FAILED;
 	return OUT_UNREACHED;
 }

@@ -84,7 +84,9 @@ ctl_retry(int argc, char **argv)
 		    i += 2) {
 			redisReply *k = r->element[1]->element[i];
 			redisReply *v = r->element[1]->element[i + 1];
-			if (strncmp(v->str, "failed:", 7) != 0)
+			struct loa_rstate oc;
+			loa_rstate_parse(v->str, &oc);
+			if (!loa_rstate_failed(&oc))
 				continue;
 			if (av.argc == 0) {
 				loa_time_iso(loa_now_ms(), now, sizeof(now));

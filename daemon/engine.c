@@ -550,27 +550,33 @@ gate_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		ck->holder = json_array();
 	}
 	for (i = 0; i < ck->n; i++) {
-		redisReply *e = rep->element[i + 1], *v = e->element[0];
-		if (v->len == 0)
+		redisReply *e = rep->element[i + 1];
+		struct loa_rstate oc;
+		loa_rstate_parse(e->element[0]->str, &oc);
+		switch (oc.kind) {
+		case LOA_RS_QUEUED:
 			ck->gate[i] = GATE_NEW;
-		else if (v->str[0] == '~')
+			break;
+		case LOA_RS_SENDING:
 			ck->gate[i] = GATE_MAYBE;
-		else if (strncmp(v->str, "r:", 2) == 0) {
+			break;
+		case LOA_RS_RETRY:
 			/* A retry kept in Redis: resumed where it was. */
-			struct item_retry rt = { 0, 0, 0, 0 };
-			int end = 0;
-			if (sscanf(v->str + 2, "%d:%d:%lld%n", &rt.attempt,
-			    &rt.ci, &rt.due, &end) == 3 && rt.attempt > 0) {
-				rt.unclear = strcmp(v->str + 2 + end, ":u") == 0;
+			if (oc.attempt > 0) {
 				if (ck->retry == NULL)
 					ck->retry = xcalloc(ck->n,
 					    sizeof(*ck->retry));
-				ck->retry[i] = rt;
+				ck->retry[i].attempt = oc.attempt;
+				ck->retry[i].ci = oc.ci;
+				ck->retry[i].due = oc.due;
+				ck->retry[i].unclear = oc.unclear;
 			}
 			ck->gate[i] = GATE_NEW;
-		} else {
+			break;
+		case LOA_RS_FINAL:
 			ck->gate[i] = GATE_FINAL;
 			ck->finished++;
+			break;
 		}
 		if (strchr(e->element[1]->str, 'o') != NULL)
 			ck->flags[i] |= ITEM_OPTED_OUT;

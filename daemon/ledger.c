@@ -453,8 +453,7 @@ ledger_retry_mark(const char *job, const char *item, int attempt, int ci,
 	loa_argv_add(av, job);
 	loa_argv_add(av, item);
 	loa_argv_addf(av, "%d", attempt);
-	loa_argv_addf(av, "r:%d:%d:%lld%s", attempt, ci, due,
-	    unclear ? ":u" : "");
+	loa_rstate_add_retry(av, attempt, ci, due, unclear);
 	op_end();
 }
 

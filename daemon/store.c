@@ -112,7 +112,7 @@ loa_key_job(const char *p, const char *id)
 	return key3(p, "job:", id, NULL);
 }
 
-/* The outcome of each recipient. */
+/* The outcome of each recipient: loa_rstate_parse(). */
 char *
 loa_key_job_out(const char *p, const char *id)
 {
@@ -168,4 +168,77 @@ char *
 loa_key_cred_lock(const char *p, const char *name)
 {
 	return key3(p, "cred:", name, ":lock");
+}
+
+/*
+ * The outcome codec: the values of <prefix>job:<id>:out (README "Redis
+ * keys").  "." queued (the gate answers "" for it and for no entry),
+ * "~" or "~N" attempt N (1 when bare) left without a verdict yet,
+ * "r:N:CI:DUE" attempt N waits until DUE (ms) on the job's channel
+ * position CI (":u" after it: an earlier attempt may have reached the
+ * provider), "status:channel" final.  The scripts write them (record,
+ * report, retry, expand, gate); these read them, and write the one the
+ * daemon builds.
+ */
+void
+loa_rstate_parse(const char *v, struct loa_rstate *o)
+{
+	const char	*colon;
+	int		 end = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->channel = "";
+	if (v[0] == '\0' || strcmp(v, ".") == 0) {
+		o->kind = LOA_RS_QUEUED;
+		return;
+	}
+	if (v[0] == '~') {
+		o->kind = LOA_RS_SENDING;
+		o->attempt = v[1] == '\0' ? 1 : atoi(v + 1);
+		return;
+	}
+	if (strncmp(v, "r:", 2) == 0) {
+		o->kind = LOA_RS_RETRY;
+		if (sscanf(v + 2, "%d:%d:%lld%n", &o->attempt, &o->ci,
+		    &o->due, &end) != 3 || o->attempt <= 0) {
+			o->attempt = 0;		/* unreadable: start again */
+			o->ci = -1;
+			o->due = 0;
+		} else
+			o->unclear = strcmp(v + 2 + end, ":u") == 0;
+		return;
+	}
+	o->kind = LOA_RS_FINAL;
+	if ((colon = strchr(v, ':')) != NULL) {
+		snprintf(o->status, sizeof(o->status), "%.*s",
+		    (int)(colon - v), v);
+		o->channel = colon + 1;
+	} else
+		snprintf(o->status, sizeof(o->status), "%s", v);
+}
+
+/* Did a final outcome reach its recipient (as far as we know)? */
+int
+loa_rstate_reached(const struct loa_rstate *o)
+{
+	return o->kind == LOA_RS_FINAL &&
+	    (strcmp(o->status, "sent") == 0 ||
+	    strcmp(o->status, "delivered") == 0 ||
+	    strcmp(o->status, "maybe_duplicate") == 0);
+}
+
+/* Is it "failed:<channel>" (what loactl retry sends again)? */
+int
+loa_rstate_failed(const struct loa_rstate *o)
+{
+	return o->kind == LOA_RS_FINAL && strcmp(o->status, "failed") == 0;
+}
+
+/* Add the value "r:attempt:ci:due[:u]" to av (record's R operation). */
+void
+loa_rstate_add_retry(struct loa_argv *av, int attempt, int ci,
+    long long due, int unclear)
+{
+	loa_argv_addf(av, "r:%d:%d:%lld%s", attempt, ci, due,
+	    unclear ? ":u" : "");
 }

@@ -44,6 +44,26 @@ extern const char loa_script_import_wards[];
 extern const char loa_script_import_residents[];
 extern const char loa_script_unlock[];
 
+/* A recipient's state: one value of <prefix>job:<id>:out, decoded. */
+enum loa_rstate_kind {
+	LOA_RS_QUEUED,	/* ".", or no entry yet */
+	LOA_RS_SENDING,	/* "~N": attempt N left, no verdict yet */
+	LOA_RS_RETRY,	/* "r:N:CI:DUE[:u]": attempt N waits */
+	LOA_RS_FINAL,	/* "status:channel" */
+};
+struct loa_rstate {
+	enum loa_rstate_kind	 kind;
+	int			 attempt;	/* SENDING, RETRY (0: unreadable) */
+	int			 ci;		/* RETRY: the job's channel
+						   position, -1 unreadable */
+	long long		 due;		/* RETRY: ms */
+	int			 unclear;	/* RETRY ":u": a send may have
+						   reached the provider */
+	char			 status[32];	/* FINAL: sent, failed, ... */
+	const char		*channel;	/* FINAL: into the value parsed;
+						   "" when none */
+};
+
 /* store.c */
 void	 loa_script_argv(struct loa_argv *, const char *, const char *);
 char	*loa_key_jobs(const char *);
@@ -63,5 +83,9 @@ char	*loa_key_resident(const char *, const char *);
 char	*loa_key_provider(const char *, const char *);
 char	*loa_key_cred(const char *, const char *);
 char	*loa_key_cred_lock(const char *, const char *);
+void	 loa_rstate_parse(const char *, struct loa_rstate *);
+int	 loa_rstate_reached(const struct loa_rstate *);
+int	 loa_rstate_failed(const struct loa_rstate *);
+void	 loa_rstate_add_retry(struct loa_argv *, int, int, long long, int);
 
 #endif
