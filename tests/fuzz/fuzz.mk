@@ -37,7 +37,7 @@ FUZZ_CFLAGS	 = -std=c11 -D_GNU_SOURCE $(filter-out -Werror,$(WARN)) -g -O1 \
 		   -Iinclude -Idaemon -Iplugins -Itests/fuzz -Itests/unit \
 		   $(PKG_CFLAGS) -DLOA_PLUGIN_DIR='"$(PLUGINDIR)"'
 FUZZ_HDRS	 = tests/fuzz/fuzz.h daemon/loa.h daemon/text.h daemon/csv.h \
-		   daemon/httpserv.h \
+		   daemon/httpserv.h daemon/store.h \
 		   include/loa/provider.h
 FUZZ_LIBS	 = $(PKG_LIBS) $(CRYPTO_LIBS) -lunistring -ldl
 
@@ -68,7 +68,13 @@ $(FZ)/obj/%.o: daemon/%.c $(FUZZ_HDRS) daemon/engine.h daemon/state.h \
 	@mkdir -p $(FZ)/obj
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
-$(FZ)/libloafuzz.a: $(CORE:%=$(FZ)/obj/%.o)
+# The store's scripts, embedded as for the daemon (store.o and ctl-import.o
+# refer to them).
+$(FZ)/obj/gen-lua.o: $(B)/gen/lua.c daemon/store.h
+	@mkdir -p $(FZ)/obj
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FZ)/libloafuzz.a: $(CORE:%=$(FZ)/obj/%.o) $(FZ)/obj/gen-lua.o
 	rm -f $@
 	ar rcs $@ $^
 
