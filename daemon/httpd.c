@@ -9,7 +9,7 @@
  *   GET  /v1/jobs/<id>          the job's state fields (HGETALL
  *                               <prefix>job:<id>, only the documented
  *                               fields: job_field_public())
- *   POST /v1/jobs/<id>/cancel   loa_script_cancel, as "loactl cancel"
+ *   POST /v1/jobs/<id>/cancel   loa_store_cancel(), as "loactl cancel"
  *   GET|POST /webhooks/<name>   a delivery report for provider <name>:
  *                               its plugin checks the signature and reads
  *                               it, report.c applies it (401 for a bad
@@ -590,14 +590,9 @@ route_cancel(struct hs_req *req, const char *id)
 {
 	struct pending	*p;
 	struct loa_argv	 av;
-	char		 now[40];
 
-	loa_time_iso(loa_now_ms(), now, sizeof(now));
-	loa_script_argv(&av, loa_script_cancel, loa->cfg.prefix);
-	loa_argv_add(&av, id);
-	loa_argv_add(&av, now);
-	loa_argv_addf(&av, "%d", loa->cfg.events_maxlen);
-	loa_argv_addf(&av, "%lld", loa->cfg.retention_ms);
+	loa_store_cancel(&av, loa->cfg.prefix, id, loa->cfg.events_maxlen,
+	    loa->cfg.retention_ms);
 	p = pending_new(req, PK_CANCEL, id);
 	if (loa_redis_cmdv(loa->rc, cancel_cb, p, &av) == -1) {
 		pending_take(p);
@@ -613,6 +608,7 @@ cancel_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	struct pending	*p = arg;
 	struct hs_req	*req;
 	struct loa_buf	 b;
+	const char	*state;
 	char		*id, msg[128];
 
 	(void)r;
@@ -620,22 +616,24 @@ cancel_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	p->id = NULL;
 	if ((req = pending_take(p)) == NULL)
 		goto out;
-	if (rep == NULL || (rep->type != REDIS_REPLY_STRING &&
-	    rep->type != REDIS_REPLY_STATUS)) {
+	switch (loa_store_cancel_reply(rep, &state)) {
+	case LOA_CANCEL_ERROR:
 		httpd_note(HE_REDIS, req);
 		reply_error(req, 503, "Redis unavailable; try again");
-		goto out;
-	}
-	if (strcmp(rep->str, "ok") == 0) {
+		break;
+	case LOA_CANCEL_OK:
 		loa_buf_init(&b);
 		loa_json_kv(&b, "id", id);
 		loa_json_kv(&b, "state", "cancelled");
 		reply_json(req, 200, &b);
-	} else if (strcmp(rep->str, "unknown") == 0)
+		break;
+	case LOA_CANCEL_UNKNOWN:
 		reply_error(req, 404, "no such job");
-	else {
-		snprintf(msg, sizeof(msg), "already %s", rep->str);
+		break;
+	case LOA_CANCEL_ENDED:
+		snprintf(msg, sizeof(msg), "already %s", state);
 		reply_error(req, 409, msg);
+		break;
 	}
  out:
 	free(id);

@@ -31,6 +31,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <hiredis/hiredis.h>
+
 #include "loa.h"
 
 /*
@@ -241,4 +243,45 @@ loa_rstate_add_retry(struct loa_argv *av, int attempt, int ci,
 {
 	loa_argv_addf(av, "r:%d:%d:%lld%s", attempt, ci, due,
 	    unclear ? ":u" : "");
+}
+
+/*
+ * Typed calls: scripts that the daemon and loactl both call, built and
+ * read in one place.
+ *
+ * Cancel job id (cancel.lua), now, trimming the events stream at about
+ * maxlen and letting the job's keys expire after retention_ms.  av is
+ * initialised here; the caller sends and frees it.
+ */
+void
+loa_store_cancel(struct loa_argv *av, const char *prefix, const char *id,
+    long long maxlen, long long retention_ms)
+{
+	char	now[40];
+
+	loa_time_iso(loa_now_ms(), now, sizeof(now));
+	loa_script_argv(av, loa_script_cancel, prefix);
+	loa_argv_add(av, id);
+	loa_argv_add(av, now);
+	loa_argv_addf(av, "%lld", maxlen);
+	loa_argv_addf(av, "%lld", retention_ms);
+}
+
+/*
+ * Read cancel.lua's answer r (NULL: none).  For LOA_CANCEL_ENDED *state
+ * is the job's state, pointing into r.
+ */
+enum loa_cancel
+loa_store_cancel_reply(const redisReply *r, const char **state)
+{
+	*state = NULL;
+	if (r == NULL || (r->type != REDIS_REPLY_STRING &&
+	    r->type != REDIS_REPLY_STATUS))
+		return LOA_CANCEL_ERROR;
+	if (strcmp(r->str, "ok") == 0)
+		return LOA_CANCEL_OK;
+	if (strcmp(r->str, "unknown") == 0)
+		return LOA_CANCEL_UNKNOWN;
+	*state = r->str;
+	return LOA_CANCEL_ENDED;
 }

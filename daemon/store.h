@@ -25,6 +25,7 @@
 #define LOA_STORE_H
 
 struct loa_argv;
+struct redisReply;
 
 /* the files of daemon/lua/, embedded (build/gen/lua.c) */
 extern const char loa_script_accept[];
@@ -64,6 +65,14 @@ struct loa_rstate {
 						   "" when none */
 };
 
+/* What cancel.lua answered (loa_store_cancel_reply()). */
+enum loa_cancel {
+	LOA_CANCEL_OK,		/* cancelled now */
+	LOA_CANCEL_UNKNOWN,	/* no such job */
+	LOA_CANCEL_ENDED,	/* done, rejected or cancelled before */
+	LOA_CANCEL_ERROR,	/* no answer, or not one of these */
+};
+
 /* store.c */
 void	 loa_script_argv(struct loa_argv *, const char *, const char *);
 char	*loa_key_jobs(const char *);
@@ -87,5 +96,9 @@ void	 loa_rstate_parse(const char *, struct loa_rstate *);
 int	 loa_rstate_reached(const struct loa_rstate *);
 int	 loa_rstate_failed(const struct loa_rstate *);
 void	 loa_rstate_add_retry(struct loa_argv *, int, int, long long, int);
+void	 loa_store_cancel(struct loa_argv *, const char *, const char *,
+	    long long, long long);
+enum loa_cancel loa_store_cancel_reply(const struct redisReply *,
+	    const char **);
 
 #endif
