@@ -178,9 +178,9 @@ loa_key_cred_lock(const char *p, const char *name)
  * "~" or "~N" attempt N (1 when bare) left without a verdict yet,
  * "r:N:CI:DUE" attempt N waits until DUE (ms) on the job's channel
  * position CI (":u" after it: an earlier attempt may have reached the
- * provider), "status:channel" final.  The scripts write them (record,
- * report, retry, expand, gate); these read them, and write the one the
- * daemon builds.
+ * provider), "status:channel" final.  The scripts write and read them
+ * through daemon/lua/lib/outcome.lua (the Lua half); these read them in
+ * C, and write the one the daemon builds.
  */
 void
 loa_rstate_parse(const char *v, struct loa_rstate *o)

@@ -16,6 +16,7 @@
 --       now_iso retention_ms run_id
 --
 --: include keys
+--: include outcome
 --: include common
 local _, stream, eid, me, job, w, cur, batch, chunk, ahead, maxlen, now, ret, runid =
   unpack(ARGV, 1, 14)
@@ -53,7 +54,7 @@ else
       cur, 'COUNT', batch)
     ncur = r[1]
     for _, id in ipairs(r[2]) do
-      if redis.call('HSETNX', K.job_out(job), id, '.') == 1 then ids[#ids + 1] = id end
+      if redis.call('HSETNX', K.job_out(job), id, O.QUEUED) == 1 then ids[#ids + 1] = id end
     end
   end
   for s = 1, #ids, chunk do

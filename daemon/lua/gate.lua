@@ -10,6 +10,7 @@
 -- the job.
 --
 --: include keys
+--: include outcome
 --: include common
 local _, stream, eid, me, job, mode = unpack(ARGV, 1, 6)
 if not owned(stream, eid, me) then return {'lost'} end
@@ -23,9 +24,9 @@ for i = 7, #ARGV, step do items[#items + 1] = ARGV[i] end
 local outs = many('HMGET', outk, items)
 for n, it in ipairs(items) do
   local v = outs[n]
-  if (not v) or v == '.' then
+  if (not v) or v == O.QUEUED then
     v = ''
-    if live then mark[#mark + 1] = it; mark[#mark + 1] = '~' end
+    if live then mark[#mark + 1] = it; mark[#mark + 1] = O.SENDING end
   end
   local flags, f, ph = '', nil, nil
   if mode == 'i' then
@@ -34,7 +35,7 @@ for n, it in ipairs(items) do
     f = redis.call('HGETALL', K.resident(it))
     for k = 1, #f, 2 do if f[k] == 'phone' then ph = f[k + 1] end end
   end
-  if live and (v == '' or v == '~') and ph and ph ~= '' then
+  if live and (v == '' or v == O.SENDING) and ph and ph ~= '' then
     ask[#ask + 1] = ph
     askn[#askn + 1] = n
     if mode == 'd' and redis.call('HSETNX', phk, ph, it) == 0 and

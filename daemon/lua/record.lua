@@ -23,6 +23,7 @@
 -- Returns the number of outcomes newly recorded.
 --
 --: include keys
+--: include outcome
 --: include common
 local _, maxlen, now, ret, replay = unpack(ARGV, 1, 5)
 replay = replay == '1'
@@ -41,11 +42,8 @@ while i <= #ARGV do
       outk[job] = ok
     end
     local prev = ok and redis.call('HGET', ok, item)
-    local c = prev and string.byte(prev, 1)
-    -- none, queued, in flight (~), waiting for a retry (r:)
-    if ok and ((not prev) or prev == '.' or c == 126 or
-        (c == 114 and string.byte(prev, 2) == 58)) then
-      redis.call('HSET', ok, item, st .. ':' .. ch)
+    if ok and O.open(prev) then
+      redis.call('HSET', ok, item, O.final(st, ch))
       local cj, t = counts[job], st .. '\t' .. ch .. '\t' .. ward
       if not cj then cj = {}; counts[job] = cj end
       cj[t] = (cj[t] or 0) + 1
@@ -63,15 +61,12 @@ while i <= #ARGV do
     local jk = K.job_out(job)
     k = tonumber(k)
     local v = redis.call('HGET', jk, item)
-    -- the attempt in flight or waiting, if any
-    local at = nil
-    if v and string.sub(v, 1, 1) == '~' then at = tonumber(string.sub(v, 2)) or 1
-    elseif v and string.sub(v, 1, 2) == 'r:' then at = tonumber(string.match(v, '^r:(%d+)')) end
+    local at = O.attempt(v)
     if op == 'R' then
       if at and at < k then redis.call('HSET', jk, item, wait) end
       i = i + 5
     else
-      if at and at <= k then redis.call('HSET', jk, item, '~' .. k) end
+      if at and at <= k then redis.call('HSET', jk, item, O.sending(k)) end
       i = i + 4
     end
   elseif op == 'E' then
@@ -107,7 +102,7 @@ while i <= #ARGV do
       local jk = K.job_out(job)
       for k = 1, cnt do
         local it = ARGV[i + 4 + k]
-        if redis.call('HGET', jk, it) == '~' then redis.call('HSET', jk, it, '.') end
+        if redis.call('HGET', jk, it) == O.SENDING then redis.call('HSET', jk, it, O.QUEUED) end
       end
       redis.call('XADD', stream, '*', unpack(e[1][2]))
       redis.call('XDEL', stream, eid)

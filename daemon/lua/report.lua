@@ -26,6 +26,7 @@
 -- of reports still waiting.
 --
 --: include keys
+--: include outcome
 local _, now, hold, cap, batch = unpack(ARGV, 1, 5)
 now, hold, cap, batch = tonumber(now), tonumber(hold), tonumber(cap), tonumber(batch)
 local early, cursor = K.early(), K.early_cursor()
@@ -46,9 +47,9 @@ local function apply(prov, id, st, why)
   local jk = K.job(job)
   local prev = redis.call('HGET', K.job_out(job), item)
   if not prev then return {'gone', prov, id, st, why} end
-  local ps = string.match(prev, '^[^:]*')
+  local ps = O.status(prev)
   if ps ~= 'sent' and ps ~= 'maybe_duplicate' then return {'final', prov, id, st, why} end
-  redis.call('HSET', K.job_out(job), item, st .. ':' .. ch)
+  redis.call('HSET', K.job_out(job), item, O.final(st, ch))
   bump(jk, st, ch, ward, 1)
   if st == 'failed' then bump(jk, 'sent', ch, ward, -1) end
   redis.call('SET', mk, m .. '\t' .. st, 'KEEPTTL')

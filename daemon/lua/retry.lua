@@ -9,6 +9,7 @@
 -- -1 when the job is unknown, -2 when it is still running or cancelled.
 --
 --: include keys
+--: include outcome
 local _, id, chunk, maxlen, now = unpack(ARGV, 1, 5)
 chunk = tonumber(chunk)
 local jk, outk = K.job(id), K.job_out(id)
@@ -20,8 +21,8 @@ local ids, idx = {}, {}
 for i = 6, #ARGV do
   local it = ARGV[i]
   local o = redis.call('HGET', outk, it)
-  if o and string.sub(o, 1, 7) == 'failed:' then
-    local ch = string.sub(o, 8)
+  local ch = O.failed_channel(o)
+  if ch then
     local ward = ''
     if string.sub(it, 1, 1) == '#' then
       if not spec then spec = cjson.decode(redis.call('GET', K.job_spec(id)) or '{}') end
@@ -32,7 +33,7 @@ for i = 6, #ARGV do
       ward = redis.call('HGET', K.resident(it), 'ward') or ''
       ids[#ids + 1] = it
     end
-    redis.call('HSET', outk, it, '.')
+    redis.call('HSET', outk, it, O.QUEUED)
     redis.call('HINCRBY', jk, 'failed', -1)
     if ch ~= '' then redis.call('HINCRBY', jk, 'ch:' .. ch .. ':failed', -1) end
     if ward ~= '' then redis.call('HINCRBY', jk, 'ward:' .. ward .. ':failed', -1) end

@@ -34,3 +34,13 @@ is "the last outcome: done" "$(R HMGET ${P}job:j1 state failed ch:sms:failed | t
 is "and expiring" "$(R PTTL ${P}job:j1:out | awk '{ print ($1 > 0) }')" 1
 is "a job gone is not made again" "$(ev record $P 1000 T0 60000 0 O gone '#0' sent sms '' '{}' esms '' ''; R EXISTS ${P}job:gone:out)" "$(lines 0 0)"
 is "a bad op" "$(ev record $P 1000 T0 60000 0 Z 2>&1 | grep -c 'bad op')" 1
+R HSET ${P}job:j3 state sending total 9 expanded 0 >/dev/null
+R HSET ${P}job:j3:out '#0' r:2:0:9 '#1' '~3' '#2' . '#3' skipped: >/dev/null
+is "over a retry wait, attempt 3 in flight, queued: recorded; over a final one: not" \
+    "$(ev record $P 1000 T0 60000 0 O j3 '#0' sent sms '' '{}' esms '' '' O j3 '#1' sent sms '' '{}' esms '' '' O j3 '#2' failed '' '' '{}' esms '' '' O j3 '#3' sent sms '' '{}' esms '' '')" 3
+is "as status:channel" "$(R HMGET ${P}job:j3:out '#0' '#1' '#2' '#3' | tr '\n' ' ')" "sent:sms sent:sms failed: skipped: "
+R HSET ${P}job:j3:out '#4' '~2' '#5' '~' >/dev/null
+e=$(pending ${P}work:normal d1 job j3 from 4 to 6)
+ev record $P 1000 T0 60000 0 H ${P}work:normal $e j3 2 '#4' '#5' >/dev/null
+is "H: a bare ~ is queued again, a numbered attempt (a retry under way) is left" \
+    "$(R HMGET ${P}job:j3:out '#4' '#5' | tr '\n' ' ')" "~2 . "
