@@ -142,11 +142,13 @@ check: deps
 check-unit: $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)
 
-# The store's scripts as Redis runs them: luacheck, then each one alone
-# against a private redis-server (tests/store).
+# The store's scripts as Redis runs them: luacheck and the layout rules
+# (tests/store/layout.sh), then each one alone against a private
+# redis-server (tests/store).
 check-lua: $(B)/gen/lua.c
 	@luacheck -q --formatter plain $(B)/gen/lua/*.lua
 	@echo "luacheck: $(words $(LUA)) scripts clean"
+	@sh tests/store/layout.sh
 
 check-store: check-lua
 	@BUILD=$(CURDIR)/$(B) sh tests/store/run.sh
