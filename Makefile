@@ -53,7 +53,7 @@ else
 B	?= build
 endif
 CORE	 = xmalloc log buf util config redis template job render phone sms policy \
-	   store resident csv httpparse escape neutral
+	   store resident plan csv httpparse escape neutral
 DAEMON	 = main engine expand deliver flow creds provider ingest ledger dlog http \
 	   notify metrics httpd httpserv report wake
 CTL	 = loactl
@@ -83,7 +83,7 @@ export ASAN_OPTIONS ?= detect_leaks=1
 all: $(B)/loa $(B)/loactl $(PLUGIN_SO) $(MOCK)
 
 $(B)/%.o: daemon/%.c daemon/loa.h daemon/engine.h daemon/text.h daemon/policy.h daemon/state.h \
-	  daemon/httpserv.h daemon/store.h include/loa/provider.h | $(B)
+	  daemon/httpserv.h daemon/store.h daemon/plan.h include/loa/provider.h | $(B)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(B)/gen/lua.c: $(LUA_SRC) daemon/lua/embed.sh

@@ -3,7 +3,8 @@
  *
  * For each item the engine dispatches: skip it when the job has expired or
  * the phone is a duplicate; walk the job's channels in order (narrowed by
- * the recipient's own list), skipping those it lacks an address for;
+ * the recipient's own list), skipping those it lacks an address for
+ * (the rules are plan.c's, which loactl preview shares);
  * render; hand the request to the channel's provider; act on the plugin's
  * verdict:
  *
@@ -36,6 +37,7 @@
 #include <event2/event.h>
 
 #include "engine.h"
+#include "plan.h"
 
 static TAILQ_HEAD(, delivery) waiting = TAILQ_HEAD_INITIALIZER(waiting);
 static const struct deliver_hooks *hooks;	/* the engine's, from main.c */
@@ -195,14 +197,6 @@ finish(struct delivery *d, const char *status, const char *reason,
 	delivery_free(d);
 	hooks->item_final(ck);
 	wake_dispatch();
-}
-
-static int
-has_address(const struct loa_recipient *rc, enum loa_channel ch)
-{
-	if (ch == LOA_CH_SMS)
-		return rc->phone_ok;
-	return rc->phone_ok || rc->zalo_uid != NULL;
 }
 
 /* d waits in p's queue for its send time. */
@@ -399,8 +393,7 @@ later_channel_open(const struct delivery *d, int ci)
 
 	for (; ci < job->nchannels; ci++) {
 		ch = job->channels[ci];
-		if ((d->rc->channels & (1u << ch)) && has_address(d->rc, ch) &&
-		    flow_channel_open(ch))
+		if (loa_plan_usable(d->rc, ch) && flow_channel_open(ch))
 			return 1;
 	}
 	return 0;
@@ -428,7 +421,7 @@ try_channel(struct delivery *d, const char *why)
 	}
 	for (; d->ci < job->nchannels; d->ci++) {
 		ch = job->channels[d->ci];
-		if (!(rc->channels & (1u << ch)) || !has_address(rc, ch))
+		if (!loa_plan_usable(rc, ch))
 			continue;
 		loa_rendered_clear(&d->r);
 		d->chname = loa_channel_name(ch);
@@ -469,10 +462,9 @@ try_channel(struct delivery *d, const char *why)
 		/* One send may have reached it: failed, but say so. */
 		finish(d, "failed", d->unclear ? "unconfirmed" : why, NULL,
 		    NULL);
-	else if (rc->phone_raw != NULL && !rc->phone_ok)
-		finish(d, "skipped", "bad_phone", NULL, NULL);
-	else
-		finish(d, "skipped", "no_channel", NULL, NULL);
+	else	/* no channel it can take: bad_phone or no_channel */
+		finish(d, "skipped", loa_skip_name(loa_plan_unreachable(rc)),
+		    NULL, NULL);
 }
 
 static void	wait_retry(struct delivery *, long long);

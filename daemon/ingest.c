@@ -22,6 +22,7 @@
 #include <hiredis/hiredis.h>
 
 #include "engine.h"
+#include "plan.h"
 
 #define JOBS_COUNT	16	/* job entries per read */
 #define DEAD_RAW_MAX	4096	/* bytes of an oversized job kept */
@@ -265,8 +266,7 @@ ingest_job(const char *eid, redisReply *fields)
 	struct loa_argv	 av;
 	const char	*raw;
 	char		*id, err[512];
-	size_t		 len = 0, i;
-	json_t		*seen;
+	size_t		 len = 0;
 
 	if ((raw = field(fields, "job", &len)) == NULL) {
 		reject(eid, eid, "", 0, "stream entry has no \"job\" field");
@@ -285,33 +285,8 @@ ingest_job(const char *eid, redisReply *fields)
 	snprintf(pj->eid, sizeof(pj->eid), "%s", eid);
 	pj->raw = xstrndup(raw, len);
 	pj->len = len;
-	loa_script_argv(&av, loa_script_resolve, loa->cfg.prefix);
-	switch (job->audience) {
-	case LOA_AUD_WARDS:
-	case LOA_AUD_DISTRICTS:
-		loa_argv_add(&av, job->audience == LOA_AUD_WARDS ? "wards" :
-		    "districts");
-		for (i = 0; i < json_array_size(job->audience_list); i++)
-			loa_argv_add(&av, json_string_value(
-			    json_array_get(job->audience_list, i)));
-		break;
-	case LOA_AUD_ALL:
-		loa_argv_add(&av, "all");
-		break;
-	case LOA_AUD_RECIPIENTS:
-		/* The names of the wards recipients say they live in. */
-		loa_argv_add(&av, "codes");
-		seen = json_object();
-		for (i = 0; i < (size_t)job->nrcpt; i++) {
-			const char *w = job->rcpt[i].ward;
-			if (w == NULL || json_object_get(seen, w) != NULL)
-				continue;
-			json_object_set_new(seen, w, json_true());
-			loa_argv_add(&av, w);
-		}
-		json_decref(seen);
-		break;
-	}
+	/* The wards it reaches, as loactl preview resolves them. */
+	loa_plan_resolve_argv(&av, loa->cfg.prefix, job);
 	if (loa_redis_cmdv(loa->rc, resolve_cb, pj, &av) == -1) {
 		log_info("job %s: Redis is down; the entry will be claimed "
 		    "again", job->id);
