@@ -1,47 +1,60 @@
 /*
  * ctl-preview.c -- "loactl preview FILE [--resident ID] [--json]": what a
- * job will send, shown before it is sent.  Nothing is written to Redis.
+ * job will send to every recipient, shown before it is sent.  Nothing is
+ * written to Redis.
  *
  * The job (FILE "-": standard input) is checked with loa_job_parse(), as
  * "send" checks it, but not with loa_job_check_supported(): a preview of
  * a ward, district or "all" audience is what an official needs before the
- * daemon delivers one.  Then, reading only:
+ * daemon delivers one.  Then, reading only, through the plan the daemon's
+ * rules are written in (plan.c, shared with "send --test" and deliver.c):
  *
- *  - the audience.  Explicit "recipients" are counted per ward (their
- *    "ward" field, "(none)" without one), with how many the daemon skips
- *    before sending, in the order of deliver.c: a phone in
- *    <prefix>optout (opted_out), a phone seen earlier in the job
- *    (duplicate), then no usable channel, reported as bad_phone when the
- *    phone is what is wrong, else no_channel.  The cost counts only the
- *    others.  An "audience" is resolved in the directory:
- *    {"wards":[...]} needs the hash <prefix>ward:<code> of every code
- *    (an unknown code is reported and the preview exits 1, since the
- *    daemon rejects such a job); {"districts":[...]} is every code of the
- *    set <prefix>wards whose hash field "district" is one of the names,
- *    byte for byte (a name that matches no ward is an error too);
- *    {"all":true} is every code of <prefix>wards.  Each ward shows its
- *    name and the SCARD of <prefix>ward:<code>:residents (opt-outs are
- *    not subtracted: that would need every resident's hash).  As in the
- *    daemon, a ward is known by the "name" field of its hash, and the
- *    templates of an audience job may only use the directory columns
- *    listed in <prefix>directory:columns besides Loa's own variables and
- *    the job's (loa_job_check_columns()); otherwise the daemon rejects
- *    the job, and the preview says so and exits 1.
- *  - one sample resident: --resident ID picks a recipient of the job by
- *    its "id" or as "#N" (0-based), or for an audience the directory
- *    resident <prefix>resident:<ID>; by default the job's first recipient
- *    or the first member SSCAN returns from the first non-empty ward.
- *    Its ward's hash gives {{ward_name}} and {{district}}.
- *  - each of the job's channels rendered for that sample with
- *    loa_render(), the daemon's own code: the SMS text as it will be sent
+ *  - the audience, resolved by the daemon's own resolve script: the wards
+ *    in the daemon's order with their names and districts.  An unknown
+ *    ward code or district is reported and the preview exits 1, since
+ *    the daemon rejects such a job; so does a template variable of an
+ *    audience job that is neither Loa's, nor the job's, nor a column of
+ *    <prefix>directory:columns (loa_job_check_columns()).  Explicit
+ *    recipients are counted per ward by their "ward" field ("(none)"
+ *    without one), in code order; an audience's wards keep the daemon's
+ *    order.
+ *  - every recipient, streamed (loa_plan_walk(): a directory ward is read
+ *    SSCAN step by step, each step's resident hashes and opt-outs in one
+ *    pipelined round trip), so a million residents preview in bounded
+ *    memory: nothing is kept per resident but a 64-bit hash of its phone
+ *    for the duplicate check (16 to 32 bytes a distinct phone, see
+ *    plan.c) and the counters below.  Each recipient is skipped as the
+ *    daemon skips it (opted_out: the resident's opt_out flag or
+ *    <prefix>optout; duplicate; bad_phone; no_channel), or else taken
+ *    through the job's channels in order, as deliver.c does: a channel
+ *    it takes and has an address for is rendered with loa_render(), the
+ *    daemon's own code ({{ward_name}} and {{district}} from the resolved
+ *    wards); the first that renders is the one it gets; one that fails
+ *    (too_long, missing_var and the variable, bad_text) passes it to the
+ *    next; when none renders, the recipient would fail.  (A channel no
+ *    provider serves is not known to loactl: it is assumed served.)
+ *    Reported per ward (recipients, skipped), per reason skipped, and per
+ *    channel: how many were tried on it, sent by it, failed on it and
+ *    why (per missing variable), the SMS segments of those sent, and the
+ *    longest render (segments, then characters; the first such
+ *    recipient, by id, masked phone and ward); then how many would fail
+ *    in the end, by the last channel's reason, as the daemon records it.
+ *  - one sample resident, shown in full (officials read the message): by
+ *    default the job's first recipient, or for an audience the resident
+ *    whose id sorts first in the first ward with residents (plan.c; "send
+ *    --test" sends as the same one); --resident ID picks a recipient of
+ *    the job by its "id" or as "#N" (0-based), or for an audience the
+ *    directory resident <prefix>resident:<ID>, in the audience or not.
+ *    Its ward's hash gives {{ward_name}} and {{district}}.  Each of the
+ *    job's channels is rendered for it: the SMS text as it will be sent
  *    with its encoding, characters, units and segments (and too_long
  *    against max_segments), the Zalo template id and data, or why the
- *    render fails (missing_var and the variable).  SMS unicode is the
- *    job's sms.unicode, else the "unicode" key of the first SMS provider
- *    section of the configuration, else "never".
- *  - an estimated SMS cost, when an SMS provider section sets
- *    price_per_segment: residents x the sample's segments x the price,
- *    which assumes every resident gets the sample's segment count by SMS.
+ *    render fails.  SMS unicode is the job's sms.unicode, else the
+ *    "unicode" key of the first SMS provider section of the
+ *    configuration, else "never".
+ *  - the SMS cost, when an SMS provider section sets price_per_segment:
+ *    the segments of every recipient who would get an SMS (not skipped,
+ *    not opted out, not failed) x the price.
  *
  * A provider section counts as SMS when it says "channel = sms", or when
  * it is the console plugin without a channel (it serves both): loactl
@@ -52,14 +65,41 @@
  * will go out, line by line, but for controls, C1 and bidi controls,
  * which are shown as visible escapes (ctl_oneline(); Vietnamese text is
  * kept) so that a job cannot rewrite the official's screen; so is every
- * name, code and value from the job or the directory.  --json prints all
- * of it as one JSON object, through loa_neutral_json() (no raw control).
+ * name, code and value from the job or the directory.
  *
- * Exit status: 0 when the preview is made, 1 when the job is invalid,
- * names unknown wards or districts or variables the directory lacks, the
- * --resident is not found, or Redis fails; 2 on bad usage.  A render
- * failure for the sample is part of the preview, not an error: the
- * daemon accepts the job and fails only that resident on that channel.
+ * --json prints all of it as one JSON object, through loa_neutral_json()
+ * (no raw control):
+ *
+ *   job, ok (false: the daemon rejects the job), exit (the exit status)
+ *   audience   type; wards|districts|all as the job says; wards: [{code,
+ *              name, district, residents (recipients for explicit ones),
+ *              skipped}]; total; skipped {opted_out, duplicate,
+ *              bad_phone, no_channel, total}; to_send; for an audience
+ *              unknown_wards|unknown_districts and columns_error
+ *   renders    per channel of the job: {channel, tried, sent, segments
+ *              (SMS), too_long, missing_var, missing_vars {name: count},
+ *              bad_text, longest: null or {id, phone, ward, segments,
+ *              chars, encoding (SMS)}}
+ *   would_fail {total, too_long, missing_var, bad_text}: recipients no
+ *              channel renders for, by the last reason
+ *   sample     the sample resident, or null (then no_sample says why):
+ *              {id, source, index|found, phone, phone_ok, zalo_uid, name,
+ *              ward, ward_name, district, channels, vars, opted_out,
+ *              skipped, in_audience}
+ *   channels   the sample's render per channel: {channel, ok, reason,
+ *              missing, usable[, unusable]} and for SMS {text, unicode,
+ *              unicode_from, encoding, chars, units, segments,
+ *              max_segments, too_long}, for Zalo {template_id,
+ *              template_data}
+ *   cost       null without a price, else {provider, price_per_segment,
+ *              recipients (who get an SMS), segments, total}
+ *
+ * Exit status: 0 when every recipient would get the message or is
+ * skipped; 3 when some recipient would fail for a reason the official can
+ * fix in the job or the directory (too_long, missing_var, bad_text); 1
+ * when the job is invalid, names unknown wards or districts or variables
+ * the directory lacks (the daemon rejects it: this wins over 3), the
+ * --resident is not found, or Redis fails; 2 on bad usage.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -67,30 +107,49 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "plan.h"
 
 #define PREVIEW_USAGE	"preview FILE [--resident ID] [--json]"
-#define PREVIEW_SSCAN	"100"		/* COUNT hint of each SSCAN step */
-#define PV_BATCH	256		/* commands per pipelined round trip */
+#define PV_EXIT_FAILS	3	/* some recipient would fail */
 
-
-enum pv_skip {				/* why a recipient is skipped */
-	PV_SKIP_OPTED_OUT = 0,
-	PV_SKIP_DUPLICATE,
-	PV_SKIP_BAD_PHONE,
-	PV_SKIP_NO_CHANNEL,
-	PV_SKIP_COUNT
+enum pv_fail {				/* why a render fails */
+	PV_FAIL_TOO_LONG = 0,
+	PV_FAIL_MISSING_VAR,
+	PV_FAIL_BAD_TEXT,		/* and anything else */
+	PV_FAIL_COUNT
 };
-static const char *const pv_skip_names[] = {
-	"opted_out", "duplicate", "bad_phone", "no_channel"
+static const char *const pv_fail_names[] = {
+	"too_long", "missing_var", "bad_text"
 };
 
 struct pv_ward {
 	char		*code;		/* NULL: recipients without a ward */
 	char		*name;		/* from the directory; NULL: none */
 	char		*district;
-	int		 known;		/* its hash has a name */
 	long long	 count;		/* residents or recipients */
-	long long	 skipped;	/* recipients skipped before sending */
+	long long	 skipped;	/* skipped before sending */
+};
+
+/* The longest render of a channel, and whose. */
+struct pv_longest {
+	int			 have;
+	int			 segments;	/* SMS */
+	int			 chars;
+	enum loa_sms_encoding	 encoding;	/* SMS */
+	char			*id;		/* masked for show */
+	char			*phone;		/* masked */
+	char			*ward;
+};
+
+/* What the whole audience does on one channel of the job. */
+struct pv_chan {
+	enum loa_channel	 ch;
+	long long		 tried;		/* rendered for a recipient */
+	long long		 sent;		/* ... who gets it this way */
+	long long		 segments;	/* SMS, of those sent */
+	long long		 fail[PV_FAIL_COUNT];
+	json_t			*missing;	/* variable -> count */
+	struct pv_longest	 longest;
 };
 
 struct pv_render {
@@ -103,24 +162,30 @@ struct pv_render {
 struct preview {
 	const char		*name;	/* of the file, for messages */
 	struct loa_job		*job;
+	struct loa_plan		 plan;
 	int			 bad;	/* exit 1 at the end */
 
 	/* The audience. */
 	struct pv_ward		*w;
 	size_t			 nw;
 	json_t			*wmap;	/* code -> index into w */
+	size_t			 wlast;	/* the last ward looked up */
 	long long		 total;
-	long long		 skip[PV_SKIP_COUNT];
+	long long		 skip[LOA_SKIP_COUNT];
 	long long		 nskipped;
-	char			**unknown;	/* wards or districts */
-	size_t			 nunknown;
 	const char		*unknown_what;
 	char			*columns_err;	/* a variable no column has */
+
+	/* Every recipient, rendered. */
+	struct pv_chan		 chan[LOA_CH_COUNT];	/* by job position */
+	long long		 fails[PV_FAIL_COUNT];	/* would fail */
+	long long		 nfails;
 
 	/* The sample. */
 	int			 have_sample;
 	const char		*source;	/* "job" or "directory" */
 	int			 index;		/* in the job, or -1 */
+	char			*sample_id;	/* directory resident */
 	struct loa_recipient	 dir_rc;	/* a directory resident */
 	json_t			*holder;	/* its strings */
 	const struct loa_recipient *rc;
@@ -138,35 +203,6 @@ struct preview {
 	int			 nrend;
 	const struct loa_provider_conf *price;
 };
-
-/*
- * Send the n commands of cmds at once and read their replies into out,
- * for the caller to free.  A lost connection or an error reply exits 1,
- * as with ctl_command().
- */
-static void
-pv_pipeline(const struct loa_argv *cmds, size_t n, redisReply **out)
-{
-	size_t	 i;
-	void	*reply;
-
-	for (i = 0; i < n; i++)
-		if (redisAppendCommandArgv(ctl_redis, cmds[i].argc,
-		    (const char **)cmds[i].argv, cmds[i].len) != REDIS_OK)
-			ctl_redis_fail();
-	for (i = 0; i < n; i++) {
-		if (redisGetReply(ctl_redis, &reply) != REDIS_OK ||
-		    reply == NULL)
-			ctl_redis_fail();
-		out[i] = reply;
-	}
-	for (i = 0; i < n; i++)
-		if (out[i]->type == REDIS_REPLY_ERROR) {
-			fprintf(stderr, "loactl: redis: %s %s: %s\n",
-			    cmds[i].argv[0], cmds[i].argv[1], out[i]->str);
-			exit(1);
-		}
-}
 
 /* A copy of s for the terminal: phones masked, one line.  Caller frees. */
 static char *
@@ -246,7 +282,15 @@ plural(long long n, const char *one, const char *many)
 	return n == 1 ? one : many;
 }
 
-/* The ward of code (NULL: no ward), added when new. */
+/* Exit 1 with plan.c's message: Redis failed under the plan. */
+static void __attribute__((noreturn))
+pv_plan_fail(const struct preview *pv)
+{
+	fprintf(stderr, "loactl: %s\n", pv->plan.err);
+	exit(1);
+}
+
+/* The ward of code (NULL or "": no ward), added when new. */
 static struct pv_ward *
 pv_ward(struct preview *pv, const char *code)
 {
@@ -257,15 +301,22 @@ pv_ward(struct preview *pv, const char *code)
 	if (code != NULL && *code == '\0')
 		code = NULL;	/* "ward": "" is no ward */
 	k = code != NULL ? code : "";
-	if ((idx = json_object_get(pv->wmap, k)) != NULL)
-		return &pv->w[json_integer_value(idx)];
+	/* Residents come ward by ward: most lookups are the last one. */
+	if (pv->wlast < pv->nw && (code == NULL ?
+	    pv->w[pv->wlast].code == NULL : pv->w[pv->wlast].code != NULL &&
+	    strcmp(pv->w[pv->wlast].code, code) == 0))
+		return &pv->w[pv->wlast];
+	if ((idx = json_object_get(pv->wmap, k)) != NULL) {
+		pv->wlast = (size_t)json_integer_value(idx);
+		return &pv->w[pv->wlast];
+	}
 	pv->w = xreallocarray(pv->w, pv->nw + 1, sizeof(*pv->w));
 	w = &pv->w[pv->nw];
 	memset(w, 0, sizeof(*w));
 	w->code = code != NULL ? xstrdup(code) : NULL;
 	json_object_set_new_nocheck(pv->wmap, k,
 	    json_integer((json_int_t)pv->nw));
-	pv->nw++;
+	pv->wlast = pv->nw++;
 	return w;
 }
 
@@ -279,26 +330,198 @@ pv_ward_cmp(const void *a, const void *b)
 	return strcmp(wa->code, wb->code);
 }
 
-/* Sort the wards by code, "(none)" last, and rebuild the map. */
+/*
+ * Explicit recipients: their wards by code, "(none)" last, with the
+ * names the resolve script found.
+ */
 static void
 pv_wards_sort(struct preview *pv)
 {
-	size_t	i;
+	size_t		 i;
+	const char	*s;
 
 	if (pv->nw > 0)	/* pv->w may be NULL then */
 		qsort(pv->w, pv->nw, sizeof(*pv->w), pv_ward_cmp);
 	json_object_clear(pv->wmap);
-	for (i = 0; i < pv->nw; i++)
+	for (i = 0; i < pv->nw; i++) {
 		json_object_set_new_nocheck(pv->wmap, pv->w[i].code != NULL ?
 		    pv->w[i].code : "", json_integer((json_int_t)i));
+		if ((s = loa_job_ward_info(pv->job, pv->w[i].code, 1)) != NULL)
+			pv->w[i].name = xstrdup(s);
+		if ((s = loa_job_ward_info(pv->job, pv->w[i].code, 2)) != NULL)
+			pv->w[i].district = xstrdup(s);
+	}
 }
 
+/*
+ * Resolve the job as the daemon does: its wards (an audience's, in the
+ * daemon's order, each with its name and district), the unknown names
+ * and, for an audience, the variables the directory lacks.
+ */
 static void
-pv_ward_clear(struct pv_ward *w)
+pv_resolve(struct preview *pv)
 {
-	free(w->code);
-	free(w->name);
-	free(w->district);
+	struct pv_ward	*w;
+	size_t		 i;
+	char		 err[512];
+
+	if (loa_plan_resolve(&pv->plan, ctl_redis, ctl_cfg.prefix,
+	    pv->job) == -1)
+		pv_plan_fail(pv);
+	loa_job_set_wards(pv->job, pv->plan.wards_json);
+	if (pv->job->audience == LOA_AUD_RECIPIENTS)
+		return;
+	for (i = 0; i < pv->plan.nwards; i++) {
+		w = pv_ward(pv, pv->plan.wards[i].code);
+		w->name = xstrdup(pv->plan.wards[i].name);
+		w->district = xstrdup(pv->plan.wards[i].district);
+	}
+	if (pv->plan.nmissing > 0) {
+		pv->unknown_what = pv->job->audience == LOA_AUD_DISTRICTS ?
+		    "district" : "ward";
+		pv->bad = 1;
+	}
+	if (loa_job_check_columns(pv->job, pv->plan.columns, err,
+	    sizeof(err)) == -1) {
+		pv->columns_err = xstrdup(err);
+		pv->bad = 1;
+	}
+}
+
+/* Remember rc's render r on c when it is the longest so far. */
+static void
+pv_longest(struct pv_chan *c, const struct loa_recipient *rc, int index,
+    const char *ward, const struct loa_rendered *r)
+{
+	struct pv_longest	*l = &c->longest;
+	char			 masked[LOA_PHONE_MAX + 64];
+	const char		*p;
+	int			 segs = 0, chars = 0;
+
+	if (c->ch == LOA_CH_SMS) {
+		if (r->text == NULL)
+			return;
+		segs = r->sms.segments;
+		chars = r->sms.chars;
+	} else {
+		if (r->zalo_data == NULL)
+			return;
+		for (p = r->zalo_data; *p != '\0'; p++)	/* UTF-8 */
+			chars += ((unsigned char)*p & 0xc0) != 0x80;
+	}
+	if (l->have && (segs < l->segments || (segs == l->segments &&
+	    chars <= l->chars)))
+		return;
+	l->have = 1;
+	l->segments = segs;
+	l->chars = chars;
+	l->encoding = r->sms.encoding;
+	free(l->id);
+	free(l->phone);
+	free(l->ward);
+	l->id = rc->id != NULL ? xstrdup(rc->id) : xasprintf("#%d", index);
+	if (rc->phone_ok) {
+		loa_phone_mask(rc->phone, masked, sizeof(masked));
+		l->phone = xstrdup(masked);
+	} else
+		l->phone = rc->phone_raw != NULL ? ctl_mask(rc->phone_raw) :
+		    NULL;
+	l->ward = ward != NULL ? xstrdup(ward) : NULL;
+}
+
+static enum pv_fail
+pv_fail_kind(const char *reason)
+{
+	if (reason != NULL && strcmp(reason, "too_long") == 0)
+		return PV_FAIL_TOO_LONG;
+	if (reason != NULL && strcmp(reason, "missing_var") == 0)
+		return PV_FAIL_MISSING_VAR;
+	return PV_FAIL_BAD_TEXT;
+}
+
+/*
+ * A recipient the daemon does not skip: its channels in the job's order,
+ * as try_channel() takes them; the first that renders sends.
+ */
+static void
+pv_deliver(struct preview *pv, const struct loa_plan_item *it)
+{
+	const struct loa_job		*job = pv->job;
+	const struct loa_recipient	*rc = it->rc;
+	struct loa_rendered		 r;
+	struct pv_chan			*c;
+	enum pv_fail			 last = PV_FAIL_BAD_TEXT;
+	json_t				*n;
+	int				 i;
+
+	for (i = 0; i < job->nchannels; i++) {
+		c = &pv->chan[i];
+		if (!loa_plan_usable(rc, c->ch))
+			continue;
+		c->tried++;
+		memset(&r, 0, sizeof(r));
+		if (loa_render(job, rc, c->ch, pv->unicode,
+		    loa_job_ward_info(job, rc->ward, 1),
+		    loa_job_ward_info(job, rc->ward, 2), &r) == 0) {
+			pv_longest(c, rc, it->index, it->ward, &r);
+			c->sent++;
+			if (c->ch == LOA_CH_SMS)
+				c->segments += r.sms.segments;
+			loa_rendered_clear(&r);
+			return;
+		}
+		pv_longest(c, rc, it->index, it->ward, &r);
+		last = pv_fail_kind(r.reason);
+		c->fail[last]++;
+		if (last == PV_FAIL_MISSING_VAR && r.missing != NULL) {
+			n = json_object_get(c->missing, r.missing);
+			json_object_set_new(c->missing, r.missing, json_integer(
+			    (n != NULL ? json_integer_value(n) : 0) + 1));
+		}
+		loa_rendered_clear(&r);
+	}
+	pv->fails[last]++;	/* the daemon records the last reason */
+	pv->nfails++;
+}
+
+/* One recipient of the walk: counted, and rendered unless skipped. */
+static void
+pv_item_cb(void *arg, const struct loa_plan_item *it)
+{
+	struct preview	*pv = arg;
+	struct pv_ward	*w;
+
+	w = pv_ward(pv, it->ward);
+	w->count++;
+	pv->total++;
+	if (pv->have_sample && (pv->index >= 0 ? it->index == pv->index :
+	    it->rc->id != NULL && strcmp(it->rc->id, pv->sample_id) == 0)) {
+		pv->in_audience = 1;
+		pv->skip_reason = loa_skip_name(it->skip);
+	}
+	if (it->skip != LOA_SKIP_NONE) {
+		w->skipped++;
+		pv->skip[it->skip]++;
+		pv->nskipped++;
+		return;
+	}
+	pv_deliver(pv, it);
+}
+
+/* Every recipient, streamed through pv_item_cb(). */
+static void
+pv_walk(struct preview *pv)
+{
+	int	i;
+
+	for (i = 0; i < pv->job->nchannels; i++) {
+		pv->chan[i].ch = pv->job->channels[i];
+		pv->chan[i].missing = json_object();
+	}
+	if (loa_plan_walk(&pv->plan, pv_item_cb, pv) == -1)
+		pv_plan_fail(pv);
+	if (pv->job->audience == LOA_AUD_RECIPIENTS)
+		pv_wards_sort(pv);
 }
 
 /* A field of an HGETALL reply as a new string, or NULL when absent. */
@@ -314,371 +537,6 @@ pv_hfield(const redisReply *h, const char *field)
 }
 
 /*
- * Look every ward (with a code) up in the directory: its hash gives
- * known, name and district; with residents set, SCARD of its residents
- * set gives count.
- */
-static void
-pv_wards_fetch(struct preview *pv, int residents)
-{
-	struct loa_argv	*cmds;
-	redisReply	**rep;
-	size_t		 i, n = 0, per = residents ? 2 : 1, k;
-	size_t		*which;
-
-	cmds = xcalloc(pv->nw * per + 1, sizeof(*cmds));
-	which = xcalloc(pv->nw + 1, sizeof(*which));
-	for (i = 0; i < pv->nw; i++) {
-		if (pv->w[i].code == NULL)
-			continue;
-		which[n / per] = i;
-		loa_argv_add(&cmds[n], "HGETALL");
-		loa_argv_take(&cmds[n++], loa_key_ward(ctl_cfg.prefix,
-		    pv->w[i].code));
-		if (residents) {
-			loa_argv_add(&cmds[n], "SCARD");
-			loa_argv_take(&cmds[n++], loa_key_ward_residents(
-			    ctl_cfg.prefix, pv->w[i].code));
-		}
-	}
-	rep = xcalloc(n + 1, sizeof(*rep));
-	pv_pipeline(cmds, n, rep);
-	for (k = 0; k < n; k += per) {
-		struct pv_ward *w = &pv->w[which[k / per]];
-		w->name = pv_hfield(rep[k], "name");
-		w->known = w->name != NULL;
-		w->district = pv_hfield(rep[k], "district");
-		if (residents && rep[k + 1]->type == REDIS_REPLY_INTEGER)
-			w->count = rep[k + 1]->integer;
-	}
-	for (k = 0; k < n; k++) {
-		freeReplyObject(rep[k]);
-		loa_argv_free(&cmds[k]);
-	}
-	free(rep);
-	free(cmds);
-	free(which);
-}
-
-static void
-pv_unknown(struct preview *pv, const char *what, const char *s)
-{
-	pv->unknown = xreallocarray(pv->unknown, pv->nunknown + 1,
-	    sizeof(*pv->unknown));
-	pv->unknown[pv->nunknown++] = xstrdup(s);
-	pv->unknown_what = what;
-	pv->bad = 1;
-}
-
-/* Why the daemon would skip recipient rc before sending, or NULL. */
-static const char *
-pv_skip_reason(const struct loa_job *job, const struct loa_recipient *rc,
-    int *which)
-{
-	int			 i;
-	enum loa_channel	 ch;
-
-	if (rc->opted_out) {
-		*which = PV_SKIP_OPTED_OUT;
-		return pv_skip_names[*which];
-	}
-	if (rc->dup_of >= 0) {
-		*which = PV_SKIP_DUPLICATE;
-		return pv_skip_names[*which];
-	}
-	for (i = 0; i < job->nchannels; i++) {
-		ch = job->channels[i];
-		if (!(rc->channels & (1u << ch)))
-			continue;
-		if (rc->phone_ok || (ch == LOA_CH_ZALO &&
-		    rc->zalo_uid != NULL))
-			return NULL;
-	}
-	*which = rc->phone_raw != NULL && !rc->phone_ok ?
-	    PV_SKIP_BAD_PHONE : PV_SKIP_NO_CHANNEL;
-	return pv_skip_names[*which];
-}
-
-/*
- * Mark the recipients of the job whose phone is in <prefix>optout, as
- * the daemon's gate does, PV_BATCH phones per round trip.
- */
-static void
-pv_optouts(struct preview *pv)
-{
-	struct loa_job	*job = pv->job;
-	struct loa_argv	 cmds[PV_BATCH];
-	redisReply	*rep[PV_BATCH];
-	int		 idx[PV_BATCH], i, n = 0, k;
-	char		*key;
-
-	key = loa_key_optout(ctl_cfg.prefix);
-	for (i = 0; i <= job->nrcpt; i++) {
-		if (i < job->nrcpt && job->rcpt[i].phone_ok &&
-		    job->rcpt[i].dup_of < 0) {
-			loa_argv_init(&cmds[n]);
-			loa_argv_add(&cmds[n], "SISMEMBER");
-			loa_argv_add(&cmds[n], key);
-			loa_argv_add(&cmds[n], job->rcpt[i].phone);
-			idx[n++] = i;
-		}
-		if (n == 0 || (n < PV_BATCH && i < job->nrcpt))
-			continue;
-		pv_pipeline(cmds, n, rep);
-		for (k = 0; k < n; k++) {
-			job->rcpt[idx[k]].opted_out =
-			    rep[k]->type == REDIS_REPLY_INTEGER &&
-			    rep[k]->integer == 1;
-			freeReplyObject(rep[k]);
-			loa_argv_free(&cmds[k]);
-		}
-		n = 0;
-	}
-	free(key);
-	/* A duplicate shares the phone of the recipient it repeats. */
-	for (i = 0; i < job->nrcpt; i++)
-		if (job->rcpt[i].dup_of >= 0)
-			job->rcpt[i].opted_out =
-			    job->rcpt[job->rcpt[i].dup_of].opted_out;
-}
-
-/* Explicit recipients: count them per ward, and the ones skipped. */
-static void
-pv_audience_recipients(struct preview *pv)
-{
-	const struct loa_job	*job = pv->job;
-	struct pv_ward		*w;
-	int			 i, which;
-
-	pv_optouts(pv);
-	for (i = 0; i < job->nrcpt; i++) {
-		w = pv_ward(pv, job->rcpt[i].ward);
-		w->count++;
-		pv->total++;
-		if (pv_skip_reason(job, &job->rcpt[i], &which) != NULL) {
-			w->skipped++;
-			pv->skip[which]++;
-			pv->nskipped++;
-		}
-	}
-	pv_wards_sort(pv);
-	pv_wards_fetch(pv, 0);		/* names, for the reader */
-}
-
-/* Every code of the set <prefix>wards, as wards of the preview. */
-static void
-pv_all_wards(struct preview *pv)
-{
-	redisReply	*r;
-	char		*key;
-	size_t		 i;
-
-	key = loa_key_wards(ctl_cfg.prefix);
-	r = ctl_commandl("SMEMBERS", key, NULL);
-	for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
-		if (r->element[i]->type == REDIS_REPLY_STRING)
-			pv_ward(pv, r->element[i]->str);
-	freeReplyObject(r);
-	free(key);
-	pv_wards_sort(pv);
-}
-
-/*
- * Keep only the wards with a name (as the daemon does) and, when names
- * is not NULL, whose district is one of them; a name that matches no
- * ward is unknown.
- */
-static void
-pv_filter(struct preview *pv, json_t *names)
-{
-	json_t		*v;
-	size_t		 i, k, kept = 0;
-	int		*matched;
-	const char	*d;
-
-	matched = xcalloc(json_array_size(names) + 1, sizeof(*matched));
-	for (i = 0; i < pv->nw; i++) {
-		int keep = names == NULL && pv->w[i].known;
-		d = pv->w[i].district;
-		json_array_foreach(names, k, v) {
-			if (pv->w[i].known && d != NULL &&
-			    strcmp(d, json_string_value(v)) == 0) {
-				matched[k] = 1;
-				keep = 1;
-			}
-		}
-		if (keep)
-			pv->w[kept++] = pv->w[i];
-		else
-			pv_ward_clear(&pv->w[i]);
-	}
-	pv->nw = kept;
-	pv_wards_sort(pv);
-	json_array_foreach(names, k, v) {
-		if (!matched[k])
-			pv_unknown(pv, "district", json_string_value(v));
-	}
-	free(matched);
-}
-
-/*
- * The daemon rejects an audience job whose templates use a variable that
- * is neither Loa's, nor the job's, nor a column of the directory.
- */
-static void
-pv_check_columns(struct preview *pv)
-{
-	redisReply	*r;
-	json_t		*cols;
-	char		*key, err[512];
-	size_t		 i;
-
-	key = loa_key_columns(ctl_cfg.prefix);
-	r = ctl_commandl("SMEMBERS", key, NULL);
-	free(key);
-	cols = json_array();
-	for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
-		if (r->element[i]->type == REDIS_REPLY_STRING)
-			json_array_append_new(cols,
-			    pv_jstr(r->element[i]->str));
-	freeReplyObject(r);
-	if (loa_job_check_columns(pv->job, cols, err, sizeof(err)) == -1) {
-		pv->columns_err = xstrdup(err);
-		pv->bad = 1;
-	}
-	json_decref(cols);
-}
-
-/* An audience of the directory: the wards and their residents. */
-static void
-pv_audience_directory(struct preview *pv)
-{
-	json_t	*v;
-	size_t	 i;
-
-	switch (pv->job->audience) {
-	case LOA_AUD_WARDS:
-		json_array_foreach(pv->job->audience_list, i, v)
-			pv_ward(pv, json_string_value(v));
-		pv_wards_fetch(pv, 1);
-		for (i = 0; i < pv->nw; i++)
-			if (!pv->w[i].known)
-				pv_unknown(pv, "ward", pv->w[i].code);
-		break;
-	case LOA_AUD_DISTRICTS:
-		pv_all_wards(pv);
-		pv_wards_fetch(pv, 1);
-		pv_filter(pv, pv->job->audience_list);
-		break;
-	default:
-		pv_all_wards(pv);
-		pv_wards_fetch(pv, 1);
-		pv_filter(pv, NULL);
-		break;
-	}
-	for (i = 0; i < pv->nw; i++)
-		if (pv->w[i].known)
-			pv->total += pv->w[i].count;
-	pv_check_columns(pv);
-}
-
-/* The first member SSCAN returns from a non-empty ward, or NULL. */
-static char *
-pv_first_resident(struct preview *pv)
-{
-	redisReply	*r, *members;
-	char		*key, *cursor, *id = NULL;
-	size_t		 i;
-
-	for (i = 0; i < pv->nw && id == NULL; i++) {
-		if (!pv->w[i].known || pv->w[i].count <= 0)
-			continue;
-		key = loa_key_ward_residents(ctl_cfg.prefix,
-		    pv->w[i].code);
-		cursor = xstrdup("0");
-		do {
-			r = ctl_commandl("SSCAN", key, cursor, "COUNT",
-			    PREVIEW_SSCAN, NULL);
-			free(cursor);
-			if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
-			    r->element[0]->type != REDIS_REPLY_STRING) {
-				freeReplyObject(r);
-				break;
-			}
-			cursor = xstrdup(r->element[0]->str);
-			members = r->element[1];
-			if (members->type == REDIS_REPLY_ARRAY &&
-			    members->elements > 0 &&
-			    members->element[0]->type == REDIS_REPLY_STRING)
-				id = xstrdup(members->element[0]->str);
-			freeReplyObject(r);
-			if (id != NULL || strcmp(cursor, "0") == 0) {
-				free(cursor);
-				break;
-			}
-		} while (1);
-		free(key);
-	}
-	return id;
-}
-
-/*
- * The directory resident id as the sample: its hash through
- * loa_recipient_from_hash(), opted out by its flag or <prefix>optout.
- */
-static void
-pv_sample_directory(struct preview *pv, const char *id)
-{
-	redisReply	*r;
-	const char	**kv;
-	size_t		*len, i, n;
-	char		*key;
-
-	key = loa_key_resident(ctl_cfg.prefix, id);
-	r = ctl_commandl("HGETALL", key, NULL);
-	free(key);
-	n = r->type == REDIS_REPLY_ARRAY ? r->elements / 2 : 0;
-	kv = xcalloc(2 * n + 1, sizeof(*kv));
-	len = xcalloc(2 * n + 1, sizeof(*len));
-	for (i = 0; i < 2 * n; i++) {
-		kv[i] = r->element[i]->str != NULL ? r->element[i]->str : "";
-		len[i] = r->element[i]->str != NULL ? r->element[i]->len : 0;
-	}
-	pv->holder = json_object();
-	loa_recipient_from_hash(&pv->dir_rc, pv->holder, id, kv, len, n);
-	free(kv);
-	free(len);
-	freeReplyObject(r);
-	pv->dir_found = n > 0;
-	pv->rc = &pv->dir_rc;
-	pv->source = "directory";
-	pv->index = -1;
-	pv->have_sample = 1;
-
-	if (pv->dir_rc.phone_ok && !pv->dir_rc.opted_out) {
-		key = loa_key_optout(ctl_cfg.prefix);
-		r = ctl_commandl("SISMEMBER", key, pv->dir_rc.phone, NULL);
-		pv->dir_rc.opted_out = r->type == REDIS_REPLY_INTEGER &&
-		    r->integer == 1;
-		freeReplyObject(r);
-		free(key);
-	}
-
-	/* In the audience: its ward is one of them and lists it. */
-	pv->in_audience = 0;
-	if (pv->dir_rc.ward != NULL &&
-	    json_object_get(pv->wmap, pv->dir_rc.ward) != NULL) {
-		key = loa_key_ward_residents(ctl_cfg.prefix,
-		    pv->dir_rc.ward);
-		r = ctl_commandl("SISMEMBER", key, id, NULL);
-		pv->in_audience = r->type == REDIS_REPLY_INTEGER &&
-		    r->integer == 1;
-		freeReplyObject(r);
-		free(key);
-	}
-}
-
-/*
  * Choose the sample (see the top of the file).  Returns 0, or -1 when
  * --resident names nobody.
  */
@@ -686,14 +544,14 @@ static int
 pv_sample(struct preview *pv, const char *want)
 {
 	const struct loa_job	*job = pv->job;
-	char			*end, *id;
+	char			*end;
 	long			 n;
 	int			 i;
 
+	pv->index = -1;
 	if (job->audience == LOA_AUD_RECIPIENTS) {
-		pv->index = -1;
 		if (want == NULL)
-			pv->index = 0;
+			pv->index = job->nrcpt > 0 ? 0 : -1;
 		else if (want[0] == '#' && want[1] >= '0' && want[1] <= '9') {
 			errno = 0;
 			n = strtol(want + 1, &end, 10);
@@ -710,22 +568,26 @@ pv_sample(struct preview *pv, const char *want)
 			return -1;
 		pv->rc = &job->rcpt[pv->index];
 		pv->source = "job";
-		pv->in_audience = 1;
 		pv->have_sample = 1;
 		return 0;
 	}
-	if (want != NULL) {
-		pv_sample_directory(pv, want);
-		return pv->dir_found ? 0 : -1;
-	}
-	if ((id = pv_first_resident(pv)) == NULL) {
-		pv->no_sample = xstrdup(pv->total == 0 ? "the audience has "
-		    "no residents" : "no resident found in the audience's "
-		    "wards");
+	if (want != NULL)
+		pv->sample_id = xstrdup(want);
+	else if (loa_plan_sample(&pv->plan, &pv->sample_id) == -1)
+		pv_plan_fail(pv);
+	if (pv->sample_id == NULL) {
+		pv->no_sample = xstrdup("the audience has no residents");
 		return 0;
 	}
-	pv_sample_directory(pv, id);
-	free(id);
+	pv->holder = json_object();
+	if (loa_plan_resident(&pv->plan, pv->sample_id, &pv->dir_rc,
+	    pv->holder, &pv->dir_found) == -1)
+		pv_plan_fail(pv);
+	if (!pv->dir_found)
+		return -1;
+	pv->rc = &pv->dir_rc;
+	pv->source = "directory";
+	pv->have_sample = 1;
 	return 0;
 }
 
@@ -827,22 +689,16 @@ pv_render(struct preview *pv)
 	}
 }
 
-static const struct pv_render *
-pv_sms(const struct preview *pv)
+/* The SMS channel's figures, or NULL when the job sends no SMS. */
+static const struct pv_chan *
+pv_sms_chan(const struct preview *pv)
 {
 	int	i;
 
-	for (i = 0; i < pv->nrend; i++)
-		if (pv->rend[i].ch == LOA_CH_SMS)
-			return &pv->rend[i];
+	for (i = 0; i < pv->job->nchannels; i++)
+		if (pv->chan[i].ch == LOA_CH_SMS)
+			return &pv->chan[i];
 	return NULL;
-}
-
-/* Residents counted in the cost: those not skipped before sending. */
-static long long
-pv_cost_count(const struct preview *pv)
-{
-	return pv->total - pv->nskipped;
 }
 
 /* ---- text output ---- */
@@ -858,7 +714,7 @@ pv_print_wards(const struct preview *pv)
 	int			 width = 0, nwidth = 1, len;
 	int			 explicit = pv->job->audience ==
 				    LOA_AUD_RECIPIENTS;
-	long long		 k, known;
+	long long		 k;
 
 	for (i = 0; i < pv->nw; i++) {
 		s = pv_show(pv->w[i].code != NULL ? pv->w[i].code : "(none)");
@@ -872,15 +728,13 @@ pv_print_wards(const struct preview *pv)
 	}
 	for (i = 0; i < pv->nw; i++) {
 		w = &pv->w[i];
-		if (pv->job->audience == LOA_AUD_WARDS && !w->known)
-			continue;	/* listed as unknown below */
 		s = pv_show(w->code != NULL ? w->code : "(none)");
 		k = w->count;
 		what = explicit ? plural(k, "recipient", "recipients") :
 		    plural(k, "resident", "residents");
 		printf("ward %-*s  %*lld %s", width, s, nwidth, k, what);
 		free(s);
-		if (explicit && w->skipped > 0)
+		if (w->skipped > 0)
 			printf(", %lld skipped", w->skipped);
 		if (w->name != NULL) {
 			s = pv_show(w->name);
@@ -894,28 +748,24 @@ pv_print_wards(const struct preview *pv)
 		}
 		printf("\n");
 	}
-	for (i = 0; i < pv->nunknown; i++) {
-		s = pv_show(pv->unknown[i]);
+	for (i = 0; i < pv->plan.nmissing; i++) {
+		s = pv_show(pv->plan.missing[i]);
 		printf("unknown %s %s: not in the directory\n",
 		    pv->unknown_what, s);
 		free(s);
 	}
-	if (explicit) {
-		printf("total %lld %s, %lld skipped before sending "
-		    "(opted_out %lld, duplicate %lld, bad_phone %lld, "
-		    "no_channel %lld), %lld to send\n", pv->total,
-		    plural(pv->total, "recipient", "recipients"),
-		    pv->nskipped, pv->skip[PV_SKIP_OPTED_OUT],
-		    pv->skip[PV_SKIP_DUPLICATE], pv->skip[PV_SKIP_BAD_PHONE],
-		    pv->skip[PV_SKIP_NO_CHANNEL], pv->total - pv->nskipped);
-	} else {
-		for (i = 0, known = 0; i < pv->nw; i++)
-			known += pv->job->audience != LOA_AUD_WARDS ||
-			    pv->w[i].known;
-		printf("total %lld %s in %lld %s\n", pv->total,
-		    plural(pv->total, "resident", "residents"), known,
-		    plural(known, "ward", "wards"));
-	}
+	what = explicit ? plural(pv->total, "recipient", "recipients") :
+	    plural(pv->total, "resident", "residents");
+	if (explicit)
+		printf("total %lld %s", pv->total, what);
+	else
+		printf("total %lld %s in %zu %s", pv->total, what, pv->nw,
+		    plural((long long)pv->nw, "ward", "wards"));
+	printf(", %lld skipped before sending (opted_out %lld, duplicate "
+	    "%lld, bad_phone %lld, no_channel %lld), %lld to send\n",
+	    pv->nskipped, pv->skip[LOA_SKIP_OPTED_OUT],
+	    pv->skip[LOA_SKIP_DUPLICATE], pv->skip[LOA_SKIP_BAD_PHONE],
+	    pv->skip[LOA_SKIP_NO_CHANNEL], pv->total - pv->nskipped);
 }
 
 static void
@@ -952,6 +802,78 @@ pv_print_audience(const struct preview *pv)
 		free(s);
 	}
 }
+
+/* Every recipient to send, per channel, and who would fail. */
+static void
+pv_print_every(const struct preview *pv)
+{
+	const struct pv_chan	*c;
+	const struct pv_longest	*l;
+	const char		*k;
+	json_t			*v;
+	char			*s;
+	int			 i;
+
+	printf("every recipient to send, rendered as the daemon would:\n");
+	for (i = 0; i < pv->job->nchannels; i++) {
+		c = &pv->chan[i];
+		printf("  %s: %lld tried, %lld sent", loa_channel_name(c->ch),
+		    c->tried, c->sent);
+		if (c->ch == LOA_CH_SMS)
+			printf(" (%lld %s)", c->segments,
+			    plural(c->segments, "segment", "segments"));
+		printf(", %lld too_long, %lld missing_var",
+		    c->fail[PV_FAIL_TOO_LONG], c->fail[PV_FAIL_MISSING_VAR]);
+		if (c->fail[PV_FAIL_BAD_TEXT] > 0)
+			printf(", %lld bad_text", c->fail[PV_FAIL_BAD_TEXT]);
+		printf("\n");
+		json_object_foreach(c->missing, k, v) {
+			s = pv_show(k);
+			printf("    missing_var {{%s}}: %lld\n", s,
+			    (long long)json_integer_value(v));
+			free(s);
+		}
+		l = &c->longest;
+		if (!l->have)
+			continue;
+		printf("    longest: ");
+		if (c->ch == LOA_CH_SMS)
+			printf("%d %s, ", l->segments, plural(l->segments,
+			    "segment", "segments"));
+		printf("%d %s", l->chars, plural(l->chars, "character",
+		    "characters"));
+		if (c->ch == LOA_CH_SMS)
+			printf(" (%s)", loa_sms_encoding_name(l->encoding));
+		s = pv_show(l->id);
+		printf(", %s", s);
+		free(s);
+		if (l->phone != NULL) {
+			s = ctl_oneline(l->phone);
+			printf(" %s", s);
+			free(s);
+		}
+		if (l->ward != NULL) {
+			s = pv_show(l->ward);
+			printf(", ward %s", s);
+			free(s);
+		}
+		if (c->ch == LOA_CH_SMS && pv->job->max_segments > 0 &&
+		    l->segments > pv->job->max_segments)
+			printf(": more than max_segments %d",
+			    pv->job->max_segments);
+		printf("\n");
+	}
+	if (pv->nfails == 0)
+		printf("  would fail: none\n");
+	else
+		printf("  would fail: %lld %s (too_long %lld, missing_var %lld, "
+		    "bad_text %lld): the job or the directory needs a fix\n",
+		    pv->nfails, plural(pv->nfails, "recipient", "recipients"),
+		    pv->fails[PV_FAIL_TOO_LONG],
+		    pv->fails[PV_FAIL_MISSING_VAR],
+		    pv->fails[PV_FAIL_BAD_TEXT]);
+}
+
 
 static void
 pv_print_sample(const struct preview *pv)
@@ -1118,38 +1040,24 @@ pv_print_render(const struct preview *pv, const struct pv_render *pr)
 		pv_print_quoted(pr->r.zalo_data);
 }
 
+
 static void
 pv_print_cost(const struct preview *pv)
 {
-	const struct pv_render	*sms = pv_sms(pv);
+	const struct pv_chan	*c = pv_sms_chan(pv);
 	char			 price[64], total[64];
-	long long		 n = pv_cost_count(pv);
-	int			 segs;
 
-	if (pv->price == NULL || sms == NULL)
+	if (pv->price == NULL || c == NULL)
 		return;
-	if (!pv->have_sample || sms->r.text == NULL || (!sms->ok &&
-	    strcmp(sms->r.reason, "too_long") != 0)) {
-		printf("estimated SMS cost: not estimated: the sample's SMS "
-		    "did not render\n");
-		return;
-	}
-	if (!sms->ok) {
-		printf("estimated SMS cost: not estimated: the sample's SMS "
-		    "is too_long and would not be sent\n");
-		return;
-	}
-	segs = sms->r.sms.segments;
 	pv_fmtnum(pv->price->price_per_segment, price, sizeof(price));
-	pv_fmtnum((double)n * segs * pv->price->price_per_segment, total,
+	pv_fmtnum((double)c->segments * pv->price->price_per_segment, total,
 	    sizeof(total));
-	printf("estimated SMS cost: %lld x %d %s x %s = %s\n", n, segs,
-	    plural(segs, "segment", "segments"), price, total);
-	printf("  (price_per_segment of [provider.%s]; assumes each of the "
-	    "%lld %s%s gets the SMS, with as many segments as the "
-	    "sample)\n", pv->price->name, n, pv->job->audience ==
-	    LOA_AUD_RECIPIENTS ? "recipients" : "residents",
-	    pv->job->audience == LOA_AUD_RECIPIENTS ? " not skipped" : "");
+	printf("estimated SMS cost: %lld SMS, %lld %s x %s = %s\n", c->sent,
+	    c->segments, plural(c->segments, "segment", "segments"), price,
+	    total);
+	printf("  (price_per_segment of [provider.%s]; the SMS of every "
+	    "recipient who would get one: not skipped, not failed)\n",
+	    pv->price->name);
 }
 
 static void
@@ -1163,13 +1071,15 @@ pv_print(const struct preview *pv)
 		printf("job: (no id: the ingest entry id when enqueued)\n");
 	pv_print_audience(pv);
 	printf("\n");
+	pv_print_every(pv);
+	printf("\n");
 	pv_print_sample(pv);
 	if (pv->have_sample)
 		for (i = 0; i < pv->nrend; i++) {
 			printf("\n");
 			pv_print_render(pv, &pv->rend[i]);
 		}
-	if (pv->price != NULL && pv_sms(pv) != NULL)
+	if (pv->price != NULL && pv_sms_chan(pv) != NULL)
 		printf("\n");
 	pv_print_cost(pv);
 }
@@ -1197,34 +1107,30 @@ pv_json_audience(const struct preview *pv)
 	wards = json_array();
 	for (i = 0; i < pv->nw; i++) {
 		w = &pv->w[i];
-		if (pv->job->audience == LOA_AUD_WARDS && !w->known)
-			continue;
 		o = json_object();
 		json_object_set_new(o, "code", pv_jstr(w->code));
 		json_object_set_new(o, "name", pv_jmask(w->name));
 		json_object_set_new(o, "district", pv_jmask(w->district));
 		json_object_set_new(o, explicit ? "recipients" : "residents",
 		    json_integer(w->count));
-		if (explicit)
-			json_object_set_new(o, "skipped",
-			    json_integer(w->skipped));
+		json_object_set_new(o, "skipped", json_integer(w->skipped));
 		json_array_append_new(wards, o);
 	}
 	json_object_set_new(a, "wards", wards);
 	json_object_set_new(a, "total", json_integer(pv->total));
-	if (explicit) {
-		skip = json_object();
-		for (i = 0; i < PV_SKIP_COUNT; i++)
-			json_object_set_new(skip, pv_skip_names[i],
-			    json_integer(pv->skip[i]));
-		json_object_set_new(skip, "total", json_integer(pv->nskipped));
-		json_object_set_new(a, "skipped", skip);
-		json_object_set_new(a, "to_send",
-		    json_integer(pv->total - pv->nskipped));
-	} else {
+	skip = json_object();
+	for (i = 0; i < LOA_SKIP_COUNT; i++)
+		json_object_set_new(skip, loa_skip_name((enum loa_skip)i),
+		    json_integer(pv->skip[i]));
+	json_object_set_new(skip, "total", json_integer(pv->nskipped));
+	json_object_set_new(a, "skipped", skip);
+	json_object_set_new(a, "to_send", json_integer(pv->total -
+	    pv->nskipped));
+	if (!explicit) {
 		unknown = json_array();
-		for (i = 0; i < pv->nunknown; i++)
-			json_array_append_new(unknown, pv_jstr(pv->unknown[i]));
+		for (i = 0; i < pv->plan.nmissing; i++)
+			json_array_append_new(unknown,
+			    pv_jstr(pv->plan.missing[i]));
 		json_object_set_new(a, pv->job->audience == LOA_AUD_DISTRICTS ?
 		    "unknown_districts" : "unknown_wards", unknown);
 		json_object_set_new(a, "columns_error",
@@ -1232,6 +1138,77 @@ pv_json_audience(const struct preview *pv)
 	}
 	return a;
 }
+
+static json_t *
+pv_json_longest(const struct pv_chan *c)
+{
+	const struct pv_longest	*l = &c->longest;
+	json_t			*o;
+
+	if (!l->have)
+		return json_null();
+	o = json_object();
+	json_object_set_new(o, "id", pv_jmask(l->id));
+	json_object_set_new(o, "phone", pv_jstr(l->phone));
+	json_object_set_new(o, "ward", pv_jstr(l->ward));
+	if (c->ch == LOA_CH_SMS) {
+		json_object_set_new(o, "segments", json_integer(l->segments));
+		json_object_set_new(o, "encoding", json_string(
+		    loa_sms_encoding_name(l->encoding)));
+	}
+	json_object_set_new(o, "chars", json_integer(l->chars));
+	return o;
+}
+
+static json_t *
+pv_json_renders(const struct preview *pv)
+{
+	const struct pv_chan	*c;
+	json_t			*a, *o, *m, *v;
+	const char		*k;
+	int			 i, f;
+
+	a = json_array();
+	for (i = 0; i < pv->job->nchannels; i++) {
+		c = &pv->chan[i];
+		o = json_object();
+		json_object_set_new(o, "channel", json_string(
+		    loa_channel_name(c->ch)));
+		json_object_set_new(o, "tried", json_integer(c->tried));
+		json_object_set_new(o, "sent", json_integer(c->sent));
+		if (c->ch == LOA_CH_SMS)
+			json_object_set_new(o, "segments",
+			    json_integer(c->segments));
+		for (f = 0; f < PV_FAIL_COUNT; f++)
+			json_object_set_new(o, pv_fail_names[f],
+			    json_integer(c->fail[f]));
+		m = json_object();
+		json_object_foreach(c->missing, k, v) {
+			char *name = loa_neutral(k);
+			json_object_set(m, name, v);
+			free(name);
+		}
+		json_object_set_new(o, "missing_vars", m);
+		json_object_set_new(o, "longest", pv_json_longest(c));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static json_t *
+pv_json_fails(const struct preview *pv)
+{
+	json_t	*o;
+	int	 f;
+
+	o = json_object();
+	json_object_set_new(o, "total", json_integer(pv->nfails));
+	for (f = 0; f < PV_FAIL_COUNT; f++)
+		json_object_set_new(o, pv_fail_names[f],
+		    json_integer(pv->fails[f]));
+	return o;
+}
+
 
 static json_t *
 pv_json_sample(const struct preview *pv)
@@ -1330,41 +1307,28 @@ pv_json_render(const struct preview *pv, const struct pv_render *pr)
 	return o;
 }
 
+
 static json_t *
 pv_json_cost(const struct preview *pv)
 {
-	const struct pv_render	*sms = pv_sms(pv);
+	const struct pv_chan	*c = pv_sms_chan(pv);
 	json_t			*o;
-	long long		 n = pv_cost_count(pv);
-	int			 segs;
 
-	if (pv->price == NULL || sms == NULL)
+	if (pv->price == NULL || c == NULL)
 		return json_null();
 	o = json_object();
 	json_object_set_new(o, "provider", json_string(pv->price->name));
 	json_object_set_new(o, "price_per_segment",
 	    pv_jnum(pv->price->price_per_segment));
-	json_object_set_new(o, "recipients", json_integer(n));
-	if (!pv->have_sample || !sms->ok) {
-		json_object_set_new(o, "segments", json_null());
-		json_object_set_new(o, "total", json_null());
-		json_object_set_new(o, "note", json_string(!pv->have_sample ||
-		    sms->r.reason == NULL || strcmp(sms->r.reason,
-		    "too_long") != 0 ? "the sample's SMS did not render" :
-		    "the sample's SMS is too_long and would not be sent"));
-		return o;
-	}
-	segs = sms->r.sms.segments;
-	json_object_set_new(o, "segments", json_integer(segs));
+	json_object_set_new(o, "recipients", json_integer(c->sent));
+	json_object_set_new(o, "segments", json_integer(c->segments));
 	json_object_set_new(o, "total",
-	    pv_jnum((double)n * segs * pv->price->price_per_segment));
-	json_object_set_new(o, "note", json_string("assumes every recipient "
-	    "counted gets the SMS with as many segments as the sample"));
+	    pv_jnum((double)c->segments * pv->price->price_per_segment));
 	return o;
 }
 
 static void
-pv_print_json(const struct preview *pv)
+pv_print_json(const struct preview *pv, int status)
 {
 	json_t	*o, *arr;
 	int	 i;
@@ -1372,7 +1336,10 @@ pv_print_json(const struct preview *pv)
 	o = json_object();
 	json_object_set_new(o, "job", pv_jstr(pv->job->id));
 	json_object_set_new(o, "ok", json_boolean(!pv->bad));
+	json_object_set_new(o, "exit", json_integer(status));
 	json_object_set_new(o, "audience", pv_json_audience(pv));
+	json_object_set_new(o, "renders", pv_json_renders(pv));
+	json_object_set_new(o, "would_fail", pv_json_fails(pv));
 	json_object_set_new(o, "sample", pv_json_sample(pv));
 	if (!pv->have_sample)
 		json_object_set_new(o, "no_sample", pv_jstr(pv->no_sample));
@@ -1388,24 +1355,34 @@ pv_print_json(const struct preview *pv)
 static void
 pv_free(struct preview *pv)
 {
-	size_t	i;
-	int	k;
+	struct pv_longest	*l;
+	size_t			 i;
+	int			 k;
 
-	for (i = 0; i < pv->nw; i++)
-		pv_ward_clear(&pv->w[i]);
+	for (i = 0; i < pv->nw; i++) {
+		free(pv->w[i].code);
+		free(pv->w[i].name);
+		free(pv->w[i].district);
+	}
 	free(pv->w);
 	json_decref(pv->wmap);
-	for (i = 0; i < pv->nunknown; i++)
-		free(pv->unknown[i]);
-	free(pv->unknown);
+	for (k = 0; k < LOA_CH_COUNT; k++) {
+		l = &pv->chan[k].longest;
+		free(l->id);
+		free(l->phone);
+		free(l->ward);
+		json_decref(pv->chan[k].missing);
+	}
 	for (k = 0; k < pv->nrend; k++)
 		loa_rendered_clear(&pv->rend[k].r);
 	json_decref(pv->holder);
+	free(pv->sample_id);
 	free(pv->ward_name);
 	free(pv->district);
 	free(pv->no_sample);
 	free(pv->unicode_from);
 	free(pv->columns_err);
+	loa_plan_free(&pv->plan);
 	loa_job_unref(pv->job);
 }
 
@@ -1423,7 +1400,7 @@ ctl_preview(int argc, char **argv)
 	const char	*want = NULL;
 	char		 err[1024], **ops, *s;
 	size_t		 i;
-	int		 ch, nops, json = 0, which;
+	int		 ch, nops, json = 0, status;
 
 	while ((ch = ctl_getopt(argc, argv, lo, PREVIEW_USAGE)) != -1) {
 		if (ch == 'r')
@@ -1453,10 +1430,7 @@ ctl_preview(int argc, char **argv)
 
 	ctl_connect();
 	pv.wmap = json_object();
-	if (pv.job->audience == LOA_AUD_RECIPIENTS)
-		pv_audience_recipients(&pv);
-	else
-		pv_audience_directory(&pv);
+	pv_resolve(&pv);
 	if (pv_sample(&pv, want) == -1) {
 		s = pv_show(want);
 		fprintf(stderr, "loactl: %s: --resident %s: %s\n", pv.name, s,
@@ -1468,19 +1442,23 @@ ctl_preview(int argc, char **argv)
 		return 1;
 	}
 	pv_providers(&pv);
+	pv_walk(&pv);
 	if (pv.have_sample) {
-		pv.skip_reason = pv_skip_reason(pv.job, pv.rc, &which);
+		if (!pv.in_audience)	/* the walk did not meet it */
+			pv.skip_reason = loa_skip_name(loa_plan_skip(pv.job,
+			    pv.rc, pv.rc->opted_out, 0));
 		pv_sample_ward(&pv);
 		pv_render(&pv);
 	}
 
+	status = pv.bad ? 1 : pv.nfails > 0 ? PV_EXIT_FAILS : 0;
 	if (json)
-		pv_print_json(&pv);
+		pv_print_json(&pv, status);
 	else
 		pv_print(&pv);
 	fflush(stdout);
-	for (i = 0; i < pv.nunknown; i++) {
-		s = pv_show(pv.unknown[i]);
+	for (i = 0; i < pv.plan.nmissing; i++) {
+		s = pv_show(pv.plan.missing[i]);
 		fprintf(stderr, "loactl: %s: audience: unknown %s \"%s\": the "
 		    "daemon will reject this job\n", pv.name, pv.unknown_what,
 		    s);
@@ -1492,7 +1470,12 @@ ctl_preview(int argc, char **argv)
 		    "job\n", pv.name, s);
 		free(s);
 	}
-	ch = pv.bad ? 1 : 0;
+	if (status == PV_EXIT_FAILS)
+		fprintf(stderr, "loactl: %s: %lld %s would fail (too_long "
+		    "%lld, missing_var %lld, bad_text %lld)\n", pv.name,
+		    pv.nfails, plural(pv.nfails, "recipient", "recipients"),
+		    pv.fails[PV_FAIL_TOO_LONG], pv.fails[PV_FAIL_MISSING_VAR],
+		    pv.fails[PV_FAIL_BAD_TEXT]);
 	pv_free(&pv);
-	return ch;
+	return status;
 }

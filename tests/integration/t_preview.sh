@@ -2,8 +2,10 @@
 # t_preview.sh -- "loactl preview": audience per ward (explicit recipients
 # and the directory), the sample resident, the exact SMS text with its
 # encoding and segments, too_long, the Zalo payload, missing_var, the
-# estimated cost, --json, errors, masking, and that nothing is written to
-# Redis (every command it sends is a read, and DBSIZE does not move).
+# SMS cost, --json, errors, masking, and that nothing is written to
+# Redis (every command it sends is a read, the resolve script goes as
+# EVAL_RO, and DBSIZE does not move).  Whole-audience checks and exit 3:
+# t_preview_all.sh.
 . "$(dirname "$0")/lib.sh"
 
 start_redis || exit 1
@@ -44,18 +46,18 @@ cat > "$T/vn.json" <<'JSON'
 JSON
 sed 's/"unicode":"never"/"unicode":"auto"/' "$T/vn.json" > "$T/vn-auto.json"
 
-# --- the default sample: the first member SSCAN gives of the first
-# non-empty ward (SSCAN order is Redis's, so either resident of 00070)
+# --- the default sample: the resident whose id sorts first in the first
+# non-empty ward.  r2 has no name, so {{name}} fails for it: exit 3.
 P "$T/vn.json" > "$T/default.out" 2>&1
-is "default sample: exit 0" $? 0
-check "default sample is a resident of the ward" grep -Eq '^sample: r[12] \(directory resident\)$' "$T/default.out"
+is "default sample: exit 3 (r2 would fail missing_var)" $? 3
+check "default sample is the first resident of the ward" grep -q '^sample: r1 (directory resident)$' "$T/default.out"
 sed 's/"wards":\["00070"\]/"wards":["00008","00004"]/' "$T/vn.json" > "$T/empty-first.json"
 P "$T/empty-first.json" --json > "$T/empty-first.jout"
 is "default sample skips an empty ward" "$(jq -r '.sample.ward' "$T/empty-first.jout")" 00004
 
 # --- SMS, unicode never: diacritics stripped, GSM-7, one segment
 P "$T/vn.json" --resident r1 > "$T/vn.out" 2>&1
-is "never: exit 0" $? 0
+is "never: exit 3 (r2)" $? 3
 is "never: exact text" "$(sed -n 's/^  | //p' "$T/vn.out")" \
     "Phuong Hoan Kiem thong bao: Cat dien 8h-11h ngay 28/11 de bao duong luoi dien tren pho Hang Bac. Kinh gui Ba Lan."
 check "never: gsm7, 113 characters, 1 segment" grep -q \
@@ -65,7 +67,7 @@ check "sample phone masked" grep -q '^  phone     8491\*\*\*\*678$' "$T/vn.out"
 
 # --- unicode auto: Vietnamese kept, UCS-2, 113 units = 2 segments
 P "$T/vn-auto.json" --resident r1 > "$T/auto.out" 2>&1
-is "auto: exit 0" $? 0
+is "auto: exit 3 (r2)" $? 3
 is "auto: exact text" "$(sed -n 's/^  | //p' "$T/auto.out")" \
     "Phường Hoàn Kiếm thông báo: Cắt điện 8h-11h ngày 28/11 để bảo dưỡng lưới điện trên phố Hàng Bạc. Kính gửi Bà Lan."
 check "auto: ucs2, 2 segments" grep -q \
@@ -82,7 +84,7 @@ is "3 segments: exit 0" $? 0
 is "3 segments" "$(jq -r '.channels[0] | "\(.encoding) \(.chars) \(.segments) \(.too_long) \(.ok)"' "$T/long3.jout")" \
     "gsm7 400 3 false true"
 P "$T/long2.json" > "$T/long2.out"
-is "too_long: still exit 0 (the daemon takes the job)" $? 0
+is "too_long: exit 3 (every resident would fail)" $? 3
 check "too_long said" grep -q '^  too_long: 3 segments, more than max_segments 2' "$T/long2.out"
 P "$T/long2.json" --json > "$T/long2.jout"
 is "too_long in JSON" "$(jq -r '.channels[0] | "\(.too_long) \(.reason) \(.segments) \(.max_segments)"' "$T/long2.jout")" \
@@ -98,7 +100,7 @@ cat > "$T/zalo.json" <<'JSON'
  "vars":{"body":"Cắt điện 8h-11h."}}
 JSON
 P "$T/zalo.json" --resident r1 --json > "$T/zalo.jout"
-is "zalo: exit 0" $? 0
+is "zalo: exit 3 (r2)" $? 3
 is "zalo first" "$(jq -r '[.channels[].channel] | join(",")' "$T/zalo.jout")" "zalo,sms"
 is "zalo template_id" "$(jq -r '.channels[0].template_id' "$T/zalo.jout")" 231768
 is "zalo payload" "$(jq -cS '.channels[0].template_data' "$T/zalo.jout")" \
@@ -107,7 +109,7 @@ P "$T/zalo.json" --resident r1 > "$T/zalo.out"
 check "zalo payload in the text output" grep -qF \
     '  | {"ten":"Bà Lan","to":"Tổ 5","noi_dung":"Cắt điện 8h-11h.","don_vi":"UBND phường Hoàn Kiếm"}' "$T/zalo.out"
 P "$T/zalo.json" --resident r2 > "$T/miss.out"
-is "missing_var: exit 0" $? 0
+is "missing_var: exit 3" $? 3
 check "missing_var on zalo" grep -q '^  not rendered: missing_var {{name}}' "$T/miss.out"
 check "missing_var on sms" grep -q '^sms: not rendered: missing_var {{name}}' "$T/miss.out"
 P "$T/zalo.json" --resident r2 --json > "$T/miss.jout"
@@ -129,10 +131,10 @@ cat > "$T/aud.json" <<'JSON'
 {"audience":{"wards":["00070","00004"]},"channels":["sms"],"sms":{"text":"{{ward_name}}, {{district}}: {{name}}"}}
 JSON
 P "$T/aud.json" > "$T/aud.out"
-is "wards: exit 0" $? 0
+is "wards: exit 3 (r2 has no name)" $? 3
 check "ward 00070: 2 residents" grep -q '^ward 00070  2 residents  Phường Hoàn Kiếm$' "$T/aud.out"
 check "ward 00004: 3 residents" grep -q '^ward 00004  3 residents  Phường Ba Đình (Ba Đình)$' "$T/aud.out"
-check "total 5 in 2 wards" grep -q '^total 5 residents in 2 wards$' "$T/aud.out"
+check "total 5 in 2 wards" grep -q '^total 5 residents in 2 wards, 0 skipped before sending' "$T/aud.out"
 check "job without id" grep -q '^job: (no id' "$T/aud.out"
 P "$T/aud.json" --resident r4 > "$T/r4.out"
 is "district rendered from the ward hash" "$(sed -n 's/^  | //p' "$T/r4.out")" \
@@ -155,7 +157,7 @@ P "$T/unk.json" > "$T/unk.out" 2> "$T/unk.err"
 is "unknown ward: exit 1" $? 1
 check "unknown ward listed" grep -q '^unknown ward 00999: not in the directory$' "$T/unk.out"
 check "unknown ward on stderr" grep -q 'unknown ward "00999": the daemon will reject this job' "$T/unk.err"
-check "known ward still counted" grep -q '^total 2 residents in 1 ward$' "$T/unk.out"
+check "known ward still counted" grep -q '^total 2 residents in 1 ward, ' "$T/unk.out"
 P "$T/unk.json" --json > "$T/unk.jout" 2>/dev/null
 is "unknown ward in JSON" "$(jq -c '[.ok, .audience.unknown_wards]' "$T/unk.jout")" '[false,["00999"]]'
 sed 's/"wards":\["00070","00004"\]/"districts":["Ba Đình","Tây Hồ"]/' "$T/aud.json" > "$T/unkd.json"
@@ -219,15 +221,15 @@ price_per_segment = 450
 unicode = auto
 EOF
 $LOACTL -c "$T/cost.conf" preview "$T/aud.json" --resident r1 > "$T/cost.out"
-is "cost: exit 0" $? 0
-check "cost line (5 residents, 1 segment)" grep -q '^estimated SMS cost: 5 x 1 segment x 450 = 2250$' "$T/cost.out"
-check "cost names the provider and its assumption" grep -q 'price_per_segment of \[provider.esms\]; assumes each of the 5 residents' "$T/cost.out"
+is "cost: exit 3 (r2)" $? 3
+check "cost line (4 of 5 residents get 1 segment)" grep -q '^estimated SMS cost: 4 SMS, 4 segments x 450 = 1800$' "$T/cost.out"
+check "cost names the provider and what it counts" grep -q 'price_per_segment of \[provider.esms\]; the SMS of every recipient who would get one' "$T/cost.out"
 check "unicode from the provider section" grep -q '(unicode auto, from \[provider.esms\])' "$T/cost.out"
 $LOACTL -c "$T/cost.conf" preview "$T/vn-auto.json" --resident r1 > "$T/cost2.out"
-check "cost with 2 segments" grep -q '^estimated SMS cost: 2 x 2 segments x 450 = 1800$' "$T/cost2.out"
+check "cost with 2 segments (r1 only)" grep -q '^estimated SMS cost: 1 SMS, 2 segments x 450 = 900$' "$T/cost2.out"
 $LOACTL -c "$T/cost.conf" preview "$T/rcpt.json" --json > "$T/cost3.jout"
 is "cost JSON (recipients to send)" "$(jq -c '.cost | [.provider, .price_per_segment, .recipients, .segments, .total]' "$T/cost3.jout")" \
-    '["esms",450,2,1,900]'
+    '["esms",450,2,2,900]'
 P "$T/aud.json" > "$T/nocost.out"
 check "no price, no cost line" sh -c "! grep -q 'estimated SMS cost' '$T/nocost.out'"
 is "no price: cost null" "$(P "$T/aud.json" --json | jq -c .cost)" null
@@ -266,9 +268,9 @@ is "DBSIZE unchanged" "$(R DBSIZE)" "$DB0"
 sleep 0.2
 kill "$(cat "$T/monitor.pid")" 2>/dev/null
 rm -f "$T/monitor.pid"
-sed -n 's/^[0-9.]* \[[^]]*\] "\([A-Za-z]*\)".*/\1/p' "$T/monitor.out" |
+sed -n 's/^[0-9.]* \[[^]]*\] "\([A-Za-z_]*\)".*/\1/p' "$T/monitor.out" |
     tr a-z A-Z | sort -u > "$T/commands"
 check "preview sent commands" test -s "$T/commands"
-is "only reads" "$(grep -Ev '^(HGETALL|SMEMBERS|SCARD|SSCAN|SISMEMBER|DBSIZE)$' "$T/commands" | tr '\n' ' ')" ""
+is "only reads" "$(grep -Ev '^(EVAL_RO|HMGET|HGETALL|SMEMBERS|SSCAN|SMISMEMBER|DBSIZE)$' "$T/commands" | tr '\n' ' ')" ""
 
 done_testing
