@@ -22,8 +22,9 @@
  * taken for the answer: a new one has a new created_at.
  *
  * --test PHONE sends instead a test job: the same message and channels,
- * as the first recipient (or, for an audience, a resident of its first
- * ward that has one) would get it, but to PHONE only, urgent, with an id
+ * as the sample recipient "loactl preview" shows would get it (the job's
+ * first recipient, or for an audience the resident the plan picks:
+ * plan.c), but to PHONE only, urgent, with an id
  * of its own ("<id>-test-<ms>"), and waits for it: an official checks the
  * notice on their own phone before the broadcast.
  */
@@ -34,6 +35,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "plan.h"
 
 #define SEND_USAGE	"send FILE [--wait] [--timeout SECONDS] [--test PHONE]"
 #define SEND_POLL_MS	200
@@ -121,79 +123,42 @@ wait_job(const char *id, const char *stale, long long timeout_ms,
 }
 
 /*
- * The first resident of an audience job: the first member of the first
- * ward (in the job's order, or code order for districts and all) that has
- * one, as a recipient object.  NULL with err when there is none.
+ * The sample resident of an audience job, as a recipient object: the one
+ * "loactl preview" shows, chosen by the plan both share (plan.c: the id
+ * that sorts first in the first ward, in the daemon's order, with
+ * residents).  NULL with err when there is none; Redis trouble exits 1.
  */
 static json_t *
 first_resident(const struct loa_job *job, char *err, size_t errlen)
 {
-	redisReply	*w, *r, *h;
-	json_t		*codes = json_array(), *rc = NULL, *vars;
-	size_t		 i, k;
-	char		*key;
+	struct loa_plan		 plan;
+	struct loa_recipient	 r;
+	json_t			*rc = NULL, *holder = NULL;
+	char			*id = NULL;
+	int			 found = 0;
 
-	if (job->audience == LOA_AUD_WARDS)
-		json_array_extend(codes, job->audience_list);
-	else {
-		key = loa_key_wards(ctl_cfg.prefix);
-		w = ctl_commandl("SORT", key, "ALPHA", NULL);
-		free(key);
-		for (i = 0; w->type == REDIS_REPLY_ARRAY && i < w->elements;
-		    i++) {
-			const char *c = w->element[i]->str;
-			int take = job->audience == LOA_AUD_ALL;
-			if (!take) {
-				key = loa_key_ward(ctl_cfg.prefix, c);
-				h = ctl_commandl("HGET", key, "district", NULL);
-				free(key);
-				for (k = 0; h->type == REDIS_REPLY_STRING &&
-				    k < json_array_size(job->audience_list);
-				    k++)
-					if (strcmp(h->str, json_string_value(
-					    json_array_get(job->audience_list,
-					    k))) == 0)
-						take = 1;
-				freeReplyObject(h);
-			}
-			if (take)
-				json_array_append_new(codes, json_string(c));
-		}
-		freeReplyObject(w);
+	if (loa_plan_resolve(&plan, ctl_redis, ctl_cfg.prefix, job) == -1 ||
+	    loa_plan_sample(&plan, &id) == -1 || (id != NULL &&
+	    loa_plan_resident(&plan, id, &r, holder = json_object(),
+	    &found) == -1)) {
+		fprintf(stderr, "loactl: %s\n", plan.err);
+		exit(1);
 	}
-	for (i = 0; rc == NULL && i < json_array_size(codes); i++) {
-		char *sk = loa_key_ward_residents(ctl_cfg.prefix,
-		    json_string_value(json_array_get(codes, i)));
-		r = ctl_commandl("SRANDMEMBER", sk, NULL);
-		free(sk);
-		if (r->type == REDIS_REPLY_STRING) {
-			key = loa_key_resident(ctl_cfg.prefix, r->str);
-			h = ctl_commandl("HGETALL", key, NULL);
-			free(key);
-			rc = json_object();
-			vars = json_object();
-			json_object_set_new(rc, "id", json_string(r->str));
-			for (k = 0; h->type == REDIS_REPLY_ARRAY &&
-			    k + 1 < h->elements; k += 2) {
-				const char *f = h->element[k]->str;
-				const char *v = h->element[k + 1]->str;
-				if (strncmp(f, "var:", 4) == 0)
-					json_object_set_new(vars, f + 4,
-					    json_string(v));
-				else if ((strcmp(f, "name") == 0 ||
-				    strcmp(f, "ward") == 0) && *v != '\0')
-					json_object_set_new(rc, f,
-					    json_string(v));
-			}
-			json_object_set_new(rc, "vars", vars);
-			freeReplyObject(h);
-		}
-		freeReplyObject(r);
-	}
-	json_decref(codes);
-	if (rc == NULL)
+	if (found) {
+		rc = json_object();
+		json_object_set_new(rc, "id", json_string(r.id));
+		if (r.name != NULL)
+			json_object_set_new(rc, "name", json_string(r.name));
+		if (r.ward != NULL)
+			json_object_set_new(rc, "ward", json_string(r.ward));
+		json_object_set_new(rc, "vars", r.vars != NULL ?
+		    json_deep_copy(r.vars) : json_object());
+	} else
 		snprintf(err, errlen, "the audience has no resident in the "
 		    "directory to take as the sample");
+	json_decref(holder);
+	free(id);
+	loa_plan_free(&plan);
 	return rc;
 }
 

@@ -5,7 +5,8 @@
 # 3; an empty CSV cell for a variable the text uses is a missing_var
 # with the variable named; residents opted out by the CSV's opt_out and
 # by "loactl optout add" are skipped and left out of the cost; explicit
-# recipients are all rendered too; the --json shape.  The directory is imported with
+# recipients are all rendered too; preview and "send --test" take the
+# same sample resident; the --json shape.  The directory is imported with
 # "loactl import", as an operator makes it.
 . "$(dirname "$0")/lib.sh"
 
@@ -119,4 +120,20 @@ is "--json: cost keys" "$(jq -c '.cost | keys' "$T/flood.jout")" \
 check "--json: no full phone outside the message" sh -c \
     "! jq -c 'del(.channels)' '$T/flood.jout' | grep -Eq '(84|0)9[0-9]{8}'"
 
+# --- preview and send --test take the same sample, every time
+cat > "$T/hello.json" <<'JSON'
+{"id":"hello","audience":{"wards":["00070"]},"channels":["sms"],
+ "sms":{"text":"Xin chao {{name}} ({{to_dan_pho}})","unicode":"never"}}
+JSON
+C preview "$T/hello.json" --json > "$T/hello.jout"
+is "preview sample" "$(jq -r '.sample.id' "$T/hello.jout")" p01
+start_loa a || exit 1
+for n in 1 2 3; do
+	C send "$T/hello.json" --test 0988765432 > /dev/null
+	is "send --test $n exits 0" $? 0
+	is "send --test $n rendered for the preview's sample" \
+	    "$(tail -1 "$T/console.out" | jq -r .text)" "Xin chao An (To 1)"
+done
+is "the test phone only" "$(jq -r .to "$T/console.out" | sort -u)" 84988765432
+stop_loa a
 done_testing
