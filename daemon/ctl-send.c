@@ -1,32 +1,57 @@
 /*
- * ctl-send.c -- "loactl send FILE [--wait] [--timeout SECONDS]": validate
+ * ctl-send.c -- "loactl send FILE [--wait] [--timeout SECONDS]": check
  * a job, enqueue it, print its id, and optionally follow it to the end.
  *
  * The file (FILE "-": standard input) is read up to max_job_size bytes
- * and checked with the daemon's own parser (loa_job_parse()), so a job
- * the daemon would reject is refused here, before anything reaches Redis
- * (what depends on the directory, such as unknown wards, the daemon
- * checks).  A valid job is added to the ingest stream as its bytes are:
- * XADD <prefix>jobs * job <bytes>.
- * Its id is the job's "id", else the stream entry id XADD returns (what
- * the daemon files it under).
+ * and checked with the daemon's own parser (loa_job_parse()), then
+ * against the directory and the daemon's jobs by the submit script
+ * (submit.c), with the daemon's own check and words: an audience that
+ * names a ward code or a district the directory lacks, or a template
+ * variable of an audience job that is neither Loa's, nor the job's, nor
+ * a directory column, is refused here ("audience: unknown ward "HoanKiem"
+ * (did you mean 00070, Phường Hoàn Kiếm?)" when a ward's name was given
+ * for its code), so nothing reaches Redis.  A job the parser refuses
+ * because a ward is not a code gets the same hint.
  *
- * An id already known to the daemon (its hash exists and is not
- * "rejected") is reported on standard error but still enqueued: the
- * daemon logs the copy and ignores it, which is the contract.
+ * Its id: an id the daemon holds (its hash exists and is not "rejected")
+ * is refused ("job id "X" is already used (state sending, created ...);
+ * choose another id"), unless the job is the very one the daemon stored
+ * (its spec, byte for byte as loa_job_dump() writes it): then nothing is
+ * added, a note goes to standard error, the id is printed and the exit
+ * status is 0 (SPEC: submitting an id again is a no-op); --wait then
+ * follows that job.  A rejected id may be used again: the daemon files
+ * the new job in its place.
+ *
+ * A job that passes is added to the ingest stream as its bytes are:
+ * XADD <prefix>jobs * job <bytes>.  Its id is the job's "id", else the
+ * stream entry id XADD returns (what the daemon files it under).  The
+ * daemon checks everything again (another submitter may write to the
+ * stream directly, or the directory may change in between).
  *
  * --wait polls the job hash every 200 ms until the state is final (done,
- * rejected, cancelled, expired), prints the summary as "status" does and
- * exits 0 for done, 1 otherwise; --timeout gives up after that many
- * seconds.  When the id was rejected before, the old rejection is not
- * taken for the answer: a new one has a new created_at.
+ * rejected, cancelled, expired) and prints the summary as "status" does;
+ * --timeout gives up after that many seconds.  When the id was rejected
+ * before, the old rejection is not taken for the answer: a new one has a
+ * new created_at.
+ *
+ * Exit status (loactl.1):
+ *   0  enqueued (or the identical job is there already); with --wait:
+ *      done, and every recipient was reached or skipped
+ *   1  refused (invalid, unknown ward, district or variable, id used),
+ *      Redis failed; with --wait: the job was rejected, cancelled or
+ *      expired as a whole
+ *   2  bad usage
+ *   4  --wait: done, but some recipients ended failed or expired (how
+ *      many is said on standard error)
+ *   5  --wait: --timeout reached before the job ended
  *
  * --test PHONE sends instead a test job: the same message and channels,
  * as the sample recipient "loactl preview" shows would get it (the job's
  * first recipient, or for an audience the resident the plan picks:
  * plan.c), but to PHONE only, urgent, with an id
  * of its own ("<id>-test-<ms>"), and waits for it: an official checks the
- * notice on their own phone before the broadcast.
+ * notice on their own phone before the broadcast.  The directory check
+ * applies to it; the id check does not (the broadcast's id may be in use).
  */
 #include <errno.h>
 #include <math.h>
@@ -40,6 +65,12 @@
 #define SEND_USAGE	"send FILE [--wait] [--timeout SECONDS] [--test PHONE]"
 #define SEND_POLL_MS	200
 
+/* Exit status (see the top). */
+#define SEND_OK		0
+#define SEND_FAIL	1
+#define SEND_UNREACHED	4
+#define SEND_TIMEOUT	5
+
 static int
 state_final(const char *state)
 {
@@ -47,17 +78,39 @@ state_final(const char *state)
 	    strcmp(state, "cancelled") == 0 || strcmp(state, "expired") == 0;
 }
 
-/* Report a final state: the summary, and on standard error why not done. */
+/* A counter of the job hash h, 0 when missing or not a number. */
+static long long
+counter(const redisReply *h, const char *name)
+{
+	const char	*v = ctl_field(h, name, NULL);
+
+	return v != NULL && ctl_is_integer(v) ? strtoll(v, NULL, 10) : 0;
+}
+
+/*
+ * Report a final state: the summary, and on standard error why not done
+ * or which recipients were not reached.  Returns the exit status.
+ */
 static int
 report_final(const char *id, const char *state, const redisReply *h)
 {
 	const char	*error;
 	char		*masked, *line;
+	long long	 failed, expired;
 
 	ctl_status_print(id, h);
 	fflush(stdout);
-	if (strcmp(state, "done") == 0)
-		return 0;
+	if (strcmp(state, "done") == 0) {
+		failed = counter(h, "failed");
+		expired = counter(h, "expired");
+		if (failed == 0 && expired == 0)
+			return SEND_OK;
+		fprintf(stderr, "loactl: %s: done, but %lld of %lld recipients "
+		    "not reached: %lld failed, %lld expired (loactl report "
+		    "lists them)\n", id, failed + expired,
+		    counter(h, "total"), failed, expired);
+		return SEND_UNREACHED;
+	}
 	if (strcmp(state, "rejected") == 0 &&
 	    (error = ctl_field(h, "error", NULL)) != NULL) {
 		masked = ctl_mask(error);
@@ -67,7 +120,7 @@ report_final(const char *id, const char *state, const redisReply *h)
 		free(masked);
 	} else
 		fprintf(stderr, "loactl: %s: %s\n", id, state);
-	return 1;
+	return SEND_FAIL;
 }
 
 /*
@@ -119,7 +172,7 @@ wait_job(const char *id, const char *stale, long long timeout_ms,
 	fprintf(stderr, "loactl: %s: still %s after %s s\n", id, last,
 	    timeout_arg);
 	free(key);
-	return 1;
+	return SEND_TIMEOUT;
 }
 
 /*
@@ -197,6 +250,65 @@ test_job(const struct loa_job *job, const char *phone, char *err,
 	return s;
 }
 
+/*
+ * Print the id of a job in the stream (taking id), and with do_wait
+ * follow it (wait_job()).  Returns the exit status.
+ */
+static int
+follow(char *id, const char *stale, int do_wait, double timeout,
+    const char *timeout_arg)
+{
+	long long	timeout_ms;
+	int		rc = SEND_OK;
+
+	printf("%s\n", id);
+	fflush(stdout);
+	if (do_wait) {
+		timeout_ms = (long long)(timeout * 1000);
+		if (timeout > 0 && timeout_ms < 1)
+			timeout_ms = 1;
+		rc = wait_job(id, stale, timeout_ms, timeout_arg);
+	}
+	free(id);
+	return rc;
+}
+
+/*
+ * Say why the parser refused the job in b (err); when a ward of its
+ * audience is not a code, perhaps it is a ward's name: ask the directory
+ * for the hint (submit.c).
+ */
+static void
+refuse_parse(const char *name, const struct loa_buf *b, const char *err)
+{
+	struct loa_argv	 av;
+	struct loa_buf	 why;
+	redisReply	*r;
+	char		*bad, *line;
+
+	loa_buf_init(&why);
+	loa_buf_adds(&why, err);
+	if ((bad = loa_submit_bad_ward(b->data != NULL ? b->data : "",
+	    b->len)) != NULL) {
+		ctl_connect();
+		loa_submit_argv(&av, ctl_cfg.prefix, NULL);
+		r = ctl_commandv(&av);
+		loa_argv_free(&av);
+		if (r->type == REDIS_REPLY_ARRAY && r->elements == 7 &&
+		    r->element[6]->type == REDIS_REPLY_STRING) {
+			loa_buf_free(&why);
+			loa_submit_parse_hint(&why, err, bad,
+			    r->element[6]->str);
+		}
+		freeReplyObject(r);
+		free(bad);
+	}
+	line = ctl_oneline(why.data);
+	fprintf(stderr, "loactl: %s: %s\n", name, line);
+	free(line);
+	loa_buf_free(&why);
+}
+
 int
 ctl_send(int argc, char **argv)
 {
@@ -207,16 +319,17 @@ ctl_send(int argc, char **argv)
 		{ "help",	no_argument,		NULL,	'h' },
 		{ NULL,		0,			NULL,	0 }
 	};
-	struct loa_buf	 b;
+	struct loa_buf	 b, why;
 	struct loa_job	*job;
+	struct loa_argv	 av;
 	redisReply	*r;
+	enum loa_submit	 verdict;
 	const char	*path, *name, *timeout_arg = NULL, *argv_x[5];
-	const char	*state, *created;
+	const char	*stale_at;
 	size_t		 len_x[5];
-	char		 err[1024], *id, *jobs, *key, *stale = NULL, *end;
+	char		 err[1024], *id, *jobs, *stale = NULL, *end, *line;
 	char		**ops;
 	double		 timeout = 0;
-	long long	 timeout_ms;
 	int		 ch, nops, do_wait = 0, rc;
 	const char	*test_phone = NULL;
 	char		 e164[LOA_PHONE_MAX];
@@ -262,8 +375,7 @@ ctl_send(int argc, char **argv)
 	job = loa_job_parse(b.data != NULL ? b.data : "", b.len, NULL,
 	    ctl_cfg.max_job_size, err, sizeof(err));
 	if (job == NULL) {
-		fprintf(stderr, "loactl: %s: %s\n", name, err);
-		loa_job_unref(job);
+		refuse_parse(name, &b, err);
 		loa_buf_free(&b);
 		return 1;
 	}
@@ -277,10 +389,49 @@ ctl_send(int argc, char **argv)
 		return 1;
 	}
 	ctl_connect();
+
+	/* The daemon's check against the directory, and the id. */
+	loa_submit_argv(&av, ctl_cfg.prefix, job);
+	r = ctl_commandv(&av);
+	loa_argv_free(&av);
+	verdict = loa_submit_reply(job, r, &why, &stale_at);
+	if (verdict == LOA_SUBMIT_ERROR) {
+		fprintf(stderr, "loactl: redis: submit: %s\n", why.data);
+		exit(1);
+	}
+	if (stale_at != NULL)
+		stale = xstrdup(stale_at);
+	freeReplyObject(r);
+	if (verdict == LOA_SUBMIT_INVALID || (test_phone == NULL &&
+	    verdict == LOA_SUBMIT_USED)) {
+		line = ctl_oneline(why.data);
+		fprintf(stderr, "loactl: %s: %s\n", name, line);
+		free(line);
+		loa_buf_free(&why);
+		loa_job_unref(job);
+		loa_buf_free(&b);
+		free(stale);
+		return 1;
+	}
+	if (test_phone == NULL && verdict == LOA_SUBMIT_SAME) {
+		/* The documented no-op: the job is there already. */
+		line = ctl_oneline(why.data);
+		fprintf(stderr, "loactl: note: %s\n", line);
+		free(line);
+		loa_buf_free(&why);
+		id = xstrdup(job->id);
+		loa_job_unref(job);
+		loa_buf_free(&b);
+		return follow(id, NULL, do_wait, timeout, timeout_arg);
+	}
+	loa_buf_free(&why);
+
 	if (test_phone != NULL) {
 		/* The same message, to one phone only, as a test. */
 		char *tjob = test_job(job, e164, err, sizeof(err));
 		loa_job_unref(job);
+		free(stale);
+		stale = NULL;
 		if (tjob == NULL) {
 			fprintf(stderr, "loactl: %s: %s\n", name, err);
 			loa_buf_free(&b);
@@ -302,24 +453,6 @@ ctl_send(int argc, char **argv)
 			timeout = 60;
 			timeout_arg = "60";
 		}
-	}
-	if (job->id != NULL) {
-		key = loa_key_job(ctl_cfg.prefix, job->id);
-		r = ctl_commandl("HMGET", key, "state", "created_at", NULL);
-		state = created = NULL;
-		if (r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
-			if (r->element[0]->type == REDIS_REPLY_STRING)
-				state = r->element[0]->str;
-			if (r->element[1]->type == REDIS_REPLY_STRING)
-				created = r->element[1]->str;
-		}
-		if (state != NULL && strcmp(state, "rejected") != 0)
-			fprintf(stderr, "loactl: %s: already submitted; the "
-			    "daemon will ignore this copy\n", job->id);
-		else if (state != NULL)
-			stale = xstrdup(created != NULL ? created : "");
-		freeReplyObject(r);
-		free(key);
 	}
 
 	jobs = loa_key_jobs(ctl_cfg.prefix);
@@ -345,16 +478,7 @@ ctl_send(int argc, char **argv)
 	loa_job_unref(job);
 	loa_buf_free(&b);
 
-	printf("%s\n", id);
-	fflush(stdout);
-	rc = 0;
-	if (do_wait) {
-		timeout_ms = (long long)(timeout * 1000);
-		if (timeout > 0 && timeout_ms < 1)
-			timeout_ms = 1;
-		rc = wait_job(id, stale, timeout_ms, timeout_arg);
-	}
+	rc = follow(id, stale, do_wait, timeout, timeout_arg);
 	free(stale);
-	free(id);
 	return rc;
 }

@@ -5,7 +5,11 @@
  *   GET  /healthz               200 when the command connection to Redis
  *                               is up, else 503
  *   GET  /metrics               Prometheus text (metrics.c)
- *   POST /v1/jobs               enqueue: XADD <prefix>jobs * job <body>
+ *   POST /v1/jobs               check, then enqueue: XADD <prefix>jobs *
+ *                               job <body> (202); refused as the daemon
+ *                               would refuse it (400), or when its id
+ *                               names another job (409); 200 when the
+ *                               very same job is there already (submit.c)
  *   GET  /v1/jobs/<id>          the job's state fields (HGETALL
  *                               <prefix>job:<id>, only the documented
  *                               fields: job_field_public())
@@ -27,8 +31,14 @@
  * and the connection closes, whatever the size it announced.  Bodies are
  * read up to max_job_size for /v1/jobs (with the token) and
  * WEBHOOK_BODY_MAX for webhooks, nothing elsewhere.  A job is checked
- * with the daemon's own parser before it is queued, so what the API
- * accepts is what ingest accepts.
+ * with the daemon's own parser, then by the submit script against the
+ * directory and the jobs the daemon holds (loa_submit_reply(), as
+ * "loactl send" does) before it is queued, so what the API accepts is
+ * what ingest accepts, in the daemon's words: 400 {"error":...} for an
+ * invalid job (with "did you mean" when a ward's name was given for its
+ * code), 409 {"error":...} for an id already used by another job (not a
+ * rejected one), 200 {"id","state","note"} when the job is the very one
+ * stored under its id (the documented no-op: nothing is queued).
  *
  * Every answer is JSON, errors {"error":"one line"}, except /metrics.
  * Requests waiting for Redis are kept in a list (struct pending); a
@@ -67,7 +77,9 @@
 #define HTTPD_CONNECTIONS_MIN	16
 
 enum pending_kind {
-	PK_SUBMIT = 0,
+	PK_CHECK = 0,		/* the submit script, for a job */
+	PK_HINT,		/* the submit script, for a refused job's hint */
+	PK_SUBMIT,
 	PK_GET,
 	PK_CANCEL,
 	PK_REPORT,
@@ -80,6 +92,11 @@ struct pending {
 	enum pending_kind	 kind;
 	char			*id;	/* job id (submit: NULL when none);
 					   report: the provider */
+	struct loa_job		*job;	/* check: the job */
+	char			*body;	/* check: the job's bytes, copied;
+					   hint: the parser's reason */
+	size_t			 len;
+	char			*bad;	/* hint: the ward that is no code */
 };
 TAILQ_HEAD(pending_q, pending);
 
@@ -161,6 +178,11 @@ static struct pending *pending_new(struct hs_req *, enum pending_kind,
 static struct hs_req *pending_take(struct pending *);
 static void	gone_cb(struct hs_req *, void *);
 static void	submit_cb(struct loa_redis *, redisReply *, void *);
+static void	check_cb(struct loa_redis *, redisReply *, void *);
+static void	hint_cb(struct loa_redis *, redisReply *, void *);
+static void	enqueue(struct hs_req *, const char *, const char *, size_t);
+static void	ask(struct hs_req *, struct pending *, loa_redis_cb,
+		    struct loa_argv *);
 static void	get_cb(struct loa_redis *, redisReply *, void *);
 static void	cancel_cb(struct loa_redis *, redisReply *, void *);
 static void	route_healthz(struct hs_req *);
@@ -364,6 +386,9 @@ pending_take(struct pending *p)
 
 	TAILQ_REMOVE(&hd.pending, p, entry);
 	free(p->id);
+	loa_job_unref(p->job);
+	free(p->body);
+	free(p->bad);
 	free(p);
 	return req;
 }
@@ -406,7 +431,12 @@ route_metrics(struct hs_req *req)
 	loa_buf_free(&b);
 }
 
-/* POST /v1/jobs: check the job, then queue it as loactl send does. */
+/*
+ * POST /v1/jobs: parse the job, ask the submit script about it (check_cb)
+ * and queue it (enqueue()), as "loactl send" does.  A job the parser
+ * refuses for a ward that is not a code asks for the ward names first,
+ * for the hint (hint_cb).
+ */
 static void
 route_submit(struct hs_req *req)
 {
@@ -414,30 +444,133 @@ route_submit(struct hs_req *req)
 	struct loa_argv		 av;
 	struct pending		*p;
 	const char		*body;
-	char			 err[512];
+	char			 err[512], *bad;
 	size_t			 len;
 
 	body = hs_req_body(req, &len);
 	if ((job = loa_job_parse(body, len, NULL, loa->cfg.max_job_size,
 	    err, sizeof(err))) == NULL) {
 		httpd_note(HE_BAD_JOB, req);
-		reply_error(req, 400, err);
+		if ((bad = loa_submit_bad_ward(body, len)) == NULL) {
+			reply_error(req, 400, err);
+			return;
+		}
+		p = pending_new(req, PK_HINT, NULL);
+		p->body = xstrdup(err);
+		p->bad = bad;
+		loa_submit_argv(&av, loa->cfg.prefix, NULL);
+		if (loa_redis_cmdv(loa->rc, hint_cb, p, &av) == -1) {
+			pending_take(p);
+			reply_error(req, 400, err);
+		}
+		loa_argv_free(&av);
 		return;
 	}
-	p = pending_new(req, PK_SUBMIT, job->id);
+	p = pending_new(req, PK_CHECK, job->id);
+	p->job = job;
+	p->body = xstrndup(body, len);
+	p->len = len;
+	loa_submit_argv(&av, loa->cfg.prefix, job);
+	ask(req, p, check_cb, &av);
+}
+
+/* Send av (freed here) for p, of req; 503 when Redis is not there. */
+static void
+ask(struct hs_req *req, struct pending *p, loa_redis_cb cb,
+    struct loa_argv *av)
+{
+	if (loa_redis_cmdv(loa->rc, cb, p, av) == -1) {
+		pending_take(p);
+		httpd_note(HE_REDIS, req);
+		reply_error(req, 503, "Redis unavailable; try again");
+	}
+	loa_argv_free(av);
+}
+
+/* The ward names came: 400 with the parser's reason and the hint. */
+static void
+hint_cb(struct loa_redis *r, redisReply *rep, void *arg)
+{
+	struct pending	*p = arg;
+	struct hs_req	*req;
+	struct loa_buf	 why;
+
+	(void)r;
+	loa_buf_init(&why);
+	if (rep != NULL && rep->type == REDIS_REPLY_ARRAY &&
+	    rep->elements == 7 && rep->element[6]->type == REDIS_REPLY_STRING)
+		loa_submit_parse_hint(&why, p->body, p->bad,
+		    rep->element[6]->str);
+	else
+		loa_buf_adds(&why, p->body);
+	if ((req = pending_take(p)) != NULL)
+		reply_error(req, 400, why.data);
+	loa_buf_free(&why);
+}
+
+/*
+ * The submit script's answer: refuse the job, or say it is there, or
+ * queue it.
+ */
+static void
+check_cb(struct loa_redis *r, redisReply *rep, void *arg)
+{
+	struct pending	*p = arg;
+	struct hs_req	*req;
+	struct loa_job	*job = p->job;
+	struct loa_buf	 why, b;
+	char		*body = p->body;
+	size_t		 len = p->len;
+
+	(void)r;
+	p->job = NULL;
+	p->body = NULL;
+	if ((req = pending_take(p)) == NULL)
+		goto out;
+	switch (loa_submit_reply(job, rep, &why, NULL)) {
+	case LOA_SUBMIT_OK:
+		enqueue(req, job->id, body, len);
+		break;
+	case LOA_SUBMIT_INVALID:
+		httpd_note(HE_BAD_JOB, req);
+		reply_error(req, 400, why.data);
+		break;
+	case LOA_SUBMIT_USED:
+		reply_error(req, 409, why.data);
+		break;
+	case LOA_SUBMIT_SAME:
+		loa_buf_init(&b);
+		loa_json_kv(&b, "id", job->id);
+		loa_json_kv(&b, "state", rep->element[3]->str);
+		loa_json_kv(&b, "note", why.data);
+		reply_json(req, 200, &b);
+		break;
+	case LOA_SUBMIT_ERROR:
+		httpd_note(HE_REDIS, req);
+		reply_error(req, 503, "Redis unavailable; try again");
+		break;
+	}
+	loa_buf_free(&why);
+ out:
 	loa_job_unref(job);
+	free(body);
+}
+
+/* Queue the job of len bytes at body (id: its own, or NULL) for req. */
+static void
+enqueue(struct hs_req *req, const char *id, const char *body, size_t len)
+{
+	struct loa_argv		 av;
+	struct pending		*p;
+
+	p = pending_new(req, PK_SUBMIT, id);
 	loa_argv_init(&av);
 	loa_argv_add(&av, "XADD");
 	loa_argv_add(&av, loa->k_jobs);
 	loa_argv_add(&av, "*");
 	loa_argv_add(&av, "job");
 	loa_argv_addn(&av, body, len);
-	if (loa_redis_cmdv(loa->rc, submit_cb, p, &av) == -1) {
-		pending_take(p);
-		httpd_note(HE_REDIS, req);
-		reply_error(req, 503, "Redis unavailable; try again");
-	}
-	loa_argv_free(&av);
+	ask(req, p, submit_cb, &av);
 }
 
 static void
@@ -594,12 +727,7 @@ route_cancel(struct hs_req *req, const char *id)
 	loa_store_cancel(&av, loa->cfg.prefix, id, loa->cfg.events_maxlen,
 	    loa->cfg.retention_ms);
 	p = pending_new(req, PK_CANCEL, id);
-	if (loa_redis_cmdv(loa->rc, cancel_cb, p, &av) == -1) {
-		pending_take(p);
-		httpd_note(HE_REDIS, req);
-		reply_error(req, 503, "Redis unavailable; try again");
-	}
-	loa_argv_free(&av);
+	ask(req, p, cancel_cb, &av);
 }
 
 static void

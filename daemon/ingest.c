@@ -6,10 +6,12 @@
  * streams loa:work:{urgent,normal,bulk}; all in consumer group "loa",
  * created with MKSTREAM when missing (again after a Redis that lost them).
  *
- * A job entry is validated here (job.c) and then accepted or rejected by
- * one script each on the command connection: accepted jobs become work
- * entries of at most chunk_size recipients; rejected ones go to loa:dead
- * with a one-line reason.  Either way the ingest entry is acked and
+ * A job entry is validated here (job.c), its wards resolved and checked
+ * (submit.c: the same check and words as "loactl send" and POST
+ * /v1/jobs), and then accepted or rejected by one script each on the
+ * command connection: accepted jobs become work entries of at most
+ * chunk_size recipients; rejected ones go to loa:dead with a one-line
+ * reason.  Either way the ingest entry is acked and
  * deleted in the same script, so a crash leaves it pending, to be claimed
  * again: never half-accepted.
  *
@@ -202,17 +204,16 @@ accept_job(struct pending *pj, const char *wards)
 /*
  * The wards of a job, resolved: reject it when an audience names wards or
  * districts the directory does not have, or when its templates use a
- * variable the directory has no column for; else accept it.
+ * variable the directory has no column for (loa_resolve_verdict(), the
+ * check and the words "loactl send" and POST /v1/jobs use too); else
+ * accept it.
  */
 static void
 resolve_cb(struct loa_redis *r, redisReply *rep, void *arg)
 {
 	struct pending	*pj = arg;
 	struct loa_job	*job = pj->job;
-	struct loa_buf	 b;
-	json_t		*cols;
-	char		 err[512];
-	size_t		 i;
+	struct loa_buf	 why;
 
 	(void)r;
 	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY ||
@@ -225,36 +226,12 @@ resolve_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		pending_free(pj);	/* stays pending, claimed again */
 		return;
 	}
-	if (job->audience != LOA_AUD_RECIPIENTS &&
-	    rep->element[0]->elements > 0) {
-		loa_buf_init(&b);
-		loa_buf_printf(&b, "audience: unknown %s",
-		    job->audience == LOA_AUD_DISTRICTS ? "district" : "ward");
-		for (i = 0; i < rep->element[0]->elements && i < 10; i++)
-			loa_buf_printf(&b, "%s %s", i ? "," : "",
-			    rep->element[0]->element[i]->str);
-		if (i < rep->element[0]->elements)
-			loa_buf_printf(&b, " and %zu more",
-			    rep->element[0]->elements - i);
-		reject(pj->eid, job->id, pj->raw, pj->len, b.data);
-		loa_buf_free(&b);
-		pending_free(pj);
-		return;
-	}
-	if (job->audience != LOA_AUD_RECIPIENTS) {
-		cols = json_array();
-		for (i = 0; i < rep->element[2]->elements; i++)
-			json_array_append_new(cols, json_string(
-			    rep->element[2]->element[i]->str));
-		if (loa_job_check_columns(job, cols, err, sizeof(err)) == -1) {
-			json_decref(cols);
-			reject(pj->eid, job->id, pj->raw, pj->len, err);
-			pending_free(pj);
-			return;
-		}
-		json_decref(cols);
-	}
-	accept_job(pj, rep->element[1]->str);
+	if (loa_resolve_verdict(job, rep->element[0], rep->element[2], NULL,
+	    &why) == -1)
+		reject(pj->eid, job->id, pj->raw, pj->len, why.data);
+	else
+		accept_job(pj, rep->element[1]->str);
+	loa_buf_free(&why);
 	pending_free(pj);
 }
 
@@ -285,8 +262,8 @@ ingest_job(const char *eid, redisReply *fields)
 	snprintf(pj->eid, sizeof(pj->eid), "%s", eid);
 	pj->raw = xstrndup(raw, len);
 	pj->len = len;
-	/* The wards it reaches, as loactl preview resolves them. */
-	loa_plan_resolve_argv(&av, loa->cfg.prefix, job);
+	loa_script_argv(&av, loa_script_resolve, loa->cfg.prefix);
+	loa_resolve_args(&av, job);
 	if (loa_redis_cmdv(loa->rc, resolve_cb, pj, &av) == -1) {
 		log_info("job %s: Redis is down; the entry will be claimed "
 		    "again", job->id);

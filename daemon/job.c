@@ -9,8 +9,9 @@
  * What makes a job invalid: too large, not UTF-8, not a JSON object, an
  * unknown or mistyped field, no audience, an unknown channel, a channel
  * without its message, a template that does not parse or uses a variable
- * nothing can define, bad times.  What does not: a recipient with a bad
- * phone or no usable channel (skipped and counted at delivery time).
+ * nothing can define and gives no default ("{{v|text}}"), bad times.
+ * What does not: a recipient with a bad phone or no usable channel
+ * (skipped and counted at delivery time).
  */
 #include <ctype.h>
 #include <malloc.h>
@@ -362,7 +363,9 @@ check_tmpl_vars(const struct loa_job *job, const struct loa_tmpl *t,
 
 	for (i = 0; i < n; i++) {
 		name = loa_tmpl_var(t, i);
-		if (!var_definable(job, name, columns))
+		/* A default stands in for whatever nothing defines. */
+		if (loa_tmpl_var_default(t, i) == NULL &&
+		    !var_definable(job, name, columns))
 			return fail(err, errlen, "%s: variable {{%s}} is not "
 			    "defined by the job, %s or Loa", what, name,
 			    job->audience == LOA_AUD_RECIPIENTS ?
@@ -766,7 +769,8 @@ loa_job_unref(struct loa_job *job)
 
 /*
  * For an audience job, once the directory's extra columns are known: every
- * template variable must be definable.  Returns 0, or -1 with err.
+ * template variable without a default must be definable.  Returns 0, or -1
+ * with err.
  */
 int
 loa_job_check_columns(const struct loa_job *job, json_t *columns, char *err,

@@ -235,6 +235,7 @@ struct loa_tmpl *loa_tmpl_parse(const char *, char *, size_t);
 void	 loa_tmpl_free(struct loa_tmpl *);
 int	 loa_tmpl_nvars(const struct loa_tmpl *);
 const char *loa_tmpl_var(const struct loa_tmpl *, int);
+const char *loa_tmpl_var_default(const struct loa_tmpl *, int);
 char	*loa_tmpl_render(const struct loa_tmpl *, loa_tmpl_lookup_fn, void *,
 	    const char **);
 

@@ -107,46 +107,6 @@ loa_plan_skip(const struct loa_job *job, const struct loa_recipient *rc,
 }
 
 /*
- * The resolve script's call for job (store.h's convention): an audience's
- * kind and names, or for explicit recipients the distinct ward codes they
- * name.  The caller frees av.
- */
-void
-loa_plan_resolve_argv(struct loa_argv *av, const char *prefix,
-    const struct loa_job *job)
-{
-	json_t	*seen;
-	size_t	 i;
-
-	loa_script_argv(av, loa_script_resolve, prefix);
-	switch (job->audience) {
-	case LOA_AUD_WARDS:
-	case LOA_AUD_DISTRICTS:
-		loa_argv_add(av, job->audience == LOA_AUD_WARDS ? "wards" :
-		    "districts");
-		for (i = 0; i < json_array_size(job->audience_list); i++)
-			loa_argv_add(av, json_string_value(
-			    json_array_get(job->audience_list, i)));
-		break;
-	case LOA_AUD_ALL:
-		loa_argv_add(av, "all");
-		break;
-	case LOA_AUD_RECIPIENTS:
-		loa_argv_add(av, "codes");
-		seen = json_object();
-		for (i = 0; i < (size_t)job->nrcpt; i++) {
-			const char *w = job->rcpt[i].ward;
-			if (w == NULL || json_object_get(seen, w) != NULL)
-				continue;
-			json_object_set_new(seen, w, json_true());
-			loa_argv_add(av, w);
-		}
-		json_decref(seen);
-		break;
-	}
-}
-
-/*
  * Send the n commands of cmds in one round trip and read their replies
  * into out.  On -1 (plan->err) no reply is left to free.
  */
@@ -230,7 +190,8 @@ loa_plan_resolve(struct loa_plan *p, struct redisContext *c,
 	p->c = c;
 	p->prefix = prefix;
 	p->job = job;
-	loa_plan_resolve_argv(&av, prefix, job);
+	loa_script_argv(&av, loa_script_resolve, prefix);
+	loa_resolve_args(&av, job);
 	/* A read-only call: Redis refuses the script any write. */
 	free(av.argv[0]);
 	av.argv[0] = xstrdup("EVAL_RO");

@@ -73,8 +73,6 @@ int	 loa_plan_usable(const struct loa_recipient *, enum loa_channel);
 enum loa_skip loa_plan_unreachable(const struct loa_recipient *);
 enum loa_skip loa_plan_skip(const struct loa_job *,
 	    const struct loa_recipient *, int, int);
-void	 loa_plan_resolve_argv(struct loa_argv *, const char *,
-	    const struct loa_job *);
 int	 loa_plan_resolve(struct loa_plan *, struct redisContext *,
 	    const char *, const struct loa_job *);
 int	 loa_plan_walk(struct loa_plan *, loa_plan_cb, void *);

@@ -9,6 +9,8 @@
  *            ingest entry; a known id is a no-op (duplicate).
  *   reject   an invalid job: dead letter, job state, event, ack.
  *   resolve  which wards an audience reaches, with names and districts.
+ *   submit   the same, and the job's id and every ward's name, for what
+ *            "loactl send" and POST /v1/jobs check (submit.c).
  *   gate     before sending a chunk: is the chunk still ours, what is the
  *            job's state, which items already have an outcome; marks the
  *            others as in flight ("~") so a crash can be recognised; the

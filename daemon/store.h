@@ -24,7 +24,11 @@
 #ifndef LOA_STORE_H
 #define LOA_STORE_H
 
+#include <stddef.h>
+
 struct loa_argv;
+struct loa_buf;
+struct loa_job;
 struct redisReply;
 
 /* the files of daemon/lua/, embedded (build/gen/lua.c) */
@@ -44,6 +48,7 @@ extern const char loa_script_dead_retry[];
 extern const char loa_script_import_wards[];
 extern const char loa_script_import_residents[];
 extern const char loa_script_unlock[];
+extern const char loa_script_submit[];
 
 /* A recipient's state: one value of <prefix>job:<id>:out, decoded. */
 enum loa_rstate_kind {
@@ -73,6 +78,15 @@ enum loa_cancel {
 	LOA_CANCEL_ERROR,	/* no answer, or not one of these */
 };
 
+/* What a submitter does with a job (loa_submit_reply(), submit.c). */
+enum loa_submit {
+	LOA_SUBMIT_OK,		/* add it to the ingest stream */
+	LOA_SUBMIT_INVALID,	/* the daemon would reject it */
+	LOA_SUBMIT_USED,	/* its id names another job */
+	LOA_SUBMIT_SAME,	/* its id names this very job: a no-op */
+	LOA_SUBMIT_ERROR,	/* not the script's answer */
+};
+
 /* store.c */
 void	 loa_script_argv(struct loa_argv *, const char *, const char *);
 char	*loa_key_jobs(const char *);
@@ -100,5 +114,18 @@ void	 loa_store_cancel(struct loa_argv *, const char *, const char *,
 	    long long, long long);
 enum loa_cancel loa_store_cancel_reply(const struct redisReply *,
 	    const char **);
+
+/* submit.c */
+void	 loa_resolve_args(struct loa_argv *, const struct loa_job *);
+int	 loa_resolve_verdict(const struct loa_job *, const struct redisReply *,
+	    const struct redisReply *, const char *, struct loa_buf *);
+int	 loa_ward_hint(struct loa_buf *, const char *, const char *);
+void	 loa_submit_argv(struct loa_argv *, const char *,
+	    const struct loa_job *);
+enum loa_submit loa_submit_reply(const struct loa_job *,
+	    const struct redisReply *, struct loa_buf *, const char **);
+char	*loa_submit_bad_ward(const char *, size_t);
+void	 loa_submit_parse_hint(struct loa_buf *, const char *, const char *,
+	    const char *);
 
 #endif

@@ -5,12 +5,25 @@
  * parts, then rendered per recipient with a lookup callback.  Syntax:
  *
  *	{{name}}	the variable "name" (spaces inside the braces allowed)
+ *	{{name|text}}	"name", or the literal text when it is missing or empty
+ *	{{name|}}	"name", or nothing when it is missing
  *	{{{{		a literal "{{"
  *
  * Variable names are 1..64 letters, digits, '_', '-' or '.'.  Values are
  * inserted as they are: a value that itself contains "{{" is not expanded
  * again, so templates cannot loop.  Anything else that opens with "{{" and
  * does not close is a parse error, reported with its byte offset.
+ *
+ * A default is everything after the first '|' up to the closing "}}",
+ * kept byte for byte (spaces too, and any later '|'), at most
+ * TMPL_DEFAULT_MAX bytes.  It is literal text: it may not hold "{{", so
+ * that "{{a|{{b}}}}" is an error rather than a default "{{b" the writer
+ * did not mean.  A variable is missing when the lookup has no value for
+ * it (the directory stores no empty cell, so an empty CSV cell is
+ * missing); a value that is the empty string is used as it is, unless the
+ * variable has a default, which then stands in for it.  A missing
+ * variable without a default fails the render, so that a message never
+ * goes out with a hole the writer did not allow for.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -21,11 +34,13 @@
 
 #define TMPL_MAX_PARTS	256
 #define TMPL_NAME_MAX	64
+#define TMPL_DEFAULT_MAX 256
 
 struct tmpl_part {
 	int	 is_var;
 	char	*s;		/* literal text or variable name */
 	size_t	 len;
+	char	*def;		/* variable's default text, NULL: none */
 };
 
 struct loa_tmpl {
@@ -34,7 +49,8 @@ struct loa_tmpl {
 };
 
 static int
-tmpl_add(struct loa_tmpl *t, int is_var, const char *s, size_t len)
+tmpl_add(struct loa_tmpl *t, int is_var, const char *s, size_t len,
+    const char *def, size_t deflen)
 {
 	if (len == 0 && !is_var)
 		return 0;
@@ -46,6 +62,7 @@ tmpl_add(struct loa_tmpl *t, int is_var, const char *s, size_t len)
 	t->parts[t->nparts].is_var = is_var;
 	t->parts[t->nparts].s = xstrndup(s, len);
 	t->parts[t->nparts].len = len;
+	t->parts[t->nparts].def = def != NULL ? xstrndup(def, deflen) : NULL;
 	t->nparts++;
 	return 0;
 }
@@ -60,14 +77,15 @@ struct loa_tmpl *
 loa_tmpl_parse(const char *src, char *err, size_t errlen)
 {
 	struct loa_tmpl	*t;
-	const char	*p = src, *lit = src, *end, *nb, *ne;
+	const char	*p = src, *lit = src, *end, *nb, *ne, *bar;
+	size_t		 at;
 
 	t = xcalloc(1, sizeof(*t));
 	while ((p = strstr(p, "{{")) != NULL) {
-		if (tmpl_add(t, 0, lit, p - lit) == -1)
+		if (tmpl_add(t, 0, lit, p - lit, NULL, 0) == -1)
 			goto toolong;
 		if (strncmp(p, "{{{{", 4) == 0) {
-			if (tmpl_add(t, 0, "{{", 2) == -1)
+			if (tmpl_add(t, 0, "{{", 2, NULL, 0) == -1)
 				goto toolong;
 			p += 4;
 			lit = p;
@@ -79,15 +97,36 @@ loa_tmpl_parse(const char *src, char *err, size_t errlen)
 			    (size_t)(p - src));
 			goto fail;
 		}
+		at = p - src;
 		nb = p + 2;
-		ne = end;
+		if ((bar = memchr(nb, '|', end - nb)) != NULL) {
+			if (end - (bar + 1) > TMPL_DEFAULT_MAX) {
+				snprintf(err, errlen, "default text at byte "
+				    "%zu is too long (%d bytes at most)", at,
+				    TMPL_DEFAULT_MAX);
+				goto fail;
+			}
+			if (memmem(bar + 1, end - (bar + 1), "{{", 2) !=
+			    NULL) {
+				snprintf(err, errlen, "default text at byte "
+				    "%zu holds \"{{\" (a default is literal "
+				    "text, not a variable)", at);
+				goto fail;
+			}
+		}
+		ne = bar != NULL ? bar : end;
 		while (nb < ne && *nb == ' ')
 			nb++;
 		while (ne > nb && ne[-1] == ' ')
 			ne--;
-		if (ne == nb || ne - nb > TMPL_NAME_MAX) {
-			snprintf(err, errlen, "empty or too long variable "
-			    "name at byte %zu", (size_t)(p - src));
+		if (ne == nb) {
+			snprintf(err, errlen, "empty variable name at byte %zu",
+			    at);
+			goto fail;
+		}
+		if (ne - nb > TMPL_NAME_MAX) {
+			snprintf(err, errlen, "variable name at byte %zu is "
+			    "too long (%d bytes at most)", at, TMPL_NAME_MAX);
 			goto fail;
 		}
 		for (const char *q = nb; q < ne; q++)
@@ -98,12 +137,13 @@ loa_tmpl_parse(const char *src, char *err, size_t errlen)
 				    "a literal {{)", (size_t)(q - src));
 				goto fail;
 			}
-		if (tmpl_add(t, 1, nb, ne - nb) == -1)
+		if (tmpl_add(t, 1, nb, ne - nb, bar != NULL ? bar + 1 : NULL,
+		    bar != NULL ? (size_t)(end - (bar + 1)) : 0) == -1)
 			goto toolong;
 		p = end + 2;
 		lit = p;
 	}
-	if (tmpl_add(t, 0, lit, strlen(lit)) == -1)
+	if (tmpl_add(t, 0, lit, strlen(lit), NULL, 0) == -1)
 		goto toolong;
 	return t;
 toolong:
@@ -121,8 +161,10 @@ loa_tmpl_free(struct loa_tmpl *t)
 
 	if (t == NULL)
 		return;
-	for (i = 0; i < t->nparts; i++)
+	for (i = 0; i < t->nparts; i++) {
 		free(t->parts[i].s);
+		free(t->parts[i].def);
+	}
 	free(t->parts);
 	free(t);
 }
@@ -137,22 +179,44 @@ loa_tmpl_nvars(const struct loa_tmpl *t)
 	return n;
 }
 
-/* The name of the n-th variable reference, in order of appearance. */
-const char *
-loa_tmpl_var(const struct loa_tmpl *t, int n)
+static const struct tmpl_part *
+nth_var(const struct loa_tmpl *t, int n)
 {
 	int	i;
 
 	for (i = 0; i < t->nparts; i++)
 		if (t->parts[i].is_var && n-- == 0)
-			return t->parts[i].s;
+			return &t->parts[i];
 	return NULL;
+}
+
+/* The name of the n-th variable reference, in order of appearance. */
+const char *
+loa_tmpl_var(const struct loa_tmpl *t, int n)
+{
+	const struct tmpl_part	*v = nth_var(t, n);
+
+	return v != NULL ? v->s : NULL;
+}
+
+/*
+ * The default text of the n-th variable reference ("" for "{{v|}}"), or
+ * NULL when it has none: then a recipient without the variable fails.
+ */
+const char *
+loa_tmpl_var_default(const struct loa_tmpl *t, int n)
+{
+	const struct tmpl_part	*v = nth_var(t, n);
+
+	return v != NULL ? v->def : NULL;
 }
 
 /*
  * Render t into a malloc'd string.  lookup returns the value of a variable
- * or NULL when the recipient has none; then NULL is returned and
- * *missing points to the variable's name (owned by t).
+ * or NULL when the recipient has none.  A variable with a default gets the
+ * default when its value is NULL or empty; one without is missing when its
+ * value is NULL: then NULL is returned and *missing points to the
+ * variable's name (owned by t).
  */
 char *
 loa_tmpl_render(const struct loa_tmpl *t, loa_tmpl_lookup_fn lookup,
@@ -168,7 +232,10 @@ loa_tmpl_render(const struct loa_tmpl *t, loa_tmpl_lookup_fn lookup,
 			loa_buf_add(&b, t->parts[i].s, t->parts[i].len);
 			continue;
 		}
-		if ((v = lookup(arg, t->parts[i].s)) == NULL) {
+		v = lookup(arg, t->parts[i].s);
+		if (t->parts[i].def != NULL && (v == NULL || *v == '\0'))
+			v = t->parts[i].def;
+		if (v == NULL) {
 			if (missing != NULL)
 				*missing = t->parts[i].s;
 			loa_buf_free(&b);

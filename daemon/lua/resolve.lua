@@ -4,37 +4,9 @@
 -- (codes of an audience), "districts", "all", or "codes" (the wards named
 -- by explicit recipients: unknown ones are no error).  Returns
 -- {missing names, JSON [[code, name, district], ...], directory columns}.
+-- (The body is lib/resolve.lua, which submit.lua shares.)
 --
 --: include keys
-local kind = ARGV[2]
-local out, missing = {}, {}
-if kind == 'wards' or kind == 'codes' then
-  local seen = {}
-  for i = 3, #ARGV do
-    local c = ARGV[i]
-    if not seen[c] then
-      seen[c] = true
-      local h = redis.call('HMGET', K.ward(c), 'name', 'district')
-      if h[1] then out[#out + 1] = {c, h[1], h[2] or ''}
-      else missing[#missing + 1] = c end
-    end
-  end
-else
-  local want, found = {}, {}
-  for i = 3, #ARGV do want[ARGV[i]] = true end
-  local codes = redis.call('SMEMBERS', K.wards())
-  table.sort(codes)
-  for _, c in ipairs(codes) do
-    local h = redis.call('HMGET', K.ward(c), 'name', 'district')
-    if h[1] and (kind == 'all' or want[h[2] or '']) then
-      out[#out + 1] = {c, h[1], h[2] or ''}
-      found[h[2] or ''] = true
-    end
-  end
-  if kind == 'districts' then
-    for i = 3, #ARGV do
-      if not found[ARGV[i]] then missing[#missing + 1] = ARGV[i] end
-    end
-  end
-end
+--: include resolve
+local missing, out = resolve(ARGV[2], 3)
 return {missing, cjson.encode(out), redis.call('SMEMBERS', K.columns())}

@@ -27,7 +27,7 @@ bad utf "bad JSON" "$(printf '{"id":"utf","channels":["sms"],"sms":{"text":"\377
 bad ch "unknown channel" '{"id":"ch","channels":["fax"],"sms":{"text":"x"},"recipients":[{"phone":"0912000000"}]}'
 bad var "{{nobody}}" '{"id":"var","channels":["sms"],"sms":{"text":"{{nobody}}"},"recipients":[{"phone":"0912000000"}]}'
 bad fld "unknown field" '{"id":"fld","chanels":["sms"],"sms":{"text":"x"},"recipients":[{"phone":"0912000000"}]}'
-bad ward "unknown ward 00070" '{"id":"ward","audience":{"wards":["00070"]},"channels":["sms"],"sms":{"text":"x"}}'
+bad ward "unknown ward \"00070\"" '{"id":"ward","audience":{"wards":["00070"]},"channels":["sms"],"sms":{"text":"x"}}'
 bad arr "JSON object" '[1,2,3]'
 bad tpl "not closed" '{"id":"tpl","channels":["sms"],"sms":{"text":"{{name"},"recipients":[{"phone":"0912000000"}]}'
 bad deep "bad JSON" "$(awk 'BEGIN{for(i=0;i<5000;i++)printf "[";for(i=0;i<5000;i++)printf "]"}')"

@@ -96,8 +96,8 @@ printf '%s' '{"id":"w5","audience":{"districts":["Nowhere"]},"channels":["sms"],
 printf '%s' '{"id":"w6","audience":{"wards":["00070"]},"channels":["sms"],"sms":{"text":"{{so_nha}}"}}' > "$T/w6.json"
 for j in w4 w5 w6; do submit "$T/$j.json" >/dev/null; done
 wait_for 10 "w4-w6 rejected" sh -c "[ \"\$(redis-cli -s $SOCK HGET loa:job:w6 state)\" = rejected ]"
-is "unknown ward rejected" "$(job_field w4 error)" "audience: unknown ward 99999"
-is "unknown district rejected" "$(job_field w5 error)" "audience: unknown district Nowhere"
+is "unknown ward rejected" "$(job_field w4 error)" "audience: unknown ward \"99999\""
+is "unknown district rejected" "$(job_field w5 error)" "audience: unknown district \"Nowhere\""
 check "undefined column rejected" sh -c "redis-cli -s $SOCK HGET loa:job:w6 error | grep -q '{{so_nha}}'"
 is "nothing sent for them" "$(grep -c -e '"job":"w4"' -e '"job":"w5"' -e '"job":"w6"' "$T/console.out")" 0
 is "work streams drained" "$(R XLEN loa:work:normal)" 0

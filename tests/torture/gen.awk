@@ -245,8 +245,10 @@ BEGIN {
 		uni[j] = u < 0.5 ? "never" : (u < 0.85 ? "always" : "auto")
 		per = uni[j] == "never" ? 153 : 67
 		single = uni[j] == "never" ? 160 : 70
+		# More than one segment: longer than a single message too (a
+		# 68-character UCS-2 text of "2 segments" fits in one of 70).
 		if (seg[j] == 1) L = ri(24, single)
-		else L = ri(per * (seg[j] - 1) + 1, per * seg[j])
+		else L = ri(max(per * (seg[j] - 1), single) + 1, per * seg[j])
 		# "#J1 " + body + " " + the 13-character name
 		bodyt[j] = body(L - 18)
 		msgseg = seg[j]

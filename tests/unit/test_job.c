@@ -1,6 +1,7 @@
 /*
  * test_job.c -- job.c: every kind of invalid job is refused with a reason
- * that names the field, valid jobs parse into the right structure.
+ * that names the field, valid jobs parse into the right structure; a
+ * template variable with a default is never undefined.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +101,18 @@ static const struct {
 	    "audience.wards[1]: want a ward code" },
 	{ "{\"channels\":[\"sms\"],\"sms\":{\"text\":\"x\"},\"recipients\":[{\"ward\":\"00070:sent\"}]}",
 	    "recipients[0].ward: want a ward code" },
+	/* Issue 13: malformed defaults, named with the field. */
+	{ "{\"channels\":[\"sms\"],\"sms\":{\"text\":\"ab{{|x}}\"},\"recipients\":[{}]}",
+	    "sms.text: empty variable name at byte 2" },
+	{ "{\"channels\":[\"sms\"],\"sms\":{\"text\":\"{{a|x\"},\"recipients\":[{}]}",
+	    "sms.text: \"{{\" at byte 0 is not closed" },
+	{ "{\"channels\":[\"sms\"],\"sms\":{\"text\":\"{{a|{{b}}}}\"},\"recipients\":[{}]}",
+	    "sms.text: default text at byte 0 holds \"{{\"" },
+	{ "{\"channels\":[\"zalo\"],\"zalo\":{\"template_id\":\"1\",\"data\":{\"to\":\"{{ |x}}\"}},\"recipients\":[{}]}",
+	    "zalo.data.to: empty variable name at byte 0" },
+	/* A default does not cover another reference without one. */
+	{ "{\"channels\":[\"sms\"],\"sms\":{\"text\":\"{{nobody|x}} {{nobody}}\"},\"recipients\":[{}]}",
+	    "sms.text: variable {{nobody}} is not defined" },
 };
 
 /* The name rule's edges: 128 bytes pass, district names are not codes. */
@@ -168,6 +181,58 @@ test_limits(void)
 	ok(loa_job_shape_ok(b.data, b.len), "1023 arrays and 5 more containers pass");
 	loa_buf_free(&b);
 	loa_job_limits(LOA_MAX_RECIPIENTS);
+}
+
+/*
+ * Issue 13: a variable with a default ("{{v|text}}", "{{v|}}") is never
+ * "undefined", for explicit recipients, for the directory's columns, and
+ * for {{sender}} without a sender; a default longer than 256 bytes is the
+ * job's error.
+ */
+static void
+test_defaults(void)
+{
+	const char	*src;
+	struct loa_job	*job;
+	char		 err[256] = "", big[600];
+	json_t		*cols;
+	size_t		 n;
+
+	src = "{\"channels\":[\"sms\",\"zalo\"],"
+	    "\"sms\":{\"text\":\"{{sender|UBND}} {{nobody|bà con}}{{x|}}\"},"
+	    "\"zalo\":{\"template_id\":\"1\",\"data\":{\"a\":\"{{zz|?}}\"}},"
+	    "\"recipients\":[{\"phone\":\"0912345678\"}]}";
+	job = loa_job_parse(src, strlen(src), "1-1", 1 << 20, err,
+	    sizeof(err));
+	ok(job != NULL, "variables nothing defines, with defaults (%s)", err);
+	loa_job_unref(job);
+
+	src = "{\"audience\":{\"wards\":[\"00070\"]},\"channels\":[\"sms\"],"
+	    "\"sms\":{\"text\":\"{{ward_name}}, {{to_dan_pho|tổ dân phố}}\"}}";
+	job = loa_job_parse(src, strlen(src), "1-1", 1 << 20, err,
+	    sizeof(err));
+	ok(job != NULL, "ward audience with a default parses (%s)", err);
+	if (job != NULL) {
+		cols = json_pack("[s]", "so_nha");
+		is_int(loa_job_check_columns(job, cols, err, sizeof(err)), 0,
+		    "a column the directory lacks, with a default: valid");
+		json_decref(cols);
+		is_int(loa_job_check_columns(job, NULL, err, sizeof(err)), 0,
+		    "no columns at all: still valid");
+	}
+	loa_job_unref(job);
+
+	n = snprintf(big, sizeof(big), "{\"channels\":[\"sms\"],\"sms\":"
+	    "{\"text\":\"{{a|");
+	memset(big + n, 'x', 257);
+	snprintf(big + n + 257, sizeof(big) - n - 257, "}}\"},"
+	    "\"recipients\":[{}]}");
+	err[0] = '\0';
+	job = loa_job_parse(big, strlen(big), "1-1", 1 << 20, err,
+	    sizeof(err));
+	ok(job == NULL && strcmp(err, "sms.text: default text at byte 0 is "
+	    "too long (256 bytes at most)") == 0, "a long default: %s", err);
+	loa_job_unref(job);
 }
 
 static void
@@ -270,6 +335,7 @@ test_valid(void)
 	is_str(loa_job_ward_info(job, "00070", 2), "Hoàn Kiếm", "district");
 	ok(loa_job_ward_info(job, "00004", 1) == NULL, "unknown ward");
 	loa_job_unref(job);
+	test_defaults();
 }
 
 /* loa_time_iso keeps the formatted second: each stamp must still be its own. */

@@ -1,6 +1,7 @@
 /*
  * test_render.c -- render.c: variables from every source in the right
- * order, SMS preparation per unicode mode, max_segments, Zalo data.
+ * order, SMS preparation per unicode mode, max_segments, Zalo data,
+ * template defaults on both channels (and counted in the segments).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,81 @@ resident_bad_bytes(void)
 	ok(rc.vars == NULL || json_object_get(rc.vars, "to") == NULL,
 	    "var not UTF-8: missing");
 	json_decref(holder);
+}
+
+/*
+ * "{{v|text}}": the default stands in for a missing or empty value in
+ * sms.text and in every zalo.data value; the SMS is counted as sent.
+ */
+static void
+defaults(void)
+{
+	struct loa_job		*job;
+	struct loa_rendered	 r;
+
+	job = parse("{\"channels\":[\"sms\",\"zalo\"],"
+	    "\"sms\":{\"text\":\"Kính gửi {{name|bà con}}, "
+	    "{{to_dan_pho|tổ dân phố}}{{note|}}\",\"unicode\":\"auto\"},"
+	    "\"zalo\":{\"template_id\":\"9\",\"data\":{"
+	    "\"ten\":\"{{name|bà con}}\",\"to\":\"{{to_dan_pho|tổ dân phố}}\","
+	    "\"ghi_chu\":\"{{note|}}\"}},"
+	    "\"recipients\":[{\"phone\":\"0912345678\",\"name\":\"Bà Lan\","
+	    "\"vars\":{\"to_dan_pho\":\"Tổ 5\",\"note\":\" (gấp)\"}},"
+	    "{\"phone\":\"0987654321\",\"vars\":{\"to_dan_pho\":\"\"}}]}");
+	ok(job != NULL, "a job whose only use of to_dan_pho has a default");
+	if (job == NULL)
+		return;
+	ok(loa_render(job, &job->rcpt[0], LOA_CH_SMS, LOA_UNICODE_NEVER, NULL,
+	    NULL, &r) == 0, "values given: renders");
+	is_str(r.text, "Kính gửi Bà Lan, Tổ 5 (gấp)", "values win over defaults");
+	loa_rendered_clear(&r);
+	ok(loa_render(job, &job->rcpt[1], LOA_CH_SMS, LOA_UNICODE_NEVER, NULL,
+	    NULL, &r) == 0, "no name, empty to_dan_pho, no note: renders");
+	is_str(r.text, "Kính gửi bà con, tổ dân phố",
+	    "missing and empty values get their defaults");
+	ok(r.missing == NULL, "nothing missing");
+	is_int(r.sms.encoding, LOA_ENC_UCS2, "the default's diacritics count");
+	is_int(r.sms.chars, 27, "characters of the text with its defaults");
+	loa_rendered_clear(&r);
+	ok(loa_render(job, &job->rcpt[1], LOA_CH_ZALO, LOA_UNICODE_NEVER, NULL,
+	    NULL, &r) == 0, "zalo renders with defaults");
+	is_str(r.zalo_data, "{\"ten\":\"bà con\",\"to\":\"tổ dân phố\","
+	    "\"ghi_chu\":\"\"}", "every zalo.data value gets its default");
+	loa_rendered_clear(&r);
+	loa_job_unref(job);
+
+	/* 70 UCS-2 units fit one segment; the default makes it 71. */
+	job = parse("{\"channels\":[\"sms\"],\"sms\":{\"text\":"
+	    "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "{{x|ố}}\",\"max_segments\":1,\"unicode\":\"always\"},"
+	    "\"recipients\":[{\"phone\":\"0912345678\"}]}");
+	ok(job != NULL, "a long job parses");
+	if (job == NULL)
+		return;
+	is_int(loa_render(job, &job->rcpt[0], LOA_CH_SMS, LOA_UNICODE_NEVER,
+	    NULL, NULL, &r), -1, "the default is counted in the segments");
+	is_str(r.reason, "too_long", "too_long with the default");
+	is_int(r.sms.segments, 2, "two segments");
+	loa_rendered_clear(&r);
+	loa_job_unref(job);
+
+	/* Without a default: missing fails, an empty job var is a value. */
+	job = parse("{\"channels\":[\"sms\"],\"sms\":{\"text\":"
+	    "\"[{{x}}]\"},\"recipients\":[{\"phone\":\"0912345678\","
+	    "\"vars\":{\"x\":\"\"}},{\"phone\":\"0912345679\"}]}");
+	ok(job != NULL, "job without a default parses");
+	if (job == NULL)
+		return;
+	ok(loa_render(job, &job->rcpt[0], LOA_CH_SMS, LOA_UNICODE_NEVER, NULL,
+	    NULL, &r) == 0, "an empty value without a default renders");
+	is_str(r.text, "[]", "as nothing");
+	loa_rendered_clear(&r);
+	is_int(loa_render(job, &job->rcpt[1], LOA_CH_SMS, LOA_UNICODE_NEVER,
+	    NULL, NULL, &r), -1, "a missing value without a default fails");
+	is_str(r.reason, "missing_var", "missing_var, as before");
+	is_str(r.missing, "x", "naming it");
+	loa_rendered_clear(&r);
+	loa_job_unref(job);
 }
 
 int
@@ -112,5 +188,6 @@ main(void)
 	loa_rendered_clear(&r);
 	loa_job_unref(job);
 	resident_bad_bytes();
+	defaults();
 	return tap_done();
 }
