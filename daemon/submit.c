@@ -20,7 +20,9 @@
  * say which ward was meant (loa_ward_hint()): "Hoàn Kiếm" is taken for
  * "Phường Hoàn Kiếm" (00070) when both fold to the same letters
  * (ward_fold(): no case, no diacritics, đ as d, no spaces or
- * punctuation, without a leading "Phường", "Xã" or "Thị trấn").
+ * punctuation, without a leading "Phường", "Xã" or "Thị trấn"; "P.",
+ * "X." and "TT" stand for them), and "70" for 00070 (a code written
+ * without its leading zeros).
  * loa_submit_reply() decides:
  *
  *   LOA_SUBMIT_OK       enqueue it (a rejected job's id may be reused:
@@ -88,13 +90,15 @@ loa_resolve_args(struct loa_argv *av, const struct loa_job *job)
 
 /*
  * s folded for comparing ward names (see the top), malloc'd, without
- * its leading kind of ward when strip; NULL when s is not UTF-8.
+ * its leading kind of ward when strip; NULL when s is not UTF-8.  The
+ * kinds' usual abbreviations ("P.", "X.", "TT") stand for them.
  */
 static char *
 ward_fold(const char *s, int strip)
 {
 	static const char *const kinds[] = { "phuong ", "xa ", "thi tran ",
 	    NULL };
+	static const char *const abbr[] = { "p ", "x ", "tt ", NULL };
 	uint8_t		*d, *p, *end;
 	struct loa_buf	 b;
 	ucs4_t		 c;
@@ -130,6 +134,15 @@ ward_fold(const char *s, int strip)
 			loa_buf_add(&b, p, k);
 	}
 	free(d);
+	for (i = 0; abbr[i] != NULL; i++)
+		if (strncmp(b.data, abbr[i], strlen(abbr[i])) == 0) {
+			r = loa_buf_steal(&b);
+			loa_buf_init(&b);
+			loa_buf_adds(&b, kinds[i]);
+			loa_buf_adds(&b, r + strlen(abbr[i]));
+			free(r);
+			break;
+		}
 	r = loa_buf_steal(&b);
 	/* Without the kind of ward, and without the spaces. */
 	for (i = 0; strip && kinds[i] != NULL; i++)
@@ -143,12 +156,13 @@ ward_fold(const char *s, int strip)
 }
 
 /*
- * Do two ward names name the same ward, folded (ward_fold()), with or
- * without their kind ("Xã Đàn" is the name of "Phường Xã Đàn")?  a is
- * folded already, both ways (a[0] as it is, a[1] stripped).
+ * Does the name a, folded as it is (ward_fold(), kind kept), name ward
+ * b, with or without b's kind?  "Đông Anh" names "Xã Đông Anh" and
+ * "Thị trấn Đông Anh", "X. Đông Anh" only the first; "Xã Đàn" is the
+ * name of "Phường Xã Đàn".
  */
 static int
-ward_same(char *const a[2], const char *b)
+ward_same(const char *a, const char *b)
 {
 	char	*f;
 	int	 i, same = 0;
@@ -156,11 +170,21 @@ ward_same(char *const a[2], const char *b)
 	for (i = 0; i < 2 && !same; i++) {
 		if ((f = ward_fold(b, i)) == NULL)
 			return 0;
-		same = *f != '\0' && (strcmp(a[0], f) == 0 ||
-		    strcmp(a[1], f) == 0);
+		same = *f != '\0' && strcmp(a, f) == 0;
 		free(f);
 	}
 	return same;
+}
+
+/* A ward code written without its leading zeros ("70" for "00070")? */
+static int
+code_same(const char *name, const char *code)
+{
+	size_t	n = strlen(name), m = strlen(code);
+
+	if (n == 0 || n >= m || strspn(name, "0123456789") != n)
+		return 0;
+	return strspn(code, "0") >= m - n && strcmp(code + (m - n), name) == 0;
 }
 
 /*
@@ -173,20 +197,20 @@ int
 loa_ward_hint(struct loa_buf *b, const char *name, const char *names_json)
 {
 	json_t	*names, *e;
-	char	*want[2] = { NULL, NULL };
+	char	*want;
 	size_t	 i;
 	int	 found = 0;
 
 	if (names_json == NULL ||
 	    (names = json_loads(names_json, 0, NULL)) == NULL)
 		return 0;
-	if ((want[0] = ward_fold(name, 0)) == NULL ||
-	    (want[1] = ward_fold(name, 1)) == NULL)
+	if ((want = ward_fold(name, 0)) == NULL)
 		goto out;
 	json_array_foreach(names, i, e) {
 		const char *code = json_string_value(json_array_get(e, 0));
 		const char *wn = json_string_value(json_array_get(e, 1));
-		if (code == NULL || wn == NULL || !ward_same(want, wn))
+		if (code == NULL || wn == NULL || (!code_same(name, code) &&
+		    !ward_same(want, wn)))
 			continue;
 		if (found++ < HINTS_SHOWN) {
 			loa_buf_printf(b, "%s%s, ", found == 1 ?
@@ -199,8 +223,7 @@ loa_ward_hint(struct loa_buf *b, const char *name, const char *names_json)
 	if (found > 0)
 		loa_buf_add(b, "?)", 2);
  out:
-	free(want[0]);
-	free(want[1]);
+	free(want);
 	json_decref(names);
 	return found;
 }

@@ -45,6 +45,15 @@ hints(void)
 	hint_is("Dong Anh", " (did you mean 00100, Xã Đông Anh or 00200, "
 	    "Thị trấn Đông Anh?)");
 	hint_is("Xã Đàn", " (did you mean 00300, Phường Xã Đàn?)");
+	/* What officials write: abbreviated kinds, codes without their zeros. */
+	hint_is("P. Hoàn Kiếm", " (did you mean 00070, Phường Hoàn Kiếm?)");
+	hint_is("p.hoan kiem", " (did you mean 00070, Phường Hoàn Kiếm?)");
+	hint_is("TT Đông Anh", " (did you mean 00200, Thị trấn Đông Anh?)");
+	hint_is("X. Đông Anh", " (did you mean 00100, Xã Đông Anh?)");
+	hint_is("70", " (did you mean 00070, Phường Hoàn Kiếm?)");
+	hint_is("0070", " (did you mean 00070, Phường Hoàn Kiếm?)");
+	hint_is("8", " (did you mean 00008, Phường Ngọc Hà?)");
+	hint_is("700", "");
 	hint_is("Hoàn", "");
 	hint_is("99999", "");
 	hint_is("", "");
