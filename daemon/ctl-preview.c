@@ -544,27 +544,10 @@ static int
 pv_sample(struct preview *pv, const char *want)
 {
 	const struct loa_job	*job = pv->job;
-	char			*end;
-	long			 n;
-	int			 i;
 
 	pv->index = -1;
 	if (job->audience == LOA_AUD_RECIPIENTS) {
-		if (want == NULL)
-			pv->index = job->nrcpt > 0 ? 0 : -1;
-		else if (want[0] == '#' && want[1] >= '0' && want[1] <= '9') {
-			errno = 0;
-			n = strtol(want + 1, &end, 10);
-			if (*end == '\0' && errno == 0 && n < job->nrcpt)
-				pv->index = (int)n;
-		} else
-			for (i = 0; i < job->nrcpt; i++)
-				if (job->rcpt[i].id != NULL &&
-				    strcmp(job->rcpt[i].id, want) == 0) {
-					pv->index = i;
-					break;
-				}
-		if (pv->index < 0)
+		if ((pv->index = loa_plan_recipient(job, want)) < 0)
 			return -1;
 		pv->rc = &job->rcpt[pv->index];
 		pv->source = "job";

@@ -48,7 +48,8 @@
  * --test PHONE sends instead a test job: the same message and channels,
  * as the sample recipient "loactl preview" shows would get it (the job's
  * first recipient, or for an audience the resident the plan picks:
- * plan.c), but to PHONE only, urgent, with an id
+ * plan.c; --resident ID picks another, as preview's --resident does),
+ * but to PHONE only, urgent, with an id
  * of its own ("<id>-test-<ms>"), and waits for it: an official checks the
  * notice on their own phone before the broadcast.  The directory check
  * applies to it; the id check does not (the broadcast's id may be in use).
@@ -62,7 +63,8 @@
 #include "ctl.h"
 #include "plan.h"
 
-#define SEND_USAGE	"send FILE [--wait] [--timeout SECONDS] [--test PHONE]"
+#define SEND_USAGE	"send FILE [--wait] [--timeout SECONDS] " \
+			"[--test PHONE [--resident ID]]"
 #define SEND_POLL_MS	200
 
 /* Exit status (see the top). */
@@ -182,7 +184,8 @@ wait_job(const char *id, const char *stale, long long timeout_ms,
  * residents).  NULL with err when there is none; Redis trouble exits 1.
  */
 static json_t *
-first_resident(const struct loa_job *job, char *err, size_t errlen)
+first_resident(const struct loa_job *job, const char *want, char *err,
+    size_t errlen)
 {
 	struct loa_plan		 plan;
 	struct loa_recipient	 r;
@@ -190,8 +193,10 @@ first_resident(const struct loa_job *job, char *err, size_t errlen)
 	char			*id = NULL;
 	int			 found = 0;
 
+	if (want != NULL)
+		id = xstrdup(want);
 	if (loa_plan_resolve(&plan, ctl_redis, ctl_cfg.prefix, job) == -1 ||
-	    loa_plan_sample(&plan, &id) == -1 || (id != NULL &&
+	    (want == NULL && loa_plan_sample(&plan, &id) == -1) || (id != NULL &&
 	    loa_plan_resident(&plan, id, &r, holder = json_object(),
 	    &found) == -1)) {
 		fprintf(stderr, "loactl: %s\n", plan.err);
@@ -206,7 +211,10 @@ first_resident(const struct loa_job *job, char *err, size_t errlen)
 			json_object_set_new(rc, "ward", json_string(r.ward));
 		json_object_set_new(rc, "vars", r.vars != NULL ?
 		    json_deep_copy(r.vars) : json_object());
-	} else
+	} else if (want != NULL)
+		snprintf(err, errlen, "--resident: no such resident in the "
+		    "directory");
+	else
 		snprintf(err, errlen, "the audience has no resident in the "
 		    "directory to take as the sample");
 	json_decref(holder);
@@ -222,16 +230,23 @@ first_resident(const struct loa_job *job, char *err, size_t errlen)
  * text, or NULL with err.
  */
 static char *
-test_job(const struct loa_job *job, const char *phone, char *err,
-    size_t errlen)
+test_job(const struct loa_job *job, const char *phone, const char *want,
+    char *err, size_t errlen)
 {
 	json_t	*t = json_deep_copy(job->root), *rc;
 	char	*s, id[160];
+	int	 i;
 
-	if (job->audience == LOA_AUD_RECIPIENTS)
+	if (job->audience == LOA_AUD_RECIPIENTS) {
+		if ((i = loa_plan_recipient(job, want)) < 0) {
+			snprintf(err, errlen, "--resident: no recipient of the "
+			    "job has that id (or #N)");
+			json_decref(t);
+			return NULL;
+		}
 		rc = json_deep_copy(json_array_get(json_object_get(job->root,
-		    "recipients"), 0));
-	else if ((rc = first_resident(job, err, errlen)) == NULL) {
+		    "recipients"), (size_t)i));
+	} else if ((rc = first_resident(job, want, err, errlen)) == NULL) {
 		json_decref(t);
 		return NULL;
 	}
@@ -316,6 +331,7 @@ ctl_send(int argc, char **argv)
 		{ "wait",	no_argument,		NULL,	'w' },
 		{ "timeout",	required_argument,	NULL,	't' },
 		{ "test",	required_argument,	NULL,	'T' },
+		{ "resident",	required_argument,	NULL,	'R' },
 		{ "help",	no_argument,		NULL,	'h' },
 		{ NULL,		0,			NULL,	0 }
 	};
@@ -331,7 +347,7 @@ ctl_send(int argc, char **argv)
 	char		**ops;
 	double		 timeout = 0;
 	int		 ch, nops, do_wait = 0, rc;
-	const char	*test_phone = NULL;
+	const char	*test_phone = NULL, *resident = NULL;
 	char		 e164[LOA_PHONE_MAX];
 
 	while ((ch = ctl_getopt(argc, argv, lo, SEND_USAGE)) != -1) {
@@ -353,6 +369,12 @@ ctl_send(int argc, char **argv)
 		case 'T':
 			test_phone = optarg;
 			break;
+		case 'R':
+			if (*optarg == '\0')
+				ctl_usage_error(SEND_USAGE, "send: --resident: "
+				    "empty ID");
+			resident = optarg;
+			break;
 		}
 	}
 	if ((nops = ctl_operands(&ops)) != 1)
@@ -360,6 +382,8 @@ ctl_send(int argc, char **argv)
 		    "missing job FILE" : "one job FILE only");
 	if (timeout_arg != NULL && !do_wait)
 		ctl_usage_error(SEND_USAGE, "send: --timeout goes with --wait");
+	if (resident != NULL && test_phone == NULL)
+		ctl_usage_error(SEND_USAGE, "send: --resident goes with --test");
 	path = ops[0];
 	name = strcmp(path, "-") == 0 ? "stdin" : path;
 
@@ -428,7 +452,8 @@ ctl_send(int argc, char **argv)
 
 	if (test_phone != NULL) {
 		/* The same message, to one phone only, as a test. */
-		char *tjob = test_job(job, e164, err, sizeof(err));
+		char *tjob = test_job(job, e164, resident,
+		    err, sizeof(err));
 		loa_job_unref(job);
 		free(stale);
 		stale = NULL;

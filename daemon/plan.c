@@ -39,6 +39,7 @@
  * Every call that talks to Redis returns 0, or -1 with plan->err (the
  * connection lost, an error reply, an answer of the wrong shape).
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -528,6 +529,32 @@ loa_plan_walk(struct loa_plan *p, loa_plan_cb cb, void *arg)
 		if (walk_ward(p, p->wards[i].code, cb, arg) == -1)
 			return -1;
 	return 0;
+}
+
+/*
+ * The recipient of an explicit job that want names, by its "id" or as
+ * "#N" (0-based); want NULL: the sample, the first.  Its index, or -1.
+ */
+int
+loa_plan_recipient(const struct loa_job *job, const char *want)
+{
+	char	*end;
+	long	 n;
+	int	 i;
+
+	if (want == NULL)
+		return job->nrcpt > 0 ? 0 : -1;
+	if (want[0] == '#' && want[1] >= '0' && want[1] <= '9') {
+		errno = 0;
+		n = strtol(want + 1, &end, 10);
+		return *end == '\0' && errno == 0 && n < job->nrcpt ?
+		    (int)n : -1;
+	}
+	for (i = 0; i < job->nrcpt; i++)
+		if (job->rcpt[i].id != NULL && strcmp(job->rcpt[i].id,
+		    want) == 0)
+			return i;
+	return -1;
 }
 
 /*

@@ -76,6 +76,7 @@ enum loa_skip loa_plan_skip(const struct loa_job *,
 int	 loa_plan_resolve(struct loa_plan *, struct redisContext *,
 	    const char *, const struct loa_job *);
 int	 loa_plan_walk(struct loa_plan *, loa_plan_cb, void *);
+int	 loa_plan_recipient(const struct loa_job *, const char *);
 int	 loa_plan_sample(struct loa_plan *, char **);
 int	 loa_plan_resident(struct loa_plan *, const char *,
 	    struct loa_recipient *, json_t *, int *);

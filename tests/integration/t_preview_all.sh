@@ -134,6 +134,22 @@ for n in 1 2 3; do
 	is "send --test $n rendered for the preview's sample" \
 	    "$(tail -1 "$T/console.out" | jq -r .text)" "Xin chao An (To 1)"
 done
+# --resident picks another sample, as preview's --resident does
+C preview "$T/hello.json" --resident p03 > "$T/hello.p03" 2>&1
+check "preview --resident p03 renders for Lan" grep -qF "Xin chao Lan (To 3)" "$T/hello.p03"
+C send "$T/hello.json" --test 0988765432 --resident p03 > /dev/null
+is "send --test --resident p03 exits 0" $? 0
+is "send --test --resident p03 rendered for p03" \
+    "$(tail -1 "$T/console.out" | jq -r .text)" "Xin chao Lan (To 3)"
+C send "$T/hello.json" --test 0988765432 --resident nosuch > /dev/null 2> "$T/nosuch.err"
+is "send --test --resident nosuch exits 1" $? 1
+check "and says so" grep -q "no such resident" "$T/nosuch.err"
+C send "$T/hello.json" --resident p03 > /dev/null 2>&1
+is "--resident without --test is bad usage" $? 2
+C send "$T/rc.json" --test 0988765432 --resident '#1' > /dev/null
+is "explicit job: send --test --resident #1 exits 0" $? 0
+is "explicit job: rendered for its second recipient" \
+    "$(tail -1 "$T/console.out" | jq -r .text)" "Binh: nuoc len"
 is "the test phone only" "$(jq -r .to "$T/console.out" | sort -u)" 84988765432
 stop_loa a
 done_testing
