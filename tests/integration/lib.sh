@@ -245,6 +245,27 @@ gen_job() {
 	}' > "$T/$1.json"
 }
 
+# dir_wards: three wards in Redis, 00070 Phường Hoàn Kiếm (district Hoàn
+# Kiếm), 00004 Phường Ba Đình and 00008 Phường Ngọc Hà (district Ba Đình),
+# and the directory column to_dan_pho.
+dir_wards() {
+	R HSET loa:ward:00070 name "Phường Hoàn Kiếm" district "Hoàn Kiếm" >/dev/null
+	R HSET loa:ward:00004 name "Phường Ba Đình" district "Ba Đình" >/dev/null
+	R HSET loa:ward:00008 name "Phường Ngọc Hà" district "Ba Đình" >/dev/null
+	R SADD loa:wards 00070 00004 00008 >/dev/null
+	R SADD loa:directory:columns to_dan_pho >/dev/null
+}
+
+# dir_resident ID WARD PHONE [field value ...]: a resident in Redis, as
+# "loactl import residents" stores one, member of its ward.
+dir_resident() {
+	local id ward phone
+	id=$1 ward=$2 phone=$3
+	shift 3
+	R HSET "loa:resident:$id" phone "$phone" ward "$ward" "$@" >/dev/null
+	R SADD "loa:ward:$ward:residents" "$id" >/dev/null
+}
+
 # make_directory NWARDS PER_WARD: wards W0000.. with PER_WARD residents
 # each (ids W0000-000000.., phones 0912000000 upwards), made inside Redis.
 make_directory() {

@@ -39,12 +39,7 @@ parse_csv() {
 R HSET loa:ward:00070 name "Phường Hoàn Kiếm" district "" >/dev/null
 R HSET loa:ward:00004 name "Phường Ba Đình" district "" >/dev/null
 R SADD loa:wards 00070 00004 >/dev/null
-res() {	# res ID WARD PHONE [field value ...]
-	id=$1 ward=$2 phone=$3
-	shift 3
-	R HSET "loa:resident:$id" phone "$phone" ward "$ward" "$@" >/dev/null
-	R SADD "loa:ward:$ward:residents" "$id" >/dev/null
-}
+res() { dir_resident "$@"; }
 res r1 00070 84912000001 name "Bà Lan" var:to_dan_pho "Tổ 5"
 res r2 00070 84912000002 name "Ông Đức"
 res r3 00070 84912000003 name "Chị Hoa" opt_out 1 var:to_dan_pho "Tổ 1"

@@ -16,15 +16,9 @@ chmod 600 "$T/token"
 
 start_redis || exit 1
 start_mock || exit 1
-R HSET loa:ward:00070 name "Phường Hoàn Kiếm" district "Hoàn Kiếm" >/dev/null
-R HSET loa:ward:00004 name "Phường Ba Đình" district "Ba Đình" >/dev/null
-R HSET loa:ward:00008 name "Phường Ngọc Hà" district "Ba Đình" >/dev/null
-R SADD loa:wards 00070 00004 00008 >/dev/null
-R SADD loa:directory:columns to_dan_pho >/dev/null
+dir_wards
 res() {	# res ID WARD PHONE NAME
-	R HSET "loa:resident:$1" phone "$3" name "$4" ward "$2" opt_out 0 \
-	    var:to_dan_pho "Tổ 1" >/dev/null
-	R SADD "loa:ward:$2:residents" "$1" >/dev/null
+	dir_resident "$1" "$2" "$3" name "$4" opt_out 0 var:to_dan_pho "Tổ 1"
 }
 res hk1 00070 84912000001 "Bà Lan"
 res hk2 00070 84912000002 "Ông Đức"

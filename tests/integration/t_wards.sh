@@ -6,17 +6,12 @@
 . "$(dirname "$0")/lib.sh"
 
 start_redis || exit 1
-R HSET loa:ward:00070 name "Phường Hoàn Kiếm" district "Hoàn Kiếm" >/dev/null
-R HSET loa:ward:00004 name "Phường Ba Đình" district "Ba Đình" >/dev/null
-R HSET loa:ward:00008 name "Phường Ngọc Hà" district "Ba Đình" >/dev/null
-R SADD loa:wards 00070 00004 00008 >/dev/null
-R SADD loa:directory:columns to_dan_pho >/dev/null
+dir_wards
 res() {	# res ID WARD PHONE NAME [field value ...]
+	local id ward phone name
 	id=$1 ward=$2 phone=$3 name=$4
 	shift 4
-	R HSET "loa:resident:$id" phone "$phone" name "$name" ward "$ward" \
-	    opt_out 0 "$@" >/dev/null
-	R SADD "loa:ward:$ward:residents" "$id" >/dev/null
+	dir_resident "$id" "$ward" "$phone" name "$name" opt_out 0 "$@"
 }
 res hk1 00070 84912000001 "Bà Lan" var:to_dan_pho "Tổ 5"
 res hk2 00070 84912000002 "Ông Đức" var:to_dan_pho "Tổ 7"
