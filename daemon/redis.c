@@ -19,6 +19,12 @@
  * or one that cannot take writes now (LOADING, NOREPLICAS) also drops the
  * link and asks the sentinels again, with the usual backoff.
  *
+ * Scripts go by their SHA1 (EVALSHA, loa_redis_cmdv()): the text of each
+ * (embedded, daemon/lua) is sent once per link, by SCRIPT LOAD before
+ * anything else, not with every call.  A server that has lost them anyway
+ * (SCRIPT FLUSH) answers NOSCRIPT, which is taken as a refusal: the link
+ * is made again, and the scripts loaded again.
+ *
  * A command refused that way (the server did not run it) reaches its
  * callback as NULL, like a command lost with its link; then the link is
  * dropped.  So callers see two outcomes only: a real answer, or "Redis
@@ -131,7 +137,7 @@ static char	aof_checked[300];	/* the server asked about appendonly */
  * (or not yet, or no longer) a master that takes writes.
  */
 static const char *const refusals[] = {
-	"READONLY", "MASTERDOWN", "LOADING", "NOREPLICAS", NULL
+	"READONLY", "MASTERDOWN", "LOADING", "NOREPLICAS", "NOSCRIPT", NULL
 };
 
 static void	redis_connect(struct loa_redis *);
@@ -613,9 +619,27 @@ appendonly_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	free(server);
 }
 
+/* A script loaded on a new link: its digest must be the one we call. */
+static void
+script_loaded_cb(struct loa_redis *r, redisReply *rep, void *arg)
+{
+	const struct loa_script_ref	*s = arg;
+
+	(void)r;
+	if (rep != NULL && (rep->type != REDIS_REPLY_STRING ||
+	    strcmp(rep->str, s->sha) != 0))
+		log_warnx("redis: SCRIPT LOAD %s: %s", s->name,
+		    rep->type == REDIS_REPLY_ERROR ? rep->str :
+		    "another digest");
+}
+
 static void
 redis_ready(struct loa_redis *r)
 {
+	const struct loa_script_ref	*s;
+	const char			*load[3] = { "SCRIPT", "LOAD", NULL };
+	size_t				 len[3] = { 6, 4, 0 };
+
 	const char	*argv[] = { "CONFIG", "GET", "appendonly" };
 	char		 addr[256], *server;
 
@@ -634,6 +658,13 @@ redis_ready(struct loa_redis *r)
 		if (loa_redis_cmd(r, appendonly_cb, server, 3, argv,
 		    NULL) == -1)
 			free(server);
+	}
+	/* Before any call of the caller's, on this very link. */
+	for (s = loa_scripts; s->name != NULL; s++) {
+		load[2] = s->text;
+		len[2] = s->len;
+		(void)loa_redis_cmd(r, script_loaded_cb, (void *)s, 3, load,
+		    len);
 	}
 	if (r->on_up != NULL)
 		r->on_up(r, r->arg);
@@ -1179,12 +1210,54 @@ loa_redis_cmd(struct loa_redis *r, loa_redis_cb cb, void *arg, int argc,
 	return 0;
 }
 
+/* The embedded script av calls ("EVAL <text> ..."), or NULL. */
+static const struct loa_script_ref *
+script_of(const struct loa_argv *av)
+{
+	const struct loa_script_ref	*s;
+
+	if (av->argc < 2 || av->len[0] != 4 || memcmp(av->argv[0], "EVAL",
+	    4) != 0)
+		return NULL;
+	for (s = loa_scripts; s->name != NULL; s++)
+		if (av->len[1] == s->len && (av->argv[1] == s->text ||
+		    memcmp(av->argv[1], s->text, s->len) == 0))
+			return s;
+	return NULL;
+}
+
+/*
+ * A command from an argument vector; a call of an embedded script goes as
+ * EVALSHA (its text was loaded when the link came up: redis_ready()).
+ */
 int
 loa_redis_cmdv(struct loa_redis *r, loa_redis_cb cb, void *arg,
     const struct loa_argv *av)
 {
-	return loa_redis_cmd(r, cb, arg, av->argc, (const char **)av->argv,
+	const struct loa_script_ref	*s;
+	char				*a0, *a1;
+	size_t				 l0, l1;
+	int				 rc;
+
+	if ((s = script_of(av)) == NULL)
+		return loa_redis_cmd(r, cb, arg, av->argc,
+		    (const char **)av->argv, av->len);
+	/* hiredis formats the command at once: av is put back after. */
+	a0 = av->argv[0];
+	a1 = av->argv[1];
+	l0 = av->len[0];
+	l1 = av->len[1];
+	av->argv[0] = (char *)"EVALSHA";
+	av->len[0] = 7;
+	av->argv[1] = (char *)s->sha;
+	av->len[1] = strlen(s->sha);
+	rc = loa_redis_cmd(r, cb, arg, av->argc, (const char **)av->argv,
 	    av->len);
+	av->argv[0] = a0;
+	av->argv[1] = a1;
+	av->len[0] = l0;
+	av->len[1] = l1;
+	return rc;
 }
 
 /* Close after the pending replies (graceful); no reconnect follows. */

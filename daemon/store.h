@@ -50,6 +50,19 @@ extern const char loa_script_import_residents[];
 extern const char loa_script_unlock[];
 extern const char loa_script_submit[];
 
+/*
+ * Every script, for EVALSHA (the daemon sends the 40-digit SHA1 instead
+ * of the text, loa_redis_cmdv(), and loads them on each new link): the
+ * table ends with a NULL name.
+ */
+struct loa_script_ref {
+	const char	*name;
+	const char	*text;
+	size_t		 len;
+	const char	*sha;
+};
+extern const struct loa_script_ref loa_scripts[];
+
 /* A recipient's state: one value of <prefix>job:<id>:out, decoded. */
 enum loa_rstate_kind {
 	LOA_RS_QUEUED,	/* ".", or no entry yet */

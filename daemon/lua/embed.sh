@@ -7,7 +7,9 @@
 # LUADIR/lib/LIB.lua, is written to OUTDIR/lua/NAME.lua: the text Redis
 # runs, which luacheck and tests/store check.  All of them become
 # OUTDIR/lua.c, one "const char loa_script_NAME[]" each (declared in
-# daemon/store.h).  Plain sh and awk: no new build dependency.
+# daemon/store.h), and the table loa_scripts[] of their names, lengths
+# and SHA1 digests (what EVALSHA names them by: the daemon calls them so).
+# Plain sh, awk and sha1sum: no new build dependency.
 set -e
 src=$1
 out=$2
@@ -45,4 +47,16 @@ for name in "$@"; do
 	{ printf "\"%s\\n\"\n", cstr($0) }
 	END { print ";" }' "$out/lua/$name.lua" >>"$tmp"
 done
+{
+	echo
+	echo "const struct loa_script_ref loa_scripts[] = {"
+	for name in "$@"; do
+		sha=$(sha1sum <"$out/lua/$name.lua" | cut -d' ' -f1)
+		printf '\t{ "%s", loa_script_%s, sizeof(loa_script_%s) - 1,\n' \
+		    "$name" "$name" "$name"
+		printf '\t    "%s" },\n' "$sha"
+	done
+	echo "	{ NULL, NULL, 0, NULL }"
+	echo "};"
+} >>"$tmp"
 mv "$tmp" "$out/lua.c"
