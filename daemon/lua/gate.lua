@@ -7,7 +7,9 @@
 -- recipients; mode "d": items are resident ids, whose hashes come back.
 -- Returns {'lost'} or {state, {outcome, flags[, fields]}...}; flags: "o"
 -- opted out (loa:optout), "d" phone already used by another resident of
--- the job.
+-- the job, for every item without a final outcome: also one found in
+-- flight after a crash ("~N") or waiting for a retry ("r:..."), whose
+-- resident may have opted out since.
 --
 --: include keys
 --: include outcome
@@ -35,7 +37,7 @@ for n, it in ipairs(items) do
     f = redis.call('HGETALL', K.resident(it))
     for k = 1, #f, 2 do if f[k] == 'phone' then ph = f[k + 1] end end
   end
-  if live and (v == '' or v == O.SENDING) and ph and ph ~= '' then
+  if live and (v == '' or O.open(v)) and ph and ph ~= '' then
     ask[#ask + 1] = ph
     askn[#askn + 1] = n
     if mode == 'd' and redis.call('HSETNX', phk, ph, it) == 0 and

@@ -8,6 +8,11 @@ is "explicit items" "$(ev gate $P ${P}work:normal $e d1 j1 i '#0' +84900000001 '
     "$(lines sending '' '' sent:sms '' '' o)"
 is "those without an outcome are in flight" "$(R HMGET ${P}job:j1:out '#0' '#1' '#2')" "$(lines '~' sent:sms '~')"
 is "in flight before: flagged, not re-marked" "$(ev gate $P ${P}work:normal $e d1 j1 i '#0' +84900000001 | tail -2)" "$(lines '~' '')"
+# Found in flight after a crash ("~2") or waiting for a retry ("r:..."):
+# a resident who opted out meanwhile is flagged too, not sent again.
+R HSET ${P}job:j1:out '#3' '~2' '#4' 'r:2:0:1796000000000' '#5' '~2' >/dev/null
+is "after a crash: opted out meanwhile, flagged" "$(ev gate $P ${P}work:normal $e d1 j1 i '#3' +84900000002 '#4' +84900000002 '#5' +84900000001)" \
+    "$(lines sending '~2' o 'r:2:0:1796000000000' o '~2' '')"
 R HSET ${P}job:j1 state cancelled >/dev/null
 R HDEL ${P}job:j1:out '#0' >/dev/null
 is "a cancelled job" "$(ev gate $P ${P}work:normal $e d1 j1 i '#0' +84900000001)" "$(lines cancelled '' '')"
