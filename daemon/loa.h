@@ -117,11 +117,14 @@ struct loa_redis_sentinel {
 };
 struct loa_redis;
 /* Binary-safe argument vector for one command. */
+struct loa_script_ref;
 struct loa_argv {
 	char	**argv;
 	size_t	 *len;
 	int	  argc;
 	int	  cap;
+	const struct loa_script_ref *script;	/* loa_script_argv(): the
+						   embedded script called */
 };
 typedef void (*loa_redis_cb)(struct loa_redis *, struct redisReply *,
     void *);

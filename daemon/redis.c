@@ -1210,20 +1210,14 @@ loa_redis_cmd(struct loa_redis *r, loa_redis_cb cb, void *arg, int argc,
 	return 0;
 }
 
-/* The embedded script av calls ("EVAL <text> ..."), or NULL. */
+/* The embedded script av calls ("EVAL <text> ...", loa_script_argv()). */
 static const struct loa_script_ref *
 script_of(const struct loa_argv *av)
 {
-	const struct loa_script_ref	*s;
-
-	if (av->argc < 2 || av->len[0] != 4 || memcmp(av->argv[0], "EVAL",
-	    4) != 0)
+	if (av->script == NULL || av->argc < 2 || av->len[0] != 4 ||
+	    memcmp(av->argv[0], "EVAL", 4) != 0)
 		return NULL;
-	for (s = loa_scripts; s->name != NULL; s++)
-		if (av->len[1] == s->len && (av->argv[1] == s->text ||
-		    memcmp(av->argv[1], s->text, s->len) == 0))
-			return s;
-	return NULL;
+	return av->script;
 }
 
 /*

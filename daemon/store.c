@@ -40,12 +40,19 @@
 /*
  * Start the argument vector of one script call (store.h): EVAL, the
  * script, no declared keys, and the key prefix as ARGV[1].  The caller
- * adds the script's arguments and frees av (loa_argv_free()).
+ * adds the script's arguments and frees av (loa_argv_free()).  av->script
+ * names the embedded script, which the daemon calls by its SHA1 instead
+ * (loa_redis_cmdv()); loactl sends the text.
  */
 void
 loa_script_argv(struct loa_argv *av, const char *script, const char *prefix)
 {
+	const struct loa_script_ref	*s;
+
 	loa_argv_init(av);
+	for (s = loa_scripts; s->name != NULL; s++)
+		if (s->text == script)
+			av->script = s;
 	loa_argv_add(av, "EVAL");
 	loa_argv_add(av, script);
 	loa_argv_add(av, "0");
