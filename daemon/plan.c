@@ -64,8 +64,8 @@ loa_skip_name(enum loa_skip s)
 }
 
 /* Has rc an address channel ch can send to? */
-int
-loa_plan_has_address(const struct loa_recipient *rc, enum loa_channel ch)
+static int
+has_address(const struct loa_recipient *rc, enum loa_channel ch)
 {
 	if (ch == LOA_CH_SMS)
 		return rc->phone_ok;
@@ -76,7 +76,7 @@ loa_plan_has_address(const struct loa_recipient *rc, enum loa_channel ch)
 int
 loa_plan_usable(const struct loa_recipient *rc, enum loa_channel ch)
 {
-	return (rc->channels & (1u << ch)) && loa_plan_has_address(rc, ch);
+	return (rc->channels & (1u << ch)) && has_address(rc, ch);
 }
 
 /* Why rc, which no channel of its job can reach, is skipped. */
@@ -596,7 +596,8 @@ loa_plan_sample(struct loa_plan *p, char **id)
 /*
  * Directory resident id as a recipient (strings in holder), opted out by
  * its flag or its phone in <prefix>optout; *found says whether its hash
- * exists.
+ * exists (never for an id outside the name rule, loa_name_valid(): it
+ * comes from the command line and is not made into a key).
  */
 int
 loa_plan_resident(struct loa_plan *p, const char *id,
@@ -606,6 +607,12 @@ loa_plan_resident(struct loa_plan *p, const char *id,
 	redisReply	*r[2];
 	int		 n = 1, rv;
 
+	if (!loa_name_valid(id)) {
+		/* Not a resident id: never part of a key ("r1:x"). */
+		memset(rc, 0, sizeof(*rc));
+		*found = 0;
+		return 0;
+	}
 	loa_argv_init(&av[0]);
 	loa_argv_add(&av[0], "HGETALL");
 	loa_argv_take(&av[0], loa_key_resident(p->prefix, id));

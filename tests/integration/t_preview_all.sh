@@ -144,6 +144,15 @@ is "send --test --resident p03 rendered for p03" \
 C send "$T/hello.json" --test 0988765432 --resident nosuch > /dev/null 2> "$T/nosuch.err"
 is "send --test --resident nosuch exits 1" $? 1
 check "and says so" grep -q "no such resident" "$T/nosuch.err"
+# An id with ':' is data, never part of a key: a hash planted at
+# loa:resident:p03:x is not found through --resident p03:x.
+R HSET loa:resident:p03:x phone 84912000099 name Planted ward 00070 >/dev/null
+C preview "$T/hello.json" --resident p03:x > "$T/planted.out" 2>&1
+is "preview --resident p03:x exits 1" $? 1
+check "preview --resident p03:x: not the planted hash" sh -c "! grep -q Planted '$T/planted.out'"
+C send "$T/hello.json" --test 0988765432 --resident p03:x > /dev/null 2> "$T/planted.err"
+is "send --test --resident p03:x exits 1" $? 1
+check "and says there is no such resident" grep -q "no such resident" "$T/planted.err"
 C send "$T/hello.json" --resident p03 > /dev/null 2>&1
 is "--resident without --test is bad usage" $? 2
 C send "$T/rc.json" --test 0988765432 --resident '#1' > /dev/null
