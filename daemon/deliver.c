@@ -513,6 +513,7 @@ deliver_start(struct chunk *ck, int i)
 	struct delivery	*d;
 	long long	 now = loa_now_ms();
 	char		 buf[24];
+	enum loa_skip	 skip;
 
 	d = delivery_new();
 	d->ck = ck;
@@ -527,10 +528,11 @@ deliver_start(struct chunk *ck, int i)
 		finish(d, "cancelled", "cancelled", NULL, NULL);
 	else if (ck->job->expires_at_ms != 0 && now >= ck->job->expires_at_ms)
 		finish(d, "expired", "expires_at", NULL, NULL);
-	else if (d->rc->opted_out || (ck->flags[i] & ITEM_OPTED_OUT))
-		finish(d, "skipped", "opted_out", NULL, NULL);
-	else if (d->rc->dup_of >= 0 || (ck->flags[i] & ITEM_DUPLICATE))
-		finish(d, "skipped", "duplicate", NULL, NULL);
+	else if ((skip = loa_plan_skip(ck->job, d->rc, d->rc->opted_out ||
+	    (ck->flags[i] & ITEM_OPTED_OUT), d->rc->dup_of >= 0 ||
+	    (ck->flags[i] & ITEM_DUPLICATE))) != LOA_SKIP_NONE)
+		/* The rules loactl preview applies too (plan.c). */
+		finish(d, "skipped", loa_skip_name(skip), NULL, NULL);
 	else if (ck->retry != NULL && ck->retry[i].attempt > 0)
 		resume_retry(d, &ck->retry[i]);
 	else

@@ -24,7 +24,6 @@
 #include <hiredis/hiredis.h>
 
 #include "engine.h"
-#include "plan.h"
 
 #define JOBS_COUNT	16	/* job entries per read */
 #define DEAD_RAW_MAX	4096	/* bytes of an oversized job kept */

@@ -68,7 +68,6 @@ typedef void (*loa_plan_cb)(void *, const struct loa_plan_item *);
 
 /* plan.c */
 const char *loa_skip_name(enum loa_skip);
-int	 loa_plan_has_address(const struct loa_recipient *, enum loa_channel);
 int	 loa_plan_usable(const struct loa_recipient *, enum loa_channel);
 enum loa_skip loa_plan_unreachable(const struct loa_recipient *);
 enum loa_skip loa_plan_skip(const struct loa_job *,
