@@ -8,6 +8,8 @@ PKGS="gcc make pkg-config libc6-dev libcurl4-openssl-dev libevent-dev
 libhiredis-dev libjansson-dev libinih-dev libunistring-dev redis-server
 redis-tools jq curl ca-certificates socat libssl-dev openssl python3
 lua-check"
+# groff: t_docs formats the man pages with it (-mdoc -ww).
+PKGS="$PKGS groff-base"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |

@@ -208,6 +208,7 @@ done < "$T/routes"
 is "every loa option and HTTP route in loa.8" "$missing" 0
 
 # --- formatting --------------------------------------------------------
+check "groff is installed (groff-base)" command -v groff
 for p in "$LOA8" "$CTL1" "$CONF5"; do
 	w=$(groff -Tutf8 -mdoc -ww -z "$p" 2>&1)
 	is "groff -ww: $(basename "$p") without warnings" "$w" ""
