@@ -8,7 +8,8 @@
 #                  plugin's own keys, its plugins/NAME.c *_keys[] table
 #   loactl         the commands[] table of loactl.c; each command's long
 #                  options, the struct option tables of the file that
-#                  defines its function; the getopt string of main()
+#                  defines its function, and its subcommands; the getopt
+#                  string of main()
 #   loa            the getopt string of main.c
 #   HTTP routes    the path literals of httpd.c's route_of()
 #
@@ -22,8 +23,10 @@
 #     too): ".Cm KEY" in the ".It Cm PLUGIN" item of loa.conf.5
 #   loactl commands: an ".It Cm COMMAND" entry in daemon/loactl.1 and a
 #     line of "loactl -h"; each option "Fl Fl OPT" in that command's
-#     entries; each letter of loactl's and loa's getopt string an
-#     ".It Fl X" of their page
+#     entries; each subcommand (the words its function compares its
+#     first operand with) in the .It line of one of its entries and in
+#     its lines of "loactl -h"; each letter of loactl's and loa's getopt
+#     string an ".It Fl X" of their page
 #   routes: the path in daemon/loa.8
 # Each missing item is printed with the page it is missing from.  An
 # extraction that finds fewer items than the code has today fails, so
@@ -175,8 +178,21 @@ while read -r cmd fn; do
 		    miss "loactl $cmd --$opt in daemon/loactl.1 ($cmd entry)"
 	done < "$T/opts.$cmd"
 	cat "$T/opts.$cmd" >> "$T/allopts"
+	# subcommands: the words the command's first operand is compared
+	# with (ops[0], or sub = ops[0]) in its function
+	body "$fn" "$file" | grep -o 'strcmp(\(ops\[0\]\|sub\), "[a-z][a-z-]*")' |
+	    strings | sort -u > "$T/subs.$cmd"
+	while read -r sub; do
+		grep "^$cmd \.It " "$T/entries" |
+		    grep -q "[ |]$sub\( \|$\)" ||
+		    miss "loactl $cmd $sub in daemon/loactl.1"
+		grep "^[ 	]*$cmd " "$T/help" | grep -qw -- "$sub" ||
+		    miss "loactl $cmd $sub in loactl -h"
+	done < "$T/subs.$cmd"
+	cat "$T/subs.$cmd" >> "$T/allsubs"
 done < "$T/commands"
 atleast "loactl command options" 12 "$T/allopts"
+atleast "loactl subcommands (import, provider, optout)" 9 "$T/allsubs"
 
 # getopt_letters FILE: the option letters of main()'s getopt string.
 getopt_letters() {
@@ -208,7 +224,7 @@ done < "$T/routes"
 is "every loa option and HTTP route in loa.8" "$missing" 0
 
 # --- formatting --------------------------------------------------------
-check "groff is installed (groff-base)" command -v groff
+check "groff is installed (groff-base)" sh -c 'command -v groff >/dev/null'
 for p in "$LOA8" "$CTL1" "$CONF5"; do
 	w=$(groff -Tutf8 -mdoc -ww -z "$p" 2>&1)
 	is "groff -ww: $(basename "$p") without warnings" "$w" ""
