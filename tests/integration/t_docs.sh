@@ -120,13 +120,13 @@ miss() {
 while read -r sect key; do
 	manpage_section "$sect" | grep -q "^\.It Cm $key\( \|$\)" ||
 	    miss "[$sect] $key in conf/loa.conf.5"
-	conf_section "$sect]" | grep -q "^[;#]*[ 	]*$key[ 	]*=" ||
+	conf_section "$sect]" | grep -q "^[;#]*[ 	]*${key}[ 	]*=" ||
 	    miss "[$sect] $key in conf/loa.conf"
 done < "$T/keys"
 while read -r key; do
 	manpage_section provider. | grep -q "^\.It Cm $key\( \|$\)" ||
 	    miss "[provider.NAME] $key in conf/loa.conf.5"
-	conf_section provider. | grep -q "^[;#]*[ 	]*$key[ 	]*=" ||
+	conf_section provider. | grep -q "^[;#]*[ 	]*${key}[ 	]*=" ||
 	    miss "[provider.NAME] $key in conf/loa.conf"
 done < "$T/pkeys"
 while read -r pl key; do
