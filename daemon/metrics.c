@@ -230,6 +230,21 @@ family(struct loa_buf *b, const char *name, const char *type,
 	    type);
 }
 
+/* A metric without labels, with its HELP and TYPE. */
+static void
+single(struct loa_buf *b, const char *name, const char *type,
+    const char *help, unsigned long long v)
+{
+	family(b, name, type, help);
+	loa_buf_printf(b, "%s %llu\n", name, v);
+}
+
+static void
+gauge(struct loa_buf *b, const char *name, const char *help, int v)
+{
+	single(b, name, "gauge", help, v > 0 ? (unsigned long long)v : 0);
+}
+
 /* A channel or provider as a label value: never empty. */
 static const char *
 chlabel(int c)
@@ -280,22 +295,19 @@ metrics_write(struct loa_buf *b)
 	    "started, in seconds since the Unix epoch.");
 	loa_buf_printf(b, "loa_start_time_seconds %.3f\n", start_time);
 
-	family(b, "loa_jobs_accepted_total", "counter", "Jobs this daemon's "
-	    "ingest accepted (sending or scheduled).");
-	loa_buf_printf(b, "loa_jobs_accepted_total %llu\n", jobs_accepted);
+	single(b, "loa_jobs_accepted_total", "counter", "Jobs this daemon's "
+	    "ingest accepted (sending or scheduled).", jobs_accepted);
 	family(b, "loa_jobs_rejected_total", "counter", "Jobs this daemon's "
 	    "ingest refused, by reason class (duplicate: the id was taken; "
 	    "the others went to the dead-letter stream).");
 	for (k = 0; k < JOB_REJECT_COUNT; k++)
 		loa_buf_printf(b, "loa_jobs_rejected_total{reason=\"%s\"} "
 		    "%llu\n", rejects[k], jobs_rejected[k]);
-	family(b, "loa_jobs_dead_lettered_total", "counter", "Jobs this "
-	    "daemon moved to the dead-letter stream.");
-	loa_buf_printf(b, "loa_jobs_dead_lettered_total %llu\n", jobs_dead);
-	family(b, "loa_jobs_cancelled_total", "counter", "Jobs cancelled "
+	single(b, "loa_jobs_dead_lettered_total", "counter", "Jobs this "
+	    "daemon moved to the dead-letter stream.", jobs_dead);
+	single(b, "loa_jobs_cancelled_total", "counter", "Jobs cancelled "
 	    "through this daemon's HTTP API (loactl cancel is not counted "
-	    "by any daemon).");
-	loa_buf_printf(b, "loa_jobs_cancelled_total %llu\n", jobs_cancelled);
+	    "by any daemon).", jobs_cancelled);
 
 	family(b, "loa_deliveries_total", "counter", "Final outcomes of "
 	    "recipients (one each) by channel, provider and status.");
@@ -392,21 +404,16 @@ metrics_write(struct loa_buf *b)
 	loa_buf_printf(b, "loa_queue_entries{scope=\"cluster\","
 	    "stream=\"jobs\",priority=\"any\"} %lld\n",
 	    stream_len[LOA_PRIO_COUNT]);
-	family(b, "loa_requests_inflight", "gauge", "Provider requests under "
-	    "way in this daemon.");
-	loa_buf_printf(b, "loa_requests_inflight %d\n", loa->inflight);
-	family(b, "loa_deliveries_active", "gauge", "Deliveries under way in "
-	    "this daemon (not waiting to retry).");
-	loa_buf_printf(b, "loa_deliveries_active %d\n", loa->active);
-	family(b, "loa_retries_pending", "gauge", "Deliveries in this daemon "
-	    "waiting to retry.");
-	loa_buf_printf(b, "loa_retries_pending %d\n", loa->retrying);
-	family(b, "loa_work_entries_held", "gauge", "Work stream entries "
-	    "this daemon holds.");
-	loa_buf_printf(b, "loa_work_entries_held %d\n", loa->nchunks);
-	family(b, "loa_redis_connected", "gauge", "1 while this daemon's "
-	    "Redis connection is up.");
-	loa_buf_printf(b, "loa_redis_connected %d\n", loa_redis_up(loa->rc));
+	gauge(b, "loa_requests_inflight", "Provider requests under way in "
+	    "this daemon.", loa->inflight);
+	gauge(b, "loa_deliveries_active", "Deliveries under way in this "
+	    "daemon (not waiting to retry).", loa->active);
+	gauge(b, "loa_retries_pending", "Deliveries in this daemon waiting "
+	    "to retry.", loa->retrying);
+	gauge(b, "loa_work_entries_held", "Work stream entries this daemon "
+	    "holds.", loa->nchunks);
+	gauge(b, "loa_redis_connected", "1 while this daemon's Redis "
+	    "connection is up.", loa_redis_up(loa->rc));
 }
 
 /* A delivery report's fate (report.c, httpd.c). */
