@@ -153,9 +153,22 @@ int	 report_argv(struct loa_argv *, const char *,
 int	 report_results(const struct redisReply *, int, int *);
 void	 report_sweep(void);
 
-/* metrics.c */
+/* metrics.c: why the ingest refused a job, as a metric label */
+enum job_reject {
+	JOB_REJECT_MALFORMED = 0,	/* no job field, not a JSON object */
+	JOB_REJECT_TOO_LARGE,		/* over max_job_size */
+	JOB_REJECT_INVALID,		/* loa_job_parse() refused it */
+	JOB_REJECT_AUDIENCE,		/* unknown ward or district */
+	JOB_REJECT_TEMPLATE,		/* a variable no directory column has */
+	JOB_REJECT_DUPLICATE,		/* the id names another job */
+	JOB_REJECT_COUNT
+};
 const char *report_result_name(enum report_result);
-void	 metrics_event(const char *, const char *, const char *);
+void	 metrics_init(void);
+void	 metrics_event(const struct outcome *, int);
+void	 metrics_job_accepted(void);
+void	 metrics_job_rejected(enum job_reject);
+void	 metrics_job_cancelled(void);
 void	 metrics_report(const char *, enum report_result);
 void	 metrics_latency(const struct provider *, long long);
 void	 metrics_poll(void);

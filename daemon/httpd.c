@@ -750,6 +750,7 @@ cancel_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		reply_error(req, 503, "Redis unavailable; try again");
 		break;
 	case LOA_CANCEL_OK:
+		metrics_job_cancelled();
 		loa_buf_init(&b);
 		loa_json_kv(&b, "id", id);
 		loa_json_kv(&b, "state", "cancelled");

@@ -69,10 +69,13 @@ script_reply_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	else if (rep->type == REDIS_REPLY_ERROR)
 		log_warnx("%s: %s", what, rep->str);
 	else if (rep->type == REDIS_REPLY_STRING &&
-	    strcmp(rep->str, "duplicate") == 0)
+	    strcmp(rep->str, "duplicate") == 0) {
 		log_warnx("%s: id already submitted; ignored", what);
-	else if (rep->type == REDIS_REPLY_STRING)
+		metrics_job_rejected(JOB_REJECT_DUPLICATE);
+	} else if (rep->type == REDIS_REPLY_STRING) {
 		log_info("%s: %s", what, rep->str);
+		metrics_job_accepted();
+	}
 	free(what);
 }
 
@@ -96,7 +99,7 @@ job_event(struct loa_buf *b, const char *id, const char *state,
 
 static void
 reject(const char *eid, const char *id, const char *raw, size_t len,
-    const char *why)
+    enum job_reject class, const char *why)
 {
 	struct loa_argv	 av;
 	struct loa_buf	 ev;
@@ -120,6 +123,8 @@ reject(const char *eid, const char *id, const char *raw, size_t len,
 	if (loa_redis_cmdv(loa->rc, NULL, NULL, &av) == -1)
 		log_info("job %s: Redis is down; the entry will be claimed "
 		    "again", id);
+	else
+		metrics_job_rejected(class);
 	loa_argv_free(&av);
 	loa_buf_free(&ev);
 }
@@ -139,6 +144,23 @@ rejected_id(const char *raw, size_t len, const char *eid)
 		json_decref(root);
 	}
 	return id != NULL ? id : xstrdup(eid);
+}
+
+/* The metrics' class of a job loa_job_parse() refused. */
+static enum job_reject
+reject_class(const char *raw, size_t len)
+{
+	json_t	*root;
+	int	 obj;
+
+	if (len > loa->cfg.max_job_size)
+		return JOB_REJECT_TOO_LARGE;
+	if (!loa_job_shape_ok(raw, len) ||
+	    (root = json_loadb(raw, len, 0, NULL)) == NULL)
+		return JOB_REJECT_MALFORMED;
+	obj = json_is_object(root);
+	json_decref(root);
+	return obj ? JOB_REJECT_INVALID : JOB_REJECT_MALFORMED;
 }
 
 /* A valid job waiting for its wards to be resolved. */
@@ -227,7 +249,10 @@ resolve_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	}
 	if (loa_resolve_verdict(job, rep->element[0], rep->element[2], NULL,
 	    &why) == -1)
-		reject(pj->eid, job->id, pj->raw, pj->len, why.data);
+		reject(pj->eid, job->id, pj->raw, pj->len,
+		    rep->element[0]->elements > 0 &&
+		    job->audience != LOA_AUD_RECIPIENTS ?
+		    JOB_REJECT_AUDIENCE : JOB_REJECT_TEMPLATE, why.data);
 	else
 		accept_job(pj, rep->element[1]->str);
 	loa_buf_free(&why);
@@ -245,14 +270,15 @@ ingest_job(const char *eid, redisReply *fields)
 	size_t		 len = 0;
 
 	if ((raw = field(fields, "job", &len)) == NULL) {
-		reject(eid, eid, "", 0, "stream entry has no \"job\" field");
+		reject(eid, eid, "", 0, JOB_REJECT_MALFORMED,
+		    "stream entry has no \"job\" field");
 		return;
 	}
 	job = loa_job_parse(raw, len, eid, loa->cfg.max_job_size, err,
 	    sizeof(err));
 	if (job == NULL) {
 		id = rejected_id(raw, len, eid);
-		reject(eid, id, raw, len, err);
+		reject(eid, id, raw, len, reject_class(raw, len), err);
 		free(id);
 		return;
 	}

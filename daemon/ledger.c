@@ -375,7 +375,7 @@ ledger_event(const struct outcome *o, int final)
 		loa_json_kl(&b, "ms", o->ms);
 	loa_buf_add(&b, "}", 1);
 	dlog_write(b.data, b.len);
-	metrics_event(o->channel, o->provider, o->status);
+	metrics_event(o, final);
 
 	av = op_begin();
 	if (final) {

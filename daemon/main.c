@@ -485,6 +485,7 @@ main(int argc, char *argv[])
 	engine_init();
 	ledger_init();
 	ingest_init();
+	metrics_init();
 	pw = redis_password(loa->cfg.redis_password_file, "password_file");
 	spw = redis_password(loa->cfg.redis_sentinel_password_file,
 	    "sentinel_password_file");

@@ -162,6 +162,6 @@ mock_config '{"delay_ms":0}'
 hook GET /metrics >/dev/null
 check "metrics count applied reports" grep -q '^loa_delivery_reports_total{provider="esms",result="applied"} 3$' "$T/body"
 check "metrics count bad signatures" grep -q '^loa_delivery_reports_total{provider="zalo",result="bad_signature"} 2$' "$T/body"
-check "metrics count delivered events" grep -q 'loa_deliveries_total{channel="sms",provider="twilio",status="delivered"} 1' "$T/body"
+check "metrics count delivered reports apart from final outcomes" grep -q 'loa_deliveries_reported_total{channel="sms",provider="twilio",status="delivered"} 1' "$T/body"
 stop_loa a
 done_testing
