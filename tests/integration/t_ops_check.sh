@@ -191,4 +191,17 @@ daemon plain JOURNAL_STREAM=8:1234
 is "journal: started" "$DRC" started
 check "journal: priority prefix, no time" grep -q "^<6>loa $VERSION started as consumer plain " "$T/plain.out"
 check "journal: no line carries the time" sh -c "! grep -qE '$TS' '$T/plain.out'"
+
+# --- lines about one job start "job ID: " --------------------------------
+conf jobs
+start_loa jobs || exit 1
+printf '%s' '{"id":"okjob","channels":["sms"],"sms":{"text":"x"},"recipients":[{"phone":"0912000301"}]}' > "$T/okjob.json"
+printf '%s' '{"id":"badjob","channels":["sms"]}' > "$T/badjob.json"
+submit "$T/okjob.json" >/dev/null
+submit "$T/badjob.json" >/dev/null
+wait_for 10 "both jobs logged" sh -c "grep -q 'job okjob: ' '$T/jobs.out' && grep -q 'job badjob: ' '$T/jobs.out'"
+check "accepted: job okjob: ... (1 recipients, normal)" grep -qE "^$TS loa: info: job okjob: [a-z]+ \\(1 recipients, normal\\)\$" "$T/jobs.out"
+check "rejected: job badjob: rejected: why" grep -qE "^$TS loa: warning: job badjob: rejected: " "$T/jobs.out"
+check "every line naming a job starts job ID:" sh -c "! grep -E ' job (okjob|badjob)[^:]' '$T/jobs.out'"
+stop_loa jobs
 done_testing
