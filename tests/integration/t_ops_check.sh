@@ -25,32 +25,25 @@ chmod 644 "$T/open.token"
 VERSION=$(sed -n 's/^#define LOA_VERSION[^"]*"\(.*\)".*/\1/p' "$ROOT/daemon/loa.h")
 
 # conf NAME [daemon lines] [-- [http] lines [-- more sections]]: a
-# daemon config; a key given twice takes the later value.
+# daemon config (lib.sh's, sections opened again after it: a key given
+# twice takes the later value).
 conf() {
 	local name l sect
 	name=$1
 	shift
-	{
-		echo "[redis]"
-		echo "url = unix://$SOCK"
-		echo "[daemon]"
-		echo "log = $T/$name.delivery.log"
-		echo "plugin_dir = $BUILD/plugins"
-		echo "consumer = $name"
-		echo "shutdown_timeout = 5s"
-		sect=daemon
-		for l in "$@"; do
-			if [ "$l" != -- ]; then
-				echo "$l"
-			elif [ $sect = daemon ]; then
-				sect=http
-				printf '%s\n' "[http]" "listen = 127.0.0.1:0"
-			else
-				sect=more
-			fi
-		done
-		[ $sect != daemon ] || printf '%s\n' "[http]" "listen = 127.0.0.1:0"
-	} > "$T/$name.conf"
+	write_base_conf "$name"
+	sect=daemon
+	echo "[daemon]" >> "$T/$name.conf"
+	for l in "$@"; do
+		if [ "$l" != -- ]; then
+			echo "$l"
+		elif [ $sect = daemon ]; then
+			sect=http
+			echo "[http]"
+		else
+			sect=more
+		fi
+	done >> "$T/$name.conf"
 }
 
 # daemon NAME ENV...: start loa on $T/NAME.conf from $T/cwd; DRC is its
