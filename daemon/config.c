@@ -5,7 +5,10 @@
  * "FILE:LINE: [section] key: what is wrong" and nothing half-parsed is kept.
  * Provider sections keep their keys (with line numbers) so that the plugin
  * loader can refuse keys the plugin does not know, naming the line too.
- * Secrets never live here: only the names of the files that hold them.
+ * Secrets never live here: only the names of the files that hold them;
+ * a loaded config sets where relative ones are looked up (credentials_dir,
+ * util.c), for loa and loactl alike.  The [http] listen address is parsed
+ * here too (loa_http_listen_parse), for the listener and for loa -t.
  */
 #include <ctype.h>
 #include <errno.h>

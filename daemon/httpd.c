@@ -988,7 +988,7 @@ httpd_token_read(const char *file, char **tok, char *err, size_t errlen)
 		return -1;
 	}
 	if (!loa_token_ok(*tok, why, sizeof(why))) {
-		loa_secret_path(file, msg, sizeof(msg));
+		loa_secret_label(file, msg, sizeof(msg));
 		snprintf(err, errlen, "[http] token_file %s: %s", msg, why);
 		explicit_bzero(*tok, strlen(*tok));
 		free(*tok);

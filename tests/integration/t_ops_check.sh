@@ -141,6 +141,10 @@ good rel_store
 want rel_store "$T/empty/esms.key (esms.key in \$CREDENTIALS_DIRECTORY): No such file or directory" "CREDENTIALS_DIRECTORY=$T/empty"
 conf rel_missing "credentials_dir = $T/empty" -- "token_file = api-token"
 want rel_missing "[http] token_file $T/empty/api-token (api-token in credentials_dir): No such file or directory"
+printf 'abc\n' > "$T/store/short.token"
+chmod 600 "$T/store/short.token"
+conf rel_short "credentials_dir = $T/store" -- "token_file = short.token"
+want rel_short "[http] token_file $T/store/short.token (short.token in credentials_dir): too short"
 conf rel_default -- "token_file = api-token"
 if [ ! -e /etc/credstore/api-token ]; then
 	want rel_default "/etc/credstore/api-token (api-token in credentials_dir): No such file or directory"
