@@ -5,7 +5,10 @@
  * "FILE:LINE: [section] key: what is wrong" and nothing half-parsed is kept.
  * Provider sections keep their keys (with line numbers) so that the plugin
  * loader can refuse keys the plugin does not know, naming the line too.
- * Secrets never live here: only the names of the files that hold them.
+ * Secrets never live here: only the names of the files that hold them;
+ * a loaded config sets where relative ones are looked up (credentials_dir,
+ * util.c), for loa and loactl alike.  The [http] listen address is parsed
+ * here too (loa_http_listen_parse), for the listener and for loa -t.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -279,7 +282,13 @@ cfg_daemon(struct cfg_parse *p, const char *name, const char *value)
 
 	if (strcmp(name, "plugin_dir") == 0)
 		set_str(&c->plugin_dir, value);
-	else if (strcmp(name, "max_inflight") == 0)
+	else if (strcmp(name, "credentials_dir") == 0) {
+		if (value[0] != '/')
+			cfg_error(p, name, "want an absolute directory (e.g. "
+			    "%s), not \"%s\"", LOA_CREDENTIALS_DIR, value);
+		else
+			set_str(&c->credentials_dir, value);
+	} else if (strcmp(name, "max_inflight") == 0)
 		INTEGER(c->max_inflight, 1, 1000000);
 	else if (strcmp(name, "retention") == 0)
 		DURATION(c->retention_ms, 60 * 1000);
@@ -493,6 +502,7 @@ loa_config_defaults(struct loa_config *c)
 	c->prefix = xstrdup("loa:");
 	c->redis_timeout_ms = 5000;
 	c->plugin_dir = xstrdup(LOA_PLUGIN_DIR);
+	c->credentials_dir = xstrdup(LOA_CREDENTIALS_DIR);
 	c->max_inflight = 512;
 	c->retention_ms = 30LL * 86400 * 1000;
 	c->log_path = xstrdup("-");
@@ -594,9 +604,56 @@ loa_config_load(const char *path, struct loa_config *c, char *err,
 		    "or key = value)", path, rc > 0 ? rc : 0);
 		return -1;
 	}
-	if (cfg_redis_finish(&p, err, errlen) == -1)
+	if (cfg_redis_finish(&p, err, errlen) == -1 ||
+	    cfg_finish(c, err, errlen) == -1)
 		return -1;
-	return cfg_finish(c, err, errlen);
+	/* Whoever loads a config reads its secrets by its rule. */
+	loa_secret_dir_set(c->credentials_dir);
+	return 0;
+}
+
+/*
+ * [http] listen: split "host:port" or "[v6]:port" into *host (allocated,
+ * brackets removed) and *port (0: any).  Returns 0 or -1 with err.  The
+ * listener (httpd.c) and the start-up checks (loa -t) both parse it here.
+ */
+int
+loa_http_listen_parse(const char *s, char **host, unsigned short *port, char *err,
+    size_t errlen)
+{
+	const char	*colon, *end;
+	char		*ep;
+	long		 p;
+
+	if (s[0] == '[') {
+		if ((end = strchr(s, ']')) == NULL || end[1] != ':') {
+			snprintf(err, errlen, "http listen %s: want [ADDRESS]:"
+			    "PORT", s);
+			return -1;
+		}
+		*host = xstrndup(s + 1, end - s - 1);
+		colon = end + 1;
+	} else {
+		if ((colon = strrchr(s, ':')) == NULL || colon == s ||
+		    memchr(s, ':', colon - s) != NULL) {
+			snprintf(err, errlen, "http listen %s: want ADDRESS:"
+			    "PORT", s);
+			return -1;
+		}
+		*host = xstrndup(s, colon - s);
+	}
+	errno = 0;
+	p = strtol(colon + 1, &ep, 10);
+	if (colon[1] < '0' || colon[1] > '9' || *ep != '\0' || errno != 0 ||
+	    p < 0 || p > 65535 || (*host)[0] == '\0') {
+		snprintf(err, errlen, "http listen %s: want ADDRESS:PORT, port "
+		    "0 to 65535", s);
+		free(*host);
+		*host = NULL;
+		return -1;
+	}
+	*port = (unsigned short)p;
+	return 0;
 }
 
 /*
@@ -652,6 +709,7 @@ loa_config_clear(struct loa_config *c)
 	free(c->redis_password_file);
 	free(c->redis_sentinel_password_file);
 	free(c->plugin_dir);
+	free(c->credentials_dir);
 	free(c->log_path);
 	free(c->consumer);
 	free(c->http_listen);

@@ -171,8 +171,6 @@ static void	reply_json(struct hs_req *, int, struct loa_buf *);
 static void	reply_error(struct hs_req *, int, const char *);
 static int	token_equal(const char *, size_t, const char *, size_t);
 static int	check_auth(struct hs_req *);
-static int	parse_listen(const char *, char **, unsigned short *, char *,
-		    size_t);
 static struct pending *pending_new(struct hs_req *, enum pending_kind,
 		    const char *);
 static struct hs_req *pending_take(struct pending *);
@@ -314,49 +312,6 @@ check_auth(struct hs_req *req)
 		reply_error(req, 403, "wrong token");
 		return -1;
 	}
-	return 0;
-}
-
-/*
- * Split "host:port" or "[v6]:port" into *host (allocated, brackets
- * removed) and *port (0: any).  Returns 0 or -1 with err.
- */
-static int
-parse_listen(const char *s, char **host, unsigned short *port, char *err,
-    size_t errlen)
-{
-	const char	*colon, *end;
-	char		*ep;
-	long		 p;
-
-	if (s[0] == '[') {
-		if ((end = strchr(s, ']')) == NULL || end[1] != ':') {
-			snprintf(err, errlen, "http listen %s: want [ADDRESS]:"
-			    "PORT", s);
-			return -1;
-		}
-		*host = xstrndup(s + 1, end - s - 1);
-		colon = end + 1;
-	} else {
-		if ((colon = strrchr(s, ':')) == NULL || colon == s ||
-		    memchr(s, ':', colon - s) != NULL) {
-			snprintf(err, errlen, "http listen %s: want ADDRESS:"
-			    "PORT", s);
-			return -1;
-		}
-		*host = xstrndup(s, colon - s);
-	}
-	errno = 0;
-	p = strtol(colon + 1, &ep, 10);
-	if (colon[1] < '0' || colon[1] > '9' || *ep != '\0' || errno != 0 ||
-	    p < 0 || p > 65535 || (*host)[0] == '\0') {
-		snprintf(err, errlen, "http listen %s: want ADDRESS:PORT, port "
-		    "0 to 65535", s);
-		free(*host);
-		*host = NULL;
-		return -1;
-	}
-	*port = (unsigned short)p;
 	return 0;
 }
 
@@ -1034,7 +989,7 @@ httpd_token_read(const char *file, char **tok, char *err, size_t errlen)
 		return -1;
 	}
 	if (!loa_token_ok(*tok, why, sizeof(why))) {
-		loa_secret_path(file, msg, sizeof(msg));
+		loa_secret_label(file, msg, sizeof(msg));
 		snprintf(err, errlen, "[http] token_file %s: %s", msg, why);
 		explicit_bzero(*tok, strlen(*tok));
 		free(*tok);
@@ -1098,7 +1053,7 @@ httpd_init(char *err, size_t errlen)
 	unsigned short			 portn;
 
 	TAILQ_INIT(&hd.pending);
-	if (parse_listen(loa->cfg.http_listen, &host, &portn, err,
+	if (loa_http_listen_parse(loa->cfg.http_listen, &host, &portn, err,
 	    errlen) == -1)
 		return -1;
 	if (httpd_token_read(loa->cfg.http_token_file, &hd.token, err,

@@ -57,26 +57,45 @@ field(redisReply *fields, const char *name, size_t *len)
 	return NULL;
 }
 
+/* What an accept script's reply is logged about: "job ID: ... (what)". */
+struct accepting {
+	char	*id;
+	char	*what;		/* "3 recipients, normal" */
+};
+
+static struct accepting *
+accepting_new(const char *id, char *what)
+{
+	struct accepting	*a = xcalloc(1, sizeof(*a));
+
+	a->id = xstrdup(id);
+	a->what = what;
+	return a;
+}
+
 static void
 script_reply_cb(struct loa_redis *r, redisReply *rep, void *arg)
 {
-	char	*what = arg;
+	struct accepting	*a = arg;
 
 	(void)r;
 	if (rep == NULL)
-		log_info("%s: no answer from Redis; the entry will be claimed "
-		    "again", what);
+		log_info("job %s: no answer from Redis (%s); the entry will "
+		    "be claimed again", a->id, a->what);
 	else if (rep->type == REDIS_REPLY_ERROR)
-		log_warnx("%s: %s", what, rep->str);
+		log_warnx("job %s: %s (%s)", a->id, rep->str, a->what);
 	else if (rep->type == REDIS_REPLY_STRING &&
 	    strcmp(rep->str, "duplicate") == 0) {
-		log_warnx("%s: id already submitted; ignored", what);
+		log_warnx("job %s: id already submitted; ignored (%s)", a->id,
+		    a->what);
 		metrics_job_rejected(JOB_REJECT_DUPLICATE);
 	} else if (rep->type == REDIS_REPLY_STRING) {
-		log_info("%s: %s", what, rep->str);
+		log_info("job %s: %s (%s)", a->id, rep->str, a->what);
 		metrics_job_accepted();
 	}
-	free(what);
+	free(a->id);
+	free(a->what);
+	free(a);
 }
 
 static void
@@ -105,7 +124,7 @@ reject(const char *eid, const char *id, const char *raw, size_t len,
 	struct loa_buf	 ev;
 	char		 now[40], ret[32];
 
-	log_warnx("job %s rejected: %s", id, why);
+	log_warnx("job %s: rejected: %s", id, why);
 	job_event(&ev, id, "rejected", why, -1);
 	loa_time_iso(loa_now_ms(), now, sizeof(now));
 	snprintf(ret, sizeof(ret), "%lld", loa->cfg.retention_ms);
@@ -184,6 +203,7 @@ accept_job(struct pending *pj, const char *wards)
 {
 	struct loa_job	*job = pj->job;
 	struct loa_argv	 av;
+	struct accepting *a;
 	struct loa_buf	 ev;
 	char		*spec, now[40], sendat[32];
 	int		 audience = job->audience != LOA_AUD_RECIPIENTS;
@@ -209,14 +229,13 @@ accept_job(struct pending *pj, const char *wards)
 	loa_argv_add(&av, sendat);
 	loa_argv_addf(&av, "%lld", loa->cfg.retention_ms);
 	loa_argv_add(&av, wards);
-	if (loa_redis_cmdv(loa->rc, script_reply_cb, audience ?
-	    xasprintf("job %s (%s, %s)", job->id, job->audience ==
-	    LOA_AUD_ALL ? "all wards" : job->audience == LOA_AUD_WARDS ?
-	    "by wards" : "by districts", loa_priority_name(job->prio)) :
-	    xasprintf("job %s (%d recipients, %s)", job->id, job->nrcpt,
-	    loa_priority_name(job->prio)), &av) == -1)
-		log_info("job %s: Redis is down; the entry will be claimed "
-		    "again", job->id);
+	a = accepting_new(job->id, audience ? xasprintf("%s, %s",
+	    job->audience == LOA_AUD_ALL ? "all wards" : job->audience ==
+	    LOA_AUD_WARDS ? "by wards" : "by districts",
+	    loa_priority_name(job->prio)) : xasprintf("%d recipients, %s",
+	    job->nrcpt, loa_priority_name(job->prio)));
+	if (loa_redis_cmdv(loa->rc, script_reply_cb, a, &av) == -1)
+		script_reply_cb(loa->rc, NULL, a);	/* says it, frees a */
 	loa_argv_free(&av);
 	loa_buf_free(&ev);
 	free(spec);

@@ -31,6 +31,7 @@ char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
 
 /* log.c */
 void	 log_init(const char *, int);
+void	 log_stamp(int);
 void	 log_setverbose(int);
 int	 log_getverbose(void);
 void	 log_msg(int, const char *, ...) __attribute__((format(printf, 2, 3)));
@@ -74,7 +75,10 @@ void	 loa_delivery_id(const char *, const char *, const char *, char[33]);
  */
 #define LOA_SECRET_MAX	65536
 #define LOA_TOKEN_MIN	16
-void	 loa_secret_path(const char *, char *, size_t);
+#define LOA_CREDENTIALS_DIR	"/etc/credstore"	/* [daemon] credentials_dir */
+void	 loa_secret_dir_set(const char *);
+const char *loa_secret_path(const char *, char *, size_t);
+void	 loa_secret_label(const char *, char *, size_t);
 int	 loa_read_secret(const char *, char **, char *, size_t);
 int	 loa_token_ok(const char *, char *, size_t);
 int	 loa_provider_id_take(const char *, char *, size_t, const char *);
@@ -196,6 +200,7 @@ struct loa_config {
 	char			*redis_sentinel_password_file;
 	long long		 redis_timeout_ms;
 	char			*plugin_dir;
+	char			*credentials_dir; /* relative secret names */
 	int			 max_inflight;
 	long long		 retention_ms;
 	int			 quiet_start;	/* minutes; start == end: none */
@@ -222,6 +227,8 @@ struct loa_config {
 extern const char *const loa_provider_common_keys[];
 void	 loa_config_defaults(struct loa_config *);
 int	 loa_config_load(const char *, struct loa_config *, char *, size_t);
+int	 loa_http_listen_parse(const char *, char **, unsigned short *, char *,
+	    size_t);
 void	 loa_config_clear(struct loa_config *);
 const char *loa_provider_conf_get(const struct loa_provider_conf *,
 	    const char *);

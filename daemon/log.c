@@ -3,7 +3,12 @@
  *
  * Messages about the daemon itself go to standard error, one line each,
  * with a syslog priority prefix ("<4>") when standard error is the systemd
- * journal, so journald files them at the right level.  The delivery log
+ * journal, so journald files them at the right level (and stamps them).
+ * Anywhere else (a terminal, a file, another supervisor) each line of
+ * the daemon (log_stamp(); not loactl's, a command's errors) starts with
+ * the time as the delivery log's "ts" has it
+ * ("2026-11-28T07:00:01.234+07:00 loa: warning: ...").  Lines about one
+ * job say "job ID: " first, wherever they come from.  The delivery log
  * (one JSON line per message outcome) is a different stream: dlog.c.
  *
  * log_warn() appends strerror(errno); fatal()/fatalx() exit and are only for
@@ -31,6 +36,7 @@
 
 static int	 log_verbose;
 static int	 log_journal;	/* stderr is journald: use <N> prefixes */
+static int	 log_stamped;	/* otherwise start lines with the time */
 static const char *log_procname = "loa";
 
 void
@@ -39,6 +45,13 @@ log_init(const char *procname, int verbose)
 	log_procname = procname;
 	log_verbose = verbose;
 	log_journal = getenv("JOURNAL_STREAM") != NULL;
+}
+
+/* Lines start with the time (when not to the journal, which stamps). */
+void
+log_stamp(int on)
+{
+	log_stamped = on;
 }
 
 void
@@ -59,6 +72,7 @@ vlog(int pri, const char *fmt, va_list ap)
 	static const char *names[] = { "error", "warning", "info", "debug" };
 	static const int   sysl[] = { 3, 4, 6, 7 };
 	char		   raw[LOG_MSG_MAX], msg[4 * LOG_MSG_MAX + 1];
+	char		   ts[40];
 	int		   n;
 
 	if (pri == LOA_LOG_DEBUG && log_verbose < 2)
@@ -72,7 +86,11 @@ vlog(int pri, const char *fmt, va_list ap)
 	loa_neutral_cpy(msg, sizeof(msg), raw, (size_t)n);
 	if (log_journal)
 		fprintf(stderr, "<%d>%s\n", sysl[pri], msg);
-	else
+	else if (log_stamped) {
+		loa_time_iso(loa_now_ms(), ts, sizeof(ts));
+		fprintf(stderr, "%s %s: %s: %s\n", ts, log_procname,
+		    names[pri], msg);
+	} else
 		fprintf(stderr, "%s: %s: %s\n", log_procname, names[pri], msg);
 	fflush(stderr);
 }

@@ -2,11 +2,13 @@
  * main.c -- the loa daemon: command line, start-up, signals, the cron
  * timer and an orderly stop.
  *
- *	loa [-c FILE] [-f] [-t] [-v]
+ *	loa [-c FILE] [-f] [-t] [-V] [-v]
  *
- * -t checks the config (and loads the plugins it names), reads every
- * secret and token file the daemon would read, as it would read them, and
- * exits 0 or 1.
+ * -t makes every check start-up makes (check_config(), the plugins and
+ * their secret files), reads every secret and token file the daemon would
+ * read, as it would read them, says every problem and exits 0 or 1;
+ * nothing it does contacts Redis or a provider or opens the listener.
+ * -V prints the version.
  * The daemon never forks into the background: systemd (or -f, the same)
  * runs it in the foreground.  SIGTERM/SIGINT stop taking work, let the
  * requests under way finish for up to shutdown_timeout, hand unfinished
@@ -52,6 +54,9 @@ static const struct provider_hooks provider_hooks = {
 	deliver_answer, deliver_abandoned, flow_pump, flow_retired
 };
 
+static int	check_config(const struct loa_config *, const char *);
+static void	password_free(char *);
+
 static void
 wire(void)
 {
@@ -64,7 +69,7 @@ wire(void)
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: loa [-ftv] [-c config]\n");
+	fprintf(stderr, "usage: loa [-ftVv] [-c config]\n");
 	exit(2);
 }
 
@@ -230,7 +235,8 @@ keep_fixed(struct loa_config *nc)
 
 /*
  * SIGHUP: load the config file again.  Everything is checked (syntax,
- * plugins, secret files, the API token) before anything changes.
+ * check_config() as at start-up, plugins, their secret files) before
+ * anything changes.
  */
 static void
 reload_config(void)
@@ -241,27 +247,25 @@ reload_config(void)
 	if (loa_config_load(loa->cfg.path, &nc, err, sizeof(err)) == -1) {
 		log_warnx("reload refused, the running config is kept: %s",
 		    err);
-		loa_config_clear(&nc);
-		return;
+		goto refused;
 	}
+	if (check_config(&nc, "reload refused, the running config is "
+	    "kept: ") > 0)
+		goto refused;
 	if (httpd_token_read(nc.http_token_file, &tok, err,
 	    sizeof(err)) == -1) {
 		log_warnx("reload refused, the running config is kept: %s",
 		    err);
-		loa_config_clear(&nc);
-		return;
+		goto refused;
 	}
 	keep_fixed(&nc);
 	oldlog = xstrdup(loa->cfg.log_path);
 	if (provider_reload(&nc) == -1) {
 		log_warnx("reload refused, the running config is kept: a "
 		    "provider did not load (see above)");
-		loa_config_clear(&nc);
-		if (tok != NULL)
-			explicit_bzero(tok, strlen(tok));
-		free(tok);
+		password_free(tok);
 		free(oldlog);
-		return;
+		goto refused;
 	}
 	httpd_token_set(tok);
 	loa_job_limits(loa->cfg.max_recipients);
@@ -275,6 +279,11 @@ reload_config(void)
 	    loa->cfg.max_inflight);
 	flow_pump_all();
 	wake_dispatch();
+	return;
+ refused:
+	loa_config_clear(&nc);
+	/* Secrets are looked up by the running config's rule again. */
+	loa_secret_dir_set(loa->cfg.credentials_dir);
 }
 
 /* The service manager hears of it (Type=notify). */
@@ -317,7 +326,7 @@ signal_cb(evutil_socket_t sig, short ev, void *arg)
 	}
 }
 
-/* The secret in file (NULL: none), or exit saying which key failed. */
+/* The secret in file (NULL: none); check_config() has read it already. */
 static char *
 redis_password(const char *file, const char *key)
 {
@@ -326,7 +335,7 @@ redis_password(const char *file, const char *key)
 	if (file == NULL)
 		return NULL;
 	if (loa_read_secret(file, &pw, err, sizeof(err)) == -1)
-		fatalx("redis %s: %s", key, err);
+		fatalx("[redis] %s %s", key, err);
 	return pw;
 }
 
@@ -340,42 +349,103 @@ password_free(char *pw)
 }
 
 /*
- * loa -t: read every secret file the daemon will read, as it reads them
- * (the providers' were read when their plugins were created; the Redis
- * passwords; the API token with its own rules).  Returns how many cannot
- * be used, each said on standard error naming the file.
+ * Whether path (a log or output file, "-": standard output) can be
+ * appended to, without creating it: the file, or else its directory,
+ * writable.  0, or -1 with err set naming what.
  */
 static int
-check_secrets(void)
+check_appendable(const char *what, const char *path, char *err,
+    size_t errlen)
+{
+	char	*dir, *slash;
+	int	 rc = 0;
+
+	if (strcmp(path, "-") == 0)
+		return 0;
+	if (access(path, F_OK) == 0) {
+		if (access(path, W_OK) == -1) {
+			snprintf(err, errlen, "%s %s: %s", what, path,
+			    strerror(errno));
+			rc = -1;
+		}
+		return rc;
+	}
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		snprintf(dir, strlen(dir) + 1, ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (access(dir, W_OK | X_OK) == -1) {
+		snprintf(err, errlen, "%s %s: directory %s: %s", what, path,
+		    dir, strerror(errno));
+		rc = -1;
+	}
+	free(dir);
+	return rc;
+}
+
+/*
+ * What start-up checks before it runs anything, and all that loa -t
+ * checks (one function, so that -t cannot say OK to a config the daemon
+ * refuses; a reload checks the new config with it too): [http] listen
+ * parsed as the listener parses it, the API token with its own rules,
+ * the Redis password files, provider outputs and the delivery log
+ * appendable; then (main) the plugins, each with its own config check,
+ * and every secret file a provider names.  Nothing here contacts Redis
+ * or a provider, opens the listener or creates a file.  Every problem is
+ * said on a line of its own, after pfx; returns how many there are.
+ */
+static int
+check_config(const struct loa_config *c, const char *pfx)
 {
 	const struct {
 		const char	*file, *key;
 	} redis[] = {
-		{ loa->cfg.redis_password_file, "password_file" },
-		{ loa->cfg.redis_sentinel_password_file,
-		    "sentinel_password_file" },
+		{ c->redis_password_file, "password_file" },
+		{ c->redis_sentinel_password_file, "sentinel_password_file" },
 	};
-	char		 err[1024], *pw;
+	const char	*out;
+	char		 err[1024], *pw, *host;
+	unsigned short	 port;
 	size_t		 i;
-	int		 bad;
+	int		 bad = 0;
 
-	bad = provider_check_secrets();
+	if (loa_http_listen_parse(c->http_listen, &host, &port, err,
+	    sizeof(err)) == -1) {
+		log_warnx("%s%s", pfx, err);
+		bad++;
+	} else
+		free(host);
+	if (httpd_token_read(c->http_token_file, &pw, err, sizeof(err)) == -1) {
+		log_warnx("%s%s", pfx, err);
+		bad++;
+	} else
+		password_free(pw);
 	for (i = 0; i < sizeof(redis) / sizeof(redis[0]); i++) {
 		if (redis[i].file == NULL)
 			continue;
 		if (loa_read_secret(redis[i].file, &pw, err,
 		    sizeof(err)) == -1) {
-			log_warnx("[redis] %s %s", redis[i].key, err);
+			log_warnx("%s[redis] %s %s", pfx, redis[i].key, err);
 			bad++;
 		} else
 			password_free(pw);
 	}
-	if (httpd_token_read(loa->cfg.http_token_file, &pw, err,
+	for (i = 0; i < c->nproviders; i++) {
+		out = loa_provider_conf_get(&c->providers[i], "output");
+		if (out != NULL && check_appendable("provider output", out,
+		    err, sizeof(err)) == -1) {
+			log_warnx("%s%s", pfx, err);
+			bad++;
+		}
+	}
+	if (check_appendable("delivery log", c->log_path, err,
 	    sizeof(err)) == -1) {
-		log_warnx("%s", err);
+		log_warnx("%s%s", pfx, err);
 		bad++;
-	} else
-		password_free(pw);
+	}
 	return bad;
 }
 
@@ -407,11 +477,11 @@ main(int argc, char *argv[])
 	const char	*conf = "/etc/loa/loa.conf";
 	struct event	*sig[4];
 	int		 sigs[] = { SIGTERM, SIGINT, SIGHUP };
-	int		 ch, test = 0, verbose = 1, i;
+	int		 ch, test = 0, verbose = 1, i, bad;
 	char		 err[1024], host[64], *pw, *spw;
 	struct timeval	 tv = { 0, CRON_MS * 1000 };
 
-	while ((ch = getopt(argc, argv, "c:ftvq")) != -1) {
+	while ((ch = getopt(argc, argv, "c:fhtVvq")) != -1) {
 		switch (ch) {
 		case 'c':
 			conf = optarg;
@@ -421,6 +491,9 @@ main(int argc, char *argv[])
 		case 't':
 			test = 1;
 			break;
+		case 'V':
+			printf("loa %s\n", LOA_VERSION);
+			return 0;
 		case 'v':
 			verbose++;
 			break;
@@ -434,30 +507,33 @@ main(int argc, char *argv[])
 	if (optind != argc)
 		usage();
 	log_init("loa", verbose);
+	log_stamp(1);
 	if (loa_config_load(conf, &loa->cfg, err, sizeof(err)) == -1) {
 		fprintf(stderr, "loa: %s\n", err);
 		return 1;
 	}
 	loa_job_limits(loa->cfg.max_recipients);
 	wire();
-	if (provider_load_all(&loa->cfg, !test) == -1) {
+	/*
+	 * Every problem is said, not only the first; outputs are opened
+	 * only for a daemon that will run.
+	 */
+	bad = check_config(&loa->cfg, "");
+	if (provider_load_all(&loa->cfg, !test && bad == 0) == -1)
+		bad++;
+	else
+		bad += provider_check_secrets();
+	if (bad > 0 || test) {
+		if (bad > 0)
+			fprintf(stderr, "loa: %s: %d problem%s (see above)\n",
+			    conf, bad, bad == 1 ? "" : "s");
+		else
+			fprintf(stderr, "loa: %s: configuration OK (%d "
+			    "provider%s)\n", conf, loa->nproviders,
+			    loa->nproviders == 1 ? "" : "s");
 		provider_free_all();
 		loa_config_clear(&loa->cfg);
-		return 1;
-	}
-	if (test) {
-		if (check_secrets() > 0) {
-			fprintf(stderr, "loa: %s: a secret file cannot be "
-			    "used (see above)\n", conf);
-			provider_free_all();
-			loa_config_clear(&loa->cfg);
-			return 1;
-		}
-		fprintf(stderr, "loa: %s: configuration OK (%d provider%s)\n",
-		    conf, loa->nproviders, loa->nproviders == 1 ? "" : "s");
-		provider_free_all();
-		loa_config_clear(&loa->cfg);
-		return 0;
+		return bad > 0;
 	}
 	if (dlog_open(loa->cfg.log_path) == -1)
 		return 1;
@@ -508,8 +584,8 @@ main(int argc, char *argv[])
 	event_add(loa->ev_cron, &tv);
 	notify_init();
 	notify_send("READY=1");
-	log_info("started as consumer %s (%d provider%s, max_inflight %d)",
-	    loa->consumer, loa->nproviders, loa->nproviders == 1 ? "" : "s",
+	log_info("loa %s started as consumer %s (%d provider%s, max_inflight "
+	    "%d)", LOA_VERSION, loa->consumer, loa->nproviders, loa->nproviders == 1 ? "" : "s",
 	    loa->cfg.max_inflight);
 
 	event_base_dispatch(loa->base);

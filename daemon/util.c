@@ -168,22 +168,66 @@ loa_delivery_id(const char *job, const char *item, const char *channel,
 }
 
 /*
- * The file a secret name stands for: relative names are looked up in
- * $CREDENTIALS_DIRECTORY (systemd's LoadCredential=) when it is set.
+ * Where a relative secret name (token_file = api-token) is looked up when
+ * $CREDENTIALS_DIRECTORY is not set: [daemon] credentials_dir, which
+ * loa_config_load() sets here (NULL: LOA_CREDENTIALS_DIR).  Never the
+ * current directory: loa, loa -t and loactl run from different ones.
  */
+static char	*secret_dir;
+
 void
+loa_secret_dir_set(const char *dir)
+{
+	free(secret_dir);
+	secret_dir = dir != NULL ? xstrdup(dir) : NULL;
+}
+
+/*
+ * The file a secret name stands for: relative names are looked up in
+ * $CREDENTIALS_DIRECTORY (systemd's LoadCredential=) when it is set, else
+ * in credentials_dir (/etc/credstore, where LoadCredential= itself looks
+ * for a relative source).  Returns where a relative name was looked up
+ * ("$CREDENTIALS_DIRECTORY" or "credentials_dir"), NULL for an absolute
+ * one.
+ */
+const char *
 loa_secret_path(const char *path, char *full, size_t len)
 {
 	const char	*cd;
 
-	if (path[0] != '/' && (cd = getenv("CREDENTIALS_DIRECTORY")) != NULL)
-		snprintf(full, len, "%s/%s", cd, path);
-	else
+	if (path[0] == '/') {
 		snprintf(full, len, "%s", path);
+		return NULL;
+	}
+	if ((cd = getenv("CREDENTIALS_DIRECTORY")) != NULL && cd[0] != '\0') {
+		snprintf(full, len, "%s/%s", cd, path);
+		return "$CREDENTIALS_DIRECTORY";
+	}
+	snprintf(full, len, "%s/%s", secret_dir != NULL ? secret_dir :
+	    LOA_CREDENTIALS_DIR, path);
+	return "credentials_dir";
 }
 
 /*
- * Read a secret from path (resolved by loa_secret_path()).  Only a
+ * How errors name the secret file: its full path, and for a relative
+ * name also where it was looked up ("/etc/credstore/esms.key (esms.key
+ * in credentials_dir)").
+ */
+void
+loa_secret_label(const char *path, char *label, size_t len)
+{
+	char		 full[4096];
+	const char	*where;
+
+	if ((where = loa_secret_path(path, full, sizeof(full))) == NULL)
+		snprintf(label, len, "%s", full);
+	else
+		snprintf(label, len, "%s (%s in %s)", full, path, where);
+}
+
+/*
+ * Read a secret from path (resolved by loa_secret_path(); errors name it
+ * as loa_secret_label() does).  Only a
  * regular file is read: it is opened with O_NONBLOCK and O_NOFOLLOW, so a
  * FIFO or a device never blocks the event loop (SIGHUP reloads read
  * secrets from inside it) and a symbolic link is refused, then checked
@@ -196,7 +240,7 @@ loa_secret_path(const char *path, char *full, size_t len)
 int
 loa_read_secret(const char *path, char **out, char *err, size_t errlen)
 {
-	char		 full[4096], buf[LOA_SECRET_MAX + 1];
+	char		 full[4096], name[4352], buf[LOA_SECRET_MAX + 1];
 	struct stat	 st;
 	ssize_t		 n;
 	size_t		 got = 0;
@@ -204,22 +248,23 @@ loa_read_secret(const char *path, char **out, char *err, size_t errlen)
 	int		 fd;
 
 	loa_secret_path(path, full, sizeof(full));
+	loa_secret_label(path, name, sizeof(name));
 	fd = open(full, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC |
 	    O_NOCTTY);
 	if (fd == -1) {
 		if (errno == ELOOP)
 			snprintf(err, errlen, "%s: a symbolic link; name the "
-			    "file itself", full);
+			    "file itself", name);
 		else
-			snprintf(err, errlen, "%s: %s", full, strerror(errno));
+			snprintf(err, errlen, "%s: %s", name, strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) == -1) {
-		snprintf(err, errlen, "%s: %s", full, strerror(errno));
+		snprintf(err, errlen, "%s: %s", name, strerror(errno));
 		goto fail;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file (%s)", full,
+		snprintf(err, errlen, "%s: not a regular file (%s)", name,
 		    S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISDIR(st.st_mode) ?
 		    "a directory" : S_ISSOCK(st.st_mode) ? "a socket" :
 		    "a device");
@@ -227,17 +272,17 @@ loa_read_secret(const char *path, char **out, char *err, size_t errlen)
 	}
 	if (st.st_uid != me && st.st_uid != 0) {
 		snprintf(err, errlen, "%s: owned by uid %lu, not by the "
-		    "daemon's user (uid %lu) or root", full,
+		    "daemon's user (uid %lu) or root", name,
 		    (unsigned long)st.st_uid, (unsigned long)me);
 		goto fail;
 	}
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
 		snprintf(err, errlen, "%s: readable by group or others (mode "
-		    "%03o); chmod 600 it", full, (unsigned)(st.st_mode & 0777));
+		    "%03o); chmod 600 it", name, (unsigned)(st.st_mode & 0777));
 		goto fail;
 	}
 	if (st.st_size > LOA_SECRET_MAX) {
-		snprintf(err, errlen, "%s: larger than %d bytes", full,
+		snprintf(err, errlen, "%s: larger than %d bytes", name,
 		    LOA_SECRET_MAX);
 		goto fail;
 	}
@@ -247,7 +292,7 @@ loa_read_secret(const char *path, char **out, char *err, size_t errlen)
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
-			snprintf(err, errlen, "%s: %s", full, strerror(errno));
+			snprintf(err, errlen, "%s: %s", name, strerror(errno));
 			explicit_bzero(buf, got);
 			goto fail;
 		}
@@ -256,7 +301,7 @@ loa_read_secret(const char *path, char **out, char *err, size_t errlen)
 	close(fd);
 	if (got > LOA_SECRET_MAX) {
 		explicit_bzero(buf, sizeof(buf));
-		snprintf(err, errlen, "%s: larger than %d bytes", full,
+		snprintf(err, errlen, "%s: larger than %d bytes", name,
 		    LOA_SECRET_MAX);
 		return -1;
 	}

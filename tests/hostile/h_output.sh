@@ -65,8 +65,9 @@ sys.exit(bad)
 PY
 }
 
-# no_line_starts FILE TEXT: no line of FILE starts with TEXT.
-no_line_starts() { ! grep -q "^$2" "$1"; }
+# no_line_starts FILE TEXT: no line of FILE starts with TEXT (after the
+# time the operational log starts its lines with).
+no_line_starts() { ! grep -Eq "^([0-9]{4}-[0-9T:.+-]+ )?$2" "$1"; }
 
 # --- the directory, through import --------------------------------------
 printf '%s\n' 'code,name,district' \
