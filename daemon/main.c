@@ -66,11 +66,13 @@ wire(void)
 	creds_on_ready(flow_pump);
 }
 
+/* Bad usage: to stderr, exit 2; -h: to stdout, exit 0. */
 static void __attribute__((noreturn))
-usage(void)
+usage(int asked)
 {
-	fprintf(stderr, "usage: loa [-ftVv] [-c config]\n");
-	exit(2);
+	fprintf(asked ? stdout : stderr,
+	    "usage: loa [-fhqtVv] [-c config]\n");
+	exit(asked ? 0 : 2);
 }
 
 static void
@@ -488,6 +490,8 @@ main(int argc, char *argv[])
 			break;
 		case 'f':
 			break;		/* always in the foreground */
+		case 'h':
+			usage(1);
 		case 't':
 			test = 1;
 			break;
@@ -501,11 +505,11 @@ main(int argc, char *argv[])
 			verbose = 0;
 			break;
 		default:
-			usage();
+			usage(0);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(0);
 	log_init("loa", verbose);
 	log_stamp(1);
 	if (loa_config_load(conf, &loa->cfg, err, sizeof(err)) == -1) {

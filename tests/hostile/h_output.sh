@@ -224,7 +224,7 @@ submit "$T/forge2.json" >/dev/null
 wait_for 20 "both rejected" sh -c "[ \$(redis-cli -s $SOCK XLEN loa:dead) -ge 3 ]"
 sleep 0.3
 is "forge1: one log line for its rejection" "$(grep -c 'forge1' "$T/a.out")" 1
-check "forge1: that line says why" grep -q 'job forge1 rejected: audience.wards\[0\]: want a ward code' "$T/a.out"
+check "forge1: that line says why" grep -q 'job forge1: rejected: audience.wards\[0\]: want a ward code' "$T/a.out"
 check "no forged line starts a line" no_line_starts "$T/a.out" 'loa: warning: FORGED'
 check "operational log: no raw control" clean "$T/a.out"
 C dead > "$T/dead.out" 2>&1
