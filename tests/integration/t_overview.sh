@@ -41,6 +41,9 @@ iso() { date -d "@$1" +%Y-%m-%dT%H:%M:%S%:z; }
 jqe() { jq -e "$@" >/dev/null 2>&1; }
 
 start_redis || exit 1
+# A job of a version before the job index: indexed once, at start.
+R HSET loa:job:old state done total 1 sent 1 priority bulk \
+    created_at 2020-01-02T03:04:05.678Z >/dev/null
 start_loa a || { cat "$T/a.out"; exit 1; }
 start_loa b || { cat "$T/b.out"; exit 1; }
 PORT=$(http_port a)
@@ -91,7 +94,7 @@ check "status: normal work queue" grep -q "^queue normal    entries [0-9]*  pend
 check "status: one scheduled" grep -q "^queue scheduled 1$" "$T/status.txt"
 check "status: one dead letter" grep -q "^queue dead      1$" "$T/status.txt"
 check "status: jobs by state" grep -q \
-    "^jobs      scheduled 1 expanding 0 sending 0 done 1 cancelled 1 rejected 1$" \
+    "^jobs      scheduled 1 expanding 0 sending 0 done 2 cancelled 1 rejected 1$" \
     "$T/status.txt"
 check "status: spare paused" grep -q "^provider  spare  *PAUSED since " "$T/status.txt"
 check "status: console active" grep -q "^provider  console  *active$" "$T/status.txt"
@@ -109,7 +112,7 @@ check "json: queues" jqe '.queues.ingest == {"entries":0,"pending":0} and
      .queues.scheduled == 1 and .queues.dead == 1 and
      (.queues.work | keys) == ["bulk","normal","urgent"]' "$T/status.json"
 check "json: jobs by state" jqe \
-    '.jobs == {"done":1,"scheduled":1,"cancelled":1,"rejected":1}' "$T/status.json"
+    '.jobs == {"done":2,"scheduled":1,"cancelled":1,"rejected":1}' "$T/status.json"
 check "json: providers" jqe '[.providers[] | [.name, .paused]] ==
      [["console",false],["spare",true]] and
      ([.providers[0].circuits[] | .daemon] == ["a","b"])' "$T/status.json"
@@ -118,13 +121,13 @@ check "json: providers" jqe '[.providers[] | [.name, .paused]] ==
 CTL jobs > "$T/jobs.txt"
 is "jobs exits 0" $? 0
 is "jobs: newest first" "$(awk 'NR > 1 { print $1 }' "$T/jobs.txt" | tr '\n' ' ')" \
-    "r1 c1 s1 d1 "
+    "r1 c1 s1 d1 old "
 check "jobs: d1's line" grep -q "^d1  *done  *normal  *[0-9T:.+-]* *2 *2 " "$T/jobs.txt"
 is "jobs --state scheduled" "$(CTL jobs --state scheduled | awk 'NR > 1 { print $1 }')" s1
 is "jobs --limit 2" "$(CTL jobs --limit 2 | awk 'NR > 1 { print $1 }' | tr '\n' ' ')" "r1 c1 "
 CTL jobs --json > "$T/jobs.json"
 check "jobs --json: ids, states" jqe \
-    '[.[] | [.job, .state]] == [["r1","rejected"],["c1","cancelled"],["s1","scheduled"],["d1","done"]]
+    '[.[] | [.job, .state]] == [["r1","rejected"],["c1","cancelled"],["s1","scheduled"],["d1","done"],["old","done"]]
      and .[3].total == 2 and .[3].sent == 2 and (.[3] | has("entry"))' "$T/jobs.json"
 CTL jobs --state nosuch 2> "$T/err" >/dev/null
 is "jobs --state nosuch exits 2" $? 2
@@ -136,7 +139,7 @@ is "status ID still works" $? 0
 
 # A job whose hash expired leaves the index.
 R DEL loa:job:s1 >/dev/null
-is "expired job not listed" "$(CTL jobs | awk 'NR > 1 { print $1 }' | tr '\n' ' ')" "r1 c1 d1 "
+is "expired job not listed" "$(CTL jobs | awk 'NR > 1 { print $1 }' | tr '\n' ' ')" "r1 c1 d1 old "
 is "and trimmed from the index" "$(R ZSCORE loa:index:jobs s1)" ""
 
 # HTTP.
@@ -145,11 +148,11 @@ is "GET /v1/jobs without token 401" "$(req /v1/jobs)" 401
 is "GET /v1/status 200" "$(req /v1/status -H "$AUTH")" 200
 check "/v1/status is loactl's JSON" jqe \
     '[.daemons[] | .consumer] == ["a","b"] and .queues.dead == 1 and
-     .jobs.done == 1 and .providers[1].paused == true' "$T/body"
+     .jobs.done == 2 and .providers[1].paused == true' "$T/body"
 is "GET /v1/jobs 200" "$(req /v1/jobs -H "$AUTH")" 200
-check "/v1/jobs newest first" jqe '[.[] | .job] == ["r1","c1","d1"]' "$T/body"
+check "/v1/jobs newest first" jqe '[.[] | .job] == ["r1","c1","d1","old"]' "$T/body"
 is "GET /v1/jobs?state=done 200" "$(req '/v1/jobs?state=done&limit=5' -H "$AUTH")" 200
-check "/v1/jobs?state=done" jqe '[.[] | .job] == ["d1"] and .[0].sent == 2' "$T/body"
+check "/v1/jobs?state=done" jqe '[.[] | .job] == ["d1","old"] and .[0].sent == 2' "$T/body"
 is "GET /v1/jobs?limit=1" "$(req '/v1/jobs?limit=1' -H "$AUTH"; jq -r '.[].job' "$T/body")" "200r1"
 is "bad state 400" "$(req '/v1/jobs?state=nosuch' -H "$AUTH")" 400
 check "bad state: message" jqe '.error | test("^state: want one of")' "$T/body"
@@ -189,6 +192,15 @@ stop_loa b
 is "b stopped cleanly" $? 0
 is "one daemon left" "$(CTL status --json | jq -c '[.daemons[] | .consumer]')" '["a"]'
 is "b's hash gone" "$(R EXISTS loa:daemon:b)" 0
+
+# One that dies leaves when its entry expires (three beats, 15 s).
+conf c
+start_loa c || cat "$T/c.out"
+check "c registered" wait_for 10 "c in the registry" \
+    sh -c "$LOACTL -c '$T/a.conf' status | grep -q '^daemon    c '"
+stop_loa c KILL
+check "a killed daemon leaves the overview" wait_for 20 "c gone" \
+    sh -c "[ \"\$($LOACTL -c '$T/a.conf' status --json | jq -c '[.daemons[] | .consumer]')\" = '[\"a\"]' ]"
 
 stop_loa a
 done_testing
