@@ -168,8 +168,7 @@ static void	reply(struct hs_req *, int, const char *, const char *,
 		    size_t);
 static void	reply_json(struct hs_req *, int, struct loa_buf *);
 static void	reply_jansson(struct hs_req *, int, json_t *);
-static void	list_cb(struct loa_redis *, redisReply *, void *);
-static void	status_cb(struct loa_redis *, redisReply *, void *);
+static void	overview_cb(struct loa_redis *, redisReply *, void *);
 static void	reply_error(struct hs_req *, int, const char *);
 static int	token_equal(const char *, size_t, const char *, size_t);
 static int	check_auth(struct hs_req *);
@@ -780,24 +779,7 @@ route_list(struct hs_req *req)
 		return;
 	}
 	loa_jobs_argv(&av, loa->cfg.prefix, state, limit);
-	ask(req, pending_new(req, PK_LIST, NULL), list_cb, &av);
-}
-
-static void
-list_cb(struct loa_redis *r, redisReply *rep, void *arg)
-{
-	struct hs_req	*req;
-	json_t		*a;
-
-	(void)r;
-	if ((req = pending_take(arg)) == NULL)
-		return;
-	if ((a = loa_jobs_decode(rep)) == NULL) {
-		httpd_note(HE_REDIS, req);
-		reply_error(req, 503, "Redis unavailable; try again");
-		return;
-	}
-	reply_jansson(req, 200, a);
+	ask(req, pending_new(req, PK_LIST, NULL), overview_cb, &av);
 }
 
 /* GET /v1/status: the overview, as "loactl status --json". */
@@ -807,24 +789,28 @@ route_status(struct hs_req *req)
 	struct loa_argv	 av;
 
 	loa_overview_argv(&av, &loa->cfg);
-	ask(req, pending_new(req, PK_STATUS, NULL), status_cb, &av);
+	ask(req, pending_new(req, PK_STATUS, NULL), overview_cb, &av);
 }
 
+/* The answer of the jobs or the overview script, as JSON. */
 static void
-status_cb(struct loa_redis *r, redisReply *rep, void *arg)
+overview_cb(struct loa_redis *r, redisReply *rep, void *arg)
 {
+	struct pending	*p = arg;
 	struct hs_req	*req;
-	json_t		*o;
+	json_t		*v;
+	int		 list = p->kind == PK_LIST;
 
 	(void)r;
-	if ((req = pending_take(arg)) == NULL)
+	if ((req = pending_take(p)) == NULL)
 		return;
-	if ((o = loa_overview_decode(rep)) == NULL) {
+	if ((v = list ? loa_jobs_decode(rep) : loa_overview_decode(rep)) ==
+	    NULL) {
 		httpd_note(HE_REDIS, req);
 		reply_error(req, 503, "Redis unavailable; try again");
 		return;
 	}
-	reply_jansson(req, 200, o);
+	reply_jansson(req, 200, v);
 }
 
 /* POST /v1/jobs/<id>/cancel: the script "loactl cancel" runs. */

@@ -13,18 +13,8 @@ chmod 600 "$T/token"
 
 # conf NAME: a daemon with two console providers, "spare" to be paused.
 conf() {
+	write_base_conf "$1" "max_inflight = 7"
 	{
-		echo "[redis]"
-		echo "url = unix://$SOCK"
-		echo "[daemon]"
-		echo "log = $T/$1.delivery.log"
-		echo "plugin_dir = $BUILD/plugins"
-		echo "claim_timeout = 2s"
-		echo "shutdown_timeout = 5s"
-		echo "max_inflight = 7"
-		echo "consumer = $1"
-		echo "[http]"
-		echo "listen = 127.0.0.1:0"
 		echo "token_file = $T/token"
 		echo "[provider.console]"
 		echo "plugin = console"
@@ -32,7 +22,7 @@ conf() {
 		echo "[provider.spare]"
 		echo "plugin = console"
 		echo "output = $T/spare.out"
-	} > "$T/$1.conf"
+	} >> "$T/$1.conf"
 }
 conf a
 conf b
