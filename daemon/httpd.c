@@ -297,17 +297,24 @@ peek_id(const char *body, size_t len)
 	return r;
 }
 
-/* Answer with the JSON value v (freed here). */
+/*
+ * Answer with the JSON value v (freed here), its unsafe characters
+ * escaped as loa_json_str() writes them (bidi and C1 controls).
+ */
 static void
 reply_jansson(struct hs_req *req, int code, json_t *v)
 {
-	char	*s;
+	struct loa_buf	 b;
+	char		*s;
 
 	if ((s = json_dumps(v, JSON_COMPACT)) == NULL)
 		fatalx("json_dumps");
 	json_decref(v);
-	hs_reply_header(req, "Cache-Control", "no-store");
-	hs_reply(req, code, "application/json", s, strlen(s));
+	loa_buf_init(&b);
+	loa_neutral_json(&b, s, strlen(s));
+	loa_buf_add(&b, "\n", 1);
+	reply(req, code, "application/json", b.data, b.len);
+	loa_buf_free(&b);
 	free(s);
 }
 

@@ -132,10 +132,20 @@ R DEL loa:job:s1 >/dev/null
 is "expired job not listed" "$(CTL jobs | awk 'NR > 1 { print $1 }' | tr '\n' ' ')" "r1 c1 d1 old "
 is "and trimmed from the index" "$(R ZSCORE loa:index:jobs s1)" ""
 
+# What Redis holds is escaped: a circuit field with an ESC sequence.
+ESC=$(printf '\033')
+R HSET loa:provider:console "circuit:ev${ESC}[2Jil" "closed 1 $(($(date +%s) * 1000))" >/dev/null
+CTL status > "$T/status2.txt"
+check "status: the odd daemon name shown" grep -q "daemon ev.*il circuit closed" "$T/status2.txt"
+check "status: no raw ESC" sh -c "! grep -q '$ESC' '$T/status2.txt'"
+
 # HTTP.
 is "GET /v1/status without token 401" "$(req /v1/status)" 401
 is "GET /v1/jobs without token 401" "$(req /v1/jobs)" 401
 is "GET /v1/status 200" "$(req /v1/status -H "$AUTH")" 200
+check "/v1/status: no raw ESC" sh -c "! grep -q '$ESC' '$T/body'"
+check "/v1/status: the name intact in JSON" jqe \
+    '[.providers[0].circuits[] | .daemon] | index("ev\u001b[2Jil") != null' "$T/body"
 check "/v1/status is loactl's JSON" jqe \
     '[.daemons[] | .consumer] == ["a","b"] and .queues.dead == 1 and
      .jobs.done == 2 and .providers[1].paused == true' "$T/body"
