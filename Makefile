@@ -53,9 +53,9 @@ else
 B	?= build
 endif
 CORE	 = xmalloc log buf util config redis template job render phone sms policy \
-	   store submit resident plan csv httpparse escape neutral
+	   store submit resident plan csv httpparse escape neutral overview
 DAEMON	 = main engine expand deliver flow creds provider ingest ledger dlog http \
-	   notify metrics httpd httpserv report wake
+	   notify metrics httpd httpserv report wake registry
 CTL	 = loactl
 PLUGINS	 = $(basename $(notdir $(wildcard plugins/*.c)))
 UNITS	 = test_phone test_sms test_template test_job test_config test_render test_csv \

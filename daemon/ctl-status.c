@@ -1,5 +1,7 @@
 /*
- * ctl-status.c -- "loactl status ID [--json]": a job's state and counters.
+ * ctl-status.c -- "loactl status ID [--json]": a job's state and counters;
+ * "loactl status [--json]" without an id: the overview of the whole
+ * installation.
  *
  * Reads the job hash <prefix>job:<id> that the daemon's scripts keep
  * (state, total, sent, delivered, failed, skipped, expired, cancelled,
@@ -15,14 +17,21 @@
  * job and goes through ctl_oneline() before the terminal: the ward codes
  * of explicit recipients are whatever the job said.  --json escapes them
  * as loa_json_str() does (no raw control either).
+ *
+ * Without an id, the overview (overview.c, the same JSON GET /v1/status
+ * answers): the daemons alive (registry) with their load, the queues
+ * (ingest, each work stream: entries and pending; scheduled jobs; dead
+ * letters), the jobs by state, the providers with their pause flag and
+ * each live daemon's circuit, the cluster-wide log level.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ctl.h"
+#include "overview.h"
 
-#define STATUS_USAGE	"status ID [--json]"
+#define STATUS_USAGE	"status [ID] [--json]"
 
 /* Per-item statuses, in the order they are shown. */
 static const char *const status_order[] = {
@@ -247,6 +256,136 @@ status_json(const char *id, const redisReply *h)
 	loa_buf_free(&b);
 }
 
+/* A string member of o, made safe to print (the caller frees it). */
+static char *
+ov_str(const json_t *o, const char *k)
+{
+	const char	*s = json_string_value(json_object_get(o, k));
+
+	return ctl_oneline(s != NULL ? s : "");
+}
+
+static long long
+ov_int(const json_t *o, const char *k)
+{
+	return json_integer_value(json_object_get(o, k));
+}
+
+static void
+ov_queue(const char *name, const json_t *q)
+{
+	printf("queue %-9s entries %lld  pending %lld\n", name,
+	    ov_int(q, "entries"), ov_int(q, "pending"));
+}
+
+/* The overview for a person, a line per daemon, queue and provider. */
+static void
+overview_print(const json_t *o)
+{
+	const json_t	*d, *p, *c, *q, *jobs;
+	const char	*st;
+	char		*a, *b, *e, ts[40];
+	size_t		 i, k;
+	int		 any;
+	json_t		*n;
+
+	if (json_array_size(json_object_get(o, "daemons")) == 0)
+		printf("daemon    none alive\n");
+	json_array_foreach(json_object_get(o, "daemons"), i, d) {
+		a = ov_str(d, "consumer");
+		b = ov_str(d, "host");
+		e = ov_str(d, "version");
+		loa_time_iso(ov_int(d, "started_at"), ts, sizeof(ts));
+		printf("daemon    %s  host %s  pid %lld  version %s  load "
+		    "%lld/%lld  entries %lld  retrying %lld  since %s\n", a, b,
+		    ov_int(d, "pid"), e, ov_int(d, "active"),
+		    ov_int(d, "max_inflight"), ov_int(d, "chunks"),
+		    ov_int(d, "retrying"), ts);
+		free(a);
+		free(b);
+		free(e);
+	}
+	q = json_object_get(o, "queues");
+	ov_queue("ingest", json_object_get(q, "ingest"));
+	for (i = 0; i < LOA_PRIO_COUNT; i++)
+		ov_queue(loa_priority_name(i), json_object_get(
+		    json_object_get(q, "work"), loa_priority_name(i)));
+	printf("queue %-9s %lld\n", "scheduled", ov_int(q, "scheduled"));
+	printf("queue %-9s %lld\n", "dead", ov_int(q, "dead"));
+	printf("jobs     ");
+	jobs = json_object_get(o, "jobs");
+	for (i = 0; loa_job_states[i] != NULL; i++)
+		printf(" %s %lld", loa_job_states[i],
+		    ov_int(jobs, loa_job_states[i]));
+	json_object_foreach((json_t *)jobs, st, n)
+		if (!loa_jobs_state_valid(st)) {
+			a = ctl_oneline(st);
+			printf(" %s %lld", a, (long long)json_integer_value(n));
+			free(a);
+		}
+	printf("\n");
+	json_array_foreach(json_object_get(o, "providers"), i, p) {
+		a = ov_str(p, "name");
+		printf("provider  %-16s", a);
+		free(a);
+		if (json_is_true(json_object_get(p, "paused"))) {
+			ts[0] = '\0';
+			if (ov_int(p, "paused_at") > 0)
+				loa_time_iso(ov_int(p, "paused_at"), ts,
+				    sizeof(ts));
+			printf(" PAUSED%s%s\n", ts[0] ? " since " : "", ts);
+		} else
+			printf(" active\n");
+		any = 0;
+		json_array_foreach(json_object_get(p, "circuits"), k, c) {
+			a = ov_str(c, "daemon");
+			b = ov_str(c, "state");
+			loa_time_iso(ov_int(c, "since"), ts, sizeof(ts));
+			printf("          daemon %s circuit %s (since %s)\n", a,
+			    b, ts);
+			free(a);
+			free(b);
+			any = 1;
+		}
+		if (!any)
+			printf("          no running daemon has reported its "
+			    "circuit\n");
+	}
+	if (json_object_get(o, "log_level") != NULL) {
+		a = ov_str(o, "log_level");
+		printf("log level %s (loactl log-level)\n", a);
+		free(a);
+	} else
+		printf("log level each daemon's own (command line)\n");
+}
+
+/* "loactl status [--json]" without an id. */
+static int
+overview(int json)
+{
+	struct loa_argv	 av;
+	redisReply	*r;
+	json_t		*o;
+
+	ctl_connect();
+	loa_overview_argv(&av, &ctl_cfg);
+	r = ctl_commandv(&av);
+	loa_argv_free(&av);
+	if ((o = loa_overview_decode(r)) == NULL) {
+		fprintf(stderr, "loactl: status: unreadable answer from "
+		    "Redis\n");
+		freeReplyObject(r);
+		return 1;
+	}
+	if (json)
+		ctl_print_json(o);
+	else
+		overview_print(o);
+	json_decref(o);
+	freeReplyObject(r);
+	return 0;
+}
+
 int
 ctl_status(int argc, char **argv)
 {
@@ -258,11 +397,14 @@ ctl_status(int argc, char **argv)
 	redisReply	*r;
 	char		*key;
 	const char	*id;
+	char		**ops;
 	int		 ch, json = 0, rc = 0;
 
 	while ((ch = ctl_getopt(argc, argv, lo, STATUS_USAGE)) != -1)
 		if (ch == 'j')
 			json = 1;
+	if (ctl_operands(&ops) == 0)
+		return overview(json);
 	id = ctl_job_operand("status", STATUS_USAGE);
 
 	ctl_connect();

@@ -51,6 +51,10 @@ int	 ctl_read_job(const char *, size_t, struct loa_buf *, char *, size_t);
 void	 ctl_status_print(const char *, const redisReply *);
 int	 ctl_status(int, char **);
 
+/* ctl-jobs.c */
+int	 ctl_jobs(int, char **);
+int	 ctl_log_level(int, char **);
+
 /* ctl-send.c */
 int	 ctl_send(int, char **);
 

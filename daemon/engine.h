@@ -172,6 +172,11 @@ void	 metrics_job_cancelled(void);
 void	 metrics_report(const char *, enum report_result);
 void	 metrics_latency(const struct provider *, long long);
 void	 metrics_poll(void);
+
+/* registry.c */
+void	 registry_tick(void);
+void	 registry_poll(void);
+void	 registry_leave(void);
 void	 metrics_write(struct loa_buf *);
 void	 metrics_free(void);
 

@@ -10,6 +10,12 @@
  *                               would refuse it (400), or when its id
  *                               names another job (409); 200 when the
  *                               very same job is there already (submit.c)
+ *   GET  /v1/jobs?state=&limit= the newest jobs (overview.c: the job
+ *                               index), as an array of what GET
+ *                               /v1/jobs/<id> shows; 400 for an unknown
+ *                               state or parameter, a limit not 1-1000
+ *   GET  /v1/status             the overview "loactl status --json"
+ *                               prints (overview.c)
  *   GET  /v1/jobs/<id>          the job's state fields (HGETALL
  *                               <prefix>job:<id>, only the documented
  *                               fields: job_field_public())
@@ -46,7 +52,9 @@
  * pending entry (gone_cb) and the Redis callback then only frees the
  * entry: no reply ever goes to a freed request.  Nothing is logged about
  * a request but one line per error class a minute (no bodies, no
- * tokens).
+ * tokens), and a line per job POST /v1/jobs refuses, with the reason the
+ * client got, its address and the job's id when one could be read (at
+ * most REJECT_LOG_MAX a minute; beyond, the error class's line).
  */
 #include <sys/types.h>
 #include <sys/resource.h>
@@ -63,11 +71,13 @@
 
 #include "engine.h"
 #include "httpserv.h"
+#include "overview.h"
 
 #define HTTPD_LOG_EVERY_MS	60000LL
 #define WEBHOOK_BODY_MAX	(64 * 1024)
 #define WEBHOOK_REPORTS_MAX	64
 #define CANCEL_BODY_MAX		1024	/* a POST body, ignored */
+#define REJECT_LOG_MAX		60	/* refused jobs logged a minute */
 /*
  * Descriptors kept for everything but the listener when max_connections
  * is clamped to the descriptor limit: Redis, the logs, the event loop,
@@ -83,6 +93,8 @@ enum pending_kind {
 	PK_GET,
 	PK_CANCEL,
 	PK_REPORT,
+	PK_STATUS,
+	PK_LIST,
 };
 
 /* A request waiting for a Redis reply. */
@@ -131,7 +143,8 @@ enum route {
 	RT_NONE = 0,		/* 404 */
 	RT_HEALTHZ,
 	RT_METRICS,
-	RT_SUBMIT,		/* /v1/jobs */
+	RT_SUBMIT,		/* /v1/jobs: POST submits, GET lists */
+	RT_STATUS,		/* /v1/status */
 	RT_JOB,			/* /v1/jobs/<id> */
 	RT_CANCEL,		/* /v1/jobs/<id>/cancel */
 	RT_WEBHOOK,		/* /webhooks/<name> */
@@ -144,23 +157,9 @@ static struct {
 	struct pending_q	 pending;
 	long long		 logged[HE_COUNT];	/* ms */
 	unsigned long		 quiet[HE_COUNT];	/* not logged since */
+	long long		 reject_minute;	/* ms: start of the minute */
+	int			 rejects;	/* logged in that minute */
 } hd;
-
-/*
- * Job hash fields an API client may see: those README.md documents
- * ("Job state and counters").  Anything else in the hash is the
- * engine's own (parked:<entry>, expanded, queued_upto, audience, ...).
- */
-static const char *const job_fields[] = {
-	"state", "total", "queued", "sent", "delivered", "failed",
-	"skipped", "expired", "cancelled", "maybe_duplicate", "created_at",
-	"finished_at", "priority", "entry", "error", NULL
-};
-/* The <status> of the ch:<channel>:<status> and ward:<code>:<status>. */
-static const char *const job_counts[] = {
-	"sent", "delivered", "failed", "skipped", "expired", "cancelled",
-	"maybe_duplicate", NULL
-};
 
 static void	httpd_note(enum httpd_err, struct hs_req *);
 static void	httpd_note_for(enum httpd_err, struct hs_req *,
@@ -168,6 +167,8 @@ static void	httpd_note_for(enum httpd_err, struct hs_req *,
 static void	reply(struct hs_req *, int, const char *, const char *,
 		    size_t);
 static void	reply_json(struct hs_req *, int, struct loa_buf *);
+static void	reply_jansson(struct hs_req *, int, json_t *);
+static void	overview_cb(struct loa_redis *, redisReply *, void *);
 static void	reply_error(struct hs_req *, int, const char *);
 static int	token_equal(const char *, size_t, const char *, size_t);
 static int	check_auth(struct hs_req *);
@@ -245,6 +246,74 @@ reply_json(struct hs_req *req, int code, struct loa_buf *b)
 	loa_buf_add(b, "}\n", 2);
 	reply(req, code, "application/json", b->data, b->len);
 	loa_buf_free(b);
+}
+
+/*
+ * A job POST /v1/jobs refused (400, 409): one line with the reason the
+ * client got, its address and the job's id (NULL: none could be read);
+ * log.c escapes what the client wrote.  Past REJECT_LOG_MAX in a minute,
+ * only the error class's line a minute.
+ */
+static void
+log_rejected(struct hs_req *req, const char *id, const char *why)
+{
+	long long	now = loa_now_ms();
+
+	if (now - hd.reject_minute >= HTTPD_LOG_EVERY_MS) {
+		hd.reject_minute = now;
+		hd.rejects = 0;
+	}
+	if (hd.rejects >= REJECT_LOG_MAX) {
+		httpd_note(HE_BAD_JOB, req);
+		return;
+	}
+	hd.rejects++;
+	if (id != NULL)
+		log_warnx("job %s: rejected from %s: %s", id,
+		    hs_req_peer(req), why);
+	else
+		log_warnx("job rejected from %s: %s", hs_req_peer(req), why);
+}
+
+/*
+ * The id of a job the parser refused, when the body is a JSON object
+ * whose "id" is one (a new string, or NULL).
+ */
+static char *
+peek_id(const char *body, size_t len)
+{
+	json_t		*o;
+	const char	*id;
+	char		*r = NULL;
+
+	if ((o = json_loadb(body, len, 0, NULL)) == NULL)
+		return NULL;
+	if ((id = json_string_value(json_object_get(o, "id"))) != NULL &&
+	    loa_name_valid(id))
+		r = xstrdup(id);
+	json_decref(o);
+	return r;
+}
+
+/*
+ * Answer with the JSON value v (freed here), its unsafe characters
+ * escaped as loa_json_str() writes them (bidi and C1 controls).
+ */
+static void
+reply_jansson(struct hs_req *req, int code, json_t *v)
+{
+	struct loa_buf	 b;
+	char		*s;
+
+	if ((s = json_dumps(v, JSON_COMPACT)) == NULL)
+		fatalx("json_dumps");
+	json_decref(v);
+	loa_buf_init(&b);
+	loa_neutral_json(&b, s, strlen(s));
+	loa_buf_add(&b, "\n", 1);
+	reply(req, code, "application/json", b.data, b.len);
+	loa_buf_free(&b);
+	free(s);
 }
 
 /* Answer {"error":msg}; msg is one line. */
@@ -399,25 +468,29 @@ route_submit(struct hs_req *req)
 	struct loa_argv		 av;
 	struct pending		*p;
 	const char		*body;
-	char			 err[512], *bad;
+	char			 err[512], *bad, *id;
 	size_t			 len;
 
 	body = hs_req_body(req, &len);
 	if ((job = loa_job_parse(body, len, NULL, loa->cfg.max_job_size,
 	    err, sizeof(err))) == NULL) {
-		httpd_note(HE_BAD_JOB, req);
+		id = peek_id(body, len);
 		if ((bad = loa_submit_bad_ward(body, len)) == NULL) {
+			log_rejected(req, id, err);
 			reply_error(req, 400, err);
+			free(id);
 			return;
 		}
-		p = pending_new(req, PK_HINT, NULL);
+		p = pending_new(req, PK_HINT, id);
 		p->body = xstrdup(err);
 		p->bad = bad;
 		loa_submit_argv(&av, loa->cfg.prefix, NULL);
 		if (loa_redis_cmdv(loa->rc, hint_cb, p, &av) == -1) {
 			pending_take(p);
+			log_rejected(req, id, err);
 			reply_error(req, 400, err);
 		}
+		free(id);
 		loa_argv_free(&av);
 		return;
 	}
@@ -449,8 +522,10 @@ hint_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	struct pending	*p = arg;
 	struct hs_req	*req;
 	struct loa_buf	 why;
+	char		*id = p->id;
 
 	(void)r;
+	p->id = NULL;
 	loa_buf_init(&why);
 	if (rep != NULL && rep->type == REDIS_REPLY_ARRAY &&
 	    rep->elements == 7 && rep->element[6]->type == REDIS_REPLY_STRING)
@@ -458,8 +533,11 @@ hint_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		    rep->element[6]->str);
 	else
 		loa_buf_adds(&why, p->body);
-	if ((req = pending_take(p)) != NULL)
+	if ((req = pending_take(p)) != NULL) {
+		log_rejected(req, id, why.data);
 		reply_error(req, 400, why.data);
+	}
+	free(id);
 	loa_buf_free(&why);
 }
 
@@ -487,10 +565,11 @@ check_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		enqueue(req, job->id, body, len);
 		break;
 	case LOA_SUBMIT_INVALID:
-		httpd_note(HE_BAD_JOB, req);
+		log_rejected(req, job->id, why.data);
 		reply_error(req, 400, why.data);
 		break;
 	case LOA_SUBMIT_USED:
+		log_rejected(req, job->id, why.data);
 		reply_error(req, 409, why.data);
 		break;
 	case LOA_SUBMIT_SAME:
@@ -574,71 +653,12 @@ route_get(struct hs_req *req, const char *id)
 	free(key);
 }
 
-static int
-in_list(const char *const *list, const char *s)
-{
-	for (; *list != NULL; list++)
-		if (strcmp(*list, s) == 0)
-			return 1;
-	return 0;
-}
-
-/*
- * Whether a field of a job's hash is one README.md documents: an API
- * client sees those and nothing else of what the engine keeps there.
- */
-static int
-job_field_public(const char *k)
-{
-	char			 mid[LOA_NAME_MAX + 1];
-	const char		*rest, *last;
-	enum loa_channel	 ch;
-	int			 ward;
-
-	if (in_list(job_fields, k))
-		return 1;
-	if (strncmp(k, "ch:", 3) == 0) {
-		rest = k + 3;
-		ward = 0;
-	} else if (strncmp(k, "ward:", 5) == 0) {
-		rest = k + 5;
-		ward = 1;
-	} else
-		return 0;
-	if ((last = strrchr(rest, ':')) == NULL || last == rest ||
-	    (size_t)(last - rest) >= sizeof(mid) || !in_list(job_counts,
-	    last + 1))
-		return 0;
-	memcpy(mid, rest, last - rest);
-	mid[last - rest] = '\0';
-	return ward ? loa_name_valid(mid) : loa_channel_parse(mid, &ch) == 0;
-}
-
-/* A decimal integer JSON can carry exactly ("0", "-12", no "007"). */
-static int
-is_integer(const char *s, size_t len)
-{
-	size_t	i = 0;
-
-	if (len > 0 && s[0] == '-')
-		i++;
-	if (i == len || len - i > 15 || (s[i] == '0' && len - i > 1))
-		return 0;
-	for (; i < len; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-	return 1;
-}
-
 static void
 get_cb(struct loa_redis *r, redisReply *rep, void *arg)
 {
 	struct pending	*p = arg;
 	struct hs_req	*req;
-	struct loa_buf	 b;
-	redisReply	*k, *v;
 	char		*id;
-	size_t		 i;
 
 	(void)r;
 	id = p->id;
@@ -654,22 +674,105 @@ get_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		reply_error(req, 404, "no such job");
 		goto out;
 	}
-	loa_buf_init(&b);
-	loa_json_kv(&b, "job", id);
-	for (i = 0; i + 1 < rep->elements; i += 2) {
-		k = rep->element[i];
-		v = rep->element[i + 1];
-		if (k->type != REDIS_REPLY_STRING ||
-		    v->type != REDIS_REPLY_STRING || !job_field_public(k->str))
-			continue;
-		if (is_integer(v->str, v->len))
-			loa_json_kl(&b, k->str, strtoll(v->str, NULL, 10));
-		else
-			loa_json_kv(&b, k->str, v->str);
-	}
-	reply_json(req, 200, &b);
+	reply_jansson(req, 200, loa_job_json(id, rep, 0));
  out:
 	free(id);
+}
+
+/*
+ * The parameters of GET /v1/jobs: state (empty: every state) and limit.
+ * Returns 0, or -1 with err for the client.  The query is not decoded:
+ * states and limits are plain letters and digits.
+ */
+static int
+list_query(const char *q, char *state, size_t statelen, long *limit,
+    char *err, size_t errlen)
+{
+	const char	*amp, *eq;
+	char		 v[32];
+	size_t		 klen, vlen;
+
+	*state = '\0';
+	*limit = LOA_JOBS_LIMIT;
+	for (; *q != '\0'; q = *amp == '&' ? amp + 1 : amp) {
+		amp = q + strcspn(q, "&");
+		if ((eq = memchr(q, '=', amp - q)) == NULL)
+			eq = amp;
+		klen = eq - q;
+		vlen = eq < amp ? (size_t)(amp - eq - 1) : 0;
+		if (vlen >= sizeof(v))
+			vlen = sizeof(v) - 1;	/* then refused below */
+		memcpy(v, eq < amp ? eq + 1 : eq, vlen);
+		v[vlen] = '\0';
+		if (klen == 5 && strncmp(q, "state", 5) == 0) {
+			if (v[0] != '\0' && !loa_jobs_state_valid(v)) {
+				snprintf(err, errlen, "state: want one of "
+				    "scheduled, expanding, sending, done, "
+				    "cancelled, rejected");
+				return -1;
+			}
+			snprintf(state, statelen, "%s", v);
+		} else if (klen == 5 && strncmp(q, "limit", 5) == 0) {
+			if (loa_jobs_limit_parse(v, limit) == -1) {
+				snprintf(err, errlen, "limit: want 1 to %d",
+				    LOA_JOBS_LIMIT_MAX);
+				return -1;
+			}
+		} else if (klen > 0) {
+			snprintf(err, errlen, "unknown parameter; want state "
+			    "and limit");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* GET /v1/jobs: the newest jobs of the job index. */
+static void
+route_list(struct hs_req *req)
+{
+	struct loa_argv	 av;
+	char		 state[32], err[128];
+	long		 limit;
+
+	if (list_query(hs_req_head(req)->query, state, sizeof(state), &limit,
+	    err, sizeof(err)) == -1) {
+		reply_error(req, 400, err);	/* head_cb did already */
+		return;
+	}
+	loa_jobs_argv(&av, loa->cfg.prefix, state, limit);
+	ask(req, pending_new(req, PK_LIST, NULL), overview_cb, &av);
+}
+
+/* GET /v1/status: the overview, as "loactl status --json". */
+static void
+route_status(struct hs_req *req)
+{
+	struct loa_argv	 av;
+
+	loa_overview_argv(&av, &loa->cfg);
+	ask(req, pending_new(req, PK_STATUS, NULL), overview_cb, &av);
+}
+
+/* The answer of the jobs or the overview script, as JSON. */
+static void
+overview_cb(struct loa_redis *r, redisReply *rep, void *arg)
+{
+	struct pending	*p = arg;
+	struct hs_req	*req;
+	json_t		*v;
+	int		 list = p->kind == PK_LIST;
+
+	(void)r;
+	if ((req = pending_take(p)) == NULL)
+		return;
+	if ((v = list ? loa_jobs_decode(rep) : loa_overview_decode(rep)) ==
+	    NULL) {
+		httpd_note(HE_REDIS, req);
+		reply_error(req, 503, "Redis unavailable; try again");
+		return;
+	}
+	reply_jansson(req, 200, v);
 }
 
 /* POST /v1/jobs/<id>/cancel: the script "loactl cancel" runs. */
@@ -859,6 +962,8 @@ route_of(const char *path, char **arg)
 	}
 	if (strcmp(path, "/v1/jobs") == 0)
 		return RT_SUBMIT;
+	if (strcmp(path, "/v1/status") == 0)
+		return RT_STATUS;
 	if (strncmp(path, "/v1/jobs/", 9) != 0)
 		return RT_NONE;
 	rest = path + 9;
@@ -881,7 +986,8 @@ static void
 head_cb(struct hs_req *req, void *arg)
 {
 	const struct hs_head	*h = hs_req_head(req);
-	char			*name, err[160];
+	char			*name, err[160], state[32];
+	long			 limit;
 	enum route		 rt;
 	const char		*m;
 
@@ -894,8 +1000,23 @@ head_cb(struct hs_req *req, void *arg)
 	case RT_METRICS:
 		(void)method_is(req, "GET", "GET");
 		break;
+	case RT_STATUS:
+		if (method_is(req, "GET", "GET") && check_auth(req) == 0)
+			hs_req_body_max(req, CANCEL_BODY_MAX, 1);
+		break;
 	case RT_SUBMIT:
-		if (!method_is(req, "POST", "POST") || check_auth(req) == -1)
+		if (strcmp(h->method, "GET") == 0) {
+			if (check_auth(req) == -1)
+				break;
+			if (list_query(h->query, state, sizeof(state), &limit,
+			    err, sizeof(err)) == -1)
+				reply_error(req, 400, err);
+			else
+				hs_req_body_max(req, CANCEL_BODY_MAX, 1);
+			break;
+		}
+		if (!method_is(req, "POST", "GET, POST") ||
+		    check_auth(req) == -1)
 			break;
 		if (h->content_length > loa->cfg.max_job_size) {
 			httpd_note(HE_TOO_LARGE, req);
@@ -954,7 +1075,13 @@ request_cb(struct hs_req *req, void *arg)
 		route_metrics(req);
 		break;
 	case RT_SUBMIT:
-		route_submit(req);
+		if (strcmp(hs_req_head(req)->method, "GET") == 0)
+			route_list(req);
+		else
+			route_submit(req);
+		break;
+	case RT_STATUS:
+		route_status(req);
 		break;
 	case RT_JOB:
 		route_get(req, name);

@@ -57,6 +57,8 @@ static const struct {
 	{ "send",	ctl_send },
 	{ "preview",	ctl_preview },
 	{ "status",	ctl_status },
+	{ "jobs",	ctl_jobs },
+	{ "log-level",	ctl_log_level },
 	{ "tail",	ctl_tail },
 	{ "dead",	ctl_dead },
 	{ "import",	ctl_import },
@@ -81,7 +83,10 @@ usage(FILE *fp, int status)
 "usage: loactl [-c CONFIG] [-r URL] send FILE [--wait] [--timeout SECONDS]\n"
 "                                 [--test PHONE]\n"
 "       loactl [-c CONFIG] [-r URL] preview FILE [--resident ID] [--json]\n"
-"       loactl [-c CONFIG] [-r URL] status ID [--json]\n"
+"       loactl [-c CONFIG] [-r URL] status [ID] [--json]\n"
+"       loactl [-c CONFIG] [-r URL] jobs [--state STATE] [--limit N] "
+    "[--json]\n"
+"       loactl [-c CONFIG] [-r URL] log-level [LEVEL]\n"
 "       loactl [-c CONFIG] [-r URL] tail [--job ID] [--count N] "
     "[--from-start]\n"
 "       loactl [-c CONFIG] [-r URL] dead [--json | --retry ENTRY_ID]\n"
@@ -107,8 +112,13 @@ usage(FILE *fp, int status)
 "  preview FILE [--resident ID] [--json]\n"
 "            show what a job will send, writing nothing: audience per\n"
 "            ward, one resident's messages, estimated SMS cost\n"
-"  status ID [--json]\n"
-"            state and counters of a job, per channel and per ward\n"
+"  status [ID] [--json]\n"
+"            state and counters of a job, per channel and per ward;\n"
+"            without ID: daemons, queues, jobs by state, providers\n"
+"  jobs [--state STATE] [--limit N] [--json]\n"
+"            the newest jobs (50 unless --limit), a line each\n"
+"  log-level [debug|info|warning|default]\n"
+"            the log level of every daemon; without LEVEL: the one set\n"
 "  tail [--job ID] [--count N] [--from-start]\n"
 "            follow delivery and job events\n"
 "  dead [--json] | dead --retry ENTRY_ID\n"

@@ -106,6 +106,7 @@ drain_check(void)
 			    loa->inflight);
 		engine_handback_all();
 		flow_unpublish();	/* its circuit states go with it */
+		registry_leave();	/* and its place in the overview */
 		ledger_flush();
 	}
 	if (loa->handed_back && ((engine_settled() && ingest_idle() &&
@@ -146,11 +147,13 @@ cron_cb(evutil_socket_t fd, short ev, void *arg)
 	if (loa_redis_up(loa->rc)) {
 		if (now - loa->last_poll >= 250) {
 			flow_poll();
+			registry_poll();
 			engine_poll_cancel();
 			deliver_sweep_waiting();
 			loa->last_poll = now;
 		}
 		creds_tick();
+		registry_tick();
 		if (now - loa->last_touch >= loa->cfg.claim_timeout_ms / 3) {
 			engine_touch();
 			loa->last_touch = now;

@@ -23,6 +23,10 @@
  *   rate     a provider's rate, shared by every daemon (GCRA).
  *   unlock   release a provider's credentials refresh lock.
  *   cancel, retry, dead_retry            loactl and the HTTP API.
+ *   overview, jobs  what "loactl status" and "loactl jobs", GET /v1/status
+ *            and GET /v1/jobs show (overview.c).
+ *   beat     a daemon's entry in the daemon registry (registry.c).
+ *   backfill one step of indexing the jobs of a version before the index.
  *   import_wards, import_residents       loactl import.
  *
  * Scripts are sent with EVAL (Redis caches them by hash), so a restarted
@@ -115,6 +119,13 @@ char *
 loa_key_work(const char *p, const char *prio)
 {
 	return key3(p, "work:", prio, NULL);
+}
+
+/* The cluster-wide log level of "loactl log-level" (a string). */
+char *
+loa_key_log_level(const char *p)
+{
+	return key3(p, "log_level", NULL, NULL);
 }
 
 char *

@@ -49,6 +49,10 @@ extern const char loa_script_import_wards[];
 extern const char loa_script_import_residents[];
 extern const char loa_script_unlock[];
 extern const char loa_script_submit[];
+extern const char loa_script_overview[];
+extern const char loa_script_jobs[];
+extern const char loa_script_beat[];
+extern const char loa_script_backfill[];
 
 /*
  * Every script, for EVALSHA (the daemon sends the 40-digit SHA1 instead
@@ -119,6 +123,7 @@ char	*loa_key_resident(const char *, const char *);
 char	*loa_key_provider(const char *, const char *);
 char	*loa_key_cred(const char *, const char *);
 char	*loa_key_cred_lock(const char *, const char *);
+char	*loa_key_log_level(const char *);
 void	 loa_rstate_parse(const char *, struct loa_rstate *);
 int	 loa_rstate_reached(const struct loa_rstate *);
 int	 loa_rstate_failed(const struct loa_rstate *);

@@ -22,6 +22,7 @@ else
   redis.call('HSET', jk, 'total', math.max(total, 0), 'sent', 0,
     'delivered', 0, 'failed', 0, 'skipped', 0, 'expired', 0,
     'cancelled', 0, 'created_at', now, 'priority', prio, 'entry', eid)
+  index_add(id)
   redis.call('SET', K.job_spec(id), spec)
   redis.call('SET', K.job_wards(id), wards)
   if total < 0 then redis.call('HSET', jk, 'audience', 1) end

@@ -1,7 +1,9 @@
 -- reject.lua -- reject an invalid job.
 --
 -- ARGV: prefix stream eid id raw error now_iso maxlen event retention_ms
+-- A job with an id gets a hash (and an entry in the job index).
 --: include keys
+--: include common
 local _, stream, eid, id, raw, err, now, maxlen, event, ret = unpack(ARGV, 1, 10)
 if id ~= '' then
   local jk = K.job(id)
@@ -10,6 +12,7 @@ if id ~= '' then
     redis.call('HSET', jk, 'state', 'rejected', 'error', err,
       'created_at', now, 'finished_at', now, 'total', 0)
     redis.call('PEXPIRE', jk, ret)
+    index_add(id)
   end
 end
 redis.call('XADD', K.dead(), '*', 'job', raw, 'error', err,

@@ -133,8 +133,8 @@ check "404 is JSON" jqe '.error | type == "string"' "$T/body"
 is "unknown job subpath 404" "$(req GET /v1/jobs/h1/x -H "$AUTH")" 404
 is "POST healthz 405" "$(req POST /healthz)" 405
 check "405 Allow: GET" head_has '^allow: GET'
-is "GET /v1/jobs 405" "$(req GET /v1/jobs -H "$AUTH")" 405
-check "405 Allow: POST" head_has '^allow: POST'
+is "PUT /v1/jobs 405" "$(req PUT /v1/jobs -H "$AUTH")" 405
+check "405 Allow: GET, POST" head_has '^allow: GET, POST'
 is "GET cancel 405" "$(req GET /v1/jobs/h1/cancel -H "$AUTH")" 405
 is "DELETE job 405" "$(req DELETE /v1/jobs/h1 -H "$AUTH")" 405
 

@@ -13,6 +13,10 @@
 -- owned(): is work entry eid of stream still pending for consumer me?
 -- If so its idle time is reset (XCLAIM), so no other daemon claims it.
 --
+-- index_add(): a job hash was created: the job goes into the job index
+-- (score: now in ms, from the server's clock), and the few oldest ids
+-- whose hash has expired leave it (the listings trim the rest lazily).
+--
 -- A script need not use them all.
 -- luacheck: push ignore 211
 local function start(jk, id, prio, total)
@@ -50,5 +54,13 @@ local function owned(stream, eid, me)
   if #pend == 0 or pend[1][2] ~= me then return false end
   redis.call('XCLAIM', stream, 'loa', me, 0, eid, 'JUSTID')
   return true
+end
+local function index_add(id)
+  local t = redis.call('TIME')
+  local ix = K.index_jobs()
+  redis.call('ZADD', ix, tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), id)
+  for _, o in ipairs(redis.call('ZRANGE', ix, 0, 3)) do
+    if redis.call('EXISTS', K.job(o)) == 0 then redis.call('ZREM', ix, o) end
+  end
 end
 -- luacheck: pop

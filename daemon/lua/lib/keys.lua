@@ -31,5 +31,15 @@ do
   function K.msgid(provider, id) return p .. 'msgid:' .. provider .. ':' .. id end
   function K.rate(provider) return p .. 'rate:' .. provider end
   function K.cred_lock(provider) return p .. 'cred:' .. provider .. ':lock' end
+  function K.provider(name) return p .. 'provider:' .. name end
+  -- the job index: job ids by creation time (ms), for listings
+  function K.index_jobs() return p .. 'index:jobs' end
+  function K.index_backfilled() return p .. 'index:jobs:backfilled' end
+  -- the daemon registry: consumer names, and each one's heartbeat hash
+  function K.daemons() return p .. 'daemons' end
+  function K.daemon(consumer) return p .. 'daemon:' .. consumer end
+  function K.log_level() return p .. 'log_level' end
+  -- the glob that matches every key of the prefix that starts with s
+  function K.glob(s) return p:gsub('[%*%?%[%]\\]', '\\%0') .. s .. '*' end
 end
 -- luacheck: pop
