@@ -160,6 +160,13 @@ loa_key_resident(const char *p, const char *id)
 	return key3(p, "resident:", id, NULL);
 }
 
+/* The ids of the residents whose phone is e164 (the import keeps it). */
+char *
+loa_key_phone_residents(const char *p, const char *e164)
+{
+	return key3(p, "phone:", e164, ":residents");
+}
+
 /* A provider's shared state (paused, circuit). */
 char *
 loa_key_provider(const char *p, const char *name)

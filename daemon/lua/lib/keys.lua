@@ -28,6 +28,8 @@ do
   function K.ward(code) return p .. 'ward:' .. code end
   function K.ward_residents(code) return p .. 'ward:' .. code .. ':residents' end
   function K.resident(id) return p .. 'resident:' .. id end
+  -- resident ids by normalized phone (loactl import writes it)
+  function K.phone_residents(e164) return p .. 'phone:' .. e164 .. ':residents' end
   function K.msgid(provider, id) return p .. 'msgid:' .. provider .. ':' .. id end
   function K.rate(provider) return p .. 'rate:' .. provider end
   function K.cred_lock(provider) return p .. 'cred:' .. provider .. ':lock' end
