@@ -130,6 +130,13 @@ loa_key_job_out(const char *p, const char *id)
 	return key3(p, "job:", id, ":out");
 }
 
+/* Why each unreached item of a job was not reached (record.lua). */
+char *
+loa_key_job_why(const char *p, const char *id)
+{
+	return key3(p, "job:", id, ":why");
+}
+
 char *
 loa_key_job_spec(const char *p, const char *id)
 {

@@ -111,6 +111,7 @@ char	*loa_key_columns(const char *);
 char	*loa_key_work(const char *, const char *);
 char	*loa_key_job(const char *, const char *);
 char	*loa_key_job_out(const char *, const char *);
+char	*loa_key_job_why(const char *, const char *);
 char	*loa_key_job_spec(const char *, const char *);
 char	*loa_key_job_wards(const char *, const char *);
 char	*loa_key_ward(const char *, const char *);
