@@ -17,8 +17,16 @@
  * printed through ctl_oneline(): anything that can write to Redis could
  * have put controls there.
  *
+ * With --json, list prints one JSON object a provider, a line: name,
+ * plugin, channel, rate (when configured), paused, paused_since and
+ * circuits ([{daemon, circuit, since}]).
+ *
  * A provider name becomes part of a key, so pause and resume take only
- * names that satisfy loa_name_valid() (bad usage otherwise).
+ * names that satisfy loa_name_valid() (bad usage otherwise), and only a
+ * provider the configuration names ("console" without one) or one a
+ * running daemon publishes a circuit for: any other name exits 1 with
+ * "unknown provider NAME (known: ...)" and writes nothing (a pause no
+ * daemon reads would look like a failover that did not happen).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,103 +37,210 @@
 
 #define CIRCUIT_STALE_MS	30000
 
-#define PROVIDER_USAGE	"provider list | provider pause|resume NAME"
+#define PROVIDER_USAGE	"provider list [--json] | provider pause|resume NAME"
 
+/*
+ * The circuit a daemon published in field f (value v: "STATE SINCE
+ * [SEEN]"), when it is fresh: 0 with state and since filled, else -1
+ * (not a circuit field, unreadable, or the daemon is gone).
+ */
+static int
+circuit(const char *f, const char *v, char state[16], long long *since)
+{
+	long long	seen = 0;
+	int		k;
+
+	if (strncmp(f, "circuit:", 8) != 0 ||
+	    (k = sscanf(v, "%15s %lld %lld", state, since, &seen)) < 2)
+		return -1;
+	if (k == 2)
+		seen = *since;	/* written before heartbeats */
+	if (loa_now_ms() - seen > CIRCUIT_STALE_MS)
+		return -1;	/* that daemon is gone */
+	return 0;
+}
+
+/* s as a JSON string; null when it is not UTF-8 (Redis holds bytes). */
+static json_t *
+jstr(const char *s)
+{
+	json_t	*j;
+
+	return (j = json_string(s)) != NULL ? j : json_null();
+}
+
+/*
+ * One provider: its configuration (pc, NULL when not configured), pause
+ * state and circuits, as text lines or (json) one JSON object a line.
+ */
 static void
-show(const char *name, const struct loa_provider_conf *pc)
+show(const char *name, const struct loa_provider_conf *pc, int json)
 {
 	redisReply	*r;
-	char		*key, ts[40];
-	const char	*paused, *at;
+	char		*key, ts[40], state[16];
+	const char	*paused, *at, *rate = NULL;
+	long long	 since;
 	size_t		 i;
-	int		 any = 0;
+	int		 any = 0, is_paused;
+	json_t		*o = NULL, *circ = NULL, *c;
 
 	key = loa_key_provider(ctl_cfg.prefix, name);
 	r = ctl_commandl("HGETALL", key, NULL);
 	paused = ctl_field(r, "paused", NULL);
 	at = ctl_field(r, "paused_at", NULL);
-	printf("%-16s", name);
+	is_paused = paused != NULL && strcmp(paused, "1") == 0;
+	ts[0] = '\0';
+	if (is_paused && at != NULL)
+		loa_time_iso(strtoll(at, NULL, 10), ts, sizeof(ts));
 	if (pc != NULL)
-		printf(" plugin %-10s channel %-5s rate %s", pc->plugin,
-		    pc->channel != NULL ? pc->channel : "(plugin's)",
-		    loa_provider_conf_get(pc, "rate") != NULL ?
-		    loa_provider_conf_get(pc, "rate") : "unlimited");
-	if (paused != NULL && strcmp(paused, "1") == 0) {
-		ts[0] = '\0';
-		if (at != NULL)
-			loa_time_iso(strtoll(at, NULL, 10), ts, sizeof(ts));
-		printf("  PAUSED%s%s", ts[0] ? " since " : "", ts);
-	} else
-		printf("  active");
-	printf("\n");
+		rate = loa_provider_conf_get(pc, "rate");
+	if (json) {
+		o = json_object();
+		json_object_set_new(o, "name", jstr(name));
+		json_object_set_new(o, "paused", json_boolean(is_paused));
+		circ = json_array();
+		if (pc != NULL) {
+			json_object_set_new(o, "plugin", jstr(pc->plugin));
+			json_object_set_new(o, "channel", pc->channel != NULL ?
+			    jstr(pc->channel) : json_null());
+			json_object_set_new(o, "rate", rate != NULL ?
+			    jstr(rate) : json_null());
+		}
+		json_object_set_new(o, "paused_since", ts[0] != '\0' ?
+		    json_string(ts) : json_null());
+	} else {
+		printf("%-16s", name);
+		if (pc != NULL)
+			printf(" plugin %-10s channel %-5s rate %s", pc->plugin,
+			    pc->channel != NULL ? pc->channel : "(plugin's)",
+			    rate != NULL ? rate : "unlimited");
+		if (is_paused)
+			printf("  PAUSED%s%s", ts[0] ? " since " : "", ts);
+		else
+			printf("  active");
+		printf("\n");
+	}
 	for (i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements;
 	    i += 2) {
 		const char *f = r->element[i]->str, *v = r->element[i + 1]->str;
-		char state[16], *sd, *ss;
-		long long since = 0, seen = 0;
-		int k;
-		if (strncmp(f, "circuit:", 8) != 0 ||
-		    (k = sscanf(v, "%15s %lld %lld", state, &since,
-		    &seen)) < 2)
+		char *sd, *ss;
+		if (circuit(f, v, state, &since) == -1)
 			continue;
-		if (k == 2)
-			seen = since;	/* written before heartbeats */
-		if (loa_now_ms() - seen > CIRCUIT_STALE_MS)
-			continue;	/* that daemon is gone */
 		loa_time_iso(since, ts, sizeof(ts));
+		any = 1;
+		if (json) {
+			/* ctl_print_json() neutralises what Redis held */
+			c = json_object();
+			json_object_set_new(c, "daemon", jstr(f + 8));
+			json_object_set_new(c, "circuit", jstr(state));
+			json_object_set_new(c, "since", json_string(ts));
+			json_array_append_new(circ, c);
+			continue;
+		}
 		sd = ctl_oneline(f + 8);
 		ss = ctl_oneline(state);
 		printf("    daemon %-24s circuit %-9s (since %s)\n", sd, ss,
 		    ts);
 		free(sd);
 		free(ss);
-		any = 1;
 	}
-	if (!any)
+	if (json) {
+		json_object_set_new(o, "circuits", circ);
+		ctl_print_json(o);
+		json_decref(o);
+	} else if (!any)
 		printf("    no running daemon has reported its circuit\n");
 	freeReplyObject(r);
 	free(key);
 }
 
+/*
+ * Non-zero when name is a provider: one of the configuration ("console"
+ * without one, the daemon's built-in), or one a running daemon
+ * publishes a circuit for (a daemon with another configuration).
+ */
 static int
 known(const char *name)
 {
-	size_t	i;
+	redisReply	*r;
+	char		*key, state[16];
+	long long	 since;
+	size_t		 i;
+	int		 found = 0;
 
-	if (ctl_cfg.nproviders == 0)
-		return 1;	/* no config: trust the operator */
+	if (ctl_cfg.nproviders == 0 && strcmp(name, "console") == 0)
+		return 1;
 	for (i = 0; i < ctl_cfg.nproviders; i++)
 		if (strcmp(ctl_cfg.providers[i].name, name) == 0)
 			return 1;
-	return 0;
+	ctl_connect();
+	key = loa_key_provider(ctl_cfg.prefix, name);
+	r = ctl_commandl("HGETALL", key, NULL);
+	for (i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements;
+	    i += 2)
+		if (r->element[i]->type == REDIS_REPLY_STRING &&
+		    r->element[i + 1]->type == REDIS_REPLY_STRING &&
+		    circuit(r->element[i]->str, r->element[i + 1]->str, state,
+		    &since) == 0)
+			found = 1;
+	freeReplyObject(r);
+	free(key);
+	return found;
+}
+
+/* "loactl: unknown provider NAME (known: a, b)" on standard error. */
+static void
+unknown(const char *name)
+{
+	struct loa_buf	 b;
+	char		*s;
+	size_t		 i;
+
+	loa_buf_init(&b);
+	loa_buf_printf(&b, "unknown provider %s (known: ", name);
+	if (ctl_cfg.nproviders == 0)
+		loa_buf_printf(&b, "console");
+	for (i = 0; i < ctl_cfg.nproviders; i++)
+		loa_buf_printf(&b, "%s%s", i > 0 ? ", " : "",
+		    ctl_cfg.providers[i].name);
+	loa_buf_adds(&b, ")");
+	s = ctl_oneline(b.data);
+	fprintf(stderr, "loactl: %s\n", s);
+	free(s);
+	loa_buf_free(&b);
 }
 
 int
 ctl_provider(int argc, char **argv)
 {
 	static const struct option lo[] = {
+		{ "json",	no_argument,	NULL,	'j' },
 		{ "help",	no_argument,	NULL,	'h' },
 		{ NULL,		0,		NULL,	0 }
 	};
 	redisReply	*r;
 	char		**ops, *key, now[32];
 	size_t		 i;
-	int		 nops, pause;
+	int		 nops, pause, json = 0;
 
 	while (ctl_getopt(argc, argv, lo, PROVIDER_USAGE) != -1)
-		;
+		json = 1;	/* the only option that returns */
 	nops = ctl_operands(&ops);
 	if (nops == 1 && strcmp(ops[0], "list") == 0) {
 		ctl_connect();
 		if (ctl_cfg.nproviders == 0) {
 			/* No configuration: the daemon's built-in console. */
-			show("console", NULL);
+			show("console", NULL, json);
 			return 0;
 		}
 		for (i = 0; i < ctl_cfg.nproviders; i++)
-			show(ctl_cfg.providers[i].name, &ctl_cfg.providers[i]);
+			show(ctl_cfg.providers[i].name, &ctl_cfg.providers[i],
+			    json);
 		return 0;
 	}
+	if (json)
+		ctl_usage_error(PROVIDER_USAGE, "provider: --json goes with "
+		    "list only");
 	if (nops != 2 || (strcmp(ops[0], "pause") != 0 &&
 	    strcmp(ops[0], "resume") != 0))
 		ctl_usage_error(PROVIDER_USAGE, "provider: want list, or pause "
@@ -134,9 +249,9 @@ ctl_provider(int argc, char **argv)
 	if (!loa_name_valid(ops[1]))
 		ctl_usage_error(PROVIDER_USAGE, "provider: \"%s\": want a "
 		    "provider name, " LOA_NAME_RULE, ops[1]);
+	ctl_config();
 	if (!known(ops[1])) {
-		fprintf(stderr, "loactl: provider %s: not in %s\n", ops[1],
-		    ctl_cfg.path != NULL ? ctl_cfg.path : "the configuration");
+		unknown(ops[1]);
 		return 1;
 	}
 	ctl_connect();

@@ -26,8 +26,11 @@
  * Audience residents that expansion has not reached yet have no entry
  * and are not listed (the footer compares the entries with the job's
  * total).  Explicit recipients without an entry yet are listed as
- * queued.  Failure reasons are not in the outcome hash and are not shown
- * (the delivery log has them).
+ * queued.  Why an unreached recipient was not reached (the "reason" of
+ * its final event: opted_out, a provider's error, ...) is in
+ * <prefix>job:<ID>:why, which record.lua keeps beside the outcome hash;
+ * the CSV has it as its last column (reason), read with one HMGET per
+ * HSCAN batch, masked and neutralised like the other cells.
  *
  * Phone numbers are masked ("8491****678") and ids, names and tổ dân phố
  * go through ctl_mask(), unless --unmasked: officials who must call
@@ -51,7 +54,9 @@
 
 #define REPORT_USAGE	"report ID [--csv] [--ward CODE]... [--unmasked]"
 #define REPORT_SCAN	"1000"
-#define CSV_HEADER	"ward,ward_name,resident,name,phone,status,channel"
+#define CSV_HEADER	"ward,ward_name,resident,name,phone,status,channel," \
+			"reason"
+#define NFIELDS		7	/* of a spooled row */
 
 enum outcome {
 	OUT_REACHED = 0,
@@ -68,7 +73,7 @@ struct ward {
 	size_t		 rows;
 };
 
-/* Header of a spooled row; the payload is 6 NUL-terminated strings. */
+/* Header of a spooled row; the payload is NFIELDS NUL-terminated strings. */
 struct spool_hdr {
 	long long	 prev;		/* the ward's previous row; -1 */
 	size_t		 len;
@@ -77,7 +82,7 @@ struct spool_hdr {
 /* A row read back from the spool; the strings point into buf. */
 struct row {
 	char		*buf;
-	const char	*id, *name, *phone, *status, *channel, *group;
+	const char	*id, *name, *phone, *status, *channel, *group, *reason;
 };
 
 struct report {
@@ -199,7 +204,7 @@ shown_phone(const struct report *rp, const char *raw, char *out, size_t len)
 
 /* Append a row to ward w's chain in the spool. */
 static void
-spool_row(struct report *rp, struct ward *w, const char *const f[6])
+spool_row(struct report *rp, struct ward *w, const char *const f[NFIELDS])
 {
 	struct spool_hdr	 h;
 	struct loa_buf		 b;
@@ -207,7 +212,7 @@ spool_row(struct report *rp, struct ward *w, const char *const f[6])
 	int			 i;
 
 	loa_buf_init(&b);
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < NFIELDS; i++)
 		loa_buf_add(&b, f[i], strlen(f[i]) + 1);
 	if ((off = ftello(rp->spool)) == -1)
 		fatal("report: temporary file");
@@ -223,16 +228,18 @@ spool_row(struct report *rp, struct ward *w, const char *const f[6])
 
 /*
  * Account for one recipient: its ward code, display id, name, phone (as
- * stored), tổ dân phố, and outcome value.
+ * stored), tổ dân phố, outcome value and why it was not reached ("" when
+ * the daemon recorded no reason).
  */
 static void
 tally(struct report *rp, const char *code, const char *id, const char *name,
-    const char *phone, const char *group, const char *value)
+    const char *phone, const char *group, const char *value,
+    const char *why)
 {
 	struct ward	*w;
-	const char	*f[6];
+	const char	*f[NFIELDS];
 	char		 status[32], channel[32], ph[64];
-	char		*sid, *sname, *sgroup;
+	char		*sid, *sname, *sgroup, *swhy;
 	enum outcome	 o;
 
 	if ((w = ward_get(rp, code)) == NULL)
@@ -246,13 +253,16 @@ tally(struct report *rp, const char *code, const char *id, const char *name,
 	sid = shown(rp, id);
 	sname = shown(rp, name);
 	sgroup = shown(rp, group);
+	swhy = shown(rp, why);	/* a provider's words may quote a phone */
 	f[0] = sid;
 	f[1] = sname;
 	f[2] = ph;
 	f[3] = status;
 	f[4] = channel;
 	f[5] = sgroup;
+	f[6] = swhy;
 	spool_row(rp, w, f);
+	free(swhy);
 	free(sid);
 	free(sname);
 	free(sgroup);
@@ -283,7 +293,8 @@ rstr(const redisReply *r, size_t i)
  * directory counts in no ward ("").
  */
 static void
-batch_directory(struct report *rp, const redisReply *kv)
+batch_directory(struct report *rp, const redisReply *kv,
+    const redisReply *why)
 {
 	const char	*argv[6] = { "HMGET", NULL, "ward", "name", "phone",
 	    "var:to_dan_pho" };
@@ -310,15 +321,16 @@ batch_directory(struct report *rp, const redisReply *kv)
 	for (i = 0; i < n; i++) {
 		tally(rp, rstr(res[i], 0), kv->element[2 * i]->str,
 		    rstr(res[i], 1), rstr(res[i], 2), rstr(res[i], 3),
-		    kv->element[2 * i + 1]->str);
+		    kv->element[2 * i + 1]->str, rstr(why, i));
 		freeReplyObject(res[i]);
 	}
 	free(res);
 }
 
-/* Account for explicit recipient i with outcome value. */
+/* Account for explicit recipient i with outcome value and reason why. */
 static void
-tally_recipient(struct report *rp, size_t i, const char *value)
+tally_recipient(struct report *rp, size_t i, const char *value,
+    const char *why)
 {
 	json_t		*rc = json_array_get(rp->rcpt, i);
 	char		 item[32];
@@ -327,7 +339,7 @@ tally_recipient(struct report *rp, size_t i, const char *value)
 	snprintf(item, sizeof(item), "#%zu", i);
 	tally(rp, jstr(rc, "ward"), id[0] != '\0' ? id : item,
 	    jstr(rc, "name"), jstr(rc, "phone"),
-	    jstr(json_object_get(rc, "vars"), "to_dan_pho"), value);
+	    jstr(json_object_get(rc, "vars"), "to_dan_pho"), value, why);
 }
 
 /*
@@ -336,7 +348,8 @@ tally_recipient(struct report *rp, size_t i, const char *value)
  * is passed over.
  */
 static void
-batch_explicit(struct report *rp, const redisReply *kv)
+batch_explicit(struct report *rp, const redisReply *kv,
+    const redisReply *why)
 {
 	const char	*item;
 	char		*end;
@@ -351,15 +364,41 @@ batch_explicit(struct report *rp, const redisReply *kv)
 		if (*end != '\0' || idx >= rp->nrcpt || rp->seen[idx])
 			continue;
 		rp->seen[idx] = 1;
-		tally_recipient(rp, idx, kv->element[i + 1]->str);
+		tally_recipient(rp, idx, kv->element[i + 1]->str,
+		    rstr(why, i / 2));
 	}
+}
+
+/*
+ * The reasons the daemon recorded for the items of one HSCAN batch (kv:
+ * item, value, ...), from <prefix>job:<ID>:why in one HMGET: element i
+ * for item i, nil when none.  NULL for an empty batch.
+ */
+static redisReply *
+reasons(const struct report *rp, const redisReply *kv)
+{
+	redisReply	*r;
+	const char	**argv;
+	size_t		 i, n = kv->elements / 2;
+
+	if (n == 0)
+		return NULL;
+	argv = xcalloc(n + 2, sizeof(*argv));
+	argv[0] = "HMGET";
+	argv[1] = loa_key_job_why(ctl_cfg.prefix, rp->id);
+	for (i = 0; i < n; i++)
+		argv[i + 2] = kv->element[2 * i]->str;
+	r = ctl_command((int)n + 2, argv, NULL);
+	free((char *)argv[1]);
+	free(argv);
+	return r;
 }
 
 /* Read the outcome hash, HSCAN batch by batch. */
 static void
 scan(struct report *rp)
 {
-	redisReply	*r, *kv;
+	redisReply	*r, *kv, *why;
 	char		*key, *cursor;
 	size_t		 i;
 
@@ -379,10 +418,13 @@ scan(struct report *rp)
 			if (kv->element[i]->type != REDIS_REPLY_STRING)
 				fatalx("HSCAN: unexpected reply");
 		rp->entries += kv->elements / 2;
+		why = reasons(rp, kv);
 		if (rp->audience)
-			batch_directory(rp, kv);
+			batch_directory(rp, kv, why);
 		else
-			batch_explicit(rp, kv);
+			batch_explicit(rp, kv, why);
+		if (why != NULL)
+			freeReplyObject(why);
 		freeReplyObject(r);
 	} while (strcmp(cursor, "0") != 0);
 	free(cursor);
@@ -391,7 +433,7 @@ scan(struct report *rp)
 	/* Explicit recipients not gated yet wait in the work queue. */
 	for (i = 0; !rp->audience && i < rp->nrcpt; i++)
 		if (!rp->seen[i])
-			tally_recipient(rp, i, ".");
+			tally_recipient(rp, i, ".", "");
 }
 
 /*
@@ -511,6 +553,8 @@ load_rows(struct report *rp, const struct ward *w, struct row **out)
 		r->channel = p;
 		p += strlen(p) + 1;
 		r->group = p;
+		p += strlen(p) + 1;
+		r->reason = p;
 	}
 	if (n > 0)	/* rows may be NULL then: qsort() wants an array */
 		qsort(rows, n, sizeof(*rows), row_cmp);
@@ -735,7 +779,8 @@ print_csv(struct report *rp, const redisReply *job)
 			csv_field(&b, rows[j].name, 0);
 			csv_field(&b, rows[j].phone, 0);
 			csv_field(&b, rows[j].status, 0);
-			csv_field(&b, rows[j].channel, 1);
+			csv_field(&b, rows[j].channel, 0);
+			csv_field(&b, rows[j].reason, 1);
 		}
 		rows_free(rows, n);
 	}

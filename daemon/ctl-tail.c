@@ -1,5 +1,6 @@
 /*
- * ctl-tail.c -- "loactl tail [--job ID] [--count N] [--from-start]":
+ * ctl-tail.c -- "loactl tail [--job ID] [-n N | --from-start]
+ * [--exit-after N] [--json]":
  * follow the event stream.
  *
  * <prefix>events holds one field, "event", per entry: the JSON line the
@@ -10,8 +11,12 @@
  * anything else must not reach the terminal raw).  It reads with XREAD
  * BLOCK 1000 COUNT 100 from the last entry that existed when it started
  * (so nothing added between two reads is missed), or from the beginning
- * with --from-start.  --job keeps the events whose "job" is ID; --count
- * exits 0 after N events printed.
+ * with --from-start.  -n N (--lines) first prints the last N events (of
+ * the job, with --job), as tail -f -n N does, read backwards with
+ * XREVRANGE.  --job keeps the events whose "job" is ID; --exit-after N
+ * exits 0 after N events printed, the last N included.  --json is
+ * accepted for symmetry with the other listings: the output is one JSON
+ * object a line either way.
  *
  * SIGINT and SIGTERM end it cleanly with status 0: the handler shuts the
  * Redis socket down, which wakes the blocked read at once.  SIGPIPE is
@@ -27,7 +32,9 @@
 
 #include "ctl.h"
 
-#define TAIL_USAGE	"tail [--job ID] [--count N] [--from-start]"
+#define TAIL_USAGE	"tail [--job ID] [-n N | --from-start] " \
+			"[--exit-after N] [--json]"
+#define TAIL_LAST_MAX	100000
 #define TAIL_BATCH	"100"
 #define TAIL_BLOCK_MS	"1000"
 
@@ -145,54 +152,155 @@ print_batch(const redisReply *r, const char *job, long *left, char *last,
 	return n;
 }
 
+/*
+ * A count option's value: a whole number from min to TAIL_LAST_MAX, or
+ * bad usage (exit 2).
+ */
+static long
+count_arg(const char *opt, const char *arg, long min)
+{
+	char	*end;
+	long	 n;
+
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (end == arg || *end != '\0' || errno != 0 || n < min ||
+	    n > TAIL_LAST_MAX)
+		ctl_usage_error(TAIL_USAGE, "tail: %s: want a whole number "
+		    "from %ld to %d, not \"%s\"", opt, min, TAIL_LAST_MAX, arg);
+	return n;
+}
+
+/*
+ * Print the last n events (of job, when not NULL) in the order they
+ * were added, and set last to the stream's newest entry, from which the
+ * follow goes on.  Reads backwards with XREVRANGE a page at a time, so
+ * with --job it looks through the stream (which the daemon keeps to
+ * events_maxlen entries) only as far as it must.  Returns the number
+ * printed.
+ */
+static long
+print_last(const char *key, const char *job, long n, char *last,
+    size_t lastlen)
+{
+	redisReply	**pages = NULL, *r;
+	const redisReply *e;
+	const char	**ev, *event;
+	size_t		*evlen, npages = 0, i, len;
+	struct loa_buf	 b;
+	char		 start[72] = "+";
+	long		 found = 0, k;
+
+	ev = xcalloc(n, sizeof(*ev));
+	evlen = xcalloc(n, sizeof(*evlen));
+	snprintf(last, lastlen, "0-0");
+	while (found < n) {
+		r = ctl_commandl("XREVRANGE", key, start, "-", "COUNT",
+		    TAIL_BATCH, NULL);
+		if (r->type != REDIS_REPLY_ARRAY || r->elements == 0) {
+			freeReplyObject(r);
+			break;
+		}
+		pages = xreallocarray(pages, npages + 1, sizeof(*pages));
+		pages[npages++] = r;
+		for (i = 0; i < r->elements && found < n; i++) {
+			e = r->element[i];
+			if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+			    e->element[0]->type != REDIS_REPLY_STRING)
+				continue;
+			if (npages == 1 && i == 0)
+				snprintf(last, lastlen, "%s",
+				    e->element[0]->str);
+			snprintf(start, sizeof(start), "(%s",
+			    e->element[0]->str);
+			if ((event = ctl_field(e->element[1], "event",
+			    &len)) == NULL ||
+			    (job != NULL && !event_of_job(event, len, job)))
+				continue;
+			ev[found] = event;	/* newest first */
+			evlen[found++] = len;
+		}
+	}
+
+	loa_buf_init(&b);
+	for (k = found; k-- > 0;) {
+		loa_buf_reset(&b);
+		loa_neutral_json(&b, ev[k], evlen[k]);
+		loa_buf_add(&b, "\n", 1);
+		fwrite(b.data, 1, b.len, stdout);
+	}
+	loa_buf_free(&b);
+	for (i = 0; i < npages; i++)
+		freeReplyObject(pages[i]);
+	free(pages);
+	free(ev);
+	free(evlen);
+	tail_flush();
+	return found;
+}
+
 int
 ctl_tail(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "job",	required_argument,	NULL,	'j' },
-		{ "count",	required_argument,	NULL,	'n' },
+		{ "lines",	required_argument,	NULL,	'n' },
+		{ "exit-after",	required_argument,	NULL,	'x' },
 		{ "from-start",	no_argument,		NULL,	's' },
+		{ "json",	no_argument,		NULL,	'J' },
 		{ "help",	no_argument,		NULL,	'h' },
 		{ NULL,		0,			NULL,	0 }
 	};
 	redisReply	*r;
 	const char	*job = NULL, *av[8];
-	char		*key, *end, last[64];
-	long		 left = -1;
+	char		*key, last[64];
+	long		 left = -1, nlast = 0;
 	char		**ops;
-	int		 ch, from_start = 0;
+	int		 ch, from_start = 0, have_n = 0;
 
-	while ((ch = ctl_getopt(argc, argv, lo, TAIL_USAGE)) != -1) {
+	while ((ch = ctl_getopt_short(argc, argv, "n:", lo, TAIL_USAGE)) !=
+	    -1) {
 		switch (ch) {
 		case 'j':
 			job = optarg;
 			break;
 		case 'n':
-			errno = 0;
-			left = strtol(optarg, &end, 10);
-			if (end == optarg || *end != '\0' || errno != 0 ||
-			    left < 1)
-				ctl_usage_error(TAIL_USAGE, "tail: --count: "
-				    "want a whole number from 1, not \"%s\"",
-				    optarg);
+			nlast = count_arg("-n", optarg, 0);
+			have_n = 1;
+			break;
+		case 'x':
+			left = count_arg("--exit-after", optarg, 1);
 			break;
 		case 's':
 			from_start = 1;
 			break;
+		case 'J':
+			break;	/* events are JSON objects already */
 		}
 	}
 	if (ctl_operands(&ops) != 0)
 		ctl_usage_error(TAIL_USAGE, "tail: unexpected \"%s\"", ops[0]);
+	if (from_start && have_n)
+		ctl_usage_error(TAIL_USAGE, "tail: -n and --from-start do not "
+		    "go together");
 
 	ctl_connect();
+	tail_signals();
 	key = loa_key_events(ctl_cfg.prefix);
 	if (from_start)
 		snprintf(last, sizeof(last), "0-0");
-	else
+	else if (nlast == 0)
 		last_entry(key, last, sizeof(last));
+	else {
+		/* --exit-after counts the last n too, as tail -n N | head */
+		if (left != -1 && nlast > left)
+			nlast = left;
+		nlast = print_last(key, job, nlast, last, sizeof(last));
+		if (left != -1)
+			left -= nlast;
+	}
 
 	tail_fd = ctl_redis->fd;
-	tail_signals();
 	while (!tail_stop && left != 0) {
 		av[0] = "XREAD";
 		av[1] = "COUNT";

@@ -30,6 +30,8 @@ void	 ctl_config(void);
 void	 ctl_connect(void);
 void	 ctl_disconnect(void);
 int	 ctl_getopt(int, char **, const struct option *, const char *);
+int	 ctl_getopt_short(int, char **, const char *, const struct option *,
+	    const char *);
 int	 ctl_operands(char ***);
 char	*ctl_job_operand(const char *, const char *);
 void	 ctl_usage_error(const char *, const char *, ...)

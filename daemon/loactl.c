@@ -3,6 +3,11 @@
  * connection and the helpers the commands share.
  *
  *	loactl [-c CONFIG] [-r URL] COMMAND [ARGS]
+ *	loactl -h | --help | -V | --version
+ *
+ * The commands[] table dispatches the commands and is also what the
+ * usage message and --help list; "loactl COMMAND --help" prints the
+ * command's own usage line (ctl_getopt()).
  *
  * loactl reads the daemon's configuration (-c, else /etc/loa/loa.conf
  * when it exists, else the built-in defaults) for the Redis address, the
@@ -50,106 +55,124 @@ static char		**operands;	/* of the command, from ctl_getopt() */
 static int		 noperands;
 
 
+/*
+ * The commands: what dispatches them is also what usage() and --help
+ * list, so a command cannot be missing from the help.  synopsis is the
+ * command's usage line (a second line, when there is one, after '\n');
+ * help says what it does, in lines of at most 60 columns.
+ */
 static const struct {
 	const char	*name;
 	int		(*fn)(int, char **);
+	const char	*synopsis;
+	const char	*help;
 } commands[] = {
-	{ "send",	ctl_send },
-	{ "preview",	ctl_preview },
-	{ "status",	ctl_status },
-	{ "jobs",	ctl_jobs },
-	{ "log-level",	ctl_log_level },
-	{ "tail",	ctl_tail },
-	{ "dead",	ctl_dead },
-	{ "import",	ctl_import },
-	{ "provider",	ctl_provider },
-	{ "report",	ctl_report },
-	{ "optout",	ctl_optout },
-	{ "cancel",	ctl_cancel },
-	{ "retry",	ctl_retry },
+	{ "send", ctl_send,
+	  "send FILE [--wait] [--timeout SECONDS] [--test PHONE]",
+	  "validate a job (FILE \"-\": standard input), enqueue it and\n"
+	  "print its id; --wait follows it to the end; --test PHONE\n"
+	  "sends it only to PHONE, as the first resident would get it" },
+	{ "preview", ctl_preview,
+	  "preview FILE [--resident ID] [--json]",
+	  "show what a job will send, writing nothing: audience per\n"
+	  "ward, one resident's messages, estimated SMS cost" },
+	{ "status", ctl_status,
+	  "status [ID] [--json]",
+	  "state and counters of a job, per channel and per ward;\n"
+	  "without ID: daemons, queues, jobs by state, providers" },
+	{ "jobs", ctl_jobs,
+	  "jobs [--state STATE] [--limit N] [--json]",
+	  "the newest jobs (50 unless --limit), a line each" },
+	{ "log-level", ctl_log_level,
+	  "log-level [debug|info|warning|default]",
+	  "the log level of every daemon; without LEVEL: the one set" },
+	{ "tail", ctl_tail,
+	  "tail [--job ID] [-n N | --from-start] [--exit-after N] [--json]",
+	  "print the last N events (default 0), then follow the\n"
+	  "delivery and job events, one JSON object a line" },
+	{ "dead", ctl_dead,
+	  "dead [--json | --retry ENTRY_ID]",
+	  "list dead letters, or enqueue one again" },
+	{ "import", ctl_import,
+	  "import wards|residents FILE.csv",
+	  "load the ward or resident directory from CSV (FILE \"-\":\n"
+	  "standard input); bad rows are reported, good ones kept" },
+	{ "provider", ctl_provider,
+	  "provider list [--json] | provider pause|resume NAME",
+	  "providers, pause state and circuits; pause or resume one\n"
+	  "in every daemon sharing the Redis (failover switch)" },
+	{ "report", ctl_report,
+	  "report ID [--csv] [--ward CODE]... [--unmasked]",
+	  "per ward: residents reached, failed and unreached, then\n"
+	  "the failed and unreached ones to follow up in person;\n"
+	  "--csv for a spreadsheet (with the reason); --unmasked\n"
+	  "prints FULL phone numbers (for officials who must call)" },
+	{ "optout", ctl_optout,
+	  "optout add|remove PHONE... | optout list [--count | --json]\n"
+	  "optout check PHONE",
+	  "the numbers that refuse every message (shown masked);\n"
+	  "check exits 0 when the number is opted out (the optout\n"
+	  "set, or a resident with opt_out=1 who has it), 1 when not" },
+	{ "cancel", ctl_cancel,
+	  "cancel ID",
+	  "stop a job in every daemon; nothing more goes out for it" },
+	{ "retry", ctl_retry,
+	  "retry ID",
+	  "send a finished job again to the recipients it failed" },
 };
+#define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 
-/* Commands of the contract that a later version implements. */
-static const char *const later[] = {
-	NULL
-};
+#define CTL_SYNOPSIS	"loactl [-c CONFIG] [-r URL] "
+
+/*
+ * Print s, a text of lines separated by '\n', each line after the first
+ * preceded by lead.
+ */
+static void
+print_lines(FILE *fp, const char *s, const char *lead)
+{
+	for (; *s != '\0'; s++) {
+		fputc(*s, fp);
+		if (*s == '\n')
+			fputs(lead, fp);
+	}
+	fputc('\n', fp);
+}
 
 /* The synopsis on stderr (bad usage, exit 2) or full help on stdout. */
 static void __attribute__((noreturn))
 usage(FILE *fp, int status)
 {
+	size_t	i;
+
 	if (fp == stderr) {
-		fprintf(fp,
-"usage: loactl [-c CONFIG] [-r URL] send FILE [--wait] [--timeout SECONDS]\n"
-"                                 [--test PHONE]\n"
-"       loactl [-c CONFIG] [-r URL] preview FILE [--resident ID] [--json]\n"
-"       loactl [-c CONFIG] [-r URL] status [ID] [--json]\n"
-"       loactl [-c CONFIG] [-r URL] jobs [--state STATE] [--limit N] "
-    "[--json]\n"
-"       loactl [-c CONFIG] [-r URL] log-level [LEVEL]\n"
-"       loactl [-c CONFIG] [-r URL] tail [--job ID] [--count N] "
-    "[--from-start]\n"
-"       loactl [-c CONFIG] [-r URL] dead [--json | --retry ENTRY_ID]\n"
-"       loactl [-c CONFIG] [-r URL] import wards|residents FILE.csv\n"
-"       loactl [-c CONFIG] [-r URL] provider list | pause|resume NAME\n"
-"       loactl [-c CONFIG] [-r URL] cancel ID\n"
-"       loactl [-c CONFIG] [-r URL] retry ID\n"
-"       loactl [-c CONFIG] [-r URL] report ID [--csv] [--ward CODE]... "
-    "[--unmasked]\n"
-"       loactl [-c CONFIG] [-r URL] optout add|remove PHONE...\n"
-"       loactl [-c CONFIG] [-r URL] optout list [--count] | check PHONE\n"
-"       loactl -h\n");
+		for (i = 0; i < NCOMMANDS; i++) {
+			fprintf(fp, "%s" CTL_SYNOPSIS, i == 0 ? "usage: " :
+			    "       ");
+			print_lines(fp, commands[i].synopsis,
+			    "       " CTL_SYNOPSIS);
+		}
+		fprintf(fp, "       loactl -h | --help | -V | --version\n"
+		    "       loactl COMMAND --help\n");
 		exit(status);
 	}
+	fprintf(fp, "usage: " CTL_SYNOPSIS "COMMAND [ARGS]\n\ncommands:\n");
+	for (i = 0; i < NCOMMANDS; i++) {
+		fprintf(fp, "  ");
+		print_lines(fp, commands[i].synopsis, "  ");
+		fprintf(fp, "            ");
+		print_lines(fp, commands[i].help, "            ");
+	}
 	fprintf(fp,
-"usage: loactl [-c CONFIG] [-r URL] COMMAND [ARGS]\n"
-"\n"
-"commands:\n"
-"  send FILE [--wait] [--timeout SECONDS]\n"
-"            validate a job (FILE \"-\": standard input), enqueue it and\n"
-"            print its id; --wait follows it to the end; --test PHONE\n"
-"            sends it only to PHONE, as the first resident would get it\n"
-"  preview FILE [--resident ID] [--json]\n"
-"            show what a job will send, writing nothing: audience per\n"
-"            ward, one resident's messages, estimated SMS cost\n"
-"  status [ID] [--json]\n"
-"            state and counters of a job, per channel and per ward;\n"
-"            without ID: daemons, queues, jobs by state, providers\n"
-"  jobs [--state STATE] [--limit N] [--json]\n"
-"            the newest jobs (50 unless --limit), a line each\n"
-"  log-level [debug|info|warning|default]\n"
-"            the log level of every daemon; without LEVEL: the one set\n"
-"  tail [--job ID] [--count N] [--from-start]\n"
-"            follow delivery and job events\n"
-"  dead [--json] | dead --retry ENTRY_ID\n"
-"            list dead letters, or enqueue one again\n"
-"  import wards|residents FILE.csv\n"
-"            load the ward or resident directory from CSV (FILE \"-\":\n"
-"            standard input); bad rows are reported, good ones kept\n"
-"  cancel ID\n"
-"            stop a job in every daemon; nothing more goes out for it\n"
-"  retry ID\n"
-"            send a finished job again to its recipients whose delivery\n"
-"            failed (once the cause is fixed)\n"
-"  provider list | provider pause|resume NAME\n"
-"            providers, pause state and circuits; pause or resume one\n"
-"            in every daemon sharing the Redis (failover switch)\n"
-"  report ID [--csv] [--ward CODE]... [--unmasked]\n"
-"            per ward: residents reached, failed and unreached, then\n"
-"            the failed and unreached ones to follow up in person;\n"
-"            --csv for a spreadsheet; --unmasked prints FULL phone\n"
-"            numbers (for officials who must call residents)\n"
-"  optout add|remove PHONE... | optout list [--count] | optout check PHONE\n"
-"            the numbers that refuse every message (shown masked);\n"
-"            check exits 0 when the number is opted out, 1 when not\n"
 "\n"
 "options:\n"
 "  -c CONFIG  configuration file (default " CTL_DEFAULT_CONF
     " when it exists)\n"
 "  -r URL     Redis, redis://HOST:PORT/DB or unix:///PATH (overrides the\n"
 "             configuration)\n"
-"  -h         this help\n"
-"  -V         version\n"
+"  -h, --help this help; \"loactl COMMAND --help\": the command's usage\n"
+"  -V, --version\n"
+"             version\n"
 "\n"
 "Exit status: 0 success, 1 failure, 2 bad usage.\n");
 	exit(status);
@@ -158,13 +181,18 @@ usage(FILE *fp, int status)
 int
 main(int argc, char **argv)
 {
+	static const struct option lo[] = {
+		{ "help",	no_argument,	NULL,	'h' },
+		{ "version",	no_argument,	NULL,	'V' },
+		{ NULL,		0,		NULL,	0 }
+	};
 	char	 err[512];
 	size_t	 i;
 	int	 ch, rc;
 
 	log_init("loactl", 0);
 	opterr = 0;
-	while ((ch = getopt(argc, argv, "+:c:r:hV")) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:c:r:hV", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			conf_path = optarg;
@@ -189,7 +217,15 @@ main(int argc, char **argv)
 			fprintf(stderr, "loactl: -%c needs a value\n", optopt);
 			usage(stderr, 2);
 		default:
-			fprintf(stderr, "loactl: unknown option -%c\n", optopt);
+			if (optopt != 0)
+				fprintf(stderr, "loactl: unknown option -%c\n",
+				    optopt);
+			else {
+				char *o = ctl_oneline(argv[optind - 1]);
+				fprintf(stderr, "loactl: unknown option %s\n",
+				    o);
+				free(o);
+			}
 			usage(stderr, 2);
 		}
 	}
@@ -202,7 +238,7 @@ main(int argc, char **argv)
 	if (strcmp(argv[0], "help") == 0)
 		usage(stdout, 0);
 
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+	for (i = 0; i < NCOMMANDS; i++) {
 		if (strcmp(argv[0], commands[i].name) != 0)
 			continue;
 		optind = 0;	/* glibc: start afresh on the command's argv */
@@ -215,12 +251,6 @@ main(int argc, char **argv)
 			loa_redis_addr_clear(&url_addr);
 		return rc;
 	}
-	for (i = 0; later[i] != NULL; i++)
-		if (strcmp(argv[0], later[i]) == 0) {
-			fprintf(stderr, "loactl: %s: not in this version\n",
-			    argv[0]);
-			exit(2);
-		}
 	{
 		char *cmd = ctl_oneline(argv[0]);
 		fprintf(stderr, "loactl: unknown command \"%s\"\n", cmd);
@@ -629,11 +659,26 @@ int
 ctl_getopt(int argc, char **argv, const struct option *lo,
     const char *cmd_usage)
 {
+	return ctl_getopt_short(argc, argv, "", lo, cmd_usage);
+}
+
+/*
+ * ctl_getopt() with short options too: shorts in getopt()'s syntax
+ * ("n:"), each returning its letter.
+ */
+int
+ctl_getopt_short(int argc, char **argv, const char *shorts,
+    const struct option *lo, const char *cmd_usage)
+{
 	const struct option	*o;
+	char			 optstring[32];
 	int			 ch;
 
+	if (snprintf(optstring, sizeof(optstring), "-:h%s", shorts) >=
+	    (int)sizeof(optstring))
+		fatalx("ctl_getopt_short: too many options");
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "-:h", lo, NULL)) == 1) {
+	while ((ch = getopt_long(argc, argv, optstring, lo, NULL)) == 1) {
 		operands = xreallocarray(operands, noperands + 1,
 		    sizeof(*operands));
 		operands[noperands++] = optarg;

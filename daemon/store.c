@@ -141,6 +141,13 @@ loa_key_job_out(const char *p, const char *id)
 	return key3(p, "job:", id, ":out");
 }
 
+/* Why each unreached item of a job was not reached (record.lua). */
+char *
+loa_key_job_why(const char *p, const char *id)
+{
+	return key3(p, "job:", id, ":why");
+}
+
 char *
 loa_key_job_spec(const char *p, const char *id)
 {
@@ -169,6 +176,13 @@ char *
 loa_key_resident(const char *p, const char *id)
 {
 	return key3(p, "resident:", id, NULL);
+}
+
+/* The ids of the residents whose phone is e164 (the import keeps it). */
+char *
+loa_key_phone_residents(const char *p, const char *e164)
+{
+	return key3(p, "phone:", e164, ":residents");
 }
 
 /* A provider's shared state (paused, circuit). */

@@ -18,7 +18,7 @@ local res = 'accepted'
 if st and st ~= 'rejected' then
   res = 'duplicate'
 else
-  if st then redis.call('DEL', jk, K.job_out(id), K.job_phones(id)) end
+  if st then redis.call('DEL', jk, K.job_out(id), K.job_phones(id), K.job_why(id)) end
   redis.call('HSET', jk, 'total', math.max(total, 0), 'sent', 0,
     'delivered', 0, 'failed', 0, 'skipped', 0, 'expired', 0,
     'cancelled', 0, 'created_at', now, 'priority', prio, 'entry', eid)

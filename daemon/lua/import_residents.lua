@@ -4,6 +4,8 @@
 -- per row: id, ward, nf, and nf field/value pairs (the whole new hash).
 -- Returns per row "added", "updated", "unchanged" or "unknown ward CODE".
 -- The columns join <p>directory:columns when some row was written.
+-- <p>phone:<e164>:residents indexes the residents by phone (what
+-- loactl optout check reads); a changed phone moves the resident.
 --
 --: include keys
 local ncols = tonumber(ARGV[2])
@@ -21,10 +23,14 @@ while i <= #ARGV do
   else
     local rk = K.resident(id)
     local old = redis.call('HGETALL', rk)
-    local st, oldward = 'added', nil
+    local st, oldward, oldphone, phone = 'added', nil, nil, nil
+    for k = f0, f1, 2 do
+      if ARGV[k] == 'phone' and ARGV[k + 1] ~= '' then phone = ARGV[k + 1] end
+    end
     if #old > 0 then
       for k = 1, #old, 2 do
         if old[k] == 'ward' then oldward = old[k + 1] end
+        if old[k] == 'phone' and old[k + 1] ~= '' then oldphone = old[k + 1] end
       end
       st = 'updated'
       if #old == 2 * nf then
@@ -50,6 +56,10 @@ while i <= #ARGV do
       redis.call('SREM', K.ward_residents(oldward), id)
     end
     redis.call('SADD', K.ward_residents(ward), id)
+    if oldphone and oldphone ~= phone then
+      redis.call('SREM', K.phone_residents(oldphone), id)
+    end
+    if phone then redis.call('SADD', K.phone_residents(phone), id) end
     wrote = true
     out[#out + 1] = st
   end

@@ -5,6 +5,8 @@
 -- reconnect, see ledger_replay; its E events are not added twice):
 --   O job item status channel ward event provider provider_id to
 --                                          final outcome (once per item);
+--                                          an unreached one's "reason"
+--                                          (from event) in job:<id>:why;
 --                                          msgid:<provider>:<id> -> job,
 --                                          item, channel, ward, masked
 --                                          phone (for delivery reports)
@@ -25,6 +27,7 @@
 --: include keys
 --: include outcome
 --: include common
+local WHY_MAX = 200 -- bytes of a reason kept for the report
 local _, maxlen, now, ret, replay = unpack(ARGV, 1, 5)
 replay = replay == '1'
 local ev = K.events()
@@ -44,6 +47,13 @@ while i <= #ARGV do
     local prev = ok and redis.call('HGET', ok, item)
     if ok and O.open(prev) then
       redis.call('HSET', ok, item, O.final(st, ch))
+      if not O.reached(st) then
+        local okj, e = pcall(cjson.decode, event)
+        local why = okj and type(e) == 'table' and e.reason
+        if type(why) == 'string' and why ~= '' then
+          redis.call('HSET', K.job_why(job), item, string.sub(why, 1, WHY_MAX))
+        end
+      end
       local cj, t = counts[job], st .. '\t' .. ch .. '\t' .. ward
       if not cj then cj = {}; counts[job] = cj end
       cj[t] = (cj[t] or 0) + 1

@@ -2,7 +2,8 @@
 --
 -- Re-queue the failed recipients among items: each whose outcome is still
 -- "failed:<channel>" goes back to queued ("."), the job's failed counters
--- (total, per channel, per ward) give it back, and it is sent again in new
+-- (total, per channel, per ward) give it back, its reason (job:<id>:why)
+-- is forgotten, and it is sent again in new
 -- work entries of at most `chunk`.  A finished job is sending again (and
 -- no longer expiring).  ARGV: prefix id chunk maxlen now_iso item...;
 -- items are resident ids or "#index".  Returns the number re-queued, or
@@ -34,6 +35,7 @@ for i = 6, #ARGV do
       ids[#ids + 1] = it
     end
     redis.call('HSET', outk, it, O.QUEUED)
+    redis.call('HDEL', K.job_why(id), it)  -- its old failure is no reason now
     redis.call('HINCRBY', jk, 'failed', -1)
     if ch ~= '' then redis.call('HINCRBY', jk, 'ch:' .. ch .. ':failed', -1) end
     if ward ~= '' then redis.call('HINCRBY', jk, 'ward:' .. ward .. ':failed', -1) end

@@ -42,7 +42,7 @@ if m:
 PY
 }
 
-# csv_defused FILE: FILE parses as CSV (7 fields a row) and no cell starts,
+# csv_defused FILE: FILE parses as CSV (8 fields a row) and no cell starts,
 # after spaces, with = + - @ (or a tab or CR).  Prints the cells a line
 # each, "|"-joined, to FILE.rows.
 csv_defused() {
@@ -53,7 +53,7 @@ rows = list(csv.reader(open(sys.argv[1], newline='', encoding='utf-8')))
 with open(sys.argv[1] + '.rows', 'w', encoding='utf-8') as out:
     for r in rows:
         out.write('|'.join(r) + '\n')
-        if len(r) != 7:
+        if len(r) != 8:
             print('#   %d cells: %r' % (len(r), r))
             bad = 1
         for c in r:

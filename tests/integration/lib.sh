@@ -264,6 +264,7 @@ dir_resident() {
 	shift 3
 	R HSET "loa:resident:$id" phone "$phone" ward "$ward" "$@" >/dev/null
 	R SADD "loa:ward:$ward:residents" "$id" >/dev/null
+	R SADD "loa:phone:$phone:residents" "$id" >/dev/null
 }
 
 # make_directory NWARDS PER_WARD: wards W0000.. with PER_WARD residents

@@ -139,7 +139,7 @@ done < "$T/plugkeys"
 is "every config key in loa.conf.5 and loa.conf" "$missing" 0
 
 # --- loactl ------------------------------------------------------------
-sed -n '/commands\[\] = {/,/^};/p' "$S/daemon/loactl.c" | grep -o '{ "[a-z_-]*",[ 	]*ctl_[a-z_]* }' |
+sed -n '/commands\[\] = {/,/^};/p' "$S/daemon/loactl.c" | grep -o '{ "[a-z_-]*",[ 	]*ctl_[a-z_]*[ ,}]' |
     tr -d '{},"' | sort -u > "$T/commands"
 atleast "loactl commands" 11 "$T/commands"
 

@@ -2,7 +2,8 @@
 # t_report.sh -- "loactl optout" (add, remove, list, check: normalized
 # numbers, masked output, exit codes, bad numbers reported while the
 # others are processed) and "loactl report" (per-ward reached, failed and
-# unreached counts and the list to follow up, in text and RFC 4180 CSV,
+# unreached counts and the list to follow up, in text and RFC 4180 CSV
+# (with the reason of each failed or skipped recipient),
 # masking and --unmasked, --ward) for a real audience job and a real
 # explicit-recipients job run by the daemon, a scheduled job (recipients
 # without an outcome entry), every kind of outcome value, and an outcome
@@ -127,14 +128,14 @@ check "footer: entries and total" grep -qx '8 outcome entries, job total 8' "$T/
 
 C report rep1 --csv > "$T/r1.csv"
 is "csv: exit 0" $? 0
-is "csv: header" "$(head -1 "$T/r1.csv")" "$(printf 'ward,ward_name,resident,name,phone,status,channel\r')"
+is "csv: header" "$(head -1 "$T/r1.csv")" "$(printf 'ward,ward_name,resident,name,phone,status,channel,reason\r')"
 is "csv: CRLF on every line" "$(grep -vc "$(printf '\r')\$" "$T/r1.csv")" 0
 parse_csv < "$T/r1.csv" | sed 1d | LC_ALL=C sort > "$T/r1.rows"
 cat > "$T/r1.want" <<'EOF'
-00004|Phường Ba Đình|b2|Bà Tâm|8498****333|skipped|
-00070|Phường Hoàn Kiếm|r3|Chị Hoa|8491****003|skipped|
-00070|Phường Hoàn Kiếm|r4|Anh Nam, con ông "Tư"|8491****004|skipped|
-00070|Phường Hoàn Kiếm|r5||8491****005|failed|sms
+00004|Phường Ba Đình|b2|Bà Tâm|8498****333|skipped||opted_out
+00070|Phường Hoàn Kiếm|r3|Chị Hoa|8491****003|skipped||opted_out
+00070|Phường Hoàn Kiếm|r4|Anh Nam, con ông "Tư"|8491****004|skipped||opted_out
+00070|Phường Hoàn Kiếm|r5||8491****005|failed|sms|missing_var
 EOF
 is "csv: exactly the failed and unreached, quoted where needed" "$(cat "$T/r1.rows")" "$(cat "$T/r1.want")"
 check "csv: a name with a comma and quotes is quoted" grep -q '"Anh Nam, con ông ""Tư"""' "$T/r1.csv"
@@ -174,9 +175,9 @@ check "explicit: no full phone number" sh -c "! grep -Eq '[0-9]{9}' '$T/r2.out'"
 check "explicit: footer" grep -qx '5 outcome entries, job total 5' "$T/r2.out"
 C report rep2 --csv | parse_csv | sed 1d | LC_ALL=C sort > "$T/r2.rows"
 cat > "$T/r2.want" <<'EOF'
-00004|Phường Ba Đình|#3|Anh Nam|8491****004|skipped|
-00004|Phường Ba Đình|x3|Sai số|*****|skipped|
-00070|Phường Hoàn Kiếm|#1||8491****102|failed|sms
+00004|Phường Ba Đình|#3|Anh Nam|8491****004|skipped||opted_out
+00004|Phường Ba Đình|x3|Sai số|*****|skipped||bad_phone
+00070|Phường Hoàn Kiếm|#1||8491****102|failed|sms|missing_var
 EOF
 is "explicit csv" "$(cat "$T/r2.rows")" "$(cat "$T/r2.want")"
 

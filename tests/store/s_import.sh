@@ -8,3 +8,7 @@ is "in their ward" "$(R SMEMBERS ${P}ward:w1:residents) $(R SMEMBERS ${P}directo
 is "unchanged" "$(ev import_residents $P 0 r1 w1 2 ward w1 var:to A)" unchanged
 is "moved" "$(ev import_residents $P 0 r1 w2 1 ward w2) $(R SCARD ${P}ward:w1:residents) $(R SMEMBERS ${P}ward:w2:residents)" "updated 0 r1"
 is "replaced as a whole" "$(R HGETALL ${P}resident:r1 | tr '\n' ' ')" "ward w2 "
+# the phone index (issue 14: loactl optout check consults the directory)
+is "indexed by phone" "$(ev import_residents $P 0 r3 w1 2 ward w1 phone 84912000001) $(R SMEMBERS ${P}phone:84912000001:residents)" "added r3"
+is "a new phone moves it" "$(ev import_residents $P 0 r3 w1 2 ward w1 phone 84912000002) $(R SCARD ${P}phone:84912000001:residents) $(R SMEMBERS ${P}phone:84912000002:residents)" "updated 0 r3"
+is "no phone, no index" "$(ev import_residents $P 0 r3 w1 2 ward w1 zalo_uid z) $(R SCARD ${P}phone:84912000002:residents)" "updated 0"

@@ -44,3 +44,10 @@ e=$(pending ${P}work:normal d1 job j3 from 4 to 6)
 ev record $P 1000 T0 60000 0 H ${P}work:normal $e j3 2 '#4' '#5' >/dev/null
 is "H: a bare ~ is queued again, a numbered attempt (a retry under way) is left" \
     "$(R HMGET ${P}job:j3:out '#4' '#5' | tr '\n' ' ')" "~2 . "
+# issue 14: why an unreached item was not reached, for report --csv
+R HSET ${P}job:jw total 3 >/dev/null
+ev record $P 1000 T0 60000 0 O jw '#0' failed sms w1 '{"status":"failed","reason":"http_500"}' esms '' '' \
+    O jw '#1' sent sms w1 '{"status":"sent","reason":"ignored"}' esms '' '' \
+    O jw '#2' skipped '' w1 '{"status":"skipped"}' '' '' '' >/dev/null
+is "the reason of a failure is kept" "$(R HGET ${P}job:jw:why '#0')" http_500
+is "none for a reached item, none without a reason" "$(R HLEN ${P}job:jw:why)" 1

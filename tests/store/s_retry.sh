@@ -6,9 +6,11 @@ R HSET ${P}job:j1 state done priority bulk failed 3 ch:sms:failed 3 ward:w1:fail
 R HSET ${P}job:j1:out r1 failed:sms r2 sent:sms '#0' failed:sms >/dev/null
 R SET ${P}job:j1:spec '{"recipients":[{"ward":"w1"}]}' >/dev/null
 R HSET ${P}resident:r1 ward w1 >/dev/null
+R HSET ${P}job:j1:why r1 http_500 r9 other >/dev/null
 R PEXPIRE ${P}job:j1 60000 >/dev/null
 is "failed ones only" "$(ev retry $P j1 10 1000 T0 r1 r2 '#0')" 2
 is "queued again" "$(R HMGET ${P}job:j1:out r1 r2 '#0' | tr '\n' ' ')" ". sent:sms . "
+is "their old reason forgotten" "$(R HKEYS ${P}job:j1:why)" r9
 is "counters given back" "$(R HMGET ${P}job:j1 failed ch:sms:failed ward:w1:failed state | tr '\n' ' ')" "1 1 0 sending "
 is "new work" "$(R XLEN ${P}work:bulk) $(R HGET ${P}job:j1 queued)" "2 2"
 is "no longer expiring" "$(R TTL ${P}job:j1)" -1

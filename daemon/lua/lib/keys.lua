@@ -21,13 +21,18 @@ do
   function K.job_spec(id) return p .. 'job:' .. id .. ':spec' end
   function K.job_wards(id) return p .. 'job:' .. id .. ':wards' end
   function K.job_phones(id) return p .. 'job:' .. id .. ':phones' end
+  -- item -> why it was not reached (failed, skipped, expired), for report
+  function K.job_why(id) return p .. 'job:' .. id .. ':why' end
   -- every key of a job, for expiry
   function K.job_all(id)
-    return {K.job(id), K.job_out(id), K.job_spec(id), K.job_wards(id), K.job_phones(id)}
+    return {K.job(id), K.job_out(id), K.job_spec(id), K.job_wards(id), K.job_phones(id),
+      K.job_why(id)}
   end
   function K.ward(code) return p .. 'ward:' .. code end
   function K.ward_residents(code) return p .. 'ward:' .. code .. ':residents' end
   function K.resident(id) return p .. 'resident:' .. id end
+  -- resident ids by normalized phone (loactl import writes it)
+  function K.phone_residents(e164) return p .. 'phone:' .. e164 .. ':residents' end
   function K.msgid(provider, id) return p .. 'msgid:' .. provider .. ':' .. id end
   function K.rate(provider) return p .. 'rate:' .. provider end
   function K.cred_lock(provider) return p .. 'cred:' .. provider .. ':lock' end

@@ -22,6 +22,10 @@ function O.attempt(v)
   elseif v and string.sub(v, 1, 2) == 'r:' then return tonumber(string.match(v, '^r:(%d+)')) end
   return nil
 end
+-- a final status that reached the resident (store.c loa_rstate_reached)
+function O.reached(st)
+  return st == 'sent' or st == 'delivered' or st == 'maybe_duplicate'
+end
 -- the status word of a final outcome
 function O.status(v) return string.match(v, '^[^:]*') end
 -- the channel of a "failed:<channel>" outcome, or nil
