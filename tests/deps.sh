@@ -2,12 +2,14 @@
 # deps.sh -- install the Debian packages Loa needs to build, test and demo.
 #
 # Run by `make check` and `make demo`.  As root, installs what is missing
-# with apt-get; otherwise prints the exact command and fails.
+# with apt-get; otherwise prints the exact command and fails.  debhelper,
+# dpkg-dev, fakeroot and lintian build and check the Debian package (make
+# deb, tests/integration/t_deb.sh).
 set -e
 PKGS="gcc make pkg-config libc6-dev libcurl4-openssl-dev libevent-dev
 libhiredis-dev libjansson-dev libinih-dev libunistring-dev redis-server
 redis-tools jq curl ca-certificates socat libssl-dev openssl python3
-lua-check"
+lua-check debhelper dpkg-dev fakeroot lintian"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
