@@ -5,7 +5,8 @@
 #   make demo         a broadcast through a private Redis to the console
 #   make install      PREFIX=/usr/local DESTDIR= (rebuilds when a path
 #                     compiled in changes); make uninstall the same
-#   make deb          loa_<version>_amd64.deb with dpkg-buildpackage (debian/)
+#   make deb          build/deb/loa_<version>_<arch>.deb: dpkg-buildpackage
+#                     (debian/), then lintian
 #   SANITIZE=address,undefined make check     the same under sanitizers
 #   make check VALGRIND=1    the same under valgrind's memcheck
 #   make check-store  the store's Lua scripts: luacheck (check-lua), then each

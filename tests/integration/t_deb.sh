@@ -57,8 +57,12 @@ lintian "$DEB" >"$T/lintian.out" 2>&1
 is "lintian: no errors" "$(grep -c '^E:' "$T/lintian.out")" 0
 grep -e '^E:' -e '^W:' "$T/lintian.out" | sed 's/^/#   lintian /'
 dpkg-deb -e "$DEB" "$T/ctrl"
+# Not started on install: no start or restart (an upgrade's try-restart
+# only restarts a running loa); stopped before removal.
 check "the unit is not started on install" \
-    sh -c "! grep -q 'deb-systemd-invoke.*start' '$T/ctrl/postinst'"
+    sh -c "! grep -Eq 'deb-systemd-invoke +(start|restart|[$]_dh_action) ' '$T/ctrl/postinst'"
+check "the unit is stopped on removal" \
+    grep -q 'deb-systemd-invoke stop loa.service' "$T/ctrl/prerm"
 is "conffiles" "$(cat "$T/ctrl/conffiles")" \
     "$(printf '/etc/loa/loa.conf\n/etc/logrotate.d/loa')"
 
