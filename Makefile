@@ -28,6 +28,7 @@ MANDIR	?= $(PREFIX)/share/man
 UNITDIR	?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 DOCDIR	?= $(PREFIX)/share/doc/loa
+DATADIR	?= $(PREFIX)/share/loa
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR	?=
 
@@ -192,6 +193,7 @@ demo: deps
 # keeps it: it is the operator's.
 DOCS	 = README.md $(wildcard plugins/README-*.md)
 EXAMPLES = $(wildcard conf/examples/*)
+WARDS	 = $(wildcard conf/wards/*.csv)
 COMPLETION = $(wildcard conf/loactl.bash-completion)
 INSTALLED = $(SBINDIR)/loa $(BINDIR)/loactl \
 	    $(PLUGINS:%=$(PLUGINDIR)/%.so) $(PREFIX)/include/loa/provider.h \
@@ -199,7 +201,7 @@ INSTALLED = $(SBINDIR)/loa $(BINDIR)/loactl \
 	    $(MANDIR)/man8/loa.8 $(UNITDIR)/loa.service \
 	    $(SYSUSERSDIR)/loa.conf $(SYSCONFDIR)/logrotate.d/loa \
 	    $(addprefix $(DOCDIR)/,$(notdir $(DOCS))) \
-	    $(EXAMPLES:conf/%=$(DOCDIR)/%) \
+	    $(EXAMPLES:conf/%=$(DOCDIR)/%) $(WARDS:conf/%=$(DATADIR)/%) \
 	    $(COMPLETION:conf/loactl.bash-completion=$(COMPLETIONDIR)/loactl)
 # The paths the shipped files name, rewritten for this installation.
 INSTALL_SED = -e 's|/usr/local/sbin/loa|$(SBINDIR)/loa|g' \
@@ -225,7 +227,7 @@ install: all
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
 	    $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(SYSCONFDIR)/logrotate.d \
-	    $(DESTDIR)$(DOCDIR)/examples
+	    $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DATADIR)/wards
 	install -m 644 daemon/loactl.1 $(DESTDIR)$(MANDIR)/man1/loactl.1
 	install -m 644 conf/loa.conf.5 $(DESTDIR)$(MANDIR)/man5/loa.conf.5
 	install -m 644 daemon/loa.8 $(DESTDIR)$(MANDIR)/man8/loa.8
@@ -238,6 +240,7 @@ install: all
 	    $(DESTDIR)$(SYSCONFDIR)/logrotate.d/loa
 	install -m 644 $(DOCS) $(DESTDIR)$(DOCDIR)/
 	install -m 644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
+	install -m 644 $(WARDS) $(DESTDIR)$(DATADIR)/wards/
 ifneq ($(COMPLETION),)
 	install -d $(DESTDIR)$(COMPLETIONDIR)
 	install -m 644 $(COMPLETION) $(DESTDIR)$(COMPLETIONDIR)/loactl
@@ -249,7 +252,8 @@ uninstall:
 	rm -f $(INSTALLED:%=$(DESTDIR)%)
 	-rmdir $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(LIBDIR)/loa \
 	    $(DESTDIR)$(PREFIX)/include/loa $(DESTDIR)$(DOCDIR)/examples \
-	    $(DESTDIR)$(DOCDIR) 2>/dev/null
+	    $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)/wards \
+	    $(DESTDIR)$(DATADIR) 2>/dev/null
 	@[ ! -e $(DESTDIR)$(SYSCONFDIR)/loa/loa.conf ] || \
 	    echo "uninstall: kept $(DESTDIR)$(SYSCONFDIR)/loa/loa.conf"
 

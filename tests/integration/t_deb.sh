@@ -78,7 +78,8 @@ for f in /usr/sbin/loa /usr/bin/loactl /usr/lib/loa/plugins/console.so \
     /usr/lib/sysusers.d/loa.conf /usr/share/man/man8/loa.8.gz \
     /usr/share/man/man1/loactl.1.gz /usr/share/man/man5/loa.conf.5.gz \
     /usr/share/doc/loa/README.md.gz /usr/share/doc/loa/copyright \
-    /usr/share/doc/loa/examples/ward-notice.json; do
+    /usr/share/doc/loa/examples/ward-notice.json \
+    /usr/share/loa/wards/hanoi.csv; do
 	check "installed $f" test -f "$f"
 done
 if [ -f "$ROOT/conf/loactl.bash-completion" ]; then
@@ -126,7 +127,8 @@ check "loa is no longer installed" \
     sh -c "! dpkg-query -W -f='\${Status}' loa 2>/dev/null | grep -q installed"
 for f in /usr/sbin/loa /usr/bin/loactl /usr/lib/loa /usr/include/loa \
     /etc/loa /etc/logrotate.d/loa /lib/systemd/system/loa.service \
-    /usr/lib/sysusers.d/loa.conf /usr/share/doc/loa "$UNIT_LINK"; do
+    /usr/lib/sysusers.d/loa.conf /usr/share/doc/loa /usr/share/loa \
+    "$UNIT_LINK"; do
 	check "purged $f" sh -c "! test -e '$f' && ! test -L '$f'"
 done
 done_testing

@@ -21,6 +21,7 @@ for f in opt/loa/sbin/loa opt/loa/bin/loactl opt/loa/lib/loa/plugins/console.so 
     opt/loa/include/loa/provider.h etc/loa/loa.conf \
     opt/loa/share/doc/loa/README.md opt/loa/share/doc/loa/README-zalo_zns.md \
     opt/loa/share/doc/loa/examples/ward-notice.json \
+    opt/loa/share/loa/wards/hanoi.csv \
     opt/loa/share/man/man8/loa.8 opt/loa/lib/systemd/system/loa.service; do
 	check "installed $f" test -f "$T/stage/$f"
 done
@@ -56,9 +57,10 @@ is "only the config is left" "$(cd "$T/stage" && find . -type f)" \
     ./etc/loa/loa.conf
 check "uninstall says it kept the config" \
     grep -q 'kept .*/etc/loa/loa.conf' "$T/uninstall.out"
-check "plugin and doc directories removed" \
+check "plugin, doc and data directories removed" \
     sh -c "! test -e '$T/stage/opt/loa/lib/loa' && \
-    ! test -e '$T/stage/opt/loa/share/doc/loa'"
+    ! test -e '$T/stage/opt/loa/share/doc/loa' && \
+    ! test -e '$T/stage/opt/loa/share/loa'"
 
 # 3. A real install (no DESTDIR) in another PREFIX: the installed config,
 # with its secret supplied as systemd would, passes loa -t as installed.
