@@ -3,9 +3,10 @@
 # loa_<LOA_VERSION>_<arch>.deb (in $T, from a copy of the sources), lintian
 # finds no error, `dpkg -i` installs it on this machine (the loa user, the
 # conffiles, the unit enabled but not started), the installed loa checks
-# the installed config once its documented secret exists, and `dpkg
-# --purge` leaves nothing of it but the loa user (Debian keeps system
-# users) and /etc/credstore (the administrator's secrets).
+# the installed config once its documented secret exists and sends a
+# first broadcast to the console, and `dpkg --purge` leaves nothing of it
+# but the loa user (Debian keeps system users) and /etc/credstore (the
+# administrator's secrets).
 #
 # Needs root (dpkg -i); CI runs as root.  Refuses to touch a loa package
 # already installed.  About a minute: dpkg-buildpackage compiles it all.
@@ -21,6 +22,9 @@ credstore_was=0
 
 # Whatever happens, a package this test installed does not stay.
 undo() {
+	for p in "$T"/*.pid; do
+		[ -f "$p" ] && kill -9 "$(cat "$p")" 2>/dev/null
+	done
 	if [ "$ours" = 1 ] &&
 	    dpkg-query -W -f='${Status}' loa 2>/dev/null | grep -q installed; then
 		dpkg --purge loa >/dev/null 2>&1
@@ -120,7 +124,40 @@ case $v in
 		echo "#   got '$v'" ;;
 esac
 
-# 4. Purge.
+# 4. A first broadcast with the installed pieces, as in the operations
+# guide: loa as user loa on the installed config (only Redis, a private
+# one here, and the listen port differ), /var/log/loa as systemd's
+# LogsDirectory= makes it, the wards and an example job the package ships.
+# An urgent job: quiet hours do not hold it back.
+redis-server --port 0 --unixsocket "$SOCK" --unixsocketperm 777 \
+    --dir "$T" --appendonly yes --save "" --daemonize yes \
+    --pidfile "$T/redis.pid" --logfile "$T/redis.log"
+wait_for 10 "redis up" sh -c "redis-cli -s '$SOCK' ping 2>/dev/null | grep -q PONG"
+sed -e "s|^url = .*|url = unix://$SOCK|" \
+    -e 's|^listen = .*|listen = 127.0.0.1:0|' /etc/loa/loa.conf > "$T/op.conf"
+chmod 644 "$T/op.conf"
+install -d -o loa -g loa -m 750 /var/log/loa
+CREDENTIALS_DIRECTORY=$T/cred setpriv --reuid=loa --regid=loa --init-groups \
+    /usr/sbin/loa -c "$T/op.conf" 2>"$T/loa.err" &
+echo $! > "$T/loa.pid"
+CTL="/usr/bin/loactl -c $T/op.conf"
+$CTL import wards /usr/share/loa/wards/hanoi.csv >"$T/ctl.out" 2>&1
+is "loactl import wards /usr/share/loa/wards/hanoi.csv" "$?" 0
+$CTL import residents /usr/share/doc/loa/examples/residents.csv \
+    >>"$T/ctl.out" 2>&1
+is "loactl import residents (the example)" "$?" 0
+$CTL send /usr/share/doc/loa/examples/flood-alert.json --wait --timeout 30 \
+    >>"$T/ctl.out" 2>&1
+rc=$?
+is "loactl send flood-alert.json --wait" "$rc" 0
+[ "$rc" -eq 0 ] || sed 's/^/#   /' "$T/ctl.out" "$T/loa.err" | tail -20
+check "the console provider wrote the messages" \
+    test -s /var/log/loa/console.out
+check "the delivery log is written" test -s /var/log/loa/delivery.log
+stop_pid "$T/loa.pid" TERM loa
+is "loa stops cleanly" "$?" 0
+
+# 5. Purge.
 dpkg --purge loa >"$T/purge.out" 2>&1
 is "dpkg --purge exits 0" "$?" 0
 check "loa is no longer installed" \
@@ -128,7 +165,7 @@ check "loa is no longer installed" \
 for f in /usr/sbin/loa /usr/bin/loactl /usr/lib/loa /usr/include/loa \
     /etc/loa /etc/logrotate.d/loa /lib/systemd/system/loa.service \
     /usr/lib/sysusers.d/loa.conf /usr/share/doc/loa /usr/share/loa \
-    "$UNIT_LINK"; do
+    /var/log/loa "$UNIT_LINK"; do
 	check "purged $f" sh -c "! test -e '$f' && ! test -L '$f'"
 done
 done_testing
