@@ -29,6 +29,9 @@ UNITDIR	?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 DOCDIR	?= $(PREFIX)/share/doc/loa
 DATADIR	?= $(PREFIX)/share/loa
+# The logs the shipped config names (loa.service's LogsDirectory=loa is
+# /var/log/loa: another LOGDIR is for installs that systemd does not run).
+LOGDIR	?= /var/log/loa
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR	?=
 
@@ -206,7 +209,8 @@ INSTALLED = $(SBINDIR)/loa $(BINDIR)/loactl \
 # The paths the shipped files name, rewritten for this installation.
 INSTALL_SED = -e 's|/usr/local/sbin/loa|$(SBINDIR)/loa|g' \
 	      -e 's|/usr/local/lib/loa/plugins|$(PLUGINDIR)|g' \
-	      -e 's|/etc/loa/|$(SYSCONFDIR)/loa/|g'
+	      -e 's|/etc/loa/|$(SYSCONFDIR)/loa/|g' \
+	      -e 's|/var/log/loa/|$(LOGDIR)/|g'
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
@@ -228,6 +232,7 @@ install: all
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
 	    $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(SYSCONFDIR)/logrotate.d \
 	    $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DATADIR)/wards
+	install -d -m 750 $(DESTDIR)$(LOGDIR)
 	install -m 644 daemon/loactl.1 $(DESTDIR)$(MANDIR)/man1/loactl.1
 	install -m 644 conf/loa.conf.5 $(DESTDIR)$(MANDIR)/man5/loa.conf.5
 	install -m 644 daemon/loa.8 $(DESTDIR)$(MANDIR)/man8/loa.8
@@ -236,7 +241,10 @@ install: all
 	chmod 644 $(DESTDIR)$(UNITDIR)/loa.service.tmp
 	mv $(DESTDIR)$(UNITDIR)/loa.service.tmp $(DESTDIR)$(UNITDIR)/loa.service
 	install -m 644 systemd/loa.sysusers $(DESTDIR)$(SYSUSERSDIR)/loa.conf
-	install -m 644 systemd/loa.logrotate \
+	sed $(INSTALL_SED) systemd/loa.logrotate \
+	    > $(DESTDIR)$(SYSCONFDIR)/logrotate.d/loa.tmp
+	chmod 644 $(DESTDIR)$(SYSCONFDIR)/logrotate.d/loa.tmp
+	mv $(DESTDIR)$(SYSCONFDIR)/logrotate.d/loa.tmp \
 	    $(DESTDIR)$(SYSCONFDIR)/logrotate.d/loa
 	install -m 644 $(DOCS) $(DESTDIR)$(DOCDIR)/
 	install -m 644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
@@ -247,13 +255,14 @@ ifneq ($(COMPLETION),)
 endif
 
 # Removes what install put, then the directories that only Loa used when
-# they are left empty; keeps $(SYSCONFDIR)/loa/loa.conf.
+# they are left empty (LOGDIR too: logs are kept); keeps
+# $(SYSCONFDIR)/loa/loa.conf.
 uninstall:
 	rm -f $(INSTALLED:%=$(DESTDIR)%)
 	-rmdir $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(LIBDIR)/loa \
 	    $(DESTDIR)$(PREFIX)/include/loa $(DESTDIR)$(DOCDIR)/examples \
 	    $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)/wards \
-	    $(DESTDIR)$(DATADIR) 2>/dev/null
+	    $(DESTDIR)$(DATADIR) $(DESTDIR)$(LOGDIR) 2>/dev/null
 	@[ ! -e $(DESTDIR)$(SYSCONFDIR)/loa/loa.conf ] || \
 	    echo "uninstall: kept $(DESTDIR)$(SYSCONFDIR)/loa/loa.conf"
 

@@ -101,8 +101,10 @@ is "the unit runs /usr/sbin/loa" \
 is "plugin_dir of the installed config" \
     "$(sed -n 's/^plugin_dir *= *//p' /etc/loa/loa.conf)" \
     /usr/lib/loa/plugins
-check "/etc/credstore exists, mode 700" \
-    sh -c '[ "$(stat -c %a /etc/credstore)" = 700 ]'
+is "/var/log/loa: loa:loa, mode 750" \
+    "$(stat -c '%U:%G %a' /var/log/loa 2>&1)" "loa:loa 750"
+is "/etc/credstore exists, mode 700" \
+    "$(stat -c %a /etc/credstore 2>&1)" 700
 
 # 3. The installed tools.  The documented secret, handed over as
 # systemd's LoadCredential= does (owned by the service user), and loa -t
@@ -126,8 +128,8 @@ esac
 
 # 4. A first broadcast with the installed pieces, as in the operations
 # guide: loa as user loa on the installed config (only Redis, a private
-# one here, and the listen port differ), /var/log/loa as systemd's
-# LogsDirectory= makes it, the wards and an example job the package ships.
+# one here, and the listen port differ), /var/log/loa as the package
+# makes it, the wards and an example job the package ships.
 # An urgent job: quiet hours do not hold it back.
 redis-server --port 0 --unixsocket "$SOCK" --unixsocketperm 777 \
     --dir "$T" --appendonly yes --save "" --daemonize yes \
@@ -136,7 +138,6 @@ wait_for 10 "redis up" sh -c "redis-cli -s '$SOCK' ping 2>/dev/null | grep -q PO
 sed -e "s|^url = .*|url = unix://$SOCK|" \
     -e 's|^listen = .*|listen = 127.0.0.1:0|' /etc/loa/loa.conf > "$T/op.conf"
 chmod 644 "$T/op.conf"
-install -d -o loa -g loa -m 750 /var/log/loa
 CREDENTIALS_DIRECTORY=$T/cred setpriv --reuid=loa --regid=loa --init-groups \
     /usr/sbin/loa -c "$T/op.conf" 2>"$T/loa.err" &
 echo $! > "$T/loa.pid"

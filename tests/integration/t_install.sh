@@ -38,6 +38,8 @@ check "rebuilt for PREFIX: plugins looked for in /opt/loa/lib/loa/plugins" \
 is "installed loa.conf names PREFIX's plugin_dir" \
     "$(sed -n 's/^plugin_dir *= *//p' "$T/stage/etc/loa/loa.conf")" \
     /opt/loa/lib/loa/plugins
+is "the log directory, mode 750" \
+    "$(stat -c %a "$T/stage/var/log/loa" 2>&1)" 750
 is "installed loa.conf is mode 640" \
     "$(stat -c %a "$T/stage/etc/loa/loa.conf")" 640
 is "installed unit runs PREFIX's loa" \
@@ -57,14 +59,18 @@ is "only the config is left" "$(cd "$T/stage" && find . -type f)" \
     ./etc/loa/loa.conf
 check "uninstall says it kept the config" \
     grep -q 'kept .*/etc/loa/loa.conf' "$T/uninstall.out"
-check "plugin, doc and data directories removed" \
+check "plugin, doc, data and (empty) log directories removed" \
     sh -c "! test -e '$T/stage/opt/loa/lib/loa' && \
     ! test -e '$T/stage/opt/loa/share/doc/loa' && \
-    ! test -e '$T/stage/opt/loa/share/loa'"
+    ! test -e '$T/stage/opt/loa/share/loa' && \
+    ! test -e '$T/stage/var/log/loa'"
 
-# 3. A real install (no DESTDIR) in another PREFIX: the installed config,
-# with its secret supplied as systemd would, passes loa -t as installed.
-mk install PREFIX="$T/inst" SYSCONFDIR="$T/inst/etc" >"$T/inst.out" 2>&1
+# 3. A real install (no DESTDIR) in another PREFIX and LOGDIR: the
+# installed config, with its secret supplied as systemd would, passes
+# loa -t as installed.
+INST="PREFIX=$T/inst SYSCONFDIR=$T/inst/etc LOGDIR=$T/inst/log"
+# shellcheck disable=SC2086
+mk install $INST >"$T/inst.out" 2>&1
 is "make install PREFIX=$T/inst exits 0" "$?" 0
 mkdir -m 700 "$T/cred"
 printf 'an-api-token-of-32-characters-xx\n' > "$T/cred/api-token"
@@ -72,12 +78,16 @@ chmod 600 "$T/cred/api-token"
 CREDENTIALS_DIRECTORY=$T/cred "$T/inst/sbin/loa" -t \
     -c "$T/inst/etc/loa/loa.conf" >"$T/t.out" 2>&1
 is "installed loa -t on the installed loa.conf" "$?" 0
+is "the installed loa.conf logs in LOGDIR" \
+    "$(sed -n 's/^log *= *//p' "$T/inst/etc/loa/loa.conf")" \
+    "$T/inst/log/delivery.log"
 sed 's/^/#   /' "$T/t.out"
 printf '[provider.h]\nplugin = nosuch\n' > "$T/n2.conf"
 "$T/inst/sbin/loa" -t -c "$T/n2.conf" >"$T/n2.out" 2>&1
 check "the installed loa looks in $T/inst/lib/loa/plugins" \
     grep -q "$T/inst/lib/loa/plugins/nosuch\\.so" "$T/n2.out"
-mk uninstall PREFIX="$T/inst" SYSCONFDIR="$T/inst/etc" >/dev/null 2>&1
+# shellcheck disable=SC2086
+mk uninstall $INST >/dev/null 2>&1
 is "after uninstall only the config is left" \
     "$(cd "$T/inst" && find . -type f)" ./etc/loa/loa.conf
 
