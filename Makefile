@@ -3,7 +3,10 @@
 #   make              build loa, loactl and the plugins into build/
 #   make check        install missing Debian packages, build, run every test
 #   make demo         a broadcast through a private Redis to the console
-#   make install      PREFIX=/usr/local DESTDIR=
+#   make install      PREFIX=/usr/local DESTDIR= (rebuilds when a path
+#                     compiled in changes); make uninstall the same
+#   make deb          build/deb/loa_<version>_<arch>.deb: dpkg-buildpackage
+#                     (debian/), then lintian
 #   SANITIZE=address,undefined make check     the same under sanitizers
 #   make check VALGRIND=1    the same under valgrind's memcheck
 #   make check-store  the store's Lua scripts: luacheck (check-lua), then each
@@ -24,6 +27,12 @@ PLUGINDIR ?= $(LIBDIR)/loa/plugins
 MANDIR	?= $(PREFIX)/share/man
 UNITDIR	?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+DOCDIR	?= $(PREFIX)/share/doc/loa
+DATADIR	?= $(PREFIX)/share/loa
+# The logs the shipped config names (loa.service's LogsDirectory=loa is
+# /var/log/loa: another LOGDIR is for installs that systemd does not run).
+LOGDIR	?= /var/log/loa
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR	?=
 
 CC	?= cc
@@ -41,8 +50,8 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # Plugins check delivery report signatures with OpenSSL's libcrypto.
 CRYPTO_LIBS := $(shell pkg-config --libs libcrypto)
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) \
-	     -Iinclude -Idaemon $(PKG_CFLAGS) \
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) \
+	     $(SANFLAGS) -Iinclude -Idaemon $(PKG_CFLAGS) \
 	     -DLOA_PLUGIN_DIR='"$(PLUGINDIR)"'
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 LIBS	 = $(PKG_LIBS) -lunistring -ldl
@@ -78,13 +87,27 @@ export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 export ASAN_OPTIONS ?= detect_leaks=1
 
 .PHONY: all clean check check-unit check-lua check-store check-integration \
-	check-hostile check-scale demo install deps
+	check-hostile check-scale demo install uninstall deb deps FORCE
 
 all: $(B)/loa $(B)/loactl $(PLUGIN_SO) $(MOCK)
 
 $(B)/%.o: daemon/%.c daemon/loa.h daemon/engine.h daemon/text.h daemon/policy.h daemon/state.h \
 	  daemon/httpserv.h daemon/store.h daemon/plan.h include/loa/provider.h | $(B)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The paths compiled into the binaries, one per line.  $(PATHS) is
+# rewritten only when one of them differs from the last build, and the
+# objects that compile them in depend on it: `make install PREFIX=/usr`
+# after a plain `make` rebuilds them instead of installing a daemon that
+# looks for its plugins in /usr/local/lib/loa/plugins.
+BAKED	 = PLUGINDIR=$(PLUGINDIR)
+PATHS	 = $(B)/paths.stamp
+
+$(PATHS): FORCE | $(B)
+	@printf '%s\n' '$(BAKED)' | cmp -s - $@ || \
+	    printf '%s\n' '$(BAKED)' > $@
+
+$(B)/config.o: $(PATHS)
 
 $(B)/gen/lua.c: $(LUA_SRC) daemon/lua/embed.sh
 	sh daemon/lua/embed.sh daemon/lua $(B)/gen $(LUA)
@@ -168,6 +191,27 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(CURDIR)/$(B) sh tests/demo.sh
 
+# What install puts, for uninstall to remove exactly that.  The config
+# (SYSCONFDIR/loa/loa.conf) is installed only when absent and uninstall
+# keeps it: it is the operator's.
+DOCS	 = README.md $(wildcard plugins/README-*.md)
+EXAMPLES = $(wildcard conf/examples/*)
+WARDS	 = $(wildcard conf/wards/*.csv)
+COMPLETION = $(wildcard conf/loactl.bash-completion)
+INSTALLED = $(SBINDIR)/loa $(BINDIR)/loactl \
+	    $(PLUGINS:%=$(PLUGINDIR)/%.so) $(PREFIX)/include/loa/provider.h \
+	    $(MANDIR)/man1/loactl.1 $(MANDIR)/man5/loa.conf.5 \
+	    $(MANDIR)/man8/loa.8 $(UNITDIR)/loa.service \
+	    $(SYSUSERSDIR)/loa.conf $(SYSCONFDIR)/logrotate.d/loa \
+	    $(addprefix $(DOCDIR)/,$(notdir $(DOCS))) \
+	    $(EXAMPLES:conf/%=$(DOCDIR)/%) $(WARDS:conf/%=$(DATADIR)/%) \
+	    $(COMPLETION:conf/loactl.bash-completion=$(COMPLETIONDIR)/loactl)
+# The paths the shipped files name, rewritten for this installation.
+INSTALL_SED = -e 's|/usr/local/sbin/loa|$(SBINDIR)/loa|g' \
+	      -e 's|/usr/local/lib/loa/plugins|$(PLUGINDIR)|g' \
+	      -e 's|/etc/loa/|$(SYSCONFDIR)/loa/|g' \
+	      -e 's|/var/log/loa/|$(LOGDIR)/|g'
+
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 	    $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(SYSCONFDIR)/loa \
@@ -177,22 +221,74 @@ install: all
 	install -m 755 $(PLUGIN_SO) $(DESTDIR)$(PLUGINDIR)/
 	install -m 644 include/loa/provider.h \
 	    $(DESTDIR)$(PREFIX)/include/loa/provider.h
-	[ -e $(DESTDIR)$(SYSCONFDIR)/loa/loa.conf ] || \
-	    install -m 640 conf/loa.conf $(DESTDIR)$(SYSCONFDIR)/loa/loa.conf
+	if ! [ -e $(DESTDIR)$(SYSCONFDIR)/loa/loa.conf ]; then \
+	    sed $(INSTALL_SED) conf/loa.conf \
+		> $(DESTDIR)$(SYSCONFDIR)/loa/loa.conf.tmp && \
+	    chmod 640 $(DESTDIR)$(SYSCONFDIR)/loa/loa.conf.tmp && \
+	    mv $(DESTDIR)$(SYSCONFDIR)/loa/loa.conf.tmp \
+		$(DESTDIR)$(SYSCONFDIR)/loa/loa.conf; \
+	fi
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
-	    $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(SYSCONFDIR)/logrotate.d
+	    $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(SYSCONFDIR)/logrotate.d \
+	    $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DATADIR)/wards
+	install -d -m 750 $(DESTDIR)$(LOGDIR)
 	install -m 644 daemon/loactl.1 $(DESTDIR)$(MANDIR)/man1/loactl.1
 	install -m 644 conf/loa.conf.5 $(DESTDIR)$(MANDIR)/man5/loa.conf.5
 	install -m 644 daemon/loa.8 $(DESTDIR)$(MANDIR)/man8/loa.8
-	sed -e 's|/usr/local/sbin/loa|$(SBINDIR)/loa|g' \
-	    -e 's|/etc/loa/|$(SYSCONFDIR)/loa/|g' systemd/loa.service \
+	sed $(INSTALL_SED) systemd/loa.service \
 	    > $(DESTDIR)$(UNITDIR)/loa.service.tmp
 	chmod 644 $(DESTDIR)$(UNITDIR)/loa.service.tmp
 	mv $(DESTDIR)$(UNITDIR)/loa.service.tmp $(DESTDIR)$(UNITDIR)/loa.service
 	install -m 644 systemd/loa.sysusers $(DESTDIR)$(SYSUSERSDIR)/loa.conf
-	install -m 644 systemd/loa.logrotate \
+	sed $(INSTALL_SED) systemd/loa.logrotate \
+	    > $(DESTDIR)$(SYSCONFDIR)/logrotate.d/loa.tmp
+	chmod 644 $(DESTDIR)$(SYSCONFDIR)/logrotate.d/loa.tmp
+	mv $(DESTDIR)$(SYSCONFDIR)/logrotate.d/loa.tmp \
 	    $(DESTDIR)$(SYSCONFDIR)/logrotate.d/loa
+	install -m 644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+	install -m 644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
+	install -m 644 $(WARDS) $(DESTDIR)$(DATADIR)/wards/
+ifneq ($(COMPLETION),)
+	install -d $(DESTDIR)$(COMPLETIONDIR)
+	install -m 644 $(COMPLETION) $(DESTDIR)$(COMPLETIONDIR)/loactl
+endif
+
+# Removes what install put, then the directories that only Loa used when
+# they are left empty (LOGDIR too: logs are kept); keeps
+# $(SYSCONFDIR)/loa/loa.conf.
+uninstall:
+	rm -f $(INSTALLED:%=$(DESTDIR)%)
+	-rmdir $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(LIBDIR)/loa \
+	    $(DESTDIR)$(PREFIX)/include/loa $(DESTDIR)$(DOCDIR)/examples \
+	    $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)/wards \
+	    $(DESTDIR)$(DATADIR) $(DESTDIR)$(LOGDIR) 2>/dev/null
+	@[ ! -e $(DESTDIR)$(SYSCONFDIR)/loa/loa.conf ] || \
+	    echo "uninstall: kept $(DESTDIR)$(SYSCONFDIR)/loa/loa.conf"
+
+# The Debian package, built by dpkg-buildpackage (debian/rules) from a
+# copy of the sources in $(DEBDIR), where it leaves the .deb; lintian
+# checks it (errors fail; LINTIAN= skips).  debian/changelog must carry
+# LOA_VERSION (daemon/loa.h).
+VERSION	:= $(shell sed -n 's/^\#define LOA_VERSION[^"]*"\([^"]*\)".*/\1/p' \
+	     daemon/loa.h)
+DEBDIR	?= $(B)/deb
+DEB	 = $(DEBDIR)/loa_$(VERSION)_$(shell dpkg --print-architecture).deb
+LINTIAN	?= lintian
+DEB_JOBS ?= 2
+
+deb:
+	@v=$$(dpkg-parsechangelog -S Version) && [ "$$v" = "$(VERSION)" ] || \
+	    { echo "deb: debian/changelog is at $$v, daemon/loa.h" \
+	    "LOA_VERSION at $(VERSION): add a changelog entry" >&2; exit 1; }
+	rm -rf $(DEBDIR)
+	mkdir -p $(DEBDIR)/loa-$(VERSION)
+	cp -R Makefile README.md daemon include plugins conf systemd debian \
+	    $(DEBDIR)/loa-$(VERSION)/
+	cd $(DEBDIR)/loa-$(VERSION) && dpkg-buildpackage -us -uc -b -j$(DEB_JOBS)
+	@if [ -n "$(LINTIAN)" ]; then \
+	    echo "$(LINTIAN) $(DEB)"; $(LINTIAN) --fail-on error $(DEB); fi
+	@echo "deb: built $(DEB)"
 
 clean:
 	rm -rf $(B)

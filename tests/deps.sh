@@ -4,12 +4,14 @@
 # Run by `make check` and `make demo`.  As root, installs what is missing
 # with apt-get; otherwise prints the exact command and fails.  prometheus
 # is there for promtool (t_metrics checks /metrics and conf/monitoring);
-# Debian has no package with promtool alone.
+# Debian has no package with promtool alone.  debhelper, dpkg-dev,
+# fakeroot and lintian build and check the Debian package (make deb,
+# tests/integration/t_deb.sh).
 set -e
 PKGS="gcc make pkg-config libc6-dev libcurl4-openssl-dev libevent-dev
 libhiredis-dev libjansson-dev libinih-dev libunistring-dev redis-server
 redis-tools jq curl ca-certificates socat libssl-dev openssl python3
-lua-check prometheus"
+lua-check prometheus debhelper dpkg-dev fakeroot lintian"
 # groff: t_docs formats the man pages with it (-mdoc -ww).
 PKGS="$PKGS groff-base"
 missing=""

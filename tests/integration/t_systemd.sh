@@ -14,8 +14,11 @@ MAN=$S/usr/local/share/man
 UNIT=$S/usr/local/lib/systemd/system/loa.service
 have() { command -v "$1" >/dev/null 2>&1; }
 skip() { echo "# skipped: $*"; }
+# A copy of the build: PREFIX=/opt/loa rebuilds what compiles the plugin
+# directory in, which must not change the binaries other tests run.
+cp -a "$BUILD" "$T/b"
 
-make -s -C "$ROOT" B="$(basename "$BUILD")" install DESTDIR="$S" \
+make -s -C "$ROOT" B="$T/b" install DESTDIR="$S" \
     PREFIX=/usr/local >"$T/install.out" 2>&1
 is "make install exits 0" "$?" 0
 for f in usr/local/share/man/man8/loa.8 usr/local/share/man/man1/loactl.1 \
@@ -36,7 +39,7 @@ for l in Type=notify NotifyAccess=main WatchdogSec=30s User=loa \
 done
 
 # Another PREFIX: the unit follows it.
-make -s -C "$ROOT" B="$(basename "$BUILD")" install DESTDIR="$T/opt" \
+make -s -C "$ROOT" B="$T/b" install DESTDIR="$T/opt" \
     PREFIX=/opt/loa >"$T/install2.out" 2>&1
 is "make install PREFIX=/opt/loa exits 0" "$?" 0
 check "PREFIX=/opt/loa: the unit runs /opt/loa/sbin/loa" grep -qx \
