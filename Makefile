@@ -196,6 +196,7 @@ demo: deps
 # keeps it: it is the operator's.
 DOCS	 = README.md $(wildcard plugins/README-*.md)
 EXAMPLES = $(wildcard conf/examples/*)
+MONITORING = $(wildcard conf/monitoring/*)
 WARDS	 = $(wildcard conf/wards/*.csv)
 COMPLETION = $(wildcard conf/loactl.bash-completion)
 INSTALLED = $(SBINDIR)/loa $(BINDIR)/loactl \
@@ -205,6 +206,7 @@ INSTALLED = $(SBINDIR)/loa $(BINDIR)/loactl \
 	    $(SYSUSERSDIR)/loa.conf $(SYSCONFDIR)/logrotate.d/loa \
 	    $(addprefix $(DOCDIR)/,$(notdir $(DOCS))) \
 	    $(EXAMPLES:conf/%=$(DOCDIR)/%) $(WARDS:conf/%=$(DATADIR)/%) \
+	    $(MONITORING:conf/%=$(DATADIR)/%) \
 	    $(COMPLETION:conf/loactl.bash-completion=$(COMPLETIONDIR)/loactl)
 # The paths the shipped files name, rewritten for this installation.
 INSTALL_SED = -e 's|/usr/local/sbin/loa|$(SBINDIR)/loa|g' \
@@ -231,7 +233,8 @@ install: all
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
 	    $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(SYSCONFDIR)/logrotate.d \
-	    $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DATADIR)/wards
+	    $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DATADIR)/monitoring \
+	    $(DESTDIR)$(DATADIR)/wards
 	install -d -m 750 $(DESTDIR)$(LOGDIR)
 	install -m 644 daemon/loactl.1 $(DESTDIR)$(MANDIR)/man1/loactl.1
 	install -m 644 conf/loa.conf.5 $(DESTDIR)$(MANDIR)/man5/loa.conf.5
@@ -248,6 +251,7 @@ install: all
 	    $(DESTDIR)$(SYSCONFDIR)/logrotate.d/loa
 	install -m 644 $(DOCS) $(DESTDIR)$(DOCDIR)/
 	install -m 644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
+	install -m 644 $(MONITORING) $(DESTDIR)$(DATADIR)/monitoring/
 	install -m 644 $(WARDS) $(DESTDIR)$(DATADIR)/wards/
 ifneq ($(COMPLETION),)
 	install -d $(DESTDIR)$(COMPLETIONDIR)
@@ -261,6 +265,7 @@ uninstall:
 	rm -f $(INSTALLED:%=$(DESTDIR)%)
 	-rmdir $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(LIBDIR)/loa \
 	    $(DESTDIR)$(PREFIX)/include/loa $(DESTDIR)$(DOCDIR)/examples \
+	    $(DESTDIR)$(DATADIR)/monitoring \
 	    $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)/wards \
 	    $(DESTDIR)$(DATADIR) $(DESTDIR)$(LOGDIR) 2>/dev/null
 	@[ ! -e $(DESTDIR)$(SYSCONFDIR)/loa/loa.conf ] || \

@@ -82,7 +82,7 @@ for f in /usr/sbin/loa /usr/bin/loactl /usr/lib/loa/plugins/console.so \
     /usr/lib/sysusers.d/loa.conf /usr/share/man/man8/loa.8.gz \
     /usr/share/man/man1/loactl.1.gz /usr/share/man/man5/loa.conf.5.gz \
     /usr/share/doc/loa/README.md.gz /usr/share/doc/loa/copyright \
-    /usr/share/doc/loa/examples/ward-notice.json \
+    /usr/share/doc/loa/examples/ward-notice.json /usr/share/loa/monitoring/loa-alerts.yml \
     /usr/share/loa/wards/hanoi.csv; do
 	check "installed $f" test -f "$f"
 done

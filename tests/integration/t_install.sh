@@ -21,7 +21,7 @@ for f in opt/loa/sbin/loa opt/loa/bin/loactl opt/loa/lib/loa/plugins/console.so 
     opt/loa/include/loa/provider.h etc/loa/loa.conf \
     opt/loa/share/doc/loa/README.md opt/loa/share/doc/loa/README-zalo_zns.md \
     opt/loa/share/doc/loa/examples/ward-notice.json \
-    opt/loa/share/loa/wards/hanoi.csv \
+    opt/loa/share/loa/wards/hanoi.csv opt/loa/share/loa/monitoring/loa-dashboard.json \
     opt/loa/share/man/man8/loa.8 opt/loa/lib/systemd/system/loa.service; do
 	check "installed $f" test -f "$T/stage/$f"
 done
