@@ -286,7 +286,9 @@ peek_id(const char *body, size_t len)
 	const char	*id;
 	char		*r = NULL;
 
-	if ((o = json_loadb(body, len, 0, NULL)) == NULL)
+	/* Not a full parse of what the parser found too big (h_memory). */
+	if (!loa_job_shape_ok(body, len) ||
+	    (o = json_loadb(body, len, 0, NULL)) == NULL)
 		return NULL;
 	if ((id = json_string_value(json_object_get(o, "id"))) != NULL &&
 	    loa_name_valid(id))
