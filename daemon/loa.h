@@ -102,6 +102,7 @@ size_t	 loa_neutral_cpy(char *, size_t, const char *, size_t);
 size_t	 loa_neutral_u(long, char[8]);
 void	 loa_neutral_add(struct loa_buf *, const char *, size_t);
 char	*loa_neutral(const char *);
+char	*loa_mask_numbers(const char *);
 void	 loa_neutral_json(struct loa_buf *, const char *, size_t);
 void	 loa_neutral_csv(struct loa_buf *, const char *);
 

@@ -521,48 +521,11 @@ ctl_is_integer(const char *s)
 	return s[0] != '0' || n == 1;
 }
 
-/*
- * A copy of s, for display, in which every run of at least 9 digits
- * (separators " -.()+" allowed between them, as in "+84 912 345 678") has
- * all but its first 4 and last 3 digits replaced by '*', the way the
- * daemon masks numbers.  Catches phone numbers in free text; a long
- * number that is not one is masked too, which only costs readability.
- * The caller frees the result.
- */
+/* Numbers in free text masked (loa_mask_numbers(), neutral.c). */
 char *
 ctl_mask(const char *s)
 {
-	struct loa_buf	 b;
-	const char	*p = s, *q, *end;
-	size_t		 nd, k;
-
-	loa_buf_init(&b);
-	while (*p != '\0') {
-		if (!isdigit((unsigned char)*p) && !((*p == '+' ||
-		    *p == '(') && isdigit((unsigned char)p[1]))) {
-			loa_buf_add(&b, p++, 1);
-			continue;
-		}
-		nd = 0;
-		end = p;
-		for (q = p; *q != '\0' && (isdigit((unsigned char)*q) ||
-		    strchr(" -.()+", *q) != NULL); q++)
-			if (isdigit((unsigned char)*q)) {
-				nd++;
-				end = q + 1;
-			}
-		for (k = 0, q = p; q < end; q++) {
-			if (!isdigit((unsigned char)*q)) {
-				loa_buf_add(&b, q, 1);
-				continue;
-			}
-			loa_buf_add(&b, nd >= 9 && k >= 4 && k + 3 < nd ? "*" :
-			    q, 1);
-			k++;
-		}
-		p = end;
-	}
-	return loa_buf_steal(&b);
+	return loa_mask_numbers(s);
 }
 
 /*

@@ -36,6 +36,7 @@
  * The rules (what is unsafe, its escapes) and loa_neutral_cpy(), which
  * needs no buffer of ours, are in escape.c: log.c uses them.
  */
+#include <ctype.h>
 #include <string.h>
 
 #include "loa.h"
@@ -138,4 +139,48 @@ loa_neutral_csv(struct loa_buf *b, const char *s)
 	if (quote)
 		loa_buf_add(b, "\"", 1);
 	loa_buf_free(&t);
+}
+
+/*
+ * A copy of s, for display, in which every run of at least 9 digits
+ * (separators " -.()+" allowed between them, as in "+84 912 345 678") has
+ * all but its first 4 and last 3 digits replaced by '*', the way the
+ * daemon masks numbers.  Catches phone numbers in free text; a long
+ * number that is not one is masked too, which only costs readability.
+ * The caller frees the result.
+ */
+char *
+loa_mask_numbers(const char *s)
+{
+	struct loa_buf	 b;
+	const char	*p = s, *q, *end;
+	size_t		 nd, k;
+
+	loa_buf_init(&b);
+	while (*p != '\0') {
+		if (!isdigit((unsigned char)*p) && !((*p == '+' ||
+		    *p == '(') && isdigit((unsigned char)p[1]))) {
+			loa_buf_add(&b, p++, 1);
+			continue;
+		}
+		nd = 0;
+		end = p;
+		for (q = p; *q != '\0' && (isdigit((unsigned char)*q) ||
+		    strchr(" -.()+", *q) != NULL); q++)
+			if (isdigit((unsigned char)*q)) {
+				nd++;
+				end = q + 1;
+			}
+		for (k = 0, q = p; q < end; q++) {
+			if (!isdigit((unsigned char)*q)) {
+				loa_buf_add(&b, q, 1);
+				continue;
+			}
+			loa_buf_add(&b, nd >= 9 && k >= 4 && k + 3 < nd ? "*" :
+			    q, 1);
+			k++;
+		}
+		p = end;
+	}
+	return loa_buf_steal(&b);
 }

@@ -229,6 +229,13 @@ loa_job_json(const char *id, const struct redisReply *h, size_t first)
 		    v->type != REDIS_REPLY_STRING ||
 		    !loa_job_field_public(k->str))
 			continue;
+		if (strcmp(k->str, "error") == 0) {
+			/* A reason may quote a phone: masked, as loactl does. */
+			char *m = loa_mask_numbers(v->str);
+			json_object_set_new(o, k->str, str_json(m, strlen(m)));
+			free(m);
+			continue;
+		}
 		json_object_set_new(o, k->str, is_integer(v->str, v->len) ?
 		    json_integer(strtoll(v->str, NULL, 10)) :
 		    str_json(v->str, v->len));

@@ -170,6 +170,16 @@ is "unparsable job 400" "$(req /v1/jobs -H "$AUTH" --data-binary '{"id":"x2","ch
 check "logged without an id" wait_for 5 "reject line" \
     grep -q "job rejected from 127.0.0.1: bad JSON" "$T/a.out"
 
+# A rejection reason that quotes a number shaped like a phone (here a
+# ward code) reaches API clients masked, as loactl shows it.
+R XADD loa:jobs '*' job '{"id":"x3","audience":{"wards":["84912345678"]},"channels":["sms"],"sms":{"text":"x"}}' >/dev/null
+wait_for 10 "x3 rejected" sh -c "[ \"\$(redis-cli -s '$SOCK' HGET loa:job:x3 state)\" = rejected ]"
+check "the stored reason has the number" sh -c "redis-cli -s '$SOCK' HGET loa:job:x3 error | grep -q 84912345678"
+is "GET /v1/jobs/x3 200" "$(req /v1/jobs/x3 -H "$AUTH")" 200
+check "GET /v1/jobs/x3: the number masked" jqe '(.error | test("8491\\*+678")) and (.error | contains("84912345678") | not)' "$T/body"
+is "GET /v1/jobs?state=rejected 200" "$(req '/v1/jobs?state=rejected' -H "$AUTH")" 200
+check "the listing masks it too" sh -c "! grep -q 84912345678 '$T/body' && grep -q x3 '$T/body'"
+
 # The runtime log level.
 is "log-level unset" "$(CTL log-level)" "default (each daemon's command line)"
 CTL log-level loud 2>/dev/null
