@@ -306,8 +306,14 @@ cfg_daemon(struct cfg_parse *p, const char *name, const char *value)
 			cfg_error(p, name, "want yes or no, not \"%s\"", value);
 		else
 			c->mask_phones = b;
-	} else if (strcmp(name, "consumer") == 0)
-		set_str(&c->consumer, value);
+	} else if (strcmp(name, "consumer") == 0) {
+		/* It names keys (daemon:<consumer>): the name rule. */
+		if (!loa_name_valid(value))
+			cfg_error(p, name, "want " LOA_NAME_RULE ", not \"%s\"",
+			    value);
+		else
+			set_str(&c->consumer, value);
+	}
 	else if (strcmp(name, "claim_timeout") == 0)
 		DURATION(c->claim_timeout_ms, 100);
 	else if (strcmp(name, "shutdown_timeout") == 0)

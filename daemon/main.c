@@ -514,7 +514,7 @@ main(int argc, char *argv[])
 	if (optind != argc)
 		usage(0);
 	log_init("loa", verbose);
-	log_stamp(1);
+	log_stamp(!test);	/* a config check is read at once */
 	if (loa_config_load(conf, &loa->cfg, err, sizeof(err)) == -1) {
 		fprintf(stderr, "loa: %s\n", err);
 		return 1;
@@ -556,6 +556,10 @@ main(int argc, char *argv[])
 		host[sizeof(host) - 1] = '\0';
 		snprintf(loa->consumer, sizeof(loa->consumer), "%s-%ld", host,
 		    (long)getpid());
+		/* A host name outside the name rule: its odd bytes as '-'. */
+		for (i = 0; loa->consumer[i] != '\0'; i++)
+			if (!loa_name_valid((char[]){ loa->consumer[i], '\0' }))
+				loa->consumer[i] = '-';
 	}
 	make_keys();
 	log_route_libevent();

@@ -190,7 +190,7 @@ struct provider {
 struct loa_daemon {
 	struct event_base	*base;
 	struct loa_config	 cfg;
-	char			 consumer[128];
+	char			 consumer[LOA_NAME_MAX + 1];
 	char			*k_jobs;		/* prefixed key names */
 	char			*k_work[LOA_PRIO_COUNT];
 	char			*k_events;

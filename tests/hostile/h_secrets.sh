@@ -95,7 +95,7 @@ mkfifo -m 600 "$T/creds/bad.token"
 conf c14 bad.token esms.key
 lt_creds() { CREDENTIALS_DIRECTORY="$T/creds" lt c14; }
 lt_creds
-is "loa -t: a FIFO in \$CREDENTIALS_DIRECTORY, named in full" "$?/$(grep -c "token_file $T/creds/bad.token: not a regular file (a FIFO)" "$T/lt.out")" 1/1
+is "loa -t: a FIFO in \$CREDENTIALS_DIRECTORY, named in full" "$?/$(grep -c "token_file $T/creds/bad.token (bad.token in \$CREDENTIALS_DIRECTORY): not a regular file (a FIFO)" "$T/lt.out")" 1/1
 
 # --- A running daemon: its token file becomes a FIFO ---
 conf a "$T/api.token" "$T/esms.key"

@@ -127,6 +127,9 @@ conf plugin_dir "plugin_dir = $T/noplugins" -- -- "[provider.p]" "plugin = esms"
 want plugin_dir "[provider.p] plugin: $T/noplugins/esms.so: cannot open shared object file"
 conf dlog_dir "log = $T/nodir/delivery.log"
 want dlog_dir "delivery log $T/nodir/delivery.log: directory $T/nodir: No such file or directory"
+# The consumer name becomes part of a key (daemon:<consumer>).
+conf consumer_colon "consumer = a:b"
+want consumer_colon "[daemon] consumer: want 1 to 128 ASCII letters, digits, '-', '_' or '.', not \"a:b\""
 # Every problem is said, not only the first.
 conf several -- "listen = 8080" "token_file = $T/nosuch.token"
 want several "http listen 8080: want ADDRESS:PORT"
