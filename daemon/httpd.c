@@ -248,6 +248,35 @@ reply_json(struct hs_req *req, int code, struct loa_buf *b)
 	loa_buf_free(b);
 }
 
+/* Redis did not answer: 503, and the error class's line a minute. */
+static void
+reply_redis_down(struct hs_req *req)
+{
+	httpd_note(HE_REDIS, req);
+	reply_error(req, 503, "Redis unavailable; try again");
+}
+
+/*
+ * The request a Redis answer is for, with the pending's id moved to *id
+ * (the caller frees it): NULL when the client went away, or when Redis
+ * gave no answer of type want (then answered 503 here).
+ */
+static struct hs_req *
+take_answer(struct pending *p, const redisReply *rep, int want, char **id)
+{
+	struct hs_req	*req;
+
+	*id = p->id;
+	p->id = NULL;
+	if ((req = pending_take(p)) == NULL)
+		return NULL;
+	if (rep == NULL || rep->type != want) {
+		reply_redis_down(req);
+		return NULL;
+	}
+	return req;
+}
+
 /*
  * A job POST /v1/jobs refused (400, 409): one line with the reason the
  * client got, its address and the job's id (NULL: none could be read);
@@ -511,8 +540,7 @@ ask(struct hs_req *req, struct pending *p, loa_redis_cb cb,
 {
 	if (loa_redis_cmdv(loa->rc, cb, p, av) == -1) {
 		pending_take(p);
-		httpd_note(HE_REDIS, req);
-		reply_error(req, 503, "Redis unavailable; try again");
+		reply_redis_down(req);
 	}
 	loa_argv_free(av);
 }
@@ -582,8 +610,7 @@ check_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		reply_json(req, 200, &b);
 		break;
 	case LOA_SUBMIT_ERROR:
-		httpd_note(HE_REDIS, req);
-		reply_error(req, 503, "Redis unavailable; try again");
+		reply_redis_down(req);
 		break;
 	}
 	loa_buf_free(&why);
@@ -618,15 +645,8 @@ submit_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	char		*id;
 
 	(void)r;
-	id = p->id;
-	p->id = NULL;
-	if ((req = pending_take(p)) == NULL)
+	if ((req = take_answer(p, rep, REDIS_REPLY_STRING, &id)) == NULL)
 		goto out;
-	if (rep == NULL || rep->type != REDIS_REPLY_STRING) {
-		httpd_note(HE_REDIS, req);
-		reply_error(req, 503, "Redis unavailable; try again");
-		goto out;
-	}
 	loa_buf_init(&b);
 	loa_json_kv(&b, "id", id != NULL ? id : rep->str);
 	loa_json_kv(&b, "entry", rep->str);
@@ -649,8 +669,7 @@ route_get(struct hs_req *req, const char *id)
 	p = pending_new(req, PK_GET, id);
 	if (loa_redis_cmd(loa->rc, get_cb, p, 2, argv, NULL) == -1) {
 		pending_take(p);
-		httpd_note(HE_REDIS, req);
-		reply_error(req, 503, "Redis unavailable; try again");
+		reply_redis_down(req);
 	}
 	free(key);
 }
@@ -663,15 +682,8 @@ get_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	char		*id;
 
 	(void)r;
-	id = p->id;
-	p->id = NULL;
-	if ((req = pending_take(p)) == NULL)
+	if ((req = take_answer(p, rep, REDIS_REPLY_ARRAY, &id)) == NULL)
 		goto out;
-	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY) {
-		httpd_note(HE_REDIS, req);
-		reply_error(req, 503, "Redis unavailable; try again");
-		goto out;
-	}
 	if (rep->elements == 0) {
 		reply_error(req, 404, "no such job");
 		goto out;
@@ -770,8 +782,7 @@ overview_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		return;
 	if ((v = list ? loa_jobs_decode(rep) : loa_overview_decode(rep)) ==
 	    NULL) {
-		httpd_note(HE_REDIS, req);
-		reply_error(req, 503, "Redis unavailable; try again");
+		reply_redis_down(req);
 		return;
 	}
 	reply_jansson(req, 200, v);
@@ -806,8 +817,7 @@ cancel_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		goto out;
 	switch (loa_store_cancel_reply(rep, &state)) {
 	case LOA_CANCEL_ERROR:
-		httpd_note(HE_REDIS, req);
-		reply_error(req, 503, "Redis unavailable; try again");
+		reply_redis_down(req);
 		break;
 	case LOA_CANCEL_OK:
 		metrics_job_cancelled();
@@ -896,8 +906,7 @@ route_webhook(struct hs_req *req, const char *name)
 		pe = pending_new(req, PK_REPORT, name);
 		if (loa_redis_cmdv(loa->rc, report_cb, pe, &av) == -1) {
 			pending_take(pe);
-			httpd_note(HE_REDIS, req);
-			reply_error(req, 503, "Redis unavailable; try again");
+			reply_redis_down(req);
 		}
 	}
 	loa_argv_free(&av);
@@ -917,8 +926,7 @@ report_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	if ((req = pending_take(p)) == NULL)
 		return;
 	if (bad) {
-		httpd_note(HE_REDIS, req);
-		reply_error(req, 503, "Redis unavailable; try again");
+		reply_redis_down(req);
 		return;
 	}
 	loa_buf_init(&b);
