@@ -429,8 +429,13 @@ ctl_redis_fail(void)
  * Run one command (binary-safe when len is not NULL) and return its reply
  * for the caller to free.  A lost connection or an error reply exits 1.
  */
-redisReply *
-ctl_command(int argc, const char **argv, const size_t *len)
+/*
+ * Run a command; an error answer exits 1, naming the command by its first
+ * argument, or by the script's name (shown) for a script call.
+ */
+static redisReply *
+command_named(int argc, const char **argv, const size_t *len,
+    const char *shown)
 {
 	redisReply	*r;
 
@@ -438,7 +443,8 @@ ctl_command(int argc, const char **argv, const size_t *len)
 	if (r == NULL)
 		ctl_redis_fail();
 	if (r->type == REDIS_REPLY_ERROR) {
-		char *a1 = ctl_oneline(argc > 1 ? argv[1] : "");
+		char *a1 = ctl_oneline(shown != NULL ? shown :
+		    argc > 1 ? argv[1] : "");
 		char *why = ctl_oneline(r->str);
 		fprintf(stderr, "loactl: redis %s: %s%s%s: %s\n", redis_name,
 		    argv[0], argc > 1 ? " " : "", a1, why);
@@ -450,11 +456,21 @@ ctl_command(int argc, const char **argv, const size_t *len)
 	return r;
 }
 
-/* ctl_command() with an argument vector (a script call: loa_script_argv()). */
+redisReply *
+ctl_command(int argc, const char **argv, const size_t *len)
+{
+	return command_named(argc, argv, len, NULL);
+}
+
+/*
+ * ctl_command() with an argument vector (a script call: loa_script_argv()):
+ * an error names the script, not its whole text.
+ */
 redisReply *
 ctl_commandv(const struct loa_argv *av)
 {
-	return ctl_command(av->argc, (const char **)av->argv, av->len);
+	return command_named(av->argc, (const char **)av->argv, av->len,
+	    av->script != NULL ? av->script->name : NULL);
 }
 
 /* ctl_command() with C-string arguments, ending with NULL. */

@@ -136,4 +136,12 @@ C report rc1 --csv > "$T/rc2.csv"
 check "report --csv: a reason is defused and masked" grep -q "'=HYPERLINK(\"\"x\"\") 0912\*\*\*678" "$T/rc2.csv"
 stop_loa a
 
+# A script Redis refuses is named by its name, on one line, not by its
+# text (4 KiB of Lua, escaped onto that line, before).
+R SET loa:job:wt oops >/dev/null
+C cancel wt > "$T/wt.out" 2>&1
+is "a script error exits 1" "$?" 1
+is "a script error is one line" "$(wc -l < "$T/wt.out" | tr -d ' ')" 1
+check "it names the script" grep -q '^loactl: redis .*: EVAL cancel: WRONGTYPE' "$T/wt.out"
+
 done_testing
