@@ -52,12 +52,15 @@ daemon() {
 	local name pid n
 	name=$1
 	shift
+	# The output of an earlier run of the same name must not be read as
+	# this one's: the background shell may truncate it only later.
+	rm -f "$T/$name.out"
 	(cd "$T/cwd" && exec env "$@" $LOA -c "$T/$name.conf") \
 	    > "$T/$name.out" 2>&1 &
 	pid=$!
 	echo "$pid" > "$T/$name.pid"
 	n=0
-	while kill -0 "$pid" 2>/dev/null && [ $n -lt $((100 * TIME_SCALE)) ] &&
+	while kill -0 "$pid" 2>/dev/null && [ $n -lt $((300 * TIME_SCALE)) ] &&
 	    ! grep -q "started as consumer" "$T/$name.out" 2>/dev/null; do
 		sleep 0.1
 		n=$((n + 1))
@@ -66,6 +69,10 @@ daemon() {
 		stop_loa "$name"
 		DRC=started
 	else
+		if kill -0 "$pid" 2>/dev/null; then
+			echo "# $name: alive but not started after $((n / 10)) s:"
+			sed 's/^/#   /' "$T/$name.out" | tail -5
+		fi
 		stop_loa "$name"
 		DRC=$?
 	fi
