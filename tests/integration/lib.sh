@@ -178,9 +178,15 @@ write_conf() {
 
 # start_loa NAME: run the daemon in the background, wait until it runs.
 start_loa() {
+	local n
+	# The output is appended to: a daemon started again under the same
+	# name is up when its own start-up line is there, not the last one's.
+	n=$(grep -c "started as consumer" "$T/$1.out" 2>/dev/null)
+	n=${n:-0}
 	$LOA -c "$T/$1.conf" >>"$T/$1.out" 2>&1 &
 	echo $! > "$T/$1.pid"
-	wait_for 10 "loa $1 started" grep -q "started as consumer" "$T/$1.out"
+	wait_for 10 "loa $1 started" sh -c \
+	    "[ \$(grep -c 'started as consumer' '$T/$1.out') -gt $n ]"
 }
 
 # stop_pid PIDFILE SIGNAL WHAT: signal the process and wait (20 s times
