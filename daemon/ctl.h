@@ -87,4 +87,10 @@ int	 ctl_report(int, char **);
 /* ctl-optout.c */
 int	 ctl_optout(int, char **);
 
+/* ctl-auth.c */
+void	 ctl_audit_act(const char *, const char *, const char *);
+int	 ctl_user(int, char **);
+int	 ctl_token(int, char **);
+int	 ctl_audit(int, char **);
+
 #endif
