@@ -208,6 +208,18 @@ loa_scope_covers(const struct loa_actor *a, const char *const *wards,
 	return 1;
 }
 
+/*
+ * Is s an actor's name: a name (loa_name_valid()), or "cli:" and one?
+ * What the ingest stream's "by" field must be to be believed.
+ */
+int
+loa_actor_name_ok(const char *s)
+{
+	if (strncmp(s, "cli:", 4) == 0)
+		s += 4;
+	return loa_name_valid(s);
+}
+
 /* May a's role do act (scope aside)? */
 int
 loa_role_may(const struct loa_actor *a, enum loa_act act)
