@@ -88,7 +88,18 @@ int	 ctl_report(int, char **);
 int	 ctl_optout(int, char **);
 
 /* ctl-auth.c */
+struct loa_actor;
 void	 ctl_audit_act(const char *, const char *, const char *);
+redisReply *ctl_account(const char *, const char *, const char *,
+	    const char *, const char *);
+int	 ctl_account_result(redisReply *, const char *, const char *);
+int	 ctl_account_list(redisReply *, int, int);
+void	 ctl_password(int, char *, size_t, int *);
+const char *ctl_name_operand(const char *, const char *, const char *);
+void	 ctl_scope_opts(struct loa_actor *, const char *, int, const char *,
+	    const char *);
+
+/* ctl-user.c, ctl-token.c, ctl-audit.c */
 int	 ctl_user(int, char **);
 int	 ctl_token(int, char **);
 int	 ctl_audit(int, char **);
