@@ -817,6 +817,7 @@ check_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	struct hs_req	*req;
 	struct loa_job	*job = p->job;
 	struct loa_buf	 why, b;
+	enum loa_submit	 verdict;
 	char		*body = p->body;
 	size_t		 len = p->len;
 
@@ -825,14 +826,24 @@ check_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	p->body = NULL;
 	if ((req = pending_take(p)) == NULL)
 		goto out;
-	switch (loa_submit_reply(job, rep, &why, NULL)) {
+	switch ((verdict = loa_submit_reply(job, rep, &why, NULL))) {
 	case LOA_SUBMIT_OK:
+	case LOA_SUBMIT_SAME:
+		/* Not even the state of a job outside the caller's wards. */
 		if (!job_in_scope(httpd_actor(req), job, rep)) {
 			deny(req, job->id, "the job reaches wards outside "
 			    "yours");
 			break;
 		}
-		enqueue(req, job->id, body, len);
+		if (verdict == LOA_SUBMIT_OK) {
+			enqueue(req, job->id, body, len);
+			break;
+		}
+		loa_buf_init(&b);
+		loa_json_kv(&b, "id", job->id);
+		loa_json_kv(&b, "state", rep->element[3]->str);
+		loa_json_kv(&b, "note", why.data);
+		reply_json(req, 200, &b);
 		break;
 	case LOA_SUBMIT_INVALID:
 		log_rejected(req, job->id, why.data);
@@ -841,13 +852,6 @@ check_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	case LOA_SUBMIT_USED:
 		log_rejected(req, job->id, why.data);
 		reply_error(req, 409, why.data);
-		break;
-	case LOA_SUBMIT_SAME:
-		loa_buf_init(&b);
-		loa_json_kv(&b, "id", job->id);
-		loa_json_kv(&b, "state", rep->element[3]->str);
-		loa_json_kv(&b, "note", why.data);
-		reply_json(req, 200, &b);
 		break;
 	case LOA_SUBMIT_ERROR:
 		reply_redis_down(req);
