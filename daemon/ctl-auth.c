@@ -184,7 +184,8 @@ ctl_account_list(redisReply *r, int json, int users)
 			    json_string(v != NULL ? v : ""));
 		}
 		if (!json) {
-			printf("%-24s", (s = ctl_oneline(row->element[0]->str)));
+			s = ctl_oneline(row->element[0]->str);
+			printf("%-24s", s);
 			free(s);
 			for (c = 0; c < 4; c++) {
 				static const int w[] = { 9, 8, 29, 0 };
@@ -205,6 +206,44 @@ ctl_account_list(redisReply *r, int json, int users)
 	json_decref(a);
 	freeReplyObject(r);
 	return 0;
+}
+
+/*
+ * The options of user and token (the table lo is the command's own):
+ * --role (admin only when admin_ok), --wards, --all, --json,
+ * --password-stdin, into o.  Bad usage exits 2.
+ */
+void
+ctl_account_opts(int argc, char **argv, const struct option *lo,
+    const char *usage, int admin_ok, struct ctl_acct *o)
+{
+	int	ch;
+
+	memset(o, 0, sizeof(*o));
+	o->role = LOA_ROLE_DRAFTER;
+	while ((ch = ctl_getopt(argc, argv, lo, usage)) != -1)
+		switch (ch) {
+		case 'r':
+			o->rolename = optarg;
+			if (loa_role_parse(optarg, &o->role) == -1 ||
+			    (!admin_ok && o->role == LOA_ROLE_ADMIN))
+				ctl_usage_error(usage, "%s: --role: want "
+				    "drafter%s", argv[0], admin_ok ?
+				    ", approver or admin" : " or approver");
+			break;
+		case 'w':
+			o->wards = optarg;
+			break;
+		case 'a':
+			o->all = 1;
+			break;
+		case 'p':
+			o->stdin_pw = 1;
+			break;
+		case 'j':
+			o->json = 1;
+			break;
+		}
 }
 
 /* --wards/--all and --role, as user add and token add take them. */

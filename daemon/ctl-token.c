@@ -34,72 +34,54 @@ ctl_token(int argc, char **argv)
 		{ NULL,		0,			NULL,	0 }
 	};
 	struct loa_actor	 a;
-	enum loa_role		 role = LOA_ROLE_DRAFTER;
-	const char		*wards = NULL, *name, *rolename = NULL;
+	struct ctl_acct		 o;
+	const char		*name;
 	char			**ops, tok[LOA_TOKEN_LEN + 1];
 	char			 hex[LOA_DIGEST_HEX + 1], *scope;
-	int			 ch, nops, all = 0, json = 0, rc;
+	int			 nops, rc;
 
 	memset(&a, 0, sizeof(a));
-	while ((ch = ctl_getopt(argc, argv, lo, TOKEN_USAGE)) != -1)
-		switch (ch) {
-		case 'r':
-			rolename = optarg;
-			/* An admin is a person or the token_file token. */
-			if (loa_role_parse(optarg, &role) == -1 ||
-			    role == LOA_ROLE_ADMIN)
-				ctl_usage_error(TOKEN_USAGE, "token: --role: "
-				    "want drafter or approver");
-			break;
-		case 'w':
-			wards = optarg;
-			break;
-		case 'a':
-			all = 1;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		}
+	/* An admin is a person or the token_file token: no named token. */
+	ctl_account_opts(argc, argv, lo, TOKEN_USAGE, 0, &o);
 	nops = ctl_operands(&ops);
 	if (nops == 0)
 		ctl_usage_error(TOKEN_USAGE, "token: want add, list or "
 		    "revoke");
 	if (strcmp(ops[0], "list") == 0) {
-		if (nops != 1 || rolename || wards || all)
+		if (nops != 1 || o.rolename || o.wards || o.all)
 			ctl_usage_error(TOKEN_USAGE, "token list: takes only "
 			    "--json");
 		ctl_connect();
-		return ctl_account_list(ctl_account("token_list", "", NULL, NULL, NULL),
-		    json, 0);
+		return ctl_account_list(ctl_account("token_list", "", NULL,
+		    NULL, NULL), o.json, 0);
 	}
 	if (nops != 2)
 		ctl_usage_error(TOKEN_USAGE, "token %s: want one NAME",
 		    ops[0]);
 	name = ctl_name_operand(ops[1], "token: NAME", TOKEN_USAGE);
 	if (strcmp(ops[0], "revoke") == 0) {
-		if (rolename || wards || all || json)
+		if (o.rolename || o.wards || o.all || o.json)
 			ctl_usage_error(TOKEN_USAGE, "token revoke: takes no "
 			    "option");
 		ctl_connect();
-		if ((rc = ctl_account_result(ctl_account("token_revoke", name, NULL,
-		    NULL, NULL), "token", name)) == 0)
+		if ((rc = ctl_account_result(ctl_account("token_revoke", name,
+		    NULL, NULL, NULL), "token", name)) == 0)
 			printf("token %s revoked\n", name);
 		return rc;
 	}
 	if (strcmp(ops[0], "add") != 0)
 		ctl_usage_error(TOKEN_USAGE, "token: unknown subcommand; want "
 		    "add, list or revoke");
-	if (json)
+	if (o.json)
 		ctl_usage_error(TOKEN_USAGE, "token add: no --json");
-	ctl_scope_opts(&a, wards, all, TOKEN_USAGE, "token add");
+	ctl_scope_opts(&a, o.wards, o.all, TOKEN_USAGE, "token add");
 	ctl_connect();
 	if (loa_token_new(tok, sizeof(tok)) == -1)
 		fatalx("token buffer");
 	loa_token_digest(tok, hex);
 	scope = loa_scope_str(&a);
-	rc = ctl_account_result(ctl_account("token_add", name, loa_role_name(role),
-	    scope, hex), "token", name);
+	rc = ctl_account_result(ctl_account("token_add", name,
+	    loa_role_name(o.role), scope, hex), "token", name);
 	free(scope);
 	if (rc == 0)
 		printf("%s\n", tok);

@@ -22,8 +22,8 @@
 
 #define USER_USAGE	"user add NAME --role drafter|approver|admin " \
 			"(--wards CODE,... | --all) [--password-stdin]\n" \
-			"       loactl user list [--json] | user disable NAME | " \
-			"user passwd NAME [--password-stdin]"
+			"       loactl user list [--json] | user disable NAME " \
+			"| user passwd NAME [--password-stdin]"
 
 int
 ctl_user(int argc, char **argv)
@@ -38,59 +38,39 @@ ctl_user(int argc, char **argv)
 		{ NULL,			0,			NULL,	0 }
 	};
 	struct loa_actor	 a;
-	enum loa_role		 role = LOA_ROLE_DRAFTER;
-	const char		*wards = NULL, *name, *rolename = NULL;
-	char			**ops, pw[LOA_PW_MAX + 2], hash[LOA_PW_HASH_MAX];
+	struct ctl_acct		 o;
+	const char		*name;
+	char			**ops, pw[LOA_PW_MAX + 2];
+	char			 hash[LOA_PW_HASH_MAX];
 	char			*scope;
-	int			 ch, nops, all = 0, stdin_pw = 0, json = 0;
-	int			 shown, rc;
+	int			 nops, shown, rc;
 
 	memset(&a, 0, sizeof(a));
-	while ((ch = ctl_getopt(argc, argv, lo, USER_USAGE)) != -1)
-		switch (ch) {
-		case 'r':
-			rolename = optarg;
-			if (loa_role_parse(optarg, &role) == -1)
-				ctl_usage_error(USER_USAGE, "user: --role: "
-				    "want drafter, approver or admin");
-			break;
-		case 'w':
-			wards = optarg;
-			break;
-		case 'a':
-			all = 1;
-			break;
-		case 'p':
-			stdin_pw = 1;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		}
+	ctl_account_opts(argc, argv, lo, USER_USAGE, 1, &o);
 	nops = ctl_operands(&ops);
 	if (nops == 0)
 		ctl_usage_error(USER_USAGE, "user: want add, list, disable or "
 		    "passwd");
 	if (strcmp(ops[0], "list") == 0) {
-		if (nops != 1 || rolename || wards || all || stdin_pw)
+		if (nops != 1 || o.rolename || o.wards || o.all || o.stdin_pw)
 			ctl_usage_error(USER_USAGE, "user list: takes only "
 			    "--json");
 		ctl_connect();
-		return ctl_account_list(ctl_account("user_list", "", NULL, NULL, NULL),
-		    json, 1);
+		return ctl_account_list(ctl_account("user_list", "", NULL,
+		    NULL, NULL), o.json, 1);
 	}
 	if (nops != 2)
 		ctl_usage_error(USER_USAGE, "user %s: want one NAME",
 		    ops[0]);
 	name = ctl_name_operand(ops[1], "user: NAME", USER_USAGE);
 	if (strcmp(ops[0], "add") == 0) {
-		if (rolename == NULL)
+		if (o.rolename == NULL)
 			ctl_usage_error(USER_USAGE, "user add: want --role");
-		ctl_scope_opts(&a, wards, all, USER_USAGE, "user add");
+		ctl_scope_opts(&a, o.wards, o.all, USER_USAGE, "user add");
 	} else if (strcmp(ops[0], "passwd") == 0 ||
 	    strcmp(ops[0], "disable") == 0) {
-		if (rolename || wards || all || json ||
-		    (stdin_pw && strcmp(ops[0], "disable") == 0))
+		if (o.rolename || o.wards || o.all || o.json ||
+		    (o.stdin_pw && strcmp(ops[0], "disable") == 0))
 			ctl_usage_error(USER_USAGE, "user %s: no such option "
 			    "here", ops[0]);
 	} else
@@ -99,12 +79,12 @@ ctl_user(int argc, char **argv)
 
 	ctl_connect();
 	if (strcmp(ops[0], "disable") == 0) {
-		if ((rc = ctl_account_result(ctl_account("user_disable", name, NULL,
-		    NULL, NULL), "user", name)) == 0)
+		if ((rc = ctl_account_result(ctl_account("user_disable", name,
+		    NULL, NULL, NULL), "user", name)) == 0)
 			printf("user %s disabled; their sessions end\n", name);
 		return rc;
 	}
-	ctl_password(stdin_pw, pw, sizeof(pw), &shown);
+	ctl_password(o.stdin_pw, pw, sizeof(pw), &shown);
 	if (loa_pw_hash(pw, hash, sizeof(hash)) == -1) {
 		explicit_bzero(pw, sizeof(pw));
 		fprintf(stderr, "loactl: password hash: out of memory\n");
@@ -113,11 +93,11 @@ ctl_user(int argc, char **argv)
 	if (strcmp(ops[0], "add") == 0) {
 		scope = loa_scope_str(&a);
 		rc = ctl_account_result(ctl_account("user_add", name,
-		    loa_role_name(role), scope, hash), "user", name);
+		    loa_role_name(o.role), scope, hash), "user", name);
 		free(scope);
 	} else
-		rc = ctl_account_result(ctl_account("user_passwd", name, hash, NULL,
-		    NULL), "user", name);
+		rc = ctl_account_result(ctl_account("user_passwd", name, hash,
+		    NULL, NULL), "user", name);
 	explicit_bzero(hash, sizeof(hash));
 	if (rc == 0 && shown)
 		printf("user %s: password %s (shown once: give it to them "

@@ -18,6 +18,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "auth.h"
 #include "loa.h"
 
 /* The configuration in use (after ctl_config()). */
@@ -89,6 +90,15 @@ int	 ctl_optout(int, char **);
 
 /* ctl-auth.c */
 struct loa_actor;
+/* The options of loactl user and token. */
+struct ctl_acct {
+	enum loa_role	 role;
+	const char	*rolename;	/* --role; NULL: not given */
+	const char	*wards;		/* --wards */
+	int		 all, json, stdin_pw;
+};
+void	 ctl_account_opts(int, char **, const struct option *, const char *,
+	    int, struct ctl_acct *);
 void	 ctl_audit_act(const char *, const char *, const char *);
 redisReply *ctl_account(const char *, const char *, const char *,
 	    const char *, const char *);

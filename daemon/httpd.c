@@ -67,10 +67,12 @@
  * address refused after ADDR_FAILS failures in ADDR_WINDOW_MS (429).  A
  * session id is 32 random bytes made here, never one the client sent
  * (no fixation), stored as its digest, ended by idle time
- * ([http] session_idle), logout, a password change or disabling.  A job is checked
- * with the daemon's own parser, then by the submit script against the
- * directory and the jobs the daemon holds (loa_submit_reply(), as
- * "loactl send" does) before it is queued, so what the API accepts is
+ * ([http] session_idle), logout, a password change or disabling.
+ *
+ * A job is checked with the daemon's own parser, then by the submit
+ * script against the directory and the jobs the daemon holds
+ * (loa_submit_reply(), as "loactl send" does) before it is queued, so
+ * what the API accepts is
  * what ingest accepts, in the daemon's words: 400 {"error":...} for an
  * invalid job (with "did you mean" when a ward's name was given for its
  * code), 409 {"error":...} for an id already used by another job (not a
