@@ -24,8 +24,9 @@
  *
  * A job that passes is added to the ingest stream as its bytes are:
  * XADD <prefix>jobs * job <bytes> by cli:<unix user> (the job hash's
- * submitted_by; the submit is audited too).  Its id is the job's "id", else the
- * stream entry id XADD returns (what the daemon files it under).  The
+ * submitted_by; the submit is audited too).  Its id is the job's "id",
+ * else the stream entry id XADD returns (what the daemon files it
+ * under).  The
  * daemon checks everything again (another submitter may write to the
  * stream directly, or the directory may change in between).
  *
