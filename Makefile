@@ -36,7 +36,7 @@ COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR	?=
 
 CC	?= cc
-PKGS	 = libcurl libevent hiredis jansson inih
+PKGS	 = libcurl libevent hiredis jansson inih libsodium
 CFLAGS	?= -O2 -g
 WARN	 = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wwrite-strings -Wformat=2 -Wno-format-nonliteral
@@ -62,13 +62,14 @@ else
 B	?= build
 endif
 CORE	 = xmalloc log buf util config redis template job render phone sms policy \
-	   store submit resident plan csv httpparse escape neutral overview
+	   store submit resident plan csv httpparse escape neutral overview auth
 DAEMON	 = main engine expand deliver flow creds provider ingest ledger dlog http \
 	   notify metrics httpd httpserv report wake registry
 CTL	 = loactl
 PLUGINS	 = $(basename $(notdir $(wildcard plugins/*.c)))
 UNITS	 = test_phone test_sms test_template test_job test_config test_render test_csv \
 	   test_policy test_httpserv test_secret test_neutral test_store test_submit \
+	   test_auth \
 	   $(basename $(notdir $(wildcard tests/unit/test_plugin_*.c)))
 MOCK	 = $(if $(wildcard tests/mock/loa-mock.c),$(B)/loa-mock)
 
@@ -92,7 +93,8 @@ export ASAN_OPTIONS ?= detect_leaks=1
 all: $(B)/loa $(B)/loactl $(PLUGIN_SO) $(MOCK)
 
 $(B)/%.o: daemon/%.c daemon/loa.h daemon/engine.h daemon/text.h daemon/policy.h daemon/state.h \
-	  daemon/httpserv.h daemon/store.h daemon/plan.h include/loa/provider.h | $(B)
+	  daemon/httpserv.h daemon/store.h daemon/plan.h daemon/auth.h \
+	  include/loa/provider.h | $(B)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # The paths compiled into the binaries, one per line.  $(PATHS) is

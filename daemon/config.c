@@ -353,6 +353,8 @@ cfg_http(struct cfg_parse *p, const char *name, const char *value)
 		DURATION(c->http_header_timeout_ms, 100);
 	else if (strcmp(name, "body_timeout") == 0)
 		DURATION(c->http_body_timeout_ms, 100);
+	else if (strcmp(name, "session_idle") == 0)
+		DURATION(c->http_session_idle_ms, 60000);
 	else
 		cfg_error(p, name, "unknown key");
 	return 1;
@@ -524,6 +526,7 @@ loa_config_defaults(struct loa_config *c)
 	c->http_max_connections = 512;
 	c->http_header_timeout_ms = 10000;
 	c->http_body_timeout_ms = 30000;
+	c->http_session_idle_ms = 30 * 60000;	/* a console session */
 }
 
 /*

@@ -40,6 +40,7 @@ ctl_cancel(int argc, char **argv)
 	case LOA_CANCEL_OK:
 		printf("job %s cancelled: nothing more goes out for it\n",
 		    id);
+		ctl_audit_act("cancel", id, NULL);
 		rc = 0;
 		break;
 	case LOA_CANCEL_UNKNOWN:

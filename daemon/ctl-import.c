@@ -946,6 +946,15 @@ ctl_import(int argc, char **argv)
 		    "rejected\n", im->kind == IMPORT_WARDS ? "wards" :
 		    "residents", im->added, im->updated, im->unchanged,
 		    im->rejected);
+		{
+			char d[160];
+			snprintf(d, sizeof(d), "%s: %lld added, %lld updated, "
+			    "%lld rejected", im->kind == IMPORT_WARDS ?
+			    "wards" : "residents", im->added, im->updated,
+			    im->rejected);
+			ctl_audit_act("import", im->kind == IMPORT_WARDS ?
+			    "wards" : "residents", d);
+		}
 		errno = saved_errno;
 		if (rc == 0 && im->rejected == 0)
 			status = 0;

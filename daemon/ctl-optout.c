@@ -82,6 +82,10 @@ optout_change(int add, char **phones, int n)
 		else
 			printf("%s %s\n", masked, r->integer == 1 ?
 			    "no longer opted out" : "not opted out before");
+		/* The audit trail is a log: the number masked. */
+		if (r->integer == 1)
+			ctl_audit_act("optout", masked, add ? "add" :
+			    "remove");
 		freeReplyObject(r);
 		fflush(stdout);
 	}

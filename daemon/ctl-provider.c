@@ -261,6 +261,8 @@ ctl_provider(int argc, char **argv)
 	    "paused_at", now, NULL);
 	freeReplyObject(r);
 	free(key);
+	ctl_audit_act(pause ? "provider_pause" : "provider_resume", ops[1],
+	    NULL);
 	printf("provider %s %s: every daemon on this Redis follows within a "
 	    "second\n", ops[1], pause ? "paused" : "resumed");
 	return 0;

@@ -113,5 +113,10 @@ ctl_retry(int argc, char **argv)
 	else if (rc == 0)
 		printf("job %s: %lld failed recipients queued again\n",
 		    id, total);
+	if (rc == 0 && total > 0) {
+		char d[32];
+		snprintf(d, sizeof(d), "%lld recipients", total);
+		ctl_audit_act("retry", id, d);
+	}
 	return rc;
 }

@@ -23,8 +23,10 @@
  * the new job in its place.
  *
  * A job that passes is added to the ingest stream as its bytes are:
- * XADD <prefix>jobs * job <bytes>.  Its id is the job's "id", else the
- * stream entry id XADD returns (what the daemon files it under).  The
+ * XADD <prefix>jobs * job <bytes> by cli:<unix user> (the job hash's
+ * submitted_by; the submit is audited too).  Its id is the job's "id",
+ * else the stream entry id XADD returns (what the daemon files it
+ * under).  The
  * daemon checks everything again (another submitter may write to the
  * stream directly, or the directory may change in between).
  *
@@ -60,6 +62,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
 #include "ctl.h"
 #include "plan.h"
 
@@ -340,9 +343,10 @@ ctl_send(int argc, char **argv)
 	struct loa_argv	 av;
 	redisReply	*r;
 	enum loa_submit	 verdict;
-	const char	*path, *name, *timeout_arg = NULL, *argv_x[5];
+	const char	*path, *name, *timeout_arg = NULL, *argv_x[7];
 	const char	*stale_at;
-	size_t		 len_x[5];
+	size_t		 len_x[7];
+	struct loa_actor cli;
 	char		 err[1024], *id, *jobs, *stale = NULL, *end, *line;
 	char		**ops;
 	double		 timeout = 0;
@@ -491,7 +495,13 @@ ctl_send(int argc, char **argv)
 	len_x[2] = 1;
 	len_x[3] = 3;
 	len_x[4] = b.len;
-	r = ctl_command(5, argv_x, len_x);
+	/* Who submits it: the job hash's submitted_by (accept.lua). */
+	loa_actor_cli(&cli);
+	argv_x[5] = "by";
+	argv_x[6] = cli.name;
+	len_x[5] = 2;
+	len_x[6] = strlen(cli.name);
+	r = ctl_command(7, argv_x, len_x);
 	if (r->type != REDIS_REPLY_STRING) {
 		fprintf(stderr, "loactl: redis: XADD %s: unexpected reply\n",
 		    jobs);
@@ -499,6 +509,7 @@ ctl_send(int argc, char **argv)
 	}
 	id = xstrdup(job->id != NULL ? job->id : r->str);
 	freeReplyObject(r);
+	ctl_audit_act("submit", id, NULL);
 	free(jobs);
 	loa_job_unref(job);
 	loa_buf_free(&b);

@@ -18,6 +18,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "auth.h"
 #include "loa.h"
 
 /* The configuration in use (after ctl_config()). */
@@ -86,5 +87,31 @@ int	 ctl_report(int, char **);
 
 /* ctl-optout.c */
 int	 ctl_optout(int, char **);
+
+/* ctl-auth.c */
+struct loa_actor;
+/* The options of loactl user and token. */
+struct ctl_acct {
+	enum loa_role	 role;
+	const char	*rolename;	/* --role; NULL: not given */
+	const char	*wards;		/* --wards */
+	int		 all, json, stdin_pw;
+};
+void	 ctl_account_opts(int, char **, const struct option *, const char *,
+	    int, struct ctl_acct *);
+void	 ctl_audit_act(const char *, const char *, const char *);
+redisReply *ctl_account(const char *, const char *, const char *,
+	    const char *, const char *);
+int	 ctl_account_result(redisReply *, const char *, const char *);
+int	 ctl_account_list(redisReply *, int, int);
+void	 ctl_password(int, char *, size_t, int *);
+const char *ctl_name_operand(const char *, const char *, const char *);
+void	 ctl_scope_opts(struct loa_actor *, const char *, int, const char *,
+	    const char *);
+
+/* ctl-user.c, ctl-token.c, ctl-audit.c */
+int	 ctl_user(int, char **);
+int	 ctl_token(int, char **);
+int	 ctl_audit(int, char **);
 
 #endif

@@ -199,5 +199,8 @@ int	 httpd_init(char *, size_t);
 void	 httpd_free(void);
 int	 httpd_token_read(const char *, char **, char *, size_t);
 void	 httpd_token_set(char *);
+struct hs_req;
+struct loa_actor;
+const struct loa_actor *httpd_actor(struct hs_req *);
 
 #endif

@@ -20,6 +20,15 @@
  *                               <prefix>job:<id>, only the documented
  *                               fields: job_field_public())
  *   POST /v1/jobs/<id>/cancel   loa_store_cancel(), as "loactl cancel"
+ *   POST /v1/session            log in: {"user","password"} -> 200, the
+ *                               cookie loa_session and {"user","role",
+ *                               "wards","csrf"}; 401 for a wrong user or
+ *                               password, 429 while locked
+ *   GET  /v1/session            who the caller is (and the csrf value)
+ *   DELETE /v1/session          log out
+ *   GET  /v1/audit?since=&actor=&limit=   the audit trail (admins)
+ *   GET  /v1/wards              the wards the caller may use (code, name,
+ *                               district)
  *   GET|POST /webhooks/<name>   a delivery report for provider <name>:
  *                               its plugin checks the signature and reads
  *                               it, report.c applies it (401 for a bad
@@ -29,17 +38,41 @@
  * Webhooks carry no bearer token: the provider's signature (or the token
  * the plugin put in the callback URL) is their credential.
  *
- * The /v1 routes want "Authorization: Bearer <token>", the token being the
- * contents of [http] token_file; with no token file they refuse everything
- * (403).  Everything that can be decided from the request head (route,
- * method, token, job id, declared size) is decided in head_cb(), before
- * a byte of the body is read: an outsider without the token gets 401
- * and the connection closes, whatever the size it announced.  Bodies are
- * read up to max_job_size for /v1/jobs (with the token) and
- * WEBHOOK_BODY_MAX for webhooks, nothing elsewhere.  A job is checked
- * with the daemon's own parser, then by the submit script against the
- * directory and the jobs the daemon holds (loa_submit_reply(), as
- * "loactl send" does) before it is queued, so what the API accepts is
+ * Who calls (struct caller, the request's data; httpd_actor()): every
+ * /v1 route but POST /v1/session wants "Authorization: Bearer <token>",
+ * the [http] token_file token (the admin, "admin") or a named token
+ * (loactl token add), or the session cookie loa_session of POST
+ * /v1/session, with X-CSRF-Token equal to the session's csrf on every
+ * request but GET.  The token_file token is checked in head_cb();
+ * named tokens and sessions are looked up by their SHA-256 (whoami.lua)
+ * once the request is in.  401 without valid credentials, 403 when the
+ * caller's role or wards do not allow the act (with an audit entry,
+ * "denied").  A drafter, approver or admin of some wards submits, reads,
+ * cancels only the jobs all of whose wards are among them (the submit
+ * script's wards, scope.lua for a stored job; lists: jobs.lua filters).
+ *
+ * Everything that can be decided from the request head (route, method,
+ * token, job id, declared size) is decided in head_cb(), before a byte
+ * of the body is read: an outsider with no credential, or with a bearer
+ * token of the wrong shape, gets 401 and the connection closes, whatever
+ * the size it announced.  A credential of the right shape (named token,
+ * session) is checked after the body; its body is read untrusted (a full
+ * server closes it first).  Bodies are read up to max_job_size for
+ * /v1/jobs and WEBHOOK_BODY_MAX for webhooks, SESSION_BODY_MAX for a
+ * login, nothing elsewhere.
+ *
+ * Logging in: the account's Argon2id hash is checked in the event loop
+ * (tens of ms), at most VERIFY_PER_SEC a second (503 beyond); an
+ * account is locked LOCK_MS after LOGIN_FAILS failures in a row, an
+ * address refused after ADDR_FAILS failures in ADDR_WINDOW_MS (429).  A
+ * session id is 32 random bytes made here, never one the client sent
+ * (no fixation), stored as its digest, ended by idle time
+ * ([http] session_idle), logout, a password change or disabling.
+ *
+ * A job is checked with the daemon's own parser, then by the submit
+ * script against the directory and the jobs the daemon holds
+ * (loa_submit_reply(), as "loactl send" does) before it is queued, so
+ * what the API accepts is
  * what ingest accepts, in the daemon's words: 400 {"error":...} for an
  * invalid job (with "did you mean" when a ward's name was given for its
  * code), 409 {"error":...} for an id already used by another job (not a
@@ -69,6 +102,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "auth.h"
 #include "engine.h"
 #include "httpserv.h"
 #include "overview.h"
@@ -78,6 +112,16 @@
 #define WEBHOOK_REPORTS_MAX	64
 #define CANCEL_BODY_MAX		1024	/* a POST body, ignored */
 #define REJECT_LOG_MAX		60	/* refused jobs logged a minute */
+#define SESSION_BODY_MAX	4096	/* a login */
+#define SESSION_COOKIE		"loa_session"
+#define LOGIN_FAILS		5	/* in a row: the account is locked */
+#define LOCK_MS			(15 * 60000LL)
+#define ADDR_FAILS		20	/* from one address in the window */
+#define ADDR_WINDOW_MS		(15 * 60000LL)
+#define VERIFY_PER_SEC		8	/* password checks a second */
+#define AUDIT_LIMIT		100
+#define AUDIT_LIMIT_MAX		1000
+#define AUDIT_SCAN		10000	/* entries read for an actor filter */
 /*
  * Descriptors kept for everything but the listener when max_connections
  * is clamped to the descriptor limit: Redis, the logs, the event loop,
@@ -95,6 +139,24 @@ enum pending_kind {
 	PK_REPORT,
 	PK_STATUS,
 	PK_LIST,
+	PK_WHO,		/* whoami.lua: who a token or session is */
+	PK_SCOPE,	/* scope.lua: a job's wards, then get or cancel */
+	PK_LOGIN,	/* login.lua check, ok, fail, logout */
+	PK_AUDIT,
+	PK_WARDS,
+};
+
+/*
+ * Who sent a request (its hs_req_data()): the credential it showed, then
+ * the actor it is.
+ */
+enum cred { CRED_ADMIN = 0, CRED_TOKEN, CRED_SESSION };
+struct caller {
+	enum cred		 cred;
+	int			 known;		/* actor is set */
+	struct loa_actor	 actor;
+	char			 hex[LOA_DIGEST_HEX + 1];	/* digest */
+	char			 csrf[LOA_SECRET_B64 + 1];	/* session */
 };
 
 /* A request waiting for a Redis reply. */
@@ -109,6 +171,10 @@ struct pending {
 					   hint: the parser's reason */
 	size_t			 len;
 	char			*bad;	/* hint: the ward that is no code */
+	int			 then;	/* scope: the route to go on with */
+	char			*user;	/* login: the account */
+	char			*pw;	/* login: the password (wiped) */
+	int			 op;	/* login: LOGIN_CHECK... */
 };
 TAILQ_HEAD(pending_q, pending);
 
@@ -148,6 +214,9 @@ enum route {
 	RT_JOB,			/* /v1/jobs/<id> */
 	RT_CANCEL,		/* /v1/jobs/<id>/cancel */
 	RT_WEBHOOK,		/* /webhooks/<name> */
+	RT_SESSION,		/* /v1/session */
+	RT_AUDIT,		/* /v1/audit */
+	RT_WARDS,		/* /v1/wards */
 };
 
 static struct {
@@ -159,6 +228,9 @@ static struct {
 	unsigned long		 quiet[HE_COUNT];	/* not logged since */
 	long long		 reject_minute;	/* ms: start of the minute */
 	int			 rejects;	/* logged in that minute */
+	long long		 verify_second;	/* ms: start of the second */
+	int			 verifies;	/* password checks in it */
+	char			 dummy[LOA_PW_HASH_MAX];	/* for nobody */
 } hd;
 
 static void	httpd_note(enum httpd_err, struct hs_req *);
@@ -190,6 +262,15 @@ static void	route_submit(struct hs_req *);
 static void	route_get(struct hs_req *, const char *);
 static void	route_cancel(struct hs_req *, const char *);
 static void	route_webhook(struct hs_req *, const char *);
+static void	scope_cb(struct loa_redis *, redisReply *, void *);
+static void	login_cb(struct loa_redis *, redisReply *, void *);
+static void	audit_list_cb(struct loa_redis *, redisReply *, void *);
+static void	wards_cb(struct loa_redis *, redisReply *, void *);
+static void	whoami_cb(struct loa_redis *, redisReply *, void *);
+static void	dispatch(struct hs_req *);
+static int	job_in_scope(const struct loa_actor *, const struct loa_job *,
+		    const redisReply *);
+static void	add_scope(struct loa_argv *, const struct loa_actor *);
 static void	report_cb(struct loa_redis *, redisReply *, void *);
 static int	method_is(struct hs_req *, const char *, const char *);
 static enum route route_of(const char *, char **);
@@ -379,39 +460,190 @@ token_equal(const char *a, size_t alen, const char *b, size_t blen)
 	return (d | (l != 0)) == 0;
 }
 
+static void
+caller_free(void *arg)
+{
+	struct caller	*c = arg;
+
+	loa_actor_clear(&c->actor);
+	explicit_bzero(c, sizeof(*c));
+	free(c);
+}
+
+/* The caller of req (NULL before head_cb's check, or for /healthz). */
+static struct caller *
+caller_of(const struct hs_req *req)
+{
+	return hs_req_data(req);
+}
+
 /*
- * Check the bearer token of req.  Returns 0 when it may go on; otherwise
- * the request has been answered (401, 403) and -1 is returned.
+ * Who req comes from, for route handlers: never NULL for a /v1 route
+ * handler (every one is called once the caller is known).
+ */
+const struct loa_actor *
+httpd_actor(struct hs_req *req)
+{
+	struct caller	*c = caller_of(req);
+
+	return c != NULL && c->known ? &c->actor : NULL;
+}
+
+/* Was the request's credential checked in head_cb (the admin token)? */
+static int
+trusted(struct hs_req *req)
+{
+	struct caller	*c = caller_of(req);
+
+	return c != NULL && c->known;
+}
+
+/* The value of cookie name in req (into out), or NULL. */
+static const char *
+cookie(struct hs_req *req, const char *name, char *out, size_t outlen)
+{
+	const struct hs_head	*h = hs_req_head(req);
+	const char		*v, *end;
+	size_t			 nl = strlen(name), n;
+	int			 i;
+
+	for (i = 0; i < h->nfields; i++) {
+		if (strcasecmp(h->fields[i].name, "Cookie") != 0)
+			continue;
+		for (v = h->fields[i].value; *v != '\0'; v = end) {
+			while (*v == ' ' || *v == ';')
+				v++;
+			end = v + strcspn(v, ";");
+			if ((size_t)(end - v) > nl && strncmp(v, name, nl) ==
+			    0 && v[nl] == '=') {
+				n = end - v - nl - 1;
+				if (n >= outlen)
+					return NULL;
+				memcpy(out, v + nl + 1, n);
+				out[n] = '\0';
+				return out;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* 401 for a request without valid credentials. */
+static void
+reply_401(struct hs_req *req, enum httpd_err e, const char *msg)
+{
+	httpd_note(e, req);
+	hs_reply_header(req, "WWW-Authenticate", "Bearer");
+	reply_error(req, 401, msg);
+}
+
+/*
+ * From head_cb: the credential of req.  The token_file token is checked
+ * here (the caller is known); a named token or a session id of the right
+ * shape is kept, as its digest, for whoami.lua after the body.  Returns
+ * 0 when the request may go on; otherwise it has been answered (401)
+ * and -1 is returned.
  */
 static int
 check_auth(struct hs_req *req)
 {
+	struct caller	*c;
 	const char	*v;
+	char		 tok[LOA_TOKEN_LEN + 1], sid[LOA_SECRET_B64 + 1];
 	size_t		 len;
 
-	if (hd.token == NULL) {
-		httpd_note(HE_NO_TOKEN, req);
-		reply_error(req, 403, "no API token configured (http "
-		    "token_file)");
+	c = xcalloc(1, sizeof(*c));
+	hs_req_set_data(req, c, caller_free);
+	if ((v = hs_req_header(req, "Authorization")) != NULL) {
+		if (strncasecmp(v, "Bearer ", 7) != 0) {
+			reply_401(req, HE_NO_AUTH,
+			    "want Authorization: Bearer <token>");
+			return -1;
+		}
+		for (v += 7; *v == ' ' || *v == '\t'; v++)
+			;
+		len = strlen(v);
+		while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+			len--;
+		if (hd.token != NULL &&
+		    token_equal(v, len, hd.token, hd.tokenlen)) {
+			c->cred = CRED_ADMIN;
+			loa_actor_set(&c->actor, LOA_ACTOR_ADMIN_TOKEN,
+			    LOA_ROLE_ADMIN, "admin");
+			c->actor.all = 1;
+			c->known = 1;
+			return 0;
+		}
+		if (len == LOA_TOKEN_LEN && strncmp(v, LOA_TOKEN_PREFIX,
+		    sizeof(LOA_TOKEN_PREFIX) - 1) == 0 &&
+		    loa_token_shape_ok(v, len)) {
+			memcpy(tok, v, len);
+			tok[len] = '\0';
+			loa_token_digest(tok, c->hex);
+			explicit_bzero(tok, sizeof(tok));
+			c->cred = CRED_TOKEN;
+			return 0;
+		}
+		reply_401(req, HE_BAD_TOKEN, "wrong token");
 		return -1;
 	}
-	if ((v = hs_req_header(req, "Authorization")) == NULL ||
-	    strncasecmp(v, "Bearer ", 7) != 0) {
-		httpd_note(HE_NO_AUTH, req);
-		hs_reply_header(req, "WWW-Authenticate", "Bearer");
-		reply_error(req, 401, "want Authorization: Bearer <token>");
-		return -1;
+	if (cookie(req, SESSION_COOKIE, sid, sizeof(sid)) != NULL &&
+	    loa_token_shape_ok(sid, strlen(sid))) {
+		loa_token_digest(sid, c->hex);
+		explicit_bzero(sid, sizeof(sid));
+		c->cred = CRED_SESSION;
+		return 0;
 	}
-	for (v += 7; *v == ' ' || *v == '\t'; v++)
-		;
-	len = strlen(v);
-	while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t'))
-		len--;
-	if (!token_equal(v, len, hd.token, hd.tokenlen)) {
-		httpd_note(HE_BAD_TOKEN, req);
-		reply_error(req, 403, "wrong token");
-		return -1;
-	}
+	reply_401(req, HE_NO_AUTH, "want Authorization: Bearer <token>, or "
+	    "a session (POST /v1/session)");
+	return -1;
+}
+
+/* Send an audit entry; nobody waits for it (its failure is logged). */
+static void
+audit_cb(struct loa_redis *r, redisReply *rep, void *arg)
+{
+	(void)r;
+	(void)arg;
+	if (rep == NULL || rep->type == REDIS_REPLY_ERROR)
+		log_warnx("audit: entry not written: %s", rep != NULL ?
+		    rep->str : "Redis unavailable");
+}
+
+static void
+audit(struct hs_req *req, const char *actor, const char *action,
+    const char *target, const char *detail)
+{
+	struct loa_argv	av;
+
+	loa_audit_argv(&av, loa->cfg.prefix, loa->cfg.retention_ms, actor,
+	    action, target, hs_req_peer(req), detail);
+	if (loa_redis_cmdv(loa->rc, audit_cb, NULL, &av) == -1)
+		log_warnx("audit: entry not written: Redis unavailable");
+	loa_argv_free(&av);
+}
+
+/*
+ * 403 for an act the caller's role or wards do not allow, and an audit
+ * entry "denied" (target: the job or route, detail: why).
+ */
+static void
+deny(struct hs_req *req, const char *target, const char *why)
+{
+	const struct loa_actor	*a = httpd_actor(req);
+
+	audit(req, a != NULL ? a->name : "?", "denied", target, why);
+	reply_error(req, 403, why);
+}
+
+/* May the caller do act?  If not, 403 (deny()) and 0. */
+static int
+may(struct hs_req *req, enum loa_act act, const char *target)
+{
+	if (loa_role_may(httpd_actor(req), act))
+		return 1;
+	deny(req, target, act == LOA_ACT_ADMIN ? "admins only" :
+	    "your role does not allow it");
 	return 0;
 }
 
@@ -444,6 +676,11 @@ pending_take(struct pending *p)
 	loa_job_unref(p->job);
 	free(p->body);
 	free(p->bad);
+	free(p->user);
+	if (p->pw != NULL) {
+		explicit_bzero(p->pw, strlen(p->pw));
+		free(p->pw);
+	}
 	free(p);
 	return req;
 }
@@ -582,6 +819,7 @@ check_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	struct hs_req	*req;
 	struct loa_job	*job = p->job;
 	struct loa_buf	 why, b;
+	enum loa_submit	 verdict;
 	char		*body = p->body;
 	size_t		 len = p->len;
 
@@ -590,9 +828,24 @@ check_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	p->body = NULL;
 	if ((req = pending_take(p)) == NULL)
 		goto out;
-	switch (loa_submit_reply(job, rep, &why, NULL)) {
+	switch ((verdict = loa_submit_reply(job, rep, &why, NULL))) {
 	case LOA_SUBMIT_OK:
-		enqueue(req, job->id, body, len);
+	case LOA_SUBMIT_SAME:
+		/* Not even the state of a job outside the caller's wards. */
+		if (!job_in_scope(httpd_actor(req), job, rep)) {
+			deny(req, job->id, "the job reaches wards outside "
+			    "yours");
+			break;
+		}
+		if (verdict == LOA_SUBMIT_OK) {
+			enqueue(req, job->id, body, len);
+			break;
+		}
+		loa_buf_init(&b);
+		loa_json_kv(&b, "id", job->id);
+		loa_json_kv(&b, "state", rep->element[3]->str);
+		loa_json_kv(&b, "note", why.data);
+		reply_json(req, 200, &b);
 		break;
 	case LOA_SUBMIT_INVALID:
 		log_rejected(req, job->id, why.data);
@@ -601,13 +854,6 @@ check_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	case LOA_SUBMIT_USED:
 		log_rejected(req, job->id, why.data);
 		reply_error(req, 409, why.data);
-		break;
-	case LOA_SUBMIT_SAME:
-		loa_buf_init(&b);
-		loa_json_kv(&b, "id", job->id);
-		loa_json_kv(&b, "state", rep->element[3]->str);
-		loa_json_kv(&b, "note", why.data);
-		reply_json(req, 200, &b);
 		break;
 	case LOA_SUBMIT_ERROR:
 		reply_redis_down(req);
@@ -619,7 +865,48 @@ check_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	free(body);
 }
 
-/* Queue the job of len bytes at body (id: its own, or NULL) for req. */
+/*
+ * Is every ward job reaches within a's scope?  rep is the submit
+ * script's answer: its second element the wards an audience reaches
+ * ([[code, name, district], ...]); explicit recipients reach the wards
+ * they name ("" for one without: only "all" covers it).
+ */
+static int
+job_in_scope(const struct loa_actor *a, const struct loa_job *job,
+    const redisReply *rep)
+{
+	const char	**w;
+	json_t		*arr, *e;
+	size_t		 n = 0, i;
+	int		 ok;
+
+	if (a->all)
+		return 1;
+	if (job->audience == LOA_AUD_RECIPIENTS) {
+		w = xcalloc(job->nrcpt + 1, sizeof(*w));
+		for (i = 0; i < (size_t)job->nrcpt; i++)
+			w[n++] = job->rcpt[i].ward != NULL ?
+			    job->rcpt[i].ward : "";
+		ok = loa_scope_covers(a, w, n);
+		free(w);
+		return ok;
+	}
+	if ((arr = json_loads(rep->element[1]->str, 0, NULL)) == NULL)
+		return 0;
+	w = xcalloc(json_array_size(arr) + 1, sizeof(*w));
+	json_array_foreach(arr, i, e)
+		if ((w[n] = json_string_value(json_array_get(e, 0))) != NULL)
+			n++;
+	ok = n == json_array_size(arr) && loa_scope_covers(a, w, n);
+	free(w);
+	json_decref(arr);
+	return ok;
+}
+
+/*
+ * Queue the job of len bytes at body (id: its own, or NULL) for req, with
+ * who submits it ("by": the job hash's submitted_by).
+ */
 static void
 enqueue(struct hs_req *req, const char *id, const char *body, size_t len)
 {
@@ -633,6 +920,8 @@ enqueue(struct hs_req *req, const char *id, const char *body, size_t len)
 	loa_argv_add(&av, "*");
 	loa_argv_add(&av, "job");
 	loa_argv_addn(&av, body, len);
+	loa_argv_add(&av, "by");
+	loa_argv_add(&av, httpd_actor(req)->name);
 	ask(req, p, submit_cb, &av);
 }
 
@@ -647,6 +936,8 @@ submit_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	(void)r;
 	if ((req = take_answer(p, rep, REDIS_REPLY_STRING, &id)) == NULL)
 		goto out;
+	audit(req, httpd_actor(req)->name, "submit", id != NULL ? id :
+	    rep->str, NULL);
 	loa_buf_init(&b);
 	loa_json_kv(&b, "id", id != NULL ? id : rep->str);
 	loa_json_kv(&b, "entry", rep->str);
@@ -741,6 +1032,19 @@ list_query(const char *q, char *state, size_t statelen, long *limit,
 	return 0;
 }
 
+/* The caller's wards after a script's arguments (none for "all"). */
+static void
+add_scope(struct loa_argv *av, const struct loa_actor *a)
+{
+	size_t	i;
+
+	for (i = 0; !a->all && i < a->nwards; i++)
+		loa_argv_add(av, a->wards[i]);
+	/* No ward at all (never made so): a code no job has. */
+	if (!a->all && a->nwards == 0)
+		loa_argv_add(av, ":none");
+}
+
 /* GET /v1/jobs: the newest jobs of the job index. */
 static void
 route_list(struct hs_req *req)
@@ -755,6 +1059,7 @@ route_list(struct hs_req *req)
 		return;
 	}
 	loa_jobs_argv(&av, loa->cfg.prefix, state, limit);
+	add_scope(&av, httpd_actor(req));
 	ask(req, pending_new(req, PK_LIST, NULL), overview_cb, &av);
 }
 
@@ -821,6 +1126,7 @@ cancel_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		break;
 	case LOA_CANCEL_OK:
 		metrics_job_cancelled();
+		audit(req, httpd_actor(req)->name, "cancel", id, NULL);
 		loa_buf_init(&b);
 		loa_json_kv(&b, "id", id);
 		loa_json_kv(&b, "state", "cancelled");
@@ -834,6 +1140,604 @@ cancel_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		reply_error(req, 409, msg);
 		break;
 	}
+ out:
+	free(id);
+}
+
+/*
+ * GET /v1/jobs/<id> and POST /v1/jobs/<id>/cancel for a caller with some
+ * wards: the job's wards first (scope.lua), then the route, or 403.
+ */
+static void
+route_scoped(struct hs_req *req, const char *id, enum route rt)
+{
+	struct pending	*p;
+	struct loa_argv	 av;
+
+	if (httpd_actor(req)->all) {
+		if (rt == RT_JOB)
+			route_get(req, id);
+		else
+			route_cancel(req, id);
+		return;
+	}
+	p = pending_new(req, PK_SCOPE, id);
+	p->then = rt;
+	loa_script_argv(&av, loa_script_scope, loa->cfg.prefix);
+	loa_argv_add(&av, id);
+	ask(req, p, scope_cb, &av);
+}
+
+static void
+scope_cb(struct loa_redis *r, redisReply *rep, void *arg)
+{
+	struct pending	*p = arg;
+	struct hs_req	*req;
+	const char	**w;
+	char		*id;
+	size_t		 i;
+	int		 rt = p->then, ok = 1;
+
+	(void)r;
+	if ((req = take_answer(p, rep, REDIS_REPLY_ARRAY, &id)) == NULL)
+		goto out;
+	if (rep->elements == 0) {
+		reply_error(req, 404, "no such job");
+		goto out;
+	}
+	w = xcalloc(rep->elements, sizeof(*w));
+	for (i = 1; i < rep->elements; i++) {
+		if (rep->element[i]->type != REDIS_REPLY_STRING)
+			ok = 0;
+		w[i - 1] = rep->element[i]->str;
+	}
+	ok = ok && loa_scope_covers(httpd_actor(req), w, rep->elements - 1);
+	free(w);
+	if (!ok)
+		deny(req, id, "the job reaches wards outside yours");
+	else if (rt == RT_JOB)
+		route_get(req, id);
+	else
+		route_cancel(req, id);
+ out:
+	free(id);
+}
+
+/* Set or clear (sid NULL) the session cookie of the answer to req. */
+static void
+set_cookie(struct hs_req *req, const char *sid)
+{
+	const char	*proto = hs_req_header(req, "X-Forwarded-Proto");
+	char		*v;
+
+	/* Secure only where the browser speaks https (a proxy says so). */
+	v = xasprintf(SESSION_COOKIE "=%s; Path=/; HttpOnly; "
+	    "SameSite=Strict%s%s", sid != NULL ? sid : "",
+	    proto != NULL && strcasecmp(proto, "https") == 0 ? "; Secure" :
+	    "", sid != NULL ? "" : "; Max-Age=0");
+	hs_reply_header(req, "Set-Cookie", v);
+	free(v);
+}
+
+/* The JSON of actor a (and csrf, "" for none) for GET /v1/session. */
+static void
+reply_actor(struct hs_req *req, const struct loa_actor *a, const char *csrf)
+{
+	json_t	*o, *w;
+	size_t	 i;
+
+	o = json_object();
+	json_object_set_new(o, "user", json_string(a->name));
+	json_object_set_new(o, "kind",
+	    json_string(loa_actor_kind_name(a->kind)));
+	json_object_set_new(o, "role", json_string(loa_role_name(a->role)));
+	if (a->all)
+		w = json_string("all");
+	else {
+		w = json_array();
+		for (i = 0; i < a->nwards; i++)
+			json_array_append_new(w, json_string(a->wards[i]));
+	}
+	json_object_set_new(o, "wards", w);
+	json_object_set_new(o, "csrf", json_string(csrf));
+	reply_jansson(req, 200, o);
+}
+
+/* The SHA-256 of req's address: the key of its failed logins. */
+static void
+addr_digest(struct hs_req *req, char hex[LOA_DIGEST_HEX + 1])
+{
+	loa_token_digest(hs_req_peer(req), hex);
+}
+
+enum { LOGIN_CHECK = 0, LOGIN_OK, LOGIN_FAIL, LOGIN_OUT };
+
+/* login.lua's op for p (user p->user), with the rest of its arguments. */
+static void
+login_argv(struct loa_argv *av, struct hs_req *req, int op,
+    const char *user)
+{
+	static const char *const ops[] = { "check", "ok", "fail", "logout" };
+	char	now[40], addr[LOA_DIGEST_HEX + 1];
+
+	loa_time_iso(loa_now_ms(), now, sizeof(now));
+	addr_digest(req, addr);
+	loa_script_argv(av, loa_script_login, loa->cfg.prefix);
+	loa_argv_add(av, ops[op]);
+	loa_argv_addf(av, "%lld", loa_now_ms());
+	loa_argv_add(av, now);
+	loa_argv_addf(av, "%lld", loa->cfg.retention_ms);
+	loa_argv_add(av, user);
+	loa_argv_add(av, addr);
+	loa_argv_add(av, hs_req_peer(req));
+}
+
+/*
+ * POST /v1/session: {"user","password"}.  The limits and the stored hash
+ * first (login.lua check), then login_cb.
+ */
+static void
+route_login(struct hs_req *req)
+{
+	struct pending	*p;
+	struct loa_argv	 av;
+	json_t		*o;
+	const char	*body, *u, *pw;
+	size_t		 len;
+
+	body = hs_req_body(req, &len);
+	if ((o = json_loadb(body, len, 0, NULL)) == NULL ||
+	    (u = json_string_value(json_object_get(o, "user"))) == NULL ||
+	    (pw = json_string_value(json_object_get(o, "password"))) ==
+	    NULL) {
+		json_decref(o);
+		reply_error(req, 400, "want {\"user\":...,\"password\":...}");
+		return;
+	}
+	if (!loa_name_valid(u) || strlen(pw) > LOA_PW_MAX) {
+		json_decref(o);
+		reply_error(req, 401, "wrong user or password");
+		return;
+	}
+	p = pending_new(req, PK_LOGIN, NULL);
+	p->op = LOGIN_CHECK;
+	p->user = xstrdup(u);
+	p->pw = xstrdup(pw);
+	/* The JSON's copy of the password goes now. */
+	explicit_bzero((char *)pw, strlen(pw));
+	json_decref(o);
+	login_argv(&av, req, LOGIN_CHECK, p->user);
+	loa_argv_addf(&av, "%d", ADDR_FAILS);
+	ask(req, p, login_cb, &av);
+}
+
+/*
+ * May one more password be checked this second?  Each check takes tens of
+ * milliseconds of the event loop (Argon2id): a flood of logins must not
+ * stop deliveries.
+ */
+static int
+verify_allowed(void)
+{
+	long long	now = loa_now_ms();
+
+	if (now - hd.verify_second >= 1000) {
+		hd.verify_second = now;
+		hd.verifies = 0;
+	}
+	return hd.verifies++ < VERIFY_PER_SEC;
+}
+
+/* The next step of a login: check -> ok | fail; ok/fail -> the answer. */
+static void
+login_cb(struct loa_redis *r, redisReply *rep, void *arg)
+{
+	struct pending	*p = arg, *n;
+	struct hs_req	*req;
+	struct loa_argv	 av;
+	char		*user = p->user, *pw = p->pw, *id;
+	char		 sid[LOA_SECRET_B64 + 1], csrf[LOA_SECRET_B64 + 1];
+	char		 hex[LOA_DIGEST_HEX + 1];
+	const char	*st;
+	int		 op = p->op, good;
+
+	(void)r;
+	p->user = p->pw = NULL;
+	if ((req = take_answer(p, rep, REDIS_REPLY_ARRAY, &id)) == NULL)
+		goto out;
+	if (rep->elements < 1 || rep->element[0]->type != REDIS_REPLY_STRING) {
+		reply_redis_down(req);
+		goto out;
+	}
+	st = rep->element[0]->str;
+	if (op == LOGIN_OUT) {
+		struct loa_buf b;
+		set_cookie(req, NULL);
+		loa_buf_init(&b);
+		loa_json_kv(&b, "session", "ended");
+		reply_json(req, 200, &b);
+		goto out;
+	}
+	if (op == LOGIN_OK) {
+		if (strcmp(st, "ok") != 0 || rep->elements != 3) {
+			reply_error(req, 401, "wrong user or password");
+			goto out;
+		}
+		/* p->pw carried the new session's id, and its csrf. */
+		set_cookie(req, pw);
+		{
+			struct loa_actor a;
+			memset(&a, 0, sizeof(a));
+			loa_actor_set(&a, LOA_ACTOR_USER, LOA_ROLE_DRAFTER,
+			    user);
+			(void)loa_role_parse(rep->element[1]->str, &a.role);
+			(void)loa_scope_parse(&a, rep->element[2]->str, hex,
+			    sizeof(hex));
+			reply_actor(req, &a, pw + LOA_SECRET_B64 + 1);
+			loa_actor_clear(&a);
+		}
+		goto out;
+	}
+	if (op == LOGIN_FAIL) {
+		hs_reply_header(req, "Cache-Control", "no-store");
+		if (strcmp(st, "locked") == 0)
+			reply_error(req, 429, "too many failed logins: the "
+			    "account is locked for 15 minutes");
+		else
+			reply_error(req, 401, "wrong user or password");
+		goto out;
+	}
+	/* LOGIN_CHECK */
+	if (strcmp(st, "addr") == 0 || strcmp(st, "locked") == 0) {
+		reply_error(req, 429, "too many failed logins; try again "
+		    "later");
+		goto out;
+	}
+	if (!verify_allowed()) {
+		hs_reply_header(req, "Retry-After", "1");
+		reply_error(req, 503, "too many logins at once; try again");
+		goto out;
+	}
+	if (strcmp(st, "ok") == 0 && rep->elements == 2 &&
+	    rep->element[1]->type == REDIS_REPLY_STRING)
+		good = loa_pw_verify(rep->element[1]->str, pw);
+	else {
+		/* The same work for nobody: no timing tells who exists. */
+		if (hd.dummy[0] == '\0' &&
+		    loa_pw_hash("not a password at all", hd.dummy,
+		    sizeof(hd.dummy)) == -1)
+			hd.dummy[0] = '\0';
+		if (hd.dummy[0] != '\0')
+			(void)loa_pw_verify(hd.dummy, pw);
+		good = 0;
+	}
+	n = pending_new(req, PK_LOGIN, NULL);
+	n->user = user;
+	user = NULL;
+	if (good) {
+		/* A new id, made here: never one the client chose. */
+		if (loa_random_b64(sid, sizeof(sid), "") == -1 ||
+		    loa_random_b64(csrf, sizeof(csrf), "") == -1)
+			fatalx("session id");
+		loa_token_digest(sid, hex);
+		n->op = LOGIN_OK;
+		n->pw = xasprintf("%s %s", sid, csrf);
+		n->pw[LOA_SECRET_B64] = '\0';
+		login_argv(&av, req, LOGIN_OK, n->user);
+		loa_argv_add(&av, hex);
+		loa_argv_add(&av, csrf);
+		loa_argv_addf(&av, "%lld", loa->cfg.http_session_idle_ms);
+		explicit_bzero(sid, sizeof(sid));
+		explicit_bzero(csrf, sizeof(csrf));
+	} else {
+		n->op = LOGIN_FAIL;
+		login_argv(&av, req, LOGIN_FAIL, n->user);
+		loa_argv_addf(&av, "%d", LOGIN_FAILS);
+		loa_argv_addf(&av, "%lld", LOCK_MS);
+		loa_argv_addf(&av, "%lld", ADDR_WINDOW_MS);
+	}
+	ask(req, n, login_cb, &av);
+ out:
+	free(id);
+	free(user);
+	if (pw != NULL) {
+		explicit_bzero(pw, strlen(pw) + (op == LOGIN_OK ?
+		    LOA_SECRET_B64 + 1 : 0));
+		free(pw);
+	}
+}
+
+/* GET and DELETE /v1/session. */
+static void
+route_session(struct hs_req *req)
+{
+	struct caller	*c = caller_of(req);
+	struct pending	*p;
+	struct loa_argv	 av;
+
+	if (strcmp(hs_req_head(req)->method, "GET") == 0) {
+		reply_actor(req, &c->actor, c->csrf);
+		return;
+	}
+	if (c->cred != CRED_SESSION) {
+		reply_error(req, 400, "no session to end: this is a token");
+		return;
+	}
+	p = pending_new(req, PK_LOGIN, NULL);
+	p->op = LOGIN_OUT;
+	login_argv(&av, req, LOGIN_OUT, "");
+	loa_argv_add(&av, c->hex);
+	ask(req, p, login_cb, &av);
+}
+
+/*
+ * The value of key in the query q, %-decoded into out: 1, 0 when it is
+ * not there, -1 when it does not fit or decodes to a control byte.
+ */
+static int
+query_get(const char *q, const char *key, char *out, size_t outlen)
+{
+	const char	*amp, *v;
+	size_t		 kl = strlen(key), n = 0;
+	unsigned int	 x;
+
+	for (; *q != '\0'; q = *amp == '&' ? amp + 1 : amp) {
+		amp = q + strcspn(q, "&");
+		if ((size_t)(amp - q) < kl + 1 || strncmp(q, key, kl) != 0 ||
+		    q[kl] != '=')
+			continue;
+		for (v = q + kl + 1; v < amp; v++) {
+			if (n + 1 >= outlen)
+				return -1;
+			if (*v == '%' && amp - v >= 3 &&
+			    sscanf(v + 1, "%2x", &x) == 1) {
+				out[n++] = (char)x;
+				v += 2;
+			} else
+				out[n++] = *v == '+' ? ' ' : *v;
+			if ((unsigned char)out[n - 1] < 0x20)
+				return -1;
+		}
+		out[n] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
+/* Only the keys of known (NULL-terminated) in the query q? */
+static int
+query_only(const char *q, const char *const *known)
+{
+	const char	*amp;
+	size_t		 kl;
+	int		 i;
+
+	for (; *q != '\0'; q = *amp == '&' ? amp + 1 : amp) {
+		amp = q + strcspn(q, "&");
+		kl = strcspn(q, "=&");
+		if (kl == 0)
+			continue;
+		for (i = 0; known[i] != NULL; i++)
+			if (strlen(known[i]) == kl &&
+			    strncmp(q, known[i], kl) == 0)
+				break;
+		if (known[i] == NULL)
+			return 0;
+	}
+	return 1;
+}
+
+/* GET /v1/audit?since=&actor=&limit=: the newest entries first. */
+static void
+route_audit(struct hs_req *req)
+{
+	static const char *const known[] = { "since", "actor", "limit",
+	    NULL };
+	const char	*q = hs_req_head(req)->query;
+	struct pending	*p;
+	struct loa_argv	 av;
+	char		 since[64], actor[LOA_NAME_MAX + 9], lim[16], *end;
+	long long	 ms = 0;
+	long		 limit = AUDIT_LIMIT;
+	int		 has_actor, n;
+
+	if (!may(req, LOA_ACT_ADMIN, "/v1/audit"))
+		return;
+	if (!query_only(q, known)) {
+		reply_error(req, 400, "unknown parameter; want since, actor "
+		    "and limit");
+		return;
+	}
+	if ((n = query_get(q, "since", since, sizeof(since))) == 1 &&
+	    since[0] != '\0' && since[strspn(since, "0123456789")] == '\0' &&
+	    strlen(since) < 16)
+		ms = strtoll(since, NULL, 10);
+	else if (n == -1 || (n == 1 && loa_time_parse(since, &ms) == -1)) {
+		reply_error(req, 400, "since: want an RFC 3339 time or "
+		    "milliseconds since the epoch");
+		return;
+	}
+	if ((has_actor = query_get(q, "actor", actor, sizeof(actor))) ==
+	    -1 || (has_actor == 1 && !loa_actor_name_ok(actor) &&
+	    strcmp(actor, "admin") != 0)) {
+		reply_error(req, 400, "actor: want an actor's name");
+		return;
+	}
+	if ((n = query_get(q, "limit", lim, sizeof(lim))) == 1)
+		limit = strtol(lim, &end, 10);
+	if (n == -1 || (n == 1 && (lim[0] < '0' || lim[0] > '9' ||
+	    *end != '\0' || limit < 1 || limit > AUDIT_LIMIT_MAX))) {
+		reply_error(req, 400, "limit: want 1 to 1000");
+		return;
+	}
+	p = pending_new(req, PK_AUDIT, has_actor == 1 ? actor : NULL);
+	p->len = (size_t)limit;
+	loa_argv_init(&av);
+	loa_argv_add(&av, "XREVRANGE");
+	loa_argv_take(&av, loa_key_audit(loa->cfg.prefix));
+	loa_argv_add(&av, "+");
+	loa_argv_addf(&av, "%lld", ms);
+	loa_argv_add(&av, "COUNT");
+	loa_argv_addf(&av, "%ld", has_actor == 1 ? (long)AUDIT_SCAN : limit);
+	ask(req, p, audit_list_cb, &av);
+}
+
+static void
+audit_list_cb(struct loa_redis *r, redisReply *rep, void *arg)
+{
+	struct pending		*p = arg;
+	struct hs_req		*req;
+	const redisReply	*e, *f;
+	json_t			*a, *o;
+	const char		*who;
+	char			*actor;
+	size_t			 limit = p->len, i, k;
+
+	(void)r;
+	if ((req = take_answer(p, rep, REDIS_REPLY_ARRAY, &actor)) == NULL)
+		goto out;
+	a = json_array();
+	for (i = 0; i < rep->elements && json_array_size(a) < limit; i++) {
+		e = rep->element[i];
+		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+		    e->element[0]->type != REDIS_REPLY_STRING ||
+		    (f = e->element[1])->type != REDIS_REPLY_ARRAY)
+			continue;
+		o = json_object();
+		json_object_set_new(o, "id", json_string(e->element[0]->str));
+		for (k = 0; k + 1 < f->elements; k += 2)
+			if (f->element[k]->type == REDIS_REPLY_STRING &&
+			    f->element[k + 1]->type == REDIS_REPLY_STRING)
+				json_object_set_new(o, f->element[k]->str,
+				    json_stringn(f->element[k + 1]->str,
+				    f->element[k + 1]->len));
+		who = json_string_value(json_object_get(o, "actor"));
+		if (actor != NULL && (who == NULL || strcmp(who, actor) != 0))
+			json_decref(o);
+		else
+			json_array_append_new(a, o);
+	}
+	reply_jansson(req, 200, a);
+ out:
+	free(actor);
+}
+
+/* GET /v1/wards: the directory's wards within the caller's scope. */
+static void
+route_wards(struct hs_req *req)
+{
+	struct loa_argv	av;
+
+	loa_script_argv(&av, loa_script_resolve, loa->cfg.prefix);
+	loa_argv_add(&av, "all");
+	ask(req, pending_new(req, PK_WARDS, NULL), wards_cb, &av);
+}
+
+static void
+wards_cb(struct loa_redis *r, redisReply *rep, void *arg)
+{
+	struct pending		*p = arg;
+	struct hs_req		*req;
+	const struct loa_actor	*a;
+	json_t			*all, *e, *out, *o;
+	const char		*code;
+	char			*id;
+	size_t			 i;
+
+	(void)r;
+	if ((req = take_answer(p, rep, REDIS_REPLY_ARRAY, &id)) == NULL)
+		goto out;
+	if (rep->elements != 3 || rep->element[1]->type != REDIS_REPLY_STRING ||
+	    (all = json_loads(rep->element[1]->str, 0, NULL)) == NULL) {
+		reply_redis_down(req);
+		goto out;
+	}
+	a = httpd_actor(req);
+	out = json_array();
+	json_array_foreach(all, i, e) {
+		if ((code = json_string_value(json_array_get(e, 0))) == NULL ||
+		    !loa_scope_covers(a, &code, 1))
+			continue;
+		o = json_object();
+		json_object_set(o, "code", json_array_get(e, 0));
+		json_object_set(o, "name", json_array_get(e, 1));
+		json_object_set(o, "district", json_array_get(e, 2));
+		json_array_append_new(out, o);
+	}
+	json_decref(all);
+	reply_jansson(req, 200, out);
+ out:
+	free(id);
+}
+
+/*
+ * A named token or a session: who it is (whoami.lua), then the route.
+ */
+static void
+whoami(struct hs_req *req, struct caller *c)
+{
+	struct loa_argv	av;
+	char		now[40];
+
+	loa_time_iso(loa_now_ms(), now, sizeof(now));
+	loa_script_argv(&av, loa_script_whoami, loa->cfg.prefix);
+	loa_argv_add(&av, c->cred == CRED_TOKEN ? "token" : "session");
+	loa_argv_add(&av, c->hex);
+	loa_argv_addf(&av, "%lld", loa->cfg.http_session_idle_ms);
+	loa_argv_add(&av, now);
+	ask(req, pending_new(req, PK_WHO, NULL), whoami_cb, &av);
+}
+
+static void
+whoami_cb(struct loa_redis *r, redisReply *rep, void *arg)
+{
+	struct pending	*p = arg;
+	struct hs_req	*req;
+	struct caller	*c;
+	const char	*csrf, *m;
+	char		*id, err[256];
+	size_t		 i;
+
+	(void)r;
+	if ((req = take_answer(p, rep, REDIS_REPLY_ARRAY, &id)) == NULL)
+		goto out;
+	c = caller_of(req);
+	for (i = 0; i < rep->elements; i++)
+		if (rep->element[i]->type != REDIS_REPLY_STRING)
+			break;
+	if (rep->elements != 4 || i != 4 ||
+	    loa_role_parse(rep->element[1]->str, &c->actor.role) == -1 ||
+	    loa_scope_parse(&c->actor, rep->element[2]->str, err,
+	    sizeof(err)) == -1) {
+		if (c->cred == CRED_SESSION)
+			set_cookie(req, NULL);
+		reply_401(req, HE_BAD_TOKEN, c->cred == CRED_TOKEN ?
+		    "wrong token" : "no session, or it ended; log in again");
+		goto out;
+	}
+	snprintf(c->actor.name, sizeof(c->actor.name), "%s",
+	    rep->element[0]->str);
+	c->actor.kind = c->cred == CRED_TOKEN ? LOA_ACTOR_TOKEN :
+	    LOA_ACTOR_USER;
+	c->known = 1;
+	if (c->cred == CRED_SESSION) {
+		snprintf(c->csrf, sizeof(c->csrf), "%s", rep->element[3]->str);
+		/*
+		 * A browser sends the cookie with whatever page asks: every
+		 * request that changes something must also show the csrf
+		 * value, which only our own pages can read.
+		 */
+		m = hs_req_head(req)->method;
+		if (strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0 &&
+		    ((csrf = hs_req_header(req, "X-CSRF-Token")) == NULL ||
+		    !token_equal(csrf, strlen(csrf), c->csrf,
+		    strlen(c->csrf)))) {
+			deny(req, hs_req_head(req)->path, "want the header "
+			    "X-CSRF-Token of this session");
+			goto out;
+		}
+	}
+	dispatch(req);
  out:
 	free(id);
 }
@@ -974,6 +1878,12 @@ route_of(const char *path, char **arg)
 		return RT_SUBMIT;
 	if (strcmp(path, "/v1/status") == 0)
 		return RT_STATUS;
+	if (strcmp(path, "/v1/session") == 0)
+		return RT_SESSION;
+	if (strcmp(path, "/v1/audit") == 0)
+		return RT_AUDIT;
+	if (strcmp(path, "/v1/wards") == 0)
+		return RT_WARDS;
 	if (strncmp(path, "/v1/jobs/", 9) != 0)
 		return RT_NONE;
 	rest = path + 9;
@@ -1011,8 +1921,20 @@ head_cb(struct hs_req *req, void *arg)
 		(void)method_is(req, "GET", "GET");
 		break;
 	case RT_STATUS:
+	case RT_AUDIT:
+	case RT_WARDS:
 		if (method_is(req, "GET", "GET") && check_auth(req) == 0)
-			hs_req_body_max(req, CANCEL_BODY_MAX, 1);
+			hs_req_body_max(req, CANCEL_BODY_MAX, trusted(req));
+		break;
+	case RT_SESSION:
+		/* Logging in takes no credential; an old one is ignored. */
+		if (strcmp(h->method, "POST") == 0)
+			hs_req_body_max(req, SESSION_BODY_MAX, 0);
+		else if (strcmp(h->method, "GET") != 0 &&
+		    strcmp(h->method, "DELETE") != 0)
+			(void)method_is(req, "POST", "GET, POST, DELETE");
+		else if (check_auth(req) == 0)
+			hs_req_body_max(req, CANCEL_BODY_MAX, trusted(req));
 		break;
 	case RT_SUBMIT:
 		if (strcmp(h->method, "GET") == 0) {
@@ -1022,7 +1944,8 @@ head_cb(struct hs_req *req, void *arg)
 			    err, sizeof(err)) == -1)
 				reply_error(req, 400, err);
 			else
-				hs_req_body_max(req, CANCEL_BODY_MAX, 1);
+				hs_req_body_max(req, CANCEL_BODY_MAX,
+				    trusted(req));
 			break;
 		}
 		if (!method_is(req, "POST", "GET, POST") ||
@@ -1036,7 +1959,7 @@ head_cb(struct hs_req *req, void *arg)
 			reply_error(req, 413, err);
 			break;
 		}
-		hs_req_body_max(req, loa->cfg.max_job_size, 1);
+		hs_req_body_max(req, loa->cfg.max_job_size, trusted(req));
 		break;
 	case RT_JOB:
 	case RT_CANCEL:
@@ -1046,7 +1969,7 @@ head_cb(struct hs_req *req, void *arg)
 		if (!loa_name_valid(name))
 			reply_error(req, 400, "job id: want " LOA_NAME_RULE);
 		else
-			hs_req_body_max(req, CANCEL_BODY_MAX, 1);
+			hs_req_body_max(req, CANCEL_BODY_MAX, trusted(req));
 		break;
 	case RT_WEBHOOK:
 		if (report_provider(name) == NULL) {
@@ -1070,13 +1993,29 @@ head_cb(struct hs_req *req, void *arg)
 	free(name);
 }
 
-/* The whole request is in, and head_cb let it through. */
+/*
+ * The whole request is in, and head_cb let it through: who sent it
+ * first, when head_cb could not tell (whoami()), then the route.
+ */
 static void
 request_cb(struct hs_req *req, void *arg)
 {
-	char	*name;
+	struct caller	*c = caller_of(req);
 
 	(void)arg;
+	if (c != NULL && !c->known)
+		whoami(req, c);
+	else
+		dispatch(req);
+}
+
+/* The route of req, whose caller (for /v1) is known. */
+static void
+dispatch(struct hs_req *req)
+{
+	const char	*m = hs_req_head(req)->method;
+	char		*name;
+
 	switch (route_of(hs_req_head(req)->path, &name)) {
 	case RT_HEALTHZ:
 		route_healthz(req);
@@ -1085,19 +2024,34 @@ request_cb(struct hs_req *req, void *arg)
 		route_metrics(req);
 		break;
 	case RT_SUBMIT:
-		if (strcmp(hs_req_head(req)->method, "GET") == 0)
-			route_list(req);
-		else
+		if (strcmp(m, "GET") == 0) {
+			if (may(req, LOA_ACT_READ, "/v1/jobs"))
+				route_list(req);
+		} else if (may(req, LOA_ACT_SUBMIT, "/v1/jobs"))
 			route_submit(req);
 		break;
 	case RT_STATUS:
 		route_status(req);
 		break;
 	case RT_JOB:
-		route_get(req, name);
+		if (may(req, LOA_ACT_READ, name))
+			route_scoped(req, name, RT_JOB);
 		break;
 	case RT_CANCEL:
-		route_cancel(req, name);
+		if (may(req, LOA_ACT_CANCEL, name))
+			route_scoped(req, name, RT_CANCEL);
+		break;
+	case RT_SESSION:
+		if (strcmp(m, "POST") == 0)
+			route_login(req);
+		else
+			route_session(req);
+		break;
+	case RT_AUDIT:
+		route_audit(req);
+		break;
+	case RT_WARDS:
+		route_wards(req);
 		break;
 	case RT_WEBHOOK:
 		route_webhook(req, name);
@@ -1224,8 +2178,8 @@ httpd_init(char *err, size_t errlen)
 	else
 		log_info("http: listening on %s:%s", h, s);
 	if (hd.token == NULL)
-		log_info("http: no token_file: the /v1 API refuses every "
-		    "request");
+		log_info("http: no token_file: the /v1 API takes named "
+		    "tokens and sessions only");
 	free(host);
 	return 0;
  fail:

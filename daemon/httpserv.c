@@ -98,6 +98,8 @@ struct hs_req {
 	struct loa_buf		 rhdr;		/* hs_reply_header lines */
 	hs_gone_fn		 gone;
 	void			*gone_arg;
+	void			*data;		/* hs_req_set_data() */
+	void			(*data_free)(void *);
 };
 
 struct hs_server {
@@ -263,6 +265,8 @@ req_new(struct hs_conn *c)
 static void
 req_free(struct hs_req *r)
 {
+	if (r->data_free != NULL)
+		r->data_free(r->data);
 	free(r->headbuf);
 	loa_buf_free(&r->body);
 	loa_buf_free(&r->rhdr);
@@ -784,6 +788,25 @@ hs_req_body_max(struct hs_req *r, size_t max, int trusted)
 {
 	r->body_max = max;
 	r->trusted = trusted;
+}
+
+/*
+ * The application's own data for r (who sent it: httpd.c's caller), freed
+ * with fr (when not NULL) as r goes, answered or not.
+ */
+void
+hs_req_set_data(struct hs_req *r, void *data, void (*fr)(void *))
+{
+	if (r->data_free != NULL)
+		r->data_free(r->data);
+	r->data = data;
+	r->data_free = fr;
+}
+
+void *
+hs_req_data(const struct hs_req *r)
+{
+	return r->data;
 }
 
 /* fn(r, arg) runs if r is dropped before it is answered. */

@@ -95,6 +95,8 @@ const char *hs_req_body(const struct hs_req *, size_t *);
 const char *hs_req_peer(const struct hs_req *);
 void	 hs_req_body_max(struct hs_req *, size_t, int);
 void	 hs_req_on_gone(struct hs_req *, hs_gone_fn, void *);
+void	 hs_req_set_data(struct hs_req *, void *, void (*)(void *));
+void	 *hs_req_data(const struct hs_req *);
 void	 hs_reply_header(struct hs_req *, const char *, const char *);
 void	 hs_reply(struct hs_req *, int, const char *, const char *, size_t);
 

@@ -23,6 +23,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "auth.h"
 #include "engine.h"
 
 #define JOBS_COUNT	16	/* job entries per read */
@@ -186,6 +187,7 @@ reject_class(const char *raw, size_t len)
 struct pending {
 	struct loa_job	*job;
 	char		 eid[40];
+	char		 by[LOA_NAME_MAX + 8];	/* who submitted it */
 	char		*raw;
 	size_t		 len;
 };
@@ -229,6 +231,7 @@ accept_job(struct pending *pj, const char *wards)
 	loa_argv_add(&av, sendat);
 	loa_argv_addf(&av, "%lld", loa->cfg.retention_ms);
 	loa_argv_add(&av, wards);
+	loa_argv_add(&av, pj->by);
 	a = accepting_new(job->id, audience ? xasprintf("%s, %s",
 	    job->audience == LOA_AUD_ALL ? "all wards" : job->audience ==
 	    LOA_AUD_WARDS ? "by wards" : "by districts",
@@ -284,7 +287,7 @@ ingest_job(const char *eid, redisReply *fields)
 	struct loa_job	*job;
 	struct pending	*pj;
 	struct loa_argv	 av;
-	const char	*raw;
+	const char	*raw, *by;
 	char		*id, err[512];
 	size_t		 len = 0;
 
@@ -304,6 +307,16 @@ ingest_job(const char *eid, redisReply *fields)
 	pj = xcalloc(1, sizeof(*pj));
 	pj->job = job;
 	snprintf(pj->eid, sizeof(pj->eid), "%s", eid);
+	/*
+	 * "by": who submitted it (the HTTP API and loactl send write it);
+	 * without one, or with one that is no actor's name, another
+	 * system wrote the entry straight into the stream.  Anyone who can
+	 * write there has the Redis password, an admin's power: it is
+	 * believed.
+	 */
+	by = field(fields, "by", NULL);
+	snprintf(pj->by, sizeof(pj->by), "%s", by != NULL &&
+	    loa_actor_name_ok(by) ? by : "stream");
 	pj->raw = xstrndup(raw, len);
 	pj->len = len;
 	loa_script_argv(&av, loa_script_resolve, loa->cfg.prefix);

@@ -119,6 +119,22 @@ static const struct {
 	{ "retry", ctl_retry,
 	  "retry ID",
 	  "send a finished job again to the recipients it failed" },
+	{ "user", ctl_user,
+	  "user add NAME --role drafter|approver|admin (--wards CODE,... | "
+	  "--all)\n[--password-stdin]\n"
+	  "user list [--json] | user disable NAME | "
+	  "user passwd NAME [--password-stdin]",
+	  "the ward office's accounts; a new password is printed\n"
+	  "once unless --password-stdin reads it (one line)" },
+	{ "token", ctl_token,
+	  "token add NAME (--wards CODE,... | --all) [--role drafter|approver]"
+	  "\ntoken list [--json] | token revoke NAME",
+	  "bearer tokens for systems, printed once and stored\n"
+	  "only as a hash" },
+	{ "audit", ctl_audit,
+	  "audit [--since TIME] [--actor NAME] [--limit N] [--json]",
+	  "the audit trail: who did what, to what, from where;\n"
+	  "TIME is RFC 3339 or a duration back from now (24h)" },
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 

@@ -37,7 +37,7 @@ const char *const loa_log_levels[] = { "warning", "info", "debug", NULL };
 static const char *const job_fields[] = {
 	"state", "total", "queued", "sent", "delivered", "failed",
 	"skipped", "expired", "cancelled", "maybe_duplicate", "created_at",
-	"finished_at", "priority", "entry", "error", NULL
+	"finished_at", "priority", "entry", "error", "submitted_by", NULL
 };
 /* The <status> of the ch:<channel>:<status> and ward:<code>:<status>. */
 static const char *const job_counts[] = {

@@ -28,6 +28,12 @@
  *   beat     a daemon's entry in the daemon registry (registry.c).
  *   backfill one step of indexing the jobs of a version before the index.
  *   import_wards, import_residents       loactl import.
+ *   account  loactl user and token: an account or token changed with
+ *            its audit entry (auth.c has the fields).
+ *   whoami   the HTTP API: who a named token or a session cookie is.
+ *   login    POST /v1/session: the limits, then the session or the
+ *            failure, with the audit entry.
+ *   scope    the wards of a stored job, for the scope checks.
  *
  * Scripts are sent with EVAL (Redis caches them by hash), so a restarted
  * or flushed Redis never answers NOSCRIPT.  The calling convention is in
@@ -204,6 +210,39 @@ char *
 loa_key_cred_lock(const char *p, const char *name)
 {
 	return key3(p, "cred:", name, ":lock");
+}
+
+/* The audit trail, a stream (auth.c, lib/audit.lua). */
+char *
+loa_key_audit(const char *p)
+{
+	return key3(p, "audit", NULL, NULL);
+}
+
+/* The accounts' names (a set), and one account (a hash). */
+char *
+loa_key_users(const char *p)
+{
+	return key3(p, "users", NULL, NULL);
+}
+
+char *
+loa_key_user(const char *p, const char *name)
+{
+	return key3(p, "user:", name, NULL);
+}
+
+/* The named tokens' names (a set), and one token (a hash). */
+char *
+loa_key_tokens(const char *p)
+{
+	return key3(p, "tokens", NULL, NULL);
+}
+
+char *
+loa_key_token(const char *p, const char *name)
+{
+	return key3(p, "token:", name, NULL);
 }
 
 /*

@@ -53,6 +53,10 @@ extern const char loa_script_overview[];
 extern const char loa_script_jobs[];
 extern const char loa_script_beat[];
 extern const char loa_script_backfill[];
+extern const char loa_script_account[];
+extern const char loa_script_whoami[];
+extern const char loa_script_login[];
+extern const char loa_script_scope[];
 
 /*
  * Every script, for EVALSHA (the daemon sends the 40-digit SHA1 instead
@@ -126,6 +130,11 @@ char	*loa_key_provider(const char *, const char *);
 char	*loa_key_cred(const char *, const char *);
 char	*loa_key_cred_lock(const char *, const char *);
 char	*loa_key_log_level(const char *);
+char	*loa_key_audit(const char *);
+char	*loa_key_users(const char *);
+char	*loa_key_user(const char *, const char *);
+char	*loa_key_tokens(const char *);
+char	*loa_key_token(const char *, const char *);
 void	 loa_rstate_parse(const char *, struct loa_rstate *);
 int	 loa_rstate_reached(const struct loa_rstate *);
 int	 loa_rstate_failed(const struct loa_rstate *);

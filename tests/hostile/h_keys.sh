@@ -166,7 +166,7 @@ is "each valid job has its own 2 outcomes, no more" "$bad" 0
 # --- Every key in Redis has a documented shape ----------------------------
 N='[A-Za-z0-9._-]{1,128}'
 R --scan > "$T/keys"
-grep -Ev "^loa:(jobs|dead|events|optout|wards|schedule|reports:early|directory:columns|work:(urgent|normal|bulk)|job:$N(:(out|spec|wards|phones|why))?|ward:$N(:residents)?|resident:$N|provider:$N|rate:$N|cred:$N|msgid:$N:.+|index:jobs(:backfilled)?|daemons|daemon:$N|log_level|phone:[0-9]{1,20}:residents)\$" "$T/keys" > "$T/odd"
+grep -Ev "^loa:(jobs|dead|events|optout|wards|schedule|reports:early|directory:columns|work:(urgent|normal|bulk)|job:$N(:(out|spec|wards|phones|why))?|ward:$N(:residents)?|resident:$N|provider:$N|rate:$N|cred:$N|msgid:$N:.+|index:jobs(:backfilled)?|daemons|daemon:$N|log_level|phone:[0-9]{1,20}:residents|audit|users|user:$N|tokens|token:$N|(tokendigest|session|login:addr):[0-9a-f]{64})\$" "$T/keys" > "$T/odd"
 is "no key outside the documented shapes" "$(wc -l < "$T/odd" | tr -d ' ')" 0
 head -5 "$T/odd" | sed 's/^/# odd key: /'
 for k in $(grep -E "^loa:job:$N\$" "$T/keys"); do

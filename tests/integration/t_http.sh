@@ -64,11 +64,11 @@ check "401 says WWW-Authenticate: Bearer" head_has '^www-authenticate: Bearer'
 check "401 body is a JSON error" jqe '.error | type == "string"' "$T/body"
 is "submit with Basic auth 401" "$(req POST /v1/jobs -H 'Authorization: Basic eDp5' \
     --data-binary @"$T/h1.json")" 401
-is "submit with wrong token 403" "$(req POST /v1/jobs \
-    -H "Authorization: Bearer ${TOKEN}x" --data-binary @"$T/h1.json")" 403
-is "submit with a token prefix 403" "$(req POST /v1/jobs \
-    -H "Authorization: Bearer t0k" --data-binary @"$T/h1.json")" 403
-check "403 body is a JSON error" jqe '.error == "wrong token"' "$T/body"
+is "submit with wrong token 401" "$(req POST /v1/jobs \
+    -H "Authorization: Bearer ${TOKEN}x" --data-binary @"$T/h1.json")" 401
+is "submit with a token prefix 401" "$(req POST /v1/jobs \
+    -H "Authorization: Bearer t0k" --data-binary @"$T/h1.json")" 401
+check "401 body is a JSON error" jqe '.error == "wrong token"' "$T/body"
 check "no token in the log" sh -c "! grep -q '$TOKEN' '$T/a.out'"
 
 # Size and validation.

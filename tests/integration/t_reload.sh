@@ -70,7 +70,7 @@ check "the rest (~800) went at the new rate, in ${secs} ms (< 4000; at 100/s it 
 is "a1: everyone sent" "$(job_field a1 sent)/$(job_field a1 failed)" $N/0
 is "a1: each once at the provider" "$(recs 84961 | sort | uniq | wc -l)/$(recs 84961 | wc -l)" $N/$N
 check "no maybe_duplicate" sh -c "! grep -q maybe_duplicate '$T/a.delivery.log'"
-is "token A refused after the rotation" "$(api token-A-0123456789ab)" 403
+is "token A refused after the rotation (401: no valid credentials)" "$(api token-A-0123456789ab)" 401
 is "token B accepted" "$(api token-B-0123456789ab)" 404
 
 # 2. eSMS replaced by SpeedSMS while messages wait and are in flight.

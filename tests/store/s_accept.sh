@@ -1,5 +1,5 @@
 # accept: ARGV prefix stream eid id spec total now_iso prio chunk maxlen
-# event send_at_ms retention_ms wards_json
+# event send_at_ms retention_ms wards_json [by]
 e=$(pending ${P}jobs d1 job '{}')
 is "a new job" "$(ev accept $P ${P}jobs $e j1 '{"s":1}' 3 T0 normal 100 1000 '{"e":1}' 0 60000 '[]')" accepted
 is "its counters and state" "$(R HMGET ${P}job:j1 state total sent queued entry priority)" \
@@ -9,6 +9,10 @@ is "its first expansion step" "$(R XRANGE ${P}work:normal - + | tail -n 8 | tr '
     "job j1 expand 1 w 0 cur 0 "
 is "the ingest entry acked and deleted" "$(R XLEN ${P}jobs) $(R XPENDING ${P}jobs loa | head -1)" "0 0"
 is "an event" "$(R XRANGE ${P}events - + | tail -1)" '{"e":1}'
+is "no by: submitted by the stream" "$(R HGET ${P}job:j1 submitted_by)" stream
+e=$(pending ${P}jobs d1 job '{}')
+ev accept $P ${P}jobs $e jb '{"s":1}' 3 T0 normal 100 1000 '{"e":1}' 0 60000 '[]' cli:an >/dev/null
+is "by: submitted_by" "$(R HGET ${P}job:jb submitted_by)" cli:an
 
 e=$(pending ${P}jobs d1 job '{}')
 is "a known id is a duplicate" "$(ev accept $P ${P}jobs $e j1 '{"s":2}' 5 T1 normal 100 1000 '{}' 0 60000 '[]')" duplicate

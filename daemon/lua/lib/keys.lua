@@ -44,6 +44,16 @@ do
   function K.daemons() return p .. 'daemons' end
   function K.daemon(consumer) return p .. 'daemon:' .. consumer end
   function K.log_level() return p .. 'log_level' end
+  -- the ward office (auth.c): accounts, named tokens, sessions, audit
+  function K.users() return p .. 'users' end
+  function K.user(name) return p .. 'user:' .. name end
+  function K.tokens() return p .. 'tokens' end
+  function K.token(name) return p .. 'token:' .. name end
+  function K.tokendigest(hex) return p .. 'tokendigest:' .. hex end
+  function K.session(hex) return p .. 'session:' .. hex end
+  -- failed logins from one address (by the digest of the address)
+  function K.login_addr(hex) return p .. 'login:addr:' .. hex end
+  function K.audit() return p .. 'audit' end
   -- the glob that matches every key of the prefix that starts with s
   function K.glob(s) return p:gsub('[%*%?%[%]\\]', '\\%0') .. s .. '*' end
 end

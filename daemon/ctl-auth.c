@@ -1,0 +1,262 @@
+/*
+ * ctl-auth.c -- what loactl user, token and audit share (ctl-user.c,
+ * ctl-token.c, ctl-audit.c), and the audit entry of loactl's acts.
+ *
+ * Every change of an account or a token is one script (account.lua) that
+ * writes it and its audit entry together, as "cli:<unix user>": loactl
+ * talks to Redis directly, so whoever runs it is an admin of every ward.
+ * ctl_audit_act() is the audit entry of loactl's other acts (submit,
+ * cancel, retry, import, optout, provider).  Names follow
+ * loa_name_valid(); what comes back from Redis is printed through
+ * ctl_oneline() (or escaped JSON).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "ctl.h"
+
+/*
+ * One act of loactl into the audit trail, as cli:<unix user>, from
+ * "local".
+ */
+void
+ctl_audit_act(const char *action, const char *target, const char *detail)
+{
+	struct loa_actor	a;
+	struct loa_argv		av;
+
+	loa_actor_cli(&a);
+	loa_audit_argv(&av, ctl_cfg.prefix, ctl_cfg.retention_ms, a.name,
+	    action, target, "local", detail);
+	freeReplyObject(ctl_commandv(&av));
+	loa_argv_free(&av);
+	loa_actor_clear(&a);
+}
+
+/* Run account.lua's op on name with the rest; its answer (a string). */
+redisReply *
+ctl_account(const char *op, const char *name, const char *r1, const char *r2,
+    const char *r3)
+{
+	struct loa_actor	 a;
+	struct loa_argv		 av;
+	redisReply		*r;
+	char			 now[40];
+
+	loa_actor_cli(&a);
+	loa_time_iso(loa_now_ms(), now, sizeof(now));
+	loa_script_argv(&av, loa_script_account, ctl_cfg.prefix);
+	loa_argv_add(&av, op);
+	loa_argv_add(&av, now);
+	loa_argv_addf(&av, "%lld", ctl_cfg.retention_ms);
+	loa_argv_add(&av, a.name);
+	loa_argv_add(&av, "local");
+	loa_argv_add(&av, name);
+	if (r1 != NULL)
+		loa_argv_add(&av, r1);
+	if (r2 != NULL)
+		loa_argv_add(&av, r2);
+	if (r3 != NULL)
+		loa_argv_add(&av, r3);
+	r = ctl_commandv(&av);
+	/* The argv held a password hash or a token digest: no copy left. */
+	loa_argv_free(&av);
+	loa_actor_clear(&a);
+	return r;
+}
+
+/* The script's answer: 0 for "ok", else a message and 1. */
+int
+ctl_account_result(redisReply *r, const char *what, const char *name)
+{
+	int	rc = 1;
+
+	if (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_STATUS)
+		fprintf(stderr, "loactl: %s %s: unreadable answer\n", what,
+		    name);
+	else if (strcmp(r->str, "ok") == 0)
+		rc = 0;
+	else if (strcmp(r->str, "exists") == 0)
+		fprintf(stderr, "loactl: %s %s exists already\n", what, name);
+	else if (strcmp(r->str, "unknown") == 0)
+		fprintf(stderr, "loactl: no %s %s\n", what, name);
+	else if (strcmp(r->str, "already") == 0)
+		fprintf(stderr, "loactl: %s %s is %s already\n", what, name,
+		    strcmp(what, "token") == 0 ? "revoked" : "disabled");
+	else
+		fprintf(stderr, "loactl: %s %s: unexpected answer\n", what,
+		    name);
+	freeReplyObject(r);
+	return rc;
+}
+
+/*
+ * The password for an account: one line of standard input (stdin), or
+ * a new one printed (*shown).  Exits 1 for a password that will not do.
+ */
+void
+ctl_password(int stdin_pw, char *pw, size_t pwlen, int *shown)
+{
+	char	err[128];
+	size_t	n;
+
+	*shown = 0;
+	if (!stdin_pw) {
+		loa_pw_new(pw, pwlen);
+		*shown = 1;
+		return;
+	}
+	if (fgets(pw, pwlen, stdin) == NULL) {
+		fprintf(stderr, "loactl: no password on standard input\n");
+		exit(1);
+	}
+	n = strlen(pw);
+	if (n > 0 && pw[n - 1] == '\n')
+		pw[--n] = '\0';
+	else if (!feof(stdin)) {
+		explicit_bzero(pw, pwlen);
+		fprintf(stderr, "loactl: password: want at most %d bytes\n",
+		    LOA_PW_MAX);
+		exit(1);
+	}
+	if (n > 0 && pw[n - 1] == '\r')
+		pw[--n] = '\0';
+	if (!loa_pw_ok(pw, err, sizeof(err))) {
+		explicit_bzero(pw, pwlen);
+		fprintf(stderr, "loactl: %s\n", err);
+		exit(1);
+	}
+}
+
+/* A NAME operand: exits 2 unless it follows the name rule. */
+const char *
+ctl_name_operand(const char *s, const char *what, const char *usage)
+{
+	if (!loa_name_valid(s))
+		ctl_usage_error(usage, "%s: want " LOA_NAME_RULE, what);
+	return s;
+}
+
+/* The rows of account.lua's user_list or token_list, printed. */
+int
+ctl_account_list(redisReply *r, int json, int users)
+{
+	static const char *const ucols[] = { "role", "wards", "disabled",
+	    "created_at", "locked_until" };
+	static const char *const tcols[] = { "role", "wards", "revoked",
+	    "created_at" };
+	const char *const	*cols = users ? ucols : tcols;
+	size_t			 ncols = users ? 5 : 4, i, c, k;
+	const redisReply	*row;
+	const char		*v;
+	json_t			*a, *o;
+	char			*s;
+
+	if (r->type != REDIS_REPLY_ARRAY) {
+		freeReplyObject(r);
+		fprintf(stderr, "loactl: unreadable answer from Redis\n");
+		return 1;
+	}
+	a = json_array();
+	if (!json)
+		printf("%-24s %-9s %-8s %-29s %s\n", "NAME", "ROLE",
+		    users ? "DISABLED" : "REVOKED", "CREATED", "WARDS");
+	for (i = 0; i < r->elements; i++) {
+		row = r->element[i];
+		if (row->type != REDIS_REPLY_ARRAY || row->elements < 1 ||
+		    row->element[0]->type != REDIS_REPLY_STRING)
+			continue;
+		o = json_object();
+		json_object_set_new(o, "name",
+		    json_string(row->element[0]->str));
+		for (c = 0; c < ncols; c++) {
+			v = NULL;
+			for (k = 1; k + 1 < row->elements; k += 2)
+				if (row->element[k]->type ==
+				    REDIS_REPLY_STRING &&
+				    row->element[k + 1]->type ==
+				    REDIS_REPLY_STRING &&
+				    strcmp(row->element[k]->str, cols[c]) == 0)
+					v = row->element[k + 1]->str;
+			json_object_set_new(o, cols[c],
+			    json_string(v != NULL ? v : ""));
+		}
+		if (!json) {
+			s = ctl_oneline(row->element[0]->str);
+			printf("%-24s", s);
+			free(s);
+			for (c = 0; c < 4; c++) {
+				static const int w[] = { 9, 8, 29, 0 };
+				const char *col = c == 0 ? "role" : c == 1 ?
+				    (users ? "disabled" : "revoked") : c == 2 ?
+				    "created_at" : "wards";
+				v = json_string_value(json_object_get(o, col));
+				s = ctl_oneline(v);
+				printf(" %-*s", w[c], s);
+				free(s);
+			}
+			printf("\n");
+		}
+		json_array_append_new(a, o);
+	}
+	if (json)
+		ctl_print_json(a);
+	json_decref(a);
+	freeReplyObject(r);
+	return 0;
+}
+
+/*
+ * The options of user and token (the table lo is the command's own):
+ * --role (admin only when admin_ok), --wards, --all, --json,
+ * --password-stdin, into o.  Bad usage exits 2.
+ */
+void
+ctl_account_opts(int argc, char **argv, const struct option *lo,
+    const char *usage, int admin_ok, struct ctl_acct *o)
+{
+	int	ch;
+
+	memset(o, 0, sizeof(*o));
+	o->role = LOA_ROLE_DRAFTER;
+	while ((ch = ctl_getopt(argc, argv, lo, usage)) != -1)
+		switch (ch) {
+		case 'r':
+			o->rolename = optarg;
+			if (loa_role_parse(optarg, &o->role) == -1 ||
+			    (!admin_ok && o->role == LOA_ROLE_ADMIN))
+				ctl_usage_error(usage, "%s: --role: want "
+				    "drafter%s", argv[0], admin_ok ?
+				    ", approver or admin" : " or approver");
+			break;
+		case 'w':
+			o->wards = optarg;
+			break;
+		case 'a':
+			o->all = 1;
+			break;
+		case 'p':
+			o->stdin_pw = 1;
+			break;
+		case 'j':
+			o->json = 1;
+			break;
+		}
+}
+
+/* --wards/--all and --role, as user add and token add take them. */
+void
+ctl_scope_opts(struct loa_actor *a, const char *wards, int all,
+    const char *usage, const char *cmd)
+{
+	char	err[256];
+
+	if ((wards == NULL) == !all)
+		ctl_usage_error(usage, "%s: want --wards CODE,... or --all",
+		    cmd);
+	if (loa_scope_parse(a, all ? "all" : wards, err, sizeof(err)) == -1)
+		ctl_usage_error(usage, "%s: %s", cmd, err);
+}
+

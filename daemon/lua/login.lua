@@ -1,0 +1,64 @@
+-- login.lua -- POST /v1/session and DELETE /v1/session (httpd.c): the
+-- login limits, then the session or the failure, audited.
+--
+-- ARGV: prefix op now_ms now_iso retention_ms user addr from rest...
+-- addr: the SHA-256 (hex) of the client's address (a key part: an IPv6
+-- address has ':'); from: the address as the audit shows it.
+--   op "check": rest = addr_max.  Returns {"addr"} when addr_max logins
+--     failed from addr in the window, {"unknown"}, {"disabled"},
+--     {"locked", until_ms} or {"ok", argon2id string}.
+--   op "ok": rest = session_hex csrf idle_ms.  The session, fails reset,
+--     audit "login".  Returns {"ok", role, wards}, or {"unknown"} when
+--     the account went meanwhile.
+--   op "fail": rest = user_max lock_ms window_ms.  One more failure for
+--     the account (locked lock_ms after user_max in a row) and for addr
+--     (kept window_ms), audit "login_failed".  Returns {"locked"} when
+--     this failure locked the account, else {"fail"}.
+--   op "logout": rest = session_hex.  The session goes.  Returns {"ok"}.
+--
+--: include keys
+--: include audit
+local _, op, now_ms, now, ret, user, addr, from = unpack(ARGV, 1, 8)
+now_ms = tonumber(now_ms)
+local uk = K.user(user)
+if op == 'check' then
+  local max = tonumber(ARGV[9])
+  if (tonumber(redis.call('GET', K.login_addr(addr))) or 0) >= max then
+    return {'addr'}
+  end
+  local u = redis.call('HMGET', uk, 'pw', 'disabled', 'locked_until')
+  if not u[1] then return {'unknown'} end
+  if u[2] == '1' then return {'disabled'} end
+  if (tonumber(u[3]) or 0) > now_ms then return {'locked', u[3]} end
+  return {'ok', u[1]}
+elseif op == 'ok' then
+  local sid, csrf, idle = ARGV[9], ARGV[10], ARGV[11]
+  local u = redis.call('HMGET', uk, 'role', 'wards', 'gen')
+  if not u[1] then return {'unknown'} end
+  redis.call('HSET', uk, 'fails', 0, 'locked_until', 0)
+  local sk = K.session(sid)
+  redis.call('HSET', sk, 'user', user, 'csrf', csrf, 'gen', u[3] or '',
+    'created_at', now, 'seen_at', now)
+  redis.call('PEXPIRE', sk, idle)
+  audit(nil, ret, now, user, 'login', user, from)
+  return {'ok', u[1], u[2] or ''}
+elseif op == 'fail' then
+  local umax, lock, window = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])
+  local res = 'fail'
+  if redis.call('EXISTS', uk) == 1 then
+    local n = redis.call('HINCRBY', uk, 'fails', 1)
+    if n >= umax then
+      redis.call('HSET', uk, 'fails', 0, 'locked_until', now_ms + lock)
+      res = 'locked'
+    end
+  end
+  local ak = K.login_addr(addr)
+  if redis.call('INCR', ak) == 1 then redis.call('PEXPIRE', ak, window) end
+  audit(nil, ret, now, user, 'login_failed', user, from,
+    res == 'locked' and 'account locked' or nil)
+  return {res}
+elseif op == 'logout' then
+  redis.call('DEL', K.session(ARGV[9]))
+  return {'ok'}
+end
+return redis.error_reply('login: unknown op')
