@@ -10,8 +10,9 @@
  * (submit.c: the same check and words as "loactl send" and POST
  * /v1/jobs), and then accepted or rejected by one script each on the
  * command connection: accepted jobs become work entries of at most
- * chunk_size recipients; rejected ones go to loa:dead with a one-line
- * reason.  Either way the ingest entry is acked and
+ * chunk_size recipients, or wait for approval when [approval] asks for
+ * it (approval.c; the entry's "by" field names the submitter); rejected
+ * ones go to loa:dead with a one-line reason.  Either way the ingest entry is acked and
  * deleted in the same script, so a crash leaves it pending, to be claimed
  * again: never half-accepted.
  *
@@ -186,6 +187,7 @@ reject_class(const char *raw, size_t len)
 struct pending {
 	struct loa_job	*job;
 	char		 eid[40];
+	char		*by;		/* who submitted it (the entry's "by") */
 	char		*raw;
 	size_t		 len;
 };
@@ -194,6 +196,7 @@ static void
 pending_free(struct pending *pj)
 {
 	loa_job_unref(pj->job);
+	free(pj->by);
 	free(pj->raw);
 	free(pj);
 }
@@ -205,8 +208,10 @@ accept_job(struct pending *pj, const char *wards)
 	struct loa_argv	 av;
 	struct accepting *a;
 	struct loa_buf	 ev;
-	char		*spec, now[40], sendat[32];
+	char		*spec, now[40], sendat[32], deadline[40];
 	int		 audience = job->audience != LOA_AUD_RECIPIENTS;
+	int		 need, min;
+	long long	 due = loa_now_ms() + loa->cfg.approval_expire_ms;
 
 	spec = loa_job_dump(job);
 	job_event(&ev, job->id, job->send_at_ms > loa_now_ms() ? "scheduled" :
@@ -229,6 +234,14 @@ accept_job(struct pending *pj, const char *wards)
 	loa_argv_add(&av, sendat);
 	loa_argv_addf(&av, "%lld", loa->cfg.retention_ms);
 	loa_argv_add(&av, wards);
+	need = loa_approval_needed(&loa->cfg, job->audience, job->prio,
+	    audience ? -1 : job->nrcpt, &min);
+	loa_time_iso(due, deadline, sizeof(deadline));
+	loa_argv_add(&av, need ? "1" : "0");
+	loa_argv_addf(&av, "%d", min);
+	loa_argv_add(&av, pj->by);
+	loa_argv_addf(&av, "%lld", due);
+	loa_argv_add(&av, deadline);
 	a = accepting_new(job->id, audience ? xasprintf("%s, %s",
 	    job->audience == LOA_AUD_ALL ? "all wards" : job->audience ==
 	    LOA_AUD_WARDS ? "by wards" : "by districts",
@@ -278,6 +291,25 @@ resolve_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	pending_free(pj);
 }
 
+/*
+ * Who submitted an ingest entry: its "by" field, which the HTTP API
+ * (the caller's name) and "loactl send" (cli:<user>) add.  An entry
+ * without one, written by another system, is "stream".  Whoever can
+ * write to Redis is trusted with it (README "Security"); a name that
+ * breaks the actor rule (loa_approval_actor_valid()) is data no one
+ * could approve as, so it is kept as "stream" too, which may never
+ * approve.
+ */
+static char *
+submitter(redisReply *fields)
+{
+	const char	*by = field(fields, "by", NULL);
+
+	if (by == NULL || !loa_approval_actor_valid(by))
+		return xstrdup("stream");
+	return xstrdup(by);
+}
+
 static void
 ingest_job(const char *eid, redisReply *fields)
 {
@@ -306,6 +338,7 @@ ingest_job(const char *eid, redisReply *fields)
 	snprintf(pj->eid, sizeof(pj->eid), "%s", eid);
 	pj->raw = xstrndup(raw, len);
 	pj->len = len;
+	pj->by = submitter(fields);
 	loa_script_argv(&av, loa_script_resolve, loa->cfg.prefix);
 	loa_resolve_args(&av, job);
 	if (loa_redis_cmdv(loa->rc, resolve_cb, pj, &av) == -1) {

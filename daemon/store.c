@@ -6,7 +6,8 @@
  * of it or none:
  *
  *   accept   a valid job: job hash, spec, work chunks, event, ack of the
- *            ingest entry; a known id is a no-op (duplicate).
+ *            ingest entry; a known id is a no-op (duplicate); a job that
+ *            needs approval is held (awaiting_approval) instead.
  *   reject   an invalid job: dead letter, job state, event, ack.
  *   resolve  which wards an audience reaches, with names and districts.
  *   submit   the same, and the job's id and every ward's name, for what
@@ -28,6 +29,9 @@
  *   beat     a daemon's entry in the daemon registry (registry.c).
  *   backfill one step of indexing the jobs of a version before the index.
  *   import_wards, import_residents       loactl import.
+ *   approve, reject_approval  a second person's verdict on a held job
+ *            (state, submitter, scope, queue or end it, audit entry);
+ *   approval_expire  held jobs past their approval deadline end expired.
  *
  * Scripts are sent with EVAL (Redis caches them by hash), so a restarted
  * or flushed Redis never answers NOSCRIPT.  The calling convention is in

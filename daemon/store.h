@@ -53,6 +53,9 @@ extern const char loa_script_overview[];
 extern const char loa_script_jobs[];
 extern const char loa_script_beat[];
 extern const char loa_script_backfill[];
+extern const char loa_script_approve[];
+extern const char loa_script_reject_approval[];
+extern const char loa_script_approval_expire[];
 
 /*
  * Every script, for EVALSHA (the daemon sends the 40-digit SHA1 instead

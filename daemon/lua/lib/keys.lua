@@ -44,6 +44,10 @@ do
   function K.daemons() return p .. 'daemons' end
   function K.daemon(consumer) return p .. 'daemon:' .. consumer end
   function K.log_level() return p .. 'log_level' end
+  -- jobs awaiting approval, by approval deadline (ms)
+  function K.approvals() return p .. 'approvals' end
+  -- the audit trail (a stream)
+  function K.audit() return p .. 'audit' end
   -- the glob that matches every key of the prefix that starts with s
   function K.glob(s) return p:gsub('[%*%?%[%]\\]', '\\%0') .. s .. '*' end
 end
