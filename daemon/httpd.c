@@ -722,7 +722,8 @@ list_query(const char *q, char *state, size_t statelen, long *limit,
 			if (v[0] != '\0' && !loa_jobs_state_valid(v)) {
 				snprintf(err, errlen, "state: want one of "
 				    "scheduled, expanding, sending, done, "
-				    "cancelled, rejected");
+				    "cancelled, rejected, awaiting_approval, "
+				    "rejected_by_approver, expired");
 				return -1;
 			}
 			snprintf(state, statelen, "%s", v);

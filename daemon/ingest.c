@@ -676,7 +676,11 @@ ingest_claim(void)
 	}
 }
 
-/* Scheduled jobs whose send_at has come become work. */
+/*
+ * Scheduled jobs whose send_at has come become work; jobs held for
+ * approval past their approval_deadline end expired (approval_expire.lua:
+ * whichever daemon comes first, the set is shared).
+ */
 void
 ingest_promote(void)
 {
@@ -691,6 +695,13 @@ ingest_promote(void)
 	loa_argv_addf(&av, "%d", loa->cfg.chunk_size);
 	loa_argv_addf(&av, "%d", loa->cfg.events_maxlen);
 	loa_argv_add(&av, now);
+	(void)loa_redis_cmdv(loa->rc, NULL, NULL, &av);
+	loa_argv_free(&av);
+	loa_script_argv(&av, loa_script_approval_expire, loa->cfg.prefix);
+	loa_argv_addf(&av, "%lld", loa_now_ms());
+	loa_argv_add(&av, now);
+	loa_argv_addf(&av, "%d", loa->cfg.events_maxlen);
+	loa_argv_addf(&av, "%lld", loa->cfg.retention_ms);
 	(void)loa_redis_cmdv(loa->rc, NULL, NULL, &av);
 	loa_argv_free(&av);
 }

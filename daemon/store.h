@@ -98,6 +98,16 @@ enum loa_cancel {
 	LOA_CANCEL_ERROR,	/* no answer, or not one of these */
 };
 
+/* What approve.lua and reject_approval.lua answered (loa_store_verdict_reply()). */
+enum loa_verdict {
+	LOA_VERDICT_OK,		/* done: *state is the job's new state */
+	LOA_VERDICT_UNKNOWN,	/* no such job */
+	LOA_VERDICT_SELF,	/* the actor submitted it */
+	LOA_VERDICT_SCOPE,	/* a ward it reaches is outside the scope */
+	LOA_VERDICT_STATE,	/* not awaiting approval: *state says what */
+	LOA_VERDICT_ERROR,	/* no answer, or not one of these */
+};
+
 /* What a submitter does with a job (loa_submit_reply(), submit.c). */
 enum loa_submit {
 	LOA_SUBMIT_OK,		/* add it to the ingest stream */
@@ -136,6 +146,11 @@ void	 loa_rstate_add_retry(struct loa_argv *, int, int, long long, int);
 void	 loa_store_cancel(struct loa_argv *, const char *, const char *,
 	    long long, long long);
 enum loa_cancel loa_store_cancel_reply(const struct redisReply *,
+	    const char **);
+void	 loa_store_verdict(struct loa_argv *, const char *, const char *,
+	    const char *, const char *, const char *, long long, long long,
+	    const char *);
+enum loa_verdict loa_store_verdict_reply(const struct redisReply *,
 	    const char **);
 
 /* submit.c */
