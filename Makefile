@@ -36,7 +36,7 @@ COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR	?=
 
 CC	?= cc
-PKGS	 = libcurl libevent hiredis jansson inih
+PKGS	 = libcurl libevent hiredis jansson inih libsodium
 CFLAGS	?= -O2 -g
 WARN	 = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wwrite-strings -Wformat=2 -Wno-format-nonliteral

@@ -97,6 +97,26 @@ loa_approval_needed(const struct loa_config *c, enum loa_audience aud,
 	return 0;
 }
 
+/*
+ * A rejection's reason, as given (loactl reject --reason, the body of
+ * POST /v1/jobs/<id>/reject): one line of 1 to LOA_REASON_MAX bytes of
+ * UTF-8 with nothing loa_neutral_find() calls unsafe (no controls, no
+ * bidi overrides), and not only spaces.  It is stored and shown as it is.
+ */
+int
+loa_approval_reason_valid(const char *s, size_t len)
+{
+	size_t	i;
+
+	if (len == 0 || len > LOA_REASON_MAX || memchr(s, '\0', len) != NULL ||
+	    loa_neutral_find(s, len) != NULL)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (s[i] != ' ')
+			return 1;
+	return 0;
+}
+
 /* An actor's name: the name rule, after an optional "cli:". */
 int
 loa_approval_actor_valid(const char *s)

@@ -23,7 +23,8 @@
  * the new job in its place.
  *
  * A job that passes is added to the ingest stream as its bytes are:
- * XADD <prefix>jobs * job <bytes>.  Its id is the job's "id", else the
+ * XADD <prefix>jobs * job <bytes> by cli:<user> (who submitted it, for
+ * the approval's two-person rule).  Its id is the job's "id", else the
  * stream entry id XADD returns (what the daemon files it under).  The
  * daemon checks everything again (another submitter may write to the
  * stream directly, or the directory may change in between).
@@ -77,7 +78,8 @@ static int
 state_final(const char *state)
 {
 	return strcmp(state, "done") == 0 || strcmp(state, "rejected") == 0 ||
-	    strcmp(state, "cancelled") == 0 || strcmp(state, "expired") == 0;
+	    strcmp(state, "cancelled") == 0 || strcmp(state, "expired") == 0 ||
+	    strcmp(state, "rejected_by_approver") == 0;
 }
 
 /* A counter of the job hash h, 0 when missing or not a number. */
@@ -340,9 +342,9 @@ ctl_send(int argc, char **argv)
 	struct loa_argv	 av;
 	redisReply	*r;
 	enum loa_submit	 verdict;
-	const char	*path, *name, *timeout_arg = NULL, *argv_x[5];
+	const char	*path, *name, *timeout_arg = NULL, *argv_x[7];
 	const char	*stale_at;
-	size_t		 len_x[5];
+	size_t		 len_x[7];
 	char		 err[1024], *id, *jobs, *stale = NULL, *end, *line;
 	char		**ops;
 	double		 timeout = 0;
@@ -491,7 +493,12 @@ ctl_send(int argc, char **argv)
 	len_x[2] = 1;
 	len_x[3] = 3;
 	len_x[4] = b.len;
-	r = ctl_command(5, argv_x, len_x);
+	/* who submitted it (submitted_by): the approval's two-person rule */
+	argv_x[5] = "by";
+	argv_x[6] = ctl_cli_actor();
+	len_x[5] = 2;
+	len_x[6] = strlen(argv_x[6]);
+	r = ctl_command(7, argv_x, len_x);
 	if (r->type != REDIS_REPLY_STRING) {
 		fprintf(stderr, "loactl: redis: XADD %s: unexpected reply\n",
 		    jobs);

@@ -189,6 +189,13 @@ loa_key_phone_residents(const char *p, const char *e164)
 	return key3(p, "phone:", e164, ":residents");
 }
 
+/* An account (user:<name>: role, wards, pw, disabled, ...). */
+char *
+loa_key_user(const char *p, const char *name)
+{
+	return key3(p, "user:", name, NULL);
+}
+
 /* A provider's shared state (paused, circuit). */
 char *
 loa_key_provider(const char *p, const char *name)

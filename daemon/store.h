@@ -136,6 +136,7 @@ char	*loa_key_ward_residents(const char *, const char *);
 char	*loa_key_resident(const char *, const char *);
 char	*loa_key_phone_residents(const char *, const char *);
 char	*loa_key_provider(const char *, const char *);
+char	*loa_key_user(const char *, const char *);
 char	*loa_key_cred(const char *, const char *);
 char	*loa_key_cred_lock(const char *, const char *);
 char	*loa_key_log_level(const char *);

@@ -11,7 +11,7 @@ set -e
 PKGS="gcc make pkg-config libc6-dev libcurl4-openssl-dev libevent-dev
 libhiredis-dev libjansson-dev libinih-dev libunistring-dev redis-server
 redis-tools jq curl ca-certificates socat libssl-dev openssl python3
-lua-check prometheus debhelper dpkg-dev fakeroot lintian"
+lua-check prometheus debhelper dpkg-dev fakeroot lintian libsodium-dev"
 # groff: t_docs formats the man pages with it (-mdoc -ww).
 PKGS="$PKGS groff-base"
 missing=""

@@ -136,6 +136,23 @@ main(void)
 	    !loa_approval_actor_valid("a:b") &&
 	    !loa_approval_actor_valid(""), "actor names");
 
+	ok(loa_approval_reason_valid("sai chính tả", strlen("sai chính tả")),
+	    "a reason in Vietnamese");
+	ok(!loa_approval_reason_valid("", 0), "an empty reason");
+	ok(!loa_approval_reason_valid("   ", 3), "only spaces");
+	ok(!loa_approval_reason_valid("a\nb", 3), "two lines");
+	ok(!loa_approval_reason_valid("a\033[2Jb", 6), "an escape");
+	ok(!loa_approval_reason_valid("a\0b", 3), "a NUL");
+	ok(!loa_approval_reason_valid("\xe2\x80\xaeab", 5), "a bidi override");
+	{
+		char long_[LOA_REASON_MAX + 2];
+		memset(long_, 'x', sizeof(long_));
+		ok(loa_approval_reason_valid(long_, LOA_REASON_MAX),
+		    "%d bytes", LOA_REASON_MAX);
+		ok(!loa_approval_reason_valid(long_, LOA_REASON_MAX + 1),
+		    "one more");
+	}
+
 	unlink(path);
 	return tap_done();
 }
