@@ -143,7 +143,7 @@ main(void)
 	ok(!loa_approval_reason_valid("a\nb", 3), "two lines");
 	ok(!loa_approval_reason_valid("a\033[2Jb", 6), "an escape");
 	ok(!loa_approval_reason_valid("a\0b", 3), "a NUL");
-	ok(!loa_approval_reason_valid("\xe2\x80\xaeab", 5), "a bidi override");
+	ok(!loa_approval_reason_valid("\xe2\x80\xae" "ab", 5), "a bidi override");
 	{
 		char long_[LOA_REASON_MAX + 2];
 		memset(long_, 'x', sizeof(long_));
