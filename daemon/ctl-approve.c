@@ -1,7 +1,7 @@
 /*
- * ctl-approve.c -- "loactl approve ID [--as USER]" and "loactl reject ID
- * --reason TEXT [--as USER]": a second person's verdict on a job held
- * for approval ([approval] in loa.conf).
+ * ctl-approve.c -- "loactl approve ID [--as USER]": a second person's
+ * verdict on a job held for approval ([approval] in loa.conf); "loactl
+ * reject" (ctl-reject.c) is the other verdict, through ctl_verdict().
  *
  * One script each (approve.lua, reject_approval.lua, through
  * loa_store_verdict()) checks, in the same step as the act, that the job
@@ -27,11 +27,13 @@
 #include "ctl.h"
 
 #define APPROVE_USAGE	"approve ID [--as USER]"
-#define REJECT_USAGE	"reject ID --reason TEXT [--as USER]"
 
-/* Run the verdict on id (reason NULL: approve); the exit status. */
-static int
-verdict(const char *id, const char *as, const char *reason)
+/*
+ * Run the verdict on id (reason NULL: approve) as --as (NULL: the loactl
+ * user); the exit status.  ctl-reject.c shares it.
+ */
+int
+ctl_verdict(const char *id, const char *as, const char *reason)
 {
 	struct loa_argv	 av;
 	redisReply	*r;
@@ -90,8 +92,8 @@ verdict(const char *id, const char *as, const char *reason)
 }
 
 /* --as USER: a name by the name rule, or exit 2. */
-static void
-check_as(const char *as, const char *usage)
+void
+ctl_check_as(const char *as, const char *usage)
 {
 	if (as != NULL && !loa_name_valid(as))
 		ctl_usage_error(usage, "--as: a user name is " LOA_NAME_RULE);
@@ -113,35 +115,6 @@ ctl_approve(int argc, char **argv)
 		if (c == 'a')
 			as = optarg;
 	id = ctl_job_operand("approve", APPROVE_USAGE);
-	check_as(as, APPROVE_USAGE);
-	return verdict(id, as, NULL);
-}
-
-int
-ctl_reject(int argc, char **argv)
-{
-	static const struct option lo[] = {
-		{ "as",		required_argument,	NULL,	'a' },
-		{ "reason",	required_argument,	NULL,	'r' },
-		{ "help",	no_argument,		NULL,	'h' },
-		{ NULL,		0,			NULL,	0 }
-	};
-	const char	*as = NULL, *reason = NULL;
-	char		*id;
-	int		 c;
-
-	while ((c = ctl_getopt(argc, argv, lo, REJECT_USAGE)) != -1)
-		if (c == 'a')
-			as = optarg;
-		else if (c == 'r')
-			reason = optarg;
-	id = ctl_job_operand("reject", REJECT_USAGE);
-	check_as(as, REJECT_USAGE);
-	if (reason == NULL)
-		ctl_usage_error(REJECT_USAGE, "reject: --reason TEXT is "
-		    "required (it is kept with the job)");
-	if (!loa_approval_reason_valid(reason, strlen(reason)))
-		ctl_usage_error(REJECT_USAGE, "--reason: one line of 1 to %d "
-		    "bytes, no control characters", LOA_REASON_MAX);
-	return verdict(id, as, reason);
+	ctl_check_as(as, APPROVE_USAGE);
+	return ctl_verdict(id, as, NULL);
 }

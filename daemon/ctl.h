@@ -75,6 +75,10 @@ int	 ctl_retry(int, char **);
 
 /* ctl-approve.c */
 int	 ctl_approve(int, char **);
+int	 ctl_verdict(const char *, const char *, const char *);
+void	 ctl_check_as(const char *, const char *);
+
+/* ctl-reject.c */
 int	 ctl_reject(int, char **);
 
 /* ctl-authstub.c: until AUTH's accounts land (daemon/auth.c) */
