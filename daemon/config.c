@@ -360,6 +360,33 @@ cfg_http(struct cfg_parse *p, const char *name, const char *value)
 	return 1;
 }
 
+static int
+cfg_approval(struct cfg_parse *p, const char *name, const char *value)
+{
+	struct loa_config	*c = p->cfg;
+
+	if (strcmp(name, "required") == 0) {
+		if (loa_approval_required_parse(value,
+		    &c->approval_required) == -1)
+			cfg_error(p, name, "want never, district, all or "
+			    "always, not \"%s\"", value);
+	} else if (strcmp(name, "min_recipients") == 0)
+		INTEGER(c->approval_min_recipients, 0, 100000000);
+	else if (strcmp(name, "urgent") == 0) {
+		if (strcmp(value, "bypass") == 0)
+			c->approval_urgent = 0;
+		else if (strcmp(value, "approve") == 0)
+			c->approval_urgent = 1;
+		else
+			cfg_error(p, name, "want bypass or approve, not \"%s\"",
+			    value);
+	} else if (strcmp(name, "expire") == 0)
+		DURATION(c->approval_expire_ms, 60 * 1000);
+	else
+		cfg_error(p, name, "unknown key");
+	return 1;
+}
+
 static struct loa_provider_conf *
 provider_get(struct loa_config *c, const char *name, int line)
 {
@@ -474,6 +501,8 @@ cfg_handler(void *user, const char *section, const char *name,
 		return cfg_daemon(p, name, value);
 	if (strcmp(section, "http") == 0)
 		return cfg_http(p, name, value);
+	if (strcmp(section, "approval") == 0)
+		return cfg_approval(p, name, value);
 	if (strncmp(section, "provider.", 9) == 0 && section[9] != '\0') {
 		const char *pn = section + 9;
 		/* The name rule of every key part, without '.' (the section
@@ -527,6 +556,7 @@ loa_config_defaults(struct loa_config *c)
 	c->http_header_timeout_ms = 10000;
 	c->http_body_timeout_ms = 30000;
 	c->http_session_idle_ms = 30 * 60000;	/* a console session */
+	c->approval_expire_ms = 86400LL * 1000;
 }
 
 /*

@@ -80,7 +80,8 @@ static int
 state_final(const char *state)
 {
 	return strcmp(state, "done") == 0 || strcmp(state, "rejected") == 0 ||
-	    strcmp(state, "cancelled") == 0 || strcmp(state, "expired") == 0;
+	    strcmp(state, "cancelled") == 0 || strcmp(state, "expired") == 0 ||
+	    strcmp(state, "rejected_by_approver") == 0;
 }
 
 /* A counter of the job hash h, 0 when missing or not a number. */

@@ -47,6 +47,7 @@ char	*ctl_mask(const char *);
 char	*ctl_oneline(const char *);
 void	 ctl_print_json(const json_t *);
 void	 ctl_sleep_ms(long long);
+const char *ctl_cli_actor(void);
 
 int	 ctl_read_job(const char *, size_t, struct loa_buf *, char *, size_t);
 
@@ -72,6 +73,17 @@ int	 ctl_import(int, char **);
 
 /* ctl-retry.c */
 int	 ctl_retry(int, char **);
+
+/* ctl-approve.c */
+int	 ctl_approve(int, char **);
+int	 ctl_verdict(const char *, const char *, const char *);
+void	 ctl_check_as(const char *, const char *);
+
+/* ctl-reject.c */
+int	 ctl_reject(int, char **);
+
+/* ctl-authstub.c: until AUTH's accounts land (daemon/auth.c) */
+int	 ctl_as_user(const char *, char **, char **);
 
 /* ctl-cancel.c */
 int	 ctl_cancel(int, char **);

@@ -29,6 +29,17 @@
  *   GET  /v1/audit?since=&actor=&limit=   the audit trail (admins)
  *   GET  /v1/wards              the wards the caller may use (code, name,
  *                               district)
+ *   POST /v1/jobs/<id>/approve  loa_store_verdict(), as "loactl approve":
+ *                               200 {"id","state","approved_by"}; 403
+ *                               for the job's submitter or a caller
+ *                               whose scope does not cover it, 409 for
+ *                               a job not awaiting approval
+ *   POST /v1/jobs/<id>/reject   the same with the body {"reason": "..."}
+ *                               (400 without a valid reason), as
+ *                               "loactl reject"
+ *   POST /v1/jobs/<id>/retry    retry.lua over every failed recipient,
+ *                               as "loactl retry": 200 {"id","retried"};
+ *                               409 for a job not finished
  *   GET|POST /webhooks/<name>   a delivery report for provider <name>:
  *                               its plugin checks the signature and reads
  *                               it, report.c applies it (401 for a bad
@@ -111,6 +122,7 @@
 #define WEBHOOK_BODY_MAX	(64 * 1024)
 #define WEBHOOK_REPORTS_MAX	64
 #define CANCEL_BODY_MAX		1024	/* a POST body, ignored */
+#define REJECT_BODY_MAX		8192	/* {"reason": ...}, escaped */
 #define REJECT_LOG_MAX		60	/* refused jobs logged a minute */
 #define SESSION_BODY_MAX	4096	/* a login */
 #define SESSION_COOKIE		"loa_session"
@@ -144,6 +156,8 @@ enum pending_kind {
 	PK_LOGIN,	/* login.lua check, ok, fail, logout */
 	PK_AUDIT,
 	PK_WARDS,
+	PK_VERDICT,
+	PK_RETRY,
 };
 
 /*
@@ -168,7 +182,8 @@ struct pending {
 					   report: the provider */
 	struct loa_job		*job;	/* check: the job */
 	char			*body;	/* check: the job's bytes, copied;
-					   hint: the parser's reason */
+					   hint: the parser's reason;
+					   verdict: the actor's name */
 	size_t			 len;
 	char			*bad;	/* hint: the ward that is no code */
 	int			 then;	/* scope: the route to go on with */
@@ -213,6 +228,9 @@ enum route {
 	RT_STATUS,		/* /v1/status */
 	RT_JOB,			/* /v1/jobs/<id> */
 	RT_CANCEL,		/* /v1/jobs/<id>/cancel */
+	RT_APPROVE,		/* /v1/jobs/<id>/approve */
+	RT_REJECT,		/* /v1/jobs/<id>/reject */
+	RT_RETRY,		/* /v1/jobs/<id>/retry */
 	RT_WEBHOOK,		/* /webhooks/<name> */
 	RT_SESSION,		/* /v1/session */
 	RT_AUDIT,		/* /v1/audit */
@@ -256,11 +274,16 @@ static void	ask(struct hs_req *, struct pending *, loa_redis_cb,
 		    struct loa_argv *);
 static void	get_cb(struct loa_redis *, redisReply *, void *);
 static void	cancel_cb(struct loa_redis *, redisReply *, void *);
+static void	verdict_cb(struct loa_redis *, redisReply *, void *);
+static void	retry_cb(struct loa_redis *, redisReply *, void *);
 static void	route_healthz(struct hs_req *);
 static void	route_metrics(struct hs_req *);
 static void	route_submit(struct hs_req *);
 static void	route_get(struct hs_req *, const char *);
 static void	route_cancel(struct hs_req *, const char *);
+static void	route_verdict(struct hs_req *, const char *, const char *,
+		    const char *, int);
+static void	route_retry(struct hs_req *, const char *);
 static void	route_webhook(struct hs_req *, const char *);
 static void	scope_cb(struct loa_redis *, redisReply *, void *);
 static void	login_cb(struct loa_redis *, redisReply *, void *);
@@ -1013,7 +1036,8 @@ list_query(const char *q, char *state, size_t statelen, long *limit,
 			if (v[0] != '\0' && !loa_jobs_state_valid(v)) {
 				snprintf(err, errlen, "state: want one of "
 				    "scheduled, expanding, sending, done, "
-				    "cancelled, rejected");
+				    "cancelled, rejected, awaiting_approval, "
+				    "rejected_by_approver, expired");
 				return -1;
 			}
 			snprintf(state, statelen, "%s", v);
@@ -1738,6 +1762,157 @@ whoami_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		}
 	}
 	dispatch(req);
+
+ out:
+	free(id);
+}
+
+/*
+ * The reason of POST /v1/jobs/<id>/reject's body {"reason": "..."} into
+ * *reason (allocated), or -1 with err for the client.
+ */
+static int
+reject_reason(struct hs_req *req, char **reason, char *err, size_t errlen)
+{
+	json_t		*root, *v;
+	const char	*body;
+	size_t		 len;
+	int		 rc = -1;
+
+	body = hs_req_body(req, &len);
+	if ((root = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL)) ==
+	    NULL || !json_is_object(root)) {
+		snprintf(err, errlen, "want the body {\"reason\": \"...\"}");
+		goto out;
+	}
+	v = json_object_get(root, "reason");
+	if (!json_is_string(v) || !loa_approval_reason_valid(
+	    json_string_value(v), json_string_length(v))) {
+		snprintf(err, errlen, "reason: one line of 1 to %d bytes, no "
+		    "control characters", LOA_REASON_MAX);
+		goto out;
+	}
+	*reason = xstrdup(json_string_value(v));
+	rc = 0;
+ out:
+	json_decref(root);
+	return rc;
+}
+
+/*
+ * POST /v1/jobs/<id>/approve (reject 0) or /reject (reject 1): the script
+ * "loactl approve|reject" runs, as actor with scope ("all" or ward codes
+ * "a,b,c"); the caller's role was checked before.
+ */
+static void
+route_verdict(struct hs_req *req, const char *id, const char *actor,
+    const char *scope, int reject)
+{
+	struct pending	*p;
+	struct loa_argv	 av;
+	char		*reason = NULL, err[128];
+
+	if (reject && reject_reason(req, &reason, err, sizeof(err)) == -1) {
+		reply_error(req, 400, err);
+		return;
+	}
+	loa_store_verdict(&av, loa->cfg.prefix, id, actor, scope, reason,
+	    loa->cfg.events_maxlen, loa->cfg.retention_ms, hs_req_peer(req));
+	p = pending_new(req, PK_VERDICT, id);
+	p->body = xstrdup(actor);
+	ask(req, p, verdict_cb, &av);
+	free(reason);
+}
+
+static void
+verdict_cb(struct loa_redis *r, redisReply *rep, void *arg)
+{
+	struct pending	*p = arg;
+	struct hs_req	*req;
+	struct loa_buf	 b;
+	const char	*state;
+	char		*id, *actor, msg[160];
+
+	(void)r;
+	id = p->id;
+	actor = p->body;
+	p->id = p->body = NULL;
+	if ((req = pending_take(p)) == NULL)
+		goto out;
+	switch (loa_store_verdict_reply(rep, &state)) {
+	case LOA_VERDICT_ERROR:
+		reply_redis_down(req);
+		break;
+	case LOA_VERDICT_OK:
+		loa_buf_init(&b);
+		loa_json_kv(&b, "id", id);
+		loa_json_kv(&b, "state", state);
+		loa_json_kv(&b, strcmp(state, "rejected_by_approver") == 0 ?
+		    "rejected_by" : "approved_by", actor);
+		reply_json(req, 200, &b);
+		break;
+	case LOA_VERDICT_UNKNOWN:
+		reply_error(req, 404, "no such job");
+		break;
+	case LOA_VERDICT_SELF:
+		reply_error(req, 403, "you submitted this job; another "
+		    "person must decide on it");
+		break;
+	case LOA_VERDICT_SCOPE:
+		reply_error(req, 403, "the job reaches wards outside your "
+		    "scope");
+		break;
+	case LOA_VERDICT_STATE:
+		snprintf(msg, sizeof(msg), "not awaiting approval (%s)",
+		    state);
+		reply_error(req, 409, msg);
+		break;
+	}
+ out:
+	free(id);
+	free(actor);
+}
+
+/* POST /v1/jobs/<id>/retry: retry.lua over all the failed recipients. */
+static void
+route_retry(struct hs_req *req, const char *id)
+{
+	struct pending	*p;
+	struct loa_argv	 av;
+	char		 now[40];
+
+	loa_time_iso(loa_now_ms(), now, sizeof(now));
+	loa_script_argv(&av, loa_script_retry, loa->cfg.prefix);
+	loa_argv_add(&av, id);
+	loa_argv_addf(&av, "%d", loa->cfg.chunk_size);
+	loa_argv_addf(&av, "%d", loa->cfg.events_maxlen);
+	loa_argv_add(&av, now);
+	p = pending_new(req, PK_RETRY, id);
+	ask(req, p, retry_cb, &av);
+}
+
+static void
+retry_cb(struct loa_redis *r, redisReply *rep, void *arg)
+{
+	struct pending	*p = arg;
+	struct hs_req	*req;
+	struct loa_buf	 b;
+	char		*id;
+
+	(void)r;
+	if ((req = take_answer(p, rep, REDIS_REPLY_INTEGER, &id)) == NULL)
+		goto out;
+	if (rep->integer == -1)
+		reply_error(req, 404, "no such job");
+	else if (rep->integer < 0)
+		reply_error(req, 409, "not finished (wait for it, or cancel "
+		    "it)");
+	else {
+		loa_buf_init(&b);
+		loa_json_kv(&b, "id", id);
+		loa_json_kl(&b, "retried", rep->integer);
+		reply_json(req, 200, &b);
+	}
  out:
 	free(id);
 }
@@ -1861,6 +2036,7 @@ static enum route
 route_of(const char *path, char **arg)
 {
 	const char	*rest, *slash;
+	enum route	 rt;
 
 	*arg = NULL;
 	if (strcmp(path, "/healthz") == 0)
@@ -1891,10 +2067,18 @@ route_of(const char *path, char **arg)
 		*arg = xstrdup(rest);
 		return RT_JOB;
 	}
-	if (strcmp(slash, "/cancel") != 0)
+	if (strcmp(slash, "/cancel") == 0)
+		rt = RT_CANCEL;
+	else if (strcmp(slash, "/approve") == 0)
+		rt = RT_APPROVE;
+	else if (strcmp(slash, "/reject") == 0)
+		rt = RT_REJECT;
+	else if (strcmp(slash, "/retry") == 0)
+		rt = RT_RETRY;
+	else
 		return RT_NONE;
 	*arg = xstrndup(rest, slash - rest);
-	return RT_CANCEL;
+	return rt;
 }
 
 /*
@@ -1963,13 +2147,20 @@ head_cb(struct hs_req *req, void *arg)
 		break;
 	case RT_JOB:
 	case RT_CANCEL:
-		m = rt == RT_CANCEL ? "POST" : "GET";
+	case RT_APPROVE:
+	case RT_REJECT:
+	case RT_RETRY:
+		m = rt == RT_JOB ? "GET" : "POST";
 		if (!method_is(req, m, m) || check_auth(req) == -1)
 			break;
 		if (!loa_name_valid(name))
 			reply_error(req, 400, "job id: want " LOA_NAME_RULE);
+		else if (rt == RT_REJECT &&
+		    h->content_length > REJECT_BODY_MAX)
+			reply_error(req, 413, "body too large");
 		else
-			hs_req_body_max(req, CANCEL_BODY_MAX, trusted(req));
+			hs_req_body_max(req, rt == RT_REJECT ?
+			    REJECT_BODY_MAX : CANCEL_BODY_MAX, trusted(req));
 		break;
 	case RT_WEBHOOK:
 		if (report_provider(name) == NULL) {
@@ -2015,8 +2206,9 @@ dispatch(struct hs_req *req)
 {
 	const char	*m = hs_req_head(req)->method;
 	char		*name;
+	enum route	 rt;
 
-	switch (route_of(hs_req_head(req)->path, &name)) {
+	switch ((rt = route_of(hs_req_head(req)->path, &name))) {
 	case RT_HEALTHZ:
 		route_healthz(req);
 		break;
@@ -2052,6 +2244,18 @@ dispatch(struct hs_req *req)
 		break;
 	case RT_WARDS:
 		route_wards(req);
+		break;
+	case RT_APPROVE:
+	case RT_REJECT:
+		/*
+		 * Until the ward office's actors (AUTH) land, every caller
+		 * past check_auth() holds the [http] token_file token: the
+		 * system-wide admin, "admin", scope all.
+		 */
+		route_verdict(req, name, "admin", "all", rt == RT_REJECT);
+		break;
+	case RT_RETRY:
+		route_retry(req, name);
 		break;
 	case RT_WEBHOOK:
 		route_webhook(req, name);

@@ -10,10 +10,11 @@
  * (submit.c: the same check and words as "loactl send" and POST
  * /v1/jobs), and then accepted or rejected by one script each on the
  * command connection: accepted jobs become work entries of at most
- * chunk_size recipients; rejected ones go to loa:dead with a one-line
- * reason.  Either way the ingest entry is acked and
- * deleted in the same script, so a crash leaves it pending, to be claimed
- * again: never half-accepted.
+ * chunk_size recipients, or wait for approval when [approval] asks for
+ * it (approval.c; the entry's "by" field names the submitter); rejected
+ * ones go to loa:dead with a one-line reason.  Either way the ingest
+ * entry is acked and deleted in the same script, so a crash leaves it
+ * pending, to be claimed again: never half-accepted.
  *
  * Entries a dead or frozen consumer left pending are claimed with
  * XAUTOCLAIM once idle for claim_timeout (ingest_claim, from the cron).
@@ -207,8 +208,10 @@ accept_job(struct pending *pj, const char *wards)
 	struct loa_argv	 av;
 	struct accepting *a;
 	struct loa_buf	 ev;
-	char		*spec, now[40], sendat[32];
+	char		*spec, now[40], sendat[32], deadline[40];
 	int		 audience = job->audience != LOA_AUD_RECIPIENTS;
+	int		 need, min;
+	long long	 due = loa_now_ms() + loa->cfg.approval_expire_ms;
 
 	spec = loa_job_dump(job);
 	job_event(&ev, job->id, job->send_at_ms > loa_now_ms() ? "scheduled" :
@@ -232,6 +235,13 @@ accept_job(struct pending *pj, const char *wards)
 	loa_argv_addf(&av, "%lld", loa->cfg.retention_ms);
 	loa_argv_add(&av, wards);
 	loa_argv_add(&av, pj->by);
+	need = loa_approval_needed(&loa->cfg, job->audience, job->prio,
+	    audience ? -1 : job->nrcpt, &min);
+	loa_time_iso(due, deadline, sizeof(deadline));
+	loa_argv_add(&av, need ? "1" : "0");
+	loa_argv_addf(&av, "%d", min);
+	loa_argv_addf(&av, "%lld", due);
+	loa_argv_add(&av, deadline);
 	a = accepting_new(job->id, audience ? xasprintf("%s, %s",
 	    job->audience == LOA_AUD_ALL ? "all wards" : job->audience ==
 	    LOA_AUD_WARDS ? "by wards" : "by districts",
@@ -656,7 +666,11 @@ ingest_claim(void)
 	}
 }
 
-/* Scheduled jobs whose send_at has come become work. */
+/*
+ * Scheduled jobs whose send_at has come become work; jobs held for
+ * approval past their approval_deadline end expired (approval_expire.lua:
+ * whichever daemon comes first, the set is shared).
+ */
 void
 ingest_promote(void)
 {
@@ -671,6 +685,13 @@ ingest_promote(void)
 	loa_argv_addf(&av, "%d", loa->cfg.chunk_size);
 	loa_argv_addf(&av, "%d", loa->cfg.events_maxlen);
 	loa_argv_add(&av, now);
+	(void)loa_redis_cmdv(loa->rc, NULL, NULL, &av);
+	loa_argv_free(&av);
+	loa_script_argv(&av, loa_script_approval_expire, loa->cfg.prefix);
+	loa_argv_addf(&av, "%lld", loa_now_ms());
+	loa_argv_add(&av, now);
+	loa_argv_addf(&av, "%d", loa->cfg.events_maxlen);
+	loa_argv_addf(&av, "%lld", loa->cfg.retention_ms);
 	(void)loa_redis_cmdv(loa->rc, NULL, NULL, &av);
 	loa_argv_free(&av);
 }

@@ -192,6 +192,14 @@ struct loa_provider_conf {
 	struct loa_kv	*kv;		/* every key, for the plugin */
 	size_t		 nkv;
 };
+/* [approval] required: which audiences need a second person (approval.c). */
+enum loa_approval_required {
+	LOA_APPROVAL_NEVER = 0,
+	LOA_APPROVAL_DISTRICT,	/* audiences naming a district, or all */
+	LOA_APPROVAL_ALL,	/* only the audience "all" */
+	LOA_APPROVAL_ALWAYS,	/* every job */
+};
+
 struct loa_config {
 	char			*path;
 	struct loa_redis_addr	 redis;		/* with Sentinel, only its db */
@@ -223,6 +231,10 @@ struct loa_config {
 	long long		 http_header_timeout_ms;
 	long long		 http_body_timeout_ms;
 	long long		 http_session_idle_ms;
+	enum loa_approval_required approval_required;
+	int			 approval_min_recipients; /* 0: off */
+	int			 approval_urgent;	/* 1: urgent jobs too */
+	long long		 approval_expire_ms;
 	struct loa_provider_conf *providers;
 	size_t			 nproviders;
 };
@@ -329,6 +341,16 @@ void	 loa_job_set_wards(struct loa_job *, json_t *);
 const char *loa_job_ward_info(const struct loa_job *, const char *, int);
 char	*loa_job_dump(const struct loa_job *);
 void	 loa_job_unref(struct loa_job *);
+
+/* approval.c */
+const char *loa_approval_required_name(enum loa_approval_required);
+int	 loa_approval_required_parse(const char *,
+	    enum loa_approval_required *);
+int	 loa_approval_needed(const struct loa_config *, enum loa_audience,
+	    enum loa_priority, long long, int *);
+int	 loa_approval_actor_valid(const char *);
+#define LOA_REASON_MAX	500	/* bytes of a rejection's reason */
+int	 loa_approval_reason_valid(const char *, size_t);
 
 /* resident.c */
 unsigned loa_channels_parse_list(const char *);

@@ -29,6 +29,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,6 +136,13 @@ static const struct {
 	  "audit [--since TIME] [--actor NAME] [--limit N] [--json]",
 	  "the audit trail: who did what, to what, from where;\n"
 	  "TIME is RFC 3339 or a duration back from now (24h)" },
+	{ "approve", ctl_approve,
+	  "approve ID [--as USER]",
+	  "approve a job awaiting approval (not your own): it is\n"
+	  "sent; --as USER reads USER's password from stdin" },
+	{ "reject", ctl_reject,
+	  "reject ID --reason TEXT [--as USER]",
+	  "reject a job awaiting approval: it never sends" },
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 
@@ -620,6 +628,30 @@ ctl_usage_error(const char *cmd_usage, const char *fmt, ...)
 	fprintf(stderr, "loactl: %s\nusage: loactl %s\n", line, cmd_usage);
 	free(line);
 	exit(2);
+}
+
+/*
+ * Who runs loactl, as an actor: "cli:<unix user>" (submitted_by of what
+ * it sends, approved_by of what it approves).  A user the password
+ * database does not know, or whose name breaks the name rule, is
+ * "cli:uid<N>".
+ */
+const char *
+ctl_cli_actor(void)
+{
+	static char	 name[LOA_NAME_MAX + 8];
+	struct passwd	*pw;
+
+	if (name[0] != '\0')
+		return name;
+	if ((pw = getpwuid(getuid())) != NULL &&
+	    strlen(pw->pw_name) <= LOA_NAME_MAX &&
+	    loa_name_valid(pw->pw_name))
+		snprintf(name, sizeof(name), "cli:%s", pw->pw_name);
+	else
+		snprintf(name, sizeof(name), "cli:uid%lu",
+		    (unsigned long)getuid());
+	return name;
 }
 
 /*

@@ -27,7 +27,7 @@
 /* The states of a job (README "Jobs"). */
 const char *const loa_job_states[] = {
 	"scheduled", "expanding", "sending", "done", "cancelled", "rejected",
-	NULL
+	"awaiting_approval", "rejected_by_approver", "expired", NULL
 };
 
 /* "loactl log-level": as many -v as the index (log.c). */
@@ -37,7 +37,9 @@ const char *const loa_log_levels[] = { "warning", "info", "debug", NULL };
 static const char *const job_fields[] = {
 	"state", "total", "queued", "sent", "delivered", "failed",
 	"skipped", "expired", "cancelled", "maybe_duplicate", "created_at",
-	"finished_at", "priority", "entry", "error", "submitted_by", NULL
+	"finished_at", "priority", "entry", "error", "submitted_by",
+	"approved_by", "rejected_by", "reject_reason", "approval_deadline",
+	NULL
 };
 /* The <status> of the ch:<channel>:<status> and ward:<code>:<status>. */
 static const char *const job_counts[] = {

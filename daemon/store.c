@@ -6,7 +6,8 @@
  * of it or none:
  *
  *   accept   a valid job: job hash, spec, work chunks, event, ack of the
- *            ingest entry; a known id is a no-op (duplicate).
+ *            ingest entry; a known id is a no-op (duplicate); a job that
+ *            needs approval is held (awaiting_approval) instead.
  *   reject   an invalid job: dead letter, job state, event, ack.
  *   resolve  which wards an audience reaches, with names and districts.
  *   submit   the same, and the job's id and every ward's name, for what
@@ -34,6 +35,9 @@
  *   login    POST /v1/session: the limits, then the session or the
  *            failure, with the audit entry.
  *   scope    the wards of a stored job, for the scope checks.
+ *   approve, reject_approval  a second person's verdict on a held job
+ *            (state, submitter, scope, queue or end it, audit entry);
+ *   approval_expire  held jobs past their approval deadline end expired.
  *
  * Scripts are sent with EVAL (Redis caches them by hash), so a restarted
  * or flushed Redis never answers NOSCRIPT.  The calling convention is in
@@ -357,4 +361,67 @@ loa_store_cancel_reply(const redisReply *r, const char **state)
 		return LOA_CANCEL_UNKNOWN;
 	*state = r->str;
 	return LOA_CANCEL_ENDED;
+}
+
+/*
+ * A second person's verdict on job id, held for approval: approve it
+ * (reason NULL: approve.lua) or reject it with reason
+ * (reject_approval.lua), as actor (its name) whose scope is "all" or the
+ * ward codes "a,b,c", from address from (the audit entry's; "" for
+ * loactl).  The caller checked actor's role.  av is initialised here;
+ * the caller sends and frees it.
+ */
+void
+loa_store_verdict(struct loa_argv *av, const char *prefix, const char *id,
+    const char *actor, const char *scope, const char *reason,
+    long long maxlen, long long retention_ms, const char *from)
+{
+	char		now[40];
+	long long	ms = loa_now_ms();
+
+	loa_time_iso(ms, now, sizeof(now));
+	loa_script_argv(av, reason == NULL ? loa_script_approve :
+	    loa_script_reject_approval, prefix);
+	loa_argv_add(av, id);
+	loa_argv_add(av, actor);
+	loa_argv_add(av, scope);
+	if (reason != NULL)
+		loa_argv_add(av, reason);
+	loa_argv_add(av, now);
+	if (reason == NULL)
+		loa_argv_addf(av, "%lld", ms);
+	loa_argv_addf(av, "%lld", maxlen);
+	loa_argv_addf(av, "%lld", retention_ms);
+	loa_argv_add(av, from);
+}
+
+/*
+ * Read approve.lua's or reject_approval.lua's answer r (NULL: none).
+ * *state points into r: the new state for LOA_VERDICT_OK
+ * ("rejected_by_approver" for a rejection), the job's for
+ * LOA_VERDICT_STATE.
+ */
+enum loa_verdict
+loa_store_verdict_reply(const redisReply *r, const char **state)
+{
+	*state = NULL;
+	if (r == NULL || (r->type != REDIS_REPLY_STRING &&
+	    r->type != REDIS_REPLY_STATUS))
+		return LOA_VERDICT_ERROR;
+	if (strcmp(r->str, "ok") == 0) {
+		*state = "rejected_by_approver";
+		return LOA_VERDICT_OK;
+	}
+	if (strncmp(r->str, "ok:", 3) == 0) {
+		*state = r->str + 3;
+		return LOA_VERDICT_OK;
+	}
+	if (strcmp(r->str, "unknown") == 0)
+		return LOA_VERDICT_UNKNOWN;
+	if (strcmp(r->str, "self") == 0)
+		return LOA_VERDICT_SELF;
+	if (strcmp(r->str, "scope") == 0)
+		return LOA_VERDICT_SCOPE;
+	*state = r->str;
+	return LOA_VERDICT_STATE;
 }

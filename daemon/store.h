@@ -57,6 +57,9 @@ extern const char loa_script_account[];
 extern const char loa_script_whoami[];
 extern const char loa_script_login[];
 extern const char loa_script_scope[];
+extern const char loa_script_approve[];
+extern const char loa_script_reject_approval[];
+extern const char loa_script_approval_expire[];
 
 /*
  * Every script, for EVALSHA (the daemon sends the 40-digit SHA1 instead
@@ -97,6 +100,16 @@ enum loa_cancel {
 	LOA_CANCEL_UNKNOWN,	/* no such job */
 	LOA_CANCEL_ENDED,	/* done, rejected or cancelled before */
 	LOA_CANCEL_ERROR,	/* no answer, or not one of these */
+};
+
+/* What approve.lua and reject_approval.lua answered (loa_store_verdict_reply()). */
+enum loa_verdict {
+	LOA_VERDICT_OK,		/* done: *state is the job's new state */
+	LOA_VERDICT_UNKNOWN,	/* no such job */
+	LOA_VERDICT_SELF,	/* the actor submitted it */
+	LOA_VERDICT_SCOPE,	/* a ward it reaches is outside the scope */
+	LOA_VERDICT_STATE,	/* not awaiting approval: *state says what */
+	LOA_VERDICT_ERROR,	/* no answer, or not one of these */
 };
 
 /* What a submitter does with a job (loa_submit_reply(), submit.c). */
@@ -142,6 +155,11 @@ void	 loa_rstate_add_retry(struct loa_argv *, int, int, long long, int);
 void	 loa_store_cancel(struct loa_argv *, const char *, const char *,
 	    long long, long long);
 enum loa_cancel loa_store_cancel_reply(const struct redisReply *,
+	    const char **);
+void	 loa_store_verdict(struct loa_argv *, const char *, const char *,
+	    const char *, const char *, const char *, long long, long long,
+	    const char *);
+enum loa_verdict loa_store_verdict_reply(const struct redisReply *,
 	    const char **);
 
 /* submit.c */

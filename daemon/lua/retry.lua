@@ -6,7 +6,9 @@
 -- is forgotten, and it is sent again in new
 -- work entries of at most `chunk`.  A finished job is sending again (and
 -- no longer expiring).  ARGV: prefix id chunk maxlen now_iso item...;
--- items are resident ids or "#index".  Returns the number re-queued, or
+-- items are resident ids or "#index"; none: every item of the job's
+-- outcome hash (POST /v1/jobs/<id>/retry, which cannot page through it
+-- as loactl does).  Returns the number re-queued, or
 -- -1 when the job is unknown, -2 when it is still running or cancelled.
 --
 --: include keys
@@ -17,10 +19,20 @@ local jk, outk = K.job(id), K.job_out(id)
 local v = redis.call('HMGET', jk, 'state', 'priority', 'audience')
 if not v[1] then return -1 end
 if v[1] ~= 'done' then return -2 end
+local items = {unpack(ARGV, 6)}
+if #items == 0 then
+  local cur = '0'
+  repeat
+    local r = redis.call('HSCAN', outk, cur, 'COUNT', 1000)
+    cur = r[1]
+    for k = 1, #r[2], 2 do
+      if O.failed_channel(r[2][k + 1]) then items[#items + 1] = r[2][k] end
+    end
+  until cur == '0'
+end
 local spec = nil
 local ids, idx = {}, {}
-for i = 6, #ARGV do
-  local it = ARGV[i]
+for _, it in ipairs(items) do
   local o = redis.call('HGET', outk, it)
   local ch = O.failed_channel(o)
   if ch then

@@ -102,7 +102,7 @@ is "the 400 states the id rule" "$(jq -r .error "$T/body")" \
 is "GET /v1/jobs/h1 200" "$(req GET /v1/jobs/h1 -H "$AUTH")" 200
 cat "$T/body" >> "$T/answers"
 check "no phone in any answer" sh -c "! grep -Eq '84912000|0912000' '$T/answers'"
-bad=$(jq -r 'keys[] | select(test("^(job|state|total|queued|sent|delivered|failed|skipped|expired|cancelled|maybe_duplicate|created_at|finished_at|priority|entry|error|submitted_by)$|^(ch:(sms|zalo)|ward:[A-Za-z0-9._-]+):(sent|delivered|failed|skipped|expired|cancelled|maybe_duplicate)$") | not)' \
+bad=$(jq -r 'keys[] | select(test("^(job|state|total|queued|sent|delivered|failed|skipped|expired|cancelled|maybe_duplicate|created_at|finished_at|priority|entry|error|submitted_by|approved_by|rejected_by|reject_reason|approval_deadline)$|^(ch:(sms|zalo)|ward:[A-Za-z0-9._-]+):(sent|delivered|failed|skipped|expired|cancelled|maybe_duplicate)$") | not)' \
     "$T/body" 2>/dev/null | tr '\n' ' ')
 is "GET shows documented fields only" "$bad" ""
 check "GET still shows state and counters" jqe \

@@ -84,7 +84,7 @@ check "status: normal work queue" grep -q "^queue normal    entries [0-9]*  pend
 check "status: one scheduled" grep -q "^queue scheduled 1$" "$T/status.txt"
 check "status: one dead letter" grep -q "^queue dead      1$" "$T/status.txt"
 check "status: jobs by state" grep -q \
-    "^jobs      scheduled 1 expanding 0 sending 0 done 2 cancelled 1 rejected 1$" \
+    "^jobs      scheduled 1 expanding 0 sending 0 done 2 cancelled 1 rejected 1 awaiting_approval 0 rejected_by_approver 0 expired 0$" \
     "$T/status.txt"
 check "status: spare paused" grep -q "^provider  spare  *PAUSED since " "$T/status.txt"
 check "status: console active" grep -q "^provider  console  *active$" "$T/status.txt"

@@ -1,4 +1,4 @@
-# retry: ARGV prefix id chunk maxlen now_iso item...
+# retry: ARGV prefix id chunk maxlen now_iso item... (none: every failed one)
 is "unknown" "$(ev retry $P j0 10 1000 T0 r1)" -1
 R HSET ${P}job:j1 state sending >/dev/null
 is "still running" "$(ev retry $P j1 10 1000 T0 r1)" -2
@@ -14,3 +14,11 @@ is "their old reason forgotten" "$(R HKEYS ${P}job:j1:why)" r9
 is "counters given back" "$(R HMGET ${P}job:j1 failed ch:sms:failed ward:w1:failed state | tr '\n' ' ')" "1 1 0 sending "
 is "new work" "$(R XLEN ${P}work:bulk) $(R HGET ${P}job:j1 queued)" "2 2"
 is "no longer expiring" "$(R TTL ${P}job:j1)" -1
+# no items: every failed item of the outcome hash (POST /v1/jobs/<id>/retry)
+R HSET ${P}job:j9 state done priority normal failed 2 ch:sms:failed 2 >/dev/null
+R HSET ${P}job:j9:out a failed:sms b sent:sms c failed:sms d skipped:sms >/dev/null
+is "no items: every failed one" "$(ev retry $P j9 10 1000 T0)" 2
+is "... queued again, the others kept" "$(R HMGET ${P}job:j9:out a b c d | tr '\n' ' ')" ". sent:sms . skipped:sms "
+is "... sending again" "$(R HMGET ${P}job:j9 state failed | tr '\n' ' ')" "sending 0 "
+R HSET ${P}job:j8 state done >/dev/null
+is "no items, none failed: 0" "$(ev retry $P j8 10 1000 T0)" 0

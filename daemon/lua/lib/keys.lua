@@ -53,6 +53,9 @@ do
   function K.session(hex) return p .. 'session:' .. hex end
   -- failed logins from one address (by the digest of the address)
   function K.login_addr(hex) return p .. 'login:addr:' .. hex end
+  -- jobs awaiting approval, by approval deadline (ms)
+  function K.approvals() return p .. 'approvals' end
+  -- the audit trail (a stream)
   function K.audit() return p .. 'audit' end
   -- the glob that matches every key of the prefix that starts with s
   function K.glob(s) return p:gsub('[%*%?%[%]\\]', '\\%0') .. s .. '*' end
