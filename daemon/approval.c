@@ -23,9 +23,8 @@
  * the wards reached (SCARD of each ward's residents) against the
  * threshold loa_approval_needed() leaves it.
  *
- * Actor names (who submitted, approved, rejected) are "admin", a token or
- * account name, "cli:<unix user>" or "stream": the name rule, with an
- * optional "cli:" in front (loa_approval_actor_valid()).
+ * Actor names (who submitted, approved, rejected) are auth.c's
+ * (loa_actor_name_ok()).
  */
 #include <string.h>
 
@@ -115,13 +114,4 @@ loa_approval_reason_valid(const char *s, size_t len)
 		if (s[i] != ' ')
 			return 1;
 	return 0;
-}
-
-/* An actor's name: the name rule, after an optional "cli:". */
-int
-loa_approval_actor_valid(const char *s)
-{
-	if (strncmp(s, "cli:", 4) == 0)
-		s += 4;
-	return loa_name_valid(s);
 }

@@ -61,6 +61,16 @@ struct loa_actor {
 #define LOA_PW_HASH_MAX		128
 #define LOA_PW_MAX		1024	/* bytes of a password */
 #define LOA_PW_MIN		10
+/*
+ * Password checks (POST /v1/session, loactl approve|reject --as; the
+ * counting is login.lua's): an account is locked LOA_LOCK_MS after
+ * LOA_LOGIN_FAILS failures in a row, an address refused after
+ * LOA_ADDR_FAILS failures in LOA_ADDR_WINDOW_MS.
+ */
+#define LOA_LOGIN_FAILS		5
+#define LOA_LOCK_MS		(15 * 60000LL)
+#define LOA_ADDR_FAILS		20
+#define LOA_ADDR_WINDOW_MS	(15 * 60000LL)
 
 const char *loa_role_name(enum loa_role);
 int	 loa_role_parse(const char *, enum loa_role *);

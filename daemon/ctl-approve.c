@@ -12,9 +12,11 @@
  *
  * Without --as the actor is the one running loactl, "cli:<unix user>",
  * with the scope of everything: whoever can reach Redis is an admin.
- * With --as USER the password is one line of standard input, checked
- * against the account (ctl-authstub.c until the ward office's accounts
- * land), which must be an approver or an admin; its wards are its scope.
+ * With --as USER the password is one line of standard input, checked as
+ * a login of the console is (ctl_as_user(): the same lock after failed
+ * tries, the failures audited); the account must be an approver or an
+ * admin (loa_role_may()), its wards are its scope, and a refusal by role
+ * or scope is audited "denied" as the HTTP API does.
  *
  * Exit status: 0 done; 1 refused (unknown job, not awaiting approval,
  * the submitter, outside the scope, a bad password) or Redis trouble;
@@ -24,9 +26,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
 #include "ctl.h"
 
 #define APPROVE_USAGE	"approve ID [--as USER]"
+
+/*
+ * A refusal by role, scope or the two-person rule: said on stderr and
+ * audited "denied" (as the HTTP API's 403), as the account or loactl
+ * user a.
+ */
+static void
+deny(const struct loa_actor *a, const char *id, const char *why)
+{
+	struct loa_argv	av;
+
+	fprintf(stderr, "loactl: %s: %s: %s\n", id, a->name, why);
+	loa_audit_argv(&av, ctl_cfg.prefix, ctl_cfg.retention_ms, a->name,
+	    "denied", id, CTL_FROM, why);
+	freeReplyObject(ctl_commandv(&av));
+	loa_argv_free(&av);
+}
 
 /*
  * Run the verdict on id (reason NULL: approve) as --as (NULL: the loactl
@@ -35,21 +55,28 @@
 int
 ctl_verdict(const char *id, const char *as, const char *reason)
 {
+	struct loa_actor a;
 	struct loa_argv	 av;
 	redisReply	*r;
-	const char	*state;
-	char		*actor, *scope, *line;
+	const char	*state, *actor;
+	char		*scope, *line;
 	int		 rc = 1;
 
 	ctl_connect();
 	if (as != NULL)
-		ctl_as_user(as, &actor, &scope);
-	else {
-		actor = xstrdup(ctl_cli_actor());
-		scope = xstrdup("all");
+		ctl_as_user(as, &a);
+	else
+		loa_actor_cli(&a);
+	actor = a.name;
+	if (!loa_role_may(&a, LOA_ACT_APPROVE)) {
+		deny(&a, id, "only an approver or an admin approves or "
+		    "rejects");
+		loa_actor_clear(&a);
+		return 1;
 	}
+	scope = loa_scope_str(&a);
 	loa_store_verdict(&av, ctl_cfg.prefix, id, actor, scope, reason,
-	    ctl_cfg.events_maxlen, ctl_cfg.retention_ms, "");
+	    ctl_cfg.events_maxlen, ctl_cfg.retention_ms, CTL_FROM);
 	r = ctl_commandv(&av);
 	loa_argv_free(&av);
 	switch (loa_store_verdict_reply(r, &state)) {
@@ -66,13 +93,12 @@ ctl_verdict(const char *id, const char *as, const char *reason)
 		fprintf(stderr, "loactl: %s: no such job\n", id);
 		break;
 	case LOA_VERDICT_SELF:
-		fprintf(stderr, "loactl: %s: %s submitted it; another person "
-		    "must %s it\n", id, actor, reason == NULL ? "approve" :
-		    "reject");
+		deny(&a, id, reason == NULL ? "you submitted it; another "
+		    "person must approve it" : "you submitted it; another "
+		    "person must reject it");
 		break;
 	case LOA_VERDICT_SCOPE:
-		fprintf(stderr, "loactl: %s: it reaches wards outside %s's\n",
-		    id, actor);
+		deny(&a, id, "the job reaches wards outside yours");
 		break;
 	case LOA_VERDICT_STATE:
 		line = ctl_oneline(state);
@@ -86,8 +112,8 @@ ctl_verdict(const char *id, const char *as, const char *reason)
 		break;
 	}
 	freeReplyObject(r);
-	free(actor);
 	free(scope);
+	loa_actor_clear(&a);
 	return rc;
 }
 

@@ -6,9 +6,10 @@
  * writes it and its audit entry together, as "cli:<unix user>": loactl
  * talks to Redis directly, so whoever runs it is an admin of every ward.
  * ctl_audit_act() is the audit entry of loactl's other acts (submit,
- * cancel, retry, import, optout, provider).  Names follow
- * loa_name_valid(); what comes back from Redis is printed through
- * ctl_oneline() (or escaped JSON).
+ * cancel, retry, import, optout, provider).  ctl_as_user() checks an
+ * account's password for "loactl approve|reject --as USER" as the HTTP
+ * login does (login.lua).  Names follow loa_name_valid(); what comes
+ * back from Redis is printed through ctl_oneline() (or escaped JSON).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +30,7 @@ ctl_audit_act(const char *action, const char *target, const char *detail)
 
 	loa_actor_cli(&a);
 	loa_audit_argv(&av, ctl_cfg.prefix, ctl_cfg.retention_ms, a.name,
-	    action, target, "local", detail);
+	    action, target, CTL_FROM, detail);
 	freeReplyObject(ctl_commandv(&av));
 	loa_argv_free(&av);
 	loa_actor_clear(&a);
@@ -52,7 +53,7 @@ ctl_account(const char *op, const char *name, const char *r1, const char *r2,
 	loa_argv_add(&av, now);
 	loa_argv_addf(&av, "%lld", ctl_cfg.retention_ms);
 	loa_argv_add(&av, a.name);
-	loa_argv_add(&av, "local");
+	loa_argv_add(&av, CTL_FROM);
 	loa_argv_add(&av, name);
 	if (r1 != NULL)
 		loa_argv_add(&av, r1);
@@ -93,21 +94,15 @@ ctl_account_result(redisReply *r, const char *what, const char *name)
 }
 
 /*
- * The password for an account: one line of standard input (stdin), or
- * a new one printed (*shown).  Exits 1 for a password that will not do.
+ * One line of standard input into pw (pwlen bytes; the newline and a
+ * carriage return cut).  Exits 1 for no line, or one longer than
+ * LOA_PW_MAX bytes.
  */
-void
-ctl_password(int stdin_pw, char *pw, size_t pwlen, int *shown)
+static void
+pw_line(char *pw, size_t pwlen)
 {
-	char	err[128];
 	size_t	n;
 
-	*shown = 0;
-	if (!stdin_pw) {
-		loa_pw_new(pw, pwlen);
-		*shown = 1;
-		return;
-	}
 	if (fgets(pw, pwlen, stdin) == NULL) {
 		fprintf(stderr, "loactl: no password on standard input\n");
 		exit(1);
@@ -123,11 +118,144 @@ ctl_password(int stdin_pw, char *pw, size_t pwlen, int *shown)
 	}
 	if (n > 0 && pw[n - 1] == '\r')
 		pw[--n] = '\0';
+}
+
+/*
+ * The password for an account: one line of standard input (stdin), or
+ * a new one printed (*shown).  Exits 1 for a password that will not do.
+ */
+void
+ctl_password(int stdin_pw, char *pw, size_t pwlen, int *shown)
+{
+	char	err[128];
+
+	*shown = 0;
+	if (!stdin_pw) {
+		loa_pw_new(pw, pwlen);
+		*shown = 1;
+		return;
+	}
+	pw_line(pw, pwlen);
 	if (!loa_pw_ok(pw, err, sizeof(err))) {
 		explicit_bzero(pw, pwlen);
 		fprintf(stderr, "loactl: %s\n", err);
 		exit(1);
 	}
+}
+
+/*
+ * login.lua's op for user, from loactl ("local", and the digest of
+ * "local" as the address the failures are counted for), with up to
+ * three more arguments.
+ */
+static redisReply *
+ctl_login(const char *op, const char *user, const char *r1, const char *r2,
+    const char *r3)
+{
+	struct loa_argv	 av;
+	redisReply	*r;
+	char		 now[40], addr[LOA_DIGEST_HEX + 1];
+
+	loa_time_iso(loa_now_ms(), now, sizeof(now));
+	loa_token_digest(CTL_FROM, addr);
+	loa_script_argv(&av, loa_script_login, ctl_cfg.prefix);
+	loa_argv_add(&av, op);
+	loa_argv_addf(&av, "%lld", loa_now_ms());
+	loa_argv_add(&av, now);
+	loa_argv_addf(&av, "%lld", ctl_cfg.retention_ms);
+	loa_argv_add(&av, user);
+	loa_argv_add(&av, addr);
+	loa_argv_add(&av, CTL_FROM);
+	if (r1 != NULL)
+		loa_argv_add(&av, r1);
+	if (r2 != NULL)
+		loa_argv_add(&av, r2);
+	if (r3 != NULL)
+		loa_argv_add(&av, r3);
+	r = ctl_commandv(&av);
+	loa_argv_free(&av);
+	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+	    r->element[0]->type != REDIS_REPLY_STRING) {
+		fprintf(stderr, "loactl: --as %s: unreadable answer from "
+		    "Redis\n", user);
+		exit(1);
+	}
+	return r;
+}
+
+/*
+ * loactl approve|reject --as USER: USER's password is one line of
+ * standard input, checked as POST /v1/session checks it (login.lua, from
+ * "local"): refused while the account is locked or too many logins
+ * failed; a failure counted and audited (login_failed), the account
+ * locked after LOA_LOGIN_FAILS in a row; a success resets the count.
+ * An unknown account, a disabled one and a wrong password are refused
+ * in the same words, after the same work.  On success a is the account
+ * (kind user, its role and wards); otherwise exit 1.  The password is
+ * wiped once checked and never printed.
+ */
+void
+ctl_as_user(const char *user, struct loa_actor *a)
+{
+	static const char	 bad[] = "wrong password, or the account is "
+				    "unknown, disabled or locked";
+	char			 pw[LOA_PW_MAX + 2], dummy[LOA_PW_HASH_MAX];
+	char			 n[16], lock[32], win[32], err[256];
+	redisReply		*r;
+	const char		*st;
+	int			 good;
+
+	pw_line(pw, sizeof(pw));
+	snprintf(n, sizeof(n), "%d", LOA_ADDR_FAILS);
+	r = ctl_login("check", user, n, NULL, NULL);
+	st = r->element[0]->str;
+	if (strcmp(st, "addr") == 0 || strcmp(st, "locked") == 0) {
+		explicit_bzero(pw, sizeof(pw));
+		freeReplyObject(r);
+		fprintf(stderr, "loactl: --as %s: too many failed logins; "
+		    "try again later\n", user);
+		exit(1);
+	}
+	if (strcmp(st, "ok") == 0 && r->elements == 2 &&
+	    r->element[1]->type == REDIS_REPLY_STRING)
+		good = loa_pw_verify(r->element[1]->str, pw);
+	else {
+		/* The same work for nobody: no timing tells who exists. */
+		if (loa_pw_hash("not a password at all", dummy,
+		    sizeof(dummy)) == 0)
+			(void)loa_pw_verify(dummy, pw);
+		good = 0;
+	}
+	explicit_bzero(pw, sizeof(pw));
+	freeReplyObject(r);
+	if (!good) {
+		snprintf(n, sizeof(n), "%d", LOA_LOGIN_FAILS);
+		snprintf(lock, sizeof(lock), "%lld", LOA_LOCK_MS);
+		snprintf(win, sizeof(win), "%lld", LOA_ADDR_WINDOW_MS);
+		r = ctl_login("fail", user, n, lock, win);
+		fprintf(stderr, "loactl: --as %s: %s%s\n", user, bad,
+		    strcmp(r->element[0]->str, "locked") == 0 ?
+		    " (now locked: too many failures)" : "");
+		freeReplyObject(r);
+		exit(1);
+	}
+	r = ctl_login("verified", user, NULL, NULL, NULL);
+	if (strcmp(r->element[0]->str, "ok") != 0 || r->elements != 3 ||
+	    r->element[1]->type != REDIS_REPLY_STRING ||
+	    r->element[2]->type != REDIS_REPLY_STRING) {
+		freeReplyObject(r);
+		fprintf(stderr, "loactl: --as %s: %s\n", user, bad);
+		exit(1);
+	}
+	loa_actor_set(a, LOA_ACTOR_USER, LOA_ROLE_DRAFTER, user);
+	if (loa_role_parse(r->element[1]->str, &a->role) == -1 ||
+	    loa_scope_parse(a, r->element[2]->str, err, sizeof(err)) == -1) {
+		freeReplyObject(r);
+		fprintf(stderr, "loactl: --as %s: the account's role or "
+		    "wards are unreadable\n", user);
+		exit(1);
+	}
+	freeReplyObject(r);
 }
 
 /* A NAME operand: exits 2 unless it follows the name rule. */

@@ -47,7 +47,6 @@ char	*ctl_mask(const char *);
 char	*ctl_oneline(const char *);
 void	 ctl_print_json(const json_t *);
 void	 ctl_sleep_ms(long long);
-const char *ctl_cli_actor(void);
 
 int	 ctl_read_job(const char *, size_t, struct loa_buf *, char *, size_t);
 
@@ -81,9 +80,6 @@ void	 ctl_check_as(const char *, const char *);
 
 /* ctl-reject.c */
 int	 ctl_reject(int, char **);
-
-/* ctl-authstub.c: until AUTH's accounts land (daemon/auth.c) */
-int	 ctl_as_user(const char *, char **, char **);
 
 /* ctl-cancel.c */
 int	 ctl_cancel(int, char **);
@@ -120,6 +116,9 @@ void	 ctl_password(int, char *, size_t, int *);
 const char *ctl_name_operand(const char *, const char *, const char *);
 void	 ctl_scope_opts(struct loa_actor *, const char *, int, const char *,
 	    const char *);
+void	 ctl_as_user(const char *, struct loa_actor *);
+/* The "from" of loactl's audit entries and logins. */
+#define CTL_FROM	"local"
 
 /* ctl-user.c, ctl-token.c, ctl-audit.c */
 int	 ctl_user(int, char **);

@@ -29,11 +29,12 @@
  *   GET  /v1/audit?since=&actor=&limit=   the audit trail (admins)
  *   GET  /v1/wards              the wards the caller may use (code, name,
  *                               district)
- *   POST /v1/jobs/<id>/approve  loa_store_verdict(), as "loactl approve":
- *                               200 {"id","state","approved_by"}; 403
- *                               for the job's submitter or a caller
- *                               whose scope does not cover it, 409 for
- *                               a job not awaiting approval
+ *   POST /v1/jobs/<id>/approve  loa_store_verdict(), as "loactl approve",
+ *                               as the caller: 200 {"id","state",
+ *                               "approved_by"}; 403 for a drafter, the
+ *                               job's submitter or a caller whose scope
+ *                               does not cover it, 409 for a job not
+ *                               awaiting approval
  *   POST /v1/jobs/<id>/reject   the same with the body {"reason": "..."}
  *                               (400 without a valid reason), as
  *                               "loactl reject"
@@ -59,8 +60,9 @@
  * once the request is in.  401 without valid credentials, 403 when the
  * caller's role or wards do not allow the act (with an audit entry,
  * "denied").  A drafter, approver or admin of some wards submits, reads,
- * cancels only the jobs all of whose wards are among them (the submit
- * script's wards, scope.lua for a stored job; lists: jobs.lua filters).
+ * cancels, retries, approves only the jobs all of whose wards are among
+ * them (the submit script's wards, scope.lua for a stored job, checked
+ * again by approve.lua; lists: jobs.lua filters).
  *
  * Everything that can be decided from the request head (route, method,
  * token, job id, declared size) is decided in head_cb(), before a byte
@@ -74,8 +76,9 @@
  *
  * Logging in: the account's Argon2id hash is checked in the event loop
  * (tens of ms), at most VERIFY_PER_SEC a second (503 beyond); an
- * account is locked LOCK_MS after LOGIN_FAILS failures in a row, an
- * address refused after ADDR_FAILS failures in ADDR_WINDOW_MS (429).  A
+ * account is locked LOA_LOCK_MS after LOA_LOGIN_FAILS failures in a row,
+ * an address refused after LOA_ADDR_FAILS failures in LOA_ADDR_WINDOW_MS
+ * (429; auth.h).  A
  * session id is 32 random bytes made here, never one the client sent
  * (no fixation), stored as its digest, ended by idle time
  * ([http] session_idle), logout, a password change or disabling.
@@ -126,10 +129,6 @@
 #define REJECT_LOG_MAX		60	/* refused jobs logged a minute */
 #define SESSION_BODY_MAX	4096	/* a login */
 #define SESSION_COOKIE		"loa_session"
-#define LOGIN_FAILS		5	/* in a row: the account is locked */
-#define LOCK_MS			(15 * 60000LL)
-#define ADDR_FAILS		20	/* from one address in the window */
-#define ADDR_WINDOW_MS		(15 * 60000LL)
 #define VERIFY_PER_SEC		8	/* password checks a second */
 #define AUDIT_LIMIT		100
 #define AUDIT_LIMIT_MAX		1000
@@ -152,7 +151,7 @@ enum pending_kind {
 	PK_STATUS,
 	PK_LIST,
 	PK_WHO,		/* whoami.lua: who a token or session is */
-	PK_SCOPE,	/* scope.lua: a job's wards, then get or cancel */
+	PK_SCOPE,	/* scope.lua: a job's wards, then its route */
 	PK_LOGIN,	/* login.lua check, ok, fail, logout */
 	PK_AUDIT,
 	PK_WARDS,
@@ -281,8 +280,7 @@ static void	route_metrics(struct hs_req *);
 static void	route_submit(struct hs_req *);
 static void	route_get(struct hs_req *, const char *);
 static void	route_cancel(struct hs_req *, const char *);
-static void	route_verdict(struct hs_req *, const char *, const char *,
-		    const char *, int);
+static void	route_verdict(struct hs_req *, const char *, int);
 static void	route_retry(struct hs_req *, const char *);
 static void	route_webhook(struct hs_req *, const char *);
 static void	scope_cb(struct loa_redis *, redisReply *, void *);
@@ -1168,9 +1166,35 @@ cancel_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	free(id);
 }
 
+/* The route rt on job id, once the caller's scope allowed it. */
+static void
+route_job_act(struct hs_req *req, const char *id, enum route rt)
+{
+	switch (rt) {
+	case RT_JOB:
+		route_get(req, id);
+		break;
+	case RT_CANCEL:
+		route_cancel(req, id);
+		break;
+	case RT_APPROVE:
+	case RT_REJECT:
+		route_verdict(req, id, rt == RT_REJECT);
+		break;
+	case RT_RETRY:
+		route_retry(req, id);
+		break;
+	default:
+		reply_error(req, 404, "no such path");
+		break;
+	}
+}
+
 /*
- * GET /v1/jobs/<id> and POST /v1/jobs/<id>/cancel for a caller with some
- * wards: the job's wards first (scope.lua), then the route, or 403.
+ * GET /v1/jobs/<id> and POST /v1/jobs/<id>/cancel, approve, reject,
+ * retry for a caller with some wards: the job's wards first (scope.lua),
+ * then the route, or 403 (audited "denied").  approve.lua and
+ * reject_approval.lua check the scope again in the same step as the act.
  */
 static void
 route_scoped(struct hs_req *req, const char *id, enum route rt)
@@ -1179,10 +1203,7 @@ route_scoped(struct hs_req *req, const char *id, enum route rt)
 	struct loa_argv	 av;
 
 	if (httpd_actor(req)->all) {
-		if (rt == RT_JOB)
-			route_get(req, id);
-		else
-			route_cancel(req, id);
+		route_job_act(req, id, rt);
 		return;
 	}
 	p = pending_new(req, PK_SCOPE, id);
@@ -1219,10 +1240,8 @@ scope_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	free(w);
 	if (!ok)
 		deny(req, id, "the job reaches wards outside yours");
-	else if (rt == RT_JOB)
-		route_get(req, id);
 	else
-		route_cancel(req, id);
+		route_job_act(req, id, rt);
  out:
 	free(id);
 }
@@ -1331,7 +1350,7 @@ route_login(struct hs_req *req)
 	explicit_bzero((char *)pw, strlen(pw));
 	json_decref(o);
 	login_argv(&av, req, LOGIN_CHECK, p->user);
-	loa_argv_addf(&av, "%d", ADDR_FAILS);
+	loa_argv_addf(&av, "%d", LOA_ADDR_FAILS);
 	ask(req, p, login_cb, &av);
 }
 
@@ -1456,9 +1475,9 @@ login_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	} else {
 		n->op = LOGIN_FAIL;
 		login_argv(&av, req, LOGIN_FAIL, n->user);
-		loa_argv_addf(&av, "%d", LOGIN_FAILS);
-		loa_argv_addf(&av, "%lld", LOCK_MS);
-		loa_argv_addf(&av, "%lld", ADDR_WINDOW_MS);
+		loa_argv_addf(&av, "%d", LOA_LOGIN_FAILS);
+		loa_argv_addf(&av, "%lld", LOA_LOCK_MS);
+		loa_argv_addf(&av, "%lld", LOA_ADDR_WINDOW_MS);
 	}
 	ask(req, n, login_cb, &av);
  out:
@@ -1801,25 +1820,28 @@ reject_reason(struct hs_req *req, char **reason, char *err, size_t errlen)
 
 /*
  * POST /v1/jobs/<id>/approve (reject 0) or /reject (reject 1): the script
- * "loactl approve|reject" runs, as actor with scope ("all" or ward codes
- * "a,b,c"); the caller's role was checked before.
+ * "loactl approve|reject" runs, as the caller (its name, and its scope
+ * "all" or "a,b,c", which the script checks again); its role was
+ * checked before.
  */
 static void
-route_verdict(struct hs_req *req, const char *id, const char *actor,
-    const char *scope, int reject)
+route_verdict(struct hs_req *req, const char *id, int reject)
 {
-	struct pending	*p;
-	struct loa_argv	 av;
-	char		*reason = NULL, err[128];
+	const struct loa_actor	*a = httpd_actor(req);
+	struct pending		*p;
+	struct loa_argv		 av;
+	char			*reason = NULL, *scope, err[128];
 
 	if (reject && reject_reason(req, &reason, err, sizeof(err)) == -1) {
 		reply_error(req, 400, err);
 		return;
 	}
-	loa_store_verdict(&av, loa->cfg.prefix, id, actor, scope, reason,
+	scope = loa_scope_str(a);
+	loa_store_verdict(&av, loa->cfg.prefix, id, a->name, scope, reason,
 	    loa->cfg.events_maxlen, loa->cfg.retention_ms, hs_req_peer(req));
+	free(scope);
 	p = pending_new(req, PK_VERDICT, id);
-	p->body = xstrdup(actor);
+	p->body = xstrdup(a->name);
 	ask(req, p, verdict_cb, &av);
 	free(reason);
 }
@@ -1855,12 +1877,11 @@ verdict_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		reply_error(req, 404, "no such job");
 		break;
 	case LOA_VERDICT_SELF:
-		reply_error(req, 403, "you submitted this job; another "
-		    "person must decide on it");
+		deny(req, id, "you submitted this job; another person must "
+		    "decide on it");
 		break;
 	case LOA_VERDICT_SCOPE:
-		reply_error(req, 403, "the job reaches wards outside your "
-		    "scope");
+		deny(req, id, "the job reaches wards outside yours");
 		break;
 	case LOA_VERDICT_STATE:
 		snprintf(msg, sizeof(msg), "not awaiting approval (%s)",
@@ -1908,6 +1929,7 @@ retry_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		reply_error(req, 409, "not finished (wait for it, or cancel "
 		    "it)");
 	else {
+		audit(req, httpd_actor(req)->name, "retry", id, NULL);
 		loa_buf_init(&b);
 		loa_json_kv(&b, "id", id);
 		loa_json_kl(&b, "retried", rep->integer);
@@ -2247,15 +2269,12 @@ dispatch(struct hs_req *req)
 		break;
 	case RT_APPROVE:
 	case RT_REJECT:
-		/*
-		 * Until the ward office's actors (AUTH) land, every caller
-		 * past check_auth() holds the [http] token_file token: the
-		 * system-wide admin, "admin", scope all.
-		 */
-		route_verdict(req, name, "admin", "all", rt == RT_REJECT);
+		if (may(req, LOA_ACT_APPROVE, name))
+			route_scoped(req, name, rt);
 		break;
 	case RT_RETRY:
-		route_retry(req, name);
+		if (may(req, LOA_ACT_RETRY, name))
+			route_scoped(req, name, rt);
 		break;
 	case RT_WEBHOOK:
 		route_webhook(req, name);

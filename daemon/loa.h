@@ -348,7 +348,6 @@ int	 loa_approval_required_parse(const char *,
 	    enum loa_approval_required *);
 int	 loa_approval_needed(const struct loa_config *, enum loa_audience,
 	    enum loa_priority, long long, int *);
-int	 loa_approval_actor_valid(const char *);
 #define LOA_REASON_MAX	500	/* bytes of a rejection's reason */
 int	 loa_approval_reason_valid(const char *, size_t);
 

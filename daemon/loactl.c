@@ -29,7 +29,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -628,30 +627,6 @@ ctl_usage_error(const char *cmd_usage, const char *fmt, ...)
 	fprintf(stderr, "loactl: %s\nusage: loactl %s\n", line, cmd_usage);
 	free(line);
 	exit(2);
-}
-
-/*
- * Who runs loactl, as an actor: "cli:<unix user>" (submitted_by of what
- * it sends, approved_by of what it approves).  A user the password
- * database does not know, or whose name breaks the name rule, is
- * "cli:uid<N>".
- */
-const char *
-ctl_cli_actor(void)
-{
-	static char	 name[LOA_NAME_MAX + 8];
-	struct passwd	*pw;
-
-	if (name[0] != '\0')
-		return name;
-	if ((pw = getpwuid(getuid())) != NULL &&
-	    strlen(pw->pw_name) <= LOA_NAME_MAX &&
-	    loa_name_valid(pw->pw_name))
-		snprintf(name, sizeof(name), "cli:%s", pw->pw_name);
-	else
-		snprintf(name, sizeof(name), "cli:uid%lu",
-		    (unsigned long)getuid());
-	return name;
 }
 
 /*

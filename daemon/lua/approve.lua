@@ -12,6 +12,7 @@
 --: include keys
 --: include common
 --: include audit
+--: include jobwards
 --: include approval
 local _, id, actor, scope, now, now_ms, maxlen, ret, from = unpack(ARGV, 1, 9)
 local bad = approval_check(id, actor, scope)

@@ -15,6 +15,9 @@
 --     (kept window_ms), audit "login_failed".  Returns {"locked"} when
 --     this failure locked the account, else {"fail"}.
 --   op "logout": rest = session_hex.  The session goes.  Returns {"ok"}.
+--   op "verified": no rest.  loactl approve|reject --as checked the
+--     password: fails reset, no session (the act is audited itself).
+--     Returns {"ok", role, wards}, or {"unknown"}.
 --
 --: include keys
 --: include audit
@@ -57,6 +60,11 @@ elseif op == 'fail' then
   audit(nil, ret, now, user, 'login_failed', user, from,
     res == 'locked' and 'account locked' or nil)
   return {res}
+elseif op == 'verified' then
+  local u = redis.call('HMGET', uk, 'role', 'wards')
+  if not u[1] then return {'unknown'} end
+  redis.call('HSET', uk, 'fails', 0, 'locked_until', 0)
+  return {'ok', u[1], u[2] or ''}
 elseif op == 'logout' then
   redis.call('DEL', K.session(ARGV[9]))
   return {'ok'}

@@ -11,6 +11,7 @@
 --
 --: include keys
 --: include audit
+--: include jobwards
 --: include approval
 local _, id, actor, scope, reason, now, maxlen, ret, from = unpack(ARGV, 1, 9)
 local bad = approval_check(id, actor, scope)

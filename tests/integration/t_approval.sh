@@ -5,8 +5,12 @@
 # daemon, is approved by someone other than its submitter (loactl
 # approve, POST /v1/jobs/<id>/approve) and then sent, or rejected with a
 # reason (loactl reject, POST /v1/jobs/<id>/reject) or expires; loactl
-# --as USER with the password on stdin (role, scope, wrong password);
-# POST /v1/jobs/<id>/retry.  Allowed and refused callers for each.
+# --as USER with the password on stdin (role, scope, wrong password, the
+# login lock); accounts (loactl user add) with a session and CSRF, and
+# named tokens, over HTTP: a drafter's job approved by an approver of its
+# wards, refused to its submitter, to a drafter, to an approver of other
+# wards, without CSRF; POST /v1/jobs/<id>/retry within and outside the
+# caller's wards.  Allowed and refused callers for each.
 . "$(dirname "$0")/lib.sh"
 
 TOKEN=t0k-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
@@ -62,18 +66,16 @@ xadd() {
 	fi
 }
 held() { wait_for 10 "$1 awaiting approval" state_is "$1" awaiting_approval; }
-# pwhash PASSWORD: an Argon2id string, as libsodium's crypto_pwhash_str
-pwhash() {
-	python3 -c '
-import ctypes, sys
-s = ctypes.CDLL("libsodium.so.23"); s.sodium_init()
-s.crypto_pwhash_opslimit_interactive.restype = ctypes.c_size_t
-s.crypto_pwhash_memlimit_interactive.restype = ctypes.c_size_t
-o = ctypes.create_string_buffer(128)
-s.crypto_pwhash_str(o, sys.argv[1].encode(), ctypes.c_ulonglong(len(sys.argv[1])),
-    ctypes.c_ulonglong(s.crypto_pwhash_opslimit_interactive()),
-    ctypes.c_size_t(s.crypto_pwhash_memlimit_interactive()))
-print(o.value.decode())' "$1"
+# login USER PASSWORD: POST /v1/session; $CK and $CSRF are its session
+login() {
+	req POST /v1/session -D "$T/head" --data-binary "{\"user\":\"$1\",\"password\":\"$2\"}" >/dev/null
+	CK="Cookie: loa_session=$(tr -d '\r' < "$T/head" | sed -n 's/^[Ss]et-[Cc]ookie: loa_session=\([^;]*\);.*/\1/p')"
+	CSRF=$(body .csrf)
+}
+audit_has() { R XRANGE loa:audit - + | tr '\n' ' ' | grep -q -- "$1"; }
+# user NAME ROLE WARDS: an account, its password "NAME password 1"
+user() {
+	echo "$1 password 1" | CTL user add "$1" --role "$2" $([ "$3" = all ] && echo --all || echo --wards "$3") --password-stdin >/dev/null
 }
 
 start_redis || exit 1
@@ -104,7 +106,8 @@ sleep 1.5
 is "... nothing sent while it waits" "$(sent_lines d1)" 0
 CTL approve d1 > "$T/out" 2> "$T/err"
 is "the submitter may not approve it (loactl, exit 1)" $? 1
-check "... and is told why" grep -q "d1: $ME submitted it; another person must approve it" "$T/err"
+check "... and is told why" grep -q "d1: $ME: you submitted it; another person must approve it" "$T/err"
+check "... audited as denied" audit_has "actor $ME action denied target d1 from local detail you submitted it"
 is "... still waiting" "$(job_field d1 state)" awaiting_approval
 is "GET /v1/jobs/d1 shows it awaiting" "$(req GET /v1/jobs/d1 -H "$AUTH") $(body .state) $(body .submitted_by)" \
     "200 awaiting_approval $ME"
@@ -170,36 +173,107 @@ sleep 1
 is "... nothing was sent" "$(sent_lines x1)" 0
 is "rejecting it again: 409" "$(req POST /v1/jobs/x1/reject -H "$AUTH" -d '{"reason":"x"}')" 409
 
-# loactl --as USER, the password on stdin
-R HSET loa:user:bob role approver wards 00070 pw "$(pwhash bob-pw)" disabled 0 >/dev/null
-R HSET loa:user:carol role approver wards all pw "$(pwhash carol-pw)" disabled 0 >/dev/null
-R HSET loa:user:dave role drafter wards all pw "$(pwhash dave-pw)" disabled 0 >/dev/null
-R HSET loa:user:erin role admin wards all pw "$(pwhash erin-pw)" disabled 1 >/dev/null
+# loactl --as USER, the password on stdin: real accounts (loactl user add)
+user bob approver 00070
+user carol approver all
+user dave drafter all
+user erin admin all
+CTL user disable erin >/dev/null
+user frank approver 00004,00008
 job x2 '{"districts":["Ba Đình"]}'
 xadd x2 carol
 check "x2 (by carol) awaits approval" held x2
-echo bob-pw | CTL approve x2 --as bob 2> "$T/err"
+echo 'bob password 1' | CTL approve x2 --as bob 2> "$T/err"
 is "--as bob, scope 00070 only: exit 1" $? 1
-check "... outside his wards" grep -q "x2: it reaches wards outside bob's" "$T/err"
-echo wrong | CTL approve x2 --as carol 2> "$T/err"
+check "... outside his wards" grep -q "x2: bob: the job reaches wards outside yours" "$T/err"
+check "... audited as denied" audit_has "actor bob action denied target x2 from local"
+echo 'wrong password 1' | CTL approve x2 --as carol 2> "$T/err"
 is "--as carol, wrong password: exit 1" $? 1
-check "... said without the password" sh -c "grep -q 'wrong password' '$T/err' && ! grep -q wrong-pw '$T/err'"
-echo nobody-pw | CTL approve x2 --as nobody 2> "$T/err"
+check "... said without the password" sh -c "grep -q 'wrong password' '$T/err' && ! grep -q 'wrong password 1' '$T/err'"
+check "... counted as a failed login" sh -c "[ \$(redis-cli -s '$SOCK' HGET loa:user:carol fails) = 1 ]"
+check "... audited login_failed from local" audit_has "actor carol action login_failed target carol from local"
+echo 'nobody password 1' | CTL approve x2 --as nobody 2> "$T/err"
 is "--as an unknown user: exit 1, the same words" "$? $(grep -c 'wrong password, or the account is unknown' "$T/err")" "1 1"
-echo erin-pw | CTL approve x2 --as erin 2> "$T/err"
-is "--as a disabled admin: exit 1" $? 1
-echo dave-pw | CTL approve x2 --as dave 2> "$T/err"
+echo 'erin password 1' | CTL approve x2 --as erin 2> "$T/err"
+is "--as a disabled admin: exit 1, the same words" "$? $(grep -c 'wrong password, or the account is unknown' "$T/err")" "1 1"
+echo 'dave password 1' | CTL approve x2 --as dave 2> "$T/err"
 is "--as a drafter: exit 1" "$? $(grep -c 'only an approver or an admin' "$T/err")" "1 1"
-echo carol-pw | CTL approve x2 --as carol 2> "$T/err"
-is "--as carol, its submitter: exit 1" "$? $(grep -c 'carol submitted it' "$T/err")" "1 1"
+check "... audited as denied" audit_has "actor dave action denied target x2"
+echo 'carol password 1' | CTL approve x2 --as carol 2> "$T/err"
+is "--as carol, its submitter: exit 1" "$? $(grep -c 'carol: you submitted it' "$T/err")" "1 1"
+is "... her right password reset the count" "$(R HGET loa:user:carol fails)" 0
 CTL approve x2 --as 'a:b' < /dev/null 2> "$T/err"
 is "--as a bad name: exit 2" $? 2
+CTL approve x2 --as frank < /dev/null 2> "$T/err"
+is "--as without a password on stdin: exit 1" $? 1
 is "x2 still waits" "$(job_field x2 state)" awaiting_approval
-R HSET loa:user:bob wards 00004,00008 >/dev/null
-echo bob-pw | CTL reject x2 --as bob --reason "Trùng lịch" > "$T/out"
-is "--as bob, now covering Ba Đình, rejects: exit 0" $? 0
-is "... rejected by bob" "$(R HMGET loa:job:x2 state rejected_by reject_reason | tr '\n' '|')" \
-    "rejected_by_approver|bob|Trùng lịch|"
+echo 'frank password 1' | CTL reject x2 --as frank --reason "Trùng lịch" > "$T/out"
+is "--as frank, an approver of Ba Đình, rejects: exit 0" $? 0
+is "... rejected by frank" "$(R HMGET loa:job:x2 state rejected_by reject_reason | tr '\n' '|')" \
+    "rejected_by_approver|frank|Trùng lịch|"
+check "... audited from local" audit_has "actor frank action reject target x2 from local detail Trùng lịch"
+job x6 '{"districts":["Hoàn Kiếm"]}'
+xadd x6 carol
+check "x6 (by carol, Hoàn Kiếm: ward 00070) awaits approval" held x6
+for i in 1 2 3 4; do echo "wrong $i password" | CTL approve x6 --as bob 2>/dev/null; done
+echo 'wrong 5 password' | CTL approve x6 --as bob 2> "$T/err"
+check "the fifth wrong password locks bob" grep -q 'now locked' "$T/err"
+echo 'bob password 1' | CTL approve x6 --as bob 2> "$T/err"
+is "locked: the right password is refused too" "$? $(grep -c 'too many failed logins' "$T/err")" "1 1"
+check "... the lock audited" audit_has "actor bob action login_failed target bob from local detail account locked"
+is "... and locks the console login as well: 429" "$(req POST /v1/session --data-binary '{"user":"bob","password":"bob password 1"}')" 429
+R HSET loa:user:bob locked_until 0 >/dev/null
+echo 'bob password 1' | CTL approve x6 --as bob > "$T/out"
+is "unlocked: bob, an approver of 00070, approves x6: exit 0" $? 0
+is "... approved_by bob" "$(job_field x6 approved_by)" bob
+check "... sent" wait_sent x6 1 15
+
+# Over HTTP with accounts and named tokens: a drafter's job.
+user dee drafter 00004,00008
+login dee 'dee password 1'
+DEE=$CK
+DEE_CSRF=$CSRF
+job b1 '{"districts":["Ba Đình"]}'
+is "dee (drafter of Ba Đình) submits with her session: 202" \
+    "$(req POST /v1/jobs -H "$DEE" -H "X-CSRF-Token: $DEE_CSRF" --data-binary @"$T/b1.json")" 202
+check "b1 awaits approval" held b1
+is "... submitted by dee" "$(job_field b1 submitted_by)" dee
+is "dee approving her own job: 403 (a drafter)" \
+    "$(req POST /v1/jobs/b1/approve -H "$DEE" -H "X-CSRF-Token: $DEE_CSRF")" 403
+check "... audited as denied" audit_has "actor dee action denied target b1"
+login bob 'bob password 1'
+is "bob (approver of 00070) approving b1: 403" \
+    "$(req POST /v1/jobs/b1/approve -H "$CK" -H "X-CSRF-Token: $CSRF") $(body .error)" \
+    "403 the job reaches wards outside yours"
+check "... audited as denied" audit_has "actor bob action denied target b1"
+is "bob rejecting it: 403 too" \
+    "$(req POST /v1/jobs/b1/reject -H "$CK" -H "X-CSRF-Token: $CSRF" -d '{"reason":"x"}')" 403
+login frank 'frank password 1'
+FRANK=$CK
+FRANK_CSRF=$CSRF
+is "frank (approver of Ba Đình) without the CSRF header: 403" "$(req POST /v1/jobs/b1/approve -H "$FRANK")" 403
+is "... with a wrong one: 403" "$(req POST /v1/jobs/b1/approve -H "$FRANK" -H "X-CSRF-Token: x$FRANK_CSRF")" 403
+is "b1 still waits" "$(job_field b1 state)" awaiting_approval
+is "frank approves b1 with his session and CSRF: 200" \
+    "$(req POST /v1/jobs/b1/approve -H "$FRANK" -H "X-CSRF-Token: $FRANK_CSRF") $(body .approved_by)" "200 frank"
+check "... sent to both Ba Đình residents" wait_sent b1 2 15
+is "... approved_by frank, submitted_by dee" "$(job_field b1 approved_by) $(job_field b1 submitted_by)" "frank dee"
+check "... audited" audit_has "actor frank action approve target b1 from 127.0.0.1"
+job b2 '{"districts":["Ba Đình"]}'
+is "frank submits b2: 202" "$(req POST /v1/jobs -H "$FRANK" -H "X-CSRF-Token: $FRANK_CSRF" --data-binary @"$T/b2.json")" 202
+check "b2 awaits approval" held b2
+is "frank approving his own b2: 403" \
+    "$(req POST /v1/jobs/b2/approve -H "$FRANK" -H "X-CSRF-Token: $FRANK_CSRF") $(body .error)" \
+    "403 you submitted this job; another person must decide on it"
+check "... audited as denied" audit_has "actor frank action denied target b2 from 127.0.0.1 detail you submitted"
+req DELETE /v1/session -H "$FRANK" -H "X-CSRF-Token: $FRANK_CSRF" >/dev/null
+is "frank's session after logout: 401" "$(req POST /v1/jobs/b2/reject -H "$FRANK" -H "X-CSRF-Token: $FRANK_CSRF" -d '{"reason":"x"}')" 401
+DR=$(CTL token add drb --wards 00004,00008)
+AP=$(CTL token add apb --wards 00004,00008 --role approver)
+is "a drafter token approving b2: 403" "$(req POST /v1/jobs/b2/approve -H "Authorization: Bearer $DR")" 403
+is "an approver token of Ba Đình approves b2: 200" \
+    "$(req POST /v1/jobs/b2/approve -H "Authorization: Bearer $AP") $(body .approved_by)" "200 apb"
+check "... sent" wait_sent b2 2 15
 
 # cancel a held job; expiry (the cron sweeps the approvals set)
 job x3 '{"districts":["Ba Đình"]}'
@@ -231,6 +305,16 @@ R HSET loa:job:a1:out r1 failed:sms >/dev/null
 R HINCRBY loa:job:a1 failed 1 >/dev/null
 is "retry without a token: 401" "$(req POST /v1/jobs/a1/retry)" 401
 is "retry of an unknown job: 404" "$(req POST /v1/jobs/nope/retry -H "$AUTH")" 404
+is "dee (drafter of Ba Đình) retrying a1 (all wards): 403" \
+    "$(req POST /v1/jobs/a1/retry -H "$DEE" -H "X-CSRF-Token: $DEE_CSRF")" 403
+check "... audited as denied" audit_has "actor dee action denied target a1 from 127.0.0.1 detail the job reaches wards outside yours"
+is "... without CSRF: 403" "$(req POST /v1/jobs/b1/retry -H "$DEE")" 403
+R HSET loa:job:b1:out r2 failed:sms >/dev/null
+R HINCRBY loa:job:b1 failed 1 >/dev/null
+is "dee retrying b1 (her wards): 200, one recipient" \
+    "$(req POST /v1/jobs/b1/retry -H "$DEE" -H "X-CSRF-Token: $DEE_CSRF") $(body .retried)" "200 1"
+check "... sent again" wait_sent b1 3 15
+check "... audited" audit_has "actor dee action retry target b1 from 127.0.0.1"
 is "retry of a1: 200, one recipient" "$(req POST /v1/jobs/a1/retry -H "$AUTH") $(body .retried)" "200 1"
 check "... sent again" wait_sent a1 4 15
 check "... and done" wait_for 10 "a1 done" state_is a1 done

@@ -1,7 +1,8 @@
 #!/bin/sh
 # t_auth.sh -- the ward office over HTTP and loactl: accounts, named
 # tokens, sessions and CSRF, roles and wards on every job route (allowed
-# and refused callers), the login lock, the audit trail.
+# and refused callers; approve/reject/retry here by role and ward, the
+# approval itself in t_approval), the login lock, the audit trail.
 . "$(dirname "$0")/lib.sh"
 
 TOKEN=t0k-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
@@ -128,6 +129,14 @@ is "cancel another ward's job: 403" "$(req POST /v1/jobs/s4/cancel -H "$HKA")" 4
 is "s4 untouched" "$(job_field s4 state)" scheduled
 is "cancel its own: 200" "$(req POST /v1/jobs/s70/cancel -H "$HKA")" 200
 check "cancel audited" audit_has "actor hk action cancel target s70"
+is "retry another ward's job: 403" "$(req POST /v1/jobs/abd/retry -H "$HKA")" 403
+check "... audited as denied" audit_has "actor hk action denied target abd"
+is "retry its own: 200" "$(req POST /v1/jobs/j70/retry -H "$HKA")/$(jq -r .retried "$T/body")" 200/0
+check "retry audited" audit_has "actor hk action retry target j70"
+is "approve with a drafter token: 403" "$(req POST /v1/jobs/j70/approve -H "$HKA")/$(jq -r .error "$T/body")" "403/your role does not allow it"
+check "... audited as denied" audit_has "actor hk action denied target j70 from 127.0.0.1 detail your role"
+is "reject with a drafter token: 403" "$(req POST /v1/jobs/j70/reject -H "$HKA" -d '{"reason":"x"}')" 403
+is "approve a job not awaiting approval (admin token): 409" "$(req POST /v1/jobs/j70/approve -H "$ADMIN")" 409
 is "wards: only its own" "$(req GET /v1/wards -H "$HKA")/$(jq -c '[.[].code]' "$T/body")" '200/["00070"]'
 is "wards for all" "$(req GET /v1/wards -H "$ADMIN")/$(jq -c '[.[].code] | sort' "$T/body")" '200/["00004","00008","00070"]'
 check "wards: names and districts" jqe 'map(select(.code == "00004"))[0] | .name == "Phường Ba Đình" and .district == "Ba Đình"' "$T/body"
@@ -208,7 +217,7 @@ R HSET loa:job:c1 state scheduled total 1 queued_upto 0 >/dev/null
 CTL cancel c1 >/dev/null
 check "loactl cancel audited as cli:<user>" audit_has "actor cli:$(id -un) action cancel target c1 from local"
 check "token_add, token_revoke, user_add, user_disable audited" sh -c "for a in token_add token_revoke user_add user_disable user_passwd; do redis-cli -s '$SOCK' XRANGE loa:audit - + | grep -qx \$a || exit 1; done"
-is "loactl audit --actor hk --json" "$(CTL audit --actor hk --json | jq -r '[.[].action] | unique | join(" ")')" "cancel denied submit"
+is "loactl audit --actor hk --json" "$(CTL audit --actor hk --json | jq -r '[.[].action] | unique | join(" ")')" "cancel denied retry submit"
 is "loactl audit --since 1h --limit 1" "$(CTL audit --since 1h --limit 1 --json | jq length)" 1
 CTL audit --since soon 2>/dev/null
 is "loactl audit --since bad: bad usage" "$?" 2

@@ -1,4 +1,5 @@
 # login: ARGV prefix op now_ms now_iso retention_ms user addr from rest...
+# (ops check, ok, fail, logout, verified)
 A=$(printf '%064d' 9)
 S=$(printf '%064d' 4)
 is "unknown" "$(ev login $P check 1000 T0 60000 an $A 1.2.3.4 20)" unknown
@@ -24,6 +25,12 @@ is "session fields" "$(R HMGET ${P}session:$S user csrf gen created_at | tr '\n'
 is "session expires" "$(R PTTL ${P}session:$S | awk '{ print ($1 > 0 && $1 <= 30000) }')" 1
 is "fails reset" "$(R HMGET ${P}user:an fails locked_until | tr '\n' ' ')" "0 0 "
 is "login audited" "$(R XREVRANGE ${P}audit + - COUNT 1 | sed -n '7p;11p' | tr '\n' ' ')" "login 1.2.3.4 "
+ev login $P fail 1000 T0 60000 an $A 1.2.3.4 5 900000 900000 >/dev/null
+n=$(R XLEN ${P}audit)
+is "verified (loactl --as): role and wards" "$(ev login $P verified 1000 T1 60000 an $A local | tr '\n' ' ')" "ok approver 00001 "
+is "... fails reset" "$(R HGET ${P}user:an fails)" 0
+is "... no session, nothing audited" "$(R KEYS "${P}session:*" | grep -vc "$S") $(R XLEN ${P}audit)" "0 $n"
+is "verified for an account gone" "$(ev login $P verified 1000 T1 60000 ghost $A local)" unknown
 is "ok for an account gone" "$(ev login $P ok 1000 T1 60000 ghost $A x $S CS 30000)" unknown
 R HSET ${P}user:an disabled 1 >/dev/null
 is "check: disabled" "$(ev login $P check 1000 T0 60000 an $(printf '%064d' 8) x 20)" disabled

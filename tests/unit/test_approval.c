@@ -130,11 +130,6 @@ main(void)
 	    min_left == 0, "decided by the audience: nothing left to count");
 
 	is_str(loa_approval_required_name(LOA_APPROVAL_ALL), "all", "name");
-	ok(loa_approval_actor_valid("cli:ops") &&
-	    loa_approval_actor_valid("admin") &&
-	    !loa_approval_actor_valid("cli:") &&
-	    !loa_approval_actor_valid("a:b") &&
-	    !loa_approval_actor_valid(""), "actor names");
 
 	ok(loa_approval_reason_valid("sai chính tả", strlen("sai chính tả")),
 	    "a reason in Vietnamese");

@@ -187,6 +187,17 @@ test_audit(void)
 	loa_argv_free(&av);
 }
 
+/* Actor names: who submitted, approved, rejected (loa_actor_name_ok). */
+static void
+test_actor_names(void)
+{
+	ok(loa_actor_name_ok("cli:ops") && loa_actor_name_ok("admin") &&
+	    loa_actor_name_ok("stream"), "actor names");
+	ok(!loa_actor_name_ok("cli:") && !loa_actor_name_ok("a:b") &&
+	    !loa_actor_name_ok("") && !loa_actor_name_ok("cli:a b"),
+	    "names that are no actor's");
+}
+
 int
 main(void)
 {
@@ -195,5 +206,6 @@ main(void)
 	test_passwords();
 	test_tokens();
 	test_audit();
+	test_actor_names();
 	return tap_done();
 }
