@@ -200,4 +200,9 @@ void	 httpd_free(void);
 int	 httpd_token_read(const char *, char **, char *, size_t);
 void	 httpd_token_set(char *);
 
+/* www.c */
+struct hs_req;
+int	 www_serve(struct hs_req *);
+void	 www_check(void);
+
 #endif

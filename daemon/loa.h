@@ -222,6 +222,7 @@ struct loa_config {
 	int			 http_max_connections;
 	long long		 http_header_timeout_ms;
 	long long		 http_body_timeout_ms;
+	char			*www_dir;	/* the console's files */
 	struct loa_provider_conf *providers;
 	size_t			 nproviders;
 };
