@@ -148,6 +148,11 @@ $(B)/tests/test_plugin_%: tests/unit/test_plugin_%.c plugins/%.c plugins/plugin.
 $(B)/loa-mock: tests/mock/loa-mock.c | $(B)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS) $(PKG_LIBS)
 
+# What daemon/sms.c makes of texts, for the browser test (t_console).
+$(B)/tests/smscount: tests/browser/smscount.c daemon/text.h $(B)/libloacore.a
+	@mkdir -p $(B)/tests
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libloacore.a $(ALL_LDFLAGS) $(LIBS)
+
 $(B)/tests/%: tests/unit/%.c tests/unit/tap.h $(B)/libloacore.a
 	@mkdir -p $(B)/tests
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libloacore.a $(ALL_LDFLAGS) $(LIBS)
@@ -160,7 +165,7 @@ deps:
 	@sh tests/deps.sh
 
 check: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(B)/tests/smscount
 	@$(MAKE) --no-print-directory check-unit check-lua check-store \
 	    check-integration check-hostile
 
