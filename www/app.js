@@ -343,9 +343,9 @@ function route() {
 	for (const a of document.querySelectorAll('#nav a'))
 		a.classList.toggle('active', a.getAttribute('href') === '#' + name);
 	if (name === 'queue')
-		loadQueue();
+		loadList('queue-list', '/v1/jobs?state=awaiting_approval&limit=100');
 	else if (name === 'jobs')
-		loadJobs();
+		loadList('jobs-list', '/v1/jobs?limit=100');
 	else if (name === 'job')
 		openJob(decodeURIComponent(arg || ''));
 	else if (name === 'providers')
@@ -658,6 +658,7 @@ async function doPreview() {
 		return;
 	}
 	out.replaceChildren(...previewNodes(res.data));
+	out.scrollIntoView({ block: 'start' });
 	if (res.data.ok === false && res.data.error)
 		showDaemonError(String(res.data.error));
 }
@@ -768,8 +769,6 @@ function stateBadge(s) {
 }
 
 function jobsTable(list) {
-	if (!list.length)
-		return el('p', { class: 'hint' }, t('m_empty'));
 	return table([[t('h_job')], [t('h_state')], [t('h_total'), 'num'],
 	    [t('h_by')], [t('h_created')]], list.map((j) => el('tr', {},
 		el('td', {}, el('a', { href: '#job/' + encodeURIComponent(j.job) },
@@ -780,26 +779,24 @@ function jobsTable(list) {
 		el('td', {}, j.created_at || ''))));
 }
 
-async function loadQueue() {
-	const box = $('queue-list');
-	const res = await api('GET', '/v1/jobs?state=awaiting_approval&limit=100');
-	if (res.status !== 200) {
-		box.replaceChildren(el('p', { class: 'field-error' },
-		    failMsg(res, 'GET /v1/jobs?state=awaiting_approval')));
-		return;
-	}
-	box.replaceChildren(jobsTable(listOf(res.data, 'jobs')));
+// The list GET path answers (an array, or the array under key), or null
+// when there is nothing to draw: the failure or "nothing" is in box then.
+async function fetchList(box, path, key) {
+	const res = await api('GET', path);
+	let list = [];
+	if (res.status !== 200)
+		$(box).replaceChildren(el('p', { class: 'field-error' },
+		    failMsg(res, 'GET ' + path.replace(/\?.*/, ''))));
+	else if (!(list = listOf(res.data, key)).length)
+		$(box).replaceChildren(el('p', { class: 'hint' }, t('m_empty')));
+	return list.length ? list : null;
 }
 
-async function loadJobs() {
-	const box = $('jobs-list');
-	const res = await api('GET', '/v1/jobs?limit=100');
-	if (res.status !== 200) {
-		box.replaceChildren(el('p', { class: 'field-error' },
-		    failMsg(res, 'GET /v1/jobs')));
-		return;
-	}
-	box.replaceChildren(jobsTable(listOf(res.data, 'jobs')));
+// A list of jobs (GET /v1/jobs, maybe of one state) into box.
+async function loadList(box, path) {
+	const list = await fetchList(box, path, 'jobs');
+	if (list)
+		$(box).replaceChildren(jobsTable(list));
 }
 
 // ---- one job --------------------------------------------------------
@@ -977,19 +974,11 @@ async function jobAct(what, body, okMsg) {
 // ---- providers and audit (admins) -----------------------------------
 
 async function loadProviders() {
-	const box = $('providers-list');
-	const res = await api('GET', '/v1/providers');
-	if (res.status !== 200) {
-		box.replaceChildren(el('p', { class: 'field-error' },
-		    failMsg(res, 'GET /v1/providers')));
+	const list = await fetchList('providers-list', '/v1/providers',
+	    'providers');
+	if (!list)
 		return;
-	}
-	const list = listOf(res.data, 'providers');
-	if (!list.length) {
-		box.replaceChildren(el('p', { class: 'hint' }, t('m_empty')));
-		return;
-	}
-	box.replaceChildren(table([[t('h_provider')], [t('h_channel')],
+	$('providers-list').replaceChildren(table([[t('h_provider')], [t('h_channel')],
 	    [t('h_state')], ['']], list.map((p) => el('tr',
 		{ 'data-provider': p.name },
 		el('td', {}, p.name),
@@ -1011,7 +1000,6 @@ async function loadProviders() {
 async function loadAudit(ev) {
 	if (ev)
 		ev.preventDefault();
-	const box = $('audit-list');
 	const q = new URLSearchParams();
 	if ($('audit-actor').value.trim())
 		q.set('actor', $('audit-actor').value.trim());
@@ -1019,18 +1007,11 @@ async function loadAudit(ev) {
 	if (since)
 		q.set('since', since);
 	q.set('limit', '200');
-	const res = await api('GET', '/v1/audit?' + q.toString());
-	if (res.status !== 200) {
-		box.replaceChildren(el('p', { class: 'field-error' },
-		    failMsg(res, 'GET /v1/audit')));
+	const list = await fetchList('audit-list', '/v1/audit?' + q.toString(),
+	    'entries');
+	if (!list)
 		return;
-	}
-	const list = listOf(res.data, 'entries');
-	if (!list.length) {
-		box.replaceChildren(el('p', { class: 'hint' }, t('m_empty')));
-		return;
-	}
-	box.replaceChildren(table([[t('h_time')], [t('h_actor')],
+	$('audit-list').replaceChildren(table([[t('h_time')], [t('h_actor')],
 	    [t('h_action')], [t('h_target')], [t('h_from')], [t('h_detail')]],
 	    list.map((a) => el('tr', { 'data-action': a.action || '' },
 		el('td', {}, a.ts || ''), el('td', {}, a.actor || ''),
