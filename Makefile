@@ -29,6 +29,8 @@ UNITDIR	?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 DOCDIR	?= $(PREFIX)/share/doc/loa
 DATADIR	?= $(PREFIX)/share/loa
+# The console's static files ([http] www_dir's default).
+WWWDIR	?= $(DATADIR)/www
 # The logs the shipped config names (loa.service's LogsDirectory=loa is
 # /var/log/loa: another LOGDIR is for installs that systemd does not run).
 LOGDIR	?= /var/log/loa
@@ -52,7 +54,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CRYPTO_LIBS := $(shell pkg-config --libs libcrypto)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) \
 	     $(SANFLAGS) -Iinclude -Idaemon $(PKG_CFLAGS) \
-	     -DLOA_PLUGIN_DIR='"$(PLUGINDIR)"'
+	     -DLOA_PLUGIN_DIR='"$(PLUGINDIR)"' -DLOA_WWW_DIR='"$(WWWDIR)"'
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 LIBS	 = $(PKG_LIBS) -lunistring -ldl
 
@@ -65,7 +67,7 @@ CORE	 = xmalloc log buf util config redis template job render phone sms policy \
 	   store submit resident plan csv httpparse escape neutral overview auth \
 	   approval
 DAEMON	 = main engine expand deliver flow creds provider ingest ledger dlog http \
-	   notify metrics httpd httpserv report wake registry
+	   notify metrics httpd httpserv report wake registry www
 CTL	 = loactl
 PLUGINS	 = $(basename $(notdir $(wildcard plugins/*.c)))
 UNITS	 = test_phone test_sms test_template test_job test_config test_render test_csv \
@@ -103,7 +105,7 @@ $(B)/%.o: daemon/%.c daemon/loa.h daemon/engine.h daemon/text.h daemon/policy.h 
 # objects that compile them in depend on it: `make install PREFIX=/usr`
 # after a plain `make` rebuilds them instead of installing a daemon that
 # looks for its plugins in /usr/local/lib/loa/plugins.
-BAKED	 = PLUGINDIR=$(PLUGINDIR)
+BAKED	 = PLUGINDIR=$(PLUGINDIR) WWWDIR=$(WWWDIR)
 PATHS	 = $(B)/paths.stamp
 
 $(PATHS): FORCE | $(B)
@@ -149,6 +151,11 @@ $(B)/tests/test_plugin_%: tests/unit/test_plugin_%.c plugins/%.c plugins/plugin.
 $(B)/loa-mock: tests/mock/loa-mock.c | $(B)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS) $(PKG_LIBS)
 
+# What daemon/sms.c makes of texts, for the browser test (t_console).
+$(B)/tests/smscount: tests/browser/smscount.c daemon/text.h $(B)/libloacore.a
+	@mkdir -p $(B)/tests
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libloacore.a $(ALL_LDFLAGS) $(LIBS)
+
 $(B)/tests/%: tests/unit/%.c tests/unit/tap.h $(B)/libloacore.a
 	@mkdir -p $(B)/tests
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libloacore.a $(ALL_LDFLAGS) $(LIBS)
@@ -161,7 +168,7 @@ deps:
 	@sh tests/deps.sh
 
 check: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(B)/tests/smscount
 	@$(MAKE) --no-print-directory check-unit check-lua check-store \
 	    check-integration check-hostile
 
@@ -202,6 +209,7 @@ EXAMPLES = $(wildcard conf/examples/*)
 MONITORING = $(wildcard conf/monitoring/*)
 WARDS	 = $(wildcard conf/wards/*.csv)
 COMPLETION = $(wildcard conf/loactl.bash-completion)
+WWW	 = $(wildcard www/*)
 INSTALLED = $(SBINDIR)/loa $(BINDIR)/loactl \
 	    $(PLUGINS:%=$(PLUGINDIR)/%.so) $(PREFIX)/include/loa/provider.h \
 	    $(MANDIR)/man1/loactl.1 $(MANDIR)/man5/loa.conf.5 \
@@ -209,7 +217,7 @@ INSTALLED = $(SBINDIR)/loa $(BINDIR)/loactl \
 	    $(SYSUSERSDIR)/loa.conf $(SYSCONFDIR)/logrotate.d/loa \
 	    $(addprefix $(DOCDIR)/,$(notdir $(DOCS))) \
 	    $(EXAMPLES:conf/%=$(DOCDIR)/%) $(WARDS:conf/%=$(DATADIR)/%) \
-	    $(MONITORING:conf/%=$(DATADIR)/%) \
+	    $(MONITORING:conf/%=$(DATADIR)/%) $(WWW:www/%=$(WWWDIR)/%) \
 	    $(COMPLETION:conf/loactl.bash-completion=$(COMPLETIONDIR)/loactl)
 # The paths the shipped files name, rewritten for this installation.
 INSTALL_SED = -e 's|/usr/local/sbin/loa|$(SBINDIR)/loa|g' \
@@ -237,7 +245,7 @@ install: all
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
 	    $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(SYSCONFDIR)/logrotate.d \
 	    $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DATADIR)/monitoring \
-	    $(DESTDIR)$(DATADIR)/wards
+	    $(DESTDIR)$(DATADIR)/wards $(DESTDIR)$(WWWDIR)
 	install -d -m 750 $(DESTDIR)$(LOGDIR)
 	install -m 644 daemon/loactl.1 $(DESTDIR)$(MANDIR)/man1/loactl.1
 	install -m 644 conf/loa.conf.5 $(DESTDIR)$(MANDIR)/man5/loa.conf.5
@@ -256,6 +264,7 @@ install: all
 	install -m 644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
 	install -m 644 $(MONITORING) $(DESTDIR)$(DATADIR)/monitoring/
 	install -m 644 $(WARDS) $(DESTDIR)$(DATADIR)/wards/
+	install -m 644 $(WWW) $(DESTDIR)$(WWWDIR)/
 ifneq ($(COMPLETION),)
 	install -d $(DESTDIR)$(COMPLETIONDIR)
 	install -m 644 $(COMPLETION) $(DESTDIR)$(COMPLETIONDIR)/loactl
@@ -269,7 +278,7 @@ uninstall:
 	-rmdir $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(LIBDIR)/loa \
 	    $(DESTDIR)$(PREFIX)/include/loa $(DESTDIR)$(DOCDIR)/examples \
 	    $(DESTDIR)$(DATADIR)/monitoring \
-	    $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)/wards \
+	    $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)/wards $(DESTDIR)$(WWWDIR) \
 	    $(DESTDIR)$(DATADIR) $(DESTDIR)$(LOGDIR) 2>/dev/null
 	@[ ! -e $(DESTDIR)$(SYSCONFDIR)/loa/loa.conf ] || \
 	    echo "uninstall: kept $(DESTDIR)$(SYSCONFDIR)/loa/loa.conf"
@@ -291,7 +300,7 @@ deb:
 	    "LOA_VERSION at $(VERSION): add a changelog entry" >&2; exit 1; }
 	rm -rf $(DEBDIR)
 	mkdir -p $(DEBDIR)/loa-$(VERSION)
-	cp -R Makefile README.md daemon include plugins conf systemd debian \
+	cp -R Makefile README.md daemon include plugins conf systemd debian www \
 	    $(DEBDIR)/loa-$(VERSION)/
 	cd $(DEBDIR)/loa-$(VERSION) && dpkg-buildpackage -us -uc -b -j$(DEB_JOBS)
 	@if [ -n "$(LINTIAN)" ]; then \

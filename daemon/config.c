@@ -26,6 +26,9 @@
 #ifndef LOA_PLUGIN_DIR
 #define LOA_PLUGIN_DIR "/usr/local/lib/loa/plugins"
 #endif
+#ifndef LOA_WWW_DIR
+#define LOA_WWW_DIR "/usr/local/share/loa/www"
+#endif
 
 struct cfg_parse {
 	struct loa_config	*cfg;
@@ -355,6 +358,8 @@ cfg_http(struct cfg_parse *p, const char *name, const char *value)
 		DURATION(c->http_body_timeout_ms, 100);
 	else if (strcmp(name, "session_idle") == 0)
 		DURATION(c->http_session_idle_ms, 60000);
+	else if (strcmp(name, "www_dir") == 0)
+		set_str(&c->www_dir, value);
 	else
 		cfg_error(p, name, "unknown key");
 	return 1;
@@ -557,6 +562,7 @@ loa_config_defaults(struct loa_config *c)
 	c->http_body_timeout_ms = 30000;
 	c->http_session_idle_ms = 30 * 60000;	/* a console session */
 	c->approval_expire_ms = 86400LL * 1000;
+	c->www_dir = xstrdup(LOA_WWW_DIR);
 }
 
 /*
@@ -753,5 +759,6 @@ loa_config_clear(struct loa_config *c)
 	free(c->consumer);
 	free(c->http_listen);
 	free(c->http_token_file);
+	free(c->www_dir);
 	memset(c, 0, sizeof(*c));
 }

@@ -203,4 +203,9 @@ struct hs_req;
 struct loa_actor;
 const struct loa_actor *httpd_actor(struct hs_req *);
 
+/* www.c */
+struct hs_req;
+int	 www_serve(struct hs_req *);
+void	 www_check(void);
+
 #endif

@@ -41,6 +41,7 @@
  *   POST /v1/jobs/<id>/retry    retry.lua over every failed recipient,
  *                               as "loactl retry": 200 {"id","retried"};
  *                               409 for a job not finished
+ *   GET  /, /static/<file>      the console's files (www.c)
  *   GET|POST /webhooks/<name>   a delivery report for provider <name>:
  *                               its plugin checks the signature and reads
  *                               it, report.c applies it (401 for a bad
@@ -2120,7 +2121,8 @@ head_cb(struct hs_req *req, void *arg)
 	(void)arg;
 	switch ((rt = route_of(h->path, &name))) {
 	case RT_NONE:
-		reply_error(req, 404, "no such path");
+		if (!www_serve(req))	/* the console's files (www.c) */
+			reply_error(req, 404, "no such path");
 		break;
 	case RT_HEALTHZ:
 	case RT_METRICS:
@@ -2400,6 +2402,7 @@ httpd_init(char *err, size_t errlen)
 		log_info("http: listening on [%s]:%s", h, s);
 	else
 		log_info("http: listening on %s:%s", h, s);
+	www_check();
 	if (hd.token == NULL)
 		log_info("http: no token_file: the /v1 API takes named "
 		    "tokens and sessions only");

@@ -235,6 +235,7 @@ struct loa_config {
 	int			 approval_min_recipients; /* 0: off */
 	int			 approval_urgent;	/* 1: urgent jobs too */
 	long long		 approval_expire_ms;
+	char			*www_dir;	/* the console's files */
 	struct loa_provider_conf *providers;
 	size_t			 nproviders;
 };

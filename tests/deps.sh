@@ -14,6 +14,8 @@ redis-tools jq curl ca-certificates socat libssl-dev openssl python3
 lua-check prometheus debhelper dpkg-dev fakeroot lintian libsodium-dev"
 # groff: t_docs formats the man pages with it (-mdoc -ww).
 PKGS="$PKGS groff-base"
+# t_console drives the console (www/) in Debian's chromium, headless.
+PKGS="$PKGS chromium chromium-driver python3-selenium"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |

@@ -22,10 +22,13 @@ for f in opt/loa/sbin/loa opt/loa/bin/loactl opt/loa/lib/loa/plugins/console.so 
     opt/loa/share/doc/loa/README.md opt/loa/share/doc/loa/README-zalo_zns.md \
     opt/loa/share/doc/loa/examples/ward-notice.json \
     opt/loa/share/loa/wards/hanoi.csv opt/loa/share/loa/monitoring/loa-dashboard.json \
+    opt/loa/share/loa/www/index.html opt/loa/share/loa/www/app.js \
     opt/loa/share/man/man8/loa.8 opt/loa/lib/systemd/system/loa.service; do
 	check "installed $f" test -f "$T/stage/$f"
 done
 check "loa is executable" test -x "$T/stage/opt/loa/sbin/loa"
+check "loa looks for the console in PREFIX's share/loa/www" \
+    grep -q /opt/loa/share/loa/www "$T/stage/opt/loa/sbin/loa"
 check "nothing outside DESTDIR" sh -c "! test -e /opt/loa/sbin/loa"
 printf '[provider.c]\nplugin = console\n[daemon]\nplugin_dir = %s\n' \
     "$T/stage/opt/loa/lib/loa/plugins" > "$T/p.conf"

@@ -1,0 +1,103 @@
+#!/bin/sh
+# t_console.sh -- the officials' console in a real browser: runs
+# tests/browser/console.py (Debian's chromium, headless, through
+# chromium-driver and python3-selenium) against a daemon of its own that
+# serves the source tree's www/, with wards, three residents of ward
+# 00070, the console provider, an admin token, and -- when this build
+# has them -- [approval] required = always and three accounts: drafter
+# and approver of ward 00070, admin of all.  console.py's lines are this
+# test's checks; steps waiting for a route of another part of Loa print
+# "# SKIP" and count as passed.
+#
+#	sh tests/integration/run.sh t_console
+#	SCREENSHOTS=/tmp/shots sh tests/integration/t_console.sh
+. "$(dirname "$0")/lib.sh"
+
+PY=/usr/bin/python3	# Debian's, with python3-selenium
+for f in /usr/bin/chromium /usr/bin/chromedriver; do
+	if ! [ -x "$f" ]; then
+		fail "$f is installed (sh tests/deps.sh)"
+		done_testing
+		exit 1
+	fi
+done
+if ! $PY -c 'import selenium' 2>/dev/null; then
+	fail "python3-selenium is installed (sh tests/deps.sh)"
+	done_testing
+	exit 1
+fi
+
+TOKEN=t0k-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+printf '%s\n' "$TOKEN" > "$T/token"
+chmod 600 "$T/token"
+write_base_conf a
+{
+	echo "token_file = $T/token"
+	echo "www_dir = $ROOT/www"
+	echo "[provider.console]"
+	echo "plugin = console"
+	echo "output = $T/console.out"
+} >> "$T/a.conf"
+# Two-person approval, when this build knows [approval].
+cp "$T/a.conf" "$T/try.conf"
+printf '[approval]\nrequired = always\n' >> "$T/try.conf"
+APPROVAL=0
+if $LOA -t -c "$T/try.conf" >/dev/null 2>&1; then
+	printf '[approval]\nrequired = always\n' >> "$T/a.conf"
+	APPROVAL=1
+else
+	echo "# this build has no [approval] yet: approval steps skipped"
+fi
+
+start_redis || exit 1
+dir_wards
+dir_resident r1 00070 84912000001 name "Bà Lan"
+dir_resident r2 00070 84912000002 name "Ông Đức"
+dir_resident r3 00070 84912000003 name "Chị Hoa"
+dir_resident r4 00004 84912000004 name "Anh Nam"
+
+# Accounts, when loactl has them: passwords on standard input.
+USERS=""
+if $LOACTL -h 2>&1 | grep -q 'user add'; then
+	for u in drafter:drafter:--wards=00070 approver:approver:--wards=00070 \
+	    admin:admin:--all; do
+		name=${u%%:*}
+		rest=${u#*:}
+		role=${rest%%:*}
+		scope=${rest#*:}
+		pw=pw-$name-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
+		# shellcheck disable=SC2086
+		if printf '%s\n' "$pw" | $LOACTL -c "$T/a.conf" user add "$name" \
+		    --role "$role" $(echo "$scope" | tr = ' ') \
+		    --password-stdin >"$T/user.out" 2>&1; then
+			USERS="$USERS${USERS:+,}$name:$pw"
+		else
+			fail "loactl user add $name: $(cat "$T/user.out")"
+		fi
+	done
+else
+	echo "# this build has no 'loactl user add' yet: login steps skipped"
+fi
+
+start_loa a || { cat "$T/a.out"; exit 1; }
+PORT=$(http_port a)
+mkdir -p "$T/dl"
+LOA_URL=http://127.0.0.1:$PORT LOA_SMSCOUNT=$BUILD/tests/smscount \
+    LOA_USERS=$USERS LOA_WARD="00070:Phường Hoàn Kiếm" \
+    LOA_APPROVAL=$APPROVAL LOA_SCREENSHOTS=${SCREENSHOTS:-} LOA_DL=$T/dl \
+    HOME=$T/dl timeout -k 5 240 nice -n 19 $PY "$ROOT/tests/browser/console.py" \
+    > "$T/py.out" 2>"$T/py.err"
+rc=$?
+cat "$T/py.out"
+n=$(grep -c '^ok - ' "$T/py.out")
+PASS=$((PASS + n))
+n=$(grep -c '^not ok - ' "$T/py.out")
+FAIL=$((FAIL + n))
+if [ $rc -ne 0 ] && [ "$n" -eq 0 ]; then
+	fail "console.py exited $rc"
+	sed 's/^/# /' "$T/py.err" | tail -20
+fi
+check "console.py finished" grep -q '^console.py: ' "$T/py.out"
+check "the daemon logged no token" sh -c "! grep -q '$TOKEN' '$T/a.out'"
+stop_loa a
+done_testing

@@ -1,0 +1,1081 @@
+// app.js -- the officials' console: a small single-page application over
+// the daemon's /v1 API, no framework, no build step.
+//
+// Screens (location.hash): #login, #compose, #queue, #jobs, #job/<id>,
+// #providers and #audit (admins).  The session is the daemon's cookie
+// (HttpOnly: this script never sees it); every request that changes
+// something carries X-CSRF-Token, the value POST and GET /v1/session
+// return.  A 401 anywhere leads back to the login screen.
+//
+// Everything from the server or the official is put in the page as text
+// (textContent, attributes through setAttribute), never as HTML: names of
+// wards, job ids, reasons and audit lines are data.  The CSP of the page
+// allows no inline script or style; the chart is SVG with attributes.
+//
+// Vietnamese first; the English toggle swaps the texts marked data-i18n
+// and the messages of T below, and is remembered in localStorage.
+
+import * as sms from './sms.js';
+
+const POLL_MS = 2000;
+const TERMINAL = new Set(['done', 'cancelled', 'rejected',
+    'rejected_by_approver']);
+const STATUSES = ['delivered', 'sent', 'failed', 'skipped', 'expired',
+    'cancelled'];
+const NAME_RE = /^[A-Za-z0-9._-]{1,128}$/;
+
+// English for the data-i18n keys and the script's messages; the
+// Vietnamese is the page's own text (kept in data-vi on first switch) and
+// the vi column here.
+const T = {
+	brand: ['Bảng điều khiển phường', 'Ward office console'],
+	nav_compose: ['Soạn tin', 'Compose'],
+	nav_queue: ['Chờ duyệt', 'Approvals'],
+	nav_jobs: ['Tin đã gửi', 'Notices'],
+	nav_providers: ['Nhà mạng', 'Providers'],
+	nav_audit: ['Nhật ký', 'Audit'],
+	logout: ['Đăng xuất', 'Log out'],
+	login_title: ['Đăng nhập', 'Log in'],
+	login_user: ['Tên đăng nhập', 'User name'],
+	login_password: ['Mật khẩu', 'Password'],
+	login_submit: ['Đăng nhập', 'Log in'],
+	compose_title: ['Soạn thông báo', 'Compose a notice'],
+	f_audience: ['Người nhận', 'Recipients'],
+	f_wards: ['Phường / xã (tìm theo tên)', 'Wards (search by name)'],
+	f_wards_ph: ['Gõ tên phường, ví dụ: hoan kiem', 'Type a ward name, e.g. hoan kiem'],
+	f_channels: ['Kênh gửi', 'Channels'],
+	f_channels_hint: ['Zalo trước, SMS khi không gửi được Zalo.', 'Zalo first, SMS when Zalo cannot reach.'],
+	f_sender: ['Người gửi ({{sender}})', 'Sender ({{sender}})'],
+	f_sender_ph: ['UBND phường …', 'Ward People’s Committee …'],
+	f_text: ['Nội dung', 'Text'],
+	f_unicode: ['Dấu tiếng Việt', 'Vietnamese marks'],
+	u_never: ['Không dấu (GSM-7, rẻ nhất)', 'Without marks (GSM-7, cheapest)'],
+	u_auto: ['Tự động', 'Automatic'],
+	u_always: ['Có dấu (UCS-2)', 'With marks (UCS-2)'],
+	f_max_segments: ['Tối đa số tin', 'At most segments'],
+	f_render: ['Người dân nhận được:', 'Residents receive:'],
+	f_template: ['Mã mẫu (template_id)', 'Template id'],
+	f_fields: ['Trường của mẫu', 'Template fields'],
+	f_add_field: ['+ Thêm trường', '+ Add a field'],
+	f_more: ['Biến, ưu tiên, thời gian', 'Variables, priority, times'],
+	f_vars: ['Biến của tin ({{ten_bien}})', 'Variables ({{name}})'],
+	f_add_var: ['+ Thêm biến', '+ Add a variable'],
+	f_priority: ['Mức ưu tiên', 'Priority'],
+	p_normal: ['Thường', 'Normal'],
+	p_urgent: ['Khẩn', 'Urgent'],
+	p_bulk: ['Hàng loạt', 'Bulk'],
+	f_send_at: ['Gửi lúc (giờ Hà Nội)', 'Send at (Hanoi time)'],
+	f_expires_at: ['Hết hạn lúc', 'Expires at'],
+	f_id: ['Mã tin (để trống: tự đặt)', 'Notice id (empty: made for you)'],
+	preview: ['Xem trước', 'Preview'],
+	submit: ['Gửi tin', 'Submit'],
+	queue_title: ['Tin chờ duyệt', 'Waiting for approval'],
+	jobs_title: ['Tin đã gửi', 'Notices'],
+	job_title: ['Tin', 'Notice'],
+	job_state: ['Trạng thái', 'State'],
+	approve: ['Duyệt', 'Approve'],
+	reject: ['Từ chối', 'Reject'],
+	cancel: ['Huỷ tin', 'Cancel'],
+	retry: ['Gửi lại người lỗi', 'Retry failed'],
+	report: ['Tải báo cáo (CSV)', 'Download report (CSV)'],
+	reject_reason: ['Lý do từ chối', 'Reason'],
+	reject_send: ['Xác nhận từ chối', 'Reject'],
+	providers_title: ['Nhà mạng', 'Providers'],
+	audit_title: ['Nhật ký thao tác', 'Audit trail'],
+	audit_actor: ['Người thực hiện', 'Actor'],
+	audit_since: ['Từ lúc', 'Since'],
+	audit_go: ['Xem', 'Show'],
+	foot: ['Loa — thông báo đến người dân Hà Nội qua Zalo và SMS.', 'Loa — notices to Hanoi residents by Zalo and SMS.'],
+	// Messages of the script.
+	m_count: ['{chars} ký tự · {segments} tin · {enc}', '{chars} characters · {segments} segments · {enc}'],
+	m_count_over: [' — quá {max} tin', ' — over {max} segments'],
+	m_count_vars: [' (chưa tính biến)', ' (variables not filled in)'],
+	m_no_wards: ['Chưa có danh sách phường (GET /v1/wards): gõ mã phường rồi Enter.', 'No ward list (GET /v1/wards): type a ward code and Enter.'],
+	m_need_ward: ['Chọn ít nhất một phường.', 'Choose at least one ward.'],
+	m_need_channel: ['Chọn ít nhất một kênh.', 'Choose at least one channel.'],
+	m_need_text: ['Nhập nội dung SMS.', 'Write the SMS text.'],
+	m_need_template: ['Nhập mã mẫu Zalo.', 'Give the Zalo template id.'],
+	m_bad_id: ['Mã tin chỉ gồm chữ, số, . _ - (tối đa 128).', 'An id is letters, digits, . _ - (at most 128).'],
+	m_submitted: ['Đã gửi tin {id}.', 'Submitted {id}.'],
+	m_not_yet: ['{what}: chức năng này chưa có trên máy chủ (404).', '{what}: the server does not offer this yet (404).'],
+	m_forbidden: ['Không được phép (403): {msg}', 'Not allowed (403): {msg}'],
+	m_error: ['Lỗi {status}: {msg}', 'Error {status}: {msg}'],
+	m_network: ['Không kết nối được máy chủ.', 'Cannot reach the server.'],
+	m_bad_login: ['Sai tên đăng nhập hoặc mật khẩu.', 'Wrong user name or password.'],
+	m_locked: ['Tài khoản tạm khoá: thử lại sau.', 'Account locked for a while: try again later.'],
+	m_empty: ['Không có gì.', 'Nothing here.'],
+	m_waiting_job: ['Tin đang được tiếp nhận…', 'The notice is being accepted…'],
+	m_approved: ['Đã duyệt.', 'Approved.'],
+	m_rejected: ['Đã từ chối.', 'Rejected.'],
+	m_cancelled: ['Đã huỷ.', 'Cancelled.'],
+	m_retried: ['Đã gửi lại: {n}.', 'Retried: {n}.'],
+	m_need_reason: ['Nhập lý do.', 'Give a reason.'],
+	m_paused: ['tạm dừng', 'paused'],
+	m_running: ['đang chạy', 'running'],
+	m_pause: ['Tạm dừng', 'Pause'],
+	m_resume: ['Chạy lại', 'Resume'],
+	m_remove: ['Bỏ', 'Remove'],
+	m_key: ['tên', 'name'],
+	m_value: ['giá trị', 'value'],
+	h_ward: ['Phường', 'Ward'], h_recipients: ['Người nhận', 'Recipients'],
+	h_skipped: ['Bỏ qua', 'Skipped'], h_channel: ['Kênh', 'Channel'],
+	h_tried: ['Thử', 'Tried'], h_sent: ['Sẽ gửi', 'Sent'],
+	h_segments: ['Số tin', 'Segments'], h_too_long: ['Quá dài', 'Too long'],
+	h_missing: ['Thiếu biến', 'Missing var'], h_longest: ['Dài nhất', 'Longest'],
+	h_job: ['Mã tin', 'Id'], h_state: ['Trạng thái', 'State'],
+	h_total: ['Tổng', 'Total'], h_created: ['Tạo lúc', 'Created'],
+	h_by: ['Người soạn', 'Submitted by'], h_time: ['Thời gian', 'Time'],
+	h_actor: ['Người', 'Actor'], h_action: ['Thao tác', 'Action'],
+	h_target: ['Đối tượng', 'Target'], h_from: ['Từ', 'From'],
+	h_detail: ['Ghi chú', 'Detail'], h_provider: ['Nhà mạng', 'Provider'],
+	p_title: ['Xem trước: toàn bộ người nhận', 'Preview: the whole audience'],
+	p_total: ['Người nhận: {n}', 'Recipients: {n}'],
+	p_to_send: ['Sẽ gửi: {n}', 'To send: {n}'],
+	p_skipped: ['Bỏ qua {n}: đã từ chối nhận {opted_out}, trùng số {duplicate}, số sai {bad_phone}, không có kênh {no_channel}', 'Skipped {n}: opted out {opted_out}, duplicate {duplicate}, bad phone {bad_phone}, no channel {no_channel}'],
+	p_fail: ['Sẽ lỗi {n}: quá dài {too_long}, thiếu biến {missing_var}, chữ lỗi {bad_text}', 'Would fail {n}: too long {too_long}, missing variable {missing_var}, bad text {bad_text}'],
+	p_cost: ['Chi phí ước tính: {total} ({segments} tin × {price}, {provider})', 'Estimated cost: {total} ({segments} segments × {price}, {provider})'],
+	p_no_cost: ['Chi phí: nhà mạng chưa đặt giá (price_per_segment).', 'Cost: the provider sets no price_per_segment.'],
+	p_rejected: ['Máy chủ sẽ từ chối tin này.', 'The daemon would reject this notice.'],
+	p_sample: ['Tin mẫu', 'Sample message'],
+	c_wards: ['Tiến độ theo phường', 'Progress per ward'],
+	c_channels: ['Tiến độ theo kênh', 'Progress per channel'],
+	s_delivered: ['đã nhận', 'delivered'], s_sent: ['đã gửi', 'sent'],
+	s_failed: ['lỗi', 'failed'], s_skipped: ['bỏ qua', 'skipped'],
+	s_expired: ['hết hạn', 'expired'], s_cancelled: ['đã huỷ', 'cancelled'],
+	s_rest: ['đang chờ', 'waiting'],
+};
+
+let lang = localStorage.getItem('loa.lang') === 'en' ? 1 : 0;
+let session = null;		// {user, role, csrf, ...} of /v1/session
+let wards = null;		// [{code, name, district}] or [] when unknown
+let wardsMissing = false;
+const chosen = new Map();	// code -> ward, in the order chosen
+let pollTimer = null;
+let currentJob = null;
+
+const $ = (id) => document.getElementById(id);
+
+function t(key, vars) {
+	const e = T[key];
+	let s = e ? e[lang] : key;
+	if (vars)
+		s = s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
+	return s;
+}
+
+// An element with attributes and children (strings become text nodes).
+function el(tag, attrs, ...kids) {
+	const svg = ['svg', 'rect', 'text', 'g', 'title'].includes(tag);
+	const n = svg ? document.createElementNS('http://www.w3.org/2000/svg', tag)
+	    : document.createElement(tag);
+	for (const [k, v] of Object.entries(attrs || {})) {
+		if (v === undefined || v === null || v === false)
+			continue;
+		if (k === 'on')
+			for (const [ev, fn] of Object.entries(v))
+				n.addEventListener(ev, fn);
+		else
+			n.setAttribute(k, v === true ? '' : String(v));
+	}
+	for (const k of kids.flat())
+		if (k !== null && k !== undefined && k !== false)
+			n.append(k instanceof Node ? k : String(k));
+	return n;
+}
+
+function table(heads, rows) {
+	return el('div', { class: 'table-wrap' }, el('table', {},
+	    el('thead', {}, el('tr', {}, heads.map(([h, cls]) =>
+		el('th', { class: cls }, h)))),
+	    el('tbody', {}, rows)));
+}
+
+function flash(msg, bad) {
+	const f = $('flash');
+	f.textContent = msg;
+	f.classList.toggle('bad', !!bad);
+	f.hidden = !msg;
+}
+
+// ---- the API --------------------------------------------------------
+
+// fetch with the session's CSRF token on every non-GET; returns
+// {status, data} (data: the parsed JSON, or the text), status 0 when the
+// server cannot be reached.
+async function api(method, path, body) {
+	const headers = { Accept: 'application/json' };
+	if (method !== 'GET' && session && session.csrf)
+		headers['X-CSRF-Token'] = session.csrf;
+	if (body !== undefined)
+		headers['Content-Type'] = 'application/json';
+	let r;
+	try {
+		r = await fetch(path, { method, headers, credentials: 'same-origin',
+		    cache: 'no-store', body: body === undefined ? undefined :
+		    typeof body === 'string' ? body : JSON.stringify(body) });
+	} catch (e) {
+		return { status: 0, data: { error: t('m_network') } };
+	}
+	let data = null;
+	const ct = r.headers.get('content-type') || '';
+	try {
+		data = ct.includes('json') ? await r.json() : await r.text();
+	} catch (e) {
+		data = null;
+	}
+	if (r.status === 401 && path !== '/v1/session' && session) {
+		session = null;
+		showLoggedOut();
+	}
+	return { status: r.status, data };
+}
+
+function errOf(res) {
+	const d = res.data;
+	return d && typeof d === 'object' && typeof d.error === 'string' ?
+	    d.error : typeof d === 'string' && d ? d.slice(0, 200) :
+	    'HTTP ' + res.status;
+}
+
+// A one-line message for a failed call: 404 of a route another part of
+// Loa has not shipped yet says so plainly.
+function failMsg(res, what) {
+	if (res.status === 404 && /no such path/.test(errOf(res)))
+		return t('m_not_yet', { what });
+	if (res.status === 403)
+		return t('m_forbidden', { msg: errOf(res) });
+	if (res.status === 0)
+		return t('m_network');
+	return t('m_error', { status: res.status, msg: errOf(res) });
+}
+
+function listOf(data, key) {
+	if (Array.isArray(data))
+		return data;
+	if (data && Array.isArray(data[key]))
+		return data[key];
+	return [];
+}
+
+// ---- language -------------------------------------------------------
+
+function applyLang() {
+	document.documentElement.lang = lang ? 'en' : 'vi';
+	for (const n of document.querySelectorAll('[data-i18n]')) {
+		const e = T[n.dataset.i18n];
+		if (e)
+			n.textContent = e[lang];
+	}
+	for (const n of document.querySelectorAll('[data-i18n-ph]')) {
+		const e = T[n.dataset.i18nPh];
+		if (e)
+			n.setAttribute('placeholder', e[lang]);
+	}
+	$('lang').textContent = lang ? 'Tiếng Việt' : 'English';
+	$('lang').setAttribute('lang', lang ? 'vi' : 'en');
+	updateCount();
+}
+
+// ---- session --------------------------------------------------------
+
+function showLoggedOut() {
+	stopPoll();
+	document.body.classList.remove('admin');
+	$('nav').hidden = true;
+	$('logout').hidden = true;
+	$('who-name').textContent = '';
+	location.hash = '#login';
+	route();
+}
+
+function showLoggedIn() {
+	$('nav').hidden = false;
+	$('logout').hidden = false;
+	const role = session.role || '';
+	$('who-name').textContent = session.user + (role ? ' · ' + role : '');
+	document.body.classList.toggle('admin', role === 'admin');
+	loadWards();
+}
+
+async function login(ev) {
+	ev.preventDefault();
+	$('login-error').textContent = '';
+	const res = await api('POST', '/v1/session', {
+		user: $('login-user').value, password: $('login-password').value });
+	$('login-password').value = '';
+	if (res.status === 200 && res.data && typeof res.data === 'object') {
+		session = res.data;
+		if (!session.user)
+			session.user = $('login-user').value;
+		showLoggedIn();
+		location.hash = '#compose';
+		route();
+		return;
+	}
+	$('login-error').textContent = res.status === 401 ? t('m_bad_login') :
+	    res.status === 429 || res.status === 423 ? t('m_locked') :
+	    failMsg(res, 'POST /v1/session');
+}
+
+async function logout() {
+	await api('DELETE', '/v1/session');
+	session = null;
+	wards = null;
+	showLoggedOut();
+}
+
+// ---- screens --------------------------------------------------------
+
+const SCREENS = ['login', 'compose', 'queue', 'jobs', 'job', 'providers',
+    'audit'];
+
+function route() {
+	const h = location.hash.replace(/^#/, '');
+	let [name, arg] = h.split('/', 2);
+	if (!session)
+		name = 'login';
+	else if (!SCREENS.includes(name) || name === 'login')
+		name = 'compose';
+	stopPoll();
+	flash('');
+	for (const s of SCREENS)
+		$('screen-' + s).hidden = s !== name;
+	for (const a of document.querySelectorAll('#nav a'))
+		a.classList.toggle('active', a.getAttribute('href') === '#' + name);
+	if (name === 'queue')
+		loadList('queue-list', '/v1/jobs?state=awaiting_approval&limit=100');
+	else if (name === 'jobs')
+		loadList('jobs-list', '/v1/jobs?limit=100');
+	else if (name === 'job')
+		openJob(decodeURIComponent(arg || ''));
+	else if (name === 'providers')
+		loadProviders();
+	else if (name === 'audit')
+		loadAudit();
+	else if (name === 'login')
+		$('login-user').focus();
+}
+
+// ---- compose: wards -------------------------------------------------
+
+async function loadWards() {
+	if (wards !== null)
+		return;
+	const res = await api('GET', '/v1/wards');
+	if (res.status === 200) {
+		wards = listOf(res.data, 'wards').filter((w) => w && w.code);
+		for (const w of wards)
+			w.key = sms.fold((w.name || '') + ' ' + w.code + ' ' +
+			    (w.district || ''));
+		wardsMissing = false;
+	} else {
+		wards = [];
+		wardsMissing = true;
+	}
+}
+
+function wardMatches(q) {
+	const f = sms.fold(q.trim());
+	if (!f || !wards)
+		return [];
+	const words = f.split(/\s+/);
+	return wards.filter((w) => !chosen.has(w.code) &&
+	    words.every((x) => w.key.includes(x))).slice(0, 20);
+}
+
+let suggestAt = -1;
+
+function showSuggest() {
+	const q = $('ward-search').value;
+	const list = $('ward-list');
+	list.replaceChildren();
+	suggestAt = -1;
+	const found = wardMatches(q);
+	if (wardsMissing && q.trim())
+		setFieldError('audience', t('m_no_wards'));
+	for (const w of found)
+		list.append(el('li', { role: 'option', 'data-code': w.code,
+		    on: { mousedown: (e) => { e.preventDefault(); addWard(w); } } },
+		    w.name || w.code, el('small', {}, w.code +
+		    (w.district ? ' · ' + w.district : ''))));
+	list.hidden = found.length === 0;
+	$('ward-search').setAttribute('aria-expanded', String(!list.hidden));
+}
+
+function addWard(w) {
+	chosen.set(w.code, w);
+	$('ward-search').value = '';
+	$('ward-list').hidden = true;
+	setFieldError('audience', '');
+	drawChips();
+}
+
+function drawChips() {
+	const ul = $('ward-chips');
+	ul.replaceChildren();
+	for (const [code, w] of chosen)
+		ul.append(el('li', { 'data-code': code }, (w.name || code) +
+		    (w.name ? ' (' + code + ')' : ''),
+		    el('button', { type: 'button', 'aria-label': t('m_remove') + ' ' + code,
+			on: { click: () => { chosen.delete(code); drawChips(); } } }, '×')));
+}
+
+function searchKey(ev) {
+	const items = [...$('ward-list').children];
+	if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
+		ev.preventDefault();
+		if (!items.length)
+			return;
+		suggestAt = (suggestAt + (ev.key === 'ArrowDown' ? 1 : -1) +
+		    items.length) % items.length;
+		items.forEach((li, i) => li.setAttribute('aria-selected',
+		    String(i === suggestAt)));
+	} else if (ev.key === 'Enter') {
+		ev.preventDefault();
+		const li = items[suggestAt >= 0 ? suggestAt : 0];
+		if (li) {
+			addWard(wards.find((w) => w.code === li.dataset.code));
+			return;
+		}
+		// Without a ward list, a code typed whole.
+		const code = $('ward-search').value.trim();
+		if (wardsMissing && NAME_RE.test(code))
+			addWard({ code });
+	} else if (ev.key === 'Escape')
+		$('ward-list').hidden = true;
+}
+
+// ---- compose: key/value rows ----------------------------------------
+
+function addPair(box, k, v) {
+	const row = el('div', { class: 'pair' },
+	    el('input', { class: 'k', maxlength: 64, placeholder: t('m_key'),
+		'aria-label': t('m_key'), value: k || '' }),
+	    el('input', { class: 'v', maxlength: 2000, placeholder: t('m_value'),
+		'aria-label': t('m_value'), value: v || '' }),
+	    el('button', { type: 'button', 'aria-label': t('m_remove'),
+		on: { click: () => { row.remove(); updateCount(); } } }, '×'));
+	row.addEventListener('input', updateCount);
+	$(box).append(row);
+	return row;
+}
+
+function pairs(box) {
+	const o = {};
+	for (const row of $(box).querySelectorAll('.pair')) {
+		const k = row.querySelector('.k').value.trim();
+		if (k)
+			o[k] = row.querySelector('.v').value;
+	}
+	return o;
+}
+
+// ---- compose: the live SMS count ------------------------------------
+
+// The text as far as the form tells it: {{sender}} and the job's vars
+// filled in (the residents' own variables are for the preview).
+function textFilled() {
+	const vars = Object.assign(pairs('vars'), { sender: $('sender').value });
+	let unfilled = false;
+	const out = $('sms-text').value.replace(/\{\{\{\{/g, '\u0000')
+	    .replace(/\{\{\s*([A-Za-z0-9_.-]+)\s*(?:\|([^}]*))?\}\}/g,
+		(m, name, dflt) => {
+			if (name in vars && vars[name] !== '')
+				return vars[name];
+			if (dflt !== undefined)
+				return dflt;
+			unfilled = true;
+			return m;
+		}).replace(/\u0000/g, '{{');
+	return { text: out, unfilled };
+}
+
+function updateCount() {
+	if (!$('sms-text'))
+		return;
+	const { text, unfilled } = textFilled();
+	const mode = $('sms-unicode').value;
+	const p = sms.prepare(text, mode);
+	const max = parseInt($('sms-max').value, 10) || 0;
+	let s = t('m_count', { chars: p.chars, segments: p.segments,
+	    enc: p.encoding === 'gsm7' ? 'GSM-7' : 'UCS-2' });
+	const over = max > 0 && p.segments > max;
+	if (over)
+		s += t('m_count_over', { max });
+	if (unfilled)
+		s += t('m_count_vars');
+	const c = $('sms-count');
+	c.textContent = s;
+	c.classList.toggle('over', over);
+	c.dataset.chars = p.chars;
+	c.dataset.segments = p.segments;
+	c.dataset.encoding = p.encoding;
+	$('sms-render').textContent = p.text;
+}
+
+// ---- compose: the job -----------------------------------------------
+
+// "2026-11-28T07:00" (datetime-local, read as Hanoi time) -> RFC 3339.
+function hanoiTime(v) {
+	if (!v)
+		return undefined;
+	return (v.length === 16 ? v + ':00' : v) + '+07:00';
+}
+
+function newId() {
+	const d = new Date(Date.now() + 7 * 3600 * 1000);
+	const ymd = d.toISOString().slice(0, 19).replace(/[-:]/g, '')
+	    .replace('T', '-');
+	const r = new Uint8Array(3);
+	crypto.getRandomValues(r);
+	return 'web-' + ymd + '-' + [...r].map((b) =>
+	    b.toString(16).padStart(2, '0')).join('');
+}
+
+function channels() {
+	const c = [];
+	if ($('ch-zalo').checked)
+		c.push('zalo');
+	if ($('ch-sms').checked)
+		c.push('sms');
+	return c;
+}
+
+function setFieldError(field, msg) {
+	const p = document.querySelector('.field-error[data-for="' + field + '"]');
+	if (p)
+		p.textContent = msg;
+}
+
+function clearErrors() {
+	for (const p of document.querySelectorAll('#compose-form .field-error'))
+		p.textContent = '';
+	for (const n of document.querySelectorAll('#compose-form .invalid'))
+		n.classList.remove('invalid');
+}
+
+// The field a daemon's message is about: its first word ("sms.text:
+// want …", "audience: unknown ward …", "expires_at: not after send_at").
+const FIELD_OF = [
+	[/^sms\.max_segments\b/, 'sms.max_segments', 'sms-max'],
+	[/^(sms|sms\.[a-z_]+)\b|\{\{/, 'sms', 'sms-text'],
+	[/^zalo\b/, 'zalo', 'zalo-template'],
+	[/^(audience|ward|district|recipients)\b/, 'audience', 'ward-search'],
+	[/^channels?\b/, 'channels', null],
+	[/^send_at\b/, 'send_at', 'send-at'],
+	[/^expires_at\b/, 'expires_at', 'expires-at'],
+	[/^priority\b/, 'priority', 'priority'],
+	[/^sender\b/, 'sender', 'sender'],
+	[/^vars\b/, 'vars', null],
+	[/^(id|job id)\b/, 'id', 'job-id'],
+];
+
+function showDaemonError(msg) {
+	for (const [re, field, input] of FIELD_OF) {
+		if (re.test(msg)) {
+			setFieldError(field, msg);
+			if (input)
+				$(input).classList.add('invalid');
+			return;
+		}
+	}
+	setFieldError('_', msg);
+}
+
+// The job of the form, or null with the mistakes shown by their fields.
+function buildJob() {
+	clearErrors();
+	const job = {};
+	let ok = true;
+	const id = $('job-id').value.trim();
+	if (id && !NAME_RE.test(id)) {
+		setFieldError('id', t('m_bad_id'));
+		ok = false;
+	}
+	job.id = id || newId();
+	job.priority = $('priority').value;
+	if ($('sender').value)
+		job.sender = $('sender').value;
+	job.channels = channels();
+	if (!job.channels.length) {
+		setFieldError('channels', t('m_need_channel'));
+		ok = false;
+	}
+	if (!chosen.size) {
+		setFieldError('audience', t('m_need_ward'));
+		ok = false;
+	}
+	job.audience = { wards: [...chosen.keys()] };
+	if (job.channels.includes('sms')) {
+		if (!$('sms-text').value.trim()) {
+			setFieldError('sms', t('m_need_text'));
+			ok = false;
+		}
+		job.sms = { text: $('sms-text').value,
+		    unicode: $('sms-unicode').value };
+		const max = parseInt($('sms-max').value, 10);
+		if (!isNaN(max))
+			job.sms.max_segments = max;
+	}
+	if (job.channels.includes('zalo')) {
+		if (!$('zalo-template').value.trim()) {
+			setFieldError('zalo', t('m_need_template'));
+			ok = false;
+		}
+		job.zalo = { template_id: $('zalo-template').value.trim(),
+		    data: pairs('zalo-fields') };
+	}
+	const vars = pairs('vars');
+	if (Object.keys(vars).length)
+		job.vars = vars;
+	const sa = hanoiTime($('send-at').value);
+	const ea = hanoiTime($('expires-at').value);
+	if (sa)
+		job.send_at = sa;
+	if (ea)
+		job.expires_at = ea;
+	if (!id)
+		$('job-id').value = job.id;	/* preview and submit agree */
+	return ok ? job : null;
+}
+
+async function doPreview() {
+	const job = buildJob();
+	if (!job)
+		return;
+	const out = $('preview-out');
+	out.hidden = false;
+	out.replaceChildren(el('p', { class: 'hint' }, '…'));
+	const res = await api('POST', '/v1/preview', job);
+	if (res.status === 400) {
+		out.hidden = true;
+		showDaemonError(errOf(res));
+		return;
+	}
+	if (res.status !== 200 || !res.data || typeof res.data !== 'object') {
+		out.replaceChildren(el('p', { class: 'field-error' },
+		    failMsg(res, 'POST /v1/preview')));
+		return;
+	}
+	out.replaceChildren(...previewNodes(res.data));
+	out.scrollIntoView({ block: 'start' });
+	if (res.data.ok === false && res.data.error)
+		showDaemonError(String(res.data.error));
+}
+
+// What `loactl preview --json` prints, as the official reads it.
+function previewNodes(p) {
+	const n = [el('h2', {}, t('p_title'))];
+	if (p.ok === false)
+		n.push(el('p', { class: 'field-error' }, t('p_rejected') +
+		    (p.error ? ' ' + p.error : '')));
+	const a = p.audience || {};
+	if (a.unknown_wards && a.unknown_wards.length)
+		n.push(el('p', { class: 'field-error' }, 'unknown wards: ' +
+		    a.unknown_wards.join(', ')));
+	const sk = p.skipped || {};
+	n.push(el('p', { id: 'pv-total' }, t('p_total', { n: p.total ?? 0 }),
+	    ' · ', t('p_to_send', { n: p.to_send ?? 0 })));
+	n.push(el('p', { id: 'pv-skipped' }, t('p_skipped', {
+		n: sk.total ?? 0, opted_out: sk.opted_out ?? 0,
+		duplicate: sk.duplicate ?? 0, bad_phone: sk.bad_phone ?? 0,
+		no_channel: sk.no_channel ?? 0 })));
+	const aw = a.wards || [];
+	if (aw.length)
+		n.push(table([[t('h_ward')], [t('h_recipients'), 'num'],
+		    [t('h_skipped'), 'num']], aw.map((w) => el('tr', {},
+			el('td', {}, (w.name ? w.name + ' ' : '') + '(' + w.code + ')'),
+			el('td', { class: 'num' }, w.residents ?? w.recipients ?? 0),
+			el('td', { class: 'num' }, w.skipped ?? 0)))));
+	const rs = p.renders || [];
+	if (rs.length)
+		n.push(table([[t('h_channel')], [t('h_tried'), 'num'],
+		    [t('h_sent'), 'num'], [t('h_segments'), 'num'],
+		    [t('h_too_long'), 'num'], [t('h_missing'), 'num'],
+		    [t('h_longest')]], rs.map((r) => el('tr', {},
+			el('td', {}, r.channel),
+			el('td', { class: 'num' }, r.tried ?? 0),
+			el('td', { class: 'num' }, r.sent ?? 0),
+			el('td', { class: 'num' }, r.segments ?? 0),
+			el('td', { class: 'num' + (r.too_long ? ' bad-num' : '') },
+			    r.too_long ?? 0),
+			el('td', { class: 'num' + (r.missing_var ? ' bad-num' : '') },
+			    r.missing_var ?? 0),
+			el('td', {}, r.longest ? r.longest.segments + ' × ' +
+			    r.longest.encoding + ', ' + r.longest.chars + ' ' +
+			    '(' + (r.longest.id || '') + ' ' + (r.longest.phone || '') +
+			    ')' : '—')))));
+	const wf = p.would_fail || {};
+	n.push(el('p', { id: 'pv-fail', class: wf.total ? 'bad-num' : '' },
+	    t('p_fail', { n: wf.total ?? 0, too_long: wf.too_long ?? 0,
+		missing_var: wf.missing_var ?? 0, bad_text: wf.bad_text ?? 0 })));
+	const c = p.cost;
+	n.push(el('p', { id: 'pv-cost' }, c ? t('p_cost', { total: c.total,
+	    segments: c.segments, price: c.price_per_segment,
+	    provider: c.provider }) : t('p_no_cost')));
+	const chans = p.channels || {};
+	const sm = chans.sms || (Array.isArray(chans) ?
+	    chans.find((x) => x.channel === 'sms') : null);
+	if (sm && sm.text)
+		n.push(el('h2', {}, t('p_sample')), el('pre', { class: 'render' },
+		    sm.text));
+	return n;
+}
+
+async function doSubmit(ev) {
+	ev.preventDefault();
+	const job = buildJob();
+	if (!job)
+		return;
+	$('submit-btn').disabled = true;
+	const res = await api('POST', '/v1/jobs', job);
+	$('submit-btn').disabled = false;
+	if (res.status === 202 || res.status === 200) {
+		const id = (res.data && res.data.id) || job.id;
+		resetCompose();
+		location.hash = '#job/' + encodeURIComponent(id);
+		flash(t('m_submitted', { id }));
+		return;
+	}
+	if (res.status === 400 || res.status === 409 || res.status === 413)
+		showDaemonError(errOf(res));
+	else
+		setFieldError('_', failMsg(res, 'POST /v1/jobs'));
+}
+
+function resetCompose() {
+	$('compose-form').reset();
+	$('job-id').value = '';
+	chosen.clear();
+	drawChips();
+	$('preview-out').hidden = true;
+	$('vars').replaceChildren();
+	$('zalo-fields').replaceChildren();
+	addPair('vars', 'body', '');
+	addPair('zalo-fields', '', '');
+	syncChannels();
+	updateCount();
+}
+
+function syncChannels() {
+	$('sms-box').hidden = !$('ch-sms').checked;
+	$('zalo-box').hidden = !$('ch-zalo').checked;
+}
+
+// ---- lists ----------------------------------------------------------
+
+function stateBadge(s) {
+	return el('span', { class: 'state ' + (s || '') }, s || '?');
+}
+
+function jobsTable(list) {
+	return table([[t('h_job')], [t('h_state')], [t('h_total'), 'num'],
+	    [t('h_by')], [t('h_created')]], list.map((j) => el('tr', {},
+		el('td', {}, el('a', { href: '#job/' + encodeURIComponent(j.job) },
+		    j.job)),
+		el('td', {}, stateBadge(j.state)),
+		el('td', { class: 'num' }, j.total ?? ''),
+		el('td', {}, j.submitted_by || ''),
+		el('td', {}, j.created_at || ''))));
+}
+
+// The list GET path answers (an array, or the array under key), or null
+// when there is nothing to draw: the failure or "nothing" is in box then.
+async function fetchList(box, path, key) {
+	const res = await api('GET', path);
+	let list = [];
+	if (res.status !== 200)
+		$(box).replaceChildren(el('p', { class: 'field-error' },
+		    failMsg(res, 'GET ' + path.replace(/\?.*/, ''))));
+	else if (!(list = listOf(res.data, key)).length)
+		$(box).replaceChildren(el('p', { class: 'hint' }, t('m_empty')));
+	return list.length ? list : null;
+}
+
+// A list of jobs (GET /v1/jobs, maybe of one state) into box.
+async function loadList(box, path) {
+	const list = await fetchList(box, path, 'jobs');
+	if (list)
+		$(box).replaceChildren(jobsTable(list));
+}
+
+// ---- one job --------------------------------------------------------
+
+function stopPoll() {
+	if (pollTimer !== null)
+		clearTimeout(pollTimer);
+	pollTimer = null;
+}
+
+function openJob(id) {
+	currentJob = id;
+	$('job-id-title').textContent = id;
+	$('job-state').textContent = '';
+	$('job-facts').replaceChildren();
+	$('job-progress').replaceChildren();
+	$('job-error').textContent = '';
+	$('reject-box').hidden = true;
+	$('job-preview').hidden = true;
+	for (const b of ['job-approve', 'job-reject', 'job-cancel', 'job-retry'])
+		$(b).hidden = true;
+	$('job-report').setAttribute('href', '/v1/jobs/' +
+	    encodeURIComponent(id) + '/report.csv');
+	$('job-report').setAttribute('download', id + '.csv');
+	pollJob(id, 0);
+}
+
+async function pollJob(id, tries) {
+	if (id !== currentJob)
+		return;
+	const res = await api('GET', '/v1/jobs/' + encodeURIComponent(id));
+	if (id !== currentJob || $('screen-job').hidden)
+		return;
+	let again = true;
+	if (res.status === 200 && res.data && typeof res.data === 'object') {
+		drawJob(res.data);
+		again = !TERMINAL.has(res.data.state);
+	} else if (res.status === 404 && tries < 30) {
+		$('job-state').textContent = t('m_waiting_job');
+	} else {
+		$('job-error').textContent = failMsg(res, 'GET /v1/jobs/' + id);
+		again = false;
+	}
+	if (again)
+		pollTimer = setTimeout(() => pollJob(id, tries + 1), POLL_MS);
+}
+
+// "ch:sms:sent" / "ward:00070:failed" counters of a job, by group.
+function counters(j, prefix) {
+	const by = new Map();
+	for (const [k, v] of Object.entries(j)) {
+		if (!k.startsWith(prefix))
+			continue;
+		const rest = k.slice(prefix.length);
+		const i = rest.lastIndexOf(':');
+		if (i <= 0)
+			continue;
+		const name = rest.slice(0, i), st = rest.slice(i + 1);
+		if (!by.has(name))
+			by.set(name, {});
+		by.get(name)[st] = Number(v) || 0;
+	}
+	return by;
+}
+
+// One SVG bar per group: final outcomes side by side, the rest grey, the
+// scale the largest group's total (the job's total for channels).
+function chart(title, groups, total, names) {
+	const rows = [...groups.entries()];
+	if (!rows.length)
+		return [];
+	const W = 600, H = 26, LW = 150;
+	const svg = el('svg', { class: 'chart', viewBox: '0 0 ' + W + ' ' +
+	    (rows.length * H + 4), role: 'img', 'aria-label': title });
+	rows.forEach(([name, c], i) => {
+		const y = i * H + 2;
+		const sum = STATUSES.filter((s) => s !== 'delivered')
+		    .reduce((a, s) => a + (c[s] || 0), 0);
+		const scale = Math.max(total || 0, sum, 1);
+		const g = el('g', { 'data-name': name, 'data-done': sum });
+		g.append(el('text', { x: 0, y: y + 16 }, names && names(name) || name));
+		g.append(el('rect', { class: 'rest', x: LW, y, width: W - LW - 50,
+		    height: H - 6 }));
+		let x = LW;
+		for (const s of STATUSES) {
+			if (s === 'sent' ? !(c.sent - (c.delivered || 0)) :
+			    !c[s])
+				continue;
+			const v = s === 'sent' ? c.sent - (c.delivered || 0) : c[s];
+			const w = (W - LW - 50) * v / scale;
+			g.append(el('rect', { class: s, x, y, width: w.toFixed(1),
+			    height: H - 6 }, el('title', {}, t('s_' + s) + ': ' + v)));
+			x += w;
+		}
+		g.append(el('text', { x: W - 45, y: y + 16 }, String(sum)));
+		svg.append(g);
+	});
+	return [el('h2', {}, title), svg];
+}
+
+function legend() {
+	return el('ul', { class: 'legend' }, [...STATUSES, 'rest'].map((s) =>
+	    el('li', {}, el('svg', { width: 12, height: 12 }, el('rect', {
+		class: s, width: 12, height: 12 })), t('s_' + s))));
+}
+
+function drawJob(j) {
+	const st = j.state || '';
+	$('job-state').replaceChildren(stateBadge(st));
+	$('job-state').dataset.state = st;
+	const facts = [];
+	for (const k of ['total', 'queued', 'sent', 'delivered', 'failed',
+	    'skipped', 'expired', 'cancelled', 'priority', 'created_at',
+	    'finished_at', 'submitted_by', 'approved_by', 'rejected_by',
+	    'reject_reason', 'approval_deadline', 'error'])
+		if (j[k] !== undefined && j[k] !== '')
+			facts.push(el('dt', {}, k), el('dd', { 'data-k': k },
+			    String(j[k])));
+	$('job-facts').replaceChildren(...facts);
+	const wardName = (code) => {
+		const w = wards && wards.find((x) => x.code === code);
+		return w && w.name ? w.name : code;
+	};
+	$('job-progress').replaceChildren(
+	    ...chart(t('c_wards'), counters(j, 'ward:'), 0, wardName),
+	    ...chart(t('c_channels'), counters(j, 'ch:'), j.total),
+	    legend());
+	const waiting = st === 'awaiting_approval';
+	const mine = session && j.submitted_by === session.user;
+	const approver = session && (session.role === 'approver' ||
+	    session.role === 'admin');
+	$('job-approve').hidden = !waiting || !approver;
+	$('job-reject').hidden = !waiting || !approver;
+	$('job-approve').title = mine ? '≠ ' + j.submitted_by : '';
+	$('job-cancel').hidden = TERMINAL.has(st);
+	$('job-retry').hidden = !(Number(j.failed) > 0) || !TERMINAL.has(st);
+	if (waiting && $('job-preview').hidden)
+		previewStored(j);
+}
+
+// An approver sees the waiting job's preview: the same POST /v1/preview
+// over the stored job, when the API offers the job's body.
+async function previewStored(j) {
+	if (!j.spec && !j.job_json)
+		return;
+	let body;
+	try {
+		body = typeof (j.spec || j.job_json) === 'string' ?
+		    JSON.parse(j.spec || j.job_json) : (j.spec || j.job_json);
+	} catch (e) {
+		return;
+	}
+	const res = await api('POST', '/v1/preview', body);
+	if (res.status === 200 && res.data) {
+		$('job-preview').replaceChildren(...previewNodes(res.data));
+		$('job-preview').hidden = false;
+	}
+}
+
+async function jobAct(what, body, okMsg) {
+	$('job-error').textContent = '';
+	const id = currentJob;
+	const res = await api('POST', '/v1/jobs/' + encodeURIComponent(id) +
+	    '/' + what, body === undefined ? {} : body);
+	if (res.status === 200 || res.status === 202) {
+		flash(typeof okMsg === 'function' ? okMsg(res.data) : okMsg);
+		stopPoll();
+		pollJob(id, 0);
+		return true;
+	}
+	$('job-error').textContent = failMsg(res, 'POST /v1/jobs/<id>/' + what);
+	return false;
+}
+
+// ---- providers and audit (admins) -----------------------------------
+
+async function loadProviders() {
+	const list = await fetchList('providers-list', '/v1/providers',
+	    'providers');
+	if (!list)
+		return;
+	$('providers-list').replaceChildren(table([[t('h_provider')], [t('h_channel')],
+	    [t('h_state')], ['']], list.map((p) => el('tr',
+		{ 'data-provider': p.name },
+		el('td', {}, p.name),
+		el('td', {}, p.channel || ''),
+		el('td', { class: 'pstate' }, p.paused ? t('m_paused') :
+		    t('m_running')),
+		el('td', {}, el('button', { type: 'button', on: { click:
+		    async () => {
+			const r = await api('POST', '/v1/providers/' +
+			    encodeURIComponent(p.name) + '/' +
+			    (p.paused ? 'resume' : 'pause'), {});
+			if (r.status === 200)
+				loadProviders();
+			else
+				flash(failMsg(r, 'POST /v1/providers'), true);
+		    } } }, p.paused ? t('m_resume') : t('m_pause')))))));
+}
+
+async function loadAudit(ev) {
+	if (ev)
+		ev.preventDefault();
+	const q = new URLSearchParams();
+	if ($('audit-actor').value.trim())
+		q.set('actor', $('audit-actor').value.trim());
+	const since = hanoiTime($('audit-since').value);
+	if (since)
+		q.set('since', since);
+	q.set('limit', '200');
+	const list = await fetchList('audit-list', '/v1/audit?' + q.toString(),
+	    'entries');
+	if (!list)
+		return;
+	$('audit-list').replaceChildren(table([[t('h_time')], [t('h_actor')],
+	    [t('h_action')], [t('h_target')], [t('h_from')], [t('h_detail')]],
+	    list.map((a) => el('tr', { 'data-action': a.action || '' },
+		el('td', {}, a.ts || ''), el('td', {}, a.actor || ''),
+		el('td', {}, a.action || ''), el('td', {}, a.target || ''),
+		el('td', {}, a.from || ''), el('td', {}, a.detail || '')))));
+}
+
+// ---- start ----------------------------------------------------------
+
+async function start() {
+	$('lang').addEventListener('click', () => {
+		lang = 1 - lang;
+		localStorage.setItem('loa.lang', lang ? 'en' : 'vi');
+		applyLang();
+	});
+	$('login-form').addEventListener('submit', login);
+	$('logout').addEventListener('click', logout);
+	$('ward-search').addEventListener('input', showSuggest);
+	$('ward-search').addEventListener('keydown', searchKey);
+	$('ward-search').addEventListener('focus', loadWards);
+	$('ward-search').addEventListener('blur', () => setTimeout(() => {
+		$('ward-list').hidden = true;
+	}, 150));
+	for (const id of ['sms-text', 'sms-unicode', 'sms-max', 'sender'])
+		$(id).addEventListener('input', updateCount);
+	$('ch-sms').addEventListener('change', syncChannels);
+	$('ch-zalo').addEventListener('change', syncChannels);
+	$('vars-add').addEventListener('click', () => addPair('vars'));
+	$('zalo-add').addEventListener('click', () => addPair('zalo-fields'));
+	$('preview-btn').addEventListener('click', doPreview);
+	$('compose-form').addEventListener('submit', doSubmit);
+	$('job-approve').addEventListener('click', () =>
+	    jobAct('approve', {}, t('m_approved')));
+	$('job-reject').addEventListener('click', () => {
+		$('reject-box').hidden = false;
+		$('reject-reason').focus();
+	});
+	$('reject-send').addEventListener('click', async () => {
+		const reason = $('reject-reason').value.trim();
+		if (!reason) {
+			$('job-error').textContent = t('m_need_reason');
+			return;
+		}
+		if (await jobAct('reject', { reason }, t('m_rejected')))
+			$('reject-box').hidden = true;
+	});
+	$('job-cancel').addEventListener('click', () =>
+	    jobAct('cancel', {}, t('m_cancelled')));
+	$('job-retry').addEventListener('click', () =>
+	    jobAct('retry', {}, (d) => t('m_retried', {
+		n: d && d.retried !== undefined ? d.retried : '' })));
+	$('audit-form').addEventListener('submit', loadAudit);
+	window.addEventListener('hashchange', route);
+	resetCompose();
+	if (lang)
+		applyLang();
+	// A session still open (the cookie is the browser's): GET /v1/session.
+	const res = await api('GET', '/v1/session');
+	if (res.status === 200 && res.data && res.data.user) {
+		session = res.data;
+		showLoggedIn();
+	}
+	route();
+	document.body.dataset.ready = '1';
+}
+
+start();
