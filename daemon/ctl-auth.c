@@ -36,6 +36,27 @@ ctl_audit_act(const char *action, const char *target, const char *detail)
 	loa_actor_clear(&a);
 }
 
+/*
+ * Send the script call av with up to three more arguments (NULL: none);
+ * its answer.  av is freed: it may have held a password hash or a token
+ * digest, and no copy is left.
+ */
+static redisReply *
+run_rest(struct loa_argv *av, const char *r1, const char *r2, const char *r3)
+{
+	redisReply	*r;
+
+	if (r1 != NULL)
+		loa_argv_add(av, r1);
+	if (r2 != NULL)
+		loa_argv_add(av, r2);
+	if (r3 != NULL)
+		loa_argv_add(av, r3);
+	r = ctl_commandv(av);
+	loa_argv_free(av);
+	return r;
+}
+
 /* Run account.lua's op on name with the rest; its answer (a string). */
 redisReply *
 ctl_account(const char *op, const char *name, const char *r1, const char *r2,
@@ -55,15 +76,7 @@ ctl_account(const char *op, const char *name, const char *r1, const char *r2,
 	loa_argv_add(&av, a.name);
 	loa_argv_add(&av, CTL_FROM);
 	loa_argv_add(&av, name);
-	if (r1 != NULL)
-		loa_argv_add(&av, r1);
-	if (r2 != NULL)
-		loa_argv_add(&av, r2);
-	if (r3 != NULL)
-		loa_argv_add(&av, r3);
-	r = ctl_commandv(&av);
-	/* The argv held a password hash or a token digest: no copy left. */
-	loa_argv_free(&av);
+	r = run_rest(&av, r1, r2, r3);
 	loa_actor_clear(&a);
 	return r;
 }
@@ -166,14 +179,7 @@ ctl_login(const char *op, const char *user, const char *r1, const char *r2,
 	loa_argv_add(&av, user);
 	loa_argv_add(&av, addr);
 	loa_argv_add(&av, CTL_FROM);
-	if (r1 != NULL)
-		loa_argv_add(&av, r1);
-	if (r2 != NULL)
-		loa_argv_add(&av, r2);
-	if (r3 != NULL)
-		loa_argv_add(&av, r3);
-	r = ctl_commandv(&av);
-	loa_argv_free(&av);
+	r = run_rest(&av, r1, r2, r3);
 	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
 	    r->element[0]->type != REDIS_REPLY_STRING) {
 		fprintf(stderr, "loactl: --as %s: unreadable answer from "
