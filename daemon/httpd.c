@@ -40,7 +40,8 @@
  *                               "loactl reject"
  *   POST /v1/jobs/<id>/retry    retry.lua over every failed recipient,
  *                               as "loactl retry": 200 {"id","retried"};
- *                               409 for a job not finished
+ *                               403 outside the caller's wards, 409 for
+ *                               a job not finished
  *   GET  /, /static/<file>      the console's files (www.c)
  *   GET|POST /webhooks/<name>   a delivery report for provider <name>:
  *                               its plugin checks the signature and reads
