@@ -62,7 +62,8 @@ else
 B	?= build
 endif
 CORE	 = xmalloc log buf util config redis template job render phone sms policy \
-	   store submit resident plan csv httpparse escape neutral overview
+	   store submit resident plan csv httpparse escape neutral overview \
+	   preview
 DAEMON	 = main engine expand deliver flow creds provider ingest ledger dlog http \
 	   notify metrics httpd httpserv report wake registry
 CTL	 = loactl
@@ -92,7 +93,7 @@ export ASAN_OPTIONS ?= detect_leaks=1
 all: $(B)/loa $(B)/loactl $(PLUGIN_SO) $(MOCK)
 
 $(B)/%.o: daemon/%.c daemon/loa.h daemon/engine.h daemon/text.h daemon/policy.h daemon/state.h \
-	  daemon/httpserv.h daemon/store.h daemon/plan.h include/loa/provider.h | $(B)
+	  daemon/httpserv.h daemon/store.h daemon/plan.h daemon/preview.h include/loa/provider.h | $(B)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # The paths compiled into the binaries, one per line.  $(PATHS) is
