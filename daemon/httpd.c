@@ -20,6 +20,9 @@
  *                               <prefix>job:<id>, only the documented
  *                               fields: job_field_public())
  *   POST /v1/jobs/<id>/cancel   loa_store_cancel(), as "loactl cancel"
+ *   POST /v1/preview            what "loactl preview --json" prints for
+ *                               the job in the body (capi.c); 429 when
+ *                               CAPI_PREVIEWS_MAX are under way
  *   GET|POST /webhooks/<name>   a delivery report for provider <name>:
  *                               its plugin checks the signature and reads
  *                               it, report.c applies it (401 for a bad
@@ -72,6 +75,7 @@
 #include "engine.h"
 #include "httpserv.h"
 #include "overview.h"
+#include "capi.h"
 
 #define HTTPD_LOG_EVERY_MS	60000LL
 #define WEBHOOK_BODY_MAX	(64 * 1024)
@@ -148,6 +152,7 @@ enum route {
 	RT_JOB,			/* /v1/jobs/<id> */
 	RT_CANCEL,		/* /v1/jobs/<id>/cancel */
 	RT_WEBHOOK,		/* /webhooks/<name> */
+	RT_PREVIEW,		/* /v1/preview (capi.c) */
 };
 
 static struct {
@@ -974,6 +979,8 @@ route_of(const char *path, char **arg)
 		return RT_SUBMIT;
 	if (strcmp(path, "/v1/status") == 0)
 		return RT_STATUS;
+	if (strcmp(path, "/v1/preview") == 0)
+		return RT_PREVIEW;
 	if (strncmp(path, "/v1/jobs/", 9) != 0)
 		return RT_NONE;
 	rest = path + 9;
@@ -1028,6 +1035,17 @@ head_cb(struct hs_req *req, void *arg)
 		if (!method_is(req, "POST", "GET, POST") ||
 		    check_auth(req) == -1)
 			break;
+		/* FALLTHROUGH */
+	case RT_PREVIEW:
+		if (rt == RT_PREVIEW && (!method_is(req, "POST", "POST") ||
+		    check_auth(req) == -1))
+			break;
+		if (rt == RT_PREVIEW && capi_previews_full()) {
+			hs_reply_header(req, "Retry-After", "5");
+			reply_error(req, 429, "too many previews under way; "
+			    "try again");
+			break;
+		}
 		if (h->content_length > loa->cfg.max_job_size) {
 			httpd_note(HE_TOO_LARGE, req);
 			snprintf(err, sizeof(err), "job is %llu bytes, more "
@@ -1101,6 +1119,9 @@ request_cb(struct hs_req *req, void *arg)
 		break;
 	case RT_WEBHOOK:
 		route_webhook(req, name);
+		break;
+	case RT_PREVIEW:
+		capi_preview(req);
 		break;
 	case RT_NONE:	/* head_cb answered */
 		reply_error(req, 404, "no such path");
@@ -1247,4 +1268,31 @@ httpd_free(void)
 	hd.srv = NULL;
 	hs_server_free(srv);
 	httpd_token_set(NULL);
+}
+
+/* The answers of this file, for the routes of capi.c. */
+void
+httpd_reply(struct hs_req *req, int code, const char *ctype,
+    const char *body, size_t len)
+{
+	reply(req, code, ctype, body, len);
+}
+
+void
+httpd_reply_error(struct hs_req *req, int code, const char *msg)
+{
+	reply_error(req, code, msg);
+}
+
+/* v is taken. */
+void
+httpd_reply_json(struct hs_req *req, int code, json_t *v)
+{
+	reply_jansson(req, code, v);
+}
+
+void
+httpd_reply_redis_down(struct hs_req *req)
+{
+	reply_redis_down(req);
 }

@@ -1,0 +1,26 @@
+/*
+ * capi.h -- the routes the web console needs beyond the job API
+ * (capi.c), called from httpd.c's dispatch once httpd.c has
+ * authenticated the request, and the few answers of httpd.c they use.
+ */
+#ifndef LOA_CAPI_H
+#define LOA_CAPI_H
+
+#include <jansson.h>
+
+struct hs_req;
+
+#define CAPI_PREVIEWS_MAX	2	/* at once, in the whole daemon */
+
+/* capi.c */
+void	 capi_preview(struct hs_req *);
+int	 capi_previews_full(void);
+
+/* httpd.c, for capi.c */
+void	 httpd_reply(struct hs_req *, int, const char *, const char *,
+	    size_t);
+void	 httpd_reply_error(struct hs_req *, int, const char *);
+void	 httpd_reply_json(struct hs_req *, int, json_t *);
+void	 httpd_reply_redis_down(struct hs_req *);
+
+#endif
