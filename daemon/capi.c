@@ -4,6 +4,12 @@
  *
  *   POST /v1/preview   body = a job; 200 and what "loactl preview --json"
  *                      prints for it, for the whole audience
+ *   GET /v1/providers  what "loactl provider list --json" prints, as one
+ *                      array (loa_provider_json(), overview.c)
+ *   POST /v1/providers/<name>/pause, .../resume
+ *                      "loactl provider pause|resume NAME": 200
+ *                      {"provider","paused"}; 404 for a provider neither
+ *                      configured nor run by a live daemon
  *
  * The preview is "loactl preview"'s own computation (preview.c over the
  * plan of plan.c), driven here on the daemon's event loop: the resolve
@@ -36,6 +42,7 @@
 #include "engine.h"
 #include "httpserv.h"
 #include "capi.h"
+#include "overview.h"
 #include "preview.h"
 
 enum cp_stage {
@@ -327,4 +334,255 @@ capi_preview(struct hs_req *req)
 	loa_submit_argv(&av, loa->cfg.prefix, job);
 	if (cp_send1(cp, CP_CHECK, &av) == -1)
 		cp_fail(cp, 503, NULL);
+}
+
+/* ---- providers ---- */
+
+/* A providers' request waiting for Redis. */
+struct cprov {
+	struct hs_req	*req;		/* NULL: the client went away */
+	char		*name;		/* pause/resume: the provider */
+	int		 pause;
+	json_t		*list;		/* GET: the providers so far */
+	char		**names;	/* ... their names, in order */
+	size_t		 sent;
+	size_t		 got;
+	int		 failed;
+};
+
+static void
+cprov_gone(struct hs_req *req, void *arg)
+{
+	struct cprov	*p = arg;
+
+	(void)req;
+	p->req = NULL;
+}
+
+static struct cprov *
+cprov_new(struct hs_req *req)
+{
+	struct cprov	*p;
+
+	p = xcalloc(1, sizeof(*p));
+	p->req = req;
+	hs_req_on_gone(req, cprov_gone, p);
+	return p;
+}
+
+/* Done with p: answered already, or answer 503 when failed. */
+static void
+cprov_free(struct cprov *p, int failed)
+{
+	size_t	i;
+
+	if (failed && p->req != NULL)
+		httpd_reply_redis_down(p->req);
+	for (i = 0; i < p->sent; i++)
+		free(p->names[i]);
+	free(p->names);
+	json_decref(p->list);
+	free(p->name);
+	free(p);
+}
+
+/* The configured provider name, or NULL (a daemon's of another config). */
+static const struct loa_provider_conf *
+provider_conf(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < loa->cfg.nproviders; i++)
+		if (strcmp(loa->cfg.providers[i].name, name) == 0)
+			return &loa->cfg.providers[i];
+	return NULL;
+}
+
+/*
+ * Record act on the audit stream.  TODO(AUTH): loa_audit_argv() with
+ * the request's actor and address once auth.c has landed; the only
+ * place the console's routes audit from.
+ */
+static void
+capi_audit(struct hs_req *req, const char *action, const char *target)
+{
+	(void)req;
+	(void)action;
+	(void)target;
+}
+
+static void
+list_cb(struct loa_redis *r, redisReply *rep, void *arg)
+{
+	struct cprov	*p = arg;
+	size_t		 k = p->got++;
+
+	(void)r;
+	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY)
+		p->failed = 1;
+	else
+		json_array_append_new(p->list, loa_provider_json(p->names[k],
+		    provider_conf(p->names[k]), rep));
+	if (p->got < p->sent)
+		return;
+	if (!p->failed && p->req != NULL) {
+		httpd_reply_json(p->req, 200, p->list);
+		p->list = NULL;
+	}
+	cprov_free(p, p->failed);
+}
+
+/*
+ * GET /v1/providers: the providers of the configuration (the built-in
+ * console without one), as "loactl provider list --json" shows them, in
+ * one array.  TODO(AUTH): admins only.
+ */
+void
+capi_providers(struct hs_req *req)
+{
+	struct cprov	*p;
+	const char	*argv[2];
+	size_t		 i, n = loa->cfg.nproviders;
+	char		*key;
+
+	p = cprov_new(req);
+	p->list = json_array();
+	p->names = xcalloc(n + 1, sizeof(*p->names));
+	for (i = 0; i < (n == 0 ? 1 : n); i++) {
+		p->names[p->sent] = xstrdup(n == 0 ? "console" :
+		    loa->cfg.providers[i].name);
+		key = loa_key_provider(loa->cfg.prefix, p->names[p->sent]);
+		argv[0] = "HGETALL";
+		argv[1] = key;
+		if (loa_redis_cmd(loa->rc, list_cb, p, 2, argv, NULL) == -1) {
+			free(key);
+			free(p->names[p->sent]);
+			p->failed = 1;
+			break;
+		}
+		free(key);
+		p->sent++;
+	}
+	if (p->sent == 0)
+		cprov_free(p, 1);
+}
+
+static void
+set_cb(struct loa_redis *r, redisReply *rep, void *arg)
+{
+	struct cprov	*p = arg;
+	json_t		*o;
+
+	(void)r;
+	if (rep == NULL || rep->type != REDIS_REPLY_INTEGER) {
+		cprov_free(p, 1);
+		return;
+	}
+	if (p->req != NULL) {
+		capi_audit(p->req, p->pause ? "provider_pause" :
+		    "provider_resume", p->name);
+		o = json_pack("{s:s, s:b}", "provider", p->name, "paused",
+		    p->pause);
+		httpd_reply_json(p->req, 200, o);
+	}
+	cprov_free(p, 0);
+}
+
+/* Pause or resume p's provider: the flag every daemon polls. */
+static void
+provider_set(struct cprov *p)
+{
+	struct loa_argv	 av;
+	char		*now;
+
+	now = xasprintf("%lld", loa_now_ms());
+	loa_argv_init(&av);
+	loa_argv_add(&av, "HSET");
+	loa_argv_take(&av, loa_key_provider(loa->cfg.prefix, p->name));
+	loa_argv_add(&av, "paused");
+	loa_argv_add(&av, p->pause ? "1" : "0");
+	loa_argv_add(&av, "paused_at");
+	loa_argv_take(&av, now);
+	if (loa_redis_cmdv(loa->rc, set_cb, p, &av) == -1)
+		cprov_free(p, 1);
+	loa_argv_free(&av);
+}
+
+/* 404 for p's name, with the providers the configuration names. */
+static void
+provider_unknown(struct cprov *p)
+{
+	struct loa_buf	 b;
+	size_t		 i;
+
+	if (p->req == NULL)
+		return;
+	loa_buf_init(&b);
+	loa_buf_printf(&b, "unknown provider %s (known: ", p->name);
+	if (loa->cfg.nproviders == 0)
+		loa_buf_adds(&b, "console");
+	for (i = 0; i < loa->cfg.nproviders; i++)
+		loa_buf_printf(&b, "%s%s", i > 0 ? ", " : "",
+		    loa->cfg.providers[i].name);
+	loa_buf_adds(&b, ")");
+	httpd_reply_error(p->req, 404, b.data);
+	loa_buf_free(&b);
+}
+
+/* A provider not configured here is known when a daemon runs it. */
+static void
+known_cb(struct loa_redis *r, redisReply *rep, void *arg)
+{
+	struct cprov	*p = arg;
+	char		 state[16];
+	long long	 since;
+	size_t		 i;
+	int		 found = 0;
+
+	(void)r;
+	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY) {
+		cprov_free(p, 1);
+		return;
+	}
+	for (i = 0; i + 1 < rep->elements; i += 2)
+		if (rep->element[i]->type == REDIS_REPLY_STRING &&
+		    rep->element[i + 1]->type == REDIS_REPLY_STRING &&
+		    loa_circuit_parse(rep->element[i]->str,
+		    rep->element[i + 1]->str, state, &since) == 0)
+			found = 1;
+	if (found && p->req != NULL) {
+		provider_set(p);
+		return;
+	}
+	provider_unknown(p);
+	cprov_free(p, 0);
+}
+
+/*
+ * POST /v1/providers/<name>/pause|resume, as "loactl provider pause|
+ * resume": name (valid, httpd.c checked) must be configured here ("console"
+ * without providers) or run by a live daemon, else 404 and nothing is
+ * written.  TODO(AUTH): admins only.
+ */
+void
+capi_provider_set(struct hs_req *req, const char *name, int pause)
+{
+	struct cprov	*p;
+	const char	*argv[2];
+	char		*key;
+
+	p = cprov_new(req);
+	p->name = xstrdup(name);
+	p->pause = pause;
+	if (provider_conf(name) != NULL || (loa->cfg.nproviders == 0 &&
+	    strcmp(name, "console") == 0)) {
+		provider_set(p);
+		return;
+	}
+	key = loa_key_provider(loa->cfg.prefix, name);
+	argv[0] = "HGETALL";
+	argv[1] = key;
+	if (loa_redis_cmd(loa->rc, known_cb, p, 2, argv, NULL) == -1)
+		cprov_free(p, 1);
+	free(key);
 }

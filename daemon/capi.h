@@ -15,6 +15,8 @@ struct hs_req;
 /* capi.c */
 void	 capi_preview(struct hs_req *);
 int	 capi_previews_full(void);
+void	 capi_providers(struct hs_req *);
+void	 capi_provider_set(struct hs_req *, const char *, int);
 
 /* httpd.c, for capi.c */
 void	 httpd_reply(struct hs_req *, int, const char *, const char *,

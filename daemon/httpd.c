@@ -23,6 +23,9 @@
  *   POST /v1/preview            what "loactl preview --json" prints for
  *                               the job in the body (capi.c); 429 when
  *                               CAPI_PREVIEWS_MAX are under way
+ *   GET  /v1/providers          "loactl provider list --json", as an array
+ *   POST /v1/providers/<name>/pause|resume
+ *                               "loactl provider pause|resume" (capi.c)
  *   GET|POST /webhooks/<name>   a delivery report for provider <name>:
  *                               its plugin checks the signature and reads
  *                               it, report.c applies it (401 for a bad
@@ -153,6 +156,9 @@ enum route {
 	RT_CANCEL,		/* /v1/jobs/<id>/cancel */
 	RT_WEBHOOK,		/* /webhooks/<name> */
 	RT_PREVIEW,		/* /v1/preview (capi.c) */
+	RT_PROVIDERS,		/* /v1/providers (capi.c) */
+	RT_PROVIDER_PAUSE,	/* /v1/providers/<name>/pause (capi.c) */
+	RT_PROVIDER_RESUME,	/* /v1/providers/<name>/resume (capi.c) */
 };
 
 static struct {
@@ -981,6 +987,18 @@ route_of(const char *path, char **arg)
 		return RT_STATUS;
 	if (strcmp(path, "/v1/preview") == 0)
 		return RT_PREVIEW;
+	if (strcmp(path, "/v1/providers") == 0)
+		return RT_PROVIDERS;
+	if (strncmp(path, "/v1/providers/", 14) == 0) {
+		rest = path + 14;
+		if ((slash = strchr(rest, '/')) == NULL ||
+		    (strcmp(slash, "/pause") != 0 &&
+		    strcmp(slash, "/resume") != 0))
+			return RT_NONE;
+		*arg = xstrndup(rest, slash - rest);
+		return slash[1] == 'p' ? RT_PROVIDER_PAUSE :
+		    RT_PROVIDER_RESUME;
+	}
 	if (strncmp(path, "/v1/jobs/", 9) != 0)
 		return RT_NONE;
 	rest = path + 9;
@@ -1056,6 +1074,20 @@ head_cb(struct hs_req *req, void *arg)
 		}
 		hs_req_body_max(req, loa->cfg.max_job_size, 1);
 		break;
+	case RT_PROVIDERS:
+		if (method_is(req, "GET", "GET") && check_auth(req) == 0)
+			hs_req_body_max(req, CANCEL_BODY_MAX, 1);
+		break;
+	case RT_PROVIDER_PAUSE:
+	case RT_PROVIDER_RESUME:
+		if (!method_is(req, "POST", "POST") || check_auth(req) == -1)
+			break;
+		if (!loa_name_valid(name))
+			reply_error(req, 400, "provider: want "
+			    LOA_NAME_RULE);
+		else
+			hs_req_body_max(req, CANCEL_BODY_MAX, 1);
+		break;
 	case RT_JOB:
 	case RT_CANCEL:
 		m = rt == RT_CANCEL ? "POST" : "GET";
@@ -1092,10 +1124,11 @@ head_cb(struct hs_req *req, void *arg)
 static void
 request_cb(struct hs_req *req, void *arg)
 {
-	char	*name;
+	char		*name;
+	enum route	 rt;
 
 	(void)arg;
-	switch (route_of(hs_req_head(req)->path, &name)) {
+	switch ((rt = route_of(hs_req_head(req)->path, &name))) {
 	case RT_HEALTHZ:
 		route_healthz(req);
 		break;
@@ -1122,6 +1155,13 @@ request_cb(struct hs_req *req, void *arg)
 		break;
 	case RT_PREVIEW:
 		capi_preview(req);
+		break;
+	case RT_PROVIDERS:
+		capi_providers(req);
+		break;
+	case RT_PROVIDER_PAUSE:
+	case RT_PROVIDER_RESUME:
+		capi_provider_set(req, name, rt == RT_PROVIDER_PAUSE);
 		break;
 	case RT_NONE:	/* head_cb answered */
 		reply_error(req, 404, "no such path");

@@ -5,7 +5,11 @@
 # missing_var, cost, explicit recipients, an empty audience), refuses a
 # job the daemon would refuse with POST /v1/jobs's message (400), a
 # caller without the token (401) or with a wrong one (403), a GET (405)
-# and a body over max_job_size (413).
+# and a body over max_job_size (413).  GET /v1/providers answers what
+# "loactl provider list --json" prints; POST /v1/providers/NAME/pause
+# and /resume are seen by "loactl provider list", refuse an unknown
+# provider (404, nothing written), a bad name (400), callers without
+# the token (401) or with a wrong one (403).
 . "$(dirname "$0")/lib.sh"
 
 TOKEN=t0k-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
@@ -14,6 +18,9 @@ chmod 600 "$T/token"
 write_conf a
 {
 	echo "price_per_segment = 250"		# [provider.console]
+	echo "[provider.spare]"
+	echo "plugin = console"
+	echo "output = $T/spare.out"
 } >> "$T/a.conf"
 sed -i "s|^listen = 127.0.0.1:0|listen = 127.0.0.1:0\ntoken_file = $T/token|" \
     "$T/a.conf"
@@ -146,6 +153,51 @@ check "wrong token: no preview in the answer" sh -c "! grep -q audience '$T/body
 is "GET: 405" "$(req /v1/preview -H "$AUTH")" 405
 head -c 17000000 /dev/zero | tr '\0' ' ' > "$T/big.json"
 is "over max_job_size: 413" "$(req /v1/preview -H "$AUTH" --data-binary @"$T/big.json")" 413
+
+# --- providers
+check "the daemon publishes its circuits" wait_for 10 "circuits" sh -c \
+    "redis-cli -s '$SOCK' HKEYS loa:provider:spare | grep -q '^circuit:'"
+C provider list --json | jq -S -s . > "$T/prov.ctl"
+is "GET /v1/providers: 200" "$(req /v1/providers -H "$AUTH")" 200
+jq -S . "$T/body" > "$T/prov.api" 2>/dev/null
+check "GET /v1/providers: what loactl provider list --json prints" \
+    cmp -s "$T/prov.ctl" "$T/prov.api" || diff "$T/prov.ctl" "$T/prov.api"
+is "two providers, none paused" "$(jq -c '[.[] | [.name, .paused]]' "$T/body")" \
+    '[["console",false],["spare",false]]'
+is "pause spare: 200" "$(req /v1/providers/spare/pause -H "$AUTH" -X POST)" 200
+is "pause spare: the answer" "$(jq -c . "$T/body")" '{"provider":"spare","paused":true}'
+check "loactl provider list sees spare paused" sh -c \
+    "$LOACTL -c '$T/a.conf' provider list | grep -q '^spare .*PAUSED since '"
+check "loactl provider list sees console active" sh -c \
+    "$LOACTL -c '$T/a.conf' provider list | grep -q '^console .*  active$'"
+req /v1/providers -H "$AUTH" > /dev/null
+is "GET /v1/providers sees it paused" "$(jq -c '[.[] | .paused]' "$T/body")" '[false,true]'
+is "resume spare: 200" "$(req /v1/providers/spare/resume -H "$AUTH" -X POST)" 200
+is "resume spare: the answer" "$(jq -c . "$T/body")" '{"provider":"spare","paused":false}'
+check "loactl provider list sees spare active" sh -c \
+    "$LOACTL -c '$T/a.conf' provider list | grep -q '^spare .*  active$'"
+# A provider another daemon runs (a fresh circuit) is known too.
+now=$(($(date +%s) * 1000))
+R HSET loa:provider:other "circuit:elsewhere" "closed $now $now" > /dev/null
+is "pause a provider a live daemon runs: 200" \
+    "$(req /v1/providers/other/pause -H "$AUTH" -X POST)" 200
+is "and it is paused" "$(R HGET loa:provider:other paused)" 1
+is "unknown provider: 404" "$(req /v1/providers/nosuch/pause -H "$AUTH" -X POST)" 404
+is "unknown provider: says which are known" "$(jq -r .error "$T/body")" \
+    "unknown provider nosuch (known: console, spare)"
+is "unknown provider: nothing written" "$(R EXISTS loa:provider:nosuch)" 0
+is "a name with ':': 400" "$(req /v1/providers/a:b/pause -H "$AUTH" -X POST)" 400
+is "nothing written for it" "$(R EXISTS loa:provider:a:b)" 0
+is "another action: 404" "$(req /v1/providers/spare/stop -H "$AUTH" -X POST)" 404
+is "pause by GET: 405" "$(req /v1/providers/spare/pause -H "$AUTH")" 405
+is "POST /v1/providers: 405" "$(req /v1/providers -H "$AUTH" -X POST)" 405
+is "providers without the token: 401" "$(req /v1/providers)" 401
+is "pause without the token: 401" "$(req /v1/providers/spare/pause -X POST)" 401
+is "pause with a wrong token: 403" \
+    "$(req /v1/providers/spare/pause -X POST -H 'Authorization: Bearer nope')" 403
+is "providers with a wrong token: 403" \
+    "$(req /v1/providers -H 'Authorization: Bearer nope')" 403
+is "the refused pauses wrote nothing" "$(R HGET loa:provider:spare paused)" 0
 
 stop_loa a
 done_testing
