@@ -63,7 +63,7 @@ B	?= build
 endif
 CORE	 = xmalloc log buf util config redis template job render phone sms policy \
 	   store submit resident plan csv httpparse escape neutral overview \
-	   preview
+	   preview reach
 DAEMON	 = main engine expand deliver flow creds provider ingest ledger dlog http \
 	   notify metrics httpd httpserv report wake registry capi
 CTL	 = loactl
@@ -93,7 +93,7 @@ export ASAN_OPTIONS ?= detect_leaks=1
 all: $(B)/loa $(B)/loactl $(PLUGIN_SO) $(MOCK)
 
 $(B)/%.o: daemon/%.c daemon/loa.h daemon/engine.h daemon/text.h daemon/policy.h daemon/state.h \
-	  daemon/httpserv.h daemon/store.h daemon/plan.h daemon/preview.h daemon/capi.h include/loa/provider.h | $(B)
+	  daemon/httpserv.h daemon/store.h daemon/plan.h daemon/preview.h daemon/capi.h daemon/reach.h include/loa/provider.h | $(B)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # The paths compiled into the binaries, one per line.  $(PATHS) is
