@@ -4,6 +4,9 @@
  *
  *   POST /v1/preview   body = a job; 200 and what "loactl preview --json"
  *                      prints for it, for the whole audience
+ *   GET /v1/jobs/<id>/report.csv
+ *                      what "loactl report ID --csv" writes (reach.c), as
+ *                      an attachment
  *   GET /v1/providers  what "loactl provider list --json" prints, as one
  *                      array (loa_provider_json(), overview.c)
  *   POST /v1/providers/<name>/pause, .../resume
@@ -44,6 +47,7 @@
 #include "capi.h"
 #include "overview.h"
 #include "preview.h"
+#include "reach.h"
 
 enum cp_stage {
 	CP_CHECK = 0,	/* the submit script */
@@ -584,5 +588,220 @@ capi_provider_set(struct hs_req *req, const char *name, int pause)
 	argv[1] = key;
 	if (loa_redis_cmd(loa->rc, known_cb, p, 2, argv, NULL) == -1)
 		cprov_free(p, 1);
+	free(key);
+}
+
+/* ---- the reach report as CSV ---- */
+
+/* A report under way. */
+struct creport {
+	struct hs_req	*req;		/* NULL: the client went away */
+	char		*id;
+	struct loa_reach rp;
+	int		 started;	/* rp is initialised */
+	size_t		 sent;		/* commands of the step in flight */
+	size_t		 got;
+	int		 failed;	/* 1: Redis, 2: the report (rp.err) */
+};
+
+static int	capi_reports;		/* under way */
+
+int
+capi_reports_full(void)
+{
+	return capi_reports >= CAPI_REPORTS_MAX;
+}
+
+static void	cr_reply_cb(struct loa_redis *, redisReply *, void *);
+
+static void
+cr_gone(struct hs_req *req, void *arg)
+{
+	struct creport	*cr = arg;
+
+	(void)req;
+	cr->req = NULL;
+}
+
+/* Done with cr; answer 503 or 500 when it failed. */
+static void
+cr_free(struct creport *cr)
+{
+	if (cr->failed && cr->req != NULL) {
+		if (cr->failed == 1)
+			httpd_reply_redis_down(cr->req);
+		else {
+			log_warnx("http: report of job %s: %s", cr->id,
+			    cr->rp.err);
+			httpd_reply_error(cr->req, 500, "the report could not "
+			    "be made; see the daemon's log");
+		}
+	}
+	if (cr->started)
+		loa_reach_free(&cr->rp);
+	free(cr->id);
+	capi_reports--;
+	free(cr);
+}
+
+/* CSV rows into a buffer of at most CAPI_REPORT_MAX bytes. */
+static int
+cr_out(void *arg, const char *s, size_t len)
+{
+	struct loa_buf	*b = arg;
+
+	if (b->len + len > CAPI_REPORT_MAX)
+		return -1;
+	loa_buf_add(b, s, len);
+	return 0;
+}
+
+/* The report is complete: the CSV, as an attachment. */
+static void
+cr_done(struct creport *cr)
+{
+	struct loa_buf	 b;
+	char		*disp;
+
+	if (cr->req == NULL) {
+		cr_free(cr);
+		return;
+	}
+	loa_buf_init(&b);
+	if (loa_reach_csv(&cr->rp, cr_out, &b) == -1) {
+		httpd_reply_error(cr->req, 500, "the report is larger than "
+		    "the API answers (" CAPI_REPORT_MAX_STR "): use loactl "
+		    "report --csv");
+	} else {
+		/* The id follows the name rule: nothing to quote in it. */
+		disp = xasprintf("attachment; filename=\"report-%s.csv\"",
+		    cr->id);
+		hs_reply_header(cr->req, "Content-Disposition", disp);
+		hs_reply_header(cr->req, "X-Content-Type-Options", "nosniff");
+		httpd_reply(cr->req, 200, "text/csv; charset=utf-8", b.data,
+		    b.len);
+		free(disp);
+	}
+	loa_buf_free(&b);
+	cr_free(cr);
+}
+
+/* The next step of the report, or the answer. */
+static void
+cr_step(struct creport *cr)
+{
+	size_t	i;
+	int	n;
+
+	if ((n = loa_reach_next(&cr->rp)) == -1) {
+		cr->failed = 2;
+		cr_free(cr);
+		return;
+	}
+	if (n == 0) {
+		cr_done(cr);
+		return;
+	}
+	cr->sent = 0;
+	cr->got = 0;
+	for (i = 0; i < (size_t)n; i++) {
+		if (loa_redis_cmdv(loa->rc, cr_reply_cb, cr,
+		    &cr->rp.io[i]) == -1) {
+			cr->failed = 1;
+			break;
+		}
+		cr->sent++;
+	}
+	if (cr->sent == 0)
+		cr_free(cr);	/* else the replies of those sent end it */
+}
+
+static void
+cr_reply_cb(struct loa_redis *r, redisReply *rep, void *arg)
+{
+	struct creport	*cr = arg;
+	size_t		 k = cr->got++;
+
+	(void)r;
+	if (rep == NULL)
+		cr->failed = 1;
+	else if (!cr->failed && loa_reach_feed(&cr->rp, k, rep) == -1)
+		cr->failed = rep->type == REDIS_REPLY_ERROR ? 1 : 2;
+	if (cr->got < cr->sent)
+		return;
+	if (cr->failed)
+		cr_free(cr);
+	else
+		cr_step(cr);
+}
+
+/* The job's hash: 404 without one, else the report's steps. */
+static void
+cr_job_cb(struct loa_redis *r, redisReply *rep, void *arg)
+{
+	struct creport	*cr = arg;
+	const char	*v = NULL;
+	size_t		 i;
+
+	(void)r;
+	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY) {
+		cr->failed = 1;
+		cr_free(cr);
+		return;
+	}
+	if (rep->elements == 0) {
+		if (cr->req != NULL)
+			httpd_reply_error(cr->req, 404, "no such job");
+		cr_free(cr);
+		return;
+	}
+	for (i = 0; i + 1 < rep->elements; i += 2)
+		if (rep->element[i]->type == REDIS_REPLY_STRING &&
+		    rep->element[i + 1]->type == REDIS_REPLY_STRING &&
+		    strcmp(rep->element[i]->str, "audience") == 0)
+			v = rep->element[i + 1]->str;
+	cr->started = 1;
+	if (loa_reach_init(&cr->rp, cr->id, loa->cfg.prefix, v != NULL &&
+	    strcmp(v, "1") == 0, NULL, 0, 0) == -1) {
+		cr->failed = 2;
+		cr_free(cr);
+		return;
+	}
+	cr_step(cr);
+}
+
+/*
+ * GET /v1/jobs/<id>/report.csv: what "loactl report ID --csv" writes
+ * (reach.c), phones masked, every cell spreadsheet-safe, as an
+ * attachment.  The CSV is built in memory, up to CAPI_REPORT_MAX (500
+ * beyond: loactl report streams any size); at most CAPI_REPORTS_MAX at
+ * once (429 beyond).  id follows the name rule (httpd.c checked).
+ * TODO(AUTH): 403 unless the actor's scope covers the job's wards.
+ */
+void
+capi_report_csv(struct hs_req *req, const char *id)
+{
+	struct creport	*cr;
+	const char	*argv[2];
+	char		*key;
+
+	if (capi_reports_full()) {
+		hs_reply_header(req, "Retry-After", "5");
+		httpd_reply_error(req, 429, "too many reports under way; "
+		    "try again");
+		return;
+	}
+	cr = xcalloc(1, sizeof(*cr));
+	capi_reports++;
+	cr->req = req;
+	cr->id = xstrdup(id);
+	hs_req_on_gone(req, cr_gone, cr);
+	key = loa_key_job(loa->cfg.prefix, id);
+	argv[0] = "HGETALL";
+	argv[1] = key;
+	if (loa_redis_cmd(loa->rc, cr_job_cb, cr, 2, argv, NULL) == -1) {
+		cr->failed = 1;
+		cr_free(cr);
+	}
 	free(key);
 }

@@ -11,11 +11,16 @@
 struct hs_req;
 
 #define CAPI_PREVIEWS_MAX	2	/* at once, in the whole daemon */
+#define CAPI_REPORTS_MAX	2	/* at once, in the whole daemon */
+#define CAPI_REPORT_MAX		(64 * 1024 * 1024)	/* CSV bytes */
+#define CAPI_REPORT_MAX_STR	"64 MiB"
 
 /* capi.c */
 void	 capi_preview(struct hs_req *);
 int	 capi_previews_full(void);
 void	 capi_providers(struct hs_req *);
+void	 capi_report_csv(struct hs_req *, const char *);
+int	 capi_reports_full(void);
 void	 capi_provider_set(struct hs_req *, const char *, int);
 
 /* httpd.c, for capi.c */

@@ -23,6 +23,7 @@
  *   POST /v1/preview            what "loactl preview --json" prints for
  *                               the job in the body (capi.c); 429 when
  *                               CAPI_PREVIEWS_MAX are under way
+ *   GET  /v1/jobs/<id>/report.csv  "loactl report ID --csv" (capi.c)
  *   GET  /v1/providers          "loactl provider list --json", as an array
  *   POST /v1/providers/<name>/pause|resume
  *                               "loactl provider pause|resume" (capi.c)
@@ -156,6 +157,7 @@ enum route {
 	RT_CANCEL,		/* /v1/jobs/<id>/cancel */
 	RT_WEBHOOK,		/* /webhooks/<name> */
 	RT_PREVIEW,		/* /v1/preview (capi.c) */
+	RT_REPORT_CSV,		/* /v1/jobs/<id>/report.csv (capi.c) */
 	RT_PROVIDERS,		/* /v1/providers (capi.c) */
 	RT_PROVIDER_PAUSE,	/* /v1/providers/<name>/pause (capi.c) */
 	RT_PROVIDER_RESUME,	/* /v1/providers/<name>/resume (capi.c) */
@@ -1006,10 +1008,11 @@ route_of(const char *path, char **arg)
 		*arg = xstrdup(rest);
 		return RT_JOB;
 	}
-	if (strcmp(slash, "/cancel") != 0)
+	if (strcmp(slash, "/cancel") != 0 &&
+	    strcmp(slash, "/report.csv") != 0)
 		return RT_NONE;
 	*arg = xstrndup(rest, slash - rest);
-	return RT_CANCEL;
+	return slash[1] == 'c' ? RT_CANCEL : RT_REPORT_CSV;
 }
 
 /*
@@ -1090,6 +1093,7 @@ head_cb(struct hs_req *req, void *arg)
 		break;
 	case RT_JOB:
 	case RT_CANCEL:
+	case RT_REPORT_CSV:
 		m = rt == RT_CANCEL ? "POST" : "GET";
 		if (!method_is(req, m, m) || check_auth(req) == -1)
 			break;
@@ -1158,6 +1162,9 @@ request_cb(struct hs_req *req, void *arg)
 		break;
 	case RT_PROVIDERS:
 		capi_providers(req);
+		break;
+	case RT_REPORT_CSV:
+		capi_report_csv(req, name);
 		break;
 	case RT_PROVIDER_PAUSE:
 	case RT_PROVIDER_RESUME:

@@ -9,7 +9,12 @@
 # "loactl provider list --json" prints; POST /v1/providers/NAME/pause
 # and /resume are seen by "loactl provider list", refuse an unknown
 # provider (404, nothing written), a bad name (400), callers without
-# the token (401) or with a wrong one (403).
+# the token (401) or with a wrong one (403).  GET
+# /v1/jobs/<id>/report.csv answers byte for byte what "loactl report ID
+# --csv" writes (an audience job with every kind of outcome, a formula
+# and a phone number in its cells; an explicit job; one of many HSCAN
+# rounds) as a CSV attachment; 404 for no such job, 400 for a bad id,
+# 401/403/405.
 . "$(dirname "$0")/lib.sh"
 
 TOKEN=t0k-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
@@ -153,6 +158,60 @@ check "wrong token: no preview in the answer" sh -c "! grep -q audience '$T/body
 is "GET: 405" "$(req /v1/preview -H "$AUTH")" 405
 head -c 17000000 /dev/zero | tr '\0' ' ' > "$T/big.json"
 is "over max_job_size: 413" "$(req /v1/preview -H "$AUTH" --data-binary @"$T/big.json")" 413
+
+# --- report.csv
+R HSET loa:resident:pf ward 00070 phone 84912000099 \
+    name '=HYPERLINK("http://x","y")' var:to_dan_pho '@SUM(1)' > /dev/null
+R HSET loa:job:rj state done audience 1 total 7 > /dev/null
+R SET loa:job:rj:spec '{"channels":["sms","zalo"]}' > /dev/null
+R SET loa:job:rj:wards '[["00070","Phường Hoàn Kiếm",""],["00004","Phường Ba Đình",""],["00008","Phường Trống","Ba Đình"]]' > /dev/null
+R HSET loa:job:rj:out p01 delivered:sms p02 failed:sms p03 skipped: \
+    p04 r:2:1:1790000000000 q01 failed:zalo gone expired: pf failed:sms > /dev/null
+R HSET loa:job:rj:why p02 'the provider says 0912345678 is wrong' \
+    p03 opted_out pf '+cmd|calc' > /dev/null
+R HSET loa:job:rx state sending total 3 > /dev/null
+R SET loa:job:rx:spec '{"channels":["sms"],"recipients":[{"id":"a","phone":"0913000001","name":"An","ward":"00070"},{"phone":"0913000002","name":"-2+3"},{"id":"c","phone":"0913000003"}]}' > /dev/null
+R HSET loa:job:rx:out '#0' failed:sms '#2' sent:sms > /dev/null
+R EVAL "
+for i = 0, 2999 do
+  local id, w = 'big-' .. i, (i % 2 == 0) and '00070' or '00004'
+  redis.call('HSET', 'loa:resident:' .. id, 'phone', string.format('8491%07d', i), 'ward', w)
+  redis.call('HSET', 'loa:job:big:out', id, ({'sent:sms', 'failed:sms', 'skipped:'})[i % 3 + 1])
+end
+redis.call('HSET', 'loa:job:big', 'state', 'done', 'audience', 1, 'total', 3000)
+return 1" 0 > /dev/null
+for id in rj rx big; do
+	C report "$id" --csv > "$T/$id.ctl.csv" 2>/dev/null
+	is "report.csv of $id: 200" "$(req "/v1/jobs/$id/report.csv" -H "$AUTH" \
+	    -D "$T/$id.head")" 200
+	check "report.csv of $id: byte for byte loactl report --csv" \
+	    cmp -s "$T/$id.ctl.csv" "$T/body" ||
+	    diff "$T/$id.ctl.csv" "$T/body" | head -10
+	check "report.csv of $id: text/csv" grep -qi \
+	    '^Content-Type: text/csv; charset=utf-8' "$T/$id.head"
+	check "report.csv of $id: an attachment" grep -qi \
+	    "^Content-Disposition: attachment; filename=\"report-$id.csv\"" \
+	    "$T/$id.head"
+done
+is "big: its 2000 failed and unreached rows" "$(sed 1d "$T/body" | wc -l)" 2000
+req /v1/jobs/rj/report.csv -H "$AUTH" > /dev/null
+check "rj: a formula cell is defused" grep -q "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"" "$T/body"
+check "rj: a reason starting with + is defused" grep -q ",'+cmd|calc" "$T/body"
+check "rj: no full phone number" sh -c "! grep -Eq '[0-9]{9}' '$T/body'"
+is "rj: rows (failed first, then by to_dan_pho)" "$(sed 1d "$T/body" | cut -d, -f1,3 | tr -d '\r' | tr '\n' ' ')" \
+    "00004,q01 00070,pf 00070,p02 00070,p03 00070,p04 ,gone "
+req /v1/jobs/rx/report.csv -H "$AUTH" > /dev/null
+is "rx: the failed and the queued" "$(sed 1d "$T/body" | cut -d, -f3,6 | tr -d '\r' | tr '\n' ' ')" \
+    "a,failed #1,queued "
+check "rx: a name like a formula is defused" grep -q ",'-2+3," "$T/body"
+is "report.csv of no job: 404" "$(req /v1/jobs/nosuch/report.csv -H "$AUTH")" 404
+is "report.csv of a bad id: 400" "$(req /v1/jobs/a:b/report.csv -H "$AUTH")" 400
+is "report.csv without the token: 401" "$(req /v1/jobs/rj/report.csv)" 401
+is "report.csv with a wrong token: 403" \
+    "$(req /v1/jobs/rj/report.csv -H 'Authorization: Bearer nope')" 403
+check "wrong token: no rows" sh -c "! grep -q p02 '$T/body'"
+is "report.csv by POST: 405" "$(req /v1/jobs/rj/report.csv -H "$AUTH" -X POST)" 405
+is "another file: 404" "$(req /v1/jobs/rj/report.txt -H "$AUTH")" 404
 
 # --- providers
 check "the daemon publishes its circuits" wait_for 10 "circuits" sh -c \
