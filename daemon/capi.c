@@ -79,13 +79,17 @@ capi_previews_full(void)
 
 static void	cp_reply_cb(struct loa_redis *, redisReply *, void *);
 
+/*
+ * The client of a request went away (arg: where the request is kept):
+ * the Redis callbacks under way find nobody to answer, and free.
+ */
 static void
-cp_gone(struct hs_req *req, void *arg)
+capi_gone(struct hs_req *req, void *arg)
 {
-	struct cpreview	*cp = arg;
+	struct hs_req	**where = arg;
 
 	(void)req;
-	cp->req = NULL;
+	*where = NULL;
 }
 
 static void
@@ -104,7 +108,6 @@ static void
 cp_fail(struct cpreview *cp, int code, const char *msg)
 {
 	if (cp->req != NULL) {
-		hs_req_on_gone(cp->req, NULL, NULL);
 		if (code == 503)
 			httpd_reply_redis_down(cp->req);
 		else
@@ -147,7 +150,6 @@ cp_done(struct cpreview *cp)
 {
 	loa_preview_render(&cp->pv);
 	if (cp->req != NULL) {
-		hs_req_on_gone(cp->req, NULL, NULL);
 		httpd_reply_json(cp->req, 200, loa_preview_json(&cp->pv));
 	}
 	cp_free(cp);
@@ -334,7 +336,7 @@ capi_preview(struct hs_req *req)
 	capi_previews++;
 	cp->req = req;
 	cp->job = job;
-	hs_req_on_gone(req, cp_gone, cp);
+	hs_req_on_gone(req, capi_gone, &cp->req);
 	loa_submit_argv(&av, loa->cfg.prefix, job);
 	if (cp_send1(cp, CP_CHECK, &av) == -1)
 		cp_fail(cp, 503, NULL);
@@ -354,15 +356,6 @@ struct cprov {
 	int		 failed;
 };
 
-static void
-cprov_gone(struct hs_req *req, void *arg)
-{
-	struct cprov	*p = arg;
-
-	(void)req;
-	p->req = NULL;
-}
-
 static struct cprov *
 cprov_new(struct hs_req *req)
 {
@@ -370,7 +363,7 @@ cprov_new(struct hs_req *req)
 
 	p = xcalloc(1, sizeof(*p));
 	p->req = req;
-	hs_req_on_gone(req, cprov_gone, p);
+	hs_req_on_gone(req, capi_gone, &p->req);
 	return p;
 }
 
@@ -614,15 +607,6 @@ capi_reports_full(void)
 
 static void	cr_reply_cb(struct loa_redis *, redisReply *, void *);
 
-static void
-cr_gone(struct hs_req *req, void *arg)
-{
-	struct creport	*cr = arg;
-
-	(void)req;
-	cr->req = NULL;
-}
-
 /* Done with cr; answer 503 or 500 when it failed. */
 static void
 cr_free(struct creport *cr)
@@ -795,7 +779,7 @@ capi_report_csv(struct hs_req *req, const char *id)
 	capi_reports++;
 	cr->req = req;
 	cr->id = xstrdup(id);
-	hs_req_on_gone(req, cr_gone, cr);
+	hs_req_on_gone(req, capi_gone, &cr->req);
 	key = loa_key_job(loa->cfg.prefix, id);
 	argv[0] = "HGETALL";
 	argv[1] = key;

@@ -445,19 +445,13 @@ enum {
 static struct loa_argv *
 io_add(struct loa_plan *p)
 {
-	if (p->nio == p->iocap) {
-		p->iocap = p->iocap == 0 ? 16 : 2 * p->iocap;
-		p->io = xreallocarray(p->io, p->iocap, sizeof(*p->io));
-	}
-	loa_argv_init(&p->io[p->nio]);
-	return &p->io[p->nio++];
+	return loa_argv_push(&p->io, &p->nio, &p->iocap);
 }
 
 static void
 io_clear(struct loa_plan *p)
 {
-	while (p->nio > 0)
-		loa_argv_free(&p->io[--p->nio]);
+	loa_argv_free_all(p->io, &p->nio);
 }
 
 /* The ids and residents of the SSCAN step done. */

@@ -304,19 +304,13 @@ batch_explicit(struct loa_reach *rp)
 static struct loa_argv *
 io_add(struct loa_reach *rp)
 {
-	if (rp->nio == rp->iocap) {
-		rp->iocap = rp->iocap == 0 ? 16 : 2 * rp->iocap;
-		rp->io = xreallocarray(rp->io, rp->iocap, sizeof(*rp->io));
-	}
-	loa_argv_init(&rp->io[rp->nio]);
-	return &rp->io[rp->nio++];
+	return loa_argv_push(&rp->io, &rp->nio, &rp->iocap);
 }
 
 static void
 io_clear(struct loa_reach *rp)
 {
-	while (rp->nio > 0)
-		loa_argv_free(&rp->io[--rp->nio]);
+	loa_argv_free_all(rp->io, &rp->nio);
 }
 
 static void
@@ -583,15 +577,15 @@ loa_reach_rows(struct loa_reach *rp, const struct loa_reach_ward *w,
 {
 	struct spool_hdr	 h;
 	struct loa_reach_row	*rows, *r;
-	const char		*p;
+	const char		*p, **f[NFIELDS];
 	long long		 off;
 	size_t			 n = 0;
+	int			 k;
 
 	rows = xcalloc(w->rows == 0 ? 1 : w->rows, sizeof(*rows));
 	for (off = w->last; off != -1 && n < w->rows; off = h.prev) {
 		if (fseeko(rp->spool, off, SEEK_SET) == -1 ||
-		    fread(&h, sizeof(h), 1, rp->spool) != 1 ||
-		    h.len > (1 << 20))
+		    fread(&h, sizeof(h), 1, rp->spool) != 1)
 			break;
 		r = &rows[n];
 		r->buf = xmalloc(h.len + 1);
@@ -601,20 +595,20 @@ loa_reach_rows(struct loa_reach *rp, const struct loa_reach_ward *w,
 			break;
 		}
 		n++;
-		p = r->buf;
-		r->id = p;
-		p += strlen(p) + 1;
-		r->name = p;
-		p += strlen(p) + 1;
-		r->phone = p;
-		p += strlen(p) + 1;
-		r->status = p;
-		p += strlen(p) + 1;
-		r->channel = p;
-		p += strlen(p) + 1;
-		r->group = p;
-		p += strlen(p) + 1;
-		r->reason = p;
+		f[0] = &r->id;
+		f[1] = &r->name;
+		f[2] = &r->phone;
+		f[3] = &r->status;
+		f[4] = &r->channel;
+		f[5] = &r->group;
+		f[6] = &r->reason;
+		/* NFIELDS strings, as spool_row() wrote them. */
+		for (p = r->buf, k = 0; k < NFIELDS; k++) {
+			*f[k] = p;
+			p += strlen(p) + 1;
+			if (p > r->buf + h.len)
+				p = r->buf + h.len;	/* torn: "" */
+		}
 	}
 	if (n > 0)	/* rows may be NULL then: qsort() wants an array */
 		qsort(rows, n, sizeof(*rows), row_cmp);
