@@ -28,9 +28,11 @@
  * A job is checked as POST /v1/jobs checks it (the parser, then the
  * submit script: loa_submit_reply()); a job the daemon would refuse gets
  * 400 with the same message.  An id already used by a job does not
- * matter to a preview.  A client that goes away leaves its preview to
- * finish its step quietly (the replies in flight still come) and be
- * freed.
+ * matter to a preview.  When the server drops the request (the
+ * connection failed, the daemon stops: hs_gone_fn), the preview takes
+ * the replies of the step in flight and is freed, sending no further
+ * step (so for a report).  A client that only shuts its side is still
+ * answered (httpserv.c): its preview runs to its end.
  *
  * Scope: AUTH's actor will restrict a preview to jobs within the
  * caller's wards (capi_preview() is where, before any Redis command);
@@ -247,6 +249,10 @@ cp_reply_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	}
 	if (cp->got < cp->sent)
 		return;		/* more of the step to come */
+	if (cp->req == NULL) {
+		cp_free(cp);	/* nobody to answer: no more steps */
+		return;
+	}
 	if (cp->failed) {
 		cp_fail(cp, 503, NULL);
 		return;
@@ -713,8 +719,8 @@ cr_reply_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		cr->failed = rep->type == REDIS_REPLY_ERROR ? 1 : 2;
 	if (cr->got < cr->sent)
 		return;
-	if (cr->failed)
-		cr_free(cr);
+	if (cr->failed || cr->req == NULL)
+		cr_free(cr);	/* nobody to answer: no more steps */
 	else
 		cr_step(cr);
 }

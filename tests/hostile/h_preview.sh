@@ -97,6 +97,8 @@ for i in 1 2; do
 	curl -s -o /dev/null --max-time 0.3 -H "Authorization: Bearer $TOKEN" \
 	    --data-binary @"$T/job.json" "$URL/v1/preview"
 done
+# A shut connection may be a client that still reads (httpserv.c): the
+# previews run to their end, their answers fail, their places are freed.
 check "their places are freed" wait_for 60 "a preview accepted again" sh -c \
     "curl -s -o /dev/null -w '%{http_code}' --max-time 120 -H 'Authorization: Bearer $TOKEN' --data-binary @'$T/job.json' '$URL/v1/preview' | grep -q 200"
 check "the daemon is still up" kill -0 "$PID"
