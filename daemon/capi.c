@@ -151,9 +151,8 @@ static void
 cp_done(struct cpreview *cp)
 {
 	loa_preview_render(&cp->pv);
-	if (cp->req != NULL) {
+	if (cp->req != NULL)
 		httpd_reply_json(cp->req, 200, loa_preview_json(&cp->pv));
-	}
 	cp_free(cp);
 }
 

@@ -18,7 +18,7 @@
 
 #include "preview.h"
 
-const char *const pv_fail_names[PV_FAIL_COUNT] = {
+static const char *const pv_fail_names[PV_FAIL_COUNT] = {
 	"too_long", "missing_var", "bad_text"
 };
 

@@ -34,7 +34,6 @@ enum pv_fail {				/* why a render fails */
 	PV_FAIL_BAD_TEXT,		/* and anything else */
 	PV_FAIL_COUNT
 };
-extern const char *const pv_fail_names[PV_FAIL_COUNT];
 
 struct pv_ward {
 	char		*code;		/* NULL: recipients without a ward */
