@@ -65,9 +65,9 @@ B	?= build
 endif
 CORE	 = xmalloc log buf util config redis template job render phone sms policy \
 	   store submit resident plan csv httpparse escape neutral overview auth \
-	   approval
+	   approval preview reach
 DAEMON	 = main engine expand deliver flow creds provider ingest ledger dlog http \
-	   notify metrics httpd httpserv report wake registry www
+	   notify metrics httpd httpserv report wake registry www capi
 CTL	 = loactl
 PLUGINS	 = $(basename $(notdir $(wildcard plugins/*.c)))
 UNITS	 = test_phone test_sms test_template test_job test_config test_render test_csv \
@@ -97,7 +97,7 @@ all: $(B)/loa $(B)/loactl $(PLUGIN_SO) $(MOCK)
 
 $(B)/%.o: daemon/%.c daemon/loa.h daemon/engine.h daemon/text.h daemon/policy.h daemon/state.h \
 	  daemon/httpserv.h daemon/store.h daemon/plan.h daemon/auth.h \
-	  include/loa/provider.h | $(B)
+	  daemon/preview.h daemon/capi.h daemon/reach.h include/loa/provider.h | $(B)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # The paths compiled into the binaries, one per line.  $(PATHS) is

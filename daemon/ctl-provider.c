@@ -12,14 +12,15 @@
  * channel, rate, whether they are paused (and since when), and the
  * circuit state each running daemon last published (open, half-open,
  * closed).  Daemons publish it on each change and every 10 s; a state not
- * refreshed for CIRCUIT_STALE_MS is a gone daemon's and is not shown (a
+ * refreshed for LOA_CIRCUIT_STALE_MS is a gone daemon's and is not shown (a
  * daemon that stops cleanly removes its own).  What the hash holds is
  * printed through ctl_oneline(): anything that can write to Redis could
  * have put controls there.
  *
  * With --json, list prints one JSON object a provider, a line: name,
  * plugin, channel, rate (when configured), paused, paused_since and
- * circuits ([{daemon, circuit, since}]).
+ * circuits ([{daemon, circuit, since}]) (loa_provider_json(), overview.c:
+ * GET /v1/providers answers the same objects as an array).
  *
  * A provider name becomes part of a key, so pause and resume take only
  * names that satisfy loa_name_valid() (bad usage otherwise), and only a
@@ -34,40 +35,9 @@
 #include <time.h>
 
 #include "ctl.h"
-
-#define CIRCUIT_STALE_MS	30000
+#include "overview.h"
 
 #define PROVIDER_USAGE	"provider list [--json] | provider pause|resume NAME"
-
-/*
- * The circuit a daemon published in field f (value v: "STATE SINCE
- * [SEEN]"), when it is fresh: 0 with state and since filled, else -1
- * (not a circuit field, unreadable, or the daemon is gone).
- */
-static int
-circuit(const char *f, const char *v, char state[16], long long *since)
-{
-	long long	seen = 0;
-	int		k;
-
-	if (strncmp(f, "circuit:", 8) != 0 ||
-	    (k = sscanf(v, "%15s %lld %lld", state, since, &seen)) < 2)
-		return -1;
-	if (k == 2)
-		seen = *since;	/* written before heartbeats */
-	if (loa_now_ms() - seen > CIRCUIT_STALE_MS)
-		return -1;	/* that daemon is gone */
-	return 0;
-}
-
-/* s as a JSON string; null when it is not UTF-8 (Redis holds bytes). */
-static json_t *
-jstr(const char *s)
-{
-	json_t	*j;
-
-	return (j = json_string(s)) != NULL ? j : json_null();
-}
 
 /*
  * One provider: its configuration (pc, NULL when not configured), pause
@@ -82,10 +52,19 @@ show(const char *name, const struct loa_provider_conf *pc, int json)
 	long long	 since;
 	size_t		 i;
 	int		 any = 0, is_paused;
-	json_t		*o = NULL, *circ = NULL, *c;
+	json_t		*o;
 
 	key = loa_key_provider(ctl_cfg.prefix, name);
 	r = ctl_commandl("HGETALL", key, NULL);
+	free(key);
+	if (json) {
+		/* ctl_print_json() neutralises what Redis held */
+		o = loa_provider_json(name, pc, r);
+		ctl_print_json(o);
+		json_decref(o);
+		freeReplyObject(r);
+		return;
+	}
 	paused = ctl_field(r, "paused", NULL);
 	at = ctl_field(r, "paused_at", NULL);
 	is_paused = paused != NULL && strcmp(paused, "1") == 0;
@@ -94,49 +73,24 @@ show(const char *name, const struct loa_provider_conf *pc, int json)
 		loa_time_iso(strtoll(at, NULL, 10), ts, sizeof(ts));
 	if (pc != NULL)
 		rate = loa_provider_conf_get(pc, "rate");
-	if (json) {
-		o = json_object();
-		json_object_set_new(o, "name", jstr(name));
-		json_object_set_new(o, "paused", json_boolean(is_paused));
-		circ = json_array();
-		if (pc != NULL) {
-			json_object_set_new(o, "plugin", jstr(pc->plugin));
-			json_object_set_new(o, "channel", pc->channel != NULL ?
-			    jstr(pc->channel) : json_null());
-			json_object_set_new(o, "rate", rate != NULL ?
-			    jstr(rate) : json_null());
-		}
-		json_object_set_new(o, "paused_since", ts[0] != '\0' ?
-		    json_string(ts) : json_null());
-	} else {
-		printf("%-16s", name);
-		if (pc != NULL)
-			printf(" plugin %-10s channel %-5s rate %s", pc->plugin,
-			    pc->channel != NULL ? pc->channel : "(plugin's)",
-			    rate != NULL ? rate : "unlimited");
-		if (is_paused)
-			printf("  PAUSED%s%s", ts[0] ? " since " : "", ts);
-		else
-			printf("  active");
-		printf("\n");
-	}
+	printf("%-16s", name);
+	if (pc != NULL)
+		printf(" plugin %-10s channel %-5s rate %s", pc->plugin,
+		    pc->channel != NULL ? pc->channel : "(plugin's)",
+		    rate != NULL ? rate : "unlimited");
+	if (is_paused)
+		printf("  PAUSED%s%s", ts[0] ? " since " : "", ts);
+	else
+		printf("  active");
+	printf("\n");
 	for (i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements;
 	    i += 2) {
 		const char *f = r->element[i]->str, *v = r->element[i + 1]->str;
 		char *sd, *ss;
-		if (circuit(f, v, state, &since) == -1)
+		if (loa_circuit_parse(f, v, state, &since) == -1)
 			continue;
 		loa_time_iso(since, ts, sizeof(ts));
 		any = 1;
-		if (json) {
-			/* ctl_print_json() neutralises what Redis held */
-			c = json_object();
-			json_object_set_new(c, "daemon", jstr(f + 8));
-			json_object_set_new(c, "circuit", jstr(state));
-			json_object_set_new(c, "since", json_string(ts));
-			json_array_append_new(circ, c);
-			continue;
-		}
 		sd = ctl_oneline(f + 8);
 		ss = ctl_oneline(state);
 		printf("    daemon %-24s circuit %-9s (since %s)\n", sd, ss,
@@ -144,14 +98,9 @@ show(const char *name, const struct loa_provider_conf *pc, int json)
 		free(sd);
 		free(ss);
 	}
-	if (json) {
-		json_object_set_new(o, "circuits", circ);
-		ctl_print_json(o);
-		json_decref(o);
-	} else if (!any)
+	if (!any)
 		printf("    no running daemon has reported its circuit\n");
 	freeReplyObject(r);
-	free(key);
 }
 
 /*
@@ -180,8 +129,8 @@ known(const char *name)
 	    i += 2)
 		if (r->element[i]->type == REDIS_REPLY_STRING &&
 		    r->element[i + 1]->type == REDIS_REPLY_STRING &&
-		    circuit(r->element[i]->str, r->element[i + 1]->str, state,
-		    &since) == 0)
+		    loa_circuit_parse(r->element[i]->str,
+		    r->element[i + 1]->str, state, &since) == 0)
 			found = 1;
 	freeReplyObject(r);
 	free(key);

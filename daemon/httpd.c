@@ -43,6 +43,13 @@
  *                               403 outside the caller's wards, 409 for
  *                               a job not finished
  *   GET  /, /static/<file>      the console's files (www.c)
+ *   POST /v1/preview            what "loactl preview --json" prints for
+ *                               the job in the body (capi.c); 429 when
+ *                               CAPI_PREVIEWS_MAX are under way
+ *   GET  /v1/jobs/<id>/report.csv  "loactl report ID --csv" (capi.c)
+ *   GET  /v1/providers          "loactl provider list --json", as an array
+ *   POST /v1/providers/<name>/pause|resume
+ *                               "loactl provider pause|resume" (capi.c)
  *   GET|POST /webhooks/<name>   a delivery report for provider <name>:
  *                               its plugin checks the signature and reads
  *                               it, report.c applies it (401 for a bad
@@ -122,6 +129,7 @@
 #include "engine.h"
 #include "httpserv.h"
 #include "overview.h"
+#include "capi.h"
 
 #define HTTPD_LOG_EVERY_MS	60000LL
 #define WEBHOOK_BODY_MAX	(64 * 1024)
@@ -236,6 +244,11 @@ enum route {
 	RT_SESSION,		/* /v1/session */
 	RT_AUDIT,		/* /v1/audit */
 	RT_WARDS,		/* /v1/wards */
+	RT_PREVIEW,		/* /v1/preview (capi.c) */
+	RT_REPORT_CSV,		/* /v1/jobs/<id>/report.csv (capi.c) */
+	RT_PROVIDERS,		/* /v1/providers (capi.c) */
+	RT_PROVIDER_PAUSE,	/* /v1/providers/<name>/pause (capi.c) */
+	RT_PROVIDER_RESUME,	/* /v1/providers/<name>/resume (capi.c) */
 };
 
 static struct {
@@ -2084,6 +2097,20 @@ route_of(const char *path, char **arg)
 		return RT_AUDIT;
 	if (strcmp(path, "/v1/wards") == 0)
 		return RT_WARDS;
+	if (strcmp(path, "/v1/preview") == 0)
+		return RT_PREVIEW;
+	if (strcmp(path, "/v1/providers") == 0)
+		return RT_PROVIDERS;
+	if (strncmp(path, "/v1/providers/", 14) == 0) {
+		rest = path + 14;
+		if ((slash = strchr(rest, '/')) == NULL ||
+		    (strcmp(slash, "/pause") != 0 &&
+		    strcmp(slash, "/resume") != 0))
+			return RT_NONE;
+		*arg = xstrndup(rest, slash - rest);
+		return slash[1] == 'p' ? RT_PROVIDER_PAUSE :
+		    RT_PROVIDER_RESUME;
+	}
 	if (strncmp(path, "/v1/jobs/", 9) != 0)
 		return RT_NONE;
 	rest = path + 9;
@@ -2099,6 +2126,8 @@ route_of(const char *path, char **arg)
 		rt = RT_REJECT;
 	else if (strcmp(slash, "/retry") == 0)
 		rt = RT_RETRY;
+	else if (strcmp(slash, "/report.csv") == 0)
+		rt = RT_REPORT_CSV;
 	else
 		return RT_NONE;
 	*arg = xstrndup(rest, slash - rest);
@@ -2160,6 +2189,17 @@ head_cb(struct hs_req *req, void *arg)
 		if (!method_is(req, "POST", "GET, POST") ||
 		    check_auth(req) == -1)
 			break;
+		/* FALLTHROUGH */
+	case RT_PREVIEW:
+		if (rt == RT_PREVIEW && (!method_is(req, "POST", "POST") ||
+		    check_auth(req) == -1))
+			break;
+		if (rt == RT_PREVIEW && capi_previews_full()) {
+			hs_reply_header(req, "Retry-After", "5");
+			reply_error(req, 429, "too many previews under way; "
+			    "try again");
+			break;
+		}
 		if (h->content_length > loa->cfg.max_job_size) {
 			httpd_note(HE_TOO_LARGE, req);
 			snprintf(err, sizeof(err), "job is %llu bytes, more "
@@ -2170,12 +2210,27 @@ head_cb(struct hs_req *req, void *arg)
 		}
 		hs_req_body_max(req, loa->cfg.max_job_size, trusted(req));
 		break;
+	case RT_PROVIDERS:
+		if (method_is(req, "GET", "GET") && check_auth(req) == 0)
+			hs_req_body_max(req, CANCEL_BODY_MAX, trusted(req));
+		break;
+	case RT_PROVIDER_PAUSE:
+	case RT_PROVIDER_RESUME:
+		if (!method_is(req, "POST", "POST") || check_auth(req) == -1)
+			break;
+		if (!loa_name_valid(name))
+			reply_error(req, 400, "provider: want "
+			    LOA_NAME_RULE);
+		else
+			hs_req_body_max(req, CANCEL_BODY_MAX, trusted(req));
+		break;
 	case RT_JOB:
 	case RT_CANCEL:
 	case RT_APPROVE:
 	case RT_REJECT:
 	case RT_RETRY:
-		m = rt == RT_JOB ? "GET" : "POST";
+	case RT_REPORT_CSV:
+		m = rt == RT_JOB || rt == RT_REPORT_CSV ? "GET" : "POST";
 		if (!method_is(req, m, m) || check_auth(req) == -1)
 			break;
 		if (!loa_name_valid(name))
@@ -2281,6 +2336,19 @@ dispatch(struct hs_req *req)
 		break;
 	case RT_WEBHOOK:
 		route_webhook(req, name);
+		break;
+	case RT_PREVIEW:
+		capi_preview(req);
+		break;
+	case RT_PROVIDERS:
+		capi_providers(req);
+		break;
+	case RT_REPORT_CSV:
+		capi_report_csv(req, name);
+		break;
+	case RT_PROVIDER_PAUSE:
+	case RT_PROVIDER_RESUME:
+		capi_provider_set(req, name, rt == RT_PROVIDER_PAUSE);
 		break;
 	case RT_NONE:	/* head_cb answered */
 		reply_error(req, 404, "no such path");
@@ -2428,4 +2496,31 @@ httpd_free(void)
 	hd.srv = NULL;
 	hs_server_free(srv);
 	httpd_token_set(NULL);
+}
+
+/* The answers of this file, for the routes of capi.c. */
+void
+httpd_reply(struct hs_req *req, int code, const char *ctype,
+    const char *body, size_t len)
+{
+	reply(req, code, ctype, body, len);
+}
+
+void
+httpd_reply_error(struct hs_req *req, int code, const char *msg)
+{
+	reply_error(req, code, msg);
+}
+
+/* v is taken. */
+void
+httpd_reply_json(struct hs_req *req, int code, json_t *v)
+{
+	reply_jansson(req, code, v);
+}
+
+void
+httpd_reply_redis_down(struct hs_req *req)
+{
+	reply_redis_down(req);
 }

@@ -169,6 +169,8 @@ void	 loa_argv_addn(struct loa_argv *, const char *, size_t);
 void	 loa_argv_addf(struct loa_argv *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 loa_argv_free(struct loa_argv *);
+struct loa_argv *loa_argv_push(struct loa_argv **, size_t *, size_t *);
+void	 loa_argv_free_all(struct loa_argv *, size_t *);
 
 /* config.c */
 struct loa_kv {

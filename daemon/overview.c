@@ -10,12 +10,15 @@
  * write), and the configured providers with their pause flag and the
  * circuit state each live daemon published.  The listing: the newest
  * jobs of the index, optionally in one state, each with the fields of
- * its hash that GET /v1/jobs/<id> shows (loa_job_field_public()).
+ * its hash that GET /v1/jobs/<id> shows (loa_job_field_public()).  A
+ * provider as "loactl provider list --json" and GET /v1/providers show
+ * it (loa_provider_json()).
  *
  * Everything in these answers came from Redis, which anything with
  * access may have written: callers escape it for a terminal
  * (ctl_oneline()), and jansson escapes it for JSON.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -268,4 +271,108 @@ loa_jobs_decode(const struct redisReply *r)
 		    1));
 	}
 	return a;
+}
+
+/*
+ * The circuit a daemon published in field f of a provider's hash (value
+ * v: "STATE SINCE [SEEN]"), when it is fresh: 0 with state and since
+ * filled, else -1 (not a circuit field, unreadable, or the daemon is
+ * gone: not seen for LOA_CIRCUIT_STALE_MS).
+ */
+int
+loa_circuit_parse(const char *f, const char *v, char state[16],
+    long long *since)
+{
+	long long	seen = 0;
+	int		k;
+
+	if (strncmp(f, "circuit:", 8) != 0 ||
+	    (k = sscanf(v, "%15s %lld %lld", state, since, &seen)) < 2)
+		return -1;
+	if (k == 2)
+		seen = *since;	/* written before heartbeats */
+	if (loa_now_ms() - seen > LOA_CIRCUIT_STALE_MS)
+		return -1;	/* that daemon is gone */
+	return 0;
+}
+
+/* s as a JSON string; null when it is not UTF-8 (Redis holds bytes). */
+static json_t *
+pjstr(const char *s)
+{
+	json_t	*j;
+
+	return (j = json_string(s)) != NULL ? j : json_null();
+}
+
+/* The value of field name in HGETALL reply r, or NULL. */
+static const char *
+hfield(const redisReply *r, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; r != NULL && r->type == REDIS_REPLY_ARRAY &&
+	    i + 1 < r->elements; i += 2)
+		if (r->element[i]->type == REDIS_REPLY_STRING &&
+		    r->element[i + 1]->type == REDIS_REPLY_STRING &&
+		    strcmp(r->element[i]->str, name) == 0)
+			return r->element[i + 1]->str;
+	return NULL;
+}
+
+/*
+ * One provider as "loactl provider list --json" shows it and GET
+ * /v1/providers answers: its configuration (pc; NULL when not
+ * configured), the pause flag of its hash (r: HGETALL
+ * <prefix>provider:<name>) and the fresh circuits: {name, paused,
+ * plugin, channel, rate, paused_since, circuits: [{daemon, circuit,
+ * since}]}.  The caller neutralises what Redis held (loa_neutral_json()).
+ */
+json_t *
+loa_provider_json(const char *name, const struct loa_provider_conf *pc,
+    const redisReply *r)
+{
+	const char	*paused, *at, *rate;
+	char		 ts[40], state[16];
+	long long	 since;
+	size_t		 i;
+	int		 is_paused;
+	json_t		*o, *circ, *c;
+
+	paused = hfield(r, "paused");
+	at = hfield(r, "paused_at");
+	is_paused = paused != NULL && strcmp(paused, "1") == 0;
+	ts[0] = '\0';
+	if (is_paused && at != NULL)
+		loa_time_iso(strtoll(at, NULL, 10), ts, sizeof(ts));
+	o = json_object();
+	json_object_set_new(o, "name", pjstr(name));
+	json_object_set_new(o, "paused", json_boolean(is_paused));
+	if (pc != NULL) {
+		rate = loa_provider_conf_get(pc, "rate");
+		json_object_set_new(o, "plugin", pjstr(pc->plugin));
+		json_object_set_new(o, "channel", pc->channel != NULL ?
+		    pjstr(pc->channel) : json_null());
+		json_object_set_new(o, "rate", rate != NULL ? pjstr(rate) :
+		    json_null());
+	}
+	json_object_set_new(o, "paused_since", ts[0] != '\0' ?
+	    json_string(ts) : json_null());
+	circ = json_array();
+	for (i = 0; r != NULL && r->type == REDIS_REPLY_ARRAY &&
+	    i + 1 < r->elements; i += 2) {
+		if (r->element[i]->type != REDIS_REPLY_STRING ||
+		    r->element[i + 1]->type != REDIS_REPLY_STRING ||
+		    loa_circuit_parse(r->element[i]->str,
+		    r->element[i + 1]->str, state, &since) == -1)
+			continue;
+		loa_time_iso(since, ts, sizeof(ts));
+		c = json_object();
+		json_object_set_new(c, "daemon", pjstr(r->element[i]->str + 8));
+		json_object_set_new(c, "circuit", pjstr(state));
+		json_object_set_new(c, "since", json_string(ts));
+		json_array_append_new(circ, c);
+	}
+	json_object_set_new(o, "circuits", circ);
+	return o;
 }

@@ -25,5 +25,8 @@ json_t	*loa_jobs_decode(const struct redisReply *);
 json_t	*loa_job_json(const char *, const struct redisReply *, size_t);
 int	 loa_job_field_public(const char *);
 int	 loa_log_level_verbose(const char *);
+int	 loa_circuit_parse(const char *, const char *, char [16], long long *);
+json_t	*loa_provider_json(const char *, const struct loa_provider_conf *,
+	    const struct redisReply *);
 
 #endif

@@ -152,14 +152,6 @@ command(struct loa_plan *p, const struct loa_argv *av)
 	return pipeline(p, av, 1, &r) == 0 ? r : NULL;
 }
 
-static int
-bad_reply(struct loa_plan *p, const char *what, redisReply *r)
-{
-	snprintf(p->err, sizeof(p->err), "redis: %s: unexpected reply", what);
-	freeReplyObject(r);
-	return -1;
-}
-
 /* The strings of an array reply, all of them strings? */
 static int
 strings(const redisReply *r)
@@ -175,37 +167,48 @@ strings(const redisReply *r)
 }
 
 /*
- * Resolve job against the directory into p (which the caller frees with
- * loa_plan_free(), also after a -1).  job and c must outlive p.
+ * Start p for job (which the caller frees with loa_plan_free()); job and
+ * c (NULL: the caller sends the commands) must outlive p.
  */
-int
-loa_plan_resolve(struct loa_plan *p, struct redisContext *c,
-    const char *prefix, const struct loa_job *job)
+void
+loa_plan_init(struct loa_plan *p, struct redisContext *c, const char *prefix,
+    const struct loa_job *job)
 {
-	struct loa_argv	 av;
-	redisReply	*r;
-	json_t		*e;
-	size_t		 i;
-
 	memset(p, 0, sizeof(*p));
 	p->c = c;
 	p->prefix = prefix;
 	p->job = job;
-	loa_script_argv(&av, loa_script_resolve, prefix);
-	loa_resolve_args(&av, job);
+}
+
+/* The resolve script's call for p's job, read-only. */
+void
+loa_plan_resolve_argv(const struct loa_plan *p, struct loa_argv *av)
+{
+	loa_script_argv(av, loa_script_resolve, p->prefix);
+	loa_resolve_args(av, p->job);
 	/* A read-only call: Redis refuses the script any write. */
-	free(av.argv[0]);
-	av.argv[0] = xstrdup("EVAL_RO");
-	av.len[0] = strlen(av.argv[0]);
-	r = command(p, &av);
-	loa_argv_free(&av);
-	if (r == NULL)
+	free(av->argv[0]);
+	av->argv[0] = xstrdup("EVAL_RO");
+	av->len[0] = strlen(av->argv[0]);
+}
+
+/* The resolve script's reply r (NULL: none) into p: 0, or -1 (p->err). */
+int
+loa_plan_resolve_reply(struct loa_plan *p, const redisReply *r)
+{
+	json_t		*e;
+	size_t		 i;
+
+	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+		snprintf(p->err, sizeof(p->err), "redis: resolve: %s",
+		    r != NULL ? r->str : "no reply");
 		return -1;
+	}
 	if (r->type != REDIS_REPLY_ARRAY || r->elements != 3 ||
 	    !strings(r->element[0]) ||
 	    r->element[1]->type != REDIS_REPLY_STRING ||
 	    !strings(r->element[2]))
-		return bad_reply(p, "resolve", r);
+		goto bad;
 	p->wards_json = json_loads(r->element[1]->str, 0, NULL);
 	if (json_is_object(p->wards_json) &&
 	    json_object_size(p->wards_json) == 0) {
@@ -214,7 +217,7 @@ loa_plan_resolve(struct loa_plan *p, struct redisContext *c,
 		p->wards_json = json_array();
 	}
 	if (!json_is_array(p->wards_json))
-		return bad_reply(p, "resolve", r);
+		goto bad;
 	p->nmissing = r->element[0]->elements;
 	p->missing = xcalloc(p->nmissing + 1, sizeof(*p->missing));
 	for (i = 0; i < p->nmissing; i++)
@@ -223,7 +226,6 @@ loa_plan_resolve(struct loa_plan *p, struct redisContext *c,
 	for (i = 0; i < r->element[2]->elements; i++)
 		json_array_append_new(p->columns,
 		    json_string(r->element[2]->element[i]->str));
-	freeReplyObject(r);
 	p->wards = xcalloc(json_array_size(p->wards_json) + 1,
 	    sizeof(*p->wards));
 	json_array_foreach(p->wards_json, i, e) {
@@ -237,6 +239,32 @@ loa_plan_resolve(struct loa_plan *p, struct redisContext *c,
 		p->wards[p->nwards++].district = xstrdup(d != NULL ? d : "");
 	}
 	return 0;
+ bad:
+	snprintf(p->err, sizeof(p->err), "redis: resolve: unexpected reply");
+	return -1;
+}
+
+/*
+ * Resolve job against the directory into p (which the caller frees with
+ * loa_plan_free(), also after a -1).  job and c must outlive p.
+ */
+int
+loa_plan_resolve(struct loa_plan *p, struct redisContext *c,
+    const char *prefix, const struct loa_job *job)
+{
+	struct loa_argv	 av;
+	redisReply	*r;
+	int		 rv;
+
+	loa_plan_init(p, c, prefix, job);
+	loa_plan_resolve_argv(p, &av);
+	r = command(p, &av);
+	loa_argv_free(&av);
+	if (r == NULL)
+		return -1;
+	rv = loa_plan_resolve_reply(p, r);
+	freeReplyObject(r);
+	return rv;
 }
 
 /* ---- the phones seen: 64-bit hashes, open addressing ---- */
@@ -320,52 +348,6 @@ optout_flag(const redisReply *r, size_t k)
 	    r->element[k]->integer == 1;
 }
 
-/* Explicit recipients: opt-outs asked PLAN_BATCH phones at a time. */
-static int
-walk_recipients(struct loa_plan *p, loa_plan_cb cb, void *arg)
-{
-	const struct loa_job	*job = p->job;
-	struct loa_plan_item	 it;
-	struct loa_argv		 av;
-	redisReply		*r;
-	unsigned char		*opted;
-	int			 i, from, k, n;
-
-	opted = xcalloc((size_t)job->nrcpt + 1, 1);
-	for (from = 0; from < job->nrcpt; from += PLAN_BATCH) {
-		optout_argv(p, &av);
-		for (i = from, n = 0; i < job->nrcpt && i < from + PLAN_BATCH;
-		    i++)
-			if (job->rcpt[i].phone_ok) {
-				loa_argv_add(&av, job->rcpt[i].phone);
-				n++;
-			}
-		r = NULL;
-		if (n > 0 && (r = command(p, &av)) == NULL) {
-			loa_argv_free(&av);
-			free(opted);
-			return -1;
-		}
-		loa_argv_free(&av);
-		for (i = from, k = 0; r != NULL && i < job->nrcpt &&
-		    i < from + PLAN_BATCH; i++)
-			if (job->rcpt[i].phone_ok)
-				opted[i] = optout_flag(r, (size_t)k++);
-		if (r != NULL)
-			freeReplyObject(r);
-	}
-	for (i = 0; i < job->nrcpt; i++) {
-		it.rc = &job->rcpt[i];
-		it.index = i;
-		it.ward = it.rc->ward;
-		it.skip = loa_plan_skip(job, it.rc, it.rc->opted_out ||
-		    opted[i], it.rc->dup_of >= 0);
-		cb(arg, &it);
-	}
-	free(opted);
-	return 0;
-}
-
 /* A resident hash (HGETALL reply h) as a recipient; strings in holder. */
 static void
 resident_from_reply(struct loa_recipient *rc, json_t *holder,
@@ -388,84 +370,37 @@ resident_from_reply(struct loa_recipient *rc, json_t *holder,
 	free(len);
 }
 
-/*
- * The n residents ids[] of ward: their hashes and opt-outs in one round
- * trip, then each through cb.
- */
-static int
-walk_step(struct loa_plan *p, const char *ward, redisReply **ids, size_t n,
-    loa_plan_cb cb, void *arg)
+/* SSCAN of the set key from cursor cur, PLAN_SSCAN members a step. */
+static void
+sscan_argv(struct loa_argv *av, const char *key, const char *cur)
 {
-	struct loa_plan_item	 it;
-	struct loa_recipient	*rc;
-	struct loa_argv		*cmds;
-	redisReply		**rep;
-	json_t			*holder, *h;
-	size_t			 i, k, nph = 0;
-	int			 dup, rv = -1, opted;
-
-	cmds = xcalloc(n + 1, sizeof(*cmds));
-	rep = xcalloc(n + 1, sizeof(*rep));
-	rc = xcalloc(n + 1, sizeof(*rc));
-	holder = json_array();
-	for (i = 0; i < n; i++) {
-		loa_argv_init(&cmds[i]);
-		loa_argv_add(&cmds[i], "HGETALL");
-		loa_argv_take(&cmds[i], loa_key_resident(p->prefix,
-		    ids[i]->str));
-	}
-	if (pipeline(p, cmds, n, rep) == -1)
-		goto out;
-	for (i = 0; i < n; i++) {
-		h = json_object();
-		json_array_append_new(holder, h);
-		resident_from_reply(&rc[i], h, ids[i]->str, rep[i]);
-		freeReplyObject(rep[i]);
-		rep[i] = NULL;
-	}
-	/* As the gate: opt-outs of the phones as imported. */
-	optout_argv(p, &cmds[n]);
-	for (i = 0; i < n; i++)
-		if (rc[i].phone_raw != NULL) {
-			loa_argv_add(&cmds[n], rc[i].phone_raw);
-			nph++;
-		}
-	if (nph > 0 && pipeline(p, &cmds[n], 1, &rep[n]) == -1)
-		goto out;
-	for (i = 0, k = 0; i < n; i++) {
-		opted = rc[i].opted_out;
-		dup = 0;
-		if (rc[i].phone_raw != NULL) {
-			opted |= optout_flag(rep[n], k++);
-			/* Claimed even by the opted out, as the gate does. */
-			if ((dup = phones_add(p, rc[i].phone_raw)) == -1)
-				goto out;
-			dup = !dup;
-		}
-		it.rc = &rc[i];
-		it.index = -1;
-		it.ward = ward;
-		it.skip = loa_plan_skip(p->job, &rc[i], opted, dup);
-		cb(arg, &it);
-	}
-	rv = 0;
-out:
-	for (i = 0; i <= n; i++) {
-		loa_argv_free(&cmds[i]);
-		if (rep[i] != NULL)
-			freeReplyObject(rep[i]);
-	}
-	free(cmds);
-	free(rep);
-	free(rc);
-	json_decref(holder);
-	return rv;
+	loa_argv_add(av, "SSCAN");
+	loa_argv_add(av, key);
+	loa_argv_add(av, cur);
+	loa_argv_add(av, "COUNT");
+	loa_argv_add(av, PLAN_SSCAN);
 }
 
 /*
- * SSCAN ward's residents set from cursor *cur (updated, "0" at the end):
- * the reply, whose element[1] holds the members, all strings.
+ * An SSCAN reply r: 0 with the next cursor in cur (curlen bytes, "0" at
+ * the end), when element[1] holds the members, all strings; else -1.
  */
+static int
+sscan_parse(struct loa_plan *p, const redisReply *r, char *cur,
+    size_t curlen)
+{
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[0]->type != REDIS_REPLY_STRING ||
+	    r->element[0]->len >= curlen || !strings(r->element[1])) {
+		snprintf(p->err, sizeof(p->err), "redis: SSCAN: unexpected "
+		    "reply");
+		return -1;
+	}
+	memcpy(cur, r->element[0]->str, r->element[0]->len + 1);
+	return 0;
+}
+
+/* SSCAN key from cursor *cur (updated): the reply, or NULL (p->err). */
 static redisReply *
 sscan(struct loa_plan *p, const char *key, char *cur, size_t curlen)
 {
@@ -473,62 +408,321 @@ sscan(struct loa_plan *p, const char *key, char *cur, size_t curlen)
 	redisReply	*r;
 
 	loa_argv_init(&av);
-	loa_argv_add(&av, "SSCAN");
-	loa_argv_add(&av, key);
-	loa_argv_add(&av, cur);
-	loa_argv_add(&av, "COUNT");
-	loa_argv_add(&av, PLAN_SSCAN);
+	sscan_argv(&av, key, cur);
 	r = command(p, &av);
 	loa_argv_free(&av);
-	if (r == NULL)
-		return NULL;
-	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
-	    r->element[0]->type != REDIS_REPLY_STRING ||
-	    r->element[0]->len >= curlen || !strings(r->element[1])) {
-		bad_reply(p, "SSCAN", r);
+	if (r != NULL && sscan_parse(p, r, cur, curlen) == -1) {
+		freeReplyObject(r);
 		return NULL;
 	}
-	memcpy(cur, r->element[0]->str, r->element[0]->len + 1);
 	return r;
 }
 
-static int
-walk_ward(struct loa_plan *p, const char *code, loa_plan_cb cb, void *arg)
-{
-	redisReply	*r;
-	char		*key, cur[32] = "0";
-	int		 rv = 0;
+/* ---- the walk, in steps ---- */
 
-	key = loa_key_ward_residents(p->prefix, code);
-	do {
-		if ((r = sscan(p, key, cur, sizeof(cur))) == NULL) {
-			rv = -1;
-			break;
+/*
+ * The walk is a machine of steps so that two drivers share it: the
+ * synchronous loa_plan_walk() below (loactl) and the daemon's
+ * asynchronous one (capi.c), which sends each step's commands on its
+ * event loop.  loa_plan_next() does what needs no Redis (calling cb for
+ * the recipients the last replies completed) and returns the commands
+ * of the next step in p->io; each of their replies goes, in order, to
+ * loa_plan_feed().  Only one step is held at a time: at most the SSCAN
+ * step's ids and resident hashes (PLAN_SSCAN give or take), and for
+ * explicit recipients one flag a recipient.
+ */
+enum {
+	PW_START = 0,
+	PW_RBATCH,	/* explicit: the next batch of phones */
+	PW_ROPT,	/* its SMISMEMBER sent */
+	PW_WARD,	/* the next ward */
+	PW_SSCAN,	/* an SSCAN sent */
+	PW_HASHES,	/* the step's HGETALLs sent */
+	PW_OPTOUT,	/* the step's SMISMEMBER sent */
+	PW_DONE
+};
+
+static struct loa_argv *
+io_add(struct loa_plan *p)
+{
+	return loa_argv_push(&p->io, &p->nio, &p->iocap);
+}
+
+static void
+io_clear(struct loa_plan *p)
+{
+	loa_argv_free_all(p->io, &p->nio);
+}
+
+/* The ids and residents of the SSCAN step done. */
+static void
+step_clear(struct loa_plan *p)
+{
+	size_t	i;
+
+	for (i = 0; i < p->wn; i++)
+		free(p->wids[i]);
+	free(p->wids);
+	free(p->wrc);
+	json_decref(p->wholder);
+	p->wids = NULL;
+	p->wrc = NULL;
+	p->wholder = NULL;
+	p->wn = 0;
+	free(p->wopted);
+	p->wopted = NULL;
+}
+
+static void
+sscan_next(struct loa_plan *p)
+{
+	sscan_argv(io_add(p), p->wkey, p->wcur);
+	p->wstage = PW_SSCAN;
+}
+
+/* Every explicit recipient through cb, with the opt-outs asked. */
+static void
+emit_recipients(struct loa_plan *p, loa_plan_cb cb, void *arg)
+{
+	const struct loa_job	*job = p->job;
+	struct loa_plan_item	 it;
+	int			 i;
+
+	for (i = 0; i < job->nrcpt; i++) {
+		it.rc = &job->rcpt[i];
+		it.index = i;
+		it.ward = it.rc->ward;
+		it.skip = loa_plan_skip(job, it.rc, it.rc->opted_out ||
+		    p->wopted[i], it.rc->dup_of >= 0);
+		cb(arg, &it);
+	}
+}
+
+/* The step's residents through cb; -1 out of memory. */
+static int
+emit_step(struct loa_plan *p, loa_plan_cb cb, void *arg)
+{
+	struct loa_plan_item	 it;
+	size_t			 i;
+	int			 dup;
+
+	for (i = 0; i < p->wn; i++) {
+		dup = 0;
+		/* Claimed even by the opted out, as the gate does. */
+		if (p->wrc[i].phone_raw != NULL) {
+			if ((dup = phones_add(p, p->wrc[i].phone_raw)) == -1)
+				return -1;
+			dup = !dup;
 		}
-		rv = r->element[1]->elements == 0 ? 0 : walk_step(p, code,
-		    r->element[1]->element, r->element[1]->elements, cb, arg);
-		freeReplyObject(r);
-	} while (rv == 0 && strcmp(cur, "0") != 0);
-	free(key);
-	return rv;
+		it.rc = &p->wrc[i];
+		it.index = -1;
+		it.ward = p->wards[p->wward].code;
+		it.skip = loa_plan_skip(p->job, &p->wrc[i],
+		    p->wrc[i].opted_out || p->wopted[i], dup);
+		cb(arg, &it);
+	}
+	return 0;
+}
+
+/*
+ * The next step of the walk: the number of commands in p->io to send
+ * (each reply to loa_plan_feed(), in order), 0 when every recipient has
+ * been through cb (which must not keep the item), -1 on an error
+ * (p->err).
+ */
+int
+loa_plan_next(struct loa_plan *p, loa_plan_cb cb, void *arg)
+{
+	const struct loa_job	*job = p->job;
+	struct loa_argv		*av;
+	size_t			 i;
+	int			 r, n;
+
+	io_clear(p);
+	for (;;) {
+		switch (p->wstage) {
+		case PW_START:
+			if (job->audience == LOA_AUD_RECIPIENTS) {
+				p->wopted = xcalloc((size_t)job->nrcpt + 1, 1);
+				p->wfrom = 0;
+				p->wstage = PW_RBATCH;
+			} else {
+				p->wward = 0;
+				p->wstage = PW_WARD;
+			}
+			break;
+		case PW_RBATCH:
+			if (p->wfrom >= job->nrcpt) {
+				emit_recipients(p, cb, arg);
+				step_clear(p);
+				p->wstage = PW_DONE;
+				break;
+			}
+			optout_argv(p, av = io_add(p));
+			for (r = p->wfrom, n = 0; r < job->nrcpt &&
+			    r < p->wfrom + PLAN_BATCH; r++)
+				if (job->rcpt[r].phone_ok) {
+					loa_argv_add(av, job->rcpt[r].phone);
+					n++;
+				}
+			if (n > 0) {
+				p->wstage = PW_ROPT;
+				return 1;
+			}
+			io_clear(p);
+			p->wfrom += PLAN_BATCH;
+			break;
+		case PW_ROPT:
+			p->wfrom += PLAN_BATCH;
+			p->wstage = PW_RBATCH;
+			break;
+		case PW_WARD:
+			free(p->wkey);
+			p->wkey = NULL;
+			if (p->wward >= p->nwards) {
+				p->wstage = PW_DONE;
+				break;
+			}
+			p->wkey = loa_key_ward_residents(p->prefix,
+			    p->wards[p->wward].code);
+			strcpy(p->wcur, "0");
+			sscan_next(p);
+			return 1;
+		case PW_SSCAN:
+			if (p->wn == 0)
+				goto stepped;
+			for (i = 0; i < p->wn; i++) {
+				av = io_add(p);
+				loa_argv_add(av, "HGETALL");
+				loa_argv_take(av, loa_key_resident(p->prefix,
+				    p->wids[i]));
+			}
+			p->wrc = xcalloc(p->wn + 1, sizeof(*p->wrc));
+			p->wopted = xcalloc(p->wn + 1, 1);
+			p->wholder = json_array();
+			p->wstage = PW_HASHES;
+			return (int)p->wn;
+		case PW_HASHES:
+			/* As the gate: opt-outs of the phones as imported. */
+			optout_argv(p, av = io_add(p));
+			for (i = 0, n = 0; i < p->wn; i++)
+				if (p->wrc[i].phone_raw != NULL) {
+					loa_argv_add(av, p->wrc[i].phone_raw);
+					n++;
+				}
+			if (n > 0) {
+				p->wstage = PW_OPTOUT;
+				return 1;
+			}
+			io_clear(p);
+			/* FALLTHROUGH */
+		case PW_OPTOUT:
+			if (emit_step(p, cb, arg) == -1)
+				return -1;
+ stepped:
+			step_clear(p);
+			if (strcmp(p->wcur, "0") == 0) {
+				p->wward++;
+				p->wstage = PW_WARD;
+				break;
+			}
+			sscan_next(p);
+			return 1;
+		default:
+			return 0;
+		}
+	}
+}
+
+/*
+ * Reply k (0-based, in order) to the commands loa_plan_next() returned;
+ * rep NULL: none came (the connection is lost).  0, or -1 with p->err.
+ */
+int
+loa_plan_feed(struct loa_plan *p, size_t k, const redisReply *rep)
+{
+	const struct loa_job	*job = p->job;
+	json_t			*h;
+	size_t			 i, j;
+	int			 r;
+
+	if (rep == NULL) {
+		snprintf(p->err, sizeof(p->err), "redis: no reply");
+		return -1;
+	}
+	if (rep->type == REDIS_REPLY_ERROR) {
+		snprintf(p->err, sizeof(p->err), "redis: %s: %s",
+		    k < p->nio ? p->io[k].argv[0] : "?", rep->str);
+		return -1;
+	}
+	switch (p->wstage) {
+	case PW_ROPT:
+		for (r = p->wfrom, j = 0; r < job->nrcpt &&
+		    r < p->wfrom + PLAN_BATCH; r++)
+			if (job->rcpt[r].phone_ok)
+				p->wopted[r] = optout_flag(rep, j++);
+		return 0;
+	case PW_SSCAN:
+		if (sscan_parse(p, rep, p->wcur, sizeof(p->wcur)) == -1)
+			return -1;
+		p->wn = rep->element[1]->elements;
+		p->wids = xcalloc(p->wn + 1, sizeof(*p->wids));
+		for (i = 0; i < p->wn; i++)
+			p->wids[i] = xstrdup(rep->element[1]->element[i]->str);
+		return 0;
+	case PW_HASHES:
+		if (k >= p->wn)
+			break;
+		h = json_object();
+		json_array_append_new(p->wholder, h);
+		resident_from_reply(&p->wrc[k], h, p->wids[k], rep);
+		return 0;
+	case PW_OPTOUT:
+		for (i = 0, j = 0; i < p->wn; i++)
+			if (p->wrc[i].phone_raw != NULL)
+				p->wopted[i] = optout_flag(rep, j++);
+		return 0;
+	}
+	snprintf(p->err, sizeof(p->err), "plan: a reply out of turn");
+	return -1;
 }
 
 /*
  * Every recipient of the job once, in the daemon's order of wards, with
- * why it is skipped, through cb (which must not keep the item).  Call it
- * once per plan.
+ * why it is skipped, through cb (which must not keep the item): the
+ * steps above, each step's commands in one round trip.  Call it once
+ * per plan.
  */
 int
 loa_plan_walk(struct loa_plan *p, loa_plan_cb cb, void *arg)
 {
-	size_t	i;
+	redisContext	*c = p->c;
+	void		*reply;
+	size_t		 i;
+	int		 n, rv;
 
-	if (p->job->audience == LOA_AUD_RECIPIENTS)
-		return walk_recipients(p, cb, arg);
-	for (i = 0; i < p->nwards; i++)
-		if (walk_ward(p, p->wards[i].code, cb, arg) == -1)
+	while ((n = loa_plan_next(p, cb, arg)) > 0) {
+		for (i = 0; i < (size_t)n; i++)
+			if (redisAppendCommandArgv(c, p->io[i].argc,
+			    (const char **)p->io[i].argv, p->io[i].len) !=
+			    REDIS_OK)
+				goto lost;
+		for (i = 0, rv = 0; i < (size_t)n; i++) {
+			if (redisGetReply(c, &reply) != REDIS_OK ||
+			    reply == NULL)
+				goto lost;
+			if (rv == 0)
+				rv = loa_plan_feed(p, i, reply);
+			freeReplyObject(reply);
+		}
+		if (rv == -1)
 			return -1;
-	return 0;
+	}
+	return n;
+ lost:
+	snprintf(p->err, sizeof(p->err), "redis: %s", c->errstr[0] != '\0' ?
+	    c->errstr : "no reply");
+	return -1;
 }
 
 /*
@@ -594,46 +788,86 @@ loa_plan_sample(struct loa_plan *p, char **id)
 }
 
 /*
+ * The HGETALL of directory resident id: 0, or -1 when id is outside the
+ * name rule (loa_name_valid(): it may come from the command line and is
+ * never made into a key, "r1:x"; such a resident is not found).
+ */
+int
+loa_plan_resident_argv(const struct loa_plan *p, const char *id,
+    struct loa_argv *av)
+{
+	loa_argv_init(av);
+	if (!loa_name_valid(id))
+		return -1;
+	loa_argv_add(av, "HGETALL");
+	loa_argv_take(av, loa_key_resident(p->prefix, id));
+	return 0;
+}
+
+/* Its reply r as a recipient (strings in holder); *found: it exists. */
+void
+loa_plan_resident_reply(const char *id, const redisReply *r,
+    struct loa_recipient *rc, json_t *holder, int *found)
+{
+	resident_from_reply(rc, holder, id, r);
+	*found = r->type == REDIS_REPLY_ARRAY && r->elements > 0;
+}
+
+/*
+ * The opt-out question for rc, when its flag does not answer it already:
+ * 1 with av filled, else 0.
+ */
+int
+loa_plan_optout_argv(const struct loa_plan *p, const struct loa_recipient *rc,
+    struct loa_argv *av)
+{
+	loa_argv_init(av);
+	if (rc->opted_out || rc->phone_raw == NULL)
+		return 0;
+	loa_argv_add(av, "SMISMEMBER");
+	loa_argv_take(av, loa_key_optout(p->prefix));
+	loa_argv_add(av, rc->phone_raw);
+	return 1;
+}
+
+void
+loa_plan_optout_reply(struct loa_recipient *rc, const redisReply *r)
+{
+	rc->opted_out = optout_flag(r, 0);
+}
+
+/*
  * Directory resident id as a recipient (strings in holder), opted out by
  * its flag or its phone in <prefix>optout; *found says whether its hash
- * exists (never for an id outside the name rule, loa_name_valid(): it
- * comes from the command line and is not made into a key).
+ * exists (loa_plan_resident_argv()).
  */
 int
 loa_plan_resident(struct loa_plan *p, const char *id,
     struct loa_recipient *rc, json_t *holder, int *found)
 {
-	struct loa_argv	 av[2];
-	redisReply	*r[2];
-	int		 n = 1, rv;
+	struct loa_argv	 av;
+	redisReply	*r;
 
-	if (!loa_name_valid(id)) {
-		/* Not a resident id: never part of a key ("r1:x"). */
+	if (loa_plan_resident_argv(p, id, &av) == -1) {
 		memset(rc, 0, sizeof(*rc));
 		*found = 0;
 		return 0;
 	}
-	loa_argv_init(&av[0]);
-	loa_argv_add(&av[0], "HGETALL");
-	loa_argv_take(&av[0], loa_key_resident(p->prefix, id));
-	if ((rv = pipeline(p, av, 1, r)) == 0) {
-		resident_from_reply(rc, holder, id, r[0]);
-		*found = r[0]->type == REDIS_REPLY_ARRAY &&
-		    r[0]->elements > 0;
-		freeReplyObject(r[0]);
-		if (!rc->opted_out && rc->phone_raw != NULL) {
-			optout_argv(p, &av[1]);
-			loa_argv_add(&av[1], rc->phone_raw);
-			n = 2;
-			if ((rv = pipeline(p, &av[1], 1, &r[1])) == 0) {
-				rc->opted_out = optout_flag(r[1], 0);
-				freeReplyObject(r[1]);
-			}
-		}
+	r = command(p, &av);
+	loa_argv_free(&av);
+	if (r == NULL)
+		return -1;
+	loa_plan_resident_reply(id, r, rc, holder, found);
+	freeReplyObject(r);
+	if (loa_plan_optout_argv(p, rc, &av)) {
+		r = command(p, &av);
+		loa_argv_free(&av);
+		if (r == NULL)
+			return -1;
+		loa_plan_optout_reply(rc, r);
+		freeReplyObject(r);
 	}
-	while (n-- > 0)
-		loa_argv_free(&av[n]);
-	return rv;
+	return 0;
 }
 
 void
@@ -653,5 +887,9 @@ loa_plan_free(struct loa_plan *p)
 	free(p->missing);
 	json_decref(p->columns);
 	free(p->phones);
+	step_clear(p);
+	io_clear(p);
+	free(p->io);
+	free(p->wkey);
 	memset(p, 0, sizeof(*p));
 }

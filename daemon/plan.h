@@ -5,9 +5,12 @@
  * and which resident stands for all of them as the sample.
  *
  * Used by loactl preview (the whole audience, streamed), loactl send
- * --test (the sample) and deliver.c (the skip rules), so the three cannot
- * disagree.  The walk is synchronous (a hiredis redisContext); the daemon
- * shares the rules, not the walk.
+ * --test (the sample), deliver.c (the skip rules) and the daemon's POST
+ * /v1/preview (preview.c, capi.c), so they cannot disagree.  The walk is
+ * a machine of steps (loa_plan_next(), loa_plan_feed()): loa_plan_walk()
+ * drives it synchronously on a hiredis redisContext, the daemon on its
+ * event loop; the other calls come as an argv builder and a reply reader
+ * for the daemon, and composed for loactl.
  */
 #ifndef LOA_PLAN_H
 #define LOA_PLAN_H
@@ -17,6 +20,7 @@
 #include "loa.h"
 
 struct redisContext;
+struct redisReply;
 
 /* Why the daemon skips a recipient before sending, in its order. */
 enum loa_skip {
@@ -55,6 +59,21 @@ struct loa_plan {
 	size_t			 phones_cap;
 	size_t			 phones_n;
 	char			 err[512];	/* after a -1 */
+
+	/* The walk in steps (loa_plan_next(), plan.c). */
+	struct loa_argv		*io;		/* the step's commands */
+	size_t			 nio;
+	size_t			 iocap;
+	int			 wstage;
+	size_t			 wward;		/* the ward walked */
+	char			*wkey;		/* its residents set */
+	char			 wcur[32];	/* SSCAN cursor */
+	int			 wfrom;		/* explicit: the batch */
+	char			**wids;		/* the SSCAN step's ids */
+	size_t			 wn;
+	struct loa_recipient	*wrc;		/* ... their hashes */
+	json_t			*wholder;	/* ... their strings */
+	unsigned char		*wopted;	/* ... opted out */
 };
 
 /* One recipient of the walk, valid during the callback only. */
@@ -74,11 +93,25 @@ enum loa_skip loa_plan_skip(const struct loa_job *,
 	    const struct loa_recipient *, int, int);
 int	 loa_plan_resolve(struct loa_plan *, struct redisContext *,
 	    const char *, const struct loa_job *);
+void	 loa_plan_init(struct loa_plan *, struct redisContext *,
+	    const char *, const struct loa_job *);
+void	 loa_plan_resolve_argv(const struct loa_plan *, struct loa_argv *);
+int	 loa_plan_resolve_reply(struct loa_plan *, const struct redisReply *);
+int	 loa_plan_next(struct loa_plan *, loa_plan_cb, void *);
+int	 loa_plan_feed(struct loa_plan *, size_t, const struct redisReply *);
 int	 loa_plan_walk(struct loa_plan *, loa_plan_cb, void *);
 int	 loa_plan_recipient(const struct loa_job *, const char *);
 int	 loa_plan_sample(struct loa_plan *, char **);
 int	 loa_plan_resident(struct loa_plan *, const char *,
 	    struct loa_recipient *, json_t *, int *);
+int	 loa_plan_resident_argv(const struct loa_plan *, const char *,
+	    struct loa_argv *);
+void	 loa_plan_resident_reply(const char *, const struct redisReply *,
+	    struct loa_recipient *, json_t *, int *);
+int	 loa_plan_optout_argv(const struct loa_plan *,
+	    const struct loa_recipient *, struct loa_argv *);
+void	 loa_plan_optout_reply(struct loa_recipient *,
+	    const struct redisReply *);
 void	 loa_plan_free(struct loa_plan *);
 
 #endif

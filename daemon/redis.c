@@ -1344,6 +1344,29 @@ loa_argv_addf(struct loa_argv *av, const char *fmt, ...)
 	free(s);
 }
 
+/*
+ * A new, empty command appended to the list *v of *n commands (room for
+ * *cap, grown as needed): a pipeline built step by step.
+ */
+struct loa_argv *
+loa_argv_push(struct loa_argv **v, size_t *n, size_t *cap)
+{
+	if (*n == *cap) {
+		*cap = *cap == 0 ? 16 : 2 * *cap;
+		*v = xreallocarray(*v, *cap, sizeof(**v));
+	}
+	loa_argv_init(&(*v)[*n]);
+	return &(*v)[(*n)++];
+}
+
+/* Free the *n commands of the list v (which stays allocated); *n = 0. */
+void
+loa_argv_free_all(struct loa_argv *v, size_t *n)
+{
+	while (*n > 0)
+		loa_argv_free(&v[--*n]);
+}
+
 void
 loa_argv_free(struct loa_argv *av)
 {

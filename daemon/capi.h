@@ -1,0 +1,33 @@
+/*
+ * capi.h -- the routes the web console needs beyond the job API
+ * (capi.c), called from httpd.c's dispatch once httpd.c has
+ * authenticated the request, and the few answers of httpd.c they use.
+ */
+#ifndef LOA_CAPI_H
+#define LOA_CAPI_H
+
+#include <jansson.h>
+
+struct hs_req;
+
+#define CAPI_PREVIEWS_MAX	2	/* at once, in the whole daemon */
+#define CAPI_REPORTS_MAX	2	/* at once, in the whole daemon */
+#define CAPI_REPORT_MAX		(64 * 1024 * 1024)	/* CSV bytes */
+#define CAPI_REPORT_MAX_STR	"64 MiB"
+
+/* capi.c */
+void	 capi_preview(struct hs_req *);
+int	 capi_previews_full(void);
+void	 capi_providers(struct hs_req *);
+void	 capi_report_csv(struct hs_req *, const char *);
+int	 capi_reports_full(void);
+void	 capi_provider_set(struct hs_req *, const char *, int);
+
+/* httpd.c, for capi.c */
+void	 httpd_reply(struct hs_req *, int, const char *, const char *,
+	    size_t);
+void	 httpd_reply_error(struct hs_req *, int, const char *);
+void	 httpd_reply_json(struct hs_req *, int, json_t *);
+void	 httpd_reply_redis_down(struct hs_req *);
+
+#endif
