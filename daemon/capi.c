@@ -4,6 +4,9 @@
  *
  *   POST /v1/preview   body = a job; 200 and what "loactl preview --json"
  *                      prints for it, for the whole audience
+ *   GET /v1/jobs/<id>/preview
+ *                      the same for the job stored under id (its spec,
+ *                      as the daemon sends it): what an approver sees
  *   GET /v1/jobs/<id>/report.csv
  *                      what "loactl report ID --csv" writes (reach.c), as
  *                      an attachment
@@ -34,9 +37,13 @@
  * step (so for a report).  A client that only shuts its side is still
  * answered (httpserv.c): its preview runs to its end.
  *
- * Scope: AUTH's actor will restrict a preview to jobs within the
- * caller's wards (capi_preview() is where, before any Redis command);
- * until then every caller holds the admin token.
+ * Who may (httpd.c checks the role before calling here): a preview
+ * wants the submit right and a job within the caller's wards, checked
+ * on the submit script's answer as POST /v1/jobs checks it (403, audited
+ * "denied", before a resident is read); a stored job's preview and
+ * report want the read right, and httpd.c's route_scoped() has checked
+ * the job's wards; the providers are listed to any caller, paused and
+ * resumed by admins only (audited provider_pause, provider_resume).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +51,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "auth.h"
 #include "engine.h"
 #include "httpserv.h"
 #include "capi.h"
@@ -53,6 +61,7 @@
 
 enum cp_stage {
 	CP_CHECK = 0,	/* the submit script */
+	CP_SPEC,	/* a stored job's spec */
 	CP_RESOLVE,
 	CP_WALK,	/* a step of the walk */
 	CP_RESIDENT,	/* the sample's hash */
@@ -65,6 +74,7 @@ struct cpreview {
 	struct hs_req		*req;	/* NULL: the client went away */
 	struct loa_preview	 pv;
 	struct loa_job		*job;	/* until the check is done */
+	char			*id;	/* a stored job's */
 	enum cp_stage		 stage;
 	size_t			 sent;	/* commands of the stage in flight */
 	size_t			 got;	/* ... replies in */
@@ -80,6 +90,8 @@ capi_previews_full(void)
 }
 
 static void	cp_reply_cb(struct loa_redis *, redisReply *, void *);
+static void	cp_resolve(struct cpreview *);
+static void	cp_spec(struct cpreview *, const redisReply *);
 
 /*
  * The client of a request went away (arg: where the request is kept):
@@ -101,6 +113,7 @@ cp_free(struct cpreview *cp)
 		loa_job_unref(cp->job);
 	else
 		loa_preview_free(&cp->pv);
+	free(cp->id);
 	capi_previews--;
 	free(cp);
 }
@@ -239,6 +252,7 @@ cp_reply_cb(struct loa_redis *r, redisReply *rep, void *arg)
 				cp->failed = 1;
 			break;
 		case CP_CHECK:
+		case CP_SPEC:
 		case CP_RESOLVE:
 		case CP_RESIDENT:
 		case CP_OPTOUT:
@@ -266,10 +280,20 @@ cp_reply_cb(struct loa_redis *r, redisReply *rep, void *arg)
 			cp_fail(cp, 503, NULL);
 			break;
 		default:	/* a used id does not matter here */
-			cp_resolve(cp);
+			if (httpd_job_in_scope(cp->req, cp->job, rep))
+				cp_resolve(cp);
+			else {
+				httpd_deny(cp->req, cp->job->id != NULL ?
+				    cp->job->id : "/v1/preview", "the job "
+				    "reaches wards outside yours");
+				cp_free(cp);
+			}
 			break;
 		}
 		loa_buf_free(&why);
+		break;
+	case CP_SPEC:
+		cp_spec(cp, rep);
 		break;
 	case CP_RESOLVE:
 		if (loa_plan_resolve_reply(&cp->pv.plan, rep) == -1) {
@@ -309,9 +333,49 @@ cp_reply_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	}
 }
 
+/* The stored job's spec: preview it, as the daemon would send it. */
+static void
+cp_spec(struct cpreview *cp, const redisReply *rep)
+{
+	char	err[256];
+
+	if (rep->type != REDIS_REPLY_STRING) {
+		cp_fail(cp, 404, "no such job");
+		return;
+	}
+	if ((cp->job = loa_job_parse(rep->str, rep->len, NULL, (size_t)-1,
+	    err, sizeof(err))) == NULL) {
+		log_warnx("http: preview of job %s: stored spec unreadable: "
+		    "%s", cp->id, err);
+		cp_fail(cp, 500, "the job's stored spec is unreadable; see "
+		    "the daemon's log");
+		return;
+	}
+	cp_resolve(cp);
+}
+
+/* A preview for req, or NULL when CAPI_PREVIEWS_MAX run (429 sent). */
+static struct cpreview *
+cp_new(struct hs_req *req)
+{
+	struct cpreview	*cp;
+
+	if (capi_previews_full()) {
+		hs_reply_header(req, "Retry-After", "5");
+		httpd_reply_error(req, 429, "too many previews under way; "
+		    "try again");
+		return NULL;
+	}
+	cp = xcalloc(1, sizeof(*cp));
+	capi_previews++;
+	cp->req = req;
+	hs_req_on_gone(req, capi_gone, &cp->req);
+	return cp;
+}
+
 /*
  * POST /v1/preview: the body (read by httpd.c up to max_job_size) is a
- * job; check it, then preview it.
+ * job; check it (and that its wards are the caller's), then preview it.
  */
 void
 capi_preview(struct hs_req *req)
@@ -329,21 +393,35 @@ capi_preview(struct hs_req *req)
 		httpd_reply_error(req, 400, err);
 		return;
 	}
-	/* TODO(AUTH): 403 unless the actor's scope covers the job. */
-	if (capi_previews_full()) {
+	if ((cp = cp_new(req)) == NULL) {
 		loa_job_unref(job);
-		hs_reply_header(req, "Retry-After", "5");
-		httpd_reply_error(req, 429, "too many previews under way; "
-		    "try again");
 		return;
 	}
-	cp = xcalloc(1, sizeof(*cp));
-	capi_previews++;
-	cp->req = req;
 	cp->job = job;
-	hs_req_on_gone(req, capi_gone, &cp->req);
 	loa_submit_argv(&av, loa->cfg.prefix, job);
 	if (cp_send1(cp, CP_CHECK, &av) == -1)
+		cp_fail(cp, 503, NULL);
+}
+
+/*
+ * GET /v1/jobs/<id>/preview: the preview of the job stored under id (a
+ * job awaiting approval, for its approver), from the spec the daemon
+ * keeps for it (job:<id>:spec), with no submit check: it was accepted.
+ * id follows the name rule and is within the caller's wards (httpd.c).
+ */
+void
+capi_job_preview(struct hs_req *req, const char *id)
+{
+	struct cpreview	*cp;
+	struct loa_argv	 av;
+
+	if ((cp = cp_new(req)) == NULL)
+		return;
+	cp->id = xstrdup(id);
+	loa_argv_init(&av);
+	loa_argv_add(&av, "GET");
+	loa_argv_take(&av, loa_key_job_spec(loa->cfg.prefix, id));
+	if (cp_send1(cp, CP_SPEC, &av) == -1)
 		cp_fail(cp, 503, NULL);
 }
 
@@ -353,6 +431,8 @@ capi_preview(struct hs_req *req)
 struct cprov {
 	struct hs_req	*req;		/* NULL: the client went away */
 	char		*name;		/* pause/resume: the provider */
+	char		*actor;		/* ... who, for the audit */
+	char		*from;		/* ... from where */
 	int		 pause;
 	json_t		*list;		/* GET: the providers so far */
 	char		**names;	/* ... their names, in order */
@@ -385,6 +465,8 @@ cprov_free(struct cprov *p, int failed)
 	free(p->names);
 	json_decref(p->list);
 	free(p->name);
+	free(p->actor);
+	free(p->from);
 	free(p);
 }
 
@@ -398,19 +480,6 @@ provider_conf(const char *name)
 		if (strcmp(loa->cfg.providers[i].name, name) == 0)
 			return &loa->cfg.providers[i];
 	return NULL;
-}
-
-/*
- * Record act on the audit stream.  TODO(AUTH): loa_audit_argv() with
- * the request's actor and address once auth.c has landed; the only
- * place the console's routes audit from.
- */
-static void
-capi_audit(struct hs_req *req, const char *action, const char *target)
-{
-	(void)req;
-	(void)action;
-	(void)target;
 }
 
 static void
@@ -437,7 +506,7 @@ list_cb(struct loa_redis *r, redisReply *rep, void *arg)
 /*
  * GET /v1/providers: the providers of the configuration (the built-in
  * console without one), as "loactl provider list --json" shows them, in
- * one array.  TODO(AUTH): admins only.
+ * one array, to any caller.
  */
 void
 capi_providers(struct hs_req *req)
@@ -480,9 +549,10 @@ set_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		cprov_free(p, 1);
 		return;
 	}
+	/* Done, so audited, whether or not the client is still there. */
+	httpd_audit(p->actor, p->from, p->pause ? "provider_pause" :
+	    "provider_resume", p->name, NULL);
 	if (p->req != NULL) {
-		capi_audit(p->req, p->pause ? "provider_pause" :
-		    "provider_resume", p->name);
 		o = json_pack("{s:s, s:b}", "provider", p->name, "paused",
 		    p->pause);
 		httpd_reply_json(p->req, 200, o);
@@ -564,7 +634,7 @@ known_cb(struct loa_redis *r, redisReply *rep, void *arg)
  * POST /v1/providers/<name>/pause|resume, as "loactl provider pause|
  * resume": name (valid, httpd.c checked) must be configured here ("console"
  * without providers) or run by a live daemon, else 404 and nothing is
- * written.  TODO(AUTH): admins only.
+ * written.  Admins only (httpd.c checked); audited once written.
  */
 void
 capi_provider_set(struct hs_req *req, const char *name, int pause)
@@ -575,6 +645,8 @@ capi_provider_set(struct hs_req *req, const char *name, int pause)
 
 	p = cprov_new(req);
 	p->name = xstrdup(name);
+	p->actor = xstrdup(httpd_actor(req)->name);
+	p->from = xstrdup(hs_req_peer(req));
 	p->pause = pause;
 	if (provider_conf(name) != NULL || (loa->cfg.nproviders == 0 &&
 	    strcmp(name, "console") == 0)) {
@@ -764,8 +836,8 @@ cr_job_cb(struct loa_redis *r, redisReply *rep, void *arg)
  * (reach.c), phones masked, every cell spreadsheet-safe, as an
  * attachment.  The CSV is built in memory, up to CAPI_REPORT_MAX (500
  * beyond: loactl report streams any size); at most CAPI_REPORTS_MAX at
- * once (429 beyond).  id follows the name rule (httpd.c checked).
- * TODO(AUTH): 403 unless the actor's scope covers the job's wards.
+ * once (429 beyond).  id follows the name rule and is within the
+ * caller's wards (httpd.c checked).
  */
 void
 capi_report_csv(struct hs_req *req, const char *id)

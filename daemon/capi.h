@@ -1,7 +1,9 @@
 /*
  * capi.h -- the routes the web console needs beyond the job API
  * (capi.c), called from httpd.c's dispatch once httpd.c has
- * authenticated the request, and the few answers of httpd.c they use.
+ * authenticated the request and checked the caller's role (and, for a
+ * stored job, its wards), and the few answers and checks of httpd.c
+ * they use.
  */
 #ifndef LOA_CAPI_H
 #define LOA_CAPI_H
@@ -9,6 +11,8 @@
 #include <jansson.h>
 
 struct hs_req;
+struct loa_job;
+struct redisReply;
 
 #define CAPI_PREVIEWS_MAX	2	/* at once, in the whole daemon */
 #define CAPI_REPORTS_MAX	2	/* at once, in the whole daemon */
@@ -17,6 +21,7 @@ struct hs_req;
 
 /* capi.c */
 void	 capi_preview(struct hs_req *);
+void	 capi_job_preview(struct hs_req *, const char *);
 int	 capi_previews_full(void);
 void	 capi_providers(struct hs_req *);
 void	 capi_report_csv(struct hs_req *, const char *);
@@ -29,5 +34,10 @@ void	 httpd_reply(struct hs_req *, int, const char *, const char *,
 void	 httpd_reply_error(struct hs_req *, int, const char *);
 void	 httpd_reply_json(struct hs_req *, int, json_t *);
 void	 httpd_reply_redis_down(struct hs_req *);
+void	 httpd_audit(const char *, const char *, const char *, const char *,
+	    const char *);
+void	 httpd_deny(struct hs_req *, const char *, const char *);
+int	 httpd_job_in_scope(struct hs_req *, const struct loa_job *,
+	    const struct redisReply *);
 
 #endif

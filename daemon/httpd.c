@@ -44,12 +44,19 @@
  *                               a job not finished
  *   GET  /, /static/<file>      the console's files (www.c)
  *   POST /v1/preview            what "loactl preview --json" prints for
- *                               the job in the body (capi.c); 429 when
- *                               CAPI_PREVIEWS_MAX are under way
- *   GET  /v1/jobs/<id>/report.csv  "loactl report ID --csv" (capi.c)
+ *                               the job in the body (capi.c), a job
+ *                               within the caller's wards (the submit
+ *                               right); 429 when CAPI_PREVIEWS_MAX are
+ *                               under way
+ *   GET  /v1/jobs/<id>/preview  the same for the stored job (the
+ *                               approver's view), scoped as GET
+ *                               /v1/jobs/<id>
+ *   GET  /v1/jobs/<id>/report.csv  "loactl report ID --csv" (capi.c),
+ *                               scoped as GET /v1/jobs/<id>
  *   GET  /v1/providers          "loactl provider list --json", as an array
  *   POST /v1/providers/<name>/pause|resume
- *                               "loactl provider pause|resume" (capi.c)
+ *                               "loactl provider pause|resume" (capi.c),
+ *                               admins only, audited
  *   GET|POST /webhooks/<name>   a delivery report for provider <name>:
  *                               its plugin checks the signature and reads
  *                               it, report.c applies it (401 for a bad
@@ -246,6 +253,7 @@ enum route {
 	RT_WARDS,		/* /v1/wards */
 	RT_PREVIEW,		/* /v1/preview (capi.c) */
 	RT_REPORT_CSV,		/* /v1/jobs/<id>/report.csv (capi.c) */
+	RT_JOB_PREVIEW,		/* /v1/jobs/<id>/preview (capi.c) */
 	RT_PROVIDERS,		/* /v1/providers (capi.c) */
 	RT_PROVIDER_PAUSE,	/* /v1/providers/<name>/pause (capi.c) */
 	RT_PROVIDER_RESUME,	/* /v1/providers/<name>/resume (capi.c) */
@@ -646,17 +654,28 @@ audit_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		    rep->str : "Redis unavailable");
 }
 
-static void
-audit(struct hs_req *req, const char *actor, const char *action,
+/*
+ * An audit entry: actor did action on target from the address from
+ * (capi.c keeps both when its act outlives the request).
+ */
+void
+httpd_audit(const char *actor, const char *from, const char *action,
     const char *target, const char *detail)
 {
 	struct loa_argv	av;
 
 	loa_audit_argv(&av, loa->cfg.prefix, loa->cfg.retention_ms, actor,
-	    action, target, hs_req_peer(req), detail);
+	    action, target, from, detail);
 	if (loa_redis_cmdv(loa->rc, audit_cb, NULL, &av) == -1)
 		log_warnx("audit: entry not written: Redis unavailable");
 	loa_argv_free(&av);
+}
+
+static void
+audit(struct hs_req *req, const char *actor, const char *action,
+    const char *target, const char *detail)
+{
+	httpd_audit(actor, hs_req_peer(req), action, target, detail);
 }
 
 /*
@@ -1198,6 +1217,12 @@ route_job_act(struct hs_req *req, const char *id, enum route rt)
 		break;
 	case RT_RETRY:
 		route_retry(req, id);
+		break;
+	case RT_REPORT_CSV:
+		capi_report_csv(req, id);
+		break;
+	case RT_JOB_PREVIEW:
+		capi_job_preview(req, id);
 		break;
 	default:
 		reply_error(req, 404, "no such path");
@@ -2128,6 +2153,8 @@ route_of(const char *path, char **arg)
 		rt = RT_RETRY;
 	else if (strcmp(slash, "/report.csv") == 0)
 		rt = RT_REPORT_CSV;
+	else if (strcmp(slash, "/preview") == 0)
+		rt = RT_JOB_PREVIEW;
 	else
 		return RT_NONE;
 	*arg = xstrndup(rest, slash - rest);
@@ -2230,7 +2257,9 @@ head_cb(struct hs_req *req, void *arg)
 	case RT_REJECT:
 	case RT_RETRY:
 	case RT_REPORT_CSV:
-		m = rt == RT_JOB || rt == RT_REPORT_CSV ? "GET" : "POST";
+	case RT_JOB_PREVIEW:
+		m = rt == RT_JOB || rt == RT_REPORT_CSV ||
+		    rt == RT_JOB_PREVIEW ? "GET" : "POST";
 		if (!method_is(req, m, m) || check_auth(req) == -1)
 			break;
 		if (!loa_name_valid(name))
@@ -2338,17 +2367,23 @@ dispatch(struct hs_req *req)
 		route_webhook(req, name);
 		break;
 	case RT_PREVIEW:
-		capi_preview(req);
+		/* The job's wards are checked with the submit script's. */
+		if (may(req, LOA_ACT_SUBMIT, "/v1/preview"))
+			capi_preview(req);
 		break;
 	case RT_PROVIDERS:
 		capi_providers(req);
 		break;
 	case RT_REPORT_CSV:
-		capi_report_csv(req, name);
+	case RT_JOB_PREVIEW:
+		if (may(req, LOA_ACT_READ, name))
+			route_scoped(req, name, rt);
 		break;
 	case RT_PROVIDER_PAUSE:
 	case RT_PROVIDER_RESUME:
-		capi_provider_set(req, name, rt == RT_PROVIDER_PAUSE);
+		if (may(req, LOA_ACT_ADMIN, name))
+			capi_provider_set(req, name,
+			    rt == RT_PROVIDER_PAUSE);
 		break;
 	case RT_NONE:	/* head_cb answered */
 		reply_error(req, 404, "no such path");
@@ -2523,4 +2558,19 @@ void
 httpd_reply_redis_down(struct hs_req *req)
 {
 	reply_redis_down(req);
+}
+
+/* 403, audited "denied". */
+void
+httpd_deny(struct hs_req *req, const char *target, const char *why)
+{
+	deny(req, target, why);
+}
+
+/* Is every ward of job (rep: the submit script's answer) in req's scope? */
+int
+httpd_job_in_scope(struct hs_req *req, const struct loa_job *job,
+    const redisReply *rep)
+{
+	return job_in_scope(httpd_actor(req), job, rep);
 }
