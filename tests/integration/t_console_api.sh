@@ -4,17 +4,24 @@
 # for the same job and directory (skipped reasons, too_long,
 # missing_var, cost, explicit recipients, an empty audience), refuses a
 # job the daemon would refuse with POST /v1/jobs's message (400), a
-# caller without the token (401) or with a wrong one (403), a GET (405)
-# and a body over max_job_size (413).  GET /v1/providers answers what
+# caller without credentials or with a wrong token (401), a GET (405)
+# and a body over max_job_size (413).  GET /v1/jobs/<id>/preview
+# answers the same for the stored job.  GET /v1/providers answers what
 # "loactl provider list --json" prints; POST /v1/providers/NAME/pause
 # and /resume are seen by "loactl provider list", refuse an unknown
 # provider (404, nothing written), a bad name (400), callers without
-# the token (401) or with a wrong one (403).  GET
-# /v1/jobs/<id>/report.csv answers byte for byte what "loactl report ID
-# --csv" writes (an audience job with every kind of outcome, a formula
-# and a phone number in its cells; an explicit job; one of many HSCAN
-# rounds) as a CSV attachment; 404 for no such job, 400 for a bad id,
-# 401/403/405.
+# credentials (401).  GET /v1/jobs/<id>/report.csv answers byte for
+# byte what "loactl report ID --csv" writes (an audience job with every
+# kind of outcome, a formula and a phone number in its cells; an
+# explicit job; one of many HSCAN rounds) as a CSV attachment; 404 for
+# no such job, 400 for a bad id, 401/405.
+#
+# Who may (AUTH's named tokens): a drafter of ward 00070 previews a job
+# of 00070 and reads its report and stored preview; a drafter of 00004
+# gets 403 for the same (audited "denied"), as for a job of every ward;
+# any caller lists the providers; only the admin pauses and resumes
+# them (a drafter or approver: 403, nothing written), audited
+# provider_pause and provider_resume.
 . "$(dirname "$0")/lib.sh"
 
 TOKEN=t0k-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
@@ -63,6 +70,16 @@ R SADD loa:ward:00070:residents p10 > /dev/null
 start_loa a || { cat "$T/a.out"; exit 1; }
 URL=http://127.0.0.1:$(http_port a)
 AUTH="Authorization: Bearer $TOKEN"
+# Named tokens: drafters of 00070 and of 00004, an approver of 00070.
+D70="Authorization: Bearer $(C token add d70 --wards 00070)"
+D04="Authorization: Bearer $(C token add d04 --wards 00004)"
+A70="Authorization: Bearer $(C token add a70 --wards 00070 --role approver)"
+# denied WHO TARGET: the last audit entry is WHO's "denied" of TARGET.
+denied() {
+	is "$1 on $2: audited denied" "$(R XREVRANGE loa:audit + - COUNT 1 |
+	    tr '\n' ' ' | grep -o "actor $1 action denied target $2")" \
+	    "actor $1 action denied target $2"
+}
 # req PATH [curl args]: the status code; the body in $T/body.
 req() {
 	local p
@@ -152,12 +169,32 @@ is "unknown column: the same message" "$(jq -r .error "$T/body")" \
     "$(jq -r .error "$T/col.jobs")"
 # --- refused callers
 is "no token: 401" "$(req /v1/preview --data-binary @"$T/flood.json")" 401
-is "wrong token: 403" "$(req /v1/preview -H 'Authorization: Bearer nope' \
-    --data-binary @"$T/flood.json")" 403
+is "wrong token: 401" "$(req /v1/preview -H 'Authorization: Bearer nope' \
+    --data-binary @"$T/flood.json")" 401
 check "wrong token: no preview in the answer" sh -c "! grep -q audience '$T/body'"
 is "GET: 405" "$(req /v1/preview -H "$AUTH")" 405
 head -c 17000000 /dev/zero | tr '\0' ' ' > "$T/big.json"
 is "over max_job_size: 413" "$(req /v1/preview -H "$AUTH" --data-binary @"$T/big.json")" 413
+# --- preview by ward
+is "drafter of 00070 previews a job of 00070: 200" \
+    "$(req /v1/preview -H "$D70" --data-binary @"$T/flood.json")" 200
+jq -S . "$T/body" > "$T/flood.d70.s" 2>/dev/null
+check "... the same preview as the admin's" cmp -s "$T/flood.ctl.s" "$T/flood.d70.s"
+is "drafter of 00004 previews a job of 00070: 403" \
+    "$(req /v1/preview -H "$D04" --data-binary @"$T/flood.json")" 403
+check "... not a figure of it" sh -c "! grep -q audience '$T/body'"
+denied d04 flood
+is "drafter of 00070, a job of 00070 and 00004: 403" \
+    "$(req /v1/preview -H "$D70" --data-binary @"$T/tdp.json")" 403
+is "drafter of 00004, a district reaching 00008 too: 403" \
+    "$(req /v1/preview -H "$D04" --data-binary @"$T/dist.json")" 403
+denied d04 /v1/preview
+is "drafter of 00070, every ward: 403" \
+    "$(req /v1/preview -H "$D70" --data-binary @"$T/all.json")" 403
+is "drafter of 00070, a recipient without a ward: 403" \
+    "$(req /v1/preview -H "$D70" --data-binary @"$T/rc.json")" 403
+is "approver of 00070 may preview (the submit right): 200" \
+    "$(req /v1/preview -H "$A70" --data-binary @"$T/flood.json")" 200
 
 # --- report.csv
 R HSET loa:resident:pf ward 00070 phone 84912000099 \
@@ -207,11 +244,53 @@ check "rx: a name like a formula is defused" grep -q ",'-2+3," "$T/body"
 is "report.csv of no job: 404" "$(req /v1/jobs/nosuch/report.csv -H "$AUTH")" 404
 is "report.csv of a bad id: 400" "$(req /v1/jobs/a:b/report.csv -H "$AUTH")" 400
 is "report.csv without the token: 401" "$(req /v1/jobs/rj/report.csv)" 401
-is "report.csv with a wrong token: 403" \
-    "$(req /v1/jobs/rj/report.csv -H 'Authorization: Bearer nope')" 403
+is "report.csv with a wrong token: 401" \
+    "$(req /v1/jobs/rj/report.csv -H 'Authorization: Bearer nope')" 401
 check "wrong token: no rows" sh -c "! grep -q p02 '$T/body'"
 is "report.csv by POST: 405" "$(req /v1/jobs/rj/report.csv -H "$AUTH" -X POST)" 405
 is "another file: 404" "$(req /v1/jobs/rj/report.txt -H "$AUTH")" 404
+# --- report.csv by ward: rj reaches 00070, 00004 and 00008; r70 only 00070
+R HSET loa:job:r70 state done audience 1 total 1 > /dev/null
+R SET loa:job:r70:spec '{"channels":["sms"]}' > /dev/null
+R SET loa:job:r70:wards '[["00070","Phường Hoàn Kiếm","Hoàn Kiếm"]]' > /dev/null
+R HSET loa:job:r70:out p02 failed:sms > /dev/null
+C report r70 --csv > "$T/r70.ctl.csv" 2>/dev/null
+is "drafter of 00070, report of a job of 00070: 200" \
+    "$(req /v1/jobs/r70/report.csv -H "$D70")" 200
+check "... loactl report --csv's bytes" cmp -s "$T/r70.ctl.csv" "$T/body"
+is "drafter of 00004, the same report: 403" \
+    "$(req /v1/jobs/r70/report.csv -H "$D04")" 403
+check "... no row of it" sh -c "! grep -q p02 '$T/body'"
+denied d04 r70
+is "drafter of 00070, a job reaching 00004 too: 403" \
+    "$(req /v1/jobs/rj/report.csv -H "$D70")" 403
+is "drafter of 00070, no such job: 404" \
+    "$(req /v1/jobs/nosuch/report.csv -H "$D70")" 404
+
+# --- GET /v1/jobs/<id>/preview: the stored job, as POST /v1/preview saw it
+R HSET loa:job:flood state awaiting_approval audience 1 total 0 > /dev/null
+R SET loa:job:flood:spec "$(jq -c . "$T/flood.json")" > /dev/null
+R SET loa:job:flood:wards '[["00070","Phường Hoàn Kiếm","Hoàn Kiếm"]]' > /dev/null
+is "stored preview: 200" "$(req /v1/jobs/flood/preview -H "$AUTH")" 200
+jq -S . "$T/body" > "$T/flood.stored.s" 2>/dev/null
+check "stored preview: what loactl preview --json printed for it" \
+    cmp -s "$T/flood.ctl.s" "$T/flood.stored.s" ||
+    diff "$T/flood.ctl.s" "$T/flood.stored.s" | head -10
+is "stored preview, approver of 00070: 200" \
+    "$(req /v1/jobs/flood/preview -H "$A70")" 200
+jq -S . "$T/body" > "$T/flood.a70.s" 2>/dev/null
+check "... the same" cmp -s "$T/flood.ctl.s" "$T/flood.a70.s"
+is "stored preview, drafter of 00004: 403" \
+    "$(req /v1/jobs/flood/preview -H "$D04")" 403
+check "... not a figure of it" sh -c "! grep -q audience '$T/body'"
+denied d04 flood
+is "stored preview without credentials: 401" "$(req /v1/jobs/flood/preview)" 401
+is "stored preview of no job: 404" "$(req /v1/jobs/nosuch/preview -H "$AUTH")" 404
+is "stored preview of a job with no spec: 404" \
+    "$(R DEL loa:job:r70:spec >/dev/null; req /v1/jobs/r70/preview -H "$AUTH")" 404
+is "stored preview of a bad id: 400" "$(req /v1/jobs/a:b/preview -H "$AUTH")" 400
+is "stored preview by POST: 405" "$(req /v1/jobs/flood/preview -H "$AUTH" -X POST)" 405
+is "stored preview: nothing queued" "$(R XLEN loa:jobs)" 0
 
 # --- providers
 check "the daemon publishes its circuits" wait_for 10 "circuits" sh -c \
@@ -252,11 +331,26 @@ is "pause by GET: 405" "$(req /v1/providers/spare/pause -H "$AUTH")" 405
 is "POST /v1/providers: 405" "$(req /v1/providers -H "$AUTH" -X POST)" 405
 is "providers without the token: 401" "$(req /v1/providers)" 401
 is "pause without the token: 401" "$(req /v1/providers/spare/pause -X POST)" 401
-is "pause with a wrong token: 403" \
-    "$(req /v1/providers/spare/pause -X POST -H 'Authorization: Bearer nope')" 403
-is "providers with a wrong token: 403" \
-    "$(req /v1/providers -H 'Authorization: Bearer nope')" 403
+is "pause with a wrong token: 401" \
+    "$(req /v1/providers/spare/pause -X POST -H 'Authorization: Bearer nope')" 401
+is "providers with a wrong token: 401" \
+    "$(req /v1/providers -H 'Authorization: Bearer nope')" 401
 is "the refused pauses wrote nothing" "$(R HGET loa:provider:spare paused)" 0
+# --- providers by role
+is "a drafter lists the providers: 200" "$(req /v1/providers -H "$D04")" 200
+is "... the same list" "$(jq -c '[.[] | .name]' "$T/body")" '["console","spare"]'
+is "a drafter pauses: 403" "$(req /v1/providers/spare/pause -H "$D70" -X POST)" 403
+denied d70 spare
+is "an approver pauses: 403" "$(req /v1/providers/spare/pause -H "$A70" -X POST)" 403
+is "an approver resumes other: 403" "$(req /v1/providers/other/resume -H "$A70" -X POST)" 403
+is "the refused pauses and resumes wrote nothing" \
+    "$(R HGET loa:provider:spare paused) $(R HGET loa:provider:other paused)" "0 1"
+# The admin's acts are in the audit: spare paused, resumed; other paused.
+is "audit: the admin's provider acts" "$(R XRANGE loa:audit - + | tr '\n' ' ' |
+    grep -o 'actor admin action provider_[a-z]* target [a-z]*' | tr '\n' ,)" \
+    "actor admin action provider_pause target spare,actor admin action provider_resume target spare,actor admin action provider_pause target other,"
+check "audit: the provider acts say from where" sh -c \
+    "redis-cli -s '$SOCK' XRANGE loa:audit - + | grep -A1 -x from | grep -q 127.0.0.1"
 
 stop_loa a
 done_testing
