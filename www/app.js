@@ -152,6 +152,7 @@ let wardsMissing = false;
 const chosen = new Map();	// code -> ward, in the order chosen
 let pollTimer = null;
 let currentJob = null;
+let previewedJob = null;	// the waiting job whose preview was asked
 
 const $ = (id) => document.getElementById(id);
 
@@ -673,9 +674,10 @@ function previewNodes(p) {
 	if (a.unknown_wards && a.unknown_wards.length)
 		n.push(el('p', { class: 'field-error' }, 'unknown wards: ' +
 		    a.unknown_wards.join(', ')));
-	const sk = p.skipped || {};
-	n.push(el('p', { id: 'pv-total' }, t('p_total', { n: p.total ?? 0 }),
-	    ' · ', t('p_to_send', { n: p.to_send ?? 0 })));
+	// The JSON of "loactl preview --json" (daemon/preview.c).
+	const sk = a.skipped || {};
+	n.push(el('p', { id: 'pv-total' }, t('p_total', { n: a.total ?? 0 }),
+	    ' · ', t('p_to_send', { n: a.to_send ?? 0 })));
 	n.push(el('p', { id: 'pv-skipped' }, t('p_skipped', {
 		n: sk.total ?? 0, opted_out: sk.opted_out ?? 0,
 		duplicate: sk.duplicate ?? 0, bad_phone: sk.bad_phone ?? 0,
@@ -816,6 +818,7 @@ function openJob(id) {
 	$('job-error').textContent = '';
 	$('reject-box').hidden = true;
 	$('job-preview').hidden = true;
+	previewedJob = null;
 	for (const b of ['job-approve', 'job-reject', 'job-cancel', 'job-retry'])
 		$(b).hidden = true;
 	$('job-report').setAttribute('href', '/v1/jobs/' +
@@ -933,27 +936,25 @@ function drawJob(j) {
 	$('job-approve').title = mine ? '≠ ' + j.submitted_by : '';
 	$('job-cancel').hidden = TERMINAL.has(st);
 	$('job-retry').hidden = !(Number(j.failed) > 0) || !TERMINAL.has(st);
-	if (waiting && $('job-preview').hidden)
-		previewStored(j);
+	if (waiting && previewedJob !== currentJob)
+		previewStored();
 }
 
-// An approver sees the waiting job's preview: the same POST /v1/preview
-// over the stored job, when the API offers the job's body.
-async function previewStored(j) {
-	if (!j.spec && !j.job_json)
-		return;
-	let body;
-	try {
-		body = typeof (j.spec || j.job_json) === 'string' ?
-		    JSON.parse(j.spec || j.job_json) : (j.spec || j.job_json);
-	} catch (e) {
-		return;
-	}
-	const res = await api('POST', '/v1/preview', body);
+// An approver sees the waiting job's preview: the stored job previewed
+// by the daemon with the compose form's machinery (GET /v1/jobs/<id>/preview).
+async function previewStored() {
+	const id = currentJob;
+	previewedJob = id;	/* once per opening, not at every poll */
+	const res = await api('GET', '/v1/jobs/' + encodeURIComponent(id) +
+	    '/preview');
+	if (id !== currentJob)
+		return;		/* another job was opened meanwhile */
 	if (res.status === 200 && res.data) {
 		$('job-preview').replaceChildren(...previewNodes(res.data));
 		$('job-preview').hidden = false;
-	}
+	} else
+		$('job-error').textContent = failMsg(res,
+		    'GET /v1/jobs/<id>/preview');
 }
 
 async function jobAct(what, body, okMsg) {

@@ -7,8 +7,10 @@ Redis, wards, residents, accounts and the console provider).  The path of
 the issue: log in as a drafter of one ward, compose (ward searched by name,
 live SMS count) and preview a notice, make a mistake and see the daemon's
 message next to its field, submit; fail to approve as the same user; log in
-as an approver and approve from the queue; watch the job reach done;
-download its report; see both acts in the audit as admin.  Before that,
+as an approver, see the waiting notice's preview and approve it from the
+queue; watch the job reach done; download its report; as admin pause and
+resume a provider and see the submit, the approval and the provider acts
+in the audit.  Before that,
 what needs no account: the page loads with its CSP and no error in the
 browser's console, and www/sms.js counts as daemon/sms.c on a table of
 texts (build/tests/smscount).
@@ -24,8 +26,9 @@ counter), LOA_USERS ("drafter:pw,approver:pw,admin:pw", empty when loactl
 has no `user add` yet), LOA_WARD (the drafter's ward code and name,
 "00070:Phường Hoàn Kiếm"), LOA_APPROVAL (1 when [approval] required =
 always is set), LOA_REQUIRE (the parts that must be there, "AUTH,APPROVAL"),
-LOA_SCREENSHOTS (a directory for the PNGs of the main screens; none when
-unset), LOA_DL (a scratch directory).
+LOA_SCREENSHOTS (a directory for the PNGs of the main screens, taken at
+SHOT_SIZE to stay small; none when unset), LOA_DL (a scratch directory;
+the browser downloads into LOA_DL/downloads).
 
 Output: TAP-like lines, then "console.py: N passed, N failed, N skipped";
 exit status 1 on any failure.
@@ -39,7 +42,9 @@ import urllib.error
 import urllib.request
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException, WebDriverException
+from selenium.common.exceptions import (NoSuchElementException,
+                                        StaleElementReferenceException,
+                                        TimeoutException, WebDriverException)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -47,6 +52,11 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 URL = os.environ["LOA_URL"].rstrip("/")
 SHOTS = os.environ.get("LOA_SCREENSHOTS", "")
+DOWNLOADS = os.path.join(os.environ["LOA_DL"], "downloads")
+# The screenshots' window: the page's layout at a laptop's width, small
+# enough that each PNG stays well under 200 KB in the repository.
+SHOT_SIZE = (1024, 768)
+WINDOW = (1280, 1000)
 PASS = FAIL = SKIP = 0
 
 
@@ -96,21 +106,33 @@ def route_there(method, path, body=b"{}"):
 
 
 def shot(d, name):
-    if SHOTS:
-        os.makedirs(SHOTS, exist_ok=True)
-        d.save_screenshot(os.path.join(SHOTS, name + ".png"))
+    if not SHOTS:
+        return
+    os.makedirs(SHOTS, exist_ok=True)
+    size = d.get_window_size()
+    phone = size["width"] < SHOT_SIZE[0]
+    if not phone:
+        d.set_window_size(*SHOT_SIZE)
+        time.sleep(0.3)		# the layout settles
+    d.save_screenshot(os.path.join(SHOTS, name + ".png"))
+    if not phone:
+        d.set_window_size(size["width"], size["height"])
 
 
 def browser():
     o = webdriver.ChromeOptions()
     o.binary_location = "/usr/bin/chromium"
     for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-              "--disable-gpu", "--window-size=1280,1000", "--lang=vi",
+              "--disable-gpu", "--window-size=%d,%d" % WINDOW, "--lang=vi",
               "--no-first-run", "--disable-extensions",
               "--user-data-dir=" + os.path.join(os.environ["LOA_DL"],
                                                 "profile")):
         o.add_argument(a)
     o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    os.makedirs(DOWNLOADS, exist_ok=True)
+    o.add_experimental_option("prefs", {
+        "download.default_directory": DOWNLOADS,
+        "download.prompt_for_download": False})
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"),
                             options=o)
 
@@ -129,6 +151,24 @@ def by_id(d, i):
 
 def visible(d, i):
     return by_id(d, i).is_displayed()
+
+
+def text_of(d, sel):
+    """The text of the element sel, read in one step (a list the page
+    redraws makes a found element stale); None when there is none."""
+    return d.execute_script("const e = document.querySelector(arguments[0]);"
+                            " return e ? e.textContent : null;", sel)
+
+
+def click(d, sel, tries=5):
+    """Click sel, found afresh if the page redrew it meanwhile."""
+    for _ in range(tries):
+        try:
+            d.find_element(By.CSS_SELECTOR, sel).click()
+            return True
+        except (StaleElementReferenceException, NoSuchElementException):
+            time.sleep(0.2)
+    return False
 
 
 def js_fetch(d, method, path, body=None):
@@ -362,19 +402,24 @@ def flow(d):
     compose(d, code, name, text)
     shot(d, "compose")
 
-    # 3. Preview, the whole audience.
-    if route_there("POST", "/v1/preview"):
-        by_id(d, "preview-btn").click()
-        p = wait(d, lambda x: x.find_elements(By.ID, "pv-total"))
-        check("preview shows the audience", p and "3" in p[0].text,
-              p[0].text if p else "no preview")
-        check("preview shows skipped per reason, failures and cost",
-              len(d.find_elements(By.ID, "pv-skipped")) == 1
-              and len(d.find_elements(By.ID, "pv-fail")) == 1
-              and len(d.find_elements(By.ID, "pv-cost")) == 1)
-        shot(d, "preview")
-    else:
-        skip("preview (POST /v1/preview)", "waiting for CONSOLE-API")
+    # 3. Preview, the whole audience: four residents, one opted out.
+    if not route_there("POST", "/v1/preview"):
+        raise Waiting("CONSOLE-API (POST /v1/preview)")
+    by_id(d, "preview-btn").click()
+    p = wait(d, lambda x: x.find_elements(By.CSS_SELECTOR,
+                                          "#preview-out #pv-total"))
+    check("preview shows the audience and what will be sent",
+          p and "Người nhận: 4" in p[0].text and "Sẽ gửi: 3" in p[0].text,
+          p[0].text if p else "no preview")
+    sk = d.find_elements(By.CSS_SELECTOR, "#preview-out #pv-skipped")
+    check("preview shows skipped per reason",
+          sk and "Bỏ qua 1" in sk[0].text and "từ chối nhận 1" in sk[0].text,
+          sk[0].text if sk else "none")
+    check("preview shows failures and cost",
+          len(d.find_elements(By.CSS_SELECTOR, "#preview-out #pv-fail")) == 1
+          and len(d.find_elements(By.CSS_SELECTOR,
+                                  "#preview-out #pv-cost")) == 1)
+    shot(d, "preview")
 
     # 4. Submit.
     by_id(d, "submit-btn").click()
@@ -409,6 +454,13 @@ def flow(d):
     b = wait(d, lambda x: visible(x, "job-approve"))
     check("the approver sees approve and reject", bool(b)
           and visible(d, "job-reject"))
+    p = wait(d, lambda x: x.find_elements(By.CSS_SELECTOR,
+                                          "#job-preview #pv-total"), 15)
+    check("the approver sees the notice's preview (GET "
+          "/v1/jobs/<id>/preview), as the drafter saw it",
+          p and "Người nhận: 4" in p[0].text and "Sẽ gửi: 3" in p[0].text,
+          p[0].text if p else "no preview")
+    shot(d, "approve")
     if b:
         by_id(d, "job-approve").click()
     st = wait(d, lambda x: by_id(x, "job-state")
@@ -417,8 +469,9 @@ def flow(d):
           by_id(d, "job-state").get_attribute("data-state"))
     bars = d.find_elements(By.CSS_SELECTOR,
                            "#job-progress svg g[data-name='%s']" % code)
-    check("progress per ward drawn", bars and
-          bars[0].get_attribute("data-done") == "3")
+    check("progress per ward drawn (3 sent, 1 skipped)", bars and
+          bars[0].get_attribute("data-done") == "4",
+          bars[0].get_attribute("data-done") if bars else "no bar")
     check("progress per channel drawn", d.find_elements(
         By.CSS_SELECTOR, "#job-progress svg g[data-name='sms']"))
     facts = {e.get_attribute("data-k"): e.text for e in
@@ -428,20 +481,46 @@ def flow(d):
           and facts.get("approved_by") == "approver", repr(facts))
     shot(d, "job")
 
-    # 6. The report.
+    # 6. The report (the recipients not reached: the opted-out one),
+    # downloaded by the browser through its link.
     href = by_id(d, "job-report").get_attribute("href") or ""
     check("report link", href.endswith("/v1/jobs/%s/report.csv" % jid))
     r = js_fetch(d, "GET", "/v1/jobs/%s/report.csv" % jid)
     if r["status"] == 404 and "no such path" in r["text"]:
-        skip("report download", "waiting for CONSOLE-API")
-    else:
-        check("report downloads as CSV, one line per recipient",
-              r["status"] == 200 and "csv" in r["type"]
-              and len(r["text"].strip().splitlines()) == 4,
-              "%s %s" % (r["status"], r["text"][:200]))
+        raise Waiting("CONSOLE-API (GET /v1/jobs/<id>/report.csv)")
+    check("report is CSV", r["status"] == 200 and "csv" in r["type"],
+          "%s %s" % (r["status"], r["text"][:200]))
+    by_id(d, "job-report").click()
+    # The name of Content-Disposition, or of the link's download.
+    names = [os.path.join(DOWNLOADS, n + ".csv")
+             for n in ("report-" + jid, jid)]
+    wait(d, lambda x: any(os.path.exists(n) for n in names), 15)
+    f = ([n for n in names if os.path.exists(n)] or names)[0]
+    rows = []
+    if os.path.exists(f):
+        with open(f, encoding="utf-8") as fh:
+            rows = fh.read().strip().splitlines()
+    check("the report downloads: its header and the opted-out resident",
+          len(rows) == 2 and rows[0].startswith("ward,ward_name,resident")
+          and ",r5," in rows[1] and "skipped" in rows[1]
+          and "opted_out" in rows[1], repr(rows[:3]))
+    check("the report masks the phone",
+          len(rows) == 2 and "84912000005" not in rows[1], repr(rows[1:]))
 
-    # 7. The audit, as admin.
+    # 7. As admin: pause and resume the provider, then the audit.
     check("admin logs in", login(d, "admin", users["admin"]))
+    d.get(URL + "/#providers")
+    row = "#providers-list tr[data-provider='console']"
+    if not wait(d, lambda x: x.find_elements(By.CSS_SELECTOR, row)):
+        notok("providers listed for the admin", "no row for console")
+    else:
+        ok("providers listed for the admin")
+        shot(d, "providers")
+        for want in ("tạm dừng", "đang chạy"):	# paused, then running
+            click(d, row + " button")
+            st = wait(d, lambda x: text_of(x, row + " .pstate") == want)
+            check("provider console: " + want, bool(st),
+                  str(text_of(d, row + " .pstate")))
     d.get(URL + "/#audit")
     rows = wait(d, lambda x: x.find_elements(
         By.CSS_SELECTOR, "#audit-list tr[data-action]"))
@@ -452,14 +531,12 @@ def flow(d):
     check("audit: the approval by approver",
           any(a == "approve" and "approver" in t and jid in t
               for a, t in acts), repr(acts[:5]))
+    check("audit: the provider paused and resumed by admin",
+          any(a == "provider_pause" and "admin" in t and "console" in t
+              for a, t in acts)
+          and any(a == "provider_resume" and "admin" in t
+                  for a, t in acts), repr(acts[:5]))
     shot(d, "audit")
-    d.get(URL + "/#providers")
-    if wait(d, lambda x: x.find_elements(By.CSS_SELECTOR,
-                                         "#providers-list tr[data-provider]")):
-        ok("providers listed for the admin")
-        shot(d, "providers")
-    else:
-        skip("providers", "waiting for CONSOLE-API (GET /v1/providers)")
 
     # 8. On a phone.
     d.set_window_size(390, 844)

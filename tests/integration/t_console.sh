@@ -2,16 +2,17 @@
 # t_console.sh -- the officials' console in a real browser: runs
 # tests/browser/console.py (Debian's chromium, headless, through
 # chromium-driver and python3-selenium) against a daemon of its own that
-# serves the source tree's www/, with wards, three residents of ward
-# 00070, the console provider, an admin token, [approval] required =
-# always and three accounts: drafter and approver of ward 00070, admin of
-# all.  console.py's lines are this test's checks; steps waiting for a
-# route of CONSOLE-API (preview, report.csv, providers), not merged yet,
-# print "# SKIP" and count as passed; AUTH and APPROVAL are merged, so
-# waiting for them fails (LOA_REQUIRE).
+# serves the source tree's www/, with wards, four residents of ward
+# 00070 (one opted out) and one of 00004, the console provider, an admin
+# token, [approval] required = always and three accounts: drafter and
+# approver of ward 00070, admin of all.  console.py's lines are this
+# test's checks; AUTH, APPROVAL and CONSOLE-API are merged, so a step
+# waiting for one of their routes fails (LOA_REQUIRE): nothing is
+# skipped.  SCREENSHOTS=DIR also saves the main screens as PNGs there
+# (docs/console/ holds the committed ones).
 #
 #	sh tests/integration/run.sh t_console
-#	SCREENSHOTS=/tmp/shots sh tests/integration/t_console.sh
+#	SCREENSHOTS=docs/console sh tests/integration/t_console.sh
 . "$(dirname "$0")/lib.sh"
 
 PY=/usr/bin/python3	# Debian's, with python3-selenium
@@ -49,6 +50,9 @@ dir_resident r1 00070 84912000001 name "Bà Lan"
 dir_resident r2 00070 84912000002 name "Ông Đức"
 dir_resident r3 00070 84912000003 name "Chị Hoa"
 dir_resident r4 00004 84912000004 name "Anh Nam"
+dir_resident r5 00070 84912000005 name "Cô Mai"
+$LOACTL -c "$T/a.conf" optout add 84912000005 >/dev/null ||
+    fail "loactl optout add"
 
 # Accounts: passwords on standard input.
 USERS=""
@@ -74,7 +78,7 @@ PORT=$(http_port a)
 mkdir -p "$T/dl"
 LOA_URL=http://127.0.0.1:$PORT LOA_SMSCOUNT=$BUILD/tests/smscount \
     LOA_USERS=$USERS LOA_WARD="00070:Phường Hoàn Kiếm" \
-    LOA_APPROVAL=$APPROVAL LOA_REQUIRE=AUTH,APPROVAL \
+    LOA_APPROVAL=$APPROVAL LOA_REQUIRE=AUTH,APPROVAL,CONSOLE-API \
     LOA_SCREENSHOTS=${SCREENSHOTS:-} LOA_DL=$T/dl \
     HOME=$T/dl timeout -k 5 240 nice -n 19 $PY "$ROOT/tests/browser/console.py" \
     > "$T/py.out" 2>"$T/py.err"
@@ -86,7 +90,8 @@ n=$(grep -c '^not ok - ' "$T/py.out")
 FAIL=$((FAIL + n))
 if [ $rc -ne 0 ] && [ "$n" -eq 0 ]; then
 	fail "console.py exited $rc"
-	sed 's/^/# /' "$T/py.err" | tail -20
+	# Python's traceback and the driver's message, not chromium's frames.
+	grep -v '^#[0-9]* 0x' "$T/py.err" | sed 's/^/# /' | tail -20
 fi
 check "console.py finished" grep -q '^console.py: ' "$T/py.out"
 check "the daemon logged no token" sh -c "! grep -q '$TOKEN' '$T/a.out'"
