@@ -460,6 +460,9 @@ def flow(d):
           "/v1/jobs/<id>/preview), as the drafter saw it",
           p and "Người nhận: 4" in p[0].text and "Sẽ gửi: 3" in p[0].text,
           p[0].text if p else "no preview")
+    if p:
+        d.execute_script("document.getElementById('job-preview')"
+                         ".scrollIntoView({block: 'center'})")
     shot(d, "approve")
     if b:
         by_id(d, "job-approve").click()
