@@ -2335,8 +2335,10 @@ dispatch(struct hs_req *req)
 		route_status(req);
 		break;
 	case RT_JOB:
+	case RT_REPORT_CSV:
+	case RT_JOB_PREVIEW:
 		if (may(req, LOA_ACT_READ, name))
-			route_scoped(req, name, RT_JOB);
+			route_scoped(req, name, rt);
 		break;
 	case RT_CANCEL:
 		if (may(req, LOA_ACT_CANCEL, name))
@@ -2373,11 +2375,6 @@ dispatch(struct hs_req *req)
 		break;
 	case RT_PROVIDERS:
 		capi_providers(req);
-		break;
-	case RT_REPORT_CSV:
-	case RT_JOB_PREVIEW:
-		if (may(req, LOA_ACT_READ, name))
-			route_scoped(req, name, rt);
 		break;
 	case RT_PROVIDER_PAUSE:
 	case RT_PROVIDER_RESUME:

@@ -143,30 +143,26 @@ is "nothing queued" "$(R XLEN loa:jobs)" 0
 is "no job hash" "$(R EXISTS loa:job:flood)" 0
 
 # --- refused: the daemon's own messages (POST /v1/jobs's)
-printf '%s' '{"audience":{"wards":["99999"]},"channels":["sms"],"sms":{"text":"x"}}' > "$T/unknown.json"
-code=$(req /v1/jobs -H "$AUTH" --data-binary @"$T/unknown.json")
-cp "$T/body" "$T/unknown.jobs"
-is "unknown ward: POST /v1/jobs 400" "$code" 400
-is "unknown ward: POST /v1/preview 400" \
-    "$(req /v1/preview -H "$AUTH" --data-binary @"$T/unknown.json")" 400
-is "unknown ward: the same message" "$(jq -r .error "$T/body")" \
-    "$(jq -r .error "$T/unknown.jobs")"
+# refused WHAT JOB: POST /v1/jobs refuses JOB with 400, and POST
+# /v1/preview with the same status and message.
+refused() {
+	printf '%s' "$2" > "$T/refused.json"
+	is "$1: POST /v1/jobs 400" \
+	    "$(req /v1/jobs -H "$AUTH" --data-binary @"$T/refused.json")" 400
+	cp "$T/body" "$T/refused.jobs"
+	is "$1: POST /v1/preview 400" \
+	    "$(req /v1/preview -H "$AUTH" --data-binary @"$T/refused.json")" 400
+	is "$1: the same message" "$(jq -r .error "$T/body")" \
+	    "$(jq -r .error "$T/refused.jobs")"
+}
+refused "unknown ward" \
+    '{"audience":{"wards":["99999"]},"channels":["sms"],"sms":{"text":"x"}}'
 is "not JSON: 400" "$(req /v1/preview -H "$AUTH" --data-binary 'nope')" 400
 check "not JSON: says why" grep -q '"error"' "$T/body"
-printf '%s' '{"audience":{"wards":["00070"]},"channels":["fax"],"sms":{"text":"x"}}' > "$T/fax.json"
-code=$(req /v1/jobs -H "$AUTH" --data-binary @"$T/fax.json")
-cp "$T/body" "$T/fax.jobs"
-is "bad channel: POST /v1/preview 400" \
-    "$(req /v1/preview -H "$AUTH" --data-binary @"$T/fax.json")" "$code"
-is "bad channel: the same message" "$(jq -r .error "$T/body")" \
-    "$(jq -r .error "$T/fax.jobs")"
-printf '%s' '{"audience":{"wards":["00070"]},"channels":["sms"],"sms":{"text":"{{nosuch}}"}}' > "$T/col.json"
-code=$(req /v1/jobs -H "$AUTH" --data-binary @"$T/col.json")
-cp "$T/body" "$T/col.jobs"
-is "unknown column: POST /v1/preview 400" \
-    "$(req /v1/preview -H "$AUTH" --data-binary @"$T/col.json")" "$code"
-is "unknown column: the same message" "$(jq -r .error "$T/body")" \
-    "$(jq -r .error "$T/col.jobs")"
+refused "bad channel" \
+    '{"audience":{"wards":["00070"]},"channels":["fax"],"sms":{"text":"x"}}'
+refused "unknown column" \
+    '{"audience":{"wards":["00070"]},"channels":["sms"],"sms":{"text":"{{nosuch}}"}}'
 # --- refused callers
 is "no token: 401" "$(req /v1/preview --data-binary @"$T/flood.json")" 401
 is "wrong token: 401" "$(req /v1/preview -H 'Authorization: Bearer nope' \
