@@ -14,6 +14,9 @@
 --     the account (locked lock_ms after user_max in a row) and for addr
 --     (kept window_ms), audit "login_failed".  Returns {"locked"} when
 --     this failure locked the account, else {"fail"}.
+-- A name no account has is counted and locked the same way, in
+-- login:name:<user> (gone when its lock or window ends): were it not,
+-- the lock would tell which names are accounts.
 --   op "logout": rest = session_hex.  The session goes.  Returns {"ok"}.
 --   op "verified": no rest.  loactl approve|reject --as checked the
 --     password: fails reset, no session (the act is audited itself).
@@ -30,7 +33,11 @@ if op == 'check' then
     return {'addr'}
   end
   local u = redis.call('HMGET', uk, 'pw', 'disabled', 'locked_until')
-  if not u[1] then return {'unknown'} end
+  if not u[1] then
+    local l = redis.call('HGET', K.login_name(user), 'locked_until')
+    if (tonumber(l) or 0) > now_ms then return {'locked', l} end
+    return {'unknown'}
+  end
   if u[2] == '1' then return {'disabled'} end
   if (tonumber(u[3]) or 0) > now_ms then return {'locked', u[3]} end
   return {'ok', u[1]}
@@ -48,13 +55,16 @@ elseif op == 'ok' then
 elseif op == 'fail' then
   local umax, lock, window = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])
   local res = 'fail'
-  if redis.call('EXISTS', uk) == 1 then
-    local n = redis.call('HINCRBY', uk, 'fails', 1)
-    if n >= umax then
-      redis.call('HSET', uk, 'fails', 0, 'locked_until', now_ms + lock)
-      res = 'locked'
-    end
+  local fk = uk
+  if redis.call('EXISTS', uk) == 0 then
+    fk = K.login_name(user)
   end
+  local n = redis.call('HINCRBY', fk, 'fails', 1)
+  if n >= umax then
+    redis.call('HSET', fk, 'fails', 0, 'locked_until', now_ms + lock)
+    res = 'locked'
+  end
+  if fk ~= uk then redis.call('PEXPIRE', fk, math.max(lock, window)) end
   local ak = K.login_addr(addr)
   if redis.call('INCR', ak) == 1 then redis.call('PEXPIRE', ak, window) end
   audit(nil, ret, now, user, 'login_failed', user, from,

@@ -51,6 +51,7 @@ echo "# nobody: $(( (t1 - t0) / 1000000 )) ms, victim: $(( (t2 - t1) / 1000000 )
 check "nobody costs a password check too (over 5 ms)" [ $(( (t1 - t0) / 1000000 )) -ge 5 ]
 for i in 2 3 4; do login victim "wrong guess $i" >/dev/null; done
 is "the fifth wrong guess locks the account" "$(login victim 'wrong guess 5')" 429
+VBODY=$(cat "$T/body")
 is "locked: even the right password" "$(login victim "$PW")" 429
 check "the lock holds 15 minutes" sh -c "u=\$(redis-cli -s '$SOCK' HGET loa:user:victim locked_until); n=\$(( \$(date +%s) * 1000 )); [ \$((u - n)) -gt 890000 ] && [ \$((u - n)) -le 901000 ]"
 check "another account is not locked by it" sh -c "[ \$(curl -s -o /dev/null -w '%{http_code}' --data-binary '{\"user\":\"other\",\"password\":\"other pass 12\"}' $URL/v1/session) = 200 ]"
@@ -66,6 +67,12 @@ is "a password of 2000 bytes: 401" "$(login other "$(head -c 2000 /dev/zero | tr
 is "a user name with ':': 401" "$(login 'user:victim' x)" 401
 R DEL "loa:login:addr:$(digest 127.0.0.1)" >/dev/null
 R HSET loa:user:victim locked_until 0 fails 0 >/dev/null
+# The lock tells nothing: a name no account has is locked the same way.
+for i in 1 2 3 4; do login ghost "wrong guess $i" >/dev/null; done
+is "a name no account has: the fifth guess 429, the victim's words" "$(login ghost 'wrong guess 5')/$(cat "$T/body")" "429/$VBODY"
+is "... and locked after" "$(login ghost 'any')" 429
+check "... for a while, then forgotten" sh -c "t=\$(redis-cli -s '$SOCK' PTTL loa:login:name:ghost); [ \$t -gt 890000 ] && [ \$t -le 900000 ]"
+R DEL "loa:login:addr:$(digest 127.0.0.1)" >/dev/null
 
 # --- Session fixation ----------------------------------------------------
 FIX=$(printf 'A%.0s' $(seq 1 43))

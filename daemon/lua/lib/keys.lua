@@ -53,6 +53,8 @@ do
   function K.session(hex) return p .. 'session:' .. hex end
   -- failed logins from one address (by the digest of the address)
   function K.login_addr(hex) return p .. 'login:addr:' .. hex end
+  -- failed logins for a name no account has (login.lua): the same lock
+  function K.login_name(name) return p .. 'login:name:' .. name end
   -- jobs awaiting approval, by approval deadline (ms)
   function K.approvals() return p .. 'approvals' end
   -- the audit trail (a stream)
