@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -218,6 +219,24 @@ loa_actor_name_ok(const char *s)
 	if (strncmp(s, "cli:", 4) == 0)
 		s += 4;
 	return loa_name_valid(s);
+}
+
+/*
+ * Is s a name the audit gives to an actor that is no account or token:
+ * the token_file token ("admin"), an entry written straight into the
+ * stream ("stream"), the daemon itself ("system")?  No account or named
+ * token may take one, or the trail could not tell them apart.
+ */
+int
+loa_actor_name_reserved(const char *s)
+{
+	static const char *const reserved[] = { "admin", "stream", "system" };
+	size_t	i;
+
+	for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (strcasecmp(s, reserved[i]) == 0)
+			return 1;
+	return 0;
 }
 
 /* May a's role do act (scope aside)? */

@@ -85,6 +85,7 @@ int	 loa_scope_covers(const struct loa_actor *, const char *const *,
 	    size_t);
 int	 loa_role_may(const struct loa_actor *, enum loa_act);
 int	 loa_actor_name_ok(const char *);
+int	 loa_actor_name_reserved(const char *);
 
 int	 loa_pw_hash(const char *, char *, size_t);
 int	 loa_pw_verify(const char *, const char *);

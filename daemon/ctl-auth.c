@@ -93,7 +93,8 @@ ctl_account_result(redisReply *r, const char *what, const char *name)
 	else if (strcmp(r->str, "ok") == 0)
 		rc = 0;
 	else if (strcmp(r->str, "exists") == 0)
-		fprintf(stderr, "loactl: %s %s exists already\n", what, name);
+		fprintf(stderr, "loactl: %s: an account or a token of that "
+		    "name exists already\n", name);
 	else if (strcmp(r->str, "unknown") == 0)
 		fprintf(stderr, "loactl: no %s %s\n", what, name);
 	else if (strcmp(r->str, "already") == 0)
@@ -270,6 +271,20 @@ ctl_name_operand(const char *s, const char *what, const char *usage)
 {
 	if (!loa_name_valid(s))
 		ctl_usage_error(usage, "%s: want " LOA_NAME_RULE, what);
+	return s;
+}
+
+/*
+ * The NAME of a new account or token: exits 2 when the audit's own
+ * names (loa_actor_name_reserved()) are asked for.
+ */
+const char *
+ctl_new_name(const char *s, const char *what, const char *usage)
+{
+	if (loa_actor_name_reserved(s))
+		ctl_usage_error(usage, "%s: %s is the audit's name for "
+		    "the token_file token, the stream or the daemon; choose "
+		    "another", what, s);
 	return s;
 }
 

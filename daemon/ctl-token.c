@@ -74,6 +74,7 @@ ctl_token(int argc, char **argv)
 		    "add, list or revoke");
 	if (o.json)
 		ctl_usage_error(TOKEN_USAGE, "token add: no --json");
+	(void)ctl_new_name(name, "token add: NAME", TOKEN_USAGE);
 	ctl_scope_opts(&a, o.wards, o.all, TOKEN_USAGE, "token add");
 	ctl_connect();
 	if (loa_token_new(tok, sizeof(tok)) == -1)

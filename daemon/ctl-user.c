@@ -64,6 +64,7 @@ ctl_user(int argc, char **argv)
 		    ops[0]);
 	name = ctl_name_operand(ops[1], "user: NAME", USER_USAGE);
 	if (strcmp(ops[0], "add") == 0) {
+		(void)ctl_new_name(name, "user add: NAME", USER_USAGE);
 		if (o.rolename == NULL)
 			ctl_usage_error(USER_USAGE, "user add: want --role");
 		ctl_scope_opts(&a, o.wards, o.all, USER_USAGE, "user add");

@@ -6,6 +6,7 @@
 --   user_disable                              -> "ok" | "unknown" | "already"
 --   user_passwd  rest = argon2id              -> "ok" | "unknown"
 --   token_add    rest = role wards sha256hex  -> "ok" | "exists"
+--   ("exists": an account or a token has the name; they share one namespace)
 --   token_revoke                              -> "ok" | "unknown" | "already"
 --   user_list, token_list (name unused)       -> {{name, field, value...}...}
 -- A password change or a disabling bumps the account's gen, which ends
@@ -14,6 +15,10 @@
 --: include keys
 --: include audit
 local _, op, now, ret, actor, from, name = unpack(ARGV, 1, 7)
+-- Accounts and tokens share one namespace: the audit names either.
+local function taken(n)
+  return redis.call('EXISTS', K.user(n), K.token(n)) > 0
+end
 if op == 'user_list' or op == 'token_list' then
   local set = op == 'user_list' and K.users() or K.tokens()
   local names = redis.call('SMEMBERS', set)
@@ -34,7 +39,7 @@ if op == 'user_list' or op == 'token_list' then
 end
 if op == 'user_add' then
   local role, wards, pw = ARGV[8], ARGV[9], ARGV[10]
-  if redis.call('EXISTS', K.user(name)) == 1 then return 'exists' end
+  if taken(name) then return 'exists' end
   redis.call('HSET', K.user(name), 'role', role, 'wards', wards, 'pw', pw,
     'disabled', 0, 'created_at', now, 'fails', 0, 'locked_until', 0, 'gen', 1)
   redis.call('SADD', K.users(), name)
@@ -55,7 +60,7 @@ elseif op == 'user_disable' or op == 'user_passwd' then
   return 'ok'
 elseif op == 'token_add' then
   local role, wards, digest = ARGV[8], ARGV[9], ARGV[10]
-  if redis.call('EXISTS', K.token(name)) == 1 then return 'exists' end
+  if taken(name) then return 'exists' end
   redis.call('HSET', K.token(name), 'digest', digest, 'role', role,
     'wards', wards, 'created_at', now, 'revoked', 0)
   redis.call('SET', K.tokendigest(digest), name)

@@ -64,6 +64,10 @@ CTL token add x 2>/dev/null
 is "token without --wards or --all: bad usage" "$?" 2
 CTL token add 'a:b' --all 2>/dev/null
 is "token name with ':': bad usage" "$?" 2
+for n in admin Stream system; do
+	CTL token add $n --all 2>/dev/null
+	is "token add $n (the audit's own name): bad usage" "$?" 2
+done
 ALL=$(CTL token add sysall --all)
 OLD=$(CTL token add old --all)
 is "token revoke" "$(CTL token revoke old)" "token old revoked"
@@ -80,6 +84,13 @@ echo "short" | CTL user add sh --role drafter --all --password-stdin 2>/dev/null
 is "a short password: exit 1" "$?" 1
 CTL user add nor --all 2>/dev/null
 is "user add without --role: bad usage" "$?" 2
+echo "admin pass 12" | CTL user add admin --role admin --all --password-stdin 2>/dev/null
+is "user add admin (the audit's own name): bad usage" "$?" 2
+echo "drafter pass 1" | CTL user add hk --role drafter --all --password-stdin 2>"$T/err"
+is "user add hk (a token's name): exit 1" "$?" 1
+check "... says the name is taken" grep -q 'hk: an account or a token of that name exists' "$T/err"
+CTL token add dee --all >/dev/null 2>&1
+is "token add dee (an account's name): exit 1" "$?" 1
 is "user list" "$(CTL user list --json | jq -r '[.[].name] | join(" ")')" "an boss dee otp"
 check "user list: no hash" sh -c "! $LOACTL -c '$T/a.conf' user list --json | grep -q argon"
 
