@@ -30,6 +30,7 @@
 
 #include <event2/event.h>
 
+#include "capi.h"
 #include "engine.h"
 
 #define CRON_MS		100
@@ -282,10 +283,16 @@ reload_config(void)
 	log_info("reloaded %s: %d provider%s, max_inflight %d",
 	    loa->cfg.path, loa->nproviders, loa->nproviders == 1 ? "" : "s",
 	    loa->cfg.max_inflight);
+	snprintf(err, sizeof(err), "%d provider%s", loa->nproviders,
+	    loa->nproviders == 1 ? "" : "s");
+	httpd_audit("system", loa->consumer, "reload", loa->cfg.path, err);
 	flow_pump_all();
 	wake_dispatch();
 	return;
  refused:
+	/* Who sent the signal is not known; which daemon, and that. */
+	httpd_audit("system", loa->consumer, "reload", loa->cfg.path,
+	    "refused: the running config is kept (see the daemon's log)");
 	loa_config_clear(&nc);
 	/* Secrets are looked up by the running config's rule again. */
 	loa_secret_dir_set(loa->cfg.credentials_dir);

@@ -234,5 +234,16 @@ CTL audit --since soon 2>/dev/null
 is "loactl audit --since bad: bad usage" "$?" 2
 check "loactl audit: a table" sh -c "$LOACTL -c '$T/a.conf' audit | head -1 | grep -q '^TIME  *ACTOR  *ACTION  *TARGET  *FROM'"
 
+# A reload is an act too: the daemon's own ("system"), from which daemon.
+kill -HUP "$(cat "$T/a.pid")"
+wait_for 10 "reloaded" grep -q 'reloaded ' "$T/a.out"
+check "reload audited" audit_has "actor system action reload target $T/a.conf from [^ ]* detail 1 provider"
+cp "$T/a.conf" "$T/a.conf.good"
+printf '[nosuchsection]\nx = 1\n' >> "$T/a.conf"
+kill -HUP "$(cat "$T/a.pid")"
+wait_for 10 "reload refused" grep -q 'reload refused' "$T/a.out"
+check "a refused reload audited too" audit_has "action reload target $T/a.conf from [^ ]* detail refused"
+cp "$T/a.conf.good" "$T/a.conf"
+
 stop_loa a
 done_testing
