@@ -2221,7 +2221,12 @@ head_cb(struct hs_req *req, void *arg)
 		if (rt == RT_PREVIEW && (!method_is(req, "POST", "POST") ||
 		    check_auth(req) == -1))
 			break;
-		if (rt == RT_PREVIEW && capi_previews_full()) {
+		/*
+		 * Full: refused before the body for the admin token; any
+		 * other caller is checked first (capi.c's cp_new() refuses
+		 * it then), or a 429 would answer a forged credential.
+		 */
+		if (rt == RT_PREVIEW && trusted(req) && capi_previews_full()) {
 			hs_reply_header(req, "Retry-After", "5");
 			reply_error(req, 429, "too many previews under way; "
 			    "try again");

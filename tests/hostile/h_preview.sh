@@ -82,6 +82,10 @@ code=$(curl -s -D "$T/third.head" -o "$T/third" -w '%{http_code}' \
     --data-binary @"$T/job.json" "$URL/v1/preview")
 is "a third at once: 429" "$code" 429
 check "with Retry-After" grep -qi '^Retry-After: ' "$T/third.head"
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 \
+    -H "Authorization: Bearer loa_$(printf '%043d' 0)" \
+    --data-binary @"$T/job.json" "$URL/v1/preview")
+is "a forged token meanwhile: 401, not 429" "$code" 401
 start=$(date +%s%N)
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$URL/healthz")
 ms=$((($(date +%s%N) - start) / 1000000))
