@@ -56,7 +56,7 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) \
 	     $(SANFLAGS) -Iinclude -Idaemon $(PKG_CFLAGS) \
 	     -DLOA_PLUGIN_DIR='"$(PLUGINDIR)"' -DLOA_WWW_DIR='"$(WWWDIR)"'
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
-LIBS	 = $(PKG_LIBS) -lunistring -ldl
+LIBS	 = $(PKG_LIBS) -lunistring -ldl -pthread
 
 ifneq ($(SANITIZE),)
 B	?= build-san
@@ -67,7 +67,7 @@ CORE	 = xmalloc log buf util config redis template job render phone sms policy \
 	   store submit resident plan csv httpparse escape neutral overview auth \
 	   approval preview reach
 DAEMON	 = main engine expand deliver flow creds provider ingest ledger dlog http \
-	   notify metrics httpd httpserv report wake registry www capi
+	   notify metrics httpd httpserv report wake registry www capi kdf
 CTL	 = loactl
 PLUGINS	 = $(basename $(notdir $(wildcard plugins/*.c)))
 UNITS	 = test_phone test_sms test_template test_job test_config test_render test_csv \

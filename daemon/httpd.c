@@ -90,8 +90,9 @@
  * /v1/jobs and WEBHOOK_BODY_MAX for webhooks, SESSION_BODY_MAX for a
  * login, nothing elsewhere.
  *
- * Logging in: the account's Argon2id hash is checked in the event loop
- * (tens of ms), at most VERIFY_PER_SEC a second (503 beyond); an
+ * Logging in: the account's Argon2id hash is checked on kdf.c's worker
+ * thread (100 ms or more of CPU each: never on the event loop), at most
+ * KDF_QUEUE_MAX waiting or running (503 with Retry-After beyond); an
  * account is locked LOA_LOCK_MS after LOA_LOGIN_FAILS failures in a row,
  * an address refused after LOA_ADDR_FAILS failures in LOA_ADDR_WINDOW_MS
  * (429; auth.h).  A
@@ -137,6 +138,7 @@
 #include "httpserv.h"
 #include "overview.h"
 #include "capi.h"
+#include "kdf.h"
 
 #define HTTPD_LOG_EVERY_MS	60000LL
 #define WEBHOOK_BODY_MAX	(64 * 1024)
@@ -146,7 +148,6 @@
 #define REJECT_LOG_MAX		60	/* refused jobs logged a minute */
 #define SESSION_BODY_MAX	4096	/* a login */
 #define SESSION_COOKIE		"loa_session"
-#define VERIFY_PER_SEC		8	/* password checks a second */
 #define AUDIT_LIMIT		100
 #define AUDIT_LIMIT_MAX		1000
 #define AUDIT_SCAN		10000	/* entries read for an actor filter */
@@ -268,9 +269,6 @@ static struct {
 	unsigned long		 quiet[HE_COUNT];	/* not logged since */
 	long long		 reject_minute;	/* ms: start of the minute */
 	int			 rejects;	/* logged in that minute */
-	long long		 verify_second;	/* ms: start of the second */
-	int			 verifies;	/* password checks in it */
-	char			 dummy[LOA_PW_HASH_MAX];	/* for nobody */
 } hd;
 
 static void	httpd_note(enum httpd_err, struct hs_req *);
@@ -1394,21 +1392,53 @@ route_login(struct hs_req *req)
 	ask(req, p, login_cb, &av);
 }
 
-/*
- * May one more password be checked this second?  Each check takes tens of
- * milliseconds of the event loop (Argon2id): a flood of logins must not
- * stop deliveries.
- */
-static int
-verify_allowed(void)
-{
-	long long	now = loa_now_ms();
+static void login_cb(struct loa_redis *, redisReply *, void *);
 
-	if (now - hd.verify_second >= 1000) {
-		hd.verify_second = now;
-		hd.verifies = 0;
+/*
+ * The password was checked (kdf.c): the session and the reset of the
+ * failures, or one failure more (login.lua ok | fail), then login_cb.
+ */
+static void
+login_checked(int good, const char *newhash, void *arg)
+{
+	struct pending	*p = arg, *n;
+	struct hs_req	*req;
+	struct loa_argv	 av;
+	char		*user = p->user;
+	char		 sid[LOA_SECRET_B64 + 1], csrf[LOA_SECRET_B64 + 1];
+	char		 hex[LOA_DIGEST_HEX + 1];
+
+	(void)newhash;
+	p->user = NULL;
+	if ((req = pending_take(p)) == NULL) {
+		free(user);	/* nobody to answer: nothing is recorded */
+		return;
 	}
-	return hd.verifies++ < VERIFY_PER_SEC;
+	n = pending_new(req, PK_LOGIN, NULL);
+	n->user = user;
+	if (good) {
+		/* A new id, made here: never one the client chose. */
+		if (loa_random_b64(sid, sizeof(sid), "") == -1 ||
+		    loa_random_b64(csrf, sizeof(csrf), "") == -1)
+			fatalx("session id");
+		loa_token_digest(sid, hex);
+		n->op = LOGIN_OK;
+		n->pw = xasprintf("%s %s", sid, csrf);
+		n->pw[LOA_SECRET_B64] = '\0';
+		login_argv(&av, req, LOGIN_OK, n->user);
+		loa_argv_add(&av, hex);
+		loa_argv_add(&av, csrf);
+		loa_argv_addf(&av, "%lld", loa->cfg.http_session_idle_ms);
+		explicit_bzero(sid, sizeof(sid));
+		explicit_bzero(csrf, sizeof(csrf));
+	} else {
+		n->op = LOGIN_FAIL;
+		login_argv(&av, req, LOGIN_FAIL, n->user);
+		loa_argv_addf(&av, "%d", LOA_LOGIN_FAILS);
+		loa_argv_addf(&av, "%lld", LOA_LOCK_MS);
+		loa_argv_addf(&av, "%lld", LOA_ADDR_WINDOW_MS);
+	}
+	ask(req, n, login_cb, &av);
 }
 
 /* The next step of a login: check -> ok | fail; ok/fail -> the answer. */
@@ -1417,12 +1447,10 @@ login_cb(struct loa_redis *r, redisReply *rep, void *arg)
 {
 	struct pending	*p = arg, *n;
 	struct hs_req	*req;
-	struct loa_argv	 av;
 	char		*user = p->user, *pw = p->pw, *id;
-	char		 sid[LOA_SECRET_B64 + 1], csrf[LOA_SECRET_B64 + 1];
 	char		 hex[LOA_DIGEST_HEX + 1];
 	const char	*st;
-	int		 op = p->op, good;
+	int		 op = p->op;
 
 	(void)r;
 	p->user = p->pw = NULL;
@@ -1476,50 +1504,17 @@ login_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		    "later");
 		goto out;
 	}
-	if (!verify_allowed()) {
-		hs_reply_header(req, "Retry-After", "1");
-		reply_error(req, 503, "too many logins at once; try again");
-		goto out;
-	}
-	if (strcmp(st, "ok") == 0 && rep->elements == 2 &&
-	    rep->element[1]->type == REDIS_REPLY_STRING)
-		good = loa_pw_verify(rep->element[1]->str, pw);
-	else {
-		/* The same work for nobody: no timing tells who exists. */
-		if (hd.dummy[0] == '\0' &&
-		    loa_pw_hash("not a password at all", hd.dummy,
-		    sizeof(hd.dummy)) == -1)
-			hd.dummy[0] = '\0';
-		if (hd.dummy[0] != '\0')
-			(void)loa_pw_verify(hd.dummy, pw);
-		good = 0;
-	}
+	/* The password is checked on kdf.c's thread, then login_checked. */
 	n = pending_new(req, PK_LOGIN, NULL);
 	n->user = user;
 	user = NULL;
-	if (good) {
-		/* A new id, made here: never one the client chose. */
-		if (loa_random_b64(sid, sizeof(sid), "") == -1 ||
-		    loa_random_b64(csrf, sizeof(csrf), "") == -1)
-			fatalx("session id");
-		loa_token_digest(sid, hex);
-		n->op = LOGIN_OK;
-		n->pw = xasprintf("%s %s", sid, csrf);
-		n->pw[LOA_SECRET_B64] = '\0';
-		login_argv(&av, req, LOGIN_OK, n->user);
-		loa_argv_add(&av, hex);
-		loa_argv_add(&av, csrf);
-		loa_argv_addf(&av, "%lld", loa->cfg.http_session_idle_ms);
-		explicit_bzero(sid, sizeof(sid));
-		explicit_bzero(csrf, sizeof(csrf));
-	} else {
-		n->op = LOGIN_FAIL;
-		login_argv(&av, req, LOGIN_FAIL, n->user);
-		loa_argv_addf(&av, "%d", LOA_LOGIN_FAILS);
-		loa_argv_addf(&av, "%lld", LOA_LOCK_MS);
-		loa_argv_addf(&av, "%lld", LOA_ADDR_WINDOW_MS);
+	if (kdf_check(strcmp(st, "ok") == 0 && rep->elements == 2 &&
+	    rep->element[1]->type == REDIS_REPLY_STRING ?
+	    rep->element[1]->str : NULL, pw, NULL, login_checked, n) == -1) {
+		pending_take(n);
+		hs_reply_header(req, "Retry-After", "1");
+		reply_error(req, 503, "too many logins at once; try again");
 	}
-	ask(req, n, login_cb, &av);
  out:
 	free(id);
 	free(user);

@@ -32,6 +32,7 @@
 
 #include "capi.h"
 #include "engine.h"
+#include "kdf.h"
 
 #define CRON_MS		100
 
@@ -576,6 +577,8 @@ main(int argc, char *argv[])
 		fatalx("HTTP engine failed to start");
 	if (httpd_init(err, sizeof(err)) == -1)
 		fatalx("%s", err);
+	if (kdf_init(loa->base) == -1)
+		fatalx("the password checker did not start");
 	engine_init();
 	ledger_init();
 	ingest_init();
@@ -616,6 +619,7 @@ main(int argc, char *argv[])
 	loa_redis_free(loa->rc);
 	engine_free();
 	http_free();
+	kdf_shutdown();
 	httpd_free();
 	provider_free_all();
 	dlog_close();
