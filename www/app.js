@@ -143,7 +143,57 @@ const T = {
 	s_failed: ['lỗi', 'failed'], s_skipped: ['bỏ qua', 'skipped'],
 	s_expired: ['hết hạn', 'expired'], s_cancelled: ['đã huỷ', 'cancelled'],
 	s_rest: ['đang chờ', 'waiting'],
+	p_unknown_wards: ['Không có phường: ', 'Unknown wards: '],
+	p_longest: ['{segments} tin × {enc}, {chars} ký tự', '{segments} segments × {enc}, {chars} characters'],
+	m_daemon: ['Máy chủ không nhận: ', 'The daemon refuses: '],
+	// The API's codes as the page shows them (the code itself in the
+	// element's title, for a word with the operator).
+	r_drafter: ['người soạn', 'drafter'], r_approver: ['người duyệt', 'approver'],
+	r_admin: ['quản trị', 'admin'],
+	st_scheduled: ['Hẹn giờ', 'Scheduled'], st_queued: ['Trong hàng đợi', 'Queued'],
+	st_expanding: ['Đang lập danh sách', 'Expanding'], st_sending: ['Đang gửi', 'Sending'],
+	st_done: ['Xong', 'Done'], st_cancelled: ['Đã huỷ', 'Cancelled'],
+	st_expired: ['Hết hạn', 'Expired'], st_rejected: ['Máy chủ từ chối', 'Rejected'],
+	st_awaiting_approval: ['Chờ duyệt', 'Awaiting approval'],
+	st_rejected_by_approver: ['Không được duyệt', 'Rejected by the approver'],
+	k_total: ['Tổng số người', 'Total'], k_queued: ['Chờ gửi', 'Queued'],
+	k_sent: ['Đã gửi', 'Sent'], k_delivered: ['Đã nhận', 'Delivered'],
+	k_failed: ['Gửi lỗi', 'Failed'], k_skipped: ['Bỏ qua', 'Skipped'],
+	k_expired: ['Hết hạn', 'Expired'], k_cancelled: ['Đã huỷ', 'Cancelled'],
+	k_priority: ['Mức ưu tiên', 'Priority'], k_created_at: ['Tạo lúc', 'Created at'],
+	k_finished_at: ['Xong lúc', 'Finished at'], k_submitted_by: ['Người soạn', 'Submitted by'],
+	k_approved_by: ['Người duyệt', 'Approved by'], k_rejected_by: ['Người từ chối', 'Rejected by'],
+	k_reject_reason: ['Lý do từ chối', 'Reason'], k_approval_deadline: ['Hạn duyệt', 'Approval deadline'],
+	k_error: ['Lỗi của máy chủ', 'Error'],
+	a_login: ['Đăng nhập', 'Log in'], a_login_failed: ['Đăng nhập sai', 'Failed login'],
+	a_logout: ['Đăng xuất', 'Log out'], a_submit: ['Gửi tin', 'Submit'],
+	a_approve: ['Duyệt tin', 'Approve'], a_reject: ['Từ chối tin', 'Reject'],
+	a_cancel: ['Huỷ tin', 'Cancel'], a_retry: ['Gửi lại người lỗi', 'Retry'],
+	a_import: ['Nhập danh sách dân', 'Import'], a_optout: ['Ghi từ chối nhận tin', 'Opt-out'],
+	a_user_add: ['Thêm tài khoản', 'Add account'], a_user_disable: ['Khoá tài khoản', 'Disable account'],
+	a_user_passwd: ['Đổi mật khẩu', 'Change password'], a_token_add: ['Cấp mã truy cập', 'Add token'],
+	a_token_revoke: ['Thu hồi mã truy cập', 'Revoke token'],
+	a_provider_pause: ['Tạm dừng nhà mạng', 'Pause provider'],
+	a_provider_resume: ['Chạy lại nhà mạng', 'Resume provider'],
+	a_reload: ['Nạp lại cấu hình', 'Reload'], a_denied: ['Bị từ chối quyền', 'Denied'],
 };
+
+// Channels are names, not words: the same in both languages.
+const CHANNEL = { sms: 'SMS', zalo: 'Zalo' };
+const chanName = (c) => CHANNEL[c] || c;
+
+// A code of the API (prefix + code in T) as a word, the code in title;
+// an unknown code as itself.
+function coded(prefix, code, tag) {
+	const k = prefix + code;
+	return el(tag || 'span', { title: code, 'data-code': code },
+	    T[k] ? t(k) : code);
+}
+
+// Data as the page shows it: never translated (names, ids, codes, the
+// officials' own texts).
+const data = (tag, attrs, ...kids) =>
+    el(tag, Object.assign({ translate: 'no' }, attrs), ...kids);
 
 let lang = localStorage.getItem('loa.lang') === 'en' ? 1 : 0;
 let session = null;		// {user, role, csrf, ...} of /v1/session
@@ -293,7 +343,8 @@ function showLoggedIn() {
 	$('nav').hidden = false;
 	$('logout').hidden = false;
 	const role = session.role || '';
-	$('who-name').textContent = session.user + (role ? ' · ' + role : '');
+	$('who-name').replaceChildren(data('span', {}, session.user),
+	    role ? ' · ' : '', role ? coded('r_', role) : '');
 	document.body.classList.toggle('admin', role === 'admin');
 	loadWards();
 }
@@ -322,6 +373,7 @@ async function logout() {
 	await api('DELETE', '/v1/session');
 	session = null;
 	wards = null;
+	resetCompose();		/* the next official sees nothing of this one's */
 	showLoggedOut();
 }
 
@@ -395,7 +447,7 @@ function showSuggest() {
 	if (wardsMissing && q.trim())
 		setFieldError('audience', t('m_no_wards'));
 	for (const w of found)
-		list.append(el('li', { role: 'option', 'data-code': w.code,
+		list.append(data('li', { role: 'option', 'data-code': w.code,
 		    on: { mousedown: (e) => { e.preventDefault(); addWard(w); } } },
 		    w.name || w.code, el('small', {}, w.code +
 		    (w.district ? ' · ' + w.district : ''))));
@@ -415,7 +467,7 @@ function drawChips() {
 	const ul = $('ward-chips');
 	ul.replaceChildren();
 	for (const [code, w] of chosen)
-		ul.append(el('li', { 'data-code': code }, (w.name || code) +
+		ul.append(data('li', { 'data-code': code }, (w.name || code) +
 		    (w.name ? ' (' + code + ')' : ''),
 		    el('button', { type: 'button', 'aria-label': t('m_remove') + ' ' + code,
 			on: { click: () => { chosen.delete(code); drawChips(); } } }, '×')));
@@ -571,16 +623,20 @@ const FIELD_OF = [
 	[/^(id|job id)\b/, 'id', 'job-id'],
 ];
 
+// The daemon's message is English: said so (lang), after a word of ours.
 function showDaemonError(msg) {
-	for (const [re, field, input] of FIELD_OF) {
+	let field = '_';
+	for (const [re, f, input] of FIELD_OF) {
 		if (re.test(msg)) {
-			setFieldError(field, msg);
+			field = f;
 			if (input)
 				$(input).classList.add('invalid');
-			return;
+			break;
 		}
 	}
-	setFieldError('_', msg);
+	const p = document.querySelector('.field-error[data-for="' + field + '"]');
+	if (p)
+		p.replaceChildren(t('m_daemon'), data('span', { lang: 'en' }, msg));
 }
 
 // The job of the form, or null with the mistakes shown by their fields.
@@ -668,17 +724,17 @@ async function doPreview() {
 function previewNodes(p) {
 	const n = [el('h2', {}, t('p_title'))];
 	if (p.ok === false)
-		n.push(el('p', { class: 'field-error' }, t('p_rejected') +
-		    (p.error ? ' ' + p.error : '')));
+		n.push(el('p', { class: 'field-error' }, t('p_rejected'),
+		    p.error ? [' ', data('span', { lang: 'en' }, p.error)] : ''));
 	const a = p.audience || {};
 	if (a.unknown_wards && a.unknown_wards.length)
-		n.push(el('p', { class: 'field-error' }, 'unknown wards: ' +
-		    a.unknown_wards.join(', ')));
+		n.push(el('p', { class: 'field-error' }, t('p_unknown_wards'),
+		    data('span', {}, a.unknown_wards.join(', '))));
 	// The JSON of "loactl preview --json" (daemon/preview.c).
 	const sk = a.skipped || {};
-	n.push(el('p', { id: 'pv-total' }, t('p_total', { n: a.total ?? 0 }),
+	n.push(el('p', { class: 'pv-total' }, t('p_total', { n: a.total ?? 0 }),
 	    ' · ', t('p_to_send', { n: a.to_send ?? 0 })));
-	n.push(el('p', { id: 'pv-skipped' }, t('p_skipped', {
+	n.push(el('p', { class: 'pv-skipped' }, t('p_skipped', {
 		n: sk.total ?? 0, opted_out: sk.opted_out ?? 0,
 		duplicate: sk.duplicate ?? 0, bad_phone: sk.bad_phone ?? 0,
 		no_channel: sk.no_channel ?? 0 })));
@@ -686,7 +742,7 @@ function previewNodes(p) {
 	if (aw.length)
 		n.push(table([[t('h_ward')], [t('h_recipients'), 'num'],
 		    [t('h_skipped'), 'num']], aw.map((w) => el('tr', {},
-			el('td', {}, (w.name ? w.name + ' ' : '') + '(' + w.code + ')'),
+			data('td', {}, (w.name ? w.name + ' ' : '') + '(' + w.code + ')'),
 			el('td', { class: 'num' }, w.residents ?? w.recipients ?? 0),
 			el('td', { class: 'num' }, w.skipped ?? 0)))));
 	const rs = p.renders || [];
@@ -695,7 +751,7 @@ function previewNodes(p) {
 		    [t('h_sent'), 'num'], [t('h_segments'), 'num'],
 		    [t('h_too_long'), 'num'], [t('h_missing'), 'num'],
 		    [t('h_longest')]], rs.map((r) => el('tr', {},
-			el('td', {}, r.channel),
+			el('td', { title: r.channel }, chanName(r.channel)),
 			el('td', { class: 'num' }, r.tried ?? 0),
 			el('td', { class: 'num' }, r.sent ?? 0),
 			el('td', { class: 'num' }, r.segments ?? 0),
@@ -703,23 +759,24 @@ function previewNodes(p) {
 			    r.too_long ?? 0),
 			el('td', { class: 'num' + (r.missing_var ? ' bad-num' : '') },
 			    r.missing_var ?? 0),
-			el('td', {}, r.longest ? r.longest.segments + ' × ' +
-			    r.longest.encoding + ', ' + r.longest.chars + ' ' +
-			    '(' + (r.longest.id || '') + ' ' + (r.longest.phone || '') +
-			    ')' : '—')))));
+			el('td', {}, r.longest ? [t('p_longest', {
+			    segments: r.longest.segments, chars: r.longest.chars,
+			    enc: r.longest.encoding === 'gsm7' ? 'GSM-7' : 'UCS-2' }),
+			    ' ', data('span', {}, '(' + (r.longest.id || '') + ' ' +
+			    (r.longest.phone || '') + ')')] : '—')))));
 	const wf = p.would_fail || {};
-	n.push(el('p', { id: 'pv-fail', class: wf.total ? 'bad-num' : '' },
+	n.push(el('p', { class: 'pv-fail' + (wf.total ? ' bad-num' : '') },
 	    t('p_fail', { n: wf.total ?? 0, too_long: wf.too_long ?? 0,
 		missing_var: wf.missing_var ?? 0, bad_text: wf.bad_text ?? 0 })));
 	const c = p.cost;
-	n.push(el('p', { id: 'pv-cost' }, c ? t('p_cost', { total: c.total,
+	n.push(el('p', { class: 'pv-cost' }, c ? t('p_cost', { total: c.total,
 	    segments: c.segments, price: c.price_per_segment,
 	    provider: c.provider }) : t('p_no_cost')));
 	const chans = p.channels || {};
 	const sm = chans.sms || (Array.isArray(chans) ?
 	    chans.find((x) => x.channel === 'sms') : null);
 	if (sm && sm.text)
-		n.push(el('h2', {}, t('p_sample')), el('pre', { class: 'render' },
+		n.push(el('h2', {}, t('p_sample')), data('pre', { class: 'render' },
 		    sm.text));
 	return n;
 }
@@ -751,6 +808,7 @@ function resetCompose() {
 	chosen.clear();
 	drawChips();
 	$('preview-out').hidden = true;
+	$('preview-out').replaceChildren();
 	$('vars').replaceChildren();
 	$('zalo-fields').replaceChildren();
 	addPair('vars', 'body', '');
@@ -767,17 +825,19 @@ function syncChannels() {
 // ---- lists ----------------------------------------------------------
 
 function stateBadge(s) {
-	return el('span', { class: 'state ' + (s || '') }, s || '?');
+	const b = coded('st_', s || '?');
+	b.setAttribute('class', 'state ' + (s || ''));
+	return b;
 }
 
 function jobsTable(list) {
 	return table([[t('h_job')], [t('h_state')], [t('h_total'), 'num'],
 	    [t('h_by')], [t('h_created')]], list.map((j) => el('tr', {},
-		el('td', {}, el('a', { href: '#job/' + encodeURIComponent(j.job) },
+		el('td', {}, data('a', { href: '#job/' + encodeURIComponent(j.job) },
 		    j.job)),
 		el('td', {}, stateBadge(j.state)),
 		el('td', { class: 'num' }, j.total ?? ''),
-		el('td', {}, j.submitted_by || ''),
+		data('td', {}, j.submitted_by || ''),
 		el('td', {}, j.created_at || ''))));
 }
 
@@ -818,6 +878,7 @@ function openJob(id) {
 	$('job-error').textContent = '';
 	$('reject-box').hidden = true;
 	$('job-preview').hidden = true;
+	$('job-preview').replaceChildren();
 	previewedJob = null;
 	for (const b of ['job-approve', 'job-reject', 'job-cancel', 'job-retry'])
 		$(b).hidden = true;
@@ -916,8 +977,10 @@ function drawJob(j) {
 	    'finished_at', 'submitted_by', 'approved_by', 'rejected_by',
 	    'reject_reason', 'approval_deadline', 'error'])
 		if (j[k] !== undefined && j[k] !== '')
-			facts.push(el('dt', {}, k), el('dd', { 'data-k': k },
-			    String(j[k])));
+			facts.push(coded('k_', k, 'dt'), k === 'priority' ?
+			    el('dd', { 'data-k': k, title: j[k] }, T['p_' + j[k]] ?
+				t('p_' + j[k]) : String(j[k])) :
+			    data('dd', { 'data-k': k }, String(j[k])));
 	$('job-facts').replaceChildren(...facts);
 	const wardName = (code) => {
 		const w = wards && wards.find((x) => x.code === code);
@@ -925,7 +988,7 @@ function drawJob(j) {
 	};
 	$('job-progress').replaceChildren(
 	    ...chart(t('c_wards'), counters(j, 'ward:'), 0, wardName),
-	    ...chart(t('c_channels'), counters(j, 'ch:'), j.total),
+	    ...chart(t('c_channels'), counters(j, 'ch:'), j.total, chanName),
 	    legend());
 	const waiting = st === 'awaiting_approval';
 	const mine = session && j.submitted_by === session.user;
@@ -982,8 +1045,8 @@ async function loadProviders() {
 	$('providers-list').replaceChildren(table([[t('h_provider')], [t('h_channel')],
 	    [t('h_state')], ['']], list.map((p) => el('tr',
 		{ 'data-provider': p.name },
-		el('td', {}, p.name),
-		el('td', {}, p.channel || ''),
+		data('td', {}, p.name),
+		el('td', { title: p.channel || '' }, chanName(p.channel || '')),
 		el('td', { class: 'pstate' }, p.paused ? t('m_paused') :
 		    t('m_running')),
 		el('td', {}, el('button', { type: 'button', on: { click:
@@ -1015,9 +1078,9 @@ async function loadAudit(ev) {
 	$('audit-list').replaceChildren(table([[t('h_time')], [t('h_actor')],
 	    [t('h_action')], [t('h_target')], [t('h_from')], [t('h_detail')]],
 	    list.map((a) => el('tr', { 'data-action': a.action || '' },
-		el('td', {}, a.ts || ''), el('td', {}, a.actor || ''),
-		el('td', {}, a.action || ''), el('td', {}, a.target || ''),
-		el('td', {}, a.from || ''), el('td', {}, a.detail || '')))));
+		el('td', {}, a.ts || ''), data('td', {}, a.actor || ''),
+		coded('a_', a.action || '', 'td'), data('td', {}, a.target || ''),
+		data('td', {}, a.from || ''), data('td', {}, a.detail || '')))));
 }
 
 // ---- start ----------------------------------------------------------

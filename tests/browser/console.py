@@ -35,6 +35,7 @@ exit status 1 on any failure.
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -201,6 +202,130 @@ def console_errors(d):
         return []
 
 
+# ---- the page's quality, on every screen the path visits ----------------
+
+PHONE = (390, 844)
+
+
+def english_words():
+    """Words only the English side of app.js's T says (its [vi, en]
+    pairs), lower case, of three letters or more; with the codes the API
+    speaks (states, audit actions, roles, reasons, priorities, job
+    fields): none of them may show on the Vietnamese page."""
+    src = open(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                            "..", "..", "www", "app.js"),
+               encoding="utf-8").read()
+    vi, en = set(), set()
+    for m in re.finditer(r"\w+: \['((?:[^'\\]|\\.)*)', '((?:[^'\\]|\\.)*)'\]",
+                         src):
+        vi.update(w.lower() for w in re.findall(r"[A-Za-z]{3,}", m.group(1)))
+        en.update(w.lower() for w in re.findall(r"[A-Za-z]{3,}", m.group(2)))
+    codes = {"scheduled", "queued", "expanding", "sending", "done",
+             "cancelled", "expired", "rejected", "awaiting", "approval",
+             "drafter", "approver", "admin", "submit", "approve", "reject",
+             "cancel", "retry", "login", "logout", "denied", "import",
+             "optout", "reload", "paused", "running", "normal", "urgent",
+             "bulk", "total", "sent", "delivered", "failed", "skipped",
+             "error", "unknown", "wards", "priority", "segments", "chars"}
+    return sorted((en - vi) | codes)
+
+
+ENGLISH = english_words()
+
+# What a screen shows: ids used twice, controls without a label, buttons
+# without words, English words outside data ([translate=no]: names, ids,
+# codes, the daemon's and the officials' own texts; [lang=en]: the
+# language toggle), the raw codes kept "(in_parentheses)" and
+# {{variables}} aside.
+PAGE_JS = r"""
+const english = new Set(arguments[0]);
+const ids = new Map();
+for (const n of document.querySelectorAll('[id]'))
+  ids.set(n.id, (ids.get(n.id) || 0) + 1);
+const dups = [...ids].filter(([, c]) => c > 1).map(([i, c]) => i + ' x' + c);
+const name = (n) => n.tagName.toLowerCase() + (n.id ? '#' + n.id : '') +
+    (n.className && typeof n.className === 'string' ? '.' +
+     n.className.trim().replace(/\s+/g, '.') : '');
+const unlabelled = [...document.querySelectorAll(
+    'input:not([type=hidden]), select, textarea')].filter((n) =>
+    !n.labels.length && !n.getAttribute('aria-labelledby') &&
+    !(n.getAttribute('aria-label') || '').trim()).map(name);
+const mute = [...document.querySelectorAll('button, a.button')].filter((n) =>
+    !n.textContent.trim() && !(n.getAttribute('aria-label') || '').trim())
+    .map(name);
+const shown = [];
+const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+for (let t; (t = walk.nextNode());) {
+  const p = t.parentElement;
+  if (!t.data.trim() || !p || p.closest('[translate=no], [lang=en], script, style'))
+    continue;
+  if (p.checkVisibility({ visibilityProperty: true }) ||
+      (p.closest('select') && p.closest('select').checkVisibility()))
+    shown.push([p, t.data]);
+}
+for (const n of document.querySelectorAll('[placeholder]'))
+  if (n.checkVisibility() && !n.closest('[translate=no]'))
+    shown.push([n, n.getAttribute('placeholder')]);
+const english_shown = [];
+for (const [p, s] of shown) {
+  const rest = s.replace(/\{\{[^}]*\}\}/g, ' ')
+      .replace(/\(\s*[A-Za-z0-9_.]+\s*\)/g, ' ');
+  for (const w of rest.match(/[\p{L}\p{N}_]+/gu) || []) {
+    if (!/^[A-Za-z0-9_]+$/.test(w) || !/[A-Za-z]/.test(w) ||
+        w === w.toUpperCase())
+      continue;
+    if (/_/.test(w) || english.has(w.toLowerCase()) || w === 'sms' ||
+        w === 'zalo')
+      english_shown.push(w + ' in ' + name(p));
+  }
+}
+return {dups, unlabelled, mute, english: english_shown};
+"""
+
+OVERFLOW_JS = r"""
+const W = window.innerWidth, out = [];
+for (const n of document.body.querySelectorAll('*')) {
+  if (!n.checkVisibility())
+    continue;
+  const r = n.getBoundingClientRect();
+  // a table scrolls in its own box: the box is measured, not the table
+  if (r.right > W + 0.5 && !(n.parentElement &&
+      n.parentElement.closest('.table-wrap')))
+    out.push(n.tagName.toLowerCase() + (n.id ? '#' + n.id : '') +
+        (n.className && typeof n.className === 'string' ?
+         '.' + n.className.trim().replace(/\s+/g, '.') : '') +
+        ' ' + Math.round(r.right));
+}
+return [document.documentElement.scrollWidth, W, out.slice(-4)];
+"""
+
+
+def page_checks(d, screen):
+    """The quality checks of one screen as the path shows it: unique
+    ids, labelled controls, buttons with words, no English on the
+    Vietnamese page, and on a phone (390x844) nothing wider than it."""
+    r = d.execute_script(PAGE_JS, ENGLISH)
+    check(screen + ": no id used twice", not r["dups"], ", ".join(r["dups"]))
+    check(screen + ": every input, select and textarea has a label",
+          not r["unlabelled"], ", ".join(r["unlabelled"][:5]))
+    check(screen + ": every button says what it does", not r["mute"],
+          ", ".join(r["mute"][:5]))
+    check(screen + ": no English word on the Vietnamese page",
+          not r["english"], ", ".join(r["english"][:8]))
+    size = d.get_window_size()
+    phone = size["width"] == PHONE[0]
+    if not phone:
+        d.set_window_size(*PHONE)
+    w = wait(d, lambda x: x.execute_script(
+        "return window.innerWidth <= %d && window.innerWidth" % PHONE[0]), 3)
+    sw, iw, out = d.execute_script(OVERFLOW_JS)
+    check(screen + ": on a phone (%dx%d) nothing wider than the screen"
+          % PHONE, w and sw <= iw, "scrollWidth %s > innerWidth %s: %s"
+          % (sw, iw, ", ".join(out)))
+    if not phone:
+        d.set_window_size(size["width"], size["height"])
+
+
 # ---- what needs no account -------------------------------------------
 
 SMS_TABLE = [
@@ -272,11 +397,51 @@ def static_page(d):
     errs = console_errors(d)
     check("no error in the browser console (no CSP violation)", not errs,
           "; ".join(errs[:3]))
+    page_checks(d, "login")
+    focus_visible(d)
     shot(d, "login")
     by_id(d, "lang").click()
     check("English toggle", "Log in" in by_id(d, "screen-login").text)
     by_id(d, "lang").click()
     check("back to Vietnamese", "Đăng nhập" in by_id(d, "screen-login").text)
+
+
+FOCUS_JS = r"""
+const n = document.activeElement, s = getComputedStyle(n);
+let bg = 'rgba(0, 0, 0, 0)';
+for (let p = n; p && bg === 'rgba(0, 0, 0, 0)'; p = p.parentElement)
+  bg = getComputedStyle(p).backgroundColor;
+return [n.id, s.outlineStyle, parseFloat(s.outlineWidth) || 0,
+        s.outlineColor, bg];
+"""
+
+
+def contrast(a, b):
+    """WCAG's contrast ratio of two CSS rgb()/rgba() colours."""
+    def lum(c):
+        v = [float(x) / 255 for x in re.findall(r"[\d.]+", c)[:3]]
+        v = [x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4
+             for x in v]
+        return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]
+    la, lb = sorted((lum(a), lum(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def focus_visible(d):
+    """Tab through the login screen and the top bar: the focused
+    control has an outline that stands out from what is behind it (3:1,
+    WCAG's contrast for what is not text)."""
+    d.execute_script("document.getElementById('login-user').focus()")
+    for want in ("login-password", "lang"):
+        if want == "lang":
+            d.execute_script("document.getElementById('lang').focus()")
+        else:
+            d.switch_to.active_element.send_keys(Keys.TAB)
+        i, style, width, colour, bg = d.execute_script(FOCUS_JS)
+        c = contrast(colour, bg)
+        check("focus visible on #%s (outline %s %gpx %s on %s: %.1f:1)"
+              % (want, style, width, colour, bg, c), i == want
+              and style != "none" and width >= 2 and c >= 3, i)
 
 
 def compose_counter(d):
@@ -382,6 +547,10 @@ def flow(d):
           e and "Sai" in e and not visible(d, "screen-compose"), str(e))
     check("drafter logs in", login(d, "drafter", users["drafter"]))
     check("who is shown", "drafter" in by_id(d, "who-name").text)
+    page_checks(d, "compose")
+    by_id(d, "ch-zalo").click()		# the Zalo fields shown too
+    page_checks(d, "compose with Zalo")
+    by_id(d, "ch-zalo").click()
 
     # 2. Compose, with a mistake first: the daemon's message by its field.
     text = "Thông báo: cắt điện 8h-11h ngày 28/11 tại {{ward_name}}."
@@ -398,6 +567,7 @@ def flow(d):
           err and "expires_at" in err and "send_at" in err, str(err))
     check("... and the field is marked",
           "invalid" in by_id(d, "expires-at").get_attribute("class"))
+    page_checks(d, "compose with a mistake")
     shot(d, "mistake")
     compose(d, code, name, text)
     shot(d, "compose")
@@ -407,18 +577,19 @@ def flow(d):
         raise Waiting("CONSOLE-API (POST /v1/preview)")
     by_id(d, "preview-btn").click()
     p = wait(d, lambda x: x.find_elements(By.CSS_SELECTOR,
-                                          "#preview-out #pv-total"))
+                                          "#preview-out .pv-total"))
     check("preview shows the audience and what will be sent",
           p and "Người nhận: 4" in p[0].text and "Sẽ gửi: 3" in p[0].text,
           p[0].text if p else "no preview")
-    sk = d.find_elements(By.CSS_SELECTOR, "#preview-out #pv-skipped")
+    sk = d.find_elements(By.CSS_SELECTOR, "#preview-out .pv-skipped")
     check("preview shows skipped per reason",
           sk and "Bỏ qua 1" in sk[0].text and "từ chối nhận 1" in sk[0].text,
           sk[0].text if sk else "none")
     check("preview shows failures and cost",
-          len(d.find_elements(By.CSS_SELECTOR, "#preview-out #pv-fail")) == 1
+          len(d.find_elements(By.CSS_SELECTOR, "#preview-out .pv-fail")) == 1
           and len(d.find_elements(By.CSS_SELECTOR,
-                                  "#preview-out #pv-cost")) == 1)
+                                  "#preview-out .pv-cost")) == 1)
+    page_checks(d, "preview")
     shot(d, "preview")
 
     # 4. Submit.
@@ -436,6 +607,8 @@ def flow(d):
           str(st))
     check("the drafter is offered no approve button",
           not visible(d, "job-approve"))
+    wait(d, lambda x: visible(x, "job-preview"))
+    page_checks(d, "the drafter's waiting notice")
     r = js_fetch(d, "POST", "/v1/jobs/%s/approve" % jid, {})
     if r["status"] == 404 and "no such path" in r["text"]:
         raise Waiting("APPROVAL (POST /v1/jobs/<id>/approve)")
@@ -448,6 +621,7 @@ def flow(d):
     a = wait(d, lambda x: x.find_elements(
         By.CSS_SELECTOR, "#queue-list a[href='#job/%s']" % jid))
     check("the queue lists the notice", bool(a))
+    page_checks(d, "queue")
     shot(d, "queue")
     if a:
         a[0].click()
@@ -455,11 +629,12 @@ def flow(d):
     check("the approver sees approve and reject", bool(b)
           and visible(d, "job-reject"))
     p = wait(d, lambda x: x.find_elements(By.CSS_SELECTOR,
-                                          "#job-preview #pv-total"), 15)
+                                          "#job-preview .pv-total"), 15)
     check("the approver sees the notice's preview (GET "
           "/v1/jobs/<id>/preview), as the drafter saw it",
           p and "Người nhận: 4" in p[0].text and "Sẽ gửi: 3" in p[0].text,
           p[0].text if p else "no preview")
+    page_checks(d, "the approver's notice with its preview")
     if p:
         d.execute_script("document.getElementById('job-preview')"
                          ".scrollIntoView({block: 'center'})")
@@ -482,6 +657,7 @@ def flow(d):
     check("submitted_by and approved_by shown",
           facts.get("submitted_by") == "drafter"
           and facts.get("approved_by") == "approver", repr(facts))
+    page_checks(d, "the notice done")
     shot(d, "job")
 
     # 6. The report (the recipients not reached: the opted-out one),
@@ -512,12 +688,17 @@ def flow(d):
 
     # 7. As admin: pause and resume the provider, then the audit.
     check("admin logs in", login(d, "admin", users["admin"]))
+    d.get(URL + "/#jobs")
+    check("the notices are listed", wait(d, lambda x: x.find_elements(
+        By.CSS_SELECTOR, "#jobs-list a[href='#job/%s']" % jid)))
+    page_checks(d, "notices")
     d.get(URL + "/#providers")
     row = "#providers-list tr[data-provider='console']"
     if not wait(d, lambda x: x.find_elements(By.CSS_SELECTOR, row)):
         notok("providers listed for the admin", "no row for console")
     else:
         ok("providers listed for the admin")
+        page_checks(d, "providers")
         shot(d, "providers")
         for want in ("tạm dừng", "đang chạy"):	# paused, then running
             click(d, row + " button")
@@ -539,7 +720,20 @@ def flow(d):
               for a, t in acts)
           and any(a == "provider_resume" and "admin" in t
                   for a, t in acts), repr(acts[:5]))
+    page_checks(d, "audit")
     shot(d, "audit")
+
+    # A notice of the longest id (128 characters) on a phone (after the
+    # audit's screenshot, which it would crowd).
+    long_id = "x" * 100 + "-" + "y" * 27
+    r = js_fetch(d, "POST", "/v1/jobs", {
+        "id": long_id, "audience": {"wards": [code]}, "channels": ["sms"],
+        "sms": {"text": "Thông báo thử"}})
+    check("a notice of a 128-character id submitted", r["status"] in
+          (200, 202), "%s %s" % (r["status"], r["text"][:100]))
+    d.get(URL + "/#job/" + long_id)
+    wait(d, lambda x: visible(x, "job-preview"), 15)
+    page_checks(d, "a notice of a 128-character id")
 
     # 8. On a phone.
     d.set_window_size(390, 844)

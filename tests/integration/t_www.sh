@@ -59,6 +59,18 @@ check "CSP allows no inline script" sh -c "! tr -d '\r' < '$T/head' | grep -i '^
 check "no-cache" head_has '^cache-control: no-cache$'
 check "nosniff" head_has '^x-content-type-options: nosniff$'
 check "index.html has no inline script" sh -c "! grep -q '<script>' '$ROOT/www/index.html' && ! grep -qi ' on[a-z]*=' '$ROOT/www/index.html'"
+# The page itself: Vietnamese, each id once, each <label for> naming an
+# element (tests/browser/console.py checks the page as drawn).
+HTML=$ROOT/www/index.html
+no_dup_ids() { [ -z "$(grep -o ' id="[^"]*"' "$HTML" | sort | uniq -d)" ]; }
+labels_name_ids() {
+	for i in $(grep -o ' for="[^"]*"' "$HTML" | cut -d'"' -f2); do
+		grep -q " id=\"$i\"" "$HTML" || return 1
+	done
+}
+check "index.html is in Vietnamese (lang=vi)" grep -q '^<html lang="vi">$' "$HTML"
+check "index.html uses no id twice" no_dup_ids
+check "index.html: every <label for> names an element" labels_name_ids
 is "GET /static/index.html 200" "$(req GET /static/index.html)" 200
 check "/static/index.html has the CSP too" head_has '^content-security-policy: '
 is "app.js 200" "$(req GET /static/app.js)" 200
