@@ -275,6 +275,35 @@ ctl_name_operand(const char *s, const char *what, const char *usage)
 }
 
 /*
+ * Every ward of a's scope is in the directory (loa:wards), or exit 1
+ * naming the first that is not: a scope of "70" would never cover a job
+ * of ward 00070, and the official would learn it only from a 403.
+ */
+void
+ctl_scope_known(const struct loa_actor *a, const char *cmd)
+{
+	redisReply	*r;
+	size_t		 i;
+	char		*key;
+
+	if (a->all)
+		return;
+	key = loa_key_wards(ctl_cfg.prefix);
+	for (i = 0; i < a->nwards; i++) {
+		r = ctl_commandl("SISMEMBER", key, a->wards[i], NULL);
+		if (r->type != REDIS_REPLY_INTEGER || r->integer != 1) {
+			fprintf(stderr, "loactl: %s: ward %s is not in the "
+			    "directory (want its 5-digit code, as `loactl "
+			    "import wards` loaded it)\n", cmd,
+			    ctl_oneline(a->wards[i]));
+			exit(1);
+		}
+		freeReplyObject(r);
+	}
+	free(key);
+}
+
+/*
  * The NAME of a new account or token: exits 2 when the audit's own
  * names (loa_actor_name_reserved()) are asked for.
  */

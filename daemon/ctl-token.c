@@ -77,6 +77,7 @@ ctl_token(int argc, char **argv)
 	(void)ctl_new_name(name, "token add: NAME", TOKEN_USAGE);
 	ctl_scope_opts(&a, o.wards, o.all, TOKEN_USAGE, "token add");
 	ctl_connect();
+	ctl_scope_known(&a, "token add");
 	if (loa_token_new(tok, sizeof(tok)) == -1)
 		fatalx("token buffer");
 	loa_token_digest(tok, hex);

@@ -79,6 +79,8 @@ ctl_user(int argc, char **argv)
 		    "add, list, disable or passwd");
 
 	ctl_connect();
+	if (strcmp(ops[0], "add") == 0)
+		ctl_scope_known(&a, "user add");
 	if (strcmp(ops[0], "disable") == 0) {
 		if ((rc = ctl_account_result(ctl_account("user_disable", name,
 		    NULL, NULL, NULL), "user", name)) == 0)

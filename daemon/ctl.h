@@ -115,6 +115,7 @@ int	 ctl_account_list(redisReply *, int, int);
 void	 ctl_password(int, char *, size_t, int *);
 const char *ctl_name_operand(const char *, const char *, const char *);
 const char *ctl_new_name(const char *, const char *, const char *);
+void	 ctl_scope_known(const struct loa_actor *, const char *);
 void	 ctl_scope_opts(struct loa_actor *, const char *, int, const char *,
 	    const char *);
 void	 ctl_as_user(const char *, struct loa_actor *);

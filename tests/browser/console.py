@@ -687,7 +687,7 @@ def flow(d):
           len(rows) == 2 and "84912000005" not in rows[1], repr(rows[1:]))
 
     # 7. As admin: pause and resume the provider, then the audit.
-    check("admin logs in", login(d, "admin", users["admin"]))
+    check("admin quantri logs in", login(d, "quantri", users["quantri"]))
     d.get(URL + "/#jobs")
     check("the notices are listed", wait(d, lambda x: x.find_elements(
         By.CSS_SELECTOR, "#jobs-list a[href='#job/%s']" % jid)))
@@ -716,9 +716,9 @@ def flow(d):
           any(a == "approve" and "approver" in t and jid in t
               for a, t in acts), repr(acts[:5]))
     check("audit: the provider paused and resumed by admin",
-          any(a == "provider_pause" and "admin" in t and "console" in t
+          any(a == "provider_pause" and "quantri" in t and "console" in t
               for a, t in acts)
-          and any(a == "provider_resume" and "admin" in t
+          and any(a == "provider_resume" and "quantri" in t
                   for a, t in acts), repr(acts[:5]))
     page_checks(d, "audit")
     shot(d, "audit")

@@ -62,6 +62,12 @@ CTL token add x --role admin --all 2>/dev/null
 is "token --role admin: bad usage" "$?" 2
 CTL token add x 2>/dev/null
 is "token without --wards or --all: bad usage" "$?" 2
+CTL token add t70 --wards 70 2>"$T/err"
+is "token add --wards 70 (not a code in the directory): exit 1" "$?" 1
+check "... naming the ward" grep -q 'ward 70 is not in the directory' "$T/err"
+echo "drafter pass 1" | CTL user add u99 --role drafter --wards 00070,99999 --password-stdin 2>/dev/null
+is "user add with one unknown ward: exit 1" "$?" 1
+is "... and nothing made" "$(R EXISTS loa:user:u99 loa:token:t70)" 0
 CTL token add 'a:b' --all 2>/dev/null
 is "token name with ':': bad usage" "$?" 2
 for n in admin Stream system; do

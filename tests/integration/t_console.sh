@@ -5,7 +5,7 @@
 # serves the source tree's www/, with wards, four residents of ward
 # 00070 (one opted out) and one of 00004, the console provider, an admin
 # token, [approval] required = always and three accounts: drafter and
-# approver of ward 00070, admin of all.  console.py's lines are this
+# approver of ward 00070, quantri (admin) of all.  console.py's lines are this
 # test's checks; AUTH, APPROVAL and CONSOLE-API are merged, so a step
 # waiting for one of their routes fails (LOA_REQUIRE): nothing is
 # skipped.  SCREENSHOTS=DIR also saves the main screens as PNGs there
@@ -57,7 +57,7 @@ $LOACTL -c "$T/a.conf" optout add 84912000005 >/dev/null ||
 # Accounts: passwords on standard input.
 USERS=""
 for u in drafter:drafter:--wards=00070 approver:approver:--wards=00070 \
-    admin:admin:--all; do
+    quantri:admin:--all; do
 	name=${u%%:*}
 	rest=${u#*:}
 	role=${rest%%:*}
