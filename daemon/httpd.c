@@ -15,7 +15,8 @@
  *                               /v1/jobs/<id> shows; 400 for an unknown
  *                               state or parameter, a limit not 1-1000
  *   GET  /v1/status             the overview "loactl status --json"
- *                               prints (overview.c)
+ *                               prints (overview.c); admins only: it
+ *                               covers every ward
  *   GET  /v1/jobs/<id>          the job's state fields (HGETALL
  *                               <prefix>job:<id>, only the documented
  *                               fields: job_field_public())
@@ -2332,7 +2333,9 @@ dispatch(struct hs_req *req)
 			route_submit(req);
 		break;
 	case RT_STATUS:
-		route_status(req);
+		/* The whole cluster's jobs and daemons: not a ward's. */
+		if (may(req, LOA_ACT_ADMIN, "/v1/status"))
+			route_status(req);
 		break;
 	case RT_JOB:
 	case RT_REPORT_CSV:

@@ -157,7 +157,8 @@ is "approve a job not awaiting approval (admin token): 409" "$(req POST /v1/jobs
 is "wards: only its own" "$(req GET /v1/wards -H "$HKA")/$(jq -c '[.[].code]' "$T/body")" '200/["00070"]'
 is "wards for all" "$(req GET /v1/wards -H "$ADMIN")/$(jq -c '[.[].code] | sort' "$T/body")" '200/["00004","00008","00070"]'
 check "wards: names and districts" jqe 'map(select(.code == "00004"))[0] | .name == "Phường Ba Đình" and .district == "Ba Đình"' "$T/body"
-is "status for a drafter token: 200" "$(req GET /v1/status -H "$HKA")" 200
+is "status for a drafter token: 403 (every ward's jobs)" "$(req GET /v1/status -H "$HKA")" 403
+is "status for the admin token: 200" "$(req GET /v1/status -H "$ADMIN")" 200
 is "audit for a drafter token: 403" "$(req GET /v1/audit -H "$HKA")" 403
 is "audit for the admin token: 200" "$(req GET /v1/audit -H "$ADMIN")" 200
 check "audit: newest first, the fields" jqe '.[0] | has("ts") and has("actor") and has("action") and has("target") and has("from")' "$T/body"
