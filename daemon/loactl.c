@@ -120,8 +120,8 @@ static const struct {
 	  "retry ID",
 	  "send a finished job again to the recipients it failed" },
 	{ "user", ctl_user,
-	  "user add NAME --role drafter|approver|admin (--wards CODE,... | "
-	  "--all)\n[--password-stdin]\n"
+	  "user add NAME --role drafter|approver|admin\n"
+	  "    (--wards CODE,... | --all) [--password-stdin]\n"
 	  "user list [--json] | user disable NAME | "
 	  "user passwd NAME [--password-stdin]",
 	  "the ward office's accounts; a new password is printed\n"
