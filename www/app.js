@@ -19,7 +19,7 @@ import * as sms from './sms.js';
 
 const POLL_MS = 2000;
 const TERMINAL = new Set(['done', 'cancelled', 'rejected',
-    'rejected_by_approver']);
+    'rejected_by_approver', 'expired']);
 const STATUSES = ['delivered', 'sent', 'failed', 'skipped', 'expired',
     'cancelled'];
 const NAME_RE = /^[A-Za-z0-9._-]{1,128}$/;
@@ -961,6 +961,17 @@ function chart(title, groups, total, names) {
 	return [el('h2', {}, title), svg];
 }
 
+// The channels' scale: the job's total less the recipients skipped before
+// any channel was chosen (opted out, duplicate, bad phone, no channel),
+// who would otherwise show as waiting for ever.
+function chanTotal(j, chans) {
+	let onChannel = 0;
+	for (const c of chans.values())
+		onChannel += c.skipped || 0;
+	return Math.max((Number(j.total) || 0) -
+	    Math.max((Number(j.skipped) || 0) - onChannel, 0), 0);
+}
+
 function legend() {
 	return el('ul', { class: 'legend' }, [...STATUSES, 'rest'].map((s) =>
 	    el('li', {}, el('svg', { width: 12, height: 12 }, el('rect', {
@@ -986,9 +997,10 @@ function drawJob(j) {
 		const w = wards && wards.find((x) => x.code === code);
 		return w && w.name ? w.name : code;
 	};
+	const chans = counters(j, 'ch:');
 	$('job-progress').replaceChildren(
 	    ...chart(t('c_wards'), counters(j, 'ward:'), 0, wardName),
-	    ...chart(t('c_channels'), counters(j, 'ch:'), j.total, chanName),
+	    ...chart(t('c_channels'), chans, chanTotal(j, chans), chanName),
 	    legend());
 	const waiting = st === 'awaiting_approval';
 	const mine = session && j.submitted_by === session.user;

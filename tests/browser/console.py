@@ -652,6 +652,16 @@ def flow(d):
           bars[0].get_attribute("data-done") if bars else "no bar")
     check("progress per channel drawn", d.find_elements(
         By.CSS_SELECTOR, "#job-progress svg g[data-name='sms']"))
+    # Done: the channel's bar is full (the skipped resident, who has no
+    # channel, is not counted as still waiting on it).
+    fill = d.execute_script(
+        "const g = document.querySelector(\"#job-progress svg "
+        "g[data-name='sms']\"); if (!g) return null; let w = 0; "
+        "g.querySelectorAll('rect:not(.rest)').forEach((e) => "
+        "w += Number(e.getAttribute('width'))); return [w, "
+        "Number(g.querySelector('rect.rest').getAttribute('width'))];")
+    check("the channel's bar is full when done", fill is not None
+          and abs(fill[0] - fill[1]) < 1, repr(fill))
     facts = {e.get_attribute("data-k"): e.text for e in
              d.find_elements(By.CSS_SELECTOR, "#job-facts dd")}
     check("submitted_by and approved_by shown",
