@@ -1445,6 +1445,27 @@ verify_allowed(int n)
 	return 1;
 }
 
+/*
+ * The request of p, a step of login.lua, and the script's first word
+ * (*st); NULL when there is nobody to answer or it has been answered
+ * (Redis unavailable).  *id as take_answer() leaves it.
+ */
+static struct hs_req *
+login_take(struct pending *p, const redisReply *rep, char **id,
+    const char **st)
+{
+	struct hs_req	*req;
+
+	if ((req = take_answer(p, rep, REDIS_REPLY_ARRAY, id)) == NULL)
+		return NULL;
+	if (rep->elements < 1 || rep->element[0]->type != REDIS_REPLY_STRING) {
+		reply_redis_down(req);
+		return NULL;
+	}
+	*st = rep->element[0]->str;
+	return req;
+}
+
 /* The next step of a login: check -> ok | fail; ok/fail -> the answer. */
 static void
 login_cb(struct loa_redis *r, redisReply *rep, void *arg)
@@ -1460,13 +1481,8 @@ login_cb(struct loa_redis *r, redisReply *rep, void *arg)
 
 	(void)r;
 	p->user = p->pw = NULL;
-	if ((req = take_answer(p, rep, REDIS_REPLY_ARRAY, &id)) == NULL)
+	if ((req = login_take(p, rep, &id, &st)) == NULL)
 		goto out;
-	if (rep->elements < 1 || rep->element[0]->type != REDIS_REPLY_STRING) {
-		reply_redis_down(req);
-		goto out;
-	}
-	st = rep->element[0]->str;
 	if (op == LOGIN_OUT) {
 		struct loa_buf b;
 		set_cookie(req, NULL);
@@ -1658,13 +1674,8 @@ passwd_cb(struct loa_redis *r, redisReply *rep, void *arg)
 
 	(void)r;
 	p->user = p->pw = p->body = NULL;
-	if ((req = take_answer(p, rep, REDIS_REPLY_ARRAY, &id)) == NULL)
+	if ((req = login_take(p, rep, &id, &st)) == NULL)
 		goto out;
-	if (rep->elements < 1 || rep->element[0]->type != REDIS_REPLY_STRING) {
-		reply_redis_down(req);
-		goto out;
-	}
-	st = rep->element[0]->str;
 	hs_reply_header(req, "Cache-Control", "no-store");
 	if (op == LOGIN_FAIL) {
 		reply_error(req, 401, strcmp(st, "locked") == 0 ?

@@ -320,7 +320,8 @@ t.value = 'ầ'.repeat(500); t.dispatchEvent(new Event('input'));""")
 
 # ---- the path of the issue -------------------------------------------
 
-def login(d, user, pw):
+def login_form(d, user, pw):
+    """Log out if need be, then send the login form."""
     d.get(URL + "/#login")
     wait(d, lambda x: x.execute_script(
         "return document.body.dataset.ready === '1'"))
@@ -331,6 +332,10 @@ def login(d, user, pw):
     by_id(d, "login-user").send_keys(user)
     by_id(d, "login-password").send_keys(pw)
     by_id(d, "login-form").submit()
+
+
+def login(d, user, pw):
+    login_form(d, user, pw)
     return wait(d, lambda x: visible(x, "screen-compose")) is not None
 
 
@@ -560,16 +565,7 @@ def one_time(d):
         skip("one-time password", "no LOA_OTP")
         return
     d.set_window_size(*WINDOW)
-    d.get(URL + "/#login")
-    wait(d, lambda x: x.execute_script(
-        "return document.body.dataset.ready === '1'"))
-    if visible(d, "logout"):
-        by_id(d, "logout").click()
-        wait(d, lambda x: visible(x, "screen-login"))
-    by_id(d, "login-user").clear()
-    by_id(d, "login-user").send_keys(user)
-    by_id(d, "login-password").send_keys(pw)
-    by_id(d, "login-form").submit()
+    login_form(d, user, pw)
     shown = wait(d, lambda x: visible(x, "screen-password"))
     check("a one-time password: only the form Đổi mật khẩu",
           shown and not visible(d, "nav") and
