@@ -71,6 +71,12 @@ struct loa_actor {
 #define LOA_LOCK_MS		(15 * 60000LL)
 #define LOA_ADDR_FAILS		20
 #define LOA_ADDR_WINDOW_MS	(15 * 60000LL)
+/*
+ * What an account with a one-time password (must_change: loactl made and
+ * printed it) is told when it tries anything but changing it.
+ */
+#define LOA_MUST_CHANGE_MSG	"change the one-time password first " \
+				"(POST /v1/session/password)"
 
 const char *loa_role_name(enum loa_role);
 int	 loa_role_parse(const char *, enum loa_role *);

@@ -37,21 +37,20 @@ ctl_audit_act(const char *action, const char *target, const char *detail)
 }
 
 /*
- * Send the script call av with up to three more arguments (NULL: none);
+ * Send the script call av with up to four more arguments (NULL: none);
  * its answer.  av is freed: it may have held a password hash or a token
  * digest, and no copy is left.
  */
 static redisReply *
-run_rest(struct loa_argv *av, const char *r1, const char *r2, const char *r3)
+run_rest(struct loa_argv *av, const char *r1, const char *r2, const char *r3,
+    const char *r4)
 {
+	const char	*rest[4] = { r1, r2, r3, r4 };
 	redisReply	*r;
+	size_t		 i;
 
-	if (r1 != NULL)
-		loa_argv_add(av, r1);
-	if (r2 != NULL)
-		loa_argv_add(av, r2);
-	if (r3 != NULL)
-		loa_argv_add(av, r3);
+	for (i = 0; i < 4 && rest[i] != NULL; i++)
+		loa_argv_add(av, rest[i]);
 	r = ctl_commandv(av);
 	loa_argv_free(av);
 	return r;
@@ -61,6 +60,14 @@ run_rest(struct loa_argv *av, const char *r1, const char *r2, const char *r3)
 redisReply *
 ctl_account(const char *op, const char *name, const char *r1, const char *r2,
     const char *r3)
+{
+	return ctl_account4(op, name, r1, r2, r3, NULL);
+}
+
+/* The same with four more arguments (user_add). */
+redisReply *
+ctl_account4(const char *op, const char *name, const char *r1,
+    const char *r2, const char *r3, const char *r4)
 {
 	struct loa_actor	 a;
 	struct loa_argv		 av;
@@ -76,7 +83,7 @@ ctl_account(const char *op, const char *name, const char *r1, const char *r2,
 	loa_argv_add(&av, a.name);
 	loa_argv_add(&av, CTL_FROM);
 	loa_argv_add(&av, name);
-	r = run_rest(&av, r1, r2, r3);
+	r = run_rest(&av, r1, r2, r3, r4);
 	loa_actor_clear(&a);
 	return r;
 }
@@ -180,7 +187,7 @@ ctl_login(const char *op, const char *user, const char *r1, const char *r2,
 	loa_argv_add(&av, user);
 	loa_argv_add(&av, addr);
 	loa_argv_add(&av, CTL_FROM);
-	r = run_rest(&av, r1, r2, r3);
+	r = run_rest(&av, r1, r2, r3, NULL);
 	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
 	    r->element[0]->type != REDIS_REPLY_STRING) {
 		fprintf(stderr, "loactl: --as %s: unreadable answer from "
@@ -197,8 +204,10 @@ ctl_login(const char *op, const char *user, const char *r1, const char *r2,
  * failed; a failure counted and audited (login_failed), the account
  * locked after LOA_LOGIN_FAILS in a row; a success resets the count.
  * An unknown account, a disabled one and a wrong password are refused
- * in the same words, after the same work.  On success a is the account
- * (kind user, its role and wards); otherwise exit 1.  The password is
+ * in the same words, after the same work.  An account whose one-time
+ * password is still to be changed (loactl user add|passwd without
+ * --password-stdin) is refused once its password is checked.  On success
+ * a is the account (kind user, its role and wards); otherwise exit 1.  The password is
  * wiped once checked and never printed.
  */
 void
@@ -247,11 +256,18 @@ ctl_as_user(const char *user, struct loa_actor *a)
 		exit(1);
 	}
 	r = ctl_login("verified", user, NULL, NULL, NULL);
-	if (strcmp(r->element[0]->str, "ok") != 0 || r->elements != 3 ||
+	if (strcmp(r->element[0]->str, "ok") != 0 || r->elements != 4 ||
 	    r->element[1]->type != REDIS_REPLY_STRING ||
-	    r->element[2]->type != REDIS_REPLY_STRING) {
+	    r->element[2]->type != REDIS_REPLY_STRING ||
+	    r->element[3]->type != REDIS_REPLY_STRING) {
 		freeReplyObject(r);
 		fprintf(stderr, "loactl: --as %s: %s\n", user, bad);
+		exit(1);
+	}
+	if (strcmp(r->element[3]->str, "1") == 0) {
+		freeReplyObject(r);
+		fprintf(stderr, "loactl: --as %s: %s\n", user,
+		    LOA_MUST_CHANGE_MSG);
 		exit(1);
 	}
 	loa_actor_set(a, LOA_ACTOR_USER, LOA_ROLE_DRAFTER, user);
@@ -322,11 +338,11 @@ int
 ctl_account_list(redisReply *r, int json, int users)
 {
 	static const char *const ucols[] = { "role", "wards", "disabled",
-	    "created_at", "locked_until" };
+	    "created_at", "locked_until", "must_change" };
 	static const char *const tcols[] = { "role", "wards", "revoked",
 	    "created_at" };
 	const char *const	*cols = users ? ucols : tcols;
-	size_t			 ncols = users ? 5 : 4, i, c, k;
+	size_t			 ncols = users ? 6 : 4, i, c, k;
 	const redisReply	*row;
 	const char		*v;
 	json_t			*a, *o;

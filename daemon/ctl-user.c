@@ -7,8 +7,10 @@
  *	loactl user passwd NAME [--password-stdin]
  *
  * Without --password-stdin a random password (16 bytes, base64url) is
- * made and printed once; with it, one line of standard input is the
- * password (10 to 1024 bytes).  Only its Argon2id string is stored
+ * made and printed once, a one-time password: the account must change it
+ * (POST /v1/session/password) before it may do anything else; with it,
+ * one line of standard input is the password (10 to 1024 bytes), the
+ * admin's choice, kept as it is.  Only its Argon2id string is stored
  * (auth.c).  A password change or a disabling ends the account's
  * sessions.  Each change is audited (ctl-auth.c).
  */
@@ -95,16 +97,18 @@ ctl_user(int argc, char **argv)
 	}
 	if (strcmp(ops[0], "add") == 0) {
 		scope = loa_scope_str(&a);
-		rc = ctl_account_result(ctl_account("user_add", name,
-		    loa_role_name(o.role), scope, hash), "user", name);
+		rc = ctl_account_result(ctl_account4("user_add", name,
+		    loa_role_name(o.role), scope, hash, shown ? "1" : "0"),
+		    "user", name);
 		free(scope);
 	} else
 		rc = ctl_account_result(ctl_account("user_passwd", name, hash,
-		    NULL, NULL), "user", name);
+		    shown ? "1" : "0", NULL), "user", name);
 	explicit_bzero(hash, sizeof(hash));
 	if (rc == 0 && shown)
 		printf("user %s: password %s (shown once: give it to them "
-		    "in person)\n", name, pw);
+		    "in person; to be changed at the first login)\n", name,
+		    pw);
 	else if (rc == 0)
 		printf("user %s: password set\n", name);
 	explicit_bzero(pw, sizeof(pw));

@@ -110,6 +110,8 @@ void	 ctl_account_opts(int, char **, const struct option *, const char *,
 void	 ctl_audit_act(const char *, const char *, const char *);
 redisReply *ctl_account(const char *, const char *, const char *,
 	    const char *, const char *);
+redisReply *ctl_account4(const char *, const char *, const char *,
+	    const char *, const char *, const char *);
 int	 ctl_account_result(redisReply *, const char *, const char *);
 int	 ctl_account_list(redisReply *, int, int);
 void	 ctl_password(int, char *, size_t, int *);

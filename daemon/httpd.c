@@ -23,10 +23,17 @@
  *   POST /v1/jobs/<id>/cancel   loa_store_cancel(), as "loactl cancel"
  *   POST /v1/session            log in: {"user","password"} -> 200, the
  *                               cookie loa_session and {"user","role",
- *                               "wards","csrf"}; 401 for a wrong user or
- *                               password, 429 while locked
+ *                               "wards","csrf","must_change"}; 401 for a
+ *                               wrong user or password, 429 while locked
  *   GET  /v1/session            who the caller is (and the csrf value)
  *   DELETE /v1/session          log out
+ *   POST /v1/session/password   the session's account changes its own
+ *                               password: {"password","new_password"} ->
+ *                               200; 400 for a new one that will not do
+ *                               (or the old one again), 401 for a wrong
+ *                               old one (a failed login), 429 while
+ *                               locked.  Every other session of the
+ *                               account ends; this one goes on.
  *   GET  /v1/audit?since=&actor=&limit=   the audit trail (admins)
  *   GET  /v1/wards              the wards the caller may use (code, name,
  *                               district)
@@ -79,7 +86,10 @@
  * "denied").  A drafter, approver or admin of some wards submits, reads,
  * cancels, retries, approves only the jobs all of whose wards are among
  * them (the submit script's wards, scope.lua for a stored job, checked
- * again by approve.lua; lists: jobs.lua filters).
+ * again by approve.lua; lists: jobs.lua filters).  A session of an
+ * account with a one-time password (must_change: loactl user add|passwd
+ * printed it) may only GET or DELETE /v1/session and POST
+ * /v1/session/password: 403 LOA_MUST_CHANGE_MSG elsewhere (whoami_cb()).
  *
  * Everything that can be decided from the request head (route, method,
  * token, job id, declared size) is decided in head_cb(), before a byte
@@ -186,6 +196,7 @@ enum cred { CRED_ADMIN = 0, CRED_TOKEN, CRED_SESSION };
 struct caller {
 	enum cred		 cred;
 	int			 known;		/* actor is set */
+	int			 must_change;	/* a one-time password */
 	struct loa_actor	 actor;
 	char			 hex[LOA_DIGEST_HEX + 1];	/* digest */
 	char			 csrf[LOA_SECRET_B64 + 1];	/* session */
@@ -251,6 +262,7 @@ enum route {
 	RT_RETRY,		/* /v1/jobs/<id>/retry */
 	RT_WEBHOOK,		/* /webhooks/<name> */
 	RT_SESSION,		/* /v1/session */
+	RT_SESSION_PW,		/* /v1/session/password */
 	RT_AUDIT,		/* /v1/audit */
 	RT_WARDS,		/* /v1/wards */
 	RT_PREVIEW,		/* /v1/preview (capi.c) */
@@ -307,6 +319,8 @@ static void	route_retry(struct hs_req *, const char *);
 static void	route_webhook(struct hs_req *, const char *);
 static void	scope_cb(struct loa_redis *, redisReply *, void *);
 static void	login_cb(struct loa_redis *, redisReply *, void *);
+static void	passwd_cb(struct loa_redis *, redisReply *, void *);
+static int	must_change_may(struct hs_req *);
 static void	audit_list_cb(struct loa_redis *, redisReply *, void *);
 static void	wards_cb(struct loa_redis *, redisReply *, void *);
 static void	whoami_cb(struct loa_redis *, redisReply *, void *);
@@ -1301,9 +1315,13 @@ set_cookie(struct hs_req *req, const char *sid)
 	free(v);
 }
 
-/* The JSON of actor a (and csrf, "" for none) for GET /v1/session. */
+/*
+ * The JSON of actor a (and csrf, "" for none; must_change: a one-time
+ * password) for GET and POST /v1/session.
+ */
 static void
-reply_actor(struct hs_req *req, const struct loa_actor *a, const char *csrf)
+reply_actor(struct hs_req *req, const struct loa_actor *a, const char *csrf,
+    int must_change)
 {
 	json_t	*o, *w;
 	size_t	 i;
@@ -1322,6 +1340,7 @@ reply_actor(struct hs_req *req, const struct loa_actor *a, const char *csrf)
 	}
 	json_object_set_new(o, "wards", w);
 	json_object_set_new(o, "csrf", json_string(csrf));
+	json_object_set_new(o, "must_change", json_boolean(must_change));
 	reply_jansson(req, 200, o);
 }
 
@@ -1332,14 +1351,15 @@ addr_digest(struct hs_req *req, char hex[LOA_DIGEST_HEX + 1])
 	loa_token_digest(hs_req_peer(req), hex);
 }
 
-enum { LOGIN_CHECK = 0, LOGIN_OK, LOGIN_FAIL, LOGIN_OUT };
+enum { LOGIN_CHECK = 0, LOGIN_OK, LOGIN_FAIL, LOGIN_OUT, LOGIN_PASSWD };
 
 /* login.lua's op for p (user p->user), with the rest of its arguments. */
 static void
 login_argv(struct loa_argv *av, struct hs_req *req, int op,
     const char *user)
 {
-	static const char *const ops[] = { "check", "ok", "fail", "logout" };
+	static const char *const ops[] = { "check", "ok", "fail", "logout",
+	    "passwd" };
 	char	now[40], addr[LOA_DIGEST_HEX + 1];
 
 	loa_time_iso(loa_now_ms(), now, sizeof(now));
@@ -1352,6 +1372,17 @@ login_argv(struct loa_argv *av, struct hs_req *req, int op,
 	loa_argv_add(av, user);
 	loa_argv_add(av, addr);
 	loa_argv_add(av, hs_req_peer(req));
+}
+
+/* login.lua's fail for n (user n->user): one more failed login. */
+static void
+fail_argv(struct loa_argv *av, struct hs_req *req, struct pending *n)
+{
+	n->op = LOGIN_FAIL;
+	login_argv(av, req, LOGIN_FAIL, n->user);
+	loa_argv_addf(av, "%d", LOA_LOGIN_FAILS);
+	loa_argv_addf(av, "%lld", LOA_LOCK_MS);
+	loa_argv_addf(av, "%lld", LOA_ADDR_WINDOW_MS);
 }
 
 /*
@@ -1432,14 +1463,30 @@ login_checked(int good, const char *newhash, void *arg)
 		loa_argv_addf(&av, "%lld", loa->cfg.http_session_idle_ms);
 		explicit_bzero(sid, sizeof(sid));
 		explicit_bzero(csrf, sizeof(csrf));
-	} else {
-		n->op = LOGIN_FAIL;
-		login_argv(&av, req, LOGIN_FAIL, n->user);
-		loa_argv_addf(&av, "%d", LOA_LOGIN_FAILS);
-		loa_argv_addf(&av, "%lld", LOA_LOCK_MS);
-		loa_argv_addf(&av, "%lld", LOA_ADDR_WINDOW_MS);
-	}
+	} else
+		fail_argv(&av, req, n);
 	ask(req, n, login_cb, &av);
+}
+
+/*
+ * The request of p, a step of login.lua, and the script's first word
+ * (*st); NULL when there is nobody to answer or it has been answered
+ * (Redis unavailable).  *id as take_answer() leaves it.
+ */
+static struct hs_req *
+login_take(struct pending *p, const redisReply *rep, char **id,
+    const char **st)
+{
+	struct hs_req	*req;
+
+	if ((req = take_answer(p, rep, REDIS_REPLY_ARRAY, id)) == NULL)
+		return NULL;
+	if (rep->elements < 1 || rep->element[0]->type != REDIS_REPLY_STRING) {
+		reply_redis_down(req);
+		return NULL;
+	}
+	*st = rep->element[0]->str;
+	return req;
 }
 
 /* The next step of a login: check -> ok | fail; ok/fail -> the answer. */
@@ -1455,13 +1502,8 @@ login_cb(struct loa_redis *r, redisReply *rep, void *arg)
 
 	(void)r;
 	p->user = p->pw = NULL;
-	if ((req = take_answer(p, rep, REDIS_REPLY_ARRAY, &id)) == NULL)
+	if ((req = login_take(p, rep, &id, &st)) == NULL)
 		goto out;
-	if (rep->elements < 1 || rep->element[0]->type != REDIS_REPLY_STRING) {
-		reply_redis_down(req);
-		goto out;
-	}
-	st = rep->element[0]->str;
 	if (op == LOGIN_OUT) {
 		struct loa_buf b;
 		set_cookie(req, NULL);
@@ -1471,7 +1513,8 @@ login_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		goto out;
 	}
 	if (op == LOGIN_OK) {
-		if (strcmp(st, "ok") != 0 || rep->elements != 3) {
+		if (strcmp(st, "ok") != 0 || rep->elements != 4 ||
+		    rep->element[3]->type != REDIS_REPLY_STRING) {
 			reply_error(req, 401, "wrong user or password");
 			goto out;
 		}
@@ -1485,7 +1528,8 @@ login_cb(struct loa_redis *r, redisReply *rep, void *arg)
 			(void)loa_role_parse(rep->element[1]->str, &a.role);
 			(void)loa_scope_parse(&a, rep->element[2]->str, hex,
 			    sizeof(hex));
-			reply_actor(req, &a, pw + LOA_SECRET_B64 + 1);
+			reply_actor(req, &a, pw + LOA_SECRET_B64 + 1,
+			    strcmp(rep->element[3]->str, "1") == 0);
 			loa_actor_clear(&a);
 		}
 		goto out;
@@ -1535,7 +1579,7 @@ route_session(struct hs_req *req)
 	struct loa_argv	 av;
 
 	if (strcmp(hs_req_head(req)->method, "GET") == 0) {
-		reply_actor(req, &c->actor, c->csrf);
+		reply_actor(req, &c->actor, c->csrf, c->must_change);
 		return;
 	}
 	if (c->cred != CRED_SESSION) {
@@ -1547,6 +1591,174 @@ route_session(struct hs_req *req)
 	login_argv(&av, req, LOGIN_OUT, "");
 	loa_argv_add(&av, c->hex);
 	ask(req, p, login_cb, &av);
+}
+
+/*
+ * POST /v1/session/password: {"password","new_password"}, the session's
+ * account changes its own password.  The new one is judged first
+ * (loa_pw_ok(), not the old one again: 400), then the old one is checked
+ * as a login checks it (login.lua check, then fail or passwd: passwd_cb).
+ */
+static void
+route_passwd(struct hs_req *req)
+{
+	struct caller	*c = caller_of(req);
+	struct pending	*p;
+	struct loa_argv	 av;
+	json_t		*o;
+	const char	*body, *pw, *npw;
+	char		 err[128];
+	size_t		 len;
+
+	if (c->cred != CRED_SESSION) {
+		reply_error(req, 400, "no password to change: this is a "
+		    "token");
+		return;
+	}
+	body = hs_req_body(req, &len);
+	if ((o = json_loadb(body, len, 0, NULL)) == NULL ||
+	    (pw = json_string_value(json_object_get(o, "password"))) ==
+	    NULL || (npw = json_string_value(json_object_get(o,
+	    "new_password"))) == NULL) {
+		json_decref(o);
+		reply_error(req, 400, "want {\"password\":...,"
+		    "\"new_password\":...}");
+		return;
+	}
+	if (!loa_pw_ok(npw, err, sizeof(err)) || strcmp(pw, npw) == 0) {
+		if (strcmp(pw, npw) == 0)
+			snprintf(err, sizeof(err), "password: the new one must "
+			    "differ from the old one");
+		reply_error(req, 400, err);
+	} else if (strlen(pw) > LOA_PW_MAX)
+		reply_error(req, 401, "wrong password");
+	else {
+		p = pending_new(req, PK_LOGIN, NULL);
+		p->op = LOGIN_CHECK;
+		p->user = xstrdup(c->actor.name);
+		p->pw = xstrdup(pw);
+		p->body = xstrdup(npw);
+		login_argv(&av, req, LOGIN_CHECK, p->user);
+		loa_argv_addf(&av, "%d", LOA_ADDR_FAILS);
+		ask(req, p, passwd_cb, &av);
+	}
+	/* The JSON's copies of the passwords go now. */
+	explicit_bzero((char *)pw, strlen(pw));
+	explicit_bzero((char *)npw, strlen(npw));
+	json_decref(o);
+}
+
+static void passwd_cb(struct loa_redis *, redisReply *, void *);
+
+/*
+ * The old password was checked and, when right, the new one hashed
+ * (kdf.c): one more failed login, or the change (login.lua fail |
+ * passwd), then passwd_cb.
+ */
+static void
+passwd_checked(int good, const char *newhash, void *arg)
+{
+	struct pending	*p = arg, *n;
+	struct hs_req	*req;
+	struct loa_argv	 av;
+	char		*user = p->user;
+
+	p->user = NULL;
+	if ((req = pending_take(p)) == NULL) {
+		free(user);	/* nobody to answer: nothing is recorded */
+		return;
+	}
+	if (good && newhash[0] == '\0') {
+		free(user);
+		hs_reply_header(req, "Cache-Control", "no-store");
+		reply_error(req, 503, "password hash: out of memory; try "
+		    "again");
+		return;
+	}
+	n = pending_new(req, PK_LOGIN, NULL);
+	n->user = user;
+	if (!good)
+		fail_argv(&av, req, n);
+	else {
+		n->op = LOGIN_PASSWD;
+		login_argv(&av, req, LOGIN_PASSWD, n->user);
+		loa_argv_add(&av, newhash);
+		loa_argv_add(&av, caller_of(req)->hex);
+	}
+	ask(req, n, passwd_cb, &av);
+}
+
+/*
+ * The next step of a password change: check -> (kdf.c) fail | passwd;
+ * fail or passwd -> the answer.
+ */
+static void
+passwd_cb(struct loa_redis *r, redisReply *rep, void *arg)
+{
+	struct pending	*p = arg, *n;
+	struct hs_req	*req;
+	json_t		*o;
+	char		*user = p->user, *pw = p->pw, *npw = p->body, *id;
+	const char	*st;
+	int		 op = p->op;
+
+	(void)r;
+	p->user = p->pw = p->body = NULL;
+	if ((req = login_take(p, rep, &id, &st)) == NULL)
+		goto out;
+	hs_reply_header(req, "Cache-Control", "no-store");
+	if (op == LOGIN_FAIL) {
+		reply_error(req, 401, strcmp(st, "locked") == 0 ?
+		    "wrong password: the account is now locked for 15 "
+		    "minutes" : "wrong password");
+		goto out;
+	}
+	if (op == LOGIN_PASSWD) {
+		if (strcmp(st, "ok") != 0) {
+			set_cookie(req, NULL);
+			reply_error(req, 401, "no session, or it ended; log "
+			    "in again");
+			goto out;
+		}
+		o = json_object();
+		json_object_set_new(o, "user", json_string(user));
+		json_object_set_new(o, "password", json_string("changed"));
+		reply_jansson(req, 200, o);
+		goto out;
+	}
+	/* LOGIN_CHECK */
+	if (strcmp(st, "addr") == 0 || strcmp(st, "locked") == 0) {
+		reply_error(req, 429, "too many failed logins; try again "
+		    "later");
+		goto out;
+	}
+	if (strcmp(st, "ok") != 0 || rep->elements != 2 ||
+	    rep->element[1]->type != REDIS_REPLY_STRING) {
+		set_cookie(req, NULL);
+		reply_error(req, 401, "no session, or it ended; log in again");
+		goto out;
+	}
+	/* The old password checked, the new hashed: on kdf.c's thread. */
+	n = pending_new(req, PK_LOGIN, NULL);
+	n->user = user;
+	user = NULL;
+	if (kdf_check(rep->element[1]->str, pw, npw, passwd_checked, n) ==
+	    -1) {
+		pending_take(n);
+		hs_reply_header(req, "Retry-After", "1");
+		reply_error(req, 503, "too many logins at once; try again");
+	}
+ out:
+	free(id);
+	free(user);
+	if (pw != NULL) {
+		explicit_bzero(pw, strlen(pw));
+		free(pw);
+	}
+	if (npw != NULL) {
+		explicit_bzero(npw, strlen(npw));
+		free(npw);
+	}
 }
 
 /*
@@ -1750,6 +1962,20 @@ wards_cb(struct loa_redis *r, redisReply *rep, void *arg)
 }
 
 /*
+ * May a session with a one-time password make req?  Only to see or end
+ * the session, or to change the password.
+ */
+static int
+must_change_may(struct hs_req *req)
+{
+	char		*name;
+	enum route	 rt = route_of(hs_req_head(req)->path, &name);
+
+	free(name);
+	return rt == RT_SESSION || rt == RT_SESSION_PW;
+}
+
+/*
  * A named token or a session: who it is (whoami.lua), then the route.
  */
 static void
@@ -1784,7 +2010,7 @@ whoami_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	for (i = 0; i < rep->elements; i++)
 		if (rep->element[i]->type != REDIS_REPLY_STRING)
 			break;
-	if (rep->elements != 4 || i != 4 ||
+	if (rep->elements != 5 || i != 5 ||
 	    loa_role_parse(rep->element[1]->str, &c->actor.role) == -1 ||
 	    loa_scope_parse(&c->actor, rep->element[2]->str, err,
 	    sizeof(err)) == -1) {
@@ -1799,6 +2025,7 @@ whoami_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	c->actor.kind = c->cred == CRED_TOKEN ? LOA_ACTOR_TOKEN :
 	    LOA_ACTOR_USER;
 	c->known = 1;
+	c->must_change = strcmp(rep->element[4]->str, "1") == 0;
 	if (c->cred == CRED_SESSION) {
 		snprintf(c->csrf, sizeof(c->csrf), "%s", rep->element[3]->str);
 		/*
@@ -1815,6 +2042,10 @@ whoami_cb(struct loa_redis *r, redisReply *rep, void *arg)
 			    "X-CSRF-Token of this session");
 			goto out;
 		}
+	}
+	if (c->must_change && !must_change_may(req)) {
+		reply_error(req, 403, LOA_MUST_CHANGE_MSG);
+		goto out;
 	}
 	dispatch(req);
 
@@ -2114,6 +2345,8 @@ route_of(const char *path, char **arg)
 		return RT_STATUS;
 	if (strcmp(path, "/v1/session") == 0)
 		return RT_SESSION;
+	if (strcmp(path, "/v1/session/password") == 0)
+		return RT_SESSION_PW;
 	if (strcmp(path, "/v1/audit") == 0)
 		return RT_AUDIT;
 	if (strcmp(path, "/v1/wards") == 0)
@@ -2196,6 +2429,11 @@ head_cb(struct hs_req *req, void *arg)
 			(void)method_is(req, "POST", "GET, POST, DELETE");
 		else if (check_auth(req) == 0)
 			hs_req_body_max(req, CANCEL_BODY_MAX, trusted(req));
+		break;
+	case RT_SESSION_PW:
+		if (!method_is(req, "POST", "POST") || check_auth(req) == -1)
+			break;
+		hs_req_body_max(req, SESSION_BODY_MAX, trusted(req));
 		break;
 	case RT_SUBMIT:
 		if (strcmp(h->method, "GET") == 0) {
@@ -2352,6 +2590,9 @@ dispatch(struct hs_req *req)
 			route_login(req);
 		else
 			route_session(req);
+		break;
+	case RT_SESSION_PW:
+		route_passwd(req);
 		break;
 	case RT_AUDIT:
 		route_audit(req);

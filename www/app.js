@@ -2,7 +2,8 @@
 // the daemon's /v1 API, no framework, no build step.
 //
 // Screens (location.hash): #login, #compose, #queue, #jobs, #job/<id>,
-// #providers and #audit (admins).  The session is the daemon's cookie
+// #providers and #audit (admins), #password (the only one while the
+// account's one-time password is still to be changed: must_change).  The session is the daemon's cookie
 // (HttpOnly: this script never sees it); every request that changes
 // something carries X-CSRF-Token, the value POST and GET /v1/session
 // return.  A 401 anywhere leads back to the login screen.
@@ -274,7 +275,8 @@ async function api(method, path, body) {
 	} catch (e) {
 		data = null;
 	}
-	if (r.status === 401 && path !== '/v1/session' && session) {
+	if (r.status === 401 && path !== '/v1/session' &&
+	    path !== PW_PATH && session) {
 		session = null;
 		showLoggedOut();
 	}
@@ -333,6 +335,7 @@ function showLoggedOut() {
 	stopPoll();
 	document.body.classList.remove('admin');
 	$('nav').hidden = true;
+	$('pw-link').hidden = true;
 	$('logout').hidden = true;
 	$('who-name').textContent = '';
 	location.hash = '#login';
@@ -340,13 +343,15 @@ function showLoggedOut() {
 }
 
 function showLoggedIn() {
-	$('nav').hidden = false;
+	$('nav').hidden = pwMustChange();
+	$('pw-link').hidden = pwMustChange();
 	$('logout').hidden = false;
 	const role = session.role || '';
 	$('who-name').replaceChildren(data('span', {}, session.user),
 	    role ? ' · ' : '', role ? coded('r_', role) : '');
 	document.body.classList.toggle('admin', role === 'admin');
-	loadWards();
+	if (!pwMustChange())
+		loadWards();
 }
 
 async function login(ev) {
@@ -380,13 +385,15 @@ async function logout() {
 // ---- screens --------------------------------------------------------
 
 const SCREENS = ['login', 'compose', 'queue', 'jobs', 'job', 'providers',
-    'audit'];
+    'audit', 'password'];
 
 function route() {
 	const h = location.hash.replace(/^#/, '');
 	let [name, arg] = h.split('/', 2);
 	if (!session)
 		name = 'login';
+	else if (pwMustChange())
+		name = 'password';
 	else if (!SCREENS.includes(name) || name === 'login')
 		name = 'compose';
 	stopPoll();
@@ -407,6 +414,8 @@ function route() {
 		loadAudit();
 	else if (name === 'login')
 		$('login-user').focus();
+	else if (name === 'password')
+		pwShow();
 }
 
 // ---- compose: wards -------------------------------------------------
@@ -1095,6 +1104,92 @@ async function loadAudit(ev) {
 		data('td', {}, a.from || ''), data('td', {}, a.detail || '')))));
 }
 
+// ---- password change ------------------------------------------------
+//
+// POST /v1/session/password: any account changes its own password; an
+// account whose password loactl printed (must_change) sees only this
+// form until it has.  The repeat is checked here; the daemon judges the
+// rest and its message goes next to the field it is about.
+
+const PW_PATH = '/v1/session/password';
+
+Object.assign(T, {
+	nav_password: ['Đổi mật khẩu', 'Change password'],
+	pw_title: ['Đổi mật khẩu', 'Change password'],
+	pw_must: ['Mật khẩu này chỉ dùng một lần: hãy đặt mật khẩu mới trước ' +
+	    'khi tiếp tục.', 'This password was for one use only: choose a ' +
+	    'new one before going on.'],
+	pw_old: ['Mật khẩu hiện tại', 'Current password'],
+	pw_new: ['Mật khẩu mới', 'New password'],
+	pw_new_hint: ['Ít nhất 10 ký tự, khác mật khẩu hiện tại.',
+	    'At least 10 characters, not the current password.'],
+	pw_new2: ['Nhập lại mật khẩu mới', 'New password again'],
+	pw_submit: ['Đổi mật khẩu', 'Change password'],
+	pw_m_mismatch: ['Hai lần nhập mật khẩu mới không khớp.',
+	    'The two new passwords differ.'],
+	pw_m_bad_new: ['Mật khẩu mới không dùng được: {msg}',
+	    'The new password will not do: {msg}'],
+	pw_m_bad_old: ['Mật khẩu hiện tại không đúng: {msg}',
+	    'Wrong current password: {msg}'],
+	pw_m_done: ['Đã đổi mật khẩu.', 'Password changed.'],
+});
+
+function pwMustChange() {
+	return !!(session && session.must_change);
+}
+
+function pwClear() {
+	for (const id of ['pw-old', 'pw-new', 'pw-new2']) {
+		$(id).value = '';
+		$(id + '-error').textContent = '';
+	}
+}
+
+function pwShow() {
+	pwClear();
+	$('pw-must').hidden = !pwMustChange();
+	$('pw-old').focus();
+}
+
+async function pwSubmit(ev) {
+	ev.preventDefault();
+	for (const id of ['pw-old', 'pw-new', 'pw-new2'])
+		$(id + '-error').textContent = '';
+	const password = $('pw-old').value;
+	const npw = $('pw-new').value;
+	if (npw !== $('pw-new2').value) {
+		$('pw-new2-error').textContent = t('pw_m_mismatch');
+		$('pw-new2').focus();
+		return;
+	}
+	const res = await api('POST', PW_PATH, { password, new_password: npw });
+	if (res.status === 200) {
+		pwClear();
+		session.must_change = false;
+		showLoggedIn();
+		// route() clears the flash: say it once the console is shown.
+		if (location.hash === '#compose') {
+			route();
+			flash(t('pw_m_done'));
+		} else {
+			window.addEventListener('hashchange', () =>
+			    flash(t('pw_m_done')), { once: true });
+			location.hash = '#compose';
+		}
+		return;
+	}
+	if (res.status === 401 && /^no session/.test(errOf(res))) {
+		session = null;
+		showLoggedOut();
+	} else if (res.status === 401)
+		$('pw-old-error').textContent = t('pw_m_bad_old', { msg: errOf(res) });
+	else if (res.status === 400)
+		$('pw-new-error').textContent = t('pw_m_bad_new', { msg: errOf(res) });
+	else
+		$('pw-old-error').textContent = res.status === 429 ? t('m_locked') :
+		    failMsg(res, PW_PATH);
+}
+
 // ---- start ----------------------------------------------------------
 
 async function start() {
@@ -1104,6 +1199,7 @@ async function start() {
 		applyLang();
 	});
 	$('login-form').addEventListener('submit', login);
+	$('pw-form').addEventListener('submit', pwSubmit);
 	$('logout').addEventListener('click', logout);
 	$('ward-search').addEventListener('input', showSuggest);
 	$('ward-search').addEventListener('keydown', searchKey);

@@ -2,15 +2,18 @@
 -- (auth.c has what the fields mean), each change with its audit entry.
 --
 -- ARGV: prefix op now_iso retention_ms actor from name rest...
---   user_add     rest = role wards argon2id   -> "ok" | "exists"
+--   user_add     rest = role wards argon2id must_change
+--                                             -> "ok" | "exists"
 --   user_disable                              -> "ok" | "unknown" | "already"
---   user_passwd  rest = argon2id              -> "ok" | "unknown"
+--   user_passwd  rest = argon2id must_change  -> "ok" | "unknown"
 --   token_add    rest = role wards sha256hex  -> "ok" | "exists"
 --   ("exists": an account or a token has the name; they share one namespace)
 --   token_revoke                              -> "ok" | "unknown" | "already"
 --   user_list, token_list (name unused)       -> {{name, field, value...}...}
 -- A password change or a disabling bumps the account's gen, which ends
 -- its sessions (whoami.lua).  A revoked token's digest stops naming it.
+-- must_change "1" (a password loactl made and printed): the account's
+-- sessions may only change it (must_change, cleared by login.lua passwd).
 --
 --: include keys
 --: include audit
@@ -41,7 +44,8 @@ if op == 'user_add' then
   local role, wards, pw = ARGV[8], ARGV[9], ARGV[10]
   if taken(name) then return 'exists' end
   redis.call('HSET', K.user(name), 'role', role, 'wards', wards, 'pw', pw,
-    'disabled', 0, 'created_at', now, 'fails', 0, 'locked_until', 0, 'gen', 1)
+    'disabled', 0, 'created_at', now, 'fails', 0, 'locked_until', 0, 'gen', 1,
+    'must_change', ARGV[11] == '1' and 1 or 0)
   redis.call('SADD', K.users(), name)
   audit(nil, ret, now, actor, 'user_add', name, from, role .. ' ' .. wards)
   return 'ok'
@@ -53,7 +57,8 @@ elseif op == 'user_disable' or op == 'user_passwd' then
     if d == '1' then return 'already' end
     redis.call('HSET', uk, 'disabled', 1)
   else
-    redis.call('HSET', uk, 'pw', ARGV[8], 'fails', 0, 'locked_until', 0)
+    redis.call('HSET', uk, 'pw', ARGV[8], 'fails', 0, 'locked_until', 0,
+      'must_change', ARGV[9] == '1' and 1 or 0)
   end
   redis.call('HINCRBY', uk, 'gen', 1)
   audit(nil, ret, now, actor, op, name, from)

@@ -8,7 +8,8 @@
 --     failed from addr in the window, {"unknown"}, {"disabled"},
 --     {"locked", until_ms} or {"ok", argon2id string}.
 --   op "ok": rest = session_hex csrf idle_ms.  The session, fails reset,
---     audit "login".  Returns {"ok", role, wards}, or {"unknown"} when
+--     audit "login".  Returns {"ok", role, wards, must_change} (must_change
+--     "1": a one-time password, to be changed first), or {"unknown"} when
 --     the account went meanwhile.
 --   op "fail": rest = user_max lock_ms window_ms.  One more failure for
 --     the account (locked lock_ms after user_max in a row) and for addr
@@ -20,7 +21,14 @@
 --   op "logout": rest = session_hex.  The session goes.  Returns {"ok"}.
 --   op "verified": no rest.  loactl approve|reject --as checked the
 --     password: fails reset, no session (the act is audited itself).
---     Returns {"ok", role, wards}, or {"unknown"}.
+--     Returns {"ok", role, wards, must_change}, or {"unknown"}.
+--   op "passwd": rest = argon2id session_hex.  POST /v1/session/password
+--     checked the old password: the new hash, must_change cleared, fails
+--     reset, gen bumped (every other session of the account ends) and
+--     given to this session, audit "password_change".  Returns {"ok"}, or
+--     {"unknown"} when the session is not the account's current one (it
+--     ended, or the password changed meanwhile) or the account is gone
+--     or disabled.
 --
 --: include keys
 --: include audit
@@ -43,7 +51,7 @@ if op == 'check' then
   return {'ok', u[1]}
 elseif op == 'ok' then
   local sid, csrf, idle = ARGV[9], ARGV[10], ARGV[11]
-  local u = redis.call('HMGET', uk, 'role', 'wards', 'gen')
+  local u = redis.call('HMGET', uk, 'role', 'wards', 'gen', 'must_change')
   if not u[1] then return {'unknown'} end
   redis.call('HSET', uk, 'fails', 0, 'locked_until', 0)
   local sk = K.session(sid)
@@ -51,7 +59,7 @@ elseif op == 'ok' then
     'created_at', now, 'seen_at', now)
   redis.call('PEXPIRE', sk, idle)
   audit(nil, ret, now, user, 'login', user, from)
-  return {'ok', u[1], u[2] or ''}
+  return {'ok', u[1], u[2] or '', u[4] == '1' and '1' or '0'}
 elseif op == 'fail' then
   local umax, lock, window = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])
   local res = 'fail'
@@ -71,10 +79,22 @@ elseif op == 'fail' then
     res == 'locked' and 'account locked' or nil)
   return {res}
 elseif op == 'verified' then
-  local u = redis.call('HMGET', uk, 'role', 'wards')
+  local u = redis.call('HMGET', uk, 'role', 'wards', 'must_change')
   if not u[1] then return {'unknown'} end
   redis.call('HSET', uk, 'fails', 0, 'locked_until', 0)
-  return {'ok', u[1], u[2] or ''}
+  return {'ok', u[1], u[2] or '', u[3] == '1' and '1' or '0'}
+elseif op == 'passwd' then
+  local pw, sk = ARGV[9], K.session(ARGV[10])
+  local s = redis.call('HMGET', sk, 'user', 'gen')
+  local u = redis.call('HMGET', uk, 'disabled', 'gen')
+  if s[1] ~= user or not u[2] or u[1] == '1' or s[2] ~= u[2] then
+    return {'unknown'}
+  end
+  redis.call('HSET', uk, 'pw', pw, 'must_change', 0, 'fails', 0,
+    'locked_until', 0)
+  redis.call('HSET', sk, 'gen', redis.call('HINCRBY', uk, 'gen', 1))
+  audit(nil, ret, now, user, 'password_change', user, from)
+  return {'ok'}
 elseif op == 'logout' then
   redis.call('DEL', K.session(ARGV[9]))
   return {'ok'}

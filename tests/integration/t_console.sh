@@ -73,11 +73,16 @@ for u in drafter:drafter:--wards=00070 approver:approver:--wards=00070 \
 	fi
 done
 
+# An account with a password loactl made: changed at the first login.
+OTP=$($LOACTL -c "$T/a.conf" user add newbie --role drafter --wards 00070 |
+    sed -n 's/.*: password \([A-Za-z0-9_-]*\) (shown once.*/\1/p')
+[ -n "$OTP" ] || fail "loactl user add newbie: no one-time password"
+
 start_loa a || { cat "$T/a.out"; exit 1; }
 PORT=$(http_port a)
 mkdir -p "$T/dl"
 LOA_URL=http://127.0.0.1:$PORT LOA_SMSCOUNT=$BUILD/tests/smscount \
-    LOA_USERS=$USERS LOA_WARD="00070:Phường Hoàn Kiếm" \
+    LOA_USERS=$USERS LOA_OTP=newbie:$OTP LOA_WARD="00070:Phường Hoàn Kiếm" \
     LOA_APPROVAL=$APPROVAL LOA_REQUIRE=AUTH,APPROVAL,CONSOLE-API \
     LOA_SCREENSHOTS=${SCREENSHOTS:-} LOA_DL=$T/dl \
     HOME=$T/dl timeout -k 5 240 nice -n 19 $PY "$ROOT/tests/browser/console.py" \
