@@ -308,10 +308,12 @@ ctl_scope_known(const struct loa_actor *a, const char *cmd)
 	for (i = 0; i < a->nwards; i++) {
 		r = ctl_commandl("SISMEMBER", key, a->wards[i], NULL);
 		if (r->type != REDIS_REPLY_INTEGER || r->integer != 1) {
+			/* A ward code follows the name rule: printable. */
 			fprintf(stderr, "loactl: %s: ward %s is not in the "
 			    "directory (want its 5-digit code, as `loactl "
-			    "import wards` loaded it)\n", cmd,
-			    ctl_oneline(a->wards[i]));
+			    "import wards` loaded it)\n", cmd, a->wards[i]);
+			freeReplyObject(r);
+			free(key);
 			exit(1);
 		}
 		freeReplyObject(r);
