@@ -39,6 +39,7 @@ extern const char loa_script_gate[];
 extern const char loa_script_expand[];
 extern const char loa_script_record[];
 extern const char loa_script_report[];
+extern const char loa_script_inbox[];
 extern const char loa_script_touch[];
 extern const char loa_script_promote[];
 extern const char loa_script_rate[];

@@ -23,16 +23,27 @@ do
   function K.job_phones(id) return p .. 'job:' .. id .. ':phones' end
   -- item -> why it was not reached (failed, skipped, expired), for report
   function K.job_why(id) return p .. 'job:' .. id .. ':why' end
+  -- the senders (channel:from) whose inbox entry names the job (inbox.lua)
+  function K.job_answered(id) return p .. 'job:' .. id .. ':answered' end
   -- every key of a job, for expiry
   function K.job_all(id)
     return {K.job(id), K.job_out(id), K.job_spec(id), K.job_wards(id), K.job_phones(id),
-      K.job_why(id)}
+      K.job_why(id), K.job_answered(id)}
   end
   function K.ward(code) return p .. 'ward:' .. code end
   function K.ward_residents(code) return p .. 'ward:' .. code .. ':residents' end
   function K.resident(id) return p .. 'resident:' .. id end
   -- resident ids by normalized phone (loactl import writes it)
   function K.phone_residents(e164) return p .. 'phone:' .. e164 .. ':residents' end
+  -- resident ids by Zalo user id (import residents, DANG KY: inbox.lua)
+  function K.zalo_residents(uid) return p .. 'zalo:' .. uid .. ':residents' end
+  -- 1/0: the Zalo user follows the OA (follow/unfollow events)
+  function K.zalo_follows(uid) return p .. 'zalo:' .. uid .. ':follows' end
+  -- Zalo user ids that refuse every message (TU CHOI from Zalo)
+  function K.optout_zalo() return p .. 'optout:zalo' end
+  -- what residents wrote (a stream), and the messages already kept
+  function K.inbox() return p .. 'inbox' end
+  function K.inbox_seen(provider, hex) return p .. 'inbox:seen:' .. provider .. ':' .. hex end
   function K.msgid(provider, id) return p .. 'msgid:' .. provider .. ':' .. id end
   function K.rate(provider) return p .. 'rate:' .. provider end
   function K.cred_lock(provider) return p .. 'cred:' .. provider .. ':lock' end
