@@ -65,14 +65,14 @@ B	?= build
 endif
 CORE	 = xmalloc log buf util config redis template job render phone sms policy \
 	   store submit resident plan csv httpparse escape neutral overview auth \
-	   approval preview reach
+	   approval preview reach keyword
 DAEMON	 = main engine expand deliver flow creds provider ingest ledger dlog http \
 	   notify metrics httpd httpserv report wake registry www capi kdf
 CTL	 = loactl
 PLUGINS	 = $(basename $(notdir $(wildcard plugins/*.c)))
 UNITS	 = test_phone test_sms test_template test_job test_config test_render test_csv \
 	   test_policy test_httpserv test_secret test_neutral test_store test_submit \
-	   test_auth test_approval \
+	   test_auth test_approval test_keyword \
 	   $(basename $(notdir $(wildcard tests/unit/test_plugin_*.c)))
 MOCK	 = $(if $(wildcard tests/mock/loa-mock.c),$(B)/loa-mock)
 

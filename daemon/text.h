@@ -33,6 +33,14 @@ enum loa_carrier {
  * then the empty string).
  */
 int		 loa_phone_normalize(const char *in, char out[LOA_PHONE_MAX]);
+/* keyword.c: what a resident's whole text asks for (README "Inbox"). */
+enum loa_keyword {
+	LOA_KW_NONE = 0,
+	LOA_KW_OPTOUT,		/* TU CHOI, TUCHOI, HUY, STOP */
+	LOA_KW_REGISTER,	/* DANG KY <phone>: phone normalized */
+};
+enum loa_keyword loa_keyword_parse(const char *, char phone[LOA_PHONE_MAX]);
+const char	*loa_keyword_name(enum loa_keyword);	/* "optout"... "" */
 /* Carrier of a normalized number ("84..."); UNKNOWN when no prefix fits. */
 enum loa_carrier loa_phone_carrier(const char *e164);
 /* "viettel", "mobifone", ... or "unknown". */
