@@ -67,7 +67,7 @@ CORE	 = xmalloc log buf util config redis template job render phone sms policy \
 	   store submit resident plan csv httpparse escape neutral overview auth \
 	   approval preview reach keyword
 DAEMON	 = main engine expand deliver flow creds provider ingest ledger dlog http \
-	   notify metrics httpd httpserv report wake registry www capi kdf
+	   notify metrics httpd httpserv report inbox wake registry www capi kdf
 CTL	 = loactl
 PLUGINS	 = $(basename $(notdir $(wildcard plugins/*.c)))
 UNITS	 = test_phone test_sms test_template test_job test_config test_render test_csv \
@@ -120,7 +120,7 @@ $(B)/gen/lua.c: $(LUA_SRC) daemon/lua/embed.sh
 $(B)/gen/lua.o: $(B)/gen/lua.c daemon/store.h
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(B)/console_embedded.o: plugins/console.c include/loa/provider.h | $(B)
+$(B)/console_embedded.o: plugins/console.c plugins/plugin.h include/loa/provider.h | $(B)
 	$(CC) $(ALL_CFLAGS) -Dloa_provider=loa_console_embedded -c -o $@ $<
 
 $(B)/libloacore.a: $(CORE_O)

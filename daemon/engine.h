@@ -153,6 +153,24 @@ int	 report_argv(struct loa_argv *, const char *,
 int	 report_results(const struct redisReply *, int, int *);
 void	 report_sweep(void);
 
+/* inbox.c: messages from residents (route_webhook) */
+#define INBOUND_MAX	4	/* inbound() fills at most this many a call */
+#define INBOUND_KINDS	5	/* text, follow, unfollow, other, unknown */
+enum inbound_result {
+	INBOUND_STORED = 0,
+	INBOUND_DUPLICATE,
+	INBOUND_BAD_SIGNATURE,
+	INBOUND_MALFORMED,
+	INBOUND_RESULTS
+};
+struct loa_inbound;
+const char *inbound_kind_name(int);
+const char *inbound_result_name(enum inbound_result);
+int	 inbox_argv(struct loa_argv *, const char *, struct loa_inbound *,
+	    int, const char *, size_t);
+int	 inbox_results(const char *, const struct redisReply *, int *);
+void	 metrics_inbound(const char *, int, enum inbound_result);
+
 /* metrics.c: why the ingest refused a job, as a metric label */
 enum job_reject {
 	JOB_REJECT_MALFORMED = 0,	/* no job field, not a JSON object */

@@ -186,6 +186,7 @@ enum pending_kind {
 	PK_WARDS,
 	PK_VERDICT,
 	PK_RETRY,
+	PK_INBOX,	/* inbox.lua: messages from residents */
 };
 
 /*
@@ -219,6 +220,7 @@ struct pending {
 	char			*user;	/* login: the account */
 	char			*pw;	/* login: the password (wiped) */
 	int			 op;	/* login: LOGIN_CHECK... */
+	int			 n;	/* inbox: messages read */
 };
 TAILQ_HEAD(pending_q, pending);
 
@@ -2206,7 +2208,22 @@ retry_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	free(id);
 }
 
-/* The provider named name, when it takes delivery reports. */
+/* The plugin's inbound() (ABI 1.2), or NULL when it has none. */
+static int
+(*provider_inbound(const struct provider *p))(void *,
+    const struct loa_webhook *, struct loa_inbound *, int)
+{
+	if (p->mod->abi_minor < 2 || p->mod->struct_size <
+	    offsetof(struct loa_provider_module, inbound) +
+	    sizeof(p->mod->inbound))
+		return NULL;
+	return p->mod->inbound;
+}
+
+/*
+ * The provider named name, when it takes delivery reports or brings
+ * messages from residents.
+ */
 static const struct provider *
 report_provider(const char *name)
 {
@@ -2215,16 +2232,103 @@ report_provider(const char *name)
 
 	for (i = 0; i < loa->nproviders; i++) {
 		p = &loa->providers[i];
-		if (strcmp(p->conf->name, name) == 0)
-			return p->mod->struct_size >= offsetof(struct
-			    loa_provider_module, report) +
-			    sizeof(p->mod->report) && p->mod->report != NULL ?
-			    p : NULL;
+		if (strcmp(p->conf->name, name) != 0)
+			continue;
+		if (provider_inbound(p) != NULL)
+			return p;
+		return p->mod->struct_size >= offsetof(struct
+		    loa_provider_module, report) + sizeof(p->mod->report) &&
+		    p->mod->report != NULL ? p : NULL;
 	}
 	return NULL;
 }
 
-/* GET|POST /webhooks/<name>: a delivery report (the whole request in). */
+static int
+provider_has_report(const struct provider *p)
+{
+	return p->mod->struct_size >= offsetof(struct loa_provider_module,
+	    report) + sizeof(p->mod->report) && p->mod->report != NULL;
+}
+
+static void	inbox_cb(struct loa_redis *, redisReply *, void *);
+
+/*
+ * Offer wh to the plugin's inbound() first (design issue 16): 1 when it
+ * answered req (messages stored, or refused), 0 when the request carries
+ * no message and goes on to report().
+ */
+static int
+webhook_inbound(struct hs_req *req, const char *name,
+    const struct provider *p, const struct loa_webhook *wh)
+{
+	struct loa_inbound	*ins;
+	struct loa_argv		 av;
+	struct pending		*pe;
+	struct loa_buf		 b;
+	int			 n, k, bad;
+
+	ins = xcalloc(INBOUND_MAX, sizeof(*ins));
+	n = provider_inbound(p)(p->state, wh, ins, INBOUND_MAX);
+	if (n == 0) {
+		free(ins);
+		return 0;
+	}
+	if (n < 0 || n > INBOUND_MAX) {
+		bad = n == LOA_REPORT_BAD_SIGNATURE;
+		httpd_note_for(bad ? HE_BAD_SIGNATURE : HE_BAD_REPORT, req,
+		    name);
+		metrics_inbound(name, INBOUND_KINDS - 1, bad ?
+		    INBOUND_BAD_SIGNATURE : INBOUND_MALFORMED);
+		reply_error(req, bad ? 401 : 400, bad ? "bad signature" :
+		    "unreadable message");
+		free(ins);
+		return 1;
+	}
+	k = inbox_argv(&av, name, ins, n, wh->body, wh->body_len);
+	free(ins);
+	if (k == 0) {
+		loa_buf_init(&b);
+		loa_json_kl(&b, "inbound", n);
+		loa_json_kl(&b, "stored", 0);
+		reply_json(req, 200, &b);
+	} else {
+		pe = pending_new(req, PK_INBOX, name);
+		pe->n = n;
+		if (loa_redis_cmdv(loa->rc, inbox_cb, pe, &av) == -1) {
+			pending_take(pe);
+			reply_redis_down(req);
+		}
+	}
+	loa_argv_free(&av);
+	return 1;
+}
+
+static void
+inbox_cb(struct loa_redis *r, redisReply *rep, void *arg)
+{
+	struct pending	*p = arg;
+	struct hs_req	*req;
+	struct loa_buf	 b;
+	int		 stored, bad, n = p->n;
+
+	(void)r;
+	bad = inbox_results(p->id, rep, &stored) == -1;
+	if ((req = pending_take(p)) == NULL)
+		return;
+	if (bad) {
+		reply_redis_down(req);
+		return;
+	}
+	loa_buf_init(&b);
+	loa_json_kl(&b, "inbound", n);
+	loa_json_kl(&b, "stored", stored);
+	reply_json(req, 200, &b);
+}
+
+/*
+ * GET|POST /webhooks/<name>: messages from residents (inbound()), else a
+ * delivery report (the whole request in).
+ */
 static void
 route_webhook(struct hs_req *req, const char *name)
 {
@@ -2239,7 +2343,7 @@ route_webhook(struct hs_req *req, const char *name)
 
 	if ((p = report_provider(name)) == NULL) {
 		reply_error(req, 404, "no such provider, or it sends no "
-		    "delivery reports");
+		    "delivery reports or messages");
 		return;
 	}
 	memset(&wh, 0, sizeof(wh));
@@ -2252,6 +2356,17 @@ route_webhook(struct hs_req *req, const char *name)
 	}
 	wh.headers = hdr;
 	wh.nheaders = h->nfields;
+	if (provider_inbound(p) != NULL && webhook_inbound(req, name, p, &wh))
+		return;
+	if (!provider_has_report(p)) {
+		/* A well-formed request that carries nothing for us. */
+		struct loa_buf b;
+		loa_buf_init(&b);
+		loa_json_kl(&b, "inbound", 0);
+		loa_json_kl(&b, "reports", 0);
+		reply_json(req, 200, &b);
+		return;
+	}
 	reps = xcalloc(WEBHOOK_REPORTS_MAX, sizeof(*reps));
 	n = p->mod->report(p->state, &wh, reps, WEBHOOK_REPORTS_MAX);
 	if (n < 0 || n > WEBHOOK_REPORTS_MAX) {
@@ -2513,7 +2628,7 @@ head_cb(struct hs_req *req, void *arg)
 	case RT_WEBHOOK:
 		if (report_provider(name) == NULL) {
 			reply_error(req, 404, "no such provider, or it sends "
-			    "no delivery reports");
+			    "no delivery reports or messages");
 			break;
 		}
 		if (strcmp(h->method, "GET") != 0 &&

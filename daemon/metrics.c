@@ -65,6 +65,8 @@ struct pmetrics {
 	unsigned long long	 retries[LOA_CH_COUNT + 1];
 	unsigned long long	 fallbacks[LOA_CH_COUNT + 1];
 	unsigned long long	 reports[REPORT_RESULTS];
+	/* inbound messages, by kind and result (inbox.c) */
+	unsigned long long	 inbound[INBOUND_KINDS][INBOUND_RESULTS];
 	unsigned long long	 lat_bucket[NBUCKET];
 	unsigned long long	 lat_count;
 	double			 lat_sum;
@@ -376,6 +378,20 @@ metrics_write(struct loa_buf *b)
 				    plabel(&pm[i]), report_result_name(k),
 				    pm[i].reports[k]);
 
+	family(b, "loa_inbound_total", "counter", "Messages and events from "
+	    "residents received on /webhooks, by provider, kind and result.");
+	for (i = 0; i < npm; i++)
+		for (k = 0; k < INBOUND_KINDS; k++)
+			for (c = 0; c < INBOUND_RESULTS; c++)
+				if (pm[i].inbound[k][c] > 0)
+					loa_buf_printf(b, "loa_inbound_total"
+					    "{provider=\"%s\",kind=\"%s\","
+					    "result=\"%s\"} %llu\n",
+					    plabel(&pm[i]),
+					    inbound_kind_name(k),
+					    inbound_result_name(c),
+					    pm[i].inbound[k][c]);
+
 	family(b, "loa_provider_circuit", "gauge", "Circuit state of each "
 	    "provider in this daemon (1 for the current state).");
 	for (i = 0; i < loa->nproviders; i++)
@@ -421,6 +437,15 @@ void
 metrics_report(const char *provider, enum report_result r)
 {
 	slot(provider)->reports[r]++;
+}
+
+/* An inbound message's fate (inbox.c); kind INBOUND_KINDS - 1: unknown. */
+void
+metrics_inbound(const char *provider, int kind, enum inbound_result r)
+{
+	if (kind < 0 || kind >= INBOUND_KINDS)
+		kind = INBOUND_KINDS - 1;
+	slot(provider)->inbound[kind][r]++;
 }
 
 void

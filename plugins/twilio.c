@@ -515,4 +515,5 @@ LOA_PROVIDER_EXPORT const struct loa_provider_module loa_provider = {
 	NULL,
 	NULL,
 	twilio_report,
+	NULL,		/* no messages from residents */
 };

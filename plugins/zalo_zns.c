@@ -865,4 +865,5 @@ LOA_PROVIDER_EXPORT const struct loa_provider_module loa_provider = {
 	zns_refresh_parse,
 	zns_set_token,
 	zns_report,
+	NULL,		/* no messages from residents */
 };

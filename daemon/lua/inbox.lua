@@ -18,8 +18,8 @@
 -- MINID ~ the server's time - retention).  A job the sender answers for the first time
 -- counts it (job field answered, set job:<id>:answered of senders).
 --
--- Returns per message {"duplicate"} or {"stored", entry id, resident,
--- ward, job, keyword, action}.
+-- Returns per message {"duplicate", kind} or {"stored", entry id,
+-- resident, ward, job, keyword, action, kind}.
 --
 --: include keys
 --: include outcome
@@ -93,7 +93,7 @@ for i = 7, #ARGV - 12, 13 do
   local kind, channel, from, key_ok, digest, msg_id, sent_at, text, trunc, note,
     keyword, arg, shown = unpack(ARGV, i, i + 12)
   if not redis.call('SET', K.inbox_seen(provider, digest), '1', 'NX', 'PX', ret) then
-    out[#out + 1] = {'duplicate'}
+    out[#out + 1] = {'duplicate', kind}
   else
     local ids = residents_of(channel, from, key_ok)
     local resident, ward, action = ids[1] or '', '', ''
@@ -128,7 +128,7 @@ for i = 7, #ARGV - 12, 13 do
       'kind', kind, 'from', from, 'resident', resident, 'ward', ward, 'job', job,
       'text', text, 'truncated', trunc, 'note', note, 'msg_id', msg_id,
       'keyword', keyword, 'action', action)
-    out[#out + 1] = {'stored', id, resident, ward, job, keyword, action}
+    out[#out + 1] = {'stored', id, resident, ward, job, keyword, action, kind}
   end
 end
 return out
