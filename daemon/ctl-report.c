@@ -192,6 +192,9 @@ print_text(struct loa_reach *rp, const redisReply *job)
 
 	printf("\n%lld outcome entries, ", rp->entries);
 	put("job total %s\n", total != NULL ? total : "0");
+	/* Senders whose inbox entry names the job (inbox.lua). */
+	v = ctl_field(job, "answered", NULL);
+	put("answered %s\n", v != NULL ? v : "0");
 	if (state != NULL && strcmp(state, "expanding") == 0)
 		printf("still expanding: residents the expansion has not "
 		    "reached yet are not counted\n");

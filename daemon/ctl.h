@@ -128,5 +128,6 @@ void	 ctl_as_user(const char *, struct loa_actor *);
 int	 ctl_user(int, char **);
 int	 ctl_token(int, char **);
 int	 ctl_audit(int, char **);
+int	 ctl_inbox(int, char **);
 
 #endif

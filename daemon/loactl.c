@@ -135,6 +135,10 @@ static const struct {
 	  "audit [--since TIME] [--actor NAME] [--limit N] [--json]",
 	  "the audit trail: who did what, to what, from where;\n"
 	  "TIME is RFC 3339 or a duration back from now (24h)" },
+	{ "inbox", ctl_inbox,
+	  "inbox [--ward CODE] [--job ID] [--follow] [--json] [--limit N]",
+	  "what residents wrote back, newest first (phones\n"
+	  "masked); --follow prints new ones as they come" },
 	{ "approve", ctl_approve,
 	  "approve ID [--as USER]",
 	  "approve a job awaiting approval (not your own): it is\n"

@@ -42,7 +42,7 @@ static const char *const job_fields[] = {
 	"skipped", "expired", "cancelled", "maybe_duplicate", "created_at",
 	"finished_at", "priority", "entry", "error", "submitted_by",
 	"approved_by", "rejected_by", "reject_reason", "approval_deadline",
-	NULL
+	"answered", NULL
 };
 /* The <status> of the ch:<channel>:<status> and ward:<code>:<status>. */
 static const char *const job_counts[] = {

@@ -223,6 +223,13 @@ loa_key_audit(const char *p)
 	return key3(p, "audit", NULL, NULL);
 }
 
+/* What residents wrote back, a stream (inbox.lua). */
+char *
+loa_key_inbox(const char *p)
+{
+	return key3(p, "inbox", NULL, NULL);
+}
+
 /* The accounts' names (a set), and one account (a hash). */
 char *
 loa_key_users(const char *p)

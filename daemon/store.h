@@ -145,6 +145,7 @@ char	*loa_key_cred(const char *, const char *);
 char	*loa_key_cred_lock(const char *, const char *);
 char	*loa_key_log_level(const char *);
 char	*loa_key_audit(const char *);
+char	*loa_key_inbox(const char *);
 char	*loa_key_users(const char *);
 char	*loa_key_user(const char *, const char *);
 char	*loa_key_tokens(const char *);
