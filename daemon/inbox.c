@@ -82,9 +82,10 @@ static int
 clean_text(const char *in, char *out)
 {
 	const uint8_t	*p = (const uint8_t *)in, *end;
+	uint8_t		 ch[6];
 	size_t		 o = 0;
 	ucs4_t		 c;
-	int		 len;
+	int		 len, n;
 
 	end = p + strnlen(in, LOA_INBOUND_TEXT_MAX);
 	for (; p < end; p += len) {
@@ -95,11 +96,14 @@ clean_text(const char *in, char *out)
 			continue;
 		if (c == 0x7f)
 			continue;
-		if (o + 4 >= LOA_INBOUND_TEXT_MAX) {
+		if ((n = u8_uctomb(ch, c, sizeof(ch))) <= 0)
+			continue;
+		if (o + n >= LOA_INBOUND_TEXT_MAX) {
 			out[o] = '\0';
 			return 1;
 		}
-		o += u8_uctomb((uint8_t *)out + o, c, 4);
+		memcpy(out + o, ch, n);
+		o += n;
 	}
 	out[o] = '\0';
 	return 0;
