@@ -6,6 +6,9 @@
 -- The columns join <p>directory:columns when some row was written.
 -- <p>phone:<e164>:residents indexes the residents by phone (what
 -- loactl optout check reads); a changed phone moves the resident.
+-- <p>zalo:<uid>:residents indexes them by zalo_uid the same way (what
+-- inbox.lua finds a Zalo sender by), when the uid may be a key part:
+-- 1-64 of [0-9A-Za-z_-] (another uid is kept, not indexed).
 --
 --: include keys
 local ncols = tonumber(ARGV[2])
@@ -24,13 +27,18 @@ while i <= #ARGV do
     local rk = K.resident(id)
     local old = redis.call('HGETALL', rk)
     local st, oldward, oldphone, phone = 'added', nil, nil, nil
+    local olduid, uid = nil, nil
     for k = f0, f1, 2 do
       if ARGV[k] == 'phone' and ARGV[k + 1] ~= '' then phone = ARGV[k + 1] end
+      if ARGV[k] == 'zalo_uid' and #ARGV[k + 1] <= 64 and
+          string.match(ARGV[k + 1], '^[%w_%-]+$') then uid = ARGV[k + 1] end
     end
     if #old > 0 then
       for k = 1, #old, 2 do
         if old[k] == 'ward' then oldward = old[k + 1] end
         if old[k] == 'phone' and old[k + 1] ~= '' then oldphone = old[k + 1] end
+        if old[k] == 'zalo_uid' and #old[k + 1] <= 64 and
+            string.match(old[k + 1], '^[%w_%-]+$') then olduid = old[k + 1] end
       end
       st = 'updated'
       if #old == 2 * nf then
@@ -60,6 +68,10 @@ while i <= #ARGV do
       redis.call('SREM', K.phone_residents(oldphone), id)
     end
     if phone then redis.call('SADD', K.phone_residents(phone), id) end
+    if olduid and olduid ~= uid then
+      redis.call('SREM', K.zalo_residents(olduid), id)
+    end
+    if uid then redis.call('SADD', K.zalo_residents(uid), id) end
     wrote = true
     out[#out + 1] = st
   end
