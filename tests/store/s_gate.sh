@@ -26,3 +26,10 @@ R HSET ${P}job:j2:out r1 . r2 . r3 . >/dev/null
 is "residents, with their hash; a phone used twice" "$(ev gate $P ${P}work:normal $e d1 j2 d r1 r2 r3)" \
     "$(lines expanding '' '' phone +84900000001 name A '' d phone +84900000001 name B '' '')"
 is "the phone belongs to the first" "$(R HGET ${P}job:j2:phones +84900000001)" r1
+# A resident whose zalo_uid said TU CHOI on Zalo (loa:optout:zalo).
+e=$(pending ${P}work:normal d1 job j4 ids z1,z2)
+R HSET ${P}job:j4 state sending >/dev/null
+R HSET ${P}resident:z1 zalo_uid uid-out name Z1 >/dev/null
+R HSET ${P}resident:z2 zalo_uid uid-in name Z2 >/dev/null
+R SADD ${P}optout:zalo uid-out >/dev/null
+is "a zalo uid opted out: flagged" "$(ev gate $P ${P}work:normal $e d1 j4 d z1 z2 | sed -n '3p;9p' | tr '\n' ' ')" "o  "
