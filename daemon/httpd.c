@@ -187,6 +187,7 @@ enum pending_kind {
 	PK_VERDICT,
 	PK_RETRY,
 	PK_INBOX,	/* inbox.lua: messages from residents */
+	PK_INBOX_LIST,	/* GET /v1/inbox */
 };
 
 /*
@@ -266,6 +267,7 @@ enum route {
 	RT_SESSION,		/* /v1/session */
 	RT_SESSION_PW,		/* /v1/session/password */
 	RT_AUDIT,		/* /v1/audit */
+	RT_INBOX,		/* /v1/inbox */
 	RT_WARDS,		/* /v1/wards */
 	RT_PREVIEW,		/* /v1/preview (capi.c) */
 	RT_REPORT_CSV,		/* /v1/jobs/<id>/report.csv (capi.c) */
@@ -324,6 +326,7 @@ static void	login_cb(struct loa_redis *, redisReply *, void *);
 static void	passwd_cb(struct loa_redis *, redisReply *, void *);
 static int	must_change_may(struct hs_req *);
 static void	audit_list_cb(struct loa_redis *, redisReply *, void *);
+static void	inbox_list_cb(struct loa_redis *, redisReply *, void *);
 static void	wards_cb(struct loa_redis *, redisReply *, void *);
 static void	whoami_cb(struct loa_redis *, redisReply *, void *);
 static void	dispatch(struct hs_req *);
@@ -1915,6 +1918,141 @@ audit_list_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	free(actor);
 }
 
+#define INBOX_LIMIT		50
+#define INBOX_LIMIT_MAX		1000
+#define INBOX_SCAN		10000	/* entries read for the filters */
+
+/*
+ * GET /v1/inbox?ward=&job=&after=&limit=: what residents wrote back,
+ * newest first, scoped like jobs: an entry whose ward the caller's scope
+ * does not cover is left out (one without a ward is for scope all only),
+ * and a ward asked for outside the scope is 403.  after: an entry id
+ * (only newer ones).  A sender's phone and numbers in texts are masked.
+ */
+static void
+route_inbox(struct hs_req *req)
+{
+	static const char *const known[] = { "ward", "job", "after", "limit",
+	    NULL };
+	const char		*q = hs_req_head(req)->query, *wp;
+	const struct loa_actor	*a = httpd_actor(req);
+	struct pending		*p;
+	struct loa_argv		 av;
+	char			 ward[LOA_NAME_MAX + 1], job[LOA_NAME_MAX + 1];
+	char			 after[48], lim[16], *end;
+	long			 limit = INBOX_LIMIT;
+	int			 hw, hj, ha, n;
+
+	if (!may(req, LOA_ACT_READ, "/v1/inbox"))
+		return;
+	if (!query_only(q, known)) {
+		reply_error(req, 400, "unknown parameter; want ward, job, "
+		    "after and limit");
+		return;
+	}
+	if ((hw = query_get(q, "ward", ward, sizeof(ward))) == -1 ||
+	    (hw == 1 && !loa_name_valid(ward)) ||
+	    (hj = query_get(q, "job", job, sizeof(job))) == -1 ||
+	    (hj == 1 && !loa_name_valid(job))) {
+		reply_error(req, 400, "ward, job: want " LOA_NAME_RULE);
+		return;
+	}
+	if ((ha = query_get(q, "after", after, sizeof(after))) == -1 ||
+	    (ha == 1 && (after[0] == '\0' || after[strspn(after,
+	    "0123456789-")] != '\0'))) {
+		reply_error(req, 400, "after: want an entry id");
+		return;
+	}
+	if ((n = query_get(q, "limit", lim, sizeof(lim))) == 1)
+		limit = strtol(lim, &end, 10);
+	if (n == -1 || (n == 1 && (lim[0] < '0' || lim[0] > '9' ||
+	    *end != '\0' || limit < 1 || limit > INBOX_LIMIT_MAX))) {
+		reply_error(req, 400, "limit: want 1 to 1000");
+		return;
+	}
+	wp = ward;
+	if (hw == 1 && !loa_scope_covers(a, &wp, 1)) {
+		deny(req, "/v1/inbox", "ward outside your scope");
+		return;
+	}
+	p = pending_new(req, PK_INBOX_LIST, hw == 1 ? ward : NULL);
+	p->len = (size_t)limit;
+	if (hj == 1)
+		p->user = xstrdup(job);
+	loa_argv_init(&av);
+	loa_argv_add(&av, "XREVRANGE");
+	loa_argv_take(&av, loa_key_inbox(loa->cfg.prefix));
+	loa_argv_add(&av, "+");
+	if (ha == 1)
+		loa_argv_addf(&av, "(%s", after);
+	else
+		loa_argv_add(&av, "-");
+	loa_argv_add(&av, "COUNT");
+	loa_argv_addf(&av, "%d", INBOX_SCAN);
+	ask(req, p, inbox_list_cb, &av);
+}
+
+static void
+inbox_list_cb(struct loa_redis *r, redisReply *rep, void *arg)
+{
+	struct pending		*p = arg;
+	struct hs_req		*req;
+	const struct loa_actor	*a;
+	const redisReply	*e, *f;
+	json_t			*out, *o;
+	const char		*w, *v, *ch;
+	char			*ward, *job = p->user, masked[80], *m;
+	size_t			 limit = p->len, i, k;
+
+	(void)r;
+	p->user = NULL;
+	if ((req = take_answer(p, rep, REDIS_REPLY_ARRAY, &ward)) == NULL)
+		goto out;
+	a = httpd_actor(req);
+	out = json_array();
+	for (i = 0; i < rep->elements && json_array_size(out) < limit; i++) {
+		e = rep->element[i];
+		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+		    e->element[0]->type != REDIS_REPLY_STRING ||
+		    (f = e->element[1])->type != REDIS_REPLY_ARRAY)
+			continue;
+		o = json_object();
+		json_object_set_new(o, "id", json_string(e->element[0]->str));
+		for (k = 0; k + 1 < f->elements; k += 2)
+			if (f->element[k]->type == REDIS_REPLY_STRING &&
+			    f->element[k + 1]->type == REDIS_REPLY_STRING)
+				json_object_set_new(o, f->element[k]->str,
+				    json_stringn(f->element[k + 1]->str,
+				    f->element[k + 1]->len));
+		w = json_string_value(json_object_get(o, "ward"));
+		v = json_string_value(json_object_get(o, "job"));
+		if (w == NULL || (w[0] == '\0' ? !a->all :
+		    !loa_scope_covers(a, &w, 1)) ||
+		    (ward != NULL && strcmp(w, ward) != 0) ||
+		    (job != NULL && (v == NULL || strcmp(v, job) != 0))) {
+			json_decref(o);
+			continue;
+		}
+		ch = json_string_value(json_object_get(o, "channel"));
+		v = json_string_value(json_object_get(o, "from"));
+		if (v != NULL && ch != NULL && strcmp(ch, "sms") == 0) {
+			loa_phone_mask(v, masked, sizeof(masked));
+			json_object_set_new(o, "from", json_string(masked));
+		}
+		if ((v = json_string_value(json_object_get(o, "text"))) !=
+		    NULL) {
+			m = loa_mask_numbers(v);
+			json_object_set_new(o, "text", json_string(m));
+			free(m);
+		}
+		json_array_append_new(out, o);
+	}
+	reply_jansson(req, 200, out);
+ out:
+	free(ward);
+	free(job);
+}
+
 /* GET /v1/wards: the directory's wards within the caller's scope. */
 static void
 route_wards(struct hs_req *req)
@@ -2464,6 +2602,8 @@ route_of(const char *path, char **arg)
 		return RT_SESSION_PW;
 	if (strcmp(path, "/v1/audit") == 0)
 		return RT_AUDIT;
+	if (strcmp(path, "/v1/inbox") == 0)
+		return RT_INBOX;
 	if (strcmp(path, "/v1/wards") == 0)
 		return RT_WARDS;
 	if (strcmp(path, "/v1/preview") == 0)
@@ -2531,6 +2671,7 @@ head_cb(struct hs_req *req, void *arg)
 		break;
 	case RT_STATUS:
 	case RT_AUDIT:
+	case RT_INBOX:
 	case RT_WARDS:
 		if (method_is(req, "GET", "GET") && check_auth(req) == 0)
 			hs_req_body_max(req, CANCEL_BODY_MAX, trusted(req));
@@ -2711,6 +2852,9 @@ dispatch(struct hs_req *req)
 		break;
 	case RT_AUDIT:
 		route_audit(req);
+		break;
+	case RT_INBOX:
+		route_inbox(req);
 		break;
 	case RT_WARDS:
 		route_wards(req);

@@ -117,5 +117,23 @@ check "loactl report shows answered" sh -c "$LOACTL -c '$T/a.conf' report j1 | g
 is "metrics: stored and bad signatures" \
     "$(curl -s "$URL/metrics" | grep -c 'loa_inbound_total{provider="console",kind="\(text\|unknown\)",result="\(stored\|bad_signature\)"}')" 2
 
+# GET /v1/inbox, scoped like jobs
+C() { $LOACTL -c "$T/a.conf" "$@"; }
+D70="Authorization: Bearer $(C token add d70 --wards 00070)"
+D08="Authorization: Bearer $(C token add d08 --wards 00008)"
+ALL="Authorization: Bearer $(C token add all --all)"
+is "a drafter of 00070" "$(hook GET /v1/inbox -H "$D70")" 200
+check "sees only 00070's entries" sh -c "jq -e 'length > 0 and all(.ward == \"00070\")' '$T/body' >/dev/null"
+check "phones masked, texts as JSON strings" sh -c "! grep -q 84912345001 '$T/body' && jq -e '.[0].text | type == \"string\"' '$T/body' >/dev/null"
+is "a drafter of another ward sees nothing" "$(hook GET /v1/inbox -H "$D08") $(body length)" "200 0"
+is "a ward outside the scope: 403" "$(hook GET '/v1/inbox?ward=00070' -H "$D08")" 403
+is "scope all sees entries without a ward" "$(hook GET /v1/inbox?limit=1000 -H "$ALL") $(body '[.[] | select(.ward == "")] | length > 0')" "200 true"
+is "?job=j1" "$(hook GET '/v1/inbox?job=j1' -H "$D70") $(body 'all(.job == "j1")')" "200 true"
+FIRST=$(hook GET '/v1/inbox?limit=1' -H "$ALL" >/dev/null; body '.[0].id')
+is "?after= the newest: nothing newer" "$(hook GET "/v1/inbox?after=$FIRST" -H "$ALL") $(body length)" "200 0"
+is "a bad parameter: 400" "$(hook GET '/v1/inbox?ward=../x' -H "$ALL")" 400
+is "no credential: 401" "$(hook GET /v1/inbox)" 401
+is "GET /v1/jobs/j1 shows answered (r1 and r2)" "$(hook GET /v1/jobs/j1 -H "$D70") $(body .answered)" "200 2"
+
 stop_loa a
 done_testing
