@@ -14,33 +14,12 @@
 
 #include "auth.h"
 #include "ctl.h"
+#include "overview.h"
 
 #define AUDIT_USAGE	"audit [--since TIME] [--actor NAME] [--limit N] " \
 			"[--json]"
 #define AUDIT_LIMIT	100
 #define AUDIT_LIMIT_MAX	100000
-
-/* The fields of one audit entry, as a JSON object. */
-static json_t *
-audit_entry(const redisReply *e)
-{
-	const redisReply	*f;
-	json_t			*o;
-	size_t			 i;
-
-	if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
-	    e->element[0]->type != REDIS_REPLY_STRING ||
-	    (f = e->element[1])->type != REDIS_REPLY_ARRAY)
-		return NULL;
-	o = json_object();
-	json_object_set_new(o, "id", json_string(e->element[0]->str));
-	for (i = 0; i + 1 < f->elements; i += 2)
-		if (f->element[i]->type == REDIS_REPLY_STRING &&
-		    f->element[i + 1]->type == REDIS_REPLY_STRING)
-			json_object_set_new(o, f->element[i]->str,
-			    json_string(f->element[i + 1]->str));
-	return o;
-}
 
 static void
 audit_line(const json_t *o)
@@ -142,7 +121,7 @@ ctl_audit(int argc, char **argv)
 	}
 	for (i = 0; i < r->elements && json_array_size(a) < (size_t)limit;
 	    i++) {
-		if ((o = audit_entry(r->element[i])) == NULL)
+		if ((o = loa_stream_entry(r->element[i])) == NULL)
 			continue;
 		act = json_string_value(json_object_get(o, "actor"));
 		if (actor != NULL && (act == NULL || strcmp(act, actor) != 0)) {

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "overview.h"
 
 #define INBOX_USAGE	"inbox [--ward CODE] [--job ID] [--follow] [--json] " \
 			"[--limit N]"
@@ -29,41 +30,18 @@ static const char	*want_ward, *want_job;
 static json_t *
 inbox_entry(const redisReply *e)
 {
-	const redisReply	*f;
-	const char		*v, *ch;
-	char			 masked[80], *m;
-	json_t			*o;
-	size_t			 i;
+	const char	*v;
+	json_t		*o;
 
-	if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
-	    e->element[0]->type != REDIS_REPLY_STRING ||
-	    (f = e->element[1])->type != REDIS_REPLY_ARRAY)
+	if ((o = loa_stream_entry(e)) == NULL)
 		return NULL;
-	o = json_object();
-	json_object_set_new(o, "id", json_string(e->element[0]->str));
-	for (i = 0; i + 1 < f->elements; i += 2)
-		if (f->element[i]->type == REDIS_REPLY_STRING &&
-		    f->element[i + 1]->type == REDIS_REPLY_STRING)
-			json_object_set_new(o, f->element[i]->str,
-			    json_stringn(f->element[i + 1]->str,
-			    f->element[i + 1]->len));
 	if (want_ward != NULL && ((v = json_string_value(json_object_get(o,
 	    "ward"))) == NULL || strcmp(v, want_ward) != 0))
 		goto out;
 	if (want_job != NULL && ((v = json_string_value(json_object_get(o,
 	    "job"))) == NULL || strcmp(v, want_job) != 0))
 		goto out;
-	ch = json_string_value(json_object_get(o, "channel"));
-	if ((v = json_string_value(json_object_get(o, "from"))) != NULL &&
-	    ch != NULL && strcmp(ch, "sms") == 0) {
-		loa_phone_mask(v, masked, sizeof(masked));
-		json_object_set_new(o, "from", json_string(masked));
-	}
-	if ((v = json_string_value(json_object_get(o, "text"))) != NULL) {
-		m = ctl_mask(v);
-		json_object_set_new(o, "text", json_string(m));
-		free(m);
-	}
+	loa_inbox_shown(o);
 	return o;
  out:
 	json_decref(o);

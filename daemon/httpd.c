@@ -1883,30 +1883,18 @@ audit_list_cb(struct loa_redis *r, redisReply *rep, void *arg)
 {
 	struct pending		*p = arg;
 	struct hs_req		*req;
-	const redisReply	*e, *f;
 	json_t			*a, *o;
 	const char		*who;
 	char			*actor;
-	size_t			 limit = p->len, i, k;
+	size_t			 limit = p->len, i;
 
 	(void)r;
 	if ((req = take_answer(p, rep, REDIS_REPLY_ARRAY, &actor)) == NULL)
 		goto out;
 	a = json_array();
 	for (i = 0; i < rep->elements && json_array_size(a) < limit; i++) {
-		e = rep->element[i];
-		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
-		    e->element[0]->type != REDIS_REPLY_STRING ||
-		    (f = e->element[1])->type != REDIS_REPLY_ARRAY)
+		if ((o = loa_stream_entry(rep->element[i])) == NULL)
 			continue;
-		o = json_object();
-		json_object_set_new(o, "id", json_string(e->element[0]->str));
-		for (k = 0; k + 1 < f->elements; k += 2)
-			if (f->element[k]->type == REDIS_REPLY_STRING &&
-			    f->element[k + 1]->type == REDIS_REPLY_STRING)
-				json_object_set_new(o, f->element[k]->str,
-				    json_stringn(f->element[k + 1]->str,
-				    f->element[k + 1]->len));
 		who = json_string_value(json_object_get(o, "actor"));
 		if (actor != NULL && (who == NULL || strcmp(who, actor) != 0))
 			json_decref(o);
@@ -1998,11 +1986,10 @@ inbox_list_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	struct pending		*p = arg;
 	struct hs_req		*req;
 	const struct loa_actor	*a;
-	const redisReply	*e, *f;
 	json_t			*out, *o;
-	const char		*w, *v, *ch;
-	char			*ward, *job = p->user, masked[80], *m;
-	size_t			 limit = p->len, i, k;
+	const char		*w, *v;
+	char			*ward, *job = p->user;
+	size_t			 limit = p->len, i;
 
 	(void)r;
 	p->user = NULL;
@@ -2011,19 +1998,8 @@ inbox_list_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	a = httpd_actor(req);
 	out = json_array();
 	for (i = 0; i < rep->elements && json_array_size(out) < limit; i++) {
-		e = rep->element[i];
-		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
-		    e->element[0]->type != REDIS_REPLY_STRING ||
-		    (f = e->element[1])->type != REDIS_REPLY_ARRAY)
+		if ((o = loa_stream_entry(rep->element[i])) == NULL)
 			continue;
-		o = json_object();
-		json_object_set_new(o, "id", json_string(e->element[0]->str));
-		for (k = 0; k + 1 < f->elements; k += 2)
-			if (f->element[k]->type == REDIS_REPLY_STRING &&
-			    f->element[k + 1]->type == REDIS_REPLY_STRING)
-				json_object_set_new(o, f->element[k]->str,
-				    json_stringn(f->element[k + 1]->str,
-				    f->element[k + 1]->len));
 		w = json_string_value(json_object_get(o, "ward"));
 		v = json_string_value(json_object_get(o, "job"));
 		if (w == NULL || (w[0] == '\0' ? !a->all :
@@ -2033,18 +2009,7 @@ inbox_list_cb(struct loa_redis *r, redisReply *rep, void *arg)
 			json_decref(o);
 			continue;
 		}
-		ch = json_string_value(json_object_get(o, "channel"));
-		v = json_string_value(json_object_get(o, "from"));
-		if (v != NULL && ch != NULL && strcmp(ch, "sms") == 0) {
-			loa_phone_mask(v, masked, sizeof(masked));
-			json_object_set_new(o, "from", json_string(masked));
-		}
-		if ((v = json_string_value(json_object_get(o, "text"))) !=
-		    NULL) {
-			m = loa_mask_numbers(v);
-			json_object_set_new(o, "text", json_string(m));
-			free(m);
-		}
+		loa_inbox_shown(o);
 		json_array_append_new(out, o);
 	}
 	reply_jansson(req, 200, out);

@@ -26,6 +26,7 @@
 
 #include "loa.h"
 #include "overview.h"
+#include "text.h"
 
 /* The states of a job (README "Jobs"). */
 const char *const loa_job_states[] = {
@@ -375,4 +376,54 @@ loa_provider_json(const char *name, const struct loa_provider_conf *pc,
 	}
 	json_object_set_new(o, "circuits", circ);
 	return o;
+}
+
+/*
+ * One entry of a stream read with XRANGE/XREVRANGE ([id, [field, value,
+ * ...]]) as a JSON object {"id": ..., field: value...}: the audit trail
+ * and the inbox, for loactl and the API.  NULL when it has another shape.
+ */
+json_t *
+loa_stream_entry(const redisReply *e)
+{
+	const redisReply	*f;
+	json_t			*o;
+	size_t			 i;
+
+	if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+	    e->element[0]->type != REDIS_REPLY_STRING ||
+	    (f = e->element[1])->type != REDIS_REPLY_ARRAY)
+		return NULL;
+	o = json_object();
+	json_object_set_new(o, "id", json_string(e->element[0]->str));
+	for (i = 0; i + 1 < f->elements; i += 2)
+		if (f->element[i]->type == REDIS_REPLY_STRING &&
+		    f->element[i + 1]->type == REDIS_REPLY_STRING)
+			json_object_set_new(o, f->element[i]->str,
+			    json_stringn(f->element[i + 1]->str,
+			    f->element[i + 1]->len));
+	return o;
+}
+
+/*
+ * An inbox entry (loa_stream_entry()) as loactl and the API show it: an
+ * SMS sender's phone masked, the numbers in the text masked.
+ */
+void
+loa_inbox_shown(json_t *o)
+{
+	const char	*v, *ch;
+	char		 masked[80], *m;
+
+	ch = json_string_value(json_object_get(o, "channel"));
+	if ((v = json_string_value(json_object_get(o, "from"))) != NULL &&
+	    ch != NULL && strcmp(ch, "sms") == 0) {
+		loa_phone_mask(v, masked, sizeof(masked));
+		json_object_set_new(o, "from", json_string(masked));
+	}
+	if ((v = json_string_value(json_object_get(o, "text"))) != NULL) {
+		m = loa_mask_numbers(v);
+		json_object_set_new(o, "text", json_string(m));
+		free(m);
+	}
 }

@@ -24,6 +24,8 @@ void	 loa_jobs_argv(struct loa_argv *, const char *, const char *, long);
 json_t	*loa_jobs_decode(const struct redisReply *);
 json_t	*loa_job_json(const char *, const struct redisReply *, size_t);
 int	 loa_job_field_public(const char *);
+json_t	*loa_stream_entry(const struct redisReply *);
+void	 loa_inbox_shown(json_t *);
 int	 loa_log_level_verbose(const char *);
 int	 loa_circuit_parse(const char *, const char *, char [16], long long *);
 json_t	*loa_provider_json(const char *, const struct loa_provider_conf *,
