@@ -739,7 +739,10 @@ pv_json_render(const struct loa_preview *pv, const struct pv_render *pr)
 		json_object_set_new(o, "too_long", json_boolean(too_long));
 	} else {
 		json_object_set_new(o, "template_id",
-		    json_string(job->zalo_template_id));
+		    job->zalo_template_id != NULL ?
+		    json_string(job->zalo_template_id) : json_null());
+		json_object_set_new(o, "text", pr->r.zalo_text != NULL ?
+		    json_string(pr->r.zalo_text) : json_null());
 		data = pr->r.zalo_data != NULL ?
 		    json_loads(pr->r.zalo_data, 0, NULL) : NULL;
 		json_object_set_new(o, "template_data", data != NULL ? data :
