@@ -19,6 +19,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -333,6 +334,90 @@ bad:
 out:
 	json_decref(root);
 	return rc;
+}
+
+/*
+ * The first member of each Zalo plugin's state, so that the callbacks
+ * below serve both plugins as they are.
+ */
+struct zalo_base {
+	const struct loa_host	*host;
+	struct zalo_app		 app;
+	char			*token;		/* access token, or NULL */
+	time_t			 id_warned;	/* plug_once_a_minute() */
+};
+
+/* Contract: zalo_refresh_build() for the plugin's state. */
+static inline int
+zalo_cb_refresh_build(void *state, const char *refresh_token,
+    struct loa_request *req, struct loa_result *res)
+{
+	struct zalo_base	*b = state;
+
+	return zalo_refresh_build(&b->app, refresh_token, req, res);
+}
+
+/* Contract: zalo_refresh_parse(). */
+static inline int
+zalo_cb_refresh_parse(void *state, const struct loa_response *resp,
+    struct loa_credentials *cred, struct loa_result *res)
+{
+	(void)state;
+	return zalo_refresh_parse(resp, cred, res);
+}
+
+/* Contract: keeps a copy of access_token (NULL forgets the token). */
+static inline void
+zalo_cb_set_token(void *state, const char *access_token)
+{
+	struct zalo_base	*b = state;
+
+	zalo_keep_token(b->host, &b->token, access_token);
+}
+
+/*
+ * Contract: transport failures, 5xx and 429 are the daemon's common
+ * reading; a 2xx answer is read as Zalo JSON ("error" 0 is sent, with
+ * data.<id_key> kept when it passes the message-id rule, one that does
+ * not said at most once a minute; a non-zero error goes through
+ * outcome(), the plugin's table; anything else is retried as
+ * "bad_answer"); another status is failed "http_N", unless its body
+ * carries a Zalo error code, which then decides.
+ */
+static inline void
+zalo_classify(struct zalo_base *b, const struct loa_response *resp,
+    struct loa_result *res, const char *id_key,
+    void (*outcome)(const struct zalo_base *, long long,
+    struct loa_result *))
+{
+	json_t		*root = NULL;
+	long long	 code;
+	int		 have_code, ok2xx;
+
+	if (loa_classify_transport(resp, res))
+		return;
+	ok2xx = resp->http_status >= 200 && resp->http_status < 300;
+	if (resp->body != NULL)
+		root = json_loadb(resp->body, resp->body_len, 0, NULL);
+	have_code = json_is_object(root) &&
+	    zalo_integer(json_object_get(root, "error"), &code) == 0;
+
+	if (ok2xx && have_code && code == 0) {
+		res->outcome = LOA_OUT_SENT;
+		res->reason[0] = '\0';
+		if (plug_json_id(res->provider_id, sizeof(res->provider_id),
+		    json_object_get(json_object_get(root, "data"), id_key)) ==
+		    -2 && plug_once_a_minute(&b->id_warned))
+			b->host->log(b->host->hctx, LOA_LOG_WARN, "%s is not 1 "
+			    "to %d visible ASCII characters, not kept (said at "
+			    "most once a minute)", id_key, LOA_PROVIDER_ID_MAX);
+	} else if (have_code && code != 0)
+		outcome(b, code, res);
+	else if (ok2xx)
+		plug_result(res, LOA_OUT_RETRY, "bad_answer");
+	else
+		plug_result(res, LOA_OUT_FAILED, "http_%d", resp->http_status);
+	json_decref(root);
 }
 
 #endif

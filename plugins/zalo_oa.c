@@ -66,14 +66,11 @@ static const char *const oa_keys[] = {
 };
 
 struct oa {
-	const struct loa_host	*host;
-	time_t			 id_warned;	/* plug_once_a_minute() */
+	struct zalo_base	 b;		/* first: zalo_common.h */
 	char			*base_url;	/* without a trailing '/' */
 	const char		*type;		/* "cs" or "transaction" */
-	struct zalo_app		 app;
 	long long		 fallback[OA_MAX_CODES];
 	int			 nfallback;
-	char			*token;		/* access token, or NULL */
 };
 
 /*
@@ -96,14 +93,14 @@ oa_codes(struct oa *o, const char *list)
 		n = *p == '-' ? strtoll(p, &end, 10) : 0;
 		if (n >= 0 || n < -99999 || (*end != '\0' && *end != ',' &&
 		    *end != ' ')) {
-			o->host->log(o->host->hctx, LOA_LOG_ERR,
+			o->b.host->log(o->b.host->hctx, LOA_LOG_ERR,
 			    "fallback_codes: want negative Zalo error codes "
 			    "separated by commas (e.g. %s)",
 			    OA_FALLBACK_DEFAULT);
 			return -1;
 		}
 		if (o->nfallback == OA_MAX_CODES) {
-			o->host->log(o->host->hctx, LOA_LOG_ERR,
+			o->b.host->log(o->b.host->hctx, LOA_LOG_ERR,
 			    "fallback_codes: at most %d codes", OA_MAX_CODES);
 			return -1;
 		}
@@ -130,9 +127,9 @@ oa_create(const struct loa_host *host, void **state)
 		host->log(host->hctx, LOA_LOG_ERR, "out of memory");
 		return -1;
 	}
-	o->host = host;
+	o->b.host = host;
 	if ((o->base_url = zalo_url(host, "base_url", OA_BASE_URL)) == NULL ||
-	    zalo_app_init(host, &o->app) == -1)
+	    zalo_app_init(host, &o->b.app) == -1)
 		goto fail;
 	v = host->config(host->hctx, "message_type");
 	if (v == NULL || strcmp(v, "cs") == 0)
@@ -151,7 +148,7 @@ oa_create(const struct loa_host *host, void **state)
 	return 0;
 fail:
 	free(o->base_url);
-	zalo_app_free(&o->app);
+	zalo_app_free(&o->b.app);
 	free(o);
 	return -1;
 }
@@ -163,9 +160,9 @@ oa_destroy(void *state)
 
 	if (o == NULL)
 		return;
-	zalo_forget_token(&o->token);
+	zalo_forget_token(&o->b.token);
 	free(o->base_url);
-	zalo_app_free(&o->app);
+	zalo_app_free(&o->b.app);
 	free(o);
 }
 
@@ -209,7 +206,7 @@ oa_build(void *state, const struct loa_message *m, struct loa_request *req,
 		plug_result(res, LOA_OUT_FALLBACK, "no_text");
 		return -1;
 	}
-	if (zalo_token_headers(o->token, req, res) == -1)
+	if (zalo_token_headers(o->b.token, req, res) == -1)
 		return -1;
 	n = snprintf(req->url, sizeof(req->url), "%s/v3.0/oa/message/%s",
 	    o->base_url, o->type);
@@ -241,8 +238,10 @@ oa_build(void *state, const struct loa_message *m, struct loa_request *req,
  * permanent for the message on this channel (FAILED: the next channel).
  */
 static void
-oa_code_outcome(const struct oa *o, long long code, struct loa_result *res)
+oa_code_outcome(const struct zalo_base *b, long long code,
+    struct loa_result *res)
 {
+	const struct oa		*o = (const struct oa *)b;
 	enum loa_outcome	out = LOA_OUT_FAILED;
 	int			i;
 
@@ -275,77 +274,13 @@ oa_code_outcome(const struct oa *o, long long code, struct loa_result *res)
 	plug_result(res, out, "zalo_%lld", code);
 }
 
-/*
- * Contract: transport failures, 5xx and 429 are the daemon's common
- * reading; a 2xx answer is read as Zalo JSON ("error" 0 is sent, with
- * data.message_id kept when it passes the message-id rule; a non-zero
- * error goes through oa_code_outcome(); anything else is retried as
- * "bad_answer"); another status is failed "http_N", unless its body
- * carries a Zalo error code, which then decides.
- */
+/* Contract: zalo_classify(), message id in data.message_id. */
 static void
 oa_classify(void *state, const struct loa_message *m,
     const struct loa_response *resp, struct loa_result *res)
 {
-	struct oa	*o = state;
-	json_t		*root = NULL;
-	long long	 code;
-	int		 have_code, ok2xx;
-
 	(void)m;
-	if (loa_classify_transport(resp, res))
-		return;
-	ok2xx = resp->http_status >= 200 && resp->http_status < 300;
-	if (resp->body != NULL)
-		root = json_loadb(resp->body, resp->body_len, 0, NULL);
-	have_code = json_is_object(root) &&
-	    zalo_integer(json_object_get(root, "error"), &code) == 0;
-
-	if (ok2xx && have_code && code == 0) {
-		res->outcome = LOA_OUT_SENT;
-		res->reason[0] = '\0';
-		if (plug_json_id(res->provider_id, sizeof(res->provider_id),
-		    json_object_get(json_object_get(root, "data"),
-		    "message_id")) == -2 && plug_once_a_minute(&o->id_warned))
-			o->host->log(o->host->hctx, LOA_LOG_WARN, "message_id "
-			    "is not 1 to %d visible ASCII characters, not kept "
-			    "(said at most once a minute)",
-			    LOA_PROVIDER_ID_MAX);
-	} else if (have_code && code != 0)
-		oa_code_outcome(o, code, res);
-	else if (ok2xx)
-		plug_result(res, LOA_OUT_RETRY, "bad_answer");
-	else
-		plug_result(res, LOA_OUT_FAILED, "http_%d", resp->http_status);
-	json_decref(root);
-}
-
-/* Contract: zalo_refresh_build() (zalo_common.h). */
-static int
-oa_refresh_build(void *state, const char *refresh_token,
-    struct loa_request *req, struct loa_result *res)
-{
-	struct oa	*o = state;
-
-	return zalo_refresh_build(&o->app, refresh_token, req, res);
-}
-
-/* Contract: zalo_refresh_parse() (zalo_common.h). */
-static int
-oa_refresh_parse(void *state, const struct loa_response *resp,
-    struct loa_credentials *cred, struct loa_result *res)
-{
-	(void)state;
-	return zalo_refresh_parse(resp, cred, res);
-}
-
-/* Contract: keeps a copy of access_token (NULL forgets the token). */
-static void
-oa_set_token(void *state, const char *access_token)
-{
-	struct oa	*o = state;
-
-	zalo_keep_token(o->host, &o->token, access_token);
+	zalo_classify(state, resp, res, "message_id", oa_code_outcome);
 }
 
 LOA_PROVIDER_EXPORT const struct loa_provider_module loa_provider = {
@@ -358,8 +293,8 @@ LOA_PROVIDER_EXPORT const struct loa_provider_module loa_provider = {
 	oa_build,
 	oa_classify,
 	LOA_PROVIDER_REPORTS | LOA_PROVIDER_BY_UID,
-	oa_refresh_build,
-	oa_refresh_parse,
-	oa_set_token,
+	zalo_cb_refresh_build,
+	zalo_cb_refresh_parse,
+	zalo_cb_set_token,
 	NULL,
 };

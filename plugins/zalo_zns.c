@@ -77,16 +77,13 @@ static const char *const zns_keys[] = {
 };
 
 struct zns {
-	const struct loa_host	*host;
-	time_t			 id_warned;	/* plug_once_a_minute() */
+	struct zalo_base	 b;		/* first: zalo_common.h */
 	char			*base_url;	/* without a trailing '/' */
-	struct zalo_app		 app;		/* app_id, secret, oauth_url */
 	const char		*oa_secret;	/* owned by the host; secret;
 						   NULL: reports refused */
 	int			 development;	/* "mode":"development" */
 	long long		 max_age_ms;	/* webhook timestamp window */
 	long long		 max_ahead_ms;
-	char			*token;		/* access token, or NULL */
 };
 
 /*
@@ -144,9 +141,9 @@ zns_create(const struct loa_host *host, void **state)
 		host->log(host->hctx, LOA_LOG_ERR, "out of memory");
 		return -1;
 	}
-	z->host = host;
+	z->b.host = host;
 	if ((z->base_url = zalo_url(host, "base_url", ZNS_BASE_URL)) == NULL ||
-	    zalo_app_init(host, &z->app) == -1)
+	    zalo_app_init(host, &z->b.app) == -1)
 		goto fail;
 	/* The OA secret key checks delivery reports (webhooks). */
 	if (plug_report_secret(host, "oa_secret_file", &z->oa_secret) == -1)
@@ -170,7 +167,7 @@ zns_create(const struct loa_host *host, void **state)
 
 fail:
 	free(z->base_url);
-	zalo_app_free(&z->app);
+	zalo_app_free(&z->b.app);
 	free(z);
 	return -1;
 }
@@ -182,9 +179,9 @@ zns_destroy(void *state)
 
 	if (z == NULL)
 		return;
-	zalo_forget_token(&z->token);
+	zalo_forget_token(&z->b.token);
 	free(z->base_url);
-	zalo_app_free(&z->app);
+	zalo_app_free(&z->b.app);
 	free(z);
 }
 
@@ -240,7 +237,7 @@ zns_build(void *state, const struct loa_message *m, struct loa_request *req,
 		plug_result(res, LOA_OUT_FAILED, "no_template_id");
 		return -1;
 	}
-	if (zalo_token_headers(z->token, req, res) == -1)
+	if (zalo_token_headers(z->b.token, req, res) == -1)
 		return -1;
 	if ((data = zns_template_data(m->template_data)) == NULL) {
 		plug_result(res, LOA_OUT_FAILED, "bad_template_data");
@@ -293,10 +290,12 @@ zns_build(void *state, const struct loa_message *m, struct loa_request *req,
  * Codes not listed are permanent for the message.
  */
 static void
-zns_code_outcome(long long code, struct loa_result *res)
+zns_code_outcome(const struct zalo_base *b, long long code,
+    struct loa_result *res)
 {
 	enum loa_outcome	o;
 
+	(void)b;
 	switch (code) {
 	case -100:			/* unknown error, try later */
 		o = LOA_OUT_RETRY;
@@ -350,86 +349,13 @@ zns_text(const json_t *v, char *buf, size_t size)
 	return 0;
 }
 
-/*
- * Copy a message id (string or number) into res->provider_id when it
- * passes the message-id rule (plug_json_id); one that does not is not
- * kept, and said (without its bytes).
- */
-static void
-zns_msg_id(struct zns *z, const json_t *v, struct loa_result *res)
-{
-	if (plug_json_id(res->provider_id, sizeof(res->provider_id), v) ==
-	    -2 && plug_once_a_minute(&z->id_warned))
-		z->host->log(z->host->hctx, LOA_LOG_WARN, "msg_id is not 1 to "
-		    "%d visible ASCII characters, not kept (said at most once "
-		    "a minute)", LOA_PROVIDER_ID_MAX);
-}
-
-/*
- * Contract: transport failures, 5xx and 429 are the daemon's common
- * reading; a 2xx answer is read as Zalo JSON ("error" 0 with data.msg_id
- * is sent; a negative error goes through zns_code_outcome(); anything
- * else is retried as "bad_answer"); another status is failed "http_N",
- * unless its body carries a Zalo error code, which then decides.
- */
+/* Contract: zalo_classify(), message id in data.msg_id. */
 static void
 zns_classify(void *state, const struct loa_message *m,
     const struct loa_response *resp, struct loa_result *res)
 {
-	struct zns	*z = state;
-	json_t		*root = NULL;
-	long long	 code;
-	int		 have_code, ok2xx;
-
 	(void)m;
-	if (loa_classify_transport(resp, res))
-		return;
-	ok2xx = resp->http_status >= 200 && resp->http_status < 300;
-	if (resp->body != NULL)
-		root = json_loadb(resp->body, resp->body_len, 0, NULL);
-	have_code = json_is_object(root) &&
-	    zalo_integer(json_object_get(root, "error"), &code) == 0;
-
-	if (ok2xx && have_code && code == 0) {
-		res->outcome = LOA_OUT_SENT;
-		res->reason[0] = '\0';
-		zns_msg_id(z, json_object_get(json_object_get(root, "data"),
-		    "msg_id"), res);
-	} else if (have_code && code != 0)
-		zns_code_outcome(code, res);
-	else if (ok2xx)
-		plug_result(res, LOA_OUT_RETRY, "bad_answer");
-	else
-		plug_result(res, LOA_OUT_FAILED, "http_%d", resp->http_status);
-	json_decref(root);
-}
-
-/* Contract: zalo_refresh_build() (zalo_common.h). */
-static int
-zns_refresh_build(void *state, const char *refresh_token,
-    struct loa_request *req, struct loa_result *res)
-{
-	struct zns	*z = state;
-
-	return zalo_refresh_build(&z->app, refresh_token, req, res);
-}
-
-/* Contract: zalo_refresh_parse() (zalo_common.h). */
-static int
-zns_refresh_parse(void *state, const struct loa_response *resp,
-    struct loa_credentials *cred, struct loa_result *res)
-{
-	(void)state;
-	return zalo_refresh_parse(resp, cred, res);
-}
-
-/* Contract: keeps a copy of access_token (NULL forgets the token). */
-static void
-zns_set_token(void *state, const char *access_token)
-{
-	struct zns	*z = state;
-
-	zalo_keep_token(z->host, &z->token, access_token);
+	zalo_classify(state, resp, res, "msg_id", zns_code_outcome);
 }
 
 /*
@@ -483,10 +409,10 @@ zns_check_signature(struct zns *z, const struct loa_webhook *wh,
 		return LOA_REPORT_BAD_SIGNATURE;  /* said once, in create() */
 	sig = plug_header(wh->headers, wh->nheaders, ZNS_SIG_HEADER);
 	if (sig == NULL || strncasecmp(sig, "mac=", 4) != 0)
-		return plug_refuse(z->host, "no " ZNS_SIG_HEADER " mac=");
+		return plug_refuse(z->b.host, "no " ZNS_SIG_HEADER " mac=");
 	sig += 4;
 	if (strlen(sig) != sizeof(got) - 1)
-		return plug_refuse(z->host, ZNS_SIG_HEADER " is not 64 hex "
+		return plug_refuse(z->b.host, ZNS_SIG_HEADER " is not 64 hex "
 		    "digits");
 	for (i = 0; i < sizeof(got) - 1; i++)
 		got[i] = (char)(sig[i] >= 'A' && sig[i] <= 'F' ?
@@ -496,15 +422,15 @@ zns_check_signature(struct zns *z, const struct loa_webhook *wh,
 	if (!json_is_object(*root) ||
 	    zns_text(json_object_get(*root, "app_id"), app_id, idsize) != 0 ||
 	    zns_text(json_object_get(*root, "timestamp"), ts, tssize) != 0)
-		return plug_refuse(z->host, "no app_id or timestamp in a "
+		return plug_refuse(z->b.host, "no app_id or timestamp in a "
 		    "JSON body: the signature cannot be computed");
 	if (zns_mac(app_id, body, wh->body_len, ts, z->oa_secret,
 	    want) == -1)
-		return plug_refuse(z->host, "SHA-256 failed");
+		return plug_refuse(z->b.host, "SHA-256 failed");
 	same = plug_ct_equal(got, sizeof(got) - 1, want, sizeof(want) - 1);
 	explicit_bzero(want, sizeof(want));
 	if (!same)
-		return plug_refuse(z->host, ZNS_SIG_HEADER " does not match");
+		return plug_refuse(z->b.host, ZNS_SIG_HEADER " does not match");
 	return 0;
 }
 
@@ -523,20 +449,20 @@ zns_fresh(struct zns *z, const char *ts, long long now_ms)
 	size_t		n = strlen(ts);
 
 	if (n == 0 || n > 15 || strspn(ts, "0123456789") != n) {
-		z->host->log(z->host->hctx, LOA_LOG_WARN, "delivery report "
+		z->b.host->log(z->b.host->hctx, LOA_LOG_WARN, "delivery report "
 		    "refused: its timestamp is not milliseconds since 1970");
 		return LOA_REPORT_BAD_SIGNATURE;
 	}
 	t = strtoll(ts, NULL, 10);
 	if (now_ms - t > z->max_age_ms) {
-		z->host->log(z->host->hctx, LOA_LOG_WARN, "delivery report "
+		z->b.host->log(z->b.host->hctx, LOA_LOG_WARN, "delivery report "
 		    "refused: signed %lld s ago, more than webhook_max_age "
 		    "(%lld s): a replay?", (now_ms - t) / 1000,
 		    z->max_age_ms / 1000);
 		return LOA_REPORT_BAD_SIGNATURE;
 	}
 	if (t - now_ms > z->max_ahead_ms) {
-		z->host->log(z->host->hctx, LOA_LOG_WARN, "delivery report "
+		z->b.host->log(z->b.host->hctx, LOA_LOG_WARN, "delivery report "
 		    "refused: signed %lld s ahead of our clock, more than "
 		    "webhook_max_ahead (%lld s)", (t - now_ms) / 1000,
 		    z->max_ahead_ms / 1000);
@@ -587,8 +513,8 @@ zns_report(void *state, const struct loa_webhook *wh,
 	    sizeof(app_id), ts, sizeof(ts))) != 0)
 		goto out;
 	/* From Zalo from here on: but when, and for whom? */
-	if (strcmp(app_id, z->app.app_id) != 0) {
-		rv = plug_refuse(z->host, "app_id is not ours");
+	if (strcmp(app_id, z->b.app.app_id) != 0) {
+		rv = plug_refuse(z->b.host, "app_id is not ours");
 		goto out;
 	}
 	if ((rv = zns_fresh(z, ts, zns_now_ms())) != 0)
@@ -624,8 +550,8 @@ LOA_PROVIDER_EXPORT const struct loa_provider_module loa_provider = {
 	zns_build,
 	zns_classify,
 	LOA_PROVIDER_REPORTS,
-	zns_refresh_build,
-	zns_refresh_parse,
-	zns_set_token,
+	zalo_cb_refresh_build,
+	zalo_cb_refresh_parse,
+	zalo_cb_set_token,
 	zns_report,
 };
