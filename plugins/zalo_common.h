@@ -342,10 +342,47 @@ out:
  */
 struct zalo_base {
 	const struct loa_host	*host;
+	char			*base_url;	/* without a trailing '/' */
 	struct zalo_app		 app;
 	char			*token;		/* access token, or NULL */
 	time_t			 id_warned;	/* plug_once_a_minute() */
 };
+
+/*
+ * A plugin's state of size bytes (struct zalo_base first), zeroed, with
+ * its head read from the config: base_url (def when unset), oauth_url,
+ * app_id, app_secret_file.  NULL after logging what is wrong.
+ */
+static inline void *
+zalo_base_new(const struct loa_host *host, size_t size, const char *def)
+{
+	struct zalo_base	*b;
+
+	if ((b = calloc(1, size)) == NULL) {
+		host->log(host->hctx, LOA_LOG_ERR, "out of memory");
+		return NULL;
+	}
+	b->host = host;
+	if ((b->base_url = zalo_url(host, "base_url", def)) == NULL ||
+	    zalo_app_init(host, &b->app) == -1) {
+		free(b->base_url);
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
+/* Free a state zalo_base_new() made (NULL: nothing), token wiped. */
+static inline void
+zalo_base_free(struct zalo_base *b)
+{
+	if (b == NULL)
+		return;
+	zalo_forget_token(&b->token);
+	free(b->base_url);
+	zalo_app_free(&b->app);
+	free(b);
+}
 
 /* Contract: zalo_refresh_build() for the plugin's state. */
 static inline int

@@ -67,7 +67,6 @@ static const char *const oa_keys[] = {
 
 struct oa {
 	struct zalo_base	 b;		/* first: zalo_common.h */
-	char			*base_url;	/* without a trailing '/' */
 	const char		*type;		/* "cs" or "transaction" */
 	long long		 fallback[OA_MAX_CODES];
 	int			 nfallback;
@@ -123,14 +122,8 @@ oa_create(const struct loa_host *host, void **state)
 	struct oa	*o;
 	const char	*v;
 
-	if ((o = calloc(1, sizeof(*o))) == NULL) {
-		host->log(host->hctx, LOA_LOG_ERR, "out of memory");
+	if ((o = zalo_base_new(host, sizeof(*o), OA_BASE_URL)) == NULL)
 		return -1;
-	}
-	o->b.host = host;
-	if ((o->base_url = zalo_url(host, "base_url", OA_BASE_URL)) == NULL ||
-	    zalo_app_init(host, &o->b.app) == -1)
-		goto fail;
 	v = host->config(host->hctx, "message_type");
 	if (v == NULL || strcmp(v, "cs") == 0)
 		o->type = "cs";
@@ -147,23 +140,14 @@ oa_create(const struct loa_host *host, void **state)
 	*state = o;
 	return 0;
 fail:
-	free(o->base_url);
-	zalo_app_free(&o->b.app);
-	free(o);
+	zalo_base_free(&o->b);
 	return -1;
 }
 
 static void
 oa_destroy(void *state)
 {
-	struct oa	*o = state;
-
-	if (o == NULL)
-		return;
-	zalo_forget_token(&o->b.token);
-	free(o->base_url);
-	zalo_app_free(&o->b.app);
-	free(o);
+	zalo_base_free(state);
 }
 
 /* A Zalo user id as Loa takes it: 1 to 64 of [0-9A-Za-z_-]. */
@@ -209,7 +193,7 @@ oa_build(void *state, const struct loa_message *m, struct loa_request *req,
 	if (zalo_token_headers(o->b.token, req, res) == -1)
 		return -1;
 	n = snprintf(req->url, sizeof(req->url), "%s/v3.0/oa/message/%s",
-	    o->base_url, o->type);
+	    o->b.base_url, o->type);
 	if (n < 0 || (size_t)n >= sizeof(req->url)) {
 		plug_result(res, LOA_OUT_FAILED, "url_too_long");
 		return -1;

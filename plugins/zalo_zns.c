@@ -78,7 +78,6 @@ static const char *const zns_keys[] = {
 
 struct zns {
 	struct zalo_base	 b;		/* first: zalo_common.h */
-	char			*base_url;	/* without a trailing '/' */
 	const char		*oa_secret;	/* owned by the host; secret;
 						   NULL: reports refused */
 	int			 development;	/* "mode":"development" */
@@ -137,14 +136,8 @@ zns_create(const struct loa_host *host, void **state)
 	struct zns	*z;
 	const char	*mode;
 
-	if ((z = calloc(1, sizeof(*z))) == NULL) {
-		host->log(host->hctx, LOA_LOG_ERR, "out of memory");
+	if ((z = zalo_base_new(host, sizeof(*z), ZNS_BASE_URL)) == NULL)
 		return -1;
-	}
-	z->b.host = host;
-	if ((z->base_url = zalo_url(host, "base_url", ZNS_BASE_URL)) == NULL ||
-	    zalo_app_init(host, &z->b.app) == -1)
-		goto fail;
 	/* The OA secret key checks delivery reports (webhooks). */
 	if (plug_report_secret(host, "oa_secret_file", &z->oa_secret) == -1)
 		goto fail;
@@ -166,23 +159,14 @@ zns_create(const struct loa_host *host, void **state)
 	return 0;
 
 fail:
-	free(z->base_url);
-	zalo_app_free(&z->b.app);
-	free(z);
+	zalo_base_free(&z->b);
 	return -1;
 }
 
 static void
 zns_destroy(void *state)
 {
-	struct zns	*z = state;
-
-	if (z == NULL)
-		return;
-	zalo_forget_token(&z->b.token);
-	free(z->base_url);
-	zalo_app_free(&z->b.app);
-	free(z);
+	zalo_base_free(state);
 }
 
 /*
@@ -244,7 +228,7 @@ zns_build(void *state, const struct loa_message *m, struct loa_request *req,
 		return -1;
 	}
 	n = snprintf(req->url, sizeof(req->url), "%s/message/template",
-	    z->base_url);
+	    z->b.base_url);
 	if (n < 0 || (size_t)n >= sizeof(req->url)) {
 		json_decref(data);
 		plug_result(res, LOA_OUT_FAILED, "url_too_long");
