@@ -17,6 +17,7 @@
 #ifndef LOA_ZALO_COMMON_H
 #define LOA_ZALO_COMMON_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -202,6 +203,25 @@ zalo_token_headers(const char *tok, struct loa_request *req,
 	req->headers[1].name = "access_token";
 	req->headers[1].value = req->hbuf;
 	req->nheaders = 2;
+	return 0;
+}
+
+/*
+ * req becomes a POST of body (malloc'd JSON, taken), or, when body is
+ * NULL (it could not be encoded), -1 with FAILED why.
+ */
+static inline int
+zalo_post(struct loa_request *req, struct loa_result *res, char *body,
+    const char *why)
+{
+	if (body == NULL) {
+		plug_result(res, LOA_OUT_FAILED, "%s", why);
+		return -1;
+	}
+	req->transport = LOA_TRANSPORT_HTTP;
+	snprintf(req->method, sizeof(req->method), "POST");
+	req->body = body;
+	req->body_len = strlen(body);
 	return 0;
 }
 

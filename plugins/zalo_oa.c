@@ -205,15 +205,7 @@ oa_build(void *state, const struct loa_message *m, struct loa_request *req,
 		body = json_dumps(root, JSON_COMPACT);
 		json_decref(root);
 	}
-	if (body == NULL) {
-		plug_result(res, LOA_OUT_FAILED, "bad_text");
-		return -1;
-	}
-	req->transport = LOA_TRANSPORT_HTTP;
-	snprintf(req->method, sizeof(req->method), "POST");
-	req->body = body;
-	req->body_len = strlen(body);
-	return 0;
+	return zalo_post(req, res, body, "bad_text");
 }
 
 /*

@@ -257,16 +257,7 @@ zns_build(void *state, const struct loa_message *m, struct loa_request *req,
 		json_decref(track);
 		json_decref(data);
 	}
-	if (body == NULL) {
-		plug_result(res, LOA_OUT_FAILED, "cannot_encode");
-		return -1;
-	}
-
-	req->transport = LOA_TRANSPORT_HTTP;
-	snprintf(req->method, sizeof(req->method), "POST");
-	req->body = body;
-	req->body_len = strlen(body);
-	return 0;
+	return zalo_post(req, res, body, "cannot_encode");
 }
 
 /*
