@@ -46,7 +46,7 @@ struct cfg_parse {
 const char *const loa_provider_common_keys[] = {
 	"plugin", "channel", "base_url", "rate", "max_inflight", "timeout",
 	"connect_timeout", "max_attempts", "price_per_segment", "weight",
-	"carriers", "unicode", NULL
+	"carriers", "unicode", "credentials", NULL
 };
 
 static void __attribute__((format(printf, 3, 4)))
@@ -602,6 +602,46 @@ cfg_redis_finish(struct cfg_parse *p, char *err, size_t errlen)
 }
 
 /*
+ * credentials = <provider>: this section reads and refreshes the other
+ * section's stored tokens (cred:<other>, creds.c), so that ZNS and OA,
+ * one Zalo Official Account, keep one refresh token.  The other section
+ * must exist and keep its own (one level: no chains).  Returns 0 or -1
+ * with err set.
+ */
+static int
+cfg_credentials(const struct loa_config *c,
+    const struct loa_provider_conf *pc, char *err, size_t errlen)
+{
+	const char	*o = loa_provider_conf_get(pc, "credentials");
+	size_t		 i;
+	int		 line = 0;
+
+	if (o == NULL)
+		return 0;
+	for (i = 0; i < pc->nkv; i++)
+		if (strcmp(pc->kv[i].key, "credentials") == 0)
+			line = pc->kv[i].line;
+	for (i = 0; i < c->nproviders; i++)
+		if (strcmp(c->providers[i].name, o) == 0 &&
+		    &c->providers[i] != pc)
+			break;
+	if (i == c->nproviders) {
+		snprintf(err, errlen, "%s:%d: [provider.%s] credentials: want "
+		    "the name of another [provider.NAME] section", c->path,
+		    line, pc->name);
+		return -1;
+	}
+	if (loa_provider_conf_get(&c->providers[i], "credentials") != NULL) {
+		snprintf(err, errlen, "%s:%d: [provider.%s] credentials: "
+		    "[provider.%s] uses another's credentials itself; name "
+		    "the one that keeps them", c->path, line, pc->name,
+		    c->providers[i].name);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Check what can only be checked once the whole file is read.  Returns 0
  * or -1 with err set.
  */
@@ -618,6 +658,8 @@ cfg_finish(struct loa_config *c, char *err, size_t errlen)
 			    pc->line, pc->name);
 			return -1;
 		}
+		if (cfg_credentials(c, pc, err, errlen) == -1)
+			return -1;
 	}
 	return 0;
 }

@@ -2,7 +2,11 @@
  * creds.c -- expiring provider credentials (Zalo OA access tokens).
  *
  * The tokens live in Redis, hash <prefix>cred:<provider> (access_token,
- * refresh_token, expires_at in ms), shared by every daemon.  A refresh
+ * refresh_token, expires_at in ms), shared by every daemon, and by the
+ * sections whose `credentials` key names <provider> (zalo_oa beside
+ * zalo_zns: one Official Account, one refresh token): those read, lock
+ * and refresh cred:<provider> as their own, and a new token one of them
+ * gets goes to the others of the daemon at once (share()).  A refresh
  * token works once, so exactly one daemon refreshes at a time (lock
  * <prefix>cred:<provider>:lock, SET NX PX, released when done or when it
  * expires), and the new refresh token it receives is written to Redis
@@ -49,6 +53,9 @@ struct creds {
 	struct loa_request	 req;
 	char			*key;
 	char			*lock;
+	const char		*group;		/* whose tokens: the provider's
+						   name, or its credentials
+						   key's */
 	int			 said;		/* refusal logged */
 };
 
@@ -70,8 +77,12 @@ creds_init(struct provider *p)
 	    p->mod->set_token == NULL)
 		return;
 	c = xcalloc(1, sizeof(*c));
-	c->key = loa_key_cred(loa->cfg.prefix, p->conf->name);
-	c->lock = loa_key_cred_lock(loa->cfg.prefix, p->conf->name);
+	/* credentials = <other>: the other section's tokens (config.c). */
+	if ((c->group = loa_provider_conf_get(p->conf, "credentials")) ==
+	    NULL)
+		c->group = p->conf->name;
+	c->key = loa_key_cred(loa->cfg.prefix, c->group);
+	c->lock = loa_key_cred_lock(loa->cfg.prefix, c->group);
 	p->creds = c;
 }
 
@@ -150,10 +161,43 @@ unlock(struct provider *p)
 	struct loa_argv	 av;
 
 	loa_script_argv(&av, loa_script_unlock, loa->cfg.prefix);
-	loa_argv_add(&av, p->conf->name);
+	loa_argv_add(&av, p->creds->group);
 	loa_argv_add(&av, loa->consumer);
 	(void)loa_redis_cmdv(loa->rc, NULL, NULL, &av);
 	loa_argv_free(&av);
+}
+
+/*
+ * p's new token is in Redis: the providers of this daemon that share
+ * its credentials (the same key) take it now rather than at their next
+ * look, and waste no request on the old one.
+ */
+static void
+share(struct provider *p)
+{
+	struct creds	*c = p->creds, *o;
+	int		 i;
+
+	for (i = 0; i < loa->nproviders; i++) {
+		o = loa->providers[i].creds;
+		if (o == NULL || o == c || strcmp(o->key, c->key) != 0 ||
+		    o->state == CREDS_REFRESHING)
+			continue;
+		if (o->access == NULL || strcmp(o->access, c->access) != 0)
+			adopt(&loa->providers[i], c->access, c->expires_at);
+	}
+}
+
+/* The config of the section named name, or NULL. */
+static const struct loa_provider_conf *
+conf_named(const char *name)
+{
+	int	i;
+
+	for (i = 0; i < loa->nproviders; i++)
+		if (strcmp(loa->providers[i].conf->name, name) == 0)
+			return loa->providers[i].conf;
+	return NULL;
 }
 
 struct stored {
@@ -179,6 +223,7 @@ stored_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		log_info("provider %s: access token refreshed (valid %lld s)",
 		    p->conf->name, (st->expires_at - loa_now_ms()) / 1000);
 		adopt(p, st->access, st->expires_at);
+		share(p);
 		unlock(p);
 	}
 	explicit_bzero(st->access, strlen(st->access));
@@ -332,6 +377,9 @@ load_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	/* Refresh, if we get the lock. */
 	if (refresh == NULL) {
 		path = loa_provider_conf_get(p->conf, "refresh_token_file");
+		if (path == NULL && conf_named(c->group) != NULL)
+			path = loa_provider_conf_get(conf_named(c->group),
+			    "refresh_token_file");
 		if (path == NULL || loa_read_secret(path, &seed, err,
 		    sizeof(err)) == -1) {
 			if (!c->said)

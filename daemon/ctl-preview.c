@@ -463,9 +463,17 @@ pv_print_render(const struct loa_preview *pv, const struct pv_render *pr)
 			printf(")\n");
 		}
 	} else {
-		s = pv_show(job->zalo_template_id);
-		printf("zalo: template_id %s\n", s);
-		free(s);
+		if (job->zalo_template_id != NULL) {
+			s = pv_show(job->zalo_template_id);
+			printf("zalo: template_id %s\n", s);
+			free(s);
+		}
+		if (pr->r.zalo_text != NULL) {
+			/* The OA text (zalo_oa), for residents with a uid. */
+			s = pv_show(pr->r.zalo_text);
+			printf("zalo: text (OA) %s\n", s);
+			free(s);
+		}
 	}
 	if (!pr->ok && pr->r.reason != NULL &&
 	    strcmp(pr->r.reason, "too_long") == 0)

@@ -50,6 +50,9 @@ deliver_init(const struct deliver_hooks *h)
 }
 
 static void	try_channel(struct delivery *, const char *);
+static int	fallback_within(struct delivery *, struct provider *,
+		    const char *, const struct loa_response *,
+		    const struct loa_result *);
 
 static void
 fill_outcome(struct outcome *o, const struct chunk *ck, int i,
@@ -248,6 +251,7 @@ deliver_go(struct delivery *d)
 	} else {
 		m->template_id = job->zalo_template_id;
 		m->template_data = d->r.zalo_data;
+		m->text = d->r.zalo_text;	/* OA (zalo_oa) */
 	}
 	free(d->req.body);
 	memset(&d->req, 0, sizeof(d->req));
@@ -263,6 +267,9 @@ deliver_go(struct delivery *d)
 		}
 		d->failed_any = 1;
 		deliver_move(d, DS_ROUTING);
+		if (res.outcome == LOA_OUT_FALLBACK && fallback_within(d,
+		    d->prov, res.reason, NULL, &res))
+			return;
 		try_channel(d, res.reason[0] ? res.reason : "cannot_build");
 		return;
 	}
@@ -287,7 +294,7 @@ deliver_reroute(struct delivery *d)
 	int		 paused;
 
 	deliver_move(d, DS_ROUTING);
-	if ((alt = flow_route(d->r.channel, d->rc, NULL, &paused)) != NULL)
+	if ((alt = flow_route(d->r.channel, d, NULL, &paused)) != NULL)
 		deliver_resend(d, alt);
 	else
 		try_channel(d, "no_provider");
@@ -384,6 +391,31 @@ deliver_abort(struct delivery *d)
 	delivery_free(d);
 }
 
+/*
+ * p fell back for d: the recipient cannot be reached through p's kind of
+ * address (ZNS: no Zalo account for the phone; OA: not a follower, no
+ * quota).  The next provider of the same channel that serves it with
+ * another kind (flow_route()) takes it, after a "fallback" event naming
+ * p; returns 1.  Returns 0 when there is none: the caller goes on to the
+ * next channel.
+ */
+static int
+fallback_within(struct delivery *d, struct provider *p, const char *why,
+    const struct loa_response *resp, const struct loa_result *res)
+{
+	struct provider	*alt;
+	int		 paused;
+
+	d->kinds_done |= flow_kind(p);
+	if ((alt = flow_route(d->r.channel, d, NULL, &paused)) == NULL)
+		return 0;
+	emit(d, "fallback", why[0] != '\0' ? why : "fallback", 0, resp, res);
+	d->attempt = 1;
+	d->refreshed = 0;
+	deliver_resend(d, alt);
+	return 1;
+}
+
 /* A channel from position ci on that the recipient can use now. */
 static int
 later_channel_open(const struct delivery *d, int ci)
@@ -393,7 +425,7 @@ later_channel_open(const struct delivery *d, int ci)
 
 	for (; ci < job->nchannels; ci++) {
 		ch = job->channels[ci];
-		if (loa_plan_usable(d->rc, ch) && flow_channel_open(ch))
+		if (loa_plan_usable(job, d->rc, ch) && flow_channel_open(ch))
 			return 1;
 	}
 	return 0;
@@ -421,11 +453,12 @@ try_channel(struct delivery *d, const char *why)
 	}
 	for (; d->ci < job->nchannels; d->ci++) {
 		ch = job->channels[d->ci];
-		if (!loa_plan_usable(rc, ch))
+		d->kinds_done = 0;
+		if (!loa_plan_usable(job, rc, ch))
 			continue;
 		loa_rendered_clear(&d->r);
 		d->chname = loa_channel_name(ch);
-		if ((d->prov = flow_route(ch, rc, NULL, &paused)) == NULL) {
+		if ((d->prov = flow_route(ch, d, NULL, &paused)) == NULL) {
 			why = "no_provider";
 			d->failed_any = 1;
 			continue;
@@ -487,7 +520,7 @@ resume_retry(struct delivery *d, const struct item_retry *rt)
 	ch = job->channels[rt->ci];
 	d->ci = rt->ci;
 	d->chname = loa_channel_name(ch);
-	if ((d->prov = flow_route(ch, d->rc, NULL, &paused)) == NULL ||
+	if ((d->prov = flow_route(ch, d, NULL, &paused)) == NULL ||
 	    loa_render(job, d->rc, ch, d->prov->unicode,
 	    loa_job_ward_info(job, d->rc->ward, 1),
 	    loa_job_ward_info(job, d->rc->ward, 2), &d->r) == -1) {
@@ -561,7 +594,7 @@ marked_cb(struct loa_redis *r, struct redisReply *rep, void *arg)
 	 * failing meanwhile passes it on (flow_submit), as does a retired
 	 * one.
 	 */
-	alt = flow_route(d->r.channel, d->rc, NULL, &paused);
+	alt = flow_route(d->r.channel, d, NULL, &paused);
 	if (alt != NULL && alt != d->prov && alt->mod == d->prov->mod)
 		d->prov = alt;
 	send_now(d);
@@ -761,7 +794,7 @@ deliver_answer(struct delivery *d, const struct loa_response *resp,
 		return;
 	case LOA_OUT_PROVIDER_DOWN:
 		/* flow_result opened the circuit and said so, once. */
-		alt = flow_route(d->r.channel, d->rc, p, &paused);
+		alt = flow_route(d->r.channel, d, p, &paused);
 		if (alt != NULL && !paused && alt->circ.st != CIRCUIT_OPEN) {
 			/* Another provider of this channel can take it. */
 			emit(d, "retry", res.reason[0] ? res.reason :
@@ -772,6 +805,11 @@ deliver_answer(struct delivery *d, const struct loa_response *resp,
 		try_channel(d, res.reason[0] ? res.reason : "provider_down");
 		return;
 	case LOA_OUT_FALLBACK:
+		d->failed_any = 1;
+		if (fallback_within(d, p, res.reason, resp, &res))
+			return;
+		try_channel(d, res.reason[0] ? res.reason : "fallback");
+		return;
 	case LOA_OUT_FAILED:
 	default:
 		d->failed_any = 1;

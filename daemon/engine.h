@@ -70,7 +70,10 @@ void	 provider_reopen(void);
 /* flow.c */
 void	 flow_init(const struct flow_ops *);
 void	 flow_retired(struct provider *);
-struct provider *flow_route(enum loa_channel, const struct loa_recipient *,
+#define FLOW_BY_PHONE	0x01	/* flow_kind(): sends to a phone */
+#define FLOW_BY_UID	0x02	/* ... to a Zalo user id */
+unsigned flow_kind(const struct provider *);
+struct provider *flow_route(enum loa_channel, const struct delivery *,
 	    const struct provider *, int *);
 int	 flow_channel_open(enum loa_channel);
 void	 flow_submit(struct provider *, struct delivery *);

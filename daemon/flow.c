@@ -71,20 +71,55 @@ route_view(const struct provider *p, long long now, struct route_cand *c)
 	c->probe_due = circuit_probe_due(&p->circ, now);
 }
 
+/* The address p sends to: FLOW_BY_UID or FLOW_BY_PHONE (a bit each). */
+unsigned
+flow_kind(const struct provider *p)
+{
+	return (p->mod->flags & LOA_PROVIDER_BY_UID) ? FLOW_BY_UID :
+	    FLOW_BY_PHONE;
+}
+
 /*
- * The provider for recipient rc on channel ch, not `not` (NULL: any); see
- * route_choose().  A provider picked for its probe turns half-open here,
- * so that only this message goes to it until the probe's answer.  When
- * all are paused, *paused is set and the first paused one is returned
- * (the message waits for a resume).  NULL: no provider serves ch.
+ * Can p send d's message on ch: an address of its kind, and what the job
+ * gives that kind (zalo: template_id by phone, zalo.text by user id)?
+ * The console takes anything.  plan.c's has_address() is the same rule
+ * for a channel as a whole.
+ */
+static int
+flow_serves(const struct provider *p, enum loa_channel ch,
+    const struct delivery *d)
+{
+	const struct loa_job	*job = d->ck->job;
+
+	if (strcmp(p->mod->name, "console") == 0)
+		return 1;
+	if (flow_kind(p) == FLOW_BY_UID)
+		return d->rc->zalo_uid != NULL && (ch != LOA_CH_ZALO ||
+		    job->zalo_text != NULL);
+	return d->rc->phone_ok && (ch != LOA_CH_ZALO ||
+	    job->zalo_template_id != NULL);
+}
+
+/*
+ * The provider for delivery d on channel ch, not `not` (NULL: any); see
+ * route_choose().  Only providers that serve d (flow_serves()) of a kind
+ * d has not fallen back from on this channel (d->kinds_done) are
+ * candidates, and of those the kind of the first in config order: a
+ * resident with a phone and a user id gets ZNS or OA as the config
+ * orders them, and the other after a fallback.  A provider picked for
+ * its probe turns half-open here, so that only this message goes to it
+ * until the probe's answer.  When all are paused, *paused is set and the
+ * first paused one is returned (the message waits for a resume).  NULL:
+ * no provider serves d on ch.
  */
 struct provider *
-flow_route(enum loa_channel ch, const struct loa_recipient *rc,
+flow_route(enum loa_channel ch, const struct delivery *d,
     const struct provider *not, int *paused)
 {
+	const struct loa_recipient *rc = d->rc;
 	struct route_cand	 cand[64];
 	struct provider		*map[64], *p;
-	unsigned		 cbit = 0;
+	unsigned		 cbit = 0, kind = 0;
 	long long		 now = loa_now_ms();
 	int			 i, n = 0, k;
 
@@ -93,7 +128,12 @@ flow_route(enum loa_channel ch, const struct loa_recipient *rc,
 		cbit = 1u << loa_phone_carrier(rc->phone);
 	for (i = 0; i < loa->nproviders && n < 64; i++) {
 		p = &loa->providers[i];
-		if (!(p->channels & (1u << ch)) || p == not)
+		if (!(p->channels & (1u << ch)) || p == not ||
+		    (d->kinds_done & flow_kind(p)) || !flow_serves(p, ch, d))
+			continue;
+		if (kind == 0)
+			kind = flow_kind(p);
+		if (flow_kind(p) != kind)
 			continue;
 		route_view(p, now, &cand[n]);
 		map[n++] = p;
@@ -347,7 +387,7 @@ flow_submit(struct provider *p, struct delivery *d)
 		return;
 	}
 	if ((p->paused || p->circ.st == CIRCUIT_OPEN) &&
-	    (alt = flow_route(d->r.channel, d->rc, p, &paused)) != NULL &&
+	    (alt = flow_route(d->r.channel, d, p, &paused)) != NULL &&
 	    !paused && alt->circ.st != CIRCUIT_OPEN && !alt->paused) {
 		ops->move(d, alt);
 		return;
@@ -410,7 +450,7 @@ reroute(struct provider *p)
 	for (e = fairq_first(&p->waitq); e != NULL; e = next) {
 		next = fairq_after(&p->waitq, e);
 		d = DQ(e);
-		alt = flow_route(d->r.channel, d->rc, p, &paused);
+		alt = flow_route(d->r.channel, d, p, &paused);
 		if (alt == NULL || paused || alt->circ.st == CIRCUIT_OPEN)
 			continue;
 		fairq_remove(&p->waitq, e);

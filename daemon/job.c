@@ -386,6 +386,10 @@ check_all_vars(const struct loa_job *job, json_t *columns, char *err,
 	    check_tmpl_vars(job, job->sms_text, "sms.text", columns, err,
 	    errlen) == -1)
 		return -1;
+	if (job->zalo_text != NULL && (job->chanmask & (1u << LOA_CH_ZALO)) &&
+	    check_tmpl_vars(job, job->zalo_text, "zalo.text", columns, err,
+	    errlen) == -1)
+		return -1;
 	if (job->chanmask & (1u << LOA_CH_ZALO))
 		for (i = 0; i < job->nzalo; i++) {
 			snprintf(what, sizeof(what), "zalo.data.%s",
@@ -446,7 +450,8 @@ parse_sms(struct loa_job *job, json_t *sms, char *err, size_t errlen)
 static int
 parse_zalo(struct loa_job *job, json_t *z, char *err, size_t errlen)
 {
-	static const char *const fields[] = { "template_id", "data", NULL };
+	static const char *const fields[] = { "template_id", "data", "text",
+	    NULL };
 	json_t		*v, *data;
 	const char	*k;
 	char		 what[96];
@@ -454,10 +459,25 @@ parse_zalo(struct loa_job *job, json_t *z, char *err, size_t errlen)
 
 	if (!json_is_object(z))
 		return fail(err, errlen, "zalo: want an object with "
-		    "\"template_id\" and \"data\"");
+		    "\"template_id\" and \"data\" (ZNS) or \"text\" (OA)");
 	if (check_fields(z, "zalo", fields, err, errlen) == -1)
 		return -1;
+	/* zalo.text: an OA message (zalo_oa), rendered like sms.text. */
+	if ((v = json_object_get(z, "text")) != NULL) {
+		if (!json_is_string(v) || json_string_length(v) == 0)
+			return fail(err, errlen, "zalo.text: want a non-empty "
+			    "string");
+		if ((job->zalo_text = parse_tmpl(json_string_value(v),
+		    "zalo.text", err, errlen)) == NULL)
+			return -1;
+	}
 	v = json_object_get(z, "template_id");
+	if (v == NULL && job->zalo_text != NULL && json_object_get(z,
+	    "data") == NULL)
+		return 0;	/* OA only */
+	if (v == NULL)
+		return fail(err, errlen, "zalo: want \"template_id\" (ZNS) "
+		    "or \"text\" (OA)");
 	if (json_is_integer(v))
 		job->zalo_template_id = xasprintf("%lld",
 		    (long long)json_integer_value(v));
@@ -755,6 +775,7 @@ loa_job_unref(struct loa_job *job)
 	}
 	free(job->zalo);
 	free(job->zalo_template_id);
+	loa_tmpl_free(job->zalo_text);
 	free(job->rcpt);
 	free(job->id);
 	json_decref(job->wards);

@@ -314,9 +314,10 @@ struct loa_job {
 	int			 sms_unicode_set;
 	enum loa_sms_unicode	 sms_unicode;
 	int			 max_segments;	/* 0: no limit */
-	char			*zalo_template_id;
+	char			*zalo_template_id;	/* NULL: no ZNS */
 	struct loa_zalo_param	*zalo;
 	int			 nzalo;
+	struct loa_tmpl		*zalo_text;	/* OA text; NULL: none */
 	json_t			*vars;		/* borrowed from root */
 	enum loa_audience	 audience;
 	json_t			*audience_list;	/* borrowed */
@@ -365,6 +366,7 @@ struct loa_rendered {
 	char			*text;		/* sms, prepared */
 	struct loa_sms_info	 sms;
 	char			*zalo_data;	/* zalo, JSON object */
+	char			*zalo_text;	/* zalo, OA text (NULL: none) */
 	const char		*reason;	/* on failure */
 	const char		*missing;	/* variable, for missing_var */
 };
@@ -372,6 +374,7 @@ int	 loa_render(const struct loa_job *, const struct loa_recipient *,
 	    enum loa_channel, enum loa_sms_unicode, const char *, const char *,
 	    struct loa_rendered *);
 void	 loa_rendered_clear(struct loa_rendered *);
+#define LOA_ZALO_TEXT_MAX	2000	/* characters of an OA text */
 
 #include "store.h"
 

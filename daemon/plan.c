@@ -63,20 +63,40 @@ loa_skip_name(enum loa_skip s)
 	return s >= 0 && s < LOA_SKIP_COUNT ? skip_names[s] : NULL;
 }
 
-/* Has rc an address channel ch can send to? */
+/*
+ * Who sends on channel zalo (LOA_PLAN_ZALO_* bits), set by the daemon
+ * from its plugins' flags and by loactl from the config's plugin names;
+ * the default is the console's, which takes any address.
+ */
+unsigned loa_plan_zalo = LOA_PLAN_ZALO_ANY;
+
+/*
+ * Has rc an address channel ch of job can send to?  Zalo: a phone and
+ * the job's template_id (ZNS), or a user id and the job's zalo.text when
+ * a provider sends by user id (zalo_oa); the console takes either
+ * address.  (flow.c's flow_serves() applies the same rule per provider.)
+ */
 static int
-has_address(const struct loa_recipient *rc, enum loa_channel ch)
+has_address(const struct loa_job *job, const struct loa_recipient *rc,
+    enum loa_channel ch)
 {
 	if (ch == LOA_CH_SMS)
 		return rc->phone_ok;
-	return rc->phone_ok || rc->zalo_uid != NULL;
+	if ((loa_plan_zalo & LOA_PLAN_ZALO_ANY) &&
+	    (rc->phone_ok || rc->zalo_uid != NULL))
+		return 1;
+	if (rc->phone_ok && job->zalo_template_id != NULL)
+		return 1;
+	return (loa_plan_zalo & LOA_PLAN_ZALO_UID) && rc->zalo_uid != NULL &&
+	    job->zalo_text != NULL;
 }
 
 /* May the daemon try channel ch for rc: it takes it and has an address? */
 int
-loa_plan_usable(const struct loa_recipient *rc, enum loa_channel ch)
+loa_plan_usable(const struct loa_job *job, const struct loa_recipient *rc,
+    enum loa_channel ch)
 {
-	return (rc->channels & (1u << ch)) && has_address(rc, ch);
+	return (rc->channels & (1u << ch)) && has_address(job, rc, ch);
 }
 
 /* Why rc, which no channel of its job can reach, is skipped. */
@@ -102,7 +122,7 @@ loa_plan_skip(const struct loa_job *job, const struct loa_recipient *rc,
 	if (duplicate)
 		return LOA_SKIP_DUPLICATE;
 	for (i = 0; i < job->nchannels; i++)
-		if (loa_plan_usable(rc, job->channels[i]))
+		if (loa_plan_usable(job, rc, job->channels[i]))
 			return LOA_SKIP_NONE;
 	return loa_plan_unreachable(rc);
 }

@@ -87,7 +87,11 @@ typedef void (*loa_plan_cb)(void *, const struct loa_plan_item *);
 
 /* plan.c */
 const char *loa_skip_name(enum loa_skip);
-int	 loa_plan_usable(const struct loa_recipient *, enum loa_channel);
+#define LOA_PLAN_ZALO_ANY	0x01	/* the console: phone or user id */
+#define LOA_PLAN_ZALO_UID	0x02	/* a plugin sends by user id */
+extern unsigned loa_plan_zalo;
+int	 loa_plan_usable(const struct loa_job *, const struct loa_recipient *,
+	    enum loa_channel);
 enum loa_skip loa_plan_unreachable(const struct loa_recipient *);
 enum loa_skip loa_plan_skip(const struct loa_job *,
 	    const struct loa_recipient *, int, int);

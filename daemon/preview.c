@@ -246,7 +246,7 @@ pv_deliver(struct loa_preview *pv, const struct loa_plan_item *it)
 
 	for (i = 0; i < job->nchannels; i++) {
 		c = &pv->chan[i];
-		if (!loa_plan_usable(rc, c->ch))
+		if (!loa_plan_usable(job, rc, c->ch))
 			continue;
 		c->tried++;
 		memset(&r, 0, sizeof(r));
@@ -446,6 +446,21 @@ pv_providers(struct loa_preview *pv, const struct loa_config *cfg)
 	const char			*u;
 	size_t				 i;
 
+	/*
+	 * Who sends on zalo, as plan.c's rules want it: loactl loads no
+	 * plugin, so it goes by the plugin's name (zalo_oa sends by user
+	 * id, the console takes anything; none configured: the console).
+	 */
+	loa_plan_zalo = cfg->nproviders == 0 ? LOA_PLAN_ZALO_ANY : 0;
+	for (i = 0; i < cfg->nproviders; i++) {
+		pc = &cfg->providers[i];
+		if (pc->plugin != NULL && strcmp(pc->plugin, "zalo_oa") == 0)
+			loa_plan_zalo |= LOA_PLAN_ZALO_UID;
+		else if (pc->plugin != NULL && strcmp(pc->plugin,
+		    "console") == 0 && (pc->channel == NULL ||
+		    strcmp(pc->channel, "zalo") == 0))
+			loa_plan_zalo |= LOA_PLAN_ZALO_ANY;
+	}
 	for (i = 0; i < cfg->nproviders; i++) {
 		pc = &cfg->providers[i];
 		if (!pv_sms_provider(pc))
@@ -739,7 +754,10 @@ pv_json_render(const struct loa_preview *pv, const struct pv_render *pr)
 		json_object_set_new(o, "too_long", json_boolean(too_long));
 	} else {
 		json_object_set_new(o, "template_id",
-		    json_string(job->zalo_template_id));
+		    job->zalo_template_id != NULL ?
+		    json_string(job->zalo_template_id) : json_null());
+		json_object_set_new(o, "text", pr->r.zalo_text != NULL ?
+		    json_string(pr->r.zalo_text) : json_null());
 		data = pr->r.zalo_data != NULL ?
 		    json_loads(pr->r.zalo_data, 0, NULL) : NULL;
 		json_object_set_new(o, "template_data", data != NULL ? data :

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "plan.h"
 
 extern const struct loa_provider_module loa_console_embedded;
 
@@ -344,6 +345,16 @@ set_load(struct loa_config *cfg, int open_files, struct provider **setp,
 			set_free(set, i + 1);
 			return -1;
 		}
+	}
+	/* Who sends on zalo, for plan.c's rules (flow_serves() agrees). */
+	loa_plan_zalo = 0;
+	for (i = 0; i < (n > 0 ? n : 1); i++) {
+		if (!(set[i].channels & (1u << LOA_CH_ZALO)))
+			continue;
+		if (strcmp(set[i].mod->name, "console") == 0)
+			loa_plan_zalo |= LOA_PLAN_ZALO_ANY;
+		else if (set[i].mod->flags & LOA_PROVIDER_BY_UID)
+			loa_plan_zalo |= LOA_PLAN_ZALO_UID;
 	}
 	*setp = set;
 	*np = n > 0 ? n : 1;

@@ -60,11 +60,24 @@ lookup_cb(void *arg, const char *name)
 	return json_str(l->job->vars, name);
 }
 
+/* Characters (UTF-8 lead bytes) of s. */
+static size_t
+utf8_chars(const char *s)
+{
+	size_t	n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
 void
 loa_rendered_clear(struct loa_rendered *r)
 {
 	free(r->text);
 	free(r->zalo_data);
+	free(r->zalo_text);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -121,5 +134,17 @@ loa_render(const struct loa_job *job, const struct loa_recipient *rc,
 	}
 	out->zalo_data = json_dumps(data, JSON_COMPACT);
 	json_decref(data);
+	if (job->zalo_text != NULL) {
+		out->zalo_text = loa_tmpl_render(job->zalo_text, lookup_cb, &l,
+		    &out->missing);
+		if (out->zalo_text == NULL) {
+			out->reason = "missing_var";
+			return -1;
+		}
+		if (utf8_chars(out->zalo_text) > LOA_ZALO_TEXT_MAX) {
+			out->reason = "too_long";
+			return -1;
+		}
+	}
 	return 0;
 }

@@ -48,6 +48,40 @@ clean_reason(const char *in, char *out, size_t len)
 }
 
 /*
+ * The providers whose message ids a report to provider may name, comma
+ * separated, provider first: those sharing its credentials (the
+ * `credentials` key, either way, one level), since one Zalo Official
+ * Account has one webhook for its ZNS and OA messages.  report.lua
+ * tries msgid:<p>:<id> for each.
+ */
+static void
+report_group(const char *provider, char *buf, size_t size)
+{
+	const char	*grp, *g;
+	size_t		 len;
+	int		 i;
+
+	snprintf(buf, size, "%s", provider);
+	grp = provider;
+	for (i = 0; i < loa->nproviders; i++)
+		if (strcmp(loa->providers[i].conf->name, provider) == 0 &&
+		    (g = loa_provider_conf_get(loa->providers[i].conf,
+		    "credentials")) != NULL)
+			grp = g;
+	for (i = 0; i < loa->nproviders; i++) {
+		const char *n = loa->providers[i].conf->name;
+		g = loa_provider_conf_get(loa->providers[i].conf,
+		    "credentials");
+		if (strcmp(n, provider) == 0 || !(strcmp(n, grp) == 0 ||
+		    (g != NULL && strcmp(g, grp) == 0)))
+			continue;
+		len = strlen(buf);
+		if (len + 1 + strlen(n) < size)
+			snprintf(buf + len, size - len, ",%s", n);
+	}
+}
+
+/*
  * The script call for the final reports among reps (those still pending
  * are left out).  Returns how many went in; 0: nothing to send.
  */
@@ -56,6 +90,7 @@ report_argv(struct loa_argv *av, const char *provider,
     const struct loa_report *reps, int n)
 {
 	char	why[sizeof(reps->reason)], id[sizeof(reps->provider_id)];
+	char	group[1024];
 	int	i, k = 0;
 
 	loa_script_argv(av, loa_script_report, loa->cfg.prefix);
@@ -75,7 +110,8 @@ report_argv(struct loa_argv *av, const char *provider,
 		if (id[0] == '\0')
 			continue;
 		clean_reason(reps[i].reason, why, sizeof(why));
-		loa_argv_add(av, provider);
+		report_group(provider, group, sizeof(group));
+		loa_argv_add(av, group);
 		loa_argv_add(av, id);
 		loa_argv_add(av, reps[i].status == LOA_REPORT_DELIVERED ?
 		    "delivered" : "failed");
@@ -116,6 +152,14 @@ applied(const redisReply *r)
 	ledger_event(&o, 0);
 }
 
+/* The first provider of a report_group() list, into buf. */
+static const char *
+first_name(const char *list, char *buf, size_t size)
+{
+	snprintf(buf, size, "%.*s", (int)strcspn(list, ","), list);
+	return buf;
+}
+
 /*
  * Read the script's answer: log what was applied, count each result in
  * counts (REPORT_RESULTS of them).  sweep: an "early" answer means
@@ -126,6 +170,7 @@ report_results(const redisReply *rep, int sweep, int *counts)
 {
 	enum report_result	 res;
 	const redisReply	*r;
+	char			 name[LOA_NAME_MAX + 1];
 	size_t			 i;
 
 	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY)
@@ -150,7 +195,7 @@ report_results(const redisReply *rep, int sweep, int *counts)
 		else
 			continue;
 		counts[res]++;
-		metrics_report(el(r, 1), res);
+		metrics_report(first_name(el(r, 1), name, sizeof(name)), res);
 	}
 	ledger_flush();
 	if (counts[REPORT_DROPPED] > 0) {

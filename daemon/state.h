@@ -152,6 +152,8 @@ struct delivery {
 	int			 cred_gen;	/* credentials it was built with */
 	int			 marking;	/* in-flight mark under way */
 	const char		*chname;	/* current channel */
+	unsigned		 kinds_done;	/* flow_kind()s of the current
+						   channel that fell back */
 };
 TAILQ_HEAD(delivery_q, delivery);
 

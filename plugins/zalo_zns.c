@@ -51,9 +51,9 @@
 #include "loa/provider.h"
 
 #include "plugin.h"
+#include "zalo_common.h"
 
 #define ZNS_BASE_URL	"https://business.openapi.zalo.me"
-#define ZNS_OAUTH_URL	"https://oauth.zaloapp.com"
 #define ZNS_SIG_HEADER	"X-ZEvent-Signature"
 #define ZNS_SHA256_LEN	32
 /*
@@ -77,93 +77,13 @@ static const char *const zns_keys[] = {
 };
 
 struct zns {
-	const struct loa_host	*host;
-	time_t			 id_warned;	/* plug_once_a_minute() */
-	char			*base_url;	/* without a trailing '/' */
-	char			*oauth_url;	/* without a trailing '/' */
-	const char		*app_id;	/* owned by the host */
-	const char		*app_secret;	/* owned by the host; secret */
+	struct zalo_base	 b;		/* first: zalo_common.h */
 	const char		*oa_secret;	/* owned by the host; secret;
 						   NULL: reports refused */
 	int			 development;	/* "mode":"development" */
 	long long		 max_age_ms;	/* webhook timestamp window */
 	long long		 max_ahead_ms;
-	char			*token;		/* access token, or NULL */
 };
-
-/*
- * Whether s can be sent as an HTTP header value unchanged: visible ASCII
- * only (tokens and keys have no spaces, and CR or LF would inject
- * headers).
- */
-static int
-zns_header_safe(const char *s)
-{
-	if (*s == '\0')
-		return 0;
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
-			return 0;
-	return 1;
-}
-
-/*
- * Copy of the URL in key (or def when unset) without trailing slashes, or
- * NULL after logging when it is not an http(s) URL.
- */
-static char *
-zns_url(const struct loa_host *host, const char *key, const char *def)
-{
-	const char	*v = host->config(host->hctx, key);
-	char		*u;
-	size_t		 len;
-
-	if (v == NULL)
-		v = def;
-	if ((strncmp(v, "https://", 8) != 0 && strncmp(v, "http://", 7) != 0) ||
-	    !zns_header_safe(v)) {
-		host->log(host->hctx, LOA_LOG_ERR, "%s: want an http(s):// URL",
-		    key);
-		return NULL;
-	}
-	if ((u = strdup(v)) == NULL) {
-		host->log(host->hctx, LOA_LOG_ERR, "%s: out of memory", key);
-		return NULL;
-	}
-	len = strlen(u);
-	while (len > 0 && u[len - 1] == '/')
-		u[--len] = '\0';
-	return u;
-}
-
-/*
- * Read Zalo's "error" member: an integer, or an integer written as a
- * string (Zalo writes most numbers as strings).  Returns 0 and sets *out,
- * or -1 when v is absent or not an integer.
- */
-static int
-zns_integer(const json_t *v, long long *out)
-{
-	const char	*s, *end;
-	char		*e;
-	long long	 n;
-
-	if (json_is_integer(v)) {
-		*out = json_integer_value(v);
-		return 0;
-	}
-	if (!json_is_string(v))
-		return -1;
-	s = json_string_value(v);
-	end = s + json_string_length(v);
-	if (s == end || (*s != '-' && (*s < '0' || *s > '9')))
-		return -1;
-	n = strtoll(s, &e, 10);
-	if (e != end)
-		return -1;
-	*out = n;
-	return 0;
-}
 
 /*
  * A window bound from key: seconds, or a number with s, m, h or d, from 1 s
@@ -216,32 +136,8 @@ zns_create(const struct loa_host *host, void **state)
 	struct zns	*z;
 	const char	*mode;
 
-	if ((z = calloc(1, sizeof(*z))) == NULL) {
-		host->log(host->hctx, LOA_LOG_ERR, "out of memory");
+	if ((z = zalo_base_new(host, sizeof(*z), ZNS_BASE_URL)) == NULL)
 		return -1;
-	}
-	z->host = host;
-	if ((z->base_url = zns_url(host, "base_url", ZNS_BASE_URL)) == NULL ||
-	    (z->oauth_url = zns_url(host, "oauth_url", ZNS_OAUTH_URL)) == NULL)
-		goto fail;
-
-	z->app_id = host->config(host->hctx, "app_id");
-	if (z->app_id == NULL || *z->app_id == '\0') {
-		host->log(host->hctx, LOA_LOG_ERR, "app_id is required (the "
-		    "Zalo application id)");
-		goto fail;
-	}
-	z->app_secret = host->secret(host->hctx, "app_secret_file");
-	if (z->app_secret == NULL || *z->app_secret == '\0') {
-		host->log(host->hctx, LOA_LOG_ERR, "app_secret_file is "
-		    "required (the app secret key, for token refresh)");
-		goto fail;
-	}
-	if (!zns_header_safe(z->app_secret)) {
-		host->log(host->hctx, LOA_LOG_ERR, "app_secret_file: the "
-		    "secret holds spaces or control characters");
-		goto fail;
-	}
 	/* The OA secret key checks delivery reports (webhooks). */
 	if (plug_report_secret(host, "oa_secret_file", &z->oa_secret) == -1)
 		goto fail;
@@ -263,33 +159,14 @@ zns_create(const struct loa_host *host, void **state)
 	return 0;
 
 fail:
-	free(z->base_url);
-	free(z->oauth_url);
-	free(z);
+	zalo_base_free(&z->b);
 	return -1;
-}
-
-static void
-zns_forget_token(struct zns *z)
-{
-	if (z->token != NULL) {
-		explicit_bzero(z->token, strlen(z->token));
-		free(z->token);
-		z->token = NULL;
-	}
 }
 
 static void
 zns_destroy(void *state)
 {
-	struct zns	*z = state;
-
-	if (z == NULL)
-		return;
-	zns_forget_token(z);
-	free(z->base_url);
-	free(z->oauth_url);
-	free(z);
+	zalo_base_free(state);
 }
 
 /*
@@ -334,7 +211,6 @@ zns_build(void *state, const struct loa_message *m, struct loa_request *req,
 	struct zns	*z = state;
 	json_t		*o, *data, *phone, *tid, *track;
 	char		*body;
-	size_t		 tlen;
 	int		 n;
 
 	if (m->to == NULL || *m->to == '\0') {
@@ -345,21 +221,14 @@ zns_build(void *state, const struct loa_message *m, struct loa_request *req,
 		plug_result(res, LOA_OUT_FAILED, "no_template_id");
 		return -1;
 	}
-	if (z->token == NULL) {
-		plug_result(res, LOA_OUT_REFRESH, "no_token");
+	if (zalo_token_headers(z->b.token, req, res) == -1)
 		return -1;
-	}
-	tlen = strlen(z->token);
-	if (tlen >= sizeof(req->hbuf) || !zns_header_safe(z->token)) {
-		plug_result(res, LOA_OUT_REFRESH, "bad_token");
-		return -1;
-	}
 	if ((data = zns_template_data(m->template_data)) == NULL) {
 		plug_result(res, LOA_OUT_FAILED, "bad_template_data");
 		return -1;
 	}
 	n = snprintf(req->url, sizeof(req->url), "%s/message/template",
-	    z->base_url);
+	    z->b.base_url);
 	if (n < 0 || (size_t)n >= sizeof(req->url)) {
 		json_decref(data);
 		plug_result(res, LOA_OUT_FAILED, "url_too_long");
@@ -388,22 +257,7 @@ zns_build(void *state, const struct loa_message *m, struct loa_request *req,
 		json_decref(track);
 		json_decref(data);
 	}
-	if (body == NULL) {
-		plug_result(res, LOA_OUT_FAILED, "cannot_encode");
-		return -1;
-	}
-
-	req->transport = LOA_TRANSPORT_HTTP;
-	snprintf(req->method, sizeof(req->method), "POST");
-	memcpy(req->hbuf, z->token, tlen + 1);
-	req->headers[0].name = "Content-Type";
-	req->headers[0].value = "application/json";
-	req->headers[1].name = "access_token";
-	req->headers[1].value = req->hbuf;
-	req->nheaders = 2;
-	req->body = body;
-	req->body_len = strlen(body);
-	return 0;
+	return zalo_post(req, res, body, "cannot_encode");
 }
 
 /*
@@ -411,10 +265,12 @@ zns_build(void *state, const struct loa_message *m, struct loa_request *req,
  * Codes not listed are permanent for the message.
  */
 static void
-zns_code_outcome(long long code, struct loa_result *res)
+zns_code_outcome(const struct zalo_base *b, long long code,
+    struct loa_result *res)
 {
 	enum loa_outcome	o;
 
+	(void)b;
 	switch (code) {
 	case -100:			/* unknown error, try later */
 		o = LOA_OUT_RETRY;
@@ -468,205 +324,13 @@ zns_text(const json_t *v, char *buf, size_t size)
 	return 0;
 }
 
-/*
- * Copy a message id (string or number) into res->provider_id when it
- * passes the message-id rule (plug_json_id); one that does not is not
- * kept, and said (without its bytes).
- */
-static void
-zns_msg_id(struct zns *z, const json_t *v, struct loa_result *res)
-{
-	if (plug_json_id(res->provider_id, sizeof(res->provider_id), v) ==
-	    -2 && plug_once_a_minute(&z->id_warned))
-		z->host->log(z->host->hctx, LOA_LOG_WARN, "msg_id is not 1 to "
-		    "%d visible ASCII characters, not kept (said at most once "
-		    "a minute)", LOA_PROVIDER_ID_MAX);
-}
-
-/*
- * Contract: transport failures, 5xx and 429 are the daemon's common
- * reading; a 2xx answer is read as Zalo JSON ("error" 0 with data.msg_id
- * is sent; a negative error goes through zns_code_outcome(); anything
- * else is retried as "bad_answer"); another status is failed "http_N",
- * unless its body carries a Zalo error code, which then decides.
- */
+/* Contract: zalo_classify(), message id in data.msg_id. */
 static void
 zns_classify(void *state, const struct loa_message *m,
     const struct loa_response *resp, struct loa_result *res)
 {
-	struct zns	*z = state;
-	json_t		*root = NULL;
-	long long	 code;
-	int		 have_code, ok2xx;
-
 	(void)m;
-	if (loa_classify_transport(resp, res))
-		return;
-	ok2xx = resp->http_status >= 200 && resp->http_status < 300;
-	if (resp->body != NULL)
-		root = json_loadb(resp->body, resp->body_len, 0, NULL);
-	have_code = json_is_object(root) &&
-	    zns_integer(json_object_get(root, "error"), &code) == 0;
-
-	if (ok2xx && have_code && code == 0) {
-		res->outcome = LOA_OUT_SENT;
-		res->reason[0] = '\0';
-		zns_msg_id(z, json_object_get(json_object_get(root, "data"),
-		    "msg_id"), res);
-	} else if (have_code && code != 0)
-		zns_code_outcome(code, res);
-	else if (ok2xx)
-		plug_result(res, LOA_OUT_RETRY, "bad_answer");
-	else
-		plug_result(res, LOA_OUT_FAILED, "http_%d", resp->http_status);
-	json_decref(root);
-}
-
-/*
- * Contract: the form POST that trades refresh_token for new tokens, with
- * the app secret in the secret_key header.  Fails only without a refresh
- * token (PROVIDER_DOWN "no_refresh_token": an operator must supply one).
- */
-static int
-zns_refresh_build(void *state, const char *refresh_token,
-    struct loa_request *req, struct loa_result *res)
-{
-	static const char	 pre[] = "refresh_token=", mid[] = "&app_id=",
-				 post[] = "&grant_type=refresh_token";
-	struct zns		*z = state;
-	char			*body, *p;
-	size_t			 cap, slen;
-	int			 n;
-
-	if (refresh_token == NULL || *refresh_token == '\0') {
-		plug_result(res, LOA_OUT_PROVIDER_DOWN, "no_refresh_token");
-		return -1;
-	}
-	slen = strlen(z->app_secret);
-	if (slen >= sizeof(req->hbuf)) {
-		plug_result(res, LOA_OUT_PROVIDER_DOWN, "secret_too_long");
-		return -1;
-	}
-	n = snprintf(req->url, sizeof(req->url), "%s/v4/oa/access_token",
-	    z->oauth_url);
-	if (n < 0 || (size_t)n >= sizeof(req->url)) {
-		plug_result(res, LOA_OUT_PROVIDER_DOWN, "url_too_long");
-		return -1;
-	}
-	cap = sizeof(pre) + plug_pct_len(refresh_token) + sizeof(mid) +
-	    plug_pct_len(z->app_id) + sizeof(post);
-	if ((body = malloc(cap)) == NULL) {
-		plug_result(res, LOA_OUT_RETRY, "no_memory");
-		return -1;
-	}
-	p = plug_pct_append(stpcpy(body, pre), refresh_token);
-	p = plug_pct_append(stpcpy(p, mid), z->app_id);
-	strcpy(p, post);
-
-	req->transport = LOA_TRANSPORT_HTTP;
-	snprintf(req->method, sizeof(req->method), "POST");
-	memcpy(req->hbuf, z->app_secret, slen + 1);
-	req->headers[0].name = "Content-Type";
-	req->headers[0].value = "application/x-www-form-urlencoded";
-	req->headers[1].name = "secret_key";
-	req->headers[1].value = req->hbuf;
-	req->nheaders = 2;
-	req->body = body;
-	req->body_len = strlen(body);
-	return 0;
-}
-
-/*
- * A token member of the refresh answer: copied into dst (of size len)
- * when it is a non-empty header-safe string that fits.
- */
-static int
-zns_token_member(const json_t *root, const char *key, char *dst, size_t len)
-{
-	const json_t	*v = json_object_get(root, key);
-	const char	*s;
-
-	if (!json_is_string(v))
-		return -1;
-	s = json_string_value(v);
-	if (json_string_length(v) >= len || !zns_header_safe(s))
-		return -1;
-	memcpy(dst, s, json_string_length(v) + 1);
-	return 0;
-}
-
-/*
- * Contract: reads the refresh answer.  Returns 0 with cred filled
- * (access_token, the rotated refresh_token, expires_in_s: Zalo writes it
- * as a string, a number is accepted, absent is 0).  Returns -1 with
- * RETRY for no answer, 5xx, 429 or an answer without both tokens
- * ("bad_answer"); PROVIDER_DOWN "zalo_refresh_<code>" for a JSON error
- * (the refresh token or the app is refused: no later try can succeed
- * without an operator) and "http_N" for another status without one.
- */
-static int
-zns_refresh_parse(void *state, const struct loa_response *resp,
-    struct loa_credentials *cred, struct loa_result *res)
-{
-	json_t		*root = NULL;
-	long long	 code, exp = 0;
-	const json_t	*ev;
-	int		 rc = -1;
-
-	(void)state;
-	if (loa_classify_transport(resp, res))
-		return -1;
-	if (resp->body != NULL)
-		root = json_loadb(resp->body, resp->body_len, 0, NULL);
-	if (json_is_object(root) &&
-	    zns_integer(json_object_get(root, "error"), &code) == 0 &&
-	    code != 0) {
-		plug_result(res, LOA_OUT_PROVIDER_DOWN, "zalo_refresh_%lld",
-		    code);
-		goto out;
-	}
-	if (resp->http_status < 200 || resp->http_status >= 300) {
-		plug_result(res, LOA_OUT_PROVIDER_DOWN, "http_%d",
-		    resp->http_status);
-		goto out;
-	}
-	if (!json_is_object(root))
-		goto bad;
-	ev = json_object_get(root, "expires_in");
-	if (ev != NULL && (zns_integer(ev, &exp) == -1 || exp < 0 ||
-	    exp > 100L * 365 * 86400))
-		goto bad;
-	if (zns_token_member(root, "access_token", cred->access_token,
-	    sizeof(cred->access_token)) == -1 ||
-	    zns_token_member(root, "refresh_token", cred->refresh_token,
-	    sizeof(cred->refresh_token)) == -1) {
-		explicit_bzero(cred->access_token,
-		    sizeof(cred->access_token));
-		goto bad;
-	}
-	cred->expires_in_s = (long)exp;
-	rc = 0;
-	goto out;
-
-bad:
-	plug_result(res, LOA_OUT_RETRY, "bad_answer");
-out:
-	json_decref(root);
-	return rc;
-}
-
-/* Contract: keeps a copy of access_token (NULL forgets the token). */
-static void
-zns_set_token(void *state, const char *access_token)
-{
-	struct zns	*z = state;
-
-	zns_forget_token(z);
-	if (access_token == NULL || *access_token == '\0')
-		return;
-	if ((z->token = strdup(access_token)) == NULL)
-		z->host->log(z->host->hctx, LOA_LOG_ERR, "set_token: out of "
-		    "memory");
+	zalo_classify(state, resp, res, "msg_id", zns_code_outcome);
 }
 
 /*
@@ -720,10 +384,10 @@ zns_check_signature(struct zns *z, const struct loa_webhook *wh,
 		return LOA_REPORT_BAD_SIGNATURE;  /* said once, in create() */
 	sig = plug_header(wh->headers, wh->nheaders, ZNS_SIG_HEADER);
 	if (sig == NULL || strncasecmp(sig, "mac=", 4) != 0)
-		return plug_refuse(z->host, "no " ZNS_SIG_HEADER " mac=");
+		return plug_refuse(z->b.host, "no " ZNS_SIG_HEADER " mac=");
 	sig += 4;
 	if (strlen(sig) != sizeof(got) - 1)
-		return plug_refuse(z->host, ZNS_SIG_HEADER " is not 64 hex "
+		return plug_refuse(z->b.host, ZNS_SIG_HEADER " is not 64 hex "
 		    "digits");
 	for (i = 0; i < sizeof(got) - 1; i++)
 		got[i] = (char)(sig[i] >= 'A' && sig[i] <= 'F' ?
@@ -733,15 +397,15 @@ zns_check_signature(struct zns *z, const struct loa_webhook *wh,
 	if (!json_is_object(*root) ||
 	    zns_text(json_object_get(*root, "app_id"), app_id, idsize) != 0 ||
 	    zns_text(json_object_get(*root, "timestamp"), ts, tssize) != 0)
-		return plug_refuse(z->host, "no app_id or timestamp in a "
+		return plug_refuse(z->b.host, "no app_id or timestamp in a "
 		    "JSON body: the signature cannot be computed");
 	if (zns_mac(app_id, body, wh->body_len, ts, z->oa_secret,
 	    want) == -1)
-		return plug_refuse(z->host, "SHA-256 failed");
+		return plug_refuse(z->b.host, "SHA-256 failed");
 	same = plug_ct_equal(got, sizeof(got) - 1, want, sizeof(want) - 1);
 	explicit_bzero(want, sizeof(want));
 	if (!same)
-		return plug_refuse(z->host, ZNS_SIG_HEADER " does not match");
+		return plug_refuse(z->b.host, ZNS_SIG_HEADER " does not match");
 	return 0;
 }
 
@@ -760,20 +424,20 @@ zns_fresh(struct zns *z, const char *ts, long long now_ms)
 	size_t		n = strlen(ts);
 
 	if (n == 0 || n > 15 || strspn(ts, "0123456789") != n) {
-		z->host->log(z->host->hctx, LOA_LOG_WARN, "delivery report "
+		z->b.host->log(z->b.host->hctx, LOA_LOG_WARN, "delivery report "
 		    "refused: its timestamp is not milliseconds since 1970");
 		return LOA_REPORT_BAD_SIGNATURE;
 	}
 	t = strtoll(ts, NULL, 10);
 	if (now_ms - t > z->max_age_ms) {
-		z->host->log(z->host->hctx, LOA_LOG_WARN, "delivery report "
+		z->b.host->log(z->b.host->hctx, LOA_LOG_WARN, "delivery report "
 		    "refused: signed %lld s ago, more than webhook_max_age "
 		    "(%lld s): a replay?", (now_ms - t) / 1000,
 		    z->max_age_ms / 1000);
 		return LOA_REPORT_BAD_SIGNATURE;
 	}
 	if (t - now_ms > z->max_ahead_ms) {
-		z->host->log(z->host->hctx, LOA_LOG_WARN, "delivery report "
+		z->b.host->log(z->b.host->hctx, LOA_LOG_WARN, "delivery report "
 		    "refused: signed %lld s ahead of our clock, more than "
 		    "webhook_max_ahead (%lld s)", (t - now_ms) / 1000,
 		    z->max_ahead_ms / 1000);
@@ -824,8 +488,8 @@ zns_report(void *state, const struct loa_webhook *wh,
 	    sizeof(app_id), ts, sizeof(ts))) != 0)
 		goto out;
 	/* From Zalo from here on: but when, and for whom? */
-	if (strcmp(app_id, z->app_id) != 0) {
-		rv = plug_refuse(z->host, "app_id is not ours");
+	if (strcmp(app_id, z->b.app.app_id) != 0) {
+		rv = plug_refuse(z->b.host, "app_id is not ours");
 		goto out;
 	}
 	if ((rv = zns_fresh(z, ts, zns_now_ms())) != 0)
@@ -861,9 +525,9 @@ LOA_PROVIDER_EXPORT const struct loa_provider_module loa_provider = {
 	zns_build,
 	zns_classify,
 	LOA_PROVIDER_REPORTS,
-	zns_refresh_build,
-	zns_refresh_parse,
-	zns_set_token,
+	zalo_cb_refresh_build,
+	zalo_cb_refresh_parse,
+	zalo_cb_set_token,
 	zns_report,
 	NULL,		/* no messages from residents */
 };

@@ -3,7 +3,9 @@
 -- Delivery reports.  ARGV: prefix now_ms hold_ms cap batch, then
 -- quadruples provider msgid status reason (status "delivered" or
 -- "failed").  With none: the sweep.
--- A report finds its delivery through msgid:<provider>:<id>.  It changes
+-- A report finds its delivery through msgid:<provider>:<id>, provider
+-- being the first of a comma-separated list that has it (the providers
+-- sharing one set of credentials: a Zalo OA's ZNS and OA messages).  It changes
 -- a "sent" (or "maybe_duplicate") outcome only: delivered and failed are
 -- final, so a replay or a late contrary report changes nothing.  A
 -- failed report moves the item from sent to failed.  The msgid record
@@ -36,9 +38,15 @@ local function bump(jk, st, ch, ward, by)
   if ch ~= '' then redis.call('HINCRBY', jk, 'ch:' .. ch .. ':' .. st, by) end
   if ward ~= '' then redis.call('HINCRBY', jk, 'ward:' .. ward .. ':' .. st, by) end
 end
-local function apply(prov, id, st, why)
-  local mk = K.msgid(prov, id)
-  local m = redis.call('GET', mk)
+local function apply(provs, id, st, why)
+  -- provs: the webhook's provider, then those sharing its credentials
+  -- (comma separated): the first that sent this id
+  local prov, mk, m
+  for p in string.gmatch(provs, '[^,]+') do
+    mk = K.msgid(p, id)
+    m = redis.call('GET', mk)
+    if m then prov = p break end
+  end
   if not m then return nil end
   local f = {}
   for v in string.gmatch(m .. '\t', '([^\t]*)\t') do f[#f + 1] = v end

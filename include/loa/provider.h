@@ -64,7 +64,7 @@ struct loa_message {
 	const char	*channel;	/* "sms" or "zalo" */
 	const char	*to;		/* E.164 digits without '+' */
 	const char	*zalo_uid;	/* may be NULL */
-	/* sms */
+	/* sms; zalo: the job's zalo.text rendered (NULL: none) */
 	const char	*text;		/* UTF-8, already encoded for the SMS */
 	const char	*encoding;	/* "gsm7" or "ucs2" */
 	int		 segments;
@@ -211,6 +211,10 @@ struct loa_inbound {
 #define LOA_PROVIDER_REPORTS	0x02	/* the provider reports deliveries by
 					   its message id: the daemon keeps
 					   provider id -> delivery (TTL) */
+#define LOA_PROVIDER_BY_UID	0x04	/* ABI 1.2: the plugin can reach a
+					   recipient by zalo_uid (and only
+					   so): the daemon routes residents
+					   with a uid to it, others not */
 
 struct loa_provider_module {
 	/* ABI head: never moves. */

@@ -83,11 +83,12 @@ enum prov {
 	P_TWILIO,
 	P_ZALO,
 	P_GENERIC,
+	P_ZALO_OA,	/* OA messages (v3.0/oa/message), by user id */
 	P_COUNT
 };
 
 static const char *const prov_names[P_COUNT] = {
-	"esms", "speedsms", "twilio", "zalo", "generic"
+	"esms", "speedsms", "twilio", "zalo", "generic", "zalo_oa"
 };
 
 /* What a message endpoint made of a request it processed. */
@@ -144,6 +145,8 @@ struct conf {
 	long long	 rate_limit[P_COUNT];	/* per second, 0 = none */
 	json_t		*codes[P_COUNT];
 	long long	 zalo_quota;
+	long long	 zalo_oa_quota;	/* OA messages accepted, in all */
+	json_t		*zalo_followers; /* user ids following the OA */
 	const char	*zalo_app_id;
 	const char	*zalo_secret_key;
 	const char	*esms_api_key;
@@ -199,6 +202,7 @@ static json_t			*access_tokens;		/* set: token -> true */
 static json_t			*esms_ids;		/* RequestId -> SMSID */
 static json_t			*generic_ids;		/* id -> message_id */
 static long long		 zalo_used;
+static long long		 zalo_oa_used;
 static long long		 tran_id = 100000;
 static struct {
 	long long	sec;
@@ -581,6 +585,7 @@ conf_defaults(struct conf *c)
 	c->retry_after = RA_NONE;
 	c->slow_ms = SLOW_MS;
 	c->zalo_quota = DEFAULT_QUOTA;
+	c->zalo_oa_quota = DEFAULT_QUOTA;
 }
 
 static int
@@ -603,6 +608,7 @@ code_ok(enum prov p, json_t *v)
 
 	switch (p) {
 	case P_ZALO:
+	case P_ZALO_OA:
 		return json_is_integer(v) && n < 0;
 	case P_ESMS:
 		if (s != NULL)
@@ -751,6 +757,17 @@ conf_parse(json_t *o, struct conf *c, char *err, size_t errsz)
 			if (!json_is_integer(v) || n < 0)
 				goto bad;
 			c->zalo_quota = n;
+		} else if (strcmp(k, "zalo_oa_quota") == 0) {
+			if (!json_is_integer(v) || n < 0)
+				goto bad;
+			c->zalo_oa_quota = n;
+		} else if (strcmp(k, "zalo_followers") == 0) {
+			if (!json_is_array(v))
+				goto bad;
+			json_array_foreach(v, i, pv)
+				if (!json_is_string(pv))
+					goto bad;
+			c->zalo_followers = v;
 		} else if (strcmp(k, "seed") == 0) {
 			if (!json_is_integer(v))
 				goto bad;
@@ -887,6 +904,7 @@ reset_all(void)
 	json_object_clear(esms_ids);
 	json_object_clear(generic_ids);
 	zalo_used = 0;
+	zalo_oa_used = 0;
 }
 
 /* ---- answers ---- */
@@ -1048,6 +1066,7 @@ answer_429(struct call *c, enum prov p, int rate_limited, long long wait_ms)
 		    "errors/20429\",\"status\":429}");
 		break;
 	case P_ZALO:
+	case P_ZALO_OA:
 		answer(c, 429, "{\"error\":-32,\"message\":\"Request rate "
 		    "limit exceeded\"}");
 		break;
@@ -1461,6 +1480,128 @@ zalo_oauth(struct call *c)
 		    "\"%s\",\"expires_in\":\"%s\"}", at, nrt, TOKEN_EXPIRES);
 	}
 	evhttp_clear_headers(&q);
+}
+
+/* ---- Zalo OA messages (v3.0) ---- */
+
+static enum outcome
+oa_error(struct call *c, long long code, const char *msg)
+{
+	answer(c, 200, "{\"error\":%lld,\"message\":\"%s\"}", code, msg);
+	return O_ERROR;
+}
+
+/* Does uid follow the OA (zalo_followers)? */
+static int
+oa_follower(const char *uid)
+{
+	json_t	*v;
+	size_t	 i;
+
+	json_array_foreach(cfg.zalo_followers, i, v)
+		if (strcmp(json_string_value(v), uid) == 0)
+			return 1;
+	return 0;
+}
+
+/* Characters (UTF-8 lead bytes) of s. */
+static size_t
+oa_chars(const char *s)
+{
+	size_t	n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+/*
+ * POST /v3.0/oa/message/cs and /transaction: a text to a follower.  The
+ * token is the ZNS one (-201 when refused, as the OA API says it); the
+ * user must be in zalo_followers (else -213, "not following": the code
+ * is UNVERIFIED against the real API) and the OA have quota left
+ * (zalo_oa_quota, else -211); zalo_oa_codes injects a code per user id.
+ */
+static enum outcome
+oa_send(struct call *c)
+{
+	json_t		*o, *code;
+	const char	*uid, *text;
+	char		 msg_id[33];
+	enum outcome	 r;
+
+	if (!zalo_token_ok(c))
+		return oa_error(c, -201, "Access token is invalid");
+	if ((o = body_json(c)) == NULL)
+		return oa_error(c, -203, "Parameters are invalid");
+	uid = json_string_value(json_object_get(json_object_get(o,
+	    "recipient"), "user_id"));
+	text = json_string_value(json_object_get(json_object_get(o,
+	    "message"), "text"));
+	if (uid == NULL || *uid == '\0' || strlen(uid) > 64)
+		r = oa_error(c, -207, "User id is invalid");
+	else if (text == NULL || *text == '\0' || oa_chars(text) > 2000)
+		r = oa_error(c, -204, "Message is invalid");
+	else if ((code = code_for(P_ZALO_OA, uid)) != NULL)
+		r = oa_error(c, json_integer_value(code), "Error");
+	else if (!oa_follower(uid))
+		r = oa_error(c, -213, "User has not followed the OA");
+	else if (zalo_oa_used >= cfg.zalo_oa_quota)
+		r = oa_error(c, -211, "Out of quota");
+	else {
+		r = O_ACCEPTED;
+		zalo_oa_used++;
+		new_hex32(msg_id);
+		record(P_ZALO_OA, uid, NULL, text, NULL, NULL, NULL, msg_id);
+		answer(c, 200, "{\"error\":0,\"message\":\"Success\",\"data\":{"
+		    "\"message_id\":\"%s\",\"user_id\":\"%s\",\"quota\":{"
+		    "\"quota_type\":\"sub_quota\",\"remain\":\"%lld\","
+		    "\"total\":\"%lld\"}}}", msg_id, uid,
+		    cfg.zalo_oa_quota - zalo_oa_used, cfg.zalo_oa_quota);
+	}
+	json_decref(o);
+	return r;
+}
+
+/* GET /v3.0/oa/user/getlist: the followers (zalo_followers). */
+static void
+oa_followers(struct call *c)
+{
+	json_t	*users, *v, *o;
+	size_t	 i;
+	char	*s;
+
+	if (!zalo_token_ok(c)) {
+		oa_error(c, -201, "Access token is invalid");
+		return;
+	}
+	users = json_array();
+	json_array_foreach(cfg.zalo_followers, i, v)
+		json_array_append_new(users, json_pack("{s:O}", "user_id", v));
+	o = json_pack("{s:i,s:s,s:{s:I,s:I,s:i,s:o}}", "error", 0, "message",
+	    "Success", "data", "total", (json_int_t)json_array_size(users),
+	    "count", (json_int_t)json_array_size(users), "offset", 0,
+	    "users", users);
+	s = json_dumps(o, JSON_COMPACT);
+	answer(c, 200, "%s", s);
+	free(s);
+	json_decref(o);
+}
+
+/* GET /v3.0/oa/quota/message: what zalo_oa_quota leaves. */
+static void
+oa_quota(struct call *c)
+{
+	long long	left = cfg.zalo_oa_quota - zalo_oa_used;
+
+	if (!zalo_token_ok(c)) {
+		oa_error(c, -201, "Access token is invalid");
+		return;
+	}
+	answer(c, 200, "{\"error\":0,\"message\":\"Success\",\"data\":{"
+	    "\"total\":\"%lld\",\"remain\":\"%lld\"}}", cfg.zalo_oa_quota,
+	    left < 0 ? 0 : left);
 }
 
 /* ---- eSMS ---- */
@@ -2253,6 +2394,20 @@ on_request(struct evhttp_request *req, void *arg)
 		control(&c, c.path + 7);
 	else if (strcmp(c.path, "/message/template") == 0 && post)
 		message_request(&c, P_ZALO, zalo_send);
+	else if ((strcmp(c.path, "/v3.0/oa/message/cs") == 0 ||
+	    strcmp(c.path, "/v3.0/oa/message/transaction") == 0) && post)
+		message_request(&c, P_ZALO_OA, oa_send);
+	else if ((strcmp(c.path, "/v3.0/oa/user/getlist") == 0 ||
+	    strcmp(c.path, "/v3.0/oa/quota/message") == 0) &&
+	    c.method == EVHTTP_REQ_GET) {
+		c.delay_ms = cfg.delay_ms;
+		if (cfg.down & (1u << P_ZALO_OA))
+			answer_5xx(&c, 503);
+		else if (c.path[13] == 'u')
+			oa_followers(&c);
+		else
+			oa_quota(&c);
+	}
 	else if ((strcmp(c.path, ESMS_PATH) == 0 || (strlen(c.path) ==
 	    sizeof(ESMS_PATH) - 2 && strncmp(c.path, ESMS_PATH,
 	    sizeof(ESMS_PATH) - 2) == 0)) && post)
