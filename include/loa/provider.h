@@ -28,7 +28,7 @@
 #include <stdint.h>
 
 #define LOA_PROVIDER_ABI_MAJOR	1
-#define LOA_PROVIDER_ABI_MINOR	1
+#define LOA_PROVIDER_ABI_MINOR	2
 #define LOA_PROVIDER_SYMBOL	"loa_provider"
 
 enum loa_log_level {
@@ -177,6 +177,33 @@ struct loa_report {
 #define LOA_REPORT_BAD_SIGNATURE	(-1)	/* answered 401, logged */
 #define LOA_REPORT_MALFORMED		(-2)	/* answered 400 */
 
+/* ---- ABI 1.2 ---- */
+#define LOA_INBOUND_TEXT_MAX	4096	/* bytes kept, cut at a UTF-8 boundary */
+enum loa_inbound_kind {
+	LOA_INBOUND_TEXT = 0,	/* a message a resident wrote */
+	LOA_INBOUND_FOLLOW,	/* a Zalo user followed the OA */
+	LOA_INBOUND_UNFOLLOW,	/* ... stopped following it */
+	LOA_INBOUND_OTHER,	/* image, location, shared info...: kept with
+				   a note, text "" */
+};
+/* One message or event from a resident, as inbound() reads it. */
+struct loa_inbound {
+	enum loa_inbound_kind	 kind;
+	char			 channel[8];	/* "sms" or "zalo" */
+	char			 from[64];	/* sms: E.164 digits, no '+';
+						   zalo: the user id */
+	char			 msg_id[128];	/* the provider's id of the
+						   message or event
+						   (loa_provider_id_ok), or ""
+						   (the daemon then uses the
+						   SHA-256 of the body) */
+	long long		 ts_ms;		/* when sent, as the provider
+						   says; 0: unknown */
+	char			 text[LOA_INBOUND_TEXT_MAX]; /* UTF-8, NUL-ended */
+	int			 truncated;	/* the text was longer: cut */
+	char			 note[32];	/* OTHER: "image", "location"... */
+};
+
 #define LOA_PROVIDER_DEDUPES	0x01	/* the provider drops a repeat of a
 					   delivery id (eSMS RequestId): a
 					   request whose outcome is unknown
@@ -252,6 +279,21 @@ struct loa_provider_module {
 	 */
 	int		 (*report)(void *state, const struct loa_webhook *wh,
 			    struct loa_report *reps, int max);
+
+	/* ---- ABI 1.2 ---- */
+
+	/*
+	 * Messages from residents (NULL: the provider brings none).  Check
+	 * the request's signature BEFORE reading anything else, as report()
+	 * does.  Returns how many were filled (at most max), 0 when the
+	 * request is well-formed and carries none (a delivery report, a
+	 * read receipt), or LOA_REPORT_BAD_SIGNATURE / LOA_REPORT_MALFORMED.
+	 * Invalid UTF-8 in a text is replaced (U+FFFD); a longer text is cut
+	 * at a character boundary with truncated = 1.  Never log the text or
+	 * a phone.
+	 */
+	int		 (*inbound)(void *state, const struct loa_webhook *wh,
+			    struct loa_inbound *ins, int max);
 };
 
 #define LOA_PROVIDER_MODULE_HEAD					\
