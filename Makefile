@@ -133,14 +133,14 @@ $(B)/loa: $(DAEMON_O) $(B)/libloacore.a
 $(B)/loactl: $(CTL_O) $(B)/libloacore.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $(CTL_O) $(B)/libloacore.a $(LIBS)
 
-$(B)/plugins/%.so: plugins/%.c plugins/plugin.h include/loa/provider.h | $(B)
+$(B)/plugins/%.so: plugins/%.c $(wildcard plugins/*.h) include/loa/provider.h | $(B)
 	@mkdir -p $(B)/plugins
 	$(CC) $(ALL_CFLAGS) -fPIC -shared -fvisibility=hidden -o $@ $< \
 	    $(ALL_LDFLAGS) $(PKG_LIBS) $(CRYPTO_LIBS)
 
 # A plugin's unit test is built with the plugin's source (no dlopen);
 # LOA_PLUGIN_TEST lets it set the clock a plugin reads (zalo_zns).
-$(B)/tests/test_plugin_%: tests/unit/test_plugin_%.c plugins/%.c plugins/plugin.h \
+$(B)/tests/test_plugin_%: tests/unit/test_plugin_%.c plugins/%.c $(wildcard plugins/*.h) \
 	  tests/unit/plugin_host.h tests/unit/webhook_check.h \
 	  tests/unit/tap.h include/loa/provider.h
 	@mkdir -p $(B)/tests
