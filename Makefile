@@ -148,8 +148,8 @@ $(B)/tests/test_plugin_%: tests/unit/test_plugin_%.c plugins/%.c $(wildcard plug
 	    $(ALL_LDFLAGS) $(PKG_LIBS) $(CRYPTO_LIBS)
 
 # The mock provider the integration tests and the benchmark talk to.
-$(B)/loa-mock: tests/mock/loa-mock.c | $(B)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS) $(PKG_LIBS)
+$(B)/loa-mock: tests/mock/loa-mock.c tests/mock/inbound_body.h | $(B)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS) $(PKG_LIBS) $(CRYPTO_LIBS)
 
 # What daemon/sms.c makes of texts, for the browser test (t_console).
 $(B)/tests/smscount: tests/browser/smscount.c daemon/text.h $(B)/libloacore.a
