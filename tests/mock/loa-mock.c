@@ -2154,6 +2154,7 @@ struct inb {
 	char			 ctype[48];
 	char			 hname[24];	/* signature header, or "" */
 	char			 hvalue[96];
+	int			 port;
 	int			 times;
 	int			 done;
 	json_t			*result;	/* the caller's answer */
@@ -2218,7 +2219,15 @@ inb_step(evutil_socket_t fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
+	/* A connection each: a listener may close after every answer. */
+	if (ib->conn != NULL)
+		evhttp_connection_free(ib->conn);
+	ib->conn = NULL;
 	if (ib->done < ib->times) {
+		if ((ib->conn = evhttp_connection_base_new(base, NULL,
+		    ib->host, (unsigned short)ib->port)) == NULL)
+			fatal("cannot make a connection");
+		evhttp_connection_set_timeout(ib->conn, 10);
 		if ((r = evhttp_request_new(inb_done, ib)) == NULL)
 			fatal("evhttp_request_new failed");
 		h = evhttp_request_get_output_headers(r);
@@ -2466,11 +2475,9 @@ inbound_start(struct call *c)
 		inb_free(ib);
 		return 0;
 	}
-	if ((ib->conn = evhttp_connection_base_new(base, NULL, ib->host,
-	    (unsigned short)port)) == NULL ||
-	    (ib->ev = evtimer_new(base, inb_step, ib)) == NULL)
-		fatal("cannot make a connection");
-	evhttp_connection_set_timeout(ib->conn, 10);
+	ib->port = port;
+	if ((ib->ev = evtimer_new(base, inb_step, ib)) == NULL)
+		fatal("evtimer_new failed");
 	inb_step(-1, 0, ib);
 	return 1;
 }
