@@ -106,4 +106,5 @@ LOA_PROVIDER_EXPORT const struct loa_provider_module loa_provider = {
 	NULL,
 	NULL,
 	NULL,		/* no delivery reports */
+	NULL,		/* no messages from residents */
 };

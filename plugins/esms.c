@@ -681,4 +681,5 @@ LOA_PROVIDER_EXPORT const struct loa_provider_module loa_provider = {
 	NULL,
 	NULL,
 	esms_report,
+	NULL,		/* no messages from residents */
 };

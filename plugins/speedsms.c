@@ -393,4 +393,5 @@ LOA_PROVIDER_EXPORT const struct loa_provider_module loa_provider = {
 	NULL,
 	NULL,
 	speedsms_report,
+	NULL,		/* no messages from residents */
 };
