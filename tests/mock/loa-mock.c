@@ -25,8 +25,10 @@
  * (-l), written before its answer leaves (lines are flushed once per event
  * loop round, ahead of the socket writes of that round), so whoever got
  * an answer finds the line already in the file.  GET /_mock/stats counts
- * what happened.  tests/mock/README.md documents endpoints, config keys
- * and the record format.
+ * what happened.  POST /_mock/inbound plays a provider calling Loa: it
+ * POSTs a resident's message, signed, to a daemon's webhook on loopback
+ * and answers with the daemon's answers.  tests/mock/README.md documents
+ * endpoints, config keys and the record format.
  *
  * One thread, one libevent loop, evhttp with keep-alive; late answers use
  * a timer each and never block other requests.  Bodies are capped at
