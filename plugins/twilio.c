@@ -452,6 +452,27 @@ twilio_check_signature(struct twilio *t, const struct loa_webhook *wh)
 }
 
 /*
+ * What report() and inbound() check first: the signature, then that the
+ * form was POSTed.  Sets the body (b, n).  Returns 0, BAD_SIGNATURE or
+ * MALFORMED.
+ */
+static int
+twilio_verify(struct twilio *t, const struct loa_webhook *wh,
+    const char **b, size_t *n)
+{
+	int	rv;
+
+	if ((rv = twilio_check_signature(t, wh)) != 0)
+		return rv;
+	/* From Twilio from here on. */
+	if (wh->method == NULL || strcmp(wh->method, "POST") != 0)
+		return LOA_REPORT_MALFORMED;
+	*b = wh->body != NULL ? wh->body : "";
+	*n = wh->body != NULL ? wh->body_len : 0;
+	return 0;
+}
+
+/*
  * Contract: a Twilio status callback.  BAD_SIGNATURE without
  * status_callback, or when X-Twilio-Signature is missing or wrong (also
  * when a parameter cannot be decoded).  Then MALFORMED for another
@@ -473,13 +494,8 @@ twilio_report(void *state, const struct loa_webhook *wh,
 	size_t		 n;
 	int		 rv;
 
-	if ((rv = twilio_check_signature(t, wh)) != 0)
+	if ((rv = twilio_verify(t, wh, &b, &n)) != 0)
 		return rv;
-	/* From Twilio from here on. */
-	if (wh->method == NULL || strcmp(wh->method, "POST") != 0)
-		return LOA_REPORT_MALFORMED;
-	b = wh->body != NULL ? wh->body : "";
-	n = wh->body != NULL ? wh->body_len : 0;
 	if (plug_param(b, n, "MessageSid", sid, sizeof(sid)) <= 0 ||
 	    plug_param(b, n, "MessageStatus", status, sizeof(status)) <= 0)
 		return LOA_REPORT_MALFORMED;
@@ -532,13 +548,8 @@ twilio_inbound(void *state, const struct loa_webhook *wh,
 	long			 flen, tlen;
 	int			 rv;
 
-	if ((rv = twilio_check_signature(t, wh)) != 0)
+	if ((rv = twilio_verify(t, wh, &b, &n)) != 0)
 		return rv;
-	/* From Twilio from here on. */
-	if (wh->method == NULL || strcmp(wh->method, "POST") != 0)
-		return LOA_REPORT_MALFORMED;
-	b = wh->body != NULL ? wh->body : "";
-	n = wh->body != NULL ? wh->body_len : 0;
 	if (plug_param(b, n, "MessageStatus", media, sizeof(media)) != -1)
 		return 0;		/* a status callback */
 	if (plug_param(b, n, "MessageSid", sid, sizeof(sid)) <= 0 ||

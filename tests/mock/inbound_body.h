@@ -214,6 +214,41 @@ inb_twilio_form(const char **kv, size_t n, const char *url,
 	return 0;
 }
 
+/*
+ * The parameters of a Twilio inbound SMS into kv (room for 20 pointers),
+ * or of a "delivered" status callback when status is set.  The strings
+ * are borrowed.  Returns the number of pairs, for inb_twilio_form().
+ */
+static size_t __attribute__((unused))
+inb_twilio_kv(const char **kv, const char *sid, const char *from,
+    const char *to, const char *text, const char *media, int status)
+{
+	size_t	n = 0;
+
+	kv[n++] = "MessageSid";
+	kv[n++] = sid;
+	kv[n++] = "SmsSid";
+	kv[n++] = sid;
+	kv[n++] = "AccountSid";
+	kv[n++] = "AC0123456789abcdef0123456789abcdef";
+	kv[n++] = "From";
+	kv[n++] = from;
+	kv[n++] = "To";
+	kv[n++] = to;
+	if (status) {
+		kv[n++] = "MessageStatus";
+		kv[n++] = "delivered";
+	} else {
+		kv[n++] = "Body";
+		kv[n++] = text;
+		kv[n++] = "NumSegments";
+		kv[n++] = "1";
+		kv[n++] = "NumMedia";
+		kv[n++] = media;
+	}
+	return n / 2;
+}
+
 /* The generic gateway's inbound JSON: {"from","text","id","ts"}. */
 static char * __attribute__((unused))
 inb_generic_body(const char *from, const char *text, const char *id,

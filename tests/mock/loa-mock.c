@@ -2312,7 +2312,7 @@ static const char *
 inb_build(struct inb *ib, json_t *o, const char *prov, const char *url,
     int sign, int wrong)
 {
-	const char	*event, *from, *text, *msg_id, *to, *tok, *kv[16];
+	const char	*event, *from, *text, *msg_id, *to, *tok, *kv[20];
 	char		 gen[40], ts[32], key[256];
 	long long	 ts_ms;
 	json_t		*tsv;
@@ -2366,30 +2366,12 @@ inb_build(struct inb *ib, json_t *o, const char *prov, const char *url,
 			memcpy(gen, "SM", 2);
 			msg_id = gen;
 		}
-		kv[n++] = "MessageSid";
-		kv[n++] = msg_id;
-		kv[n++] = "SmsSid";
-		kv[n++] = msg_id;
-		kv[n++] = "AccountSid";
-		kv[n++] = "AC0123456789abcdef0123456789abcdef";
-		kv[n++] = "From";
-		kv[n++] = from;
-		kv[n++] = "To";
-		kv[n++] = to != NULL ? to : "+15005550006";
-		if (event != NULL && strcmp(event, "status") == 0) {
-			kv[n++] = "MessageStatus";
-			kv[n++] = "delivered";
-		} else {
-			kv[n++] = "Body";
-			kv[n++] = text;
-			kv[n++] = "NumSegments";
-			kv[n++] = "1";
-			kv[n++] = "NumMedia";
-			kv[n++] = "0";
-		}
+		n = inb_twilio_kv(kv, msg_id, from, to != NULL ? to :
+		    "+15005550006", text, "0", event != NULL &&
+		    strcmp(event, "status") == 0);
 		snprintf(key, sizeof(key), "%s%s", sign ?
 		    cfg.twilio_auth_token : "x", wrong ? "x" : "");
-		if (inb_twilio_form(kv, n / 2, url, key, &ib->body,
+		if (inb_twilio_form(kv, n, url, key, &ib->body,
 		    ib->hvalue) == -1)
 			fatal("HMAC-SHA1 failed");
 		snprintf(ib->ctype, sizeof(ib->ctype),

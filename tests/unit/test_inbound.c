@@ -290,30 +290,12 @@ static void
 tmake(const char *url, const char *token, const char *from,
     const char *text, const char *sid, const char *media, int status)
 {
-	const char	*kv[16];
-	size_t		 n = 0;
+	const char	*kv[20];
+	size_t		 n;
 
 	free(tbody);
-	kv[n++] = "MessageSid";
-	kv[n++] = sid;
-	kv[n++] = "AccountSid";
-	kv[n++] = "AC0011";
-	kv[n++] = "From";
-	kv[n++] = from;
-	kv[n++] = "To";
-	kv[n++] = "+15005550006";
-	if (status) {
-		kv[n++] = "MessageStatus";
-		kv[n++] = "delivered";
-	} else {
-		kv[n++] = "Body";
-		kv[n++] = text;
-		kv[n++] = "NumSegments";
-		kv[n++] = "1";
-		kv[n++] = "NumMedia";
-		kv[n++] = media;
-	}
-	if (inb_twilio_form(kv, n / 2, url, token != NULL ? token : "x",
+	n = inb_twilio_kv(kv, sid, from, "+15005550006", text, media, status);
+	if (inb_twilio_form(kv, n, url, token != NULL ? token : "x",
 	    &tbody, tsig) == -1)
 		tbody = NULL;
 	if (token == NULL)
