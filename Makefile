@@ -72,7 +72,7 @@ CTL	 = loactl
 PLUGINS	 = $(basename $(notdir $(wildcard plugins/*.c)))
 UNITS	 = test_phone test_sms test_template test_job test_config test_render test_csv \
 	   test_policy test_httpserv test_secret test_neutral test_store test_submit \
-	   test_auth test_approval test_keyword \
+	   test_auth test_approval test_keyword test_inbound \
 	   $(basename $(notdir $(wildcard tests/unit/test_plugin_*.c)))
 MOCK	 = $(if $(wildcard tests/mock/loa-mock.c),$(B)/loa-mock)
 
@@ -147,9 +147,16 @@ $(B)/tests/test_plugin_%: tests/unit/test_plugin_%.c plugins/%.c $(wildcard plug
 	$(CC) $(ALL_CFLAGS) -DLOA_PLUGIN_TEST -o $@ $< plugins/$*.c \
 	    $(ALL_LDFLAGS) $(PKG_LIBS) $(CRYPTO_LIBS)
 
+# The plugins' inbound() on the built .so (dlopen, as the loader does),
+# fed the bodies the mock sends (tests/mock/inbound_body.h).
+$(B)/tests/test_inbound: tests/unit/test_inbound.c tests/unit/tap.h \
+	  tests/unit/plugin_host.h tests/mock/inbound_body.h $(PLUGIN_SO)
+	@mkdir -p $(B)/tests
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS) $(PKG_LIBS) $(CRYPTO_LIBS) -ldl
+
 # The mock provider the integration tests and the benchmark talk to.
-$(B)/loa-mock: tests/mock/loa-mock.c | $(B)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS) $(PKG_LIBS)
+$(B)/loa-mock: tests/mock/loa-mock.c tests/mock/inbound_body.h | $(B)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS) $(PKG_LIBS) $(CRYPTO_LIBS)
 
 # What daemon/sms.c makes of texts, for the browser test (t_console).
 $(B)/tests/smscount: tests/browser/smscount.c daemon/text.h $(B)/libloacore.a

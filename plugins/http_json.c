@@ -18,6 +18,13 @@
  * unknown placeholders, unclosed braces and a JSON body that would not be
  * JSON once filled in.
  *
+ * Inbound messages (inbound(), ABI 1.2): a gateway that forwards
+ * residents' replies POSTs them to /webhooks/<name>?loa_token=<token>
+ * (webhook_token_file), as JSON or as a form; inbound_from_field,
+ * inbound_text_field, inbound_id_field and inbound_time_field say where
+ * the sender, the text, the gateway's id and the time are (dotted paths
+ * in JSON, parameter names in a form).
+ *
  * The provider's de-duplication cannot be declared per instance (the
  * module's flags are static), so http_json never claims it: flags are 0.
  *
@@ -45,7 +52,16 @@ static const char *const hj_keys[] = {
 	"channel", "url", "method", "content_type", "headers", "body",
 	"token_file", "success_field", "success_value", "id_field",
 	"error_field", "permanent_codes", "temporary_codes", "fallback_codes",
-	"down_codes", NULL
+	"down_codes", "webhook_token_file", "inbound_from_field",
+	"inbound_text_field", "inbound_id_field", "inbound_time_field", NULL
+};
+
+/* The inbound_* keys, in the order of struct hj's in_field. */
+enum { IN_FROM, IN_TEXT, IN_ID, IN_TIME, IN_N };
+
+static const char *const hj_in_keys[IN_N] = {
+	"inbound_from_field", "inbound_text_field", "inbound_id_field",
+	"inbound_time_field"
 };
 
 enum hj_ph {
@@ -126,6 +142,9 @@ struct hj {
 	char			*id_field;
 	char			*error_field;
 	struct hj_codes		 lists[L_N];
+	const char		*webhook_token;	/* owned by the host, or NULL:
+						   inbound refused */
+	char			*in_field[IN_N]; /* NULL: not read */
 };
 
 /* A growing buffer; oom remembers an allocation failure. */
@@ -668,6 +687,8 @@ hj_destroy(void *state)
 	free(h->success_value);
 	free(h->id_field);
 	free(h->error_field);
+	for (j = 0; j < IN_N; j++)
+		free(h->in_field[j]);
 	free(h);
 }
 
@@ -708,6 +729,55 @@ hj_body_is_json(struct hj *h)
 		return 0;
 	json_decref(j);
 	return 1;
+}
+
+/*
+ * The inbound form (ABI 1.2): inbound_from_field and inbound_text_field
+ * together, inbound_id_field and inbound_time_field optional, each a
+ * dotted path (a JSON body) that is also a form parameter's name (a form
+ * body); webhook_token_file required with them.  Returns 0, or -1 after
+ * logging the key at fault.
+ */
+static int
+hj_inbound_config(struct hj *h)
+{
+	const struct loa_host	*host = h->host;
+	int			 i, any = 0;
+
+	for (i = 0; i < IN_N; i++) {
+		if (hj_conf_dup(h, hj_in_keys[i], NULL, &h->in_field[i]) == -1)
+			return -1;
+		if (h->in_field[i] == NULL)
+			continue;
+		any = 1;
+		if (!hj_path_ok(h->in_field[i])) {
+			host->log(host->hctx, LOA_LOG_ERR, "%s: want a dotted "
+			    "path such as message.text", hj_in_keys[i]);
+			return -1;
+		}
+	}
+	if (any && (h->in_field[IN_FROM] == NULL ||
+	    h->in_field[IN_TEXT] == NULL)) {
+		host->log(host->hctx, LOA_LOG_ERR, "%s: required with the "
+		    "other inbound_*_field keys", h->in_field[IN_FROM] == NULL ?
+		    hj_in_keys[IN_FROM] : hj_in_keys[IN_TEXT]);
+		return -1;
+	}
+	if (host->config(host->hctx, "webhook_token_file") != NULL) {
+		h->webhook_token = host->secret(host->hctx,
+		    "webhook_token_file");
+		if (h->webhook_token == NULL || *h->webhook_token == '\0') {
+			host->log(host->hctx, LOA_LOG_ERR, "webhook_token_file: "
+			    "cannot read the token, or it is empty");
+			return -1;
+		}
+	} else if (any) {
+		host->log(host->hctx, LOA_LOG_ERR, "webhook_token_file is "
+		    "required by inbound_from_field (inbound messages are "
+		    "checked with it)");
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -861,6 +931,8 @@ hj_create(const struct loa_host *host, void **state)
 		if ((v = host->config(host->hctx, hj_list_keys[i])) != NULL &&
 		    hj_parse_codes(h, i, v) == -1)
 			goto fail;
+	if (hj_inbound_config(h) == -1)
+		goto fail;
 	*state = h;
 	return 0;
 
@@ -1148,6 +1220,178 @@ hj_classify(void *state, const struct loa_message *m,
 	json_decref(root);
 }
 
+/*
+ * One inbound field of a form body (the whole path is the parameter's
+ * name) into a malloc'd string (its length in *len).  Returns it, or NULL
+ * with *len -1 when absent, -2 when it cannot be decoded.
+ */
+static char *
+hj_form_field(const char *b, size_t n, const char *name, long *len)
+{
+	char	*v;
+
+	if ((v = malloc(n + 1)) == NULL) {
+		*len = -2;
+		return NULL;
+	}
+	if ((*len = plug_param(b, n, name, v, n + 1)) < 0) {
+		free(v);
+		return NULL;
+	}
+	return v;
+}
+
+/*
+ * The time an inbound message was sent: an integer or a string of
+ * digits, seconds since 1970 when below 10^11, milliseconds otherwise.
+ * Returns milliseconds, or 0 (unknown) for anything else.
+ */
+static long long
+hj_in_time(const char *s)
+{
+	size_t		n = strlen(s);
+	long long	t;
+
+	if (n == 0 || n > 15 || strspn(s, "0123456789") != n)
+		return 0;
+	t = strtoll(s, NULL, 10);
+	return t < 100000000000LL ? t * 1000 : t;
+}
+
+/* The sender s (n bytes) as this instance's channel wants it. */
+static int
+hj_in_from(const struct hj *h, struct loa_inbound *in, const char *s,
+    size_t n)
+{
+	if (strcmp(h->channel, "sms") == 0)
+		return plug_inbound_phone(in->from, sizeof(in->from), s, n);
+	return plug_inbound_uid(in->from, sizeof(in->from), s, n);
+}
+
+/* A form body into in.  Returns 1 or MALFORMED. */
+static int
+hj_in_form(const struct hj *h, const char *b, size_t n,
+    struct loa_inbound *in)
+{
+	char	*v;
+	long	 len;
+	int	 rv = LOA_REPORT_MALFORMED;
+
+	if ((v = hj_form_field(b, n, h->in_field[IN_FROM], &len)) == NULL)
+		return rv;
+	if (hj_in_from(h, in, v, (size_t)len) == -1)
+		goto out;
+	free(v);
+	if ((v = hj_form_field(b, n, h->in_field[IN_TEXT], &len)) == NULL)
+		return rv;
+	plug_inbound_text(in->text, sizeof(in->text), v, (size_t)len,
+	    &in->truncated);
+	explicit_bzero(v, (size_t)len);
+	free(v);
+	v = NULL;
+	if (h->in_field[IN_ID] != NULL) {
+		v = hj_form_field(b, n, h->in_field[IN_ID], &len);
+		if (len == -2 || (v != NULL &&
+		    plug_id_copy(in->msg_id, sizeof(in->msg_id), v) == -1))
+			goto out;
+		free(v);
+		v = NULL;
+	}
+	if (h->in_field[IN_TIME] != NULL &&
+	    (v = hj_form_field(b, n, h->in_field[IN_TIME], &len)) != NULL)
+		in->ts_ms = hj_in_time(v);
+	rv = 1;
+out:
+	free(v);
+	return rv;
+}
+
+/* A JSON body into in.  Returns 1 or MALFORMED. */
+static int
+hj_in_json(const struct hj *h, const char *b, size_t n,
+    struct loa_inbound *in)
+{
+	json_t		*root, *v;
+	char		 num[32];
+	int		 rv = LOA_REPORT_MALFORMED;
+
+	if ((root = json_loadb(b, n, 0, NULL)) == NULL)
+		return rv;
+	if (!json_is_object(root))
+		goto out;
+	v = hj_path(root, h->in_field[IN_FROM]);
+	if (json_is_integer(v)) {
+		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(v));
+		if (hj_in_from(h, in, num, strlen(num)) == -1)
+			goto out;
+	} else if (!json_is_string(v) || hj_in_from(h, in,
+	    json_string_value(v), json_string_length(v)) == -1)
+		goto out;
+	v = hj_path(root, h->in_field[IN_TEXT]);
+	if (!json_is_string(v))
+		goto out;
+	plug_inbound_text(in->text, sizeof(in->text), json_string_value(v),
+	    json_string_length(v), &in->truncated);
+	if (h->in_field[IN_ID] != NULL && (v = hj_path(root,
+	    h->in_field[IN_ID])) != NULL && !json_is_null(v) &&
+	    plug_json_id(in->msg_id, sizeof(in->msg_id), v) != 0)
+		goto out;
+	if (h->in_field[IN_TIME] != NULL &&
+	    hj_scalar(hj_path(root, h->in_field[IN_TIME]), num,
+	    sizeof(num)) == 0)
+		in->ts_ms = hj_in_time(num);
+	rv = 1;
+out:
+	json_decref(root);
+	return rv;
+}
+
+/*
+ * Contract: an inbound message (ABI 1.2) POSTed to /webhooks/<name> in
+ * the shape the inbound_*_field keys describe.  BAD_SIGNATURE without
+ * webhook_token_file, or when the query's loa_token is missing or not
+ * that token (plug_check_token, in constant time).  0 when the token is
+ * right but no inbound_from_field is configured.  Then MALFORMED for
+ * another method than POST, a body that is neither a form
+ * (Content-Type application/x-www-form-urlencoded) nor a JSON object, a
+ * sender that is missing or not one (sms: 3 to 15 digits after an
+ * optional '+'; zalo: 1 to 63 visible ASCII bytes), a text that is
+ * missing or not a string, or an id (optional) that breaks the
+ * message-id rule.  Otherwise one TEXT message; the time (optional) is 0
+ * when it is not an integer.
+ */
+static int
+hj_inbound(void *state, const struct loa_webhook *wh,
+    struct loa_inbound *ins, int max)
+{
+	struct hj	*h = state;
+	const char	*ct, *b;
+	size_t		 n;
+	int		 rv;
+
+	if ((rv = plug_check_token(h->host, wh, h->webhook_token)) != 0)
+		return rv;
+	if (h->in_field[IN_FROM] == NULL || max < 1)
+		return 0;
+	if (wh->method == NULL || strcmp(wh->method, "POST") != 0)
+		return LOA_REPORT_MALFORMED;
+	b = wh->body != NULL ? wh->body : "";
+	n = wh->body != NULL ? wh->body_len : 0;
+	memset(&ins[0], 0, sizeof(ins[0]));
+	ins[0].kind = LOA_INBOUND_TEXT;
+	snprintf(ins[0].channel, sizeof(ins[0].channel), "%s", h->channel);
+	ct = plug_header(wh->headers, wh->nheaders, "Content-Type");
+	if (ct != NULL && strncasecmp(ct,
+	    "application/x-www-form-urlencoded", 33) == 0)
+		rv = hj_in_form(h, b, n, &ins[0]);
+	else
+		rv = hj_in_json(h, b, n, &ins[0]);
+	if (rv != 1)
+		explicit_bzero(&ins[0], sizeof(ins[0]));
+	return rv;
+}
+
 LOA_PROVIDER_EXPORT const struct loa_provider_module loa_provider = {
 	LOA_PROVIDER_MODULE_HEAD,
 	"http_json",
@@ -1162,5 +1406,5 @@ LOA_PROVIDER_EXPORT const struct loa_provider_module loa_provider = {
 	NULL,
 	NULL,
 	NULL,		/* no delivery reports */
-	NULL,		/* no messages from residents */
+	hj_inbound,
 };

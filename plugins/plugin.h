@@ -471,4 +471,113 @@ plug_check_token(const struct loa_host *host, const struct loa_webhook *wh,
 	return 0;
 }
 
+/*
+ * Inbound messages (ABI 1.2): the n bytes of src, a resident's text from
+ * outside, into dst (size bytes, NUL included) as valid UTF-8.  A byte
+ * that does not start a well-formed character (overlong forms, surrogates
+ * and code points above U+10FFFF included) and a NUL become U+FFFD; a
+ * text that does not fit is cut before the first character that would
+ * not, never inside one, and *truncated is set.  The text is data: it is
+ * copied, never interpreted or logged.
+ */
+static void __attribute__((unused))
+plug_inbound_text(char *dst, size_t size, const char *src, size_t n,
+    int *truncated)
+{
+	static const char	 repl[] = "\xef\xbf\xbd";
+	const unsigned char	*s = (const unsigned char *)src;
+	size_t			 i = 0, o = 0, len, k;
+	unsigned long		 cp;
+	const char		*from;
+
+	*truncated = 0;
+	if (size == 0)
+		return;
+	while (i < n) {
+		/* The length the first byte announces; 0: none can. */
+		if (s[i] < 0x80)
+			len = 1;
+		else if (s[i] >= 0xc2 && s[i] <= 0xdf)
+			len = 2;
+		else if (s[i] >= 0xe0 && s[i] <= 0xef)
+			len = 3;
+		else if (s[i] >= 0xf0 && s[i] <= 0xf4)
+			len = 4;
+		else
+			len = 0;	/* a continuation, C0, C1, F5..FF */
+		cp = len <= 1 ? s[i] : s[i] & (0x7f >> len);
+		for (k = 1; len > 1 && k < len; k++) {
+			if (i + k >= n || (s[i + k] & 0xc0) != 0x80) {
+				len = 0;
+				break;
+			}
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 &&
+		    cp <= 0xdfff))) || (len == 4 && (cp < 0x10000 ||
+		    cp > 0x10ffff)) || (len == 1 && cp == 0))
+			len = 0;
+		if (len == 0) {
+			from = repl;
+			k = 3;
+			len = 1;	/* replace one byte, go on */
+		} else {
+			from = src + i;
+			k = len;
+		}
+		if (o + k + 1 > size) {
+			*truncated = 1;
+			break;
+		}
+		memcpy(dst + o, from, k);
+		o += k;
+		i += len;
+	}
+	dst[o] = '\0';
+}
+
+/*
+ * Whether s (n bytes) is a sender for channel sms: 3 to 15 digits after
+ * an optional '+' (E.164, or a short code).  The digits, without '+', go
+ * to dst (size bytes).  Returns 0, or -1.
+ */
+static int __attribute__((unused))
+plug_inbound_phone(char *dst, size_t size, const char *s, size_t n)
+{
+	size_t	i;
+
+	if (n > 0 && s[0] == '+') {
+		s++;
+		n--;
+	}
+	if (n < 3 || n > 15 || n >= size)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+	return 0;
+}
+
+/*
+ * Whether s (n bytes) is a sender id that is no phone (a Zalo user id):
+ * 1 to size - 1 bytes of visible ASCII, copied into dst.  Returns 0, or
+ * -1 (the id is refused whole, never cut).
+ */
+static int __attribute__((unused))
+plug_inbound_uid(char *dst, size_t size, const char *s, size_t n)
+{
+	size_t	i;
+
+	if (n == 0 || n >= size)
+		return -1;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
+			return -1;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+	return 0;
+}
+
 #endif

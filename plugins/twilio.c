@@ -27,6 +27,11 @@
  * configured status_callback (without one, every report is refused)
  * before it trusts anything.
  *
+ * Inbound SMS (inbound(), ABI 1.2): a resident's reply to the Twilio
+ * number is a form POST (From, Body, MessageSid, ...) signed the same
+ * way; the number's incoming-message URL is the same /webhooks/<name> as
+ * status_callback, so both are checked against that one URL.
+ *
  * The plugin does no I/O.  The Authorization value is computed once in
  * create, wiped in destroy, and copied into each request's hbuf.
  */
@@ -447,6 +452,27 @@ twilio_check_signature(struct twilio *t, const struct loa_webhook *wh)
 }
 
 /*
+ * What report() and inbound() check first: the signature, then that the
+ * form was POSTed.  Sets the body (b, n).  Returns 0, BAD_SIGNATURE or
+ * MALFORMED.
+ */
+static int
+twilio_verify(struct twilio *t, const struct loa_webhook *wh,
+    const char **b, size_t *n)
+{
+	int	rv;
+
+	if ((rv = twilio_check_signature(t, wh)) != 0)
+		return rv;
+	/* From Twilio from here on. */
+	if (wh->method == NULL || strcmp(wh->method, "POST") != 0)
+		return LOA_REPORT_MALFORMED;
+	*b = wh->body != NULL ? wh->body : "";
+	*n = wh->body != NULL ? wh->body_len : 0;
+	return 0;
+}
+
+/*
  * Contract: a Twilio status callback.  BAD_SIGNATURE without
  * status_callback, or when X-Twilio-Signature is missing or wrong (also
  * when a parameter cannot be decoded).  Then MALFORMED for another
@@ -468,13 +494,8 @@ twilio_report(void *state, const struct loa_webhook *wh,
 	size_t		 n;
 	int		 rv;
 
-	if ((rv = twilio_check_signature(t, wh)) != 0)
+	if ((rv = twilio_verify(t, wh, &b, &n)) != 0)
 		return rv;
-	/* From Twilio from here on. */
-	if (wh->method == NULL || strcmp(wh->method, "POST") != 0)
-		return LOA_REPORT_MALFORMED;
-	b = wh->body != NULL ? wh->body : "";
-	n = wh->body != NULL ? wh->body_len : 0;
 	if (plug_param(b, n, "MessageSid", sid, sizeof(sid)) <= 0 ||
 	    plug_param(b, n, "MessageStatus", status, sizeof(status)) <= 0)
 		return LOA_REPORT_MALFORMED;
@@ -501,6 +522,70 @@ twilio_report(void *state, const struct loa_webhook *wh,
 	return 1;
 }
 
+/*
+ * Contract: an inbound SMS (ABI 1.2), which Twilio POSTs as a form
+ * (MessageSid, From, To, Body, NumSegments, NumMedia, ...) to the
+ * number's "a message comes in" URL, signed like status callbacks: the
+ * URL must therefore be status_callback (the same /webhooks/<name>).
+ * BAD_SIGNATURE as for report(); then MALFORMED for another method than
+ * POST, a form without MessageSid or From, a MessageSid that breaks the
+ * message-id rule, a From that is not 3 to 15 digits after an optional
+ * '+', or a Body that cannot be decoded (a bad or NUL escape).  A status
+ * callback (MessageStatus present) is 0: report() reads it.  One TEXT
+ * with Body (cut and its invalid UTF-8 replaced by plug_inbound_text), or
+ * OTHER "media" for a picture without a Body (NumMedia > 0: the media's
+ * URLs are not kept).  Twilio gives no time: ts_ms is 0.
+ */
+static int
+twilio_inbound(void *state, const struct loa_webhook *wh,
+    struct loa_inbound *ins, int max)
+{
+	struct twilio		*t = state;
+	struct loa_inbound	*in = &ins[0];
+	char			 sid[1024], from[64], media[16], *text;
+	const char		*b;
+	size_t			 n;
+	long			 flen, tlen;
+	int			 rv;
+
+	if ((rv = twilio_verify(t, wh, &b, &n)) != 0)
+		return rv;
+	if (plug_param(b, n, "MessageStatus", media, sizeof(media)) != -1)
+		return 0;		/* a status callback */
+	if (plug_param(b, n, "MessageSid", sid, sizeof(sid)) <= 0 ||
+	    (flen = plug_param(b, n, "From", from, sizeof(from))) <= 0)
+		return LOA_REPORT_MALFORMED;
+	if (max < 1)
+		return 0;
+	memset(in, 0, sizeof(*in));
+	if (plug_id_copy(in->msg_id, sizeof(in->msg_id), sid) == -1 ||
+	    plug_inbound_phone(in->from, sizeof(in->from), from,
+	    (size_t)flen) == -1)
+		return LOA_REPORT_MALFORMED;
+	snprintf(in->channel, sizeof(in->channel), "sms");
+	/* A decoded value is never longer than the body it came in. */
+	if ((text = malloc(n + 1)) == NULL)
+		return LOA_REPORT_MALFORMED;
+	tlen = plug_param(b, n, "Body", text, n + 1);
+	if (tlen == -2) {
+		free(text);
+		return LOA_REPORT_MALFORMED;
+	}
+	if (tlen <= 0 && plug_param(b, n, "NumMedia", media,
+	    sizeof(media)) > 0 && plug_digits(media, 3) &&
+	    strtol(media, NULL, 10) > 0) {
+		in->kind = LOA_INBOUND_OTHER;
+		snprintf(in->note, sizeof(in->note), "media");
+	} else {
+		in->kind = LOA_INBOUND_TEXT;
+		plug_inbound_text(in->text, sizeof(in->text), text,
+		    tlen > 0 ? (size_t)tlen : 0, &in->truncated);
+	}
+	explicit_bzero(text, n + 1);
+	free(text);
+	return 1;
+}
+
 LOA_PROVIDER_EXPORT const struct loa_provider_module loa_provider = {
 	LOA_PROVIDER_MODULE_HEAD,
 	"twilio",
@@ -515,5 +600,5 @@ LOA_PROVIDER_EXPORT const struct loa_provider_module loa_provider = {
 	NULL,
 	NULL,
 	twilio_report,
-	NULL,		/* no messages from residents */
+	twilio_inbound,
 };

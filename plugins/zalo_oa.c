@@ -273,4 +273,5 @@ LOA_PROVIDER_EXPORT const struct loa_provider_module loa_provider = {
 	zalo_cb_refresh_parse,
 	zalo_cb_set_token,
 	NULL,
+	NULL,		/* no messages from residents */
 };

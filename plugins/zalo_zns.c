@@ -33,6 +33,11 @@
  * report for message.msg_id.  Without oa_secret_file every report is
  * refused.
  *
+ * Residents' messages (inbound(), ABI 1.2) reach the same URL: the OA has
+ * one webhook.  inbound() makes the same checks, then reads the event
+ * with zalo_events.h (shared with zalo_oa.c): a text, a follow or
+ * unfollow, an image, location or shared info.
+ *
  * Secrets (the app secret, the OA secret, the tokens) are never logged;
  * neither are phone numbers or report bodies.  Result reasons are short
  * codes such as "zalo_-118".
@@ -52,6 +57,7 @@
 
 #include "plugin.h"
 #include "zalo_common.h"
+#include "zalo_events.h"
 
 #define ZNS_BASE_URL	"https://business.openapi.zalo.me"
 #define ZNS_SIG_HEADER	"X-ZEvent-Signature"
@@ -464,6 +470,35 @@ zns_now_ms(void)
 }
 
 /*
+ * What report() and inbound() check before they read a webhook: the
+ * signature (zns_check_signature), then that the event is for our app_id
+ * and that its timestamp lies in the window (zns_fresh), then that it
+ * was POSTed.  *root (for the caller to free, also on failure) is the
+ * parsed body, ts its timestamp.  Returns 0, BAD_SIGNATURE or MALFORMED.
+ */
+static int
+zns_verify(struct zns *z, const struct loa_webhook *wh, json_t **root,
+    char *ts, size_t tssize)
+{
+	const char	*body = wh->body != NULL ? wh->body : "";
+	char		 app_id[256];
+	int		 rv;
+
+	*root = NULL;
+	if ((rv = zns_check_signature(z, wh, body, root, app_id,
+	    sizeof(app_id), ts, tssize)) != 0)
+		return rv;
+	/* From Zalo from here on: but when, and for whom? */
+	if (strcmp(app_id, z->b.app.app_id) != 0)
+		return plug_refuse(z->b.host, "app_id is not ours");
+	if ((rv = zns_fresh(z, ts, zns_now_ms())) != 0)
+		return rv;
+	if (wh->method == NULL || strcmp(wh->method, "POST") != 0)
+		return LOA_REPORT_MALFORMED;
+	return 0;
+}
+
+/*
  * Contract: a Zalo webhook event.  BAD_SIGNATURE without oa_secret_file,
  * without a matching X-ZEvent-Signature (also when the body is not a
  * JSON object with app_id and timestamp, as the signature cannot be
@@ -479,24 +514,15 @@ zns_report(void *state, const struct loa_webhook *wh,
     struct loa_report *reps, int max)
 {
 	struct zns	*z = state;
-	const char	*body = wh->body != NULL ? wh->body : "", *event;
+	const char	*event;
 	json_t		*root = NULL;
-	char		 app_id[256], ts[256];
+	char		 ts[256];
 	int		 rv;
 
-	if ((rv = zns_check_signature(z, wh, body, &root, app_id,
-	    sizeof(app_id), ts, sizeof(ts))) != 0)
-		goto out;
-	/* From Zalo from here on: but when, and for whom? */
-	if (strcmp(app_id, z->b.app.app_id) != 0) {
-		rv = plug_refuse(z->b.host, "app_id is not ours");
-		goto out;
-	}
-	if ((rv = zns_fresh(z, ts, zns_now_ms())) != 0)
+	if ((rv = zns_verify(z, wh, &root, ts, sizeof(ts))) != 0)
 		goto out;
 	rv = LOA_REPORT_MALFORMED;
-	if (wh->method == NULL || strcmp(wh->method, "POST") != 0 ||
-	    (event = json_string_value(json_object_get(root,
+	if ((event = json_string_value(json_object_get(root,
 	    "event_name"))) == NULL)
 		goto out;
 	if (strcmp(event, "user_received_message") != 0 || max < 1) {
@@ -515,6 +541,30 @@ out:
 	return rv;
 }
 
+/*
+ * Contract: residents' messages in a Zalo webhook event (ABI 1.2).  The
+ * same checks as report(), in the same order (zns_verify: BAD_SIGNATURE,
+ * then MALFORMED for another method than POST); then zalo_events.h reads
+ * the event: user_send_text, follow, unfollow, user_send_image and the
+ * other user_send_* and user_submit_info are one message, any other
+ * event 0 (user_received_message is then report()'s).  A replay inside
+ * the window gives the same msg_id again: the daemon keeps it once.
+ */
+static int
+zns_inbound(void *state, const struct loa_webhook *wh,
+    struct loa_inbound *ins, int max)
+{
+	struct zns	*z = state;
+	json_t		*root = NULL;
+	char		 ts[256];
+	int		 rv;
+
+	if ((rv = zns_verify(z, wh, &root, ts, sizeof(ts))) == 0)
+		rv = zev_inbound(root, ts, ins, max);
+	json_decref(root);
+	return rv;
+}
+
 LOA_PROVIDER_EXPORT const struct loa_provider_module loa_provider = {
 	LOA_PROVIDER_MODULE_HEAD,
 	"zalo_zns",
@@ -529,5 +579,5 @@ LOA_PROVIDER_EXPORT const struct loa_provider_module loa_provider = {
 	zalo_cb_refresh_parse,
 	zalo_cb_set_token,
 	zns_report,
-	NULL,		/* no messages from residents */
+	zns_inbound,
 };

@@ -25,8 +25,10 @@
  * (-l), written before its answer leaves (lines are flushed once per event
  * loop round, ahead of the socket writes of that round), so whoever got
  * an answer finds the line already in the file.  GET /_mock/stats counts
- * what happened.  tests/mock/README.md documents endpoints, config keys
- * and the record format.
+ * what happened.  POST /_mock/inbound plays a provider calling Loa: it
+ * POSTs a resident's message, signed, to a daemon's webhook on loopback
+ * and answers with the daemon's answers.  tests/mock/README.md documents
+ * endpoints, config keys and the record format.
  *
  * One thread, one libevent loop, evhttp with keep-alive; late answers use
  * a timer each and never block other requests.  Bodies are capped at
@@ -59,6 +61,8 @@
 #include <event2/util.h>
 
 #include <jansson.h>
+
+#include "inbound_body.h"
 
 #define BODY_MAX	(64 * 1024)
 #define HEADERS_MAX	(16 * 1024)
@@ -2270,6 +2274,339 @@ control(struct call *c, const char *what)
 		answer(c, 404, "{\"error\":\"not found\"}");
 }
 
+/* ---- inbound: POST /_mock/inbound ---- */
+
+/*
+ * A resident's message sent to a daemon: the mock builds the provider's
+ * real body (inbound_body.h), signs it with its configured secrets (or
+ * not, or wrongly), POSTs it `times` times, one after the other, to a
+ * loopback URL, and then answers its own caller with what the daemon
+ * answered each time.  Other requests are served meanwhile.
+ */
+#define INB_TIMES_MAX	20
+#define INB_ANSWER_MAX	4096	/* bytes of each daemon answer kept */
+
+struct inb {
+	TAILQ_ENTRY(inb)	 entry;
+	struct evhttp_request	*req;		/* the caller's, answered last */
+	struct evhttp_connection *conn;
+	struct event		*ev;		/* the next step, off callbacks */
+	char			*path;		/* path and query */
+	char			*host;
+	char			*body;
+	char			 ctype[48];
+	char			 hname[24];	/* signature header, or "" */
+	char			 hvalue[96];
+	int			 port;
+	int			 times;
+	int			 done;
+	json_t			*result;	/* the caller's answer */
+};
+
+static TAILQ_HEAD(, inb)	 inbs = TAILQ_HEAD_INITIALIZER(inbs);
+
+static void
+inb_free(struct inb *ib)
+{
+	TAILQ_REMOVE(&inbs, ib, entry);
+	if (ib->conn != NULL)
+		evhttp_connection_free(ib->conn);
+	if (ib->ev != NULL)
+		event_free(ib->ev);
+	free(ib->path);
+	free(ib->host);
+	free(ib->body);
+	json_decref(ib->result);
+	free(ib);
+}
+
+static void	inb_step(evutil_socket_t, short, void *);
+
+/* The daemon's answer to one POST (req NULL: none came). */
+static void
+inb_done(struct evhttp_request *req, void *arg)
+{
+	struct inb	*ib = arg;
+	struct evbuffer	*in;
+	size_t		 n = 0;
+	const char	*b = "";
+	int		 status = 0;
+	struct timeval	 now = { 0, 0 };
+
+	if (req != NULL && (status = evhttp_request_get_response_code(req)) >
+	    0) {
+		in = evhttp_request_get_input_buffer(req);
+		n = evbuffer_get_length(in);
+		if (n > INB_ANSWER_MAX)
+			n = INB_ANSWER_MAX;
+		if (n > 0)
+			b = (const char *)evbuffer_pullup(in, (ssize_t)n);
+	}
+	json_array_append_new(json_object_get(ib->result, "statuses"),
+	    json_integer(status));
+	json_array_append_new(json_object_get(ib->result, "answers"),
+	    json_stringn_nocheck(b != NULL ? b : "", b != NULL ? n : 0));
+	json_object_set_new(ib->result, "status", json_integer(status));
+	ib->done++;
+	evtimer_add(ib->ev, &now);
+}
+
+/* Send the next POST, or answer the caller after the last one. */
+static void
+inb_step(evutil_socket_t fd, short ev, void *arg)
+{
+	struct inb		*ib = arg;
+	struct evhttp_request	*r;
+	struct evkeyvalq	*h;
+	char			*s;
+
+	(void)fd;
+	(void)ev;
+	/* A connection each: a listener may close after every answer. */
+	if (ib->conn != NULL)
+		evhttp_connection_free(ib->conn);
+	ib->conn = NULL;
+	if (ib->done < ib->times) {
+		if ((ib->conn = evhttp_connection_base_new(base, NULL,
+		    ib->host, (unsigned short)ib->port)) == NULL)
+			fatal("cannot make a connection");
+		evhttp_connection_set_timeout(ib->conn, 10);
+		if ((r = evhttp_request_new(inb_done, ib)) == NULL)
+			fatal("evhttp_request_new failed");
+		h = evhttp_request_get_output_headers(r);
+		evhttp_add_header(h, "Host", ib->host);
+		evhttp_add_header(h, "Content-Type", ib->ctype);
+		evhttp_add_header(h, "User-Agent", "loa-mock");
+		if (ib->hname[0] != '\0')
+			evhttp_add_header(h, ib->hname, ib->hvalue);
+		evbuffer_add(evhttp_request_get_output_buffer(r), ib->body,
+		    strlen(ib->body));
+		if (evhttp_make_request(ib->conn, r, EVHTTP_REQ_POST,
+		    ib->path) == -1)
+			inb_done(NULL, ib);	/* r is freed by libevent */
+		return;
+	}
+	json_object_set_new(ib->result, "sent", json_integer(ib->done));
+	evhttp_add_header(evhttp_request_get_output_headers(ib->req),
+	    "Content-Type", "application/json; charset=utf-8");
+	if ((s = json_dumps(ib->result, JSON_COMPACT)) != NULL) {
+		evbuffer_add(evhttp_request_get_output_buffer(ib->req), s,
+		    strlen(s));
+		free(s);
+	}
+	if (verbose)
+		fprintf(stderr, "loa-mock: POST /_mock/inbound -> 200 (%d "
+		    "sent)\n", ib->done);
+	evhttp_send_reply(ib->req, 200, "OK", NULL);
+	inb_free(ib);
+}
+
+/* A URL the mock may POST to: http:// on a loopback address. */
+static int
+inb_url(const char *url, char **host, int *port, char **path)
+{
+	struct evhttp_uri	*u;
+	const char		*h, *p, *q;
+	int			 ok;
+
+	if ((u = evhttp_uri_parse(url)) == NULL)
+		return -1;
+	h = evhttp_uri_get_host(u);
+	p = evhttp_uri_get_path(u);
+	q = evhttp_uri_get_query(u);
+	ok = evhttp_uri_get_scheme(u) != NULL &&
+	    strcmp(evhttp_uri_get_scheme(u), "http") == 0 && h != NULL &&
+	    (strcmp(h, "127.0.0.1") == 0 || strcmp(h, "localhost") == 0) &&
+	    evhttp_uri_get_port(u) > 0 && evhttp_uri_get_userinfo(u) == NULL;
+	if (ok) {
+		*host = xstrdup(h);
+		*port = evhttp_uri_get_port(u);
+		if (asprintf(path, "%s%s%s", p != NULL && *p != '\0' ? p : "/",
+		    q != NULL ? "?" : "", q != NULL ? q : "") == -1)
+			fatal("out of memory");
+	}
+	evhttp_uri_free(u);
+	return ok ? 0 : -1;
+}
+
+/* A JSON member that must be a string (or be absent: def). */
+static const char *
+inb_str(json_t *o, const char *k, const char *def, int *bad)
+{
+	json_t	*v = json_object_get(o, k);
+
+	if (v == NULL)
+		return def;
+	if (!json_is_string(v) || strlen(json_string_value(v)) !=
+	    json_string_length(v)) {
+		*bad = 1;
+		return def;
+	}
+	return json_string_value(v);
+}
+
+/*
+ * Build ib's body and signature for the request o.  Returns NULL, or a
+ * message for the caller (400).
+ */
+static const char *
+inb_build(struct inb *ib, json_t *o, const char *prov, const char *url,
+    int sign, int wrong)
+{
+	const char	*event, *from, *text, *msg_id, *to, *tok, *kv[20];
+	char		 gen[40], ts[32], key[256];
+	long long	 ts_ms;
+	json_t		*tsv;
+	size_t		 n = 0;
+	int		 bad = 0;
+
+	new_hex32(gen + 2);
+	event = inb_str(o, "event", NULL, &bad);
+	from = inb_str(o, "from", NULL, &bad);
+	text = inb_str(o, "text", "", &bad);
+	msg_id = inb_str(o, "msg_id", NULL, &bad);
+	to = inb_str(o, "to", NULL, &bad);
+	tsv = json_object_get(o, "ts");
+	if (tsv != NULL && !json_is_integer(tsv))
+		bad = 1;
+	ts_ms = tsv != NULL ? (long long)json_integer_value(tsv) : now_ms();
+	if (bad)
+		return "event, from, text, msg_id and to are strings, ts "
+		    "an integer";
+	if (from == NULL || *from == '\0')
+		return "from is required";
+	snprintf(ts, sizeof(ts), "%lld", ts_ms);
+
+	if (strcmp(prov, "zalo") == 0) {
+		if (cfg.zalo_app_id == NULL || (sign &&
+		    cfg.zalo_secret_key == NULL))
+			return "zalo_app_id and zalo_secret_key must be "
+			    "configured";
+		if (msg_id == NULL) {
+			memcpy(gen, "m-", 2);
+			msg_id = gen;
+		}
+		if ((ib->body = inb_zalo_body(cfg.zalo_app_id, event != NULL ?
+		    event : "user_send_text", from, text, msg_id, ts)) == NULL)
+			return "the text is not UTF-8";
+		snprintf(ib->ctype, sizeof(ib->ctype), "application/json");
+		if (sign) {
+			snprintf(key, sizeof(key), "%s%s", cfg.zalo_secret_key,
+			    wrong ? "x" : "");
+			snprintf(ib->hname, sizeof(ib->hname),
+			    "X-ZEvent-Signature");
+			memcpy(ib->hvalue, "mac=", 4);
+			if (inb_zalo_mac(cfg.zalo_app_id, ib->body,
+			    strlen(ib->body), ts, key, ib->hvalue + 4) == -1)
+				fatal("SHA-256 failed");
+		}
+	} else if (strcmp(prov, "twilio") == 0) {
+		if (sign && cfg.twilio_auth_token == NULL)
+			return "twilio_auth_token must be configured";
+		if (msg_id == NULL) {
+			memcpy(gen, "SM", 2);
+			msg_id = gen;
+		}
+		n = inb_twilio_kv(kv, msg_id, from, to != NULL ? to :
+		    "+15005550006", text, "0", event != NULL &&
+		    strcmp(event, "status") == 0);
+		snprintf(key, sizeof(key), "%s%s", sign ?
+		    cfg.twilio_auth_token : "x", wrong ? "x" : "");
+		if (inb_twilio_form(kv, n, url, key, &ib->body,
+		    ib->hvalue) == -1)
+			fatal("HMAC-SHA1 failed");
+		snprintf(ib->ctype, sizeof(ib->ctype),
+		    "application/x-www-form-urlencoded");
+		if (sign)
+			snprintf(ib->hname, sizeof(ib->hname),
+			    "X-Twilio-Signature");
+	} else {
+		if (sign && cfg.generic_token == NULL)
+			return "generic_token must be configured";
+		if (msg_id == NULL) {
+			memcpy(gen, "g-", 2);
+			msg_id = gen;
+		}
+		if ((ib->body = inb_generic_body(from, text, msg_id,
+		    ts_ms)) == NULL)
+			return "the text is not UTF-8";
+		snprintf(ib->ctype, sizeof(ib->ctype), "application/json");
+		if (sign) {
+			/* The token goes in the query, as Loa's URL says. */
+			tok = wrong ? "wrong-token" : cfg.generic_token;
+			if ((ib->path = realloc(ib->path, strlen(ib->path) +
+			    12 + 3 * strlen(tok) + 1)) == NULL)
+				fatal("out of memory");
+			strcat(ib->path, strchr(ib->path, '?') != NULL ?
+			    "&loa_token=" : "?loa_token=");
+			inb_form_enc(ib->path + strlen(ib->path), tok);
+		}
+	}
+	explicit_bzero(key, sizeof(key));
+	json_object_set_new(ib->result, "msg_id", json_string(msg_id));
+	json_object_set_new(ib->result, "body", json_string(ib->body));
+	return NULL;
+}
+
+/*
+ * POST /_mock/inbound: returns 1 when the answer will come after the
+ * POSTs, 0 when c was answered (an error) and the caller finishes it.
+ */
+static int
+inbound_start(struct call *c)
+{
+	struct inb	*ib;
+	json_t		*o, *v;
+	const char	*prov, *url, *err = NULL;
+	int		 port = 0, sign = 1, wrong = 0, bad = 0;
+
+	if ((o = body_json(c)) == NULL) {
+		answer(c, 400, "{\"error\":\"the body must be a JSON "
+		    "object\"}");
+		return 0;
+	}
+	if ((ib = calloc(1, sizeof(*ib))) == NULL)
+		fatal("out of memory");
+	TAILQ_INSERT_TAIL(&inbs, ib, entry);
+	ib->req = c->req;
+	ib->times = 1;
+	ib->result = json_pack("{s:[],s:[]}", "statuses", "answers");
+	prov = inb_str(o, "provider", "", &bad);
+	url = inb_str(o, "url", "", &bad);
+	v = json_object_get(o, "sign");
+	if (json_is_false(v))
+		sign = 0;
+	else if (json_is_string(v) && strcmp(json_string_value(v),
+	    "wrong") == 0)
+		wrong = 1;
+	else if (v != NULL && !json_is_true(v))
+		err = "sign: want true, false or \"wrong\"";
+	v = json_object_get(o, "times");
+	if (v != NULL && (!json_is_integer(v) || json_integer_value(v) < 1 ||
+	    json_integer_value(v) > INB_TIMES_MAX))
+		err = "times: want 1 to 20";
+	else if (v != NULL)
+		ib->times = (int)json_integer_value(v);
+	if (err == NULL && strcmp(prov, "zalo") != 0 &&
+	    strcmp(prov, "twilio") != 0 && strcmp(prov, "generic") != 0)
+		err = "provider: want zalo, twilio or generic";
+	if (err == NULL && inb_url(url, &ib->host, &port, &ib->path) == -1)
+		err = "url: want http://127.0.0.1:PORT/... (loopback only)";
+	if (err == NULL)
+		err = inb_build(ib, o, prov, url, sign, wrong);
+	json_decref(o);
+	if (err != NULL) {
+		answer_json(c, 400, json_pack("{s:s}", "error", err));
+		inb_free(ib);
+		return 0;
+	}
+	ib->port = port;
+	if ((ib->ev = evtimer_new(base, inb_step, ib)) == NULL)
+		fatal("evtimer_new failed");
+	inb_step(-1, 0, ib);
+	return 1;
+}
+
 /* Send (or drop) now; the request is evhttp's again afterwards. */
 static void
 deliver(struct evhttp_request *req, int status, int drop)
@@ -2390,7 +2727,10 @@ on_request(struct evhttp_request *req, void *arg)
 		c.body = "";
 	post = c.method == EVHTTP_REQ_POST;
 
-	if (strncmp(c.path, "/_mock/", 7) == 0)
+	if (strcmp(c.path, "/_mock/inbound") == 0 && post) {
+		if (inbound_start(&c))
+			return;		/* answered after the POSTs */
+	} else if (strncmp(c.path, "/_mock/", 7) == 0)
 		control(&c, c.path + 7);
 	else if (strcmp(c.path, "/message/template") == 0 && post)
 		message_request(&c, P_ZALO, zalo_send);
@@ -2492,6 +2832,8 @@ free_state(void)
 	json_decref(esms_ids);
 	json_decref(generic_ids);
 	free(refresh_token);
+	while (!TAILQ_EMPTY(&inbs))
+		inb_free(TAILQ_FIRST(&inbs));
 }
 
 /* The port, written whole (a reader never sees half a number). */

@@ -270,7 +270,9 @@ test_module(void)
 	static const char *const want[] = { "channel", "url", "method",
 	    "content_type", "headers", "body", "token_file", "success_field",
 	    "success_value", "id_field", "error_field", "permanent_codes",
-	    "temporary_codes", "fallback_codes", "down_codes" };
+	    "temporary_codes", "fallback_codes", "down_codes",
+	    "webhook_token_file", "inbound_from_field", "inbound_text_field",
+	    "inbound_id_field", "inbound_time_field" };
 	size_t	i, n;
 	int	found;
 
