@@ -66,6 +66,7 @@ enum cp_stage {
 	CP_WALK,	/* a step of the walk */
 	CP_RESIDENT,	/* the sample's hash */
 	CP_OPTOUT,	/* the sample's opt-out */
+	CP_OPTOUT_ZALO,	/* ... of its Zalo user id (optout:zalo) */
 	CP_WARD,	/* the sample's ward */
 };
 
@@ -256,6 +257,7 @@ cp_reply_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		case CP_RESOLVE:
 		case CP_RESIDENT:
 		case CP_OPTOUT:
+		case CP_OPTOUT_ZALO:
 		case CP_WARD:
 			break;	/* one command: below */
 		}
@@ -324,6 +326,18 @@ cp_reply_cb(struct loa_redis *r, redisReply *rep, void *arg)
 		break;
 	case CP_OPTOUT:
 		loa_plan_optout_reply(&cp->pv.dir_rc, rep);
+		/* FALLTHROUGH */
+	case CP_OPTOUT_ZALO:
+		if (cp->stage == CP_OPTOUT_ZALO)
+			loa_plan_optout_reply(&cp->pv.dir_rc, rep);
+		else if (loa_plan_optout_zalo_argv(&cp->pv.plan,
+		    &cp->pv.dir_rc, &av)) {
+			if (cp_send1(cp, CP_OPTOUT_ZALO, &av) == -1 &&
+			    cp->sent == 0)
+				cp_fail(cp, 503, NULL);
+			break;
+		} else
+			loa_argv_free(&av);
 		cp_ward(cp);
 		break;
 	case CP_WARD:

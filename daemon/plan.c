@@ -9,7 +9,8 @@
  *    wards or districts, and the directory's columns.
  *  - The skip rules, in the order of deliver_start() and try_channel():
  *    opted out (the resident's opt_out flag, or its phone in
- *    <prefix>optout), then a phone another recipient of the job has
+ *    <prefix>optout, or a directory resident's zalo_uid in
+ *    <prefix>optout:zalo: a TU CHOI from Zalo, as gate.lua), then a phone another recipient of the job has
  *    already (explicit recipients: the normalized phone, job.c's
  *    dup_of; residents: the "phone" field as imported, as the gate
  *    compares it, including the phones of residents skipped as opted
@@ -360,6 +361,15 @@ optout_argv(struct loa_plan *p, struct loa_argv *av)
 	loa_argv_take(av, loa_key_optout(p->prefix));
 }
 
+/* SMISMEMBER <prefix>optout:zalo of Zalo user ids, to be added. */
+static void
+optout_zalo_argv(struct loa_plan *p, struct loa_argv *av)
+{
+	loa_argv_init(av);
+	loa_argv_add(av, "SMISMEMBER");
+	loa_argv_take(av, loa_key_optout_zalo(p->prefix));
+}
+
 static int
 optout_flag(const redisReply *r, size_t k)
 {
@@ -458,7 +468,7 @@ enum {
 	PW_WARD,	/* the next ward */
 	PW_SSCAN,	/* an SSCAN sent */
 	PW_HASHES,	/* the step's HGETALLs sent */
-	PW_OPTOUT,	/* the step's SMISMEMBER sent */
+	PW_OPTOUT,	/* the step's SMISMEMBERs sent (phones, uids) */
 	PW_DONE
 };
 
@@ -623,16 +633,34 @@ loa_plan_next(struct loa_plan *p, loa_plan_cb cb, void *arg)
 			p->wstage = PW_HASHES;
 			return (int)p->wn;
 		case PW_HASHES:
-			/* As the gate: opt-outs of the phones as imported. */
+			/*
+			 * As the gate: opt-outs of the phones as imported,
+			 * then of the Zalo user ids (each command only when
+			 * it has members: wask says which were sent).
+			 */
 			optout_argv(p, av = io_add(p));
 			for (i = 0, n = 0; i < p->wn; i++)
 				if (p->wrc[i].phone_raw != NULL) {
 					loa_argv_add(av, p->wrc[i].phone_raw);
 					n++;
 				}
-			if (n > 0) {
+			if (n == 0)
+				io_clear(p);
+			p->wask = n > 0 ? 1 : 0;
+			optout_zalo_argv(p, av = io_add(p));
+			for (i = 0, r = 0; i < p->wn; i++)
+				if (p->wrc[i].zalo_uid != NULL) {
+					loa_argv_add(av, p->wrc[i].zalo_uid);
+					r++;
+				}
+			if (r == 0) {
+				loa_argv_free(av);
+				p->nio--;
+			} else
+				p->wask |= 2;
+			if (p->wask != 0) {
 				p->wstage = PW_OPTOUT;
-				return 1;
+				return (int)p->nio;
 			}
 			io_clear(p);
 			/* FALLTHROUGH */
@@ -698,9 +726,16 @@ loa_plan_feed(struct loa_plan *p, size_t k, const redisReply *rep)
 		resident_from_reply(&p->wrc[k], h, p->wids[k], rep);
 		return 0;
 	case PW_OPTOUT:
+		if (k == 0 && (p->wask & 1)) {
+			for (i = 0, j = 0; i < p->wn; i++)
+				if (p->wrc[i].phone_raw != NULL)
+					p->wopted[i] = optout_flag(rep, j++);
+			return 0;
+		}
 		for (i = 0, j = 0; i < p->wn; i++)
-			if (p->wrc[i].phone_raw != NULL)
-				p->wopted[i] = optout_flag(rep, j++);
+			if (p->wrc[i].zalo_uid != NULL &&
+			    optout_flag(rep, j++))
+				p->wopted[i] = 1;
 		return 0;
 	}
 	snprintf(p->err, sizeof(p->err), "plan: a reply out of turn");
@@ -850,6 +885,25 @@ loa_plan_optout_argv(const struct loa_plan *p, const struct loa_recipient *rc,
 	return 1;
 }
 
+/*
+ * The second question for a directory resident rc that is not opted out
+ * yet and has a Zalo user id: is the id in <prefix>optout:zalo (as
+ * gate.lua asks)?  1 with av filled, else 0.  The reply goes to
+ * loa_plan_optout_reply() too.
+ */
+int
+loa_plan_optout_zalo_argv(const struct loa_plan *p,
+    const struct loa_recipient *rc, struct loa_argv *av)
+{
+	loa_argv_init(av);
+	if (rc->opted_out || rc->zalo_uid == NULL)
+		return 0;
+	loa_argv_add(av, "SMISMEMBER");
+	loa_argv_take(av, loa_key_optout_zalo(p->prefix));
+	loa_argv_add(av, rc->zalo_uid);
+	return 1;
+}
+
 void
 loa_plan_optout_reply(struct loa_recipient *rc, const redisReply *r)
 {
@@ -858,7 +912,8 @@ loa_plan_optout_reply(struct loa_recipient *rc, const redisReply *r)
 
 /*
  * Directory resident id as a recipient (strings in holder), opted out by
- * its flag or its phone in <prefix>optout; *found says whether its hash
+ * its flag, its phone in <prefix>optout or its Zalo user id in
+ * <prefix>optout:zalo; *found says whether its hash
  * exists (loa_plan_resident_argv()).
  */
 int
@@ -886,7 +941,17 @@ loa_plan_resident(struct loa_plan *p, const char *id,
 			return -1;
 		loa_plan_optout_reply(rc, r);
 		freeReplyObject(r);
-	}
+	} else
+		loa_argv_free(&av);
+	if (loa_plan_optout_zalo_argv(p, rc, &av)) {
+		r = command(p, &av);
+		loa_argv_free(&av);
+		if (r == NULL)
+			return -1;
+		loa_plan_optout_reply(rc, r);
+		freeReplyObject(r);
+	} else
+		loa_argv_free(&av);
 	return 0;
 }
 

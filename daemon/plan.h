@@ -74,6 +74,8 @@ struct loa_plan {
 	struct loa_recipient	*wrc;		/* ... their hashes */
 	json_t			*wholder;	/* ... their strings */
 	unsigned char		*wopted;	/* ... opted out */
+	int			 wask;		/* PW_OPTOUT: 1 phones asked,
+						   2 Zalo user ids asked */
 };
 
 /* One recipient of the walk, valid during the callback only. */
@@ -113,6 +115,8 @@ int	 loa_plan_resident_argv(const struct loa_plan *, const char *,
 void	 loa_plan_resident_reply(const char *, const struct redisReply *,
 	    struct loa_recipient *, json_t *, int *);
 int	 loa_plan_optout_argv(const struct loa_plan *,
+	    const struct loa_recipient *, struct loa_argv *);
+int	 loa_plan_optout_zalo_argv(const struct loa_plan *,
 	    const struct loa_recipient *, struct loa_argv *);
 void	 loa_plan_optout_reply(struct loa_recipient *,
 	    const struct redisReply *);

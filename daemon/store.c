@@ -112,6 +112,13 @@ loa_key_optout(const char *p)
 	return key3(p, "optout", NULL, NULL);
 }
 
+/* Zalo user ids that said TU CHOI (inbox.lua; gate.lua, plan.c skip). */
+char *
+loa_key_optout_zalo(const char *p)
+{
+	return key3(p, "optout:zalo", NULL, NULL);
+}
+
 char *
 loa_key_wards(const char *p)
 {

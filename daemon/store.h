@@ -128,6 +128,7 @@ char	*loa_key_jobs(const char *);
 char	*loa_key_events(const char *);
 char	*loa_key_dead(const char *);
 char	*loa_key_optout(const char *);
+char	*loa_key_optout_zalo(const char *);
 char	*loa_key_wards(const char *);
 char	*loa_key_columns(const char *);
 char	*loa_key_work(const char *, const char *);
