@@ -67,7 +67,7 @@ CORE	 = xmalloc log buf util config redis template job render phone sms policy \
 	   store submit resident plan csv httpparse escape neutral overview auth \
 	   approval preview reach keyword
 DAEMON	 = main engine expand deliver flow creds provider ingest ledger dlog http \
-	   notify metrics httpd httpserv report inbox wake registry www capi kdf
+	   notify metrics httpd httpserv report inbox ack wake registry www capi kdf
 CTL	 = loactl
 PLUGINS	 = $(basename $(notdir $(wildcard plugins/*.c)))
 UNITS	 = test_phone test_sms test_template test_job test_config test_render test_csv \

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <ini.h>
+#include <unistr.h>
 
 #include "loa.h"
 
@@ -392,6 +393,35 @@ cfg_approval(struct cfg_parse *p, const char *name, const char *value)
 	return 1;
 }
 
+/*
+ * [inbox]: the acknowledgements sent to a Zalo user after a keyword
+ * (ack.c); "" sends none.  An OA text is at most 2000 characters: a
+ * longer one would be refused by Zalo at every use, so it is refused
+ * here, once.
+ */
+static int
+cfg_inbox(struct cfg_parse *p, const char *name, const char *value)
+{
+	struct loa_config	*c = p->cfg;
+	char			**dst;
+
+	if (strcmp(name, "ack_optout") == 0)
+		dst = &c->inbox_ack_optout;
+	else if (strcmp(name, "ack_linked") == 0)
+		dst = &c->inbox_ack_linked;
+	else {
+		cfg_error(p, name, "unknown key");
+		return 1;
+	}
+	if (u8_check((const uint8_t *)value, strlen(value)) != NULL ||
+	    u8_mbsnlen((const uint8_t *)value, strlen(value)) > 2000)
+		cfg_error(p, name, "want UTF-8 text of at most 2000 "
+		    "characters");
+	else
+		set_str(dst, value);
+	return 1;
+}
+
 static struct loa_provider_conf *
 provider_get(struct loa_config *c, const char *name, int line)
 {
@@ -508,6 +538,8 @@ cfg_handler(void *user, const char *section, const char *name,
 		return cfg_http(p, name, value);
 	if (strcmp(section, "approval") == 0)
 		return cfg_approval(p, name, value);
+	if (strcmp(section, "inbox") == 0)
+		return cfg_inbox(p, name, value);
 	if (strncmp(section, "provider.", 9) == 0 && section[9] != '\0') {
 		const char *pn = section + 9;
 		/* The name rule of every key part, without '.' (the section
@@ -563,6 +595,10 @@ loa_config_defaults(struct loa_config *c)
 	c->http_session_idle_ms = 30 * 60000;	/* a console session */
 	c->approval_expire_ms = 86400LL * 1000;
 	c->www_dir = xstrdup(LOA_WWW_DIR);
+	c->inbox_ack_optout = xstrdup("Bạn đã từ chối nhận thông báo của "
+	    "phường qua Zalo.");
+	c->inbox_ack_linked = xstrdup("Tài khoản Zalo của bạn đã được liên "
+	    "kết: thông báo của phường sẽ đến đây. Nhắn TU CHOI để dừng.");
 }
 
 /*
@@ -802,5 +838,7 @@ loa_config_clear(struct loa_config *c)
 	free(c->http_listen);
 	free(c->http_token_file);
 	free(c->www_dir);
+	free(c->inbox_ack_optout);
+	free(c->inbox_ack_linked);
 	memset(c, 0, sizeof(*c));
 }

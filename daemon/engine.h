@@ -156,6 +156,10 @@ int	 report_argv(struct loa_argv *, const char *,
 int	 report_results(const struct redisReply *, int, int *);
 void	 report_sweep(void);
 
+/* ack.c: the acknowledgement of a keyword from Zalo (inbox.c) */
+void	 ack_send(const char *, const char *);
+int	 ack_abandoned(http_cb, void *);
+
 /* inbox.c: messages from residents (route_webhook) */
 #define INBOUND_MAX	4	/* inbound() fills at most this many a call */
 #define INBOUND_KINDS	5	/* text, follow, unfollow, other, unknown */

@@ -236,7 +236,7 @@ inbox_results(const char *provider, const redisReply *rep, int *stored)
 		r = rep->element[i];
 		if (r->type != REDIS_REPLY_ARRAY || r->elements < 1)
 			continue;
-		if (strcmp(el(r, 0), "stored") == 0 && r->elements == 8) {
+		if (strcmp(el(r, 0), "stored") == 0 && r->elements == 10) {
 			for (k = 0; k < INBOUND_KINDS - 1; k++)
 				if (strcmp(el(r, 7), kind_names[k]) == 0)
 					break;
@@ -247,6 +247,9 @@ inbox_results(const char *provider, const redisReply *rep, int *stored)
 			    el(r, 5) : "-", el(r, 1), el(r, 2)[0] ? el(r, 2) :
 			    "-", el(r, 4)[0] ? el(r, 4) : "-", el(r, 6)[0] ?
 			    ", " : "", el(r, 6));
+			/* A keyword from a Zalo user id is acknowledged. */
+			if (strcmp(el(r, 8), "zalo") == 0 && el(r, 9)[0] != '\0')
+				ack_send(el(r, 9), el(r, 6));
 		} else {
 			for (k = 0; k < INBOUND_KINDS - 1; k++)
 				if (strcmp(el(r, 1), kind_names[k]) == 0)

@@ -238,6 +238,9 @@ struct loa_config {
 	int			 approval_urgent;	/* 1: urgent jobs too */
 	long long		 approval_expire_ms;
 	char			*www_dir;	/* the console's files */
+	char			*inbox_ack_optout; /* OA text after TU CHOI
+						      from Zalo; "": none */
+	char			*inbox_ack_linked; /* ... after DANG KY */
 	struct loa_provider_conf *providers;
 	size_t			 nproviders;
 };

@@ -533,6 +533,8 @@ abandon_cb(http_cb cb, void *arg)
 {
 	struct delivery	*d = arg;
 
+	if (ack_abandoned(cb, arg))
+		return;		/* an acknowledgement (ack.c) */
 	if (cb != http_done_cb)
 		return;		/* a credentials refresh: nothing to undo */
 	d->prov->inflight--;

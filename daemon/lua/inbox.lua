@@ -19,7 +19,8 @@
 -- counts it (job field answered, set job:<id>:answered of senders).
 --
 -- Returns per message {"duplicate", kind} or {"stored", entry id,
--- resident, ward, job, keyword, action, kind}.
+-- resident, ward, job, keyword, action, kind, channel, the sender when a
+-- key part ("" else)} (inbox.c acknowledges a keyword from Zalo by it).
 --
 --: include keys
 --: include outcome
@@ -128,7 +129,8 @@ for i = 7, #ARGV - 12, 13 do
       'kind', kind, 'from', from, 'resident', resident, 'ward', ward, 'job', job,
       'text', text, 'truncated', trunc, 'note', note, 'msg_id', msg_id,
       'keyword', keyword, 'action', action)
-    out[#out + 1] = {'stored', id, resident, ward, job, keyword, action, kind}
+    out[#out + 1] = {'stored', id, resident, ward, job, keyword, action, kind,
+      channel, key_ok == '1' and from or ''}
   end
 end
 return out
