@@ -48,6 +48,8 @@
 
 #include "plugin.h"
 #include "zalo_common.h"
+#include "zalo_events.h"
+#include "zalo_hook.h"
 
 #define OA_BASE_URL	"https://openapi.zalo.me"
 #define OA_UID_MAX	64
@@ -62,11 +64,13 @@
 
 static const char *const oa_keys[] = {
 	"base_url", "oauth_url", "app_id", "app_secret_file",
-	"refresh_token_file", "message_type", "fallback_codes", NULL
+	"refresh_token_file", "message_type", "fallback_codes",
+	"oa_secret_file", "webhook_max_age", "webhook_max_ahead", NULL
 };
 
 struct oa {
 	struct zalo_base	 b;		/* first: zalo_common.h */
+	struct zalo_hook	 hook;		/* zalo_hook.h: inbound() */
 	const char		*type;		/* "cs" or "transaction" */
 	long long		 fallback[OA_MAX_CODES];
 	int			 nfallback;
@@ -136,6 +140,8 @@ oa_create(const struct loa_host *host, void **state)
 	}
 	v = host->config(host->hctx, "fallback_codes");
 	if (oa_codes(o, v != NULL ? v : OA_FALLBACK_DEFAULT) == -1)
+		goto fail;
+	if (zh_init(host, &o->hook) == -1)
 		goto fail;
 	*state = o;
 	return 0;
@@ -259,6 +265,27 @@ oa_classify(void *state, const struct loa_message *m,
 	zalo_classify(state, resp, res, "message_id", oa_code_outcome);
 }
 
+/*
+ * Contract: residents' messages at this section's webhook (ABI 1.2), for
+ * an OA without a ZNS section: checked by zh_verify() (BAD_SIGNATURE,
+ * MALFORMED) and read by zalo_events.h, as zalo_zns does.  Delivery
+ * reports (user_received_message) are 0 here: report() is zalo_zns's.
+ */
+static int
+oa_inbound(void *state, const struct loa_webhook *wh,
+    struct loa_inbound *ins, int max)
+{
+	struct oa	*o = state;
+	json_t		*root = NULL;
+	char		 ts[256];
+	int		 rv;
+
+	if ((rv = zh_verify(&o->b, &o->hook, wh, &root, ts, sizeof(ts))) == 0)
+		rv = zev_inbound(root, ts, ins, max);
+	json_decref(root);
+	return rv;
+}
+
 LOA_PROVIDER_EXPORT const struct loa_provider_module loa_provider = {
 	LOA_PROVIDER_MODULE_HEAD,
 	"zalo_oa",
@@ -273,5 +300,5 @@ LOA_PROVIDER_EXPORT const struct loa_provider_module loa_provider = {
 	zalo_cb_refresh_parse,
 	zalo_cb_set_token,
 	NULL,
-	NULL,		/* no messages from residents */
+	oa_inbound,
 };

@@ -58,23 +58,9 @@
 #include "plugin.h"
 #include "zalo_common.h"
 #include "zalo_events.h"
+#include "zalo_hook.h"
 
 #define ZNS_BASE_URL	"https://business.openapi.zalo.me"
-#define ZNS_SIG_HEADER	"X-ZEvent-Signature"
-#define ZNS_SHA256_LEN	32
-/*
- * How far an event's timestamp may lie from our clock (webhook_max_age,
- * webhook_max_ahead).  Zalo wants an answer within about 2 s and may
- * deliver an event twice; it documents no retry schedule, so an hour
- * back covers its retries and an outage of ours of that length (the same
- * hour an early report is kept), and five minutes ahead covers clocks
- * that disagree.  Outside the window a correctly signed event is a
- * replay: refused.  Inside it a replay applies once (the daemon's
- * reports are idempotent).
- */
-#define ZNS_MAX_AGE_S	3600
-#define ZNS_MAX_AHEAD_S	300
-#define ZNS_WINDOW_MAX_S (366LL * 86400)	/* the widest either may be */
 
 static const char *const zns_keys[] = {
 	"base_url", "oauth_url", "app_id", "app_secret_file", "oa_secret_file",
@@ -84,48 +70,9 @@ static const char *const zns_keys[] = {
 
 struct zns {
 	struct zalo_base	 b;		/* first: zalo_common.h */
-	const char		*oa_secret;	/* owned by the host; secret;
-						   NULL: reports refused */
+	struct zalo_hook	 hook;		/* zalo_hook.h */
 	int			 development;	/* "mode":"development" */
-	long long		 max_age_ms;	/* webhook timestamp window */
-	long long		 max_ahead_ms;
 };
-
-/*
- * A window bound from key: seconds, or a number with s, m, h or d, from 1 s
- * to ZNS_WINDOW_MAX_S; def when unset.  Returns 0, or -1 after logging.
- */
-static int
-zns_window(const struct loa_host *host, const char *key, long long def,
-    long long *ms)
-{
-	const char	*v = host->config(host->hctx, key);
-	char		*end;
-	long long	 n, mult = 1;
-
-	if (v == NULL) {
-		*ms = def * 1000;
-		return 0;
-	}
-	n = (*v >= '0' && *v <= '9') ? strtoll(v, &end, 10) : -1;
-	if (n >= 0) {
-		if (strcmp(end, "m") == 0)
-			mult = 60;
-		else if (strcmp(end, "h") == 0)
-			mult = 3600;
-		else if (strcmp(end, "d") == 0)
-			mult = 86400;
-		else if (*end != '\0' && strcmp(end, "s") != 0)
-			n = -1;
-	}
-	if (n < 1 || n > ZNS_WINDOW_MAX_S / mult) {
-		host->log(host->hctx, LOA_LOG_ERR, "%s: want seconds (or N "
-		    "with s, m, h or d) from 1 s to 366 d", key);
-		return -1;
-	}
-	*ms = n * mult * 1000;
-	return 0;
-}
 
 /*
  * Contract: reads the config.  Returns -1, after logging the key at
@@ -145,13 +92,9 @@ zns_create(const struct loa_host *host, void **state)
 	if ((z = zalo_base_new(host, sizeof(*z), ZNS_BASE_URL)) == NULL)
 		return -1;
 	/* The OA secret key checks delivery reports (webhooks). */
-	if (plug_report_secret(host, "oa_secret_file", &z->oa_secret) == -1)
+	if (zh_init(host, &z->hook) == -1)
 		goto fail;
 	/* refresh_token_file is read by the daemon, never here. */
-	if (zns_window(host, "webhook_max_age", ZNS_MAX_AGE_S,
-	    &z->max_age_ms) == -1 || zns_window(host, "webhook_max_ahead",
-	    ZNS_MAX_AHEAD_S, &z->max_ahead_ms) == -1)
-		goto fail;
 
 	mode = host->config(host->hctx, "mode");
 	if (mode != NULL && strcmp(mode, "development") == 0)
@@ -304,31 +247,6 @@ zns_code_outcome(const struct zalo_base *b, long long code,
 	plug_result(res, o, "zalo_%lld", code);
 }
 
-/*
- * The text of a string or integer member (Zalo writes numbers either way)
- * into buf (size bytes), which is left alone on failure.  Returns 0, -1
- * when v is neither, -2 when the text does not fit.
- */
-static int
-zns_text(const json_t *v, char *buf, size_t size)
-{
-	char		 num[32];
-	const char	*t;
-	size_t		 n;
-
-	if (json_is_string(v))
-		t = json_string_value(v);
-	else if (json_is_integer(v)) {
-		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
-		    json_integer_value(v));
-		t = num;
-	} else
-		return -1;
-	if ((n = strlen(t)) >= size)
-		return -2;
-	memcpy(buf, t, n + 1);
-	return 0;
-}
 
 /* Contract: zalo_classify(), message id in data.msg_id. */
 static void
@@ -339,171 +257,13 @@ zns_classify(void *state, const struct loa_message *m,
 	zalo_classify(state, resp, res, "msg_id", zns_code_outcome);
 }
 
-/*
- * hex = SHA-256(app_id + body + timestamp + OA secret key), lower case.
- * Returns 0, or -1 when OpenSSL fails.
- */
-static int
-zns_mac(const char *app_id, const char *body, size_t len, const char *ts,
-    const char *key, char hex[2 * ZNS_SHA256_LEN + 1])
-{
-	EVP_MD_CTX	*c;
-	unsigned char	 md[EVP_MAX_MD_SIZE];
-	unsigned int	 n = 0;
-	int		 good;
-
-	if ((c = EVP_MD_CTX_new()) == NULL)
-		return -1;
-	good = EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1 &&
-	    EVP_DigestUpdate(c, app_id, strlen(app_id)) == 1 &&
-	    EVP_DigestUpdate(c, body, len) == 1 &&
-	    EVP_DigestUpdate(c, ts, strlen(ts)) == 1 &&
-	    EVP_DigestUpdate(c, key, strlen(key)) == 1 &&
-	    EVP_DigestFinal_ex(c, md, &n) == 1 && n == ZNS_SHA256_LEN;
-	EVP_MD_CTX_free(c);
-	if (good)
-		plug_hex(md, n, hex);
-	OPENSSL_cleanse(md, sizeof(md));
-	return good ? 0 : -1;
-}
-
-/*
- * Whether X-ZEvent-Signature holds "mac=" and the hex of the body's
- * SHA-256 (either case); the comparison takes the same time wherever
- * they differ.  The body is parsed (into *root, for the caller to free)
- * only when there is a signature to check, and its app_id and timestamp
- * are copied into app_id and ts.  Returns 0, or the refusal (logged at
- * debug).
- */
-static int
-zns_check_signature(struct zns *z, const struct loa_webhook *wh,
-    const char *body, json_t **root, char *app_id, size_t idsize,
-    char *ts, size_t tssize)
-{
-	char		 want[2 * ZNS_SHA256_LEN + 1],
-			 got[2 * ZNS_SHA256_LEN + 1];
-	const char	*sig;
-	size_t		 i;
-	int		 same;
-
-	if (z->oa_secret == NULL)
-		return LOA_REPORT_BAD_SIGNATURE;  /* said once, in create() */
-	sig = plug_header(wh->headers, wh->nheaders, ZNS_SIG_HEADER);
-	if (sig == NULL || strncasecmp(sig, "mac=", 4) != 0)
-		return plug_refuse(z->b.host, "no " ZNS_SIG_HEADER " mac=");
-	sig += 4;
-	if (strlen(sig) != sizeof(got) - 1)
-		return plug_refuse(z->b.host, ZNS_SIG_HEADER " is not 64 hex "
-		    "digits");
-	for (i = 0; i < sizeof(got) - 1; i++)
-		got[i] = (char)(sig[i] >= 'A' && sig[i] <= 'F' ?
-		    sig[i] - 'A' + 'a' : sig[i]);
-	got[i] = '\0';
-	*root = json_loadb(body, wh->body_len, 0, NULL);
-	if (!json_is_object(*root) ||
-	    zns_text(json_object_get(*root, "app_id"), app_id, idsize) != 0 ||
-	    zns_text(json_object_get(*root, "timestamp"), ts, tssize) != 0)
-		return plug_refuse(z->b.host, "no app_id or timestamp in a "
-		    "JSON body: the signature cannot be computed");
-	if (zns_mac(app_id, body, wh->body_len, ts, z->oa_secret,
-	    want) == -1)
-		return plug_refuse(z->b.host, "SHA-256 failed");
-	same = plug_ct_equal(got, sizeof(got) - 1, want, sizeof(want) - 1);
-	explicit_bzero(want, sizeof(want));
-	if (!same)
-		return plug_refuse(z->b.host, ZNS_SIG_HEADER " does not match");
-	return 0;
-}
-
-/*
- * Whether a signed event's timestamp ts (milliseconds since the epoch,
- * as Zalo writes it) lies in the window around now_ms: at most
- * max_age_ms before it, max_ahead_ms after it.  Returns 0, or
- * BAD_SIGNATURE after one warning for this event (the signature was good,
- * so the line is worth an operator's eye: a replay, or a clock off), that
- * holds no secret, body or id.
- */
-static int
-zns_fresh(struct zns *z, const char *ts, long long now_ms)
-{
-	long long	t;
-	size_t		n = strlen(ts);
-
-	if (n == 0 || n > 15 || strspn(ts, "0123456789") != n) {
-		z->b.host->log(z->b.host->hctx, LOA_LOG_WARN, "delivery report "
-		    "refused: its timestamp is not milliseconds since 1970");
-		return LOA_REPORT_BAD_SIGNATURE;
-	}
-	t = strtoll(ts, NULL, 10);
-	if (now_ms - t > z->max_age_ms) {
-		z->b.host->log(z->b.host->hctx, LOA_LOG_WARN, "delivery report "
-		    "refused: signed %lld s ago, more than webhook_max_age "
-		    "(%lld s): a replay?", (now_ms - t) / 1000,
-		    z->max_age_ms / 1000);
-		return LOA_REPORT_BAD_SIGNATURE;
-	}
-	if (t - now_ms > z->max_ahead_ms) {
-		z->b.host->log(z->b.host->hctx, LOA_LOG_WARN, "delivery report "
-		    "refused: signed %lld s ahead of our clock, more than "
-		    "webhook_max_ahead (%lld s)", (t - now_ms) / 1000,
-		    z->max_ahead_ms / 1000);
-		return LOA_REPORT_BAD_SIGNATURE;
-	}
-	return 0;
-}
-
-#ifdef LOA_PLUGIN_TEST
-long long	zns_test_now_ms;	/* the unit test's clock; 0: the real one */
-#endif
-
-static long long
-zns_now_ms(void)
-{
-	struct timespec	t;
-
-#ifdef LOA_PLUGIN_TEST
-	if (zns_test_now_ms != 0)
-		return zns_test_now_ms;
-#endif
-	clock_gettime(CLOCK_REALTIME, &t);
-	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-/*
- * What report() and inbound() check before they read a webhook: the
- * signature (zns_check_signature), then that the event is for our app_id
- * and that its timestamp lies in the window (zns_fresh), then that it
- * was POSTed.  *root (for the caller to free, also on failure) is the
- * parsed body, ts its timestamp.  Returns 0, BAD_SIGNATURE or MALFORMED.
- */
-static int
-zns_verify(struct zns *z, const struct loa_webhook *wh, json_t **root,
-    char *ts, size_t tssize)
-{
-	const char	*body = wh->body != NULL ? wh->body : "";
-	char		 app_id[256];
-	int		 rv;
-
-	*root = NULL;
-	if ((rv = zns_check_signature(z, wh, body, root, app_id,
-	    sizeof(app_id), ts, tssize)) != 0)
-		return rv;
-	/* From Zalo from here on: but when, and for whom? */
-	if (strcmp(app_id, z->b.app.app_id) != 0)
-		return plug_refuse(z->b.host, "app_id is not ours");
-	if ((rv = zns_fresh(z, ts, zns_now_ms())) != 0)
-		return rv;
-	if (wh->method == NULL || strcmp(wh->method, "POST") != 0)
-		return LOA_REPORT_MALFORMED;
-	return 0;
-}
 
 /*
  * Contract: a Zalo webhook event.  BAD_SIGNATURE without oa_secret_file,
  * without a matching X-ZEvent-Signature (also when the body is not a
  * JSON object with app_id and timestamp, as the signature cannot be
  * computed then), for another app_id than ours, or when its timestamp
- * lies outside the window (zns_fresh: a replay, logged once at warn).
+ * lies outside the window (zh_fresh: a replay, logged once at warn).
  * Then MALFORMED for another method than POST or no event_name;
  * user_received_message is one DELIVERED report for message.msg_id
  * (MALFORMED without one, or for one that breaks the message-id rule);
@@ -519,7 +279,7 @@ zns_report(void *state, const struct loa_webhook *wh,
 	char		 ts[256];
 	int		 rv;
 
-	if ((rv = zns_verify(z, wh, &root, ts, sizeof(ts))) != 0)
+	if ((rv = zh_verify(&z->b, &z->hook, wh, &root, ts, sizeof(ts))) != 0)
 		goto out;
 	rv = LOA_REPORT_MALFORMED;
 	if ((event = json_string_value(json_object_get(root,
@@ -543,7 +303,7 @@ out:
 
 /*
  * Contract: residents' messages in a Zalo webhook event (ABI 1.2).  The
- * same checks as report(), in the same order (zns_verify: BAD_SIGNATURE,
+ * same checks as report(), in the same order (zh_verify: BAD_SIGNATURE,
  * then MALFORMED for another method than POST); then zalo_events.h reads
  * the event: user_send_text, follow, unfollow, user_send_image and the
  * other user_send_* and user_submit_info are one message, any other
@@ -559,7 +319,7 @@ zns_inbound(void *state, const struct loa_webhook *wh,
 	char		 ts[256];
 	int		 rv;
 
-	if ((rv = zns_verify(z, wh, &root, ts, sizeof(ts))) == 0)
+	if ((rv = zh_verify(&z->b, &z->hook, wh, &root, ts, sizeof(ts))) == 0)
 		rv = zev_inbound(root, ts, ins, max);
 	json_decref(root);
 	return rv;

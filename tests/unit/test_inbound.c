@@ -278,6 +278,60 @@ test_zalo(void)
 	mod->destroy(st);
 }
 
+/*
+ * zalo_oa.so reads the same events through the same code (zalo_hook.h,
+ * zalo_events.h), for an OA without a ZNS section: a text, a forged and
+ * a stale one, a delivery report (not its: 0), no oa_secret_file.
+ */
+static void
+test_zalo_oa(void)
+{
+	static const struct kv conf[] = {
+		{ "app_id", APP_ID }, { "app_secret_file", "f1" },
+		{ "oa_secret_file", "f2" }, { NULL, NULL } };
+	static const struct kv secrets[] = {
+		{ "app_secret_file", "app-secret" },
+		{ "oa_secret_file", OA_SECRET }, { NULL, NULL } };
+	static const struct kv nosec_conf[] = {
+		{ "app_id", APP_ID }, { "app_secret_file", "f1" },
+		{ NULL, NULL } };
+	struct loa_host		 host;
+	struct th		 th;
+	void			*st;
+	long long		 ts = now_ms() - 5000;
+
+	if ((mod = load("zalo_oa")) == NULL || mod->inbound == NULL) {
+		ok(0, "zalo_oa.so has inbound()");
+		return;
+	}
+	is_int(th_create(&th, &host, conf, secrets, &st), 0, "zalo_oa: create");
+	zmake(APP_ID, "user_send_text", UID, NGAP, "oa-0001", ts, 1);
+	is_int(zcall(st, 1), 1, "zalo_oa text: one message");
+	check_in("zalo_oa text", LOA_INBOUND_TEXT, "zalo", UID, "oa-0001", ts,
+	    NGAP, 0, "");
+	zmake(APP_ID, "user_send_text", UID, "TU CHOI", "oa-f", ts, 2);
+	is_int(zcall(st, 1), LOA_REPORT_BAD_SIGNATURE, "zalo_oa forged: "
+	    "refused");
+	zmake(APP_ID, "user_send_text", UID, "TU CHOI", "oa-f", ts, 1);
+	is_int(zcall(st, 0), LOA_REPORT_BAD_SIGNATURE, "zalo_oa unsigned: "
+	    "refused");
+	zmake(APP_ID, "user_send_text", UID, "hi", "oa-old", ts - 7200000, 1);
+	is_int(zcall(st, 1), LOA_REPORT_BAD_SIGNATURE, "zalo_oa signed 2 h "
+	    "ago: refused");
+	zmake(APP_ID, "user_received_message", UID, "", "oa-77", ts, 1);
+	is_int(zcall(st, 1), 0, "zalo_oa delivery report: no message");
+	ok(strstr(th.log, "ng\xc3\xb5") == NULL && strstr(th.log, UID) ==
+	    NULL && strstr(th.log, OA_SECRET) == NULL, "zalo_oa: no text, "
+	    "user id or secret in the log");
+	mod->destroy(st);
+	is_int(th_create(&th, &host, nosec_conf, secrets, &st), 0,
+	    "zalo_oa without oa_secret_file: create");
+	zmake(APP_ID, "user_send_text", UID, "hi", "oa-n", ts, 1);
+	is_int(zcall(st, 1), LOA_REPORT_BAD_SIGNATURE, "zalo_oa without "
+	    "oa_secret_file: refused");
+	mod->destroy(st);
+}
+
 /* ---- Twilio inbound SMS (twilio.so) ---- */
 
 static char	*tbody, tsig[64];
@@ -537,6 +591,7 @@ main(int argc, char *argv[])
 		snprintf(plugdir, sizeof(plugdir), "%s/../plugins",
 		    dirname(self));
 	test_zalo();
+	test_zalo_oa();
 	test_twilio();
 	test_http_json();
 	return tap_done();
