@@ -2382,6 +2382,14 @@ webhook_inbound(struct hs_req *req, const char *name,
 		    name);
 		metrics_inbound(name, INBOUND_KINDS - 1, bad ?
 		    INBOUND_BAD_SIGNATURE : INBOUND_MALFORMED);
+		/*
+		 * Refused before anyone could tell a report from a message:
+		 * a plugin that reads reports too counts it there as well,
+		 * so that an alert on forged reports keeps seeing them.
+		 */
+		if (provider_has_report(p))
+			metrics_report(name, bad ? REPORT_BAD_SIGNATURE :
+			    REPORT_MALFORMED);
 		reply_error(req, bad ? 401 : 400, bad ? "bad signature" :
 		    "unreadable message");
 		free(ins);
