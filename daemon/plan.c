@@ -922,6 +922,7 @@ loa_plan_resident(struct loa_plan *p, const char *id,
 {
 	struct loa_argv	 av;
 	redisReply	*r;
+	int		 i;
 
 	if (loa_plan_resident_argv(p, id, &av) == -1) {
 		memset(rc, 0, sizeof(*rc));
@@ -934,24 +935,20 @@ loa_plan_resident(struct loa_plan *p, const char *id,
 		return -1;
 	loa_plan_resident_reply(id, r, rc, holder, found);
 	freeReplyObject(r);
-	if (loa_plan_optout_argv(p, rc, &av)) {
+	/* The phone, then the Zalo user id (each when still a question). */
+	for (i = 0; i < 2; i++) {
+		if (!(i == 0 ? loa_plan_optout_argv(p, rc, &av) :
+		    loa_plan_optout_zalo_argv(p, rc, &av))) {
+			loa_argv_free(&av);
+			continue;
+		}
 		r = command(p, &av);
 		loa_argv_free(&av);
 		if (r == NULL)
 			return -1;
 		loa_plan_optout_reply(rc, r);
 		freeReplyObject(r);
-	} else
-		loa_argv_free(&av);
-	if (loa_plan_optout_zalo_argv(p, rc, &av)) {
-		r = command(p, &av);
-		loa_argv_free(&av);
-		if (r == NULL)
-			return -1;
-		loa_plan_optout_reply(rc, r);
-		freeReplyObject(r);
-	} else
-		loa_argv_free(&av);
+	}
 	return 0;
 }
 

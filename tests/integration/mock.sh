@@ -128,6 +128,15 @@ zalo_section() {
 	    "refresh_token_file = $T/zalo.refresh"
 }
 
+# The lines of a Zalo OA provider section (zalo_oa) sharing the ZNS
+# section's credentials (zalo_section first).
+oa_section() {
+	printf '%s\n' "[provider.oa]" "plugin = zalo_oa" "channel = zalo" \
+	    "credentials = zalo" "base_url = $MOCK_URL" \
+	    "oauth_url = $MOCK_URL" "app_id = 4242" \
+	    "app_secret_file = $T/zalo.secret"
+}
+
 webhook_url() {
 	local port
 	port=$(http_port "$1")

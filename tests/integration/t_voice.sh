@@ -39,14 +39,7 @@ ack_optout = Loa: đã dừng gửi
 ack_linked = Loa: đã liên kết
 $(zalo_section)
 oa_secret_file = $T/zalo.oa
-[provider.oa]
-plugin = zalo_oa
-channel = zalo
-credentials = zalo
-base_url = $MOCK_URL
-oauth_url = $MOCK_URL
-app_id = 4242
-app_secret_file = $T/zalo.secret
+$(oa_section)
 [provider.twilio]
 plugin = twilio
 channel = sms

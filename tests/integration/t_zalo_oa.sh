@@ -19,14 +19,7 @@ write_base_conf a
 cat >> "$T/a.conf" <<CONF
 $(zalo_section)
 oa_secret_file = $T/zalo.oa
-[provider.oa]
-plugin = zalo_oa
-channel = zalo
-credentials = zalo
-base_url = $MOCK_URL
-oauth_url = $MOCK_URL
-app_id = 4242
-app_secret_file = $T/zalo.secret
+$(oa_section)
 $(esms_section)
 CONF
 check "loa -t accepts it" $LOA -t -c "$T/a.conf"

@@ -125,6 +125,17 @@ check_in(const char *name, enum loa_inbound_kind kind, const char *channel,
 
 static char	zbody[16384], zsig[80];
 
+/* A Zalo section (zalo_zns or zalo_oa), with and without the OA secret. */
+static const struct kv zconf[] = {
+	{ "app_id", APP_ID }, { "app_secret_file", "f1" },
+	{ "oa_secret_file", "f2" }, { NULL, NULL } };
+static const struct kv zsecrets[] = {
+	{ "app_secret_file", "app-secret" },
+	{ "oa_secret_file", OA_SECRET }, { NULL, NULL } };
+static const struct kv znosec_conf[] = {
+	{ "app_id", APP_ID }, { "app_secret_file", "f1" },
+	{ NULL, NULL } };
+
 /* A Zalo event as the mock builds it; sign 0 none, 1 right, 2 wrong. */
 static void
 zmake(const char *app_id, const char *event, const char *uid,
@@ -152,15 +163,6 @@ zcall(void *st, int sign)
 static void
 test_zalo(void)
 {
-	static const struct kv conf[] = {
-		{ "app_id", APP_ID }, { "app_secret_file", "f1" },
-		{ "oa_secret_file", "f2" }, { NULL, NULL } };
-	static const struct kv secrets[] = {
-		{ "app_secret_file", "app-secret" },
-		{ "oa_secret_file", OA_SECRET }, { NULL, NULL } };
-	static const struct kv nosec_conf[] = {
-		{ "app_id", APP_ID }, { "app_secret_file", "f1" },
-		{ NULL, NULL } };
 	struct loa_host		 host;
 	struct loa_report	 rep[4];
 	struct th		 th;
@@ -174,7 +176,7 @@ test_zalo(void)
 		return;
 	}
 	ok(mod->abi_minor >= 2, "zalo_zns: ABI 1.2");
-	is_int(th_create(&th, &host, conf, secrets, &st), 0, "zalo: create");
+	is_int(th_create(&th, &host, zconf, zsecrets, &st), 0, "zalo: create");
 
 	zmake(APP_ID, "user_send_text", UID, NGAP, "msg-0001", ts, 1);
 	is_int(zcall(st, 1), 1, "zalo text: one message");
@@ -270,7 +272,7 @@ test_zalo(void)
 	mod->destroy(st);
 
 	/* Without oa_secret_file nothing is taken. */
-	is_int(th_create(&th, &host, nosec_conf, secrets, &st), 0,
+	is_int(th_create(&th, &host, znosec_conf, zsecrets, &st), 0,
 	    "zalo without oa_secret_file: create");
 	zmake(APP_ID, "user_send_text", UID, "hi", "msg-n", ts, 1);
 	is_int(zcall(st, 1), LOA_REPORT_BAD_SIGNATURE, "zalo without "
@@ -286,15 +288,6 @@ test_zalo(void)
 static void
 test_zalo_oa(void)
 {
-	static const struct kv conf[] = {
-		{ "app_id", APP_ID }, { "app_secret_file", "f1" },
-		{ "oa_secret_file", "f2" }, { NULL, NULL } };
-	static const struct kv secrets[] = {
-		{ "app_secret_file", "app-secret" },
-		{ "oa_secret_file", OA_SECRET }, { NULL, NULL } };
-	static const struct kv nosec_conf[] = {
-		{ "app_id", APP_ID }, { "app_secret_file", "f1" },
-		{ NULL, NULL } };
 	struct loa_host		 host;
 	struct th		 th;
 	void			*st;
@@ -304,7 +297,8 @@ test_zalo_oa(void)
 		ok(0, "zalo_oa.so has inbound()");
 		return;
 	}
-	is_int(th_create(&th, &host, conf, secrets, &st), 0, "zalo_oa: create");
+	is_int(th_create(&th, &host, zconf, zsecrets, &st), 0,
+	    "zalo_oa: create");
 	zmake(APP_ID, "user_send_text", UID, NGAP, "oa-0001", ts, 1);
 	is_int(zcall(st, 1), 1, "zalo_oa text: one message");
 	check_in("zalo_oa text", LOA_INBOUND_TEXT, "zalo", UID, "oa-0001", ts,
@@ -324,7 +318,7 @@ test_zalo_oa(void)
 	    NULL && strstr(th.log, OA_SECRET) == NULL, "zalo_oa: no text, "
 	    "user id or secret in the log");
 	mod->destroy(st);
-	is_int(th_create(&th, &host, nosec_conf, secrets, &st), 0,
+	is_int(th_create(&th, &host, znosec_conf, zsecrets, &st), 0,
 	    "zalo_oa without oa_secret_file: create");
 	zmake(APP_ID, "user_send_text", UID, "hi", "oa-n", ts, 1);
 	is_int(zcall(st, 1), LOA_REPORT_BAD_SIGNATURE, "zalo_oa without "
