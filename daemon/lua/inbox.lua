@@ -12,7 +12,7 @@
 -- Each message is kept once: <p>inbox:seen:<provider>:<digest> (SET NX,
 -- PX retention) is taken first, and a replay changes nothing.  A new one
 -- is looked up (the first resident by id of the sender's phone or uid
--- index, its ward; the last job within 7 days that reached the resident
+-- index, its ward and name; the last job within 7 days that reached the resident
 -- or the phone), its keyword acted on (opt-out, DANG KY linking,
 -- follow/unfollow kept), audited, and added to <p>inbox (trimmed by age,
 -- MINID ~ the server's time - retention).  A job the sender answers for the first time
@@ -117,7 +117,11 @@ for i = 7, #ARGV - 12, 13 do
         audit(nil, aret, now_iso, 'resident', 'link', shown, provider, action)
       end
     end
-    if resident ~= '' then ward = redis.call('HGET', K.resident(resident), 'ward') or '' end
+    local name = ''
+    if resident ~= '' then
+      local f = redis.call('HMGET', K.resident(resident), 'ward', 'name')
+      ward, name = f[1] or '', f[2] or ''
+    end
     local job = last_job(resident, channel, from)
     if job ~= '' and redis.call('SADD', K.job_answered(job), channel .. ':' .. from) == 1 then
       redis.call('HINCRBY', K.job(job), 'answered', 1)
@@ -126,7 +130,8 @@ for i = 7, #ARGV - 12, 13 do
     end
     local id = redis.call('XADD', K.inbox(), 'MINID', '~', string.format('%d-0', min), '*',
       'ts', now_iso, 'sent_at', sent_at, 'provider', provider, 'channel', channel,
-      'kind', kind, 'from', from, 'resident', resident, 'ward', ward, 'job', job,
+      'kind', kind, 'from', from, 'resident', resident, 'resident_name', name,
+      'ward', ward, 'job', job,
       'text', text, 'truncated', trunc, 'note', note, 'msg_id', msg_id,
       'keyword', keyword, 'action', action)
     out[#out + 1] = {'stored', id, resident, ward, job, keyword, action, kind,

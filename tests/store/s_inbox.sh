@@ -10,7 +10,7 @@ inbox() { ev inbox $P $NOW 2027-01-15T08:00:00Z 604800000 604800000 p1 "$@" | fl
 msg() { inbox text "$2" "$1" 1 "$3" "m-$3" '' "$4" 0 '' "${5:-}" "${6:-}" shown; }
 field() { R XREVRANGE ${P}inbox + - COUNT 1 | awk -v f="$1" 'NR % 2 == 0 && $0 == f { getline; print; exit }'; }
 R HSET ${P}ward:00070 name 'Phúc Xá' >/dev/null
-R HSET ${P}resident:r1 ward 00070 phone 84912345678 >/dev/null
+R HSET ${P}resident:r1 ward 00070 phone 84912345678 name 'Bà Lan' >/dev/null
 R HSET ${P}resident:r2 ward 00071 phone 84912345678 >/dev/null
 R HSET ${P}resident:r3 ward 00070 phone 84900000003 zalo_uid olduid >/dev/null
 R SADD ${P}phone:84912345678:residents r2 r1 >/dev/null
@@ -28,6 +28,7 @@ R PEXPIRE ${P}job:j1 100000 >/dev/null
 is "stored: the first resident by id, its ward, the job that reached it" \
     "$(msg 84912345678 sms d1 'Nhà tôi bị ngập')" "stored r1 00070 j1 - - text sms 84912345678"
 is "the text kept as written" "$(field text)" "Nhà tôi bị ngập"
+is "the resident's name kept with it" "$(field resident_name)" "Bà Lan"
 is "a replay: duplicate" "$(msg 84912345678 sms d1 'x')" "duplicate text"
 is "nothing added by it" "$(R XLEN ${P}inbox)" 1
 is "the job counts one sender" "$(R HGET ${P}job:j1 answered)" 1
@@ -39,6 +40,7 @@ is "an unknown phone: no resident, the job through its phones" \
     "$(msg 84955555555 sms d3 'hi')" "stored - - j3 - - text sms 84955555555"
 is "an unknown zalo user" "$(msg someone zalo d4 'xin chào')" "stored - - - - - text zalo someone"
 is "the uid as from" "$(field from)" someone
+is "no resident: no name" "[$(field resident_name)]" "[]"
 is "a linked uid: its resident; j2 is older than 7 days, j3 failed" \
     "$(msg olduid zalo d5 'chào')" "stored r3 00070 - - - text zalo olduid"
 
