@@ -2,7 +2,7 @@
 // the daemon's /v1 API, no framework, no build step.
 //
 // Screens (location.hash): #login, #compose, #queue, #jobs, #job/<id>,
-// #providers and #audit (admins), #password (the only one while the
+// #inbox[/ward=<code>&job=<id>], #providers and #audit (admins), #password (the only one while the
 // account's one-time password is still to be changed: must_change).  The session is the daemon's cookie
 // (HttpOnly: this script never sees it); every request that changes
 // something carries X-CSRF-Token, the value POST and GET /v1/session
@@ -384,8 +384,8 @@ async function logout() {
 
 // ---- screens --------------------------------------------------------
 
-const SCREENS = ['login', 'compose', 'queue', 'jobs', 'job', 'providers',
-    'audit', 'password'];
+const SCREENS = ['login', 'compose', 'queue', 'jobs', 'job', 'inbox',
+    'providers', 'audit', 'password'];
 
 function route() {
 	const h = location.hash.replace(/^#/, '');
@@ -408,6 +408,8 @@ function route() {
 		loadList('jobs-list', '/v1/jobs?limit=100');
 	else if (name === 'job')
 		openJob(decodeURIComponent(arg || ''));
+	else if (name === 'inbox')
+		openInbox(arg);
 	else if (name === 'providers')
 		loadProviders();
 	else if (name === 'audit')
@@ -833,6 +835,12 @@ function syncChannels() {
 
 // ---- lists ----------------------------------------------------------
 
+// A ward's name from GET /v1/wards, or its code.
+function wardName(code) {
+	const w = wards && wards.find((x) => x.code === code);
+	return w && w.name ? w.name : code;
+}
+
 function stateBadge(s) {
 	const b = coded('st_', s || '?');
 	b.setAttribute('class', 'state ' + (s || ''));
@@ -1001,11 +1009,14 @@ function drawJob(j) {
 			    el('dd', { 'data-k': k, title: j[k] }, T['p_' + j[k]] ?
 				t('p_' + j[k]) : String(j[k])) :
 			    data('dd', { 'data-k': k }, String(j[k])));
+	const answered = Number(j.answered) || 0;
+	if (answered || Number(j.sent) > 0)
+		facts.push(coded('k_', 'answered', 'dt'), el('dd',
+		    { 'data-k': 'answered' }, data('span', {}, String(answered)),
+		    answered ? [' · ', el('a', { class: 'answers', href:
+			'#inbox/job=' + encodeURIComponent(currentJob) },
+			t('m_see_replies'))] : ''));
 	$('job-facts').replaceChildren(...facts);
-	const wardName = (code) => {
-		const w = wards && wards.find((x) => x.code === code);
-		return w && w.name ? w.name : code;
-	};
 	const chans = counters(j, 'ch:');
 	$('job-progress').replaceChildren(
 	    ...chart(t('c_wards'), counters(j, 'ward:'), 0, wardName),
@@ -1102,6 +1113,190 @@ async function loadAudit(ev) {
 		el('td', {}, a.ts || ''), data('td', {}, a.actor || ''),
 		coded('a_', a.action || '', 'td'), data('td', {}, a.target || ''),
 		data('td', {}, a.from || ''), data('td', {}, a.detail || '')))));
+}
+
+// ---- residents' voice: the inbox ------------------------------------
+//
+// GET /v1/inbox: what residents wrote back (Zalo, SMS), newest first.
+// The daemon leaves out the wards outside the official's scope, masks
+// SMS senders' phones and the numbers in texts; a text is the resident's
+// own and is shown as text only.  The filters live in the hash
+// (#inbox/ward=00070&job=j1), so the job view links to its replies; new
+// entries are asked for every INBOX_POLL_MS with after=<newest id shown>.
+
+const INBOX_POLL_MS = 3000;
+const INBOX_LIMIT = 100;
+let inboxNewest = null;		// the id of the newest entry shown
+let inboxGen = 0;		// one per opening: a late answer is dropped
+
+Object.assign(T, {
+	nav_inbox: ['Ý kiến người dân', 'Residents’ replies'],
+	inbox_title: ['Ý kiến người dân', 'What residents wrote back'],
+	inbox_ward: ['Phường', 'Ward'],
+	inbox_all_wards: ['Mọi phường của tôi', 'All my wards'],
+	inbox_job: ['Trả lời tin (mã tin)', 'Answering the notice (id)'],
+	inbox_go: ['Xem', 'Show'],
+	i_empty: ['Chưa có ý kiến nào.', 'No reply yet.'],
+	i_unknown: ['chưa rõ', 'unknown'],
+	i_no_ward: ['chưa rõ phường', 'ward unknown'],
+	i_sender: ['Người gửi', 'Sender'],
+	i_cut: ['(đã cắt bớt)', '(cut short)'],
+	i_answers: ['Trả lời tin', 'Answers the notice'],
+	ia_opted_out: ['đã từ chối nhận tin', 'opted out'],
+	ia_linked: ['đã liên kết Zalo', 'Zalo account linked'],
+	ia_link_ambiguous: ['chưa liên kết Zalo: nhiều người dân có số này', 'not linked: several residents have this number'],
+	ia_link_unknown: ['chưa liên kết Zalo: không người dân nào có số này', 'not linked: no resident has this number'],
+	ik_follow: ['đã quan tâm Zalo OA của phường', 'followed the ward’s Zalo OA'],
+	ik_unfollow: ['đã bỏ quan tâm Zalo OA của phường', 'stopped following the ward’s Zalo OA'],
+	in_image: ['đã gửi một hình ảnh', 'sent a picture'],
+	in_location: ['đã gửi một vị trí', 'sent a location'],
+	in_shared_info: ['đã gửi thông tin liên hệ', 'shared contact details'],
+	in_sticker: ['đã gửi nhãn dán', 'sent a sticker'],
+	in_gif: ['đã gửi ảnh động', 'sent an animation'],
+	in_file: ['đã gửi một tệp', 'sent a file'],
+	in_audio: ['đã gửi tin nhắn thoại', 'sent a voice message'],
+	in_video: ['đã gửi một đoạn phim', 'sent a video'],
+	in_link: ['đã gửi một đường dẫn', 'sent a link'],
+	in_: ['đã gửi nội dung khác', 'sent something else'],
+	k_answered: ['Người dân trả lời', 'Residents who answered'],
+	m_see_replies: ['Xem ý kiến', 'See their replies'],
+});
+
+// "2026-11-28T07:05:01.123+07:00" (the daemon's Hanoi time) as a
+// Vietnamese reads it: "07:05 28/11/2026".
+function shownTime(ts) {
+	const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d:\d\d)/.exec(ts || '');
+	return m ? m[4] + ' ' + m[3] + '/' + m[2] + '/' + m[1] : ts || '';
+}
+
+// One entry of GET /v1/inbox as a list item.
+function inboxItem(m) {
+	const who = m.resident_name || m.resident;
+	const head = el('p', { class: 'msg-head' },
+	    el('time', { datetime: m.ts, title: m.ts }, shownTime(m.ts)), ' · ',
+	    m.ward ? data('span', { class: 'msg-ward', title: m.ward },
+		wardName(m.ward)) : el('span', { class: 'msg-ward' }, t('i_no_ward')),
+	    ' · ', who ? data('span', { class: 'msg-resident', title: m.resident },
+		who) : el('span', { class: 'msg-resident' }, t('i_unknown')),
+	    ' · ', data('span', { class: 'msg-from', title: t('i_sender') },
+		m.from || ''),
+	    ' · ', el('span', { class: 'msg-channel', title: m.channel },
+		chanName(m.channel || '')));
+	let body = null;
+	if (m.kind === 'follow' || m.kind === 'unfollow')
+		body = coded('ik_', m.kind, 'p');
+	else if (m.kind === 'other')
+		body = coded('in_', m.note || '', 'p');
+	else if (m.text)
+		body = data('p', { class: 'msg-text' }, m.text);
+	if (body && !body.classList.contains('msg-text'))
+		body.setAttribute('class', 'msg-event');
+	const notes = [];
+	if (m.truncated === '1')
+		notes.push(el('span', { class: 'msg-cut' }, t('i_cut')));
+	if (m.action) {
+		const a = coded('ia_', m.action);
+		a.setAttribute('class', 'msg-action');
+		notes.push(a);
+	}
+	if (m.job)
+		notes.push(el('span', {}, t('i_answers') + ' ', data('a',
+		    { class: 'msg-job', href: '#job/' + encodeURIComponent(m.job) },
+		    m.job)));
+	return el('li', { 'data-id': m.id, 'data-kind': m.kind || '' }, head,
+	    body, notes.length ? el('p', { class: 'msg-notes' },
+		notes.flatMap((n, i) => i ? [' · ', n] : [n])) : null);
+}
+
+function drawInbox(list, newer) {
+	let ol = $('inbox-list').querySelector('ol');
+	if (!ol) {
+		ol = el('ol', { class: 'inbox' });
+		$('inbox-list').replaceChildren(ol);
+	}
+	const items = list.map(inboxItem);
+	if (newer)
+		ol.prepend(...items);
+	else
+		ol.append(...items);
+}
+
+// The ward and job of the hash's "ward=...&job=..." that are names.
+function inboxFilters(arg) {
+	const q = new URLSearchParams(arg || ''), f = new URLSearchParams();
+	for (const k of ['ward', 'job'])
+		if (NAME_RE.test(q.get(k) || ''))
+			f.set(k, q.get(k));
+	return f;
+}
+
+async function openInbox(arg) {
+	const gen = ++inboxGen, f = inboxFilters(arg);
+	inboxNewest = null;
+	$('inbox-error').textContent = '';
+	$('inbox-list').replaceChildren(el('p', { class: 'hint' }, '…'));
+	$('inbox-job').value = f.get('job') || '';
+	await loadWards();
+	if (gen !== inboxGen)
+		return;
+	const sel = $('inbox-ward'), want = f.get('ward') || '';
+	sel.replaceChildren(sel.options[0]);
+	for (const w of wards || [])
+		sel.append(data('option', { value: w.code }, (w.name ?
+		    w.name + ' (' + w.code + ')' : w.code)));
+	if (want && !(wards || []).some((w) => w.code === want))
+		sel.append(data('option', { value: want }, want));
+	sel.value = want;
+	pollInbox(gen, f);
+}
+
+// The entries newer than the newest shown (all at the first call), then
+// again in INBOX_POLL_MS while the screen is open.
+async function pollInbox(gen, f) {
+	const q = new URLSearchParams(f);
+	q.set('limit', String(INBOX_LIMIT));
+	if (inboxNewest)
+		q.set('after', inboxNewest);
+	const res = await api('GET', '/v1/inbox?' + q.toString());
+	if (gen !== inboxGen || $('screen-inbox').hidden)
+		return;
+	if (res.status === 200) {
+		$('inbox-error').textContent = '';
+		const list = listOf(res.data, 'entries').filter((m) =>
+		    m && typeof m.id === 'string');
+		if (list.length) {
+			drawInbox(list, inboxNewest !== null);
+			inboxNewest = list[0].id;
+		} else if (inboxNewest === null)
+			$('inbox-list').replaceChildren(el('p', { class: 'hint' },
+			    t('i_empty')));
+	} else if (inboxNewest === null && res.status !== 0)
+		$('inbox-list').replaceChildren(el('p', { class: 'field-error' },
+		    failMsg(res, 'GET /v1/inbox')));
+	else
+		$('inbox-error').textContent = failMsg(res, 'GET /v1/inbox');
+	if (res.status === 200 || res.status === 0 || res.status >= 500)
+		pollTimer = setTimeout(() => pollInbox(gen, f), INBOX_POLL_MS);
+}
+
+function inboxSubmit(ev) {
+	ev.preventDefault();
+	const job = $('inbox-job').value.trim();
+	if (job && !NAME_RE.test(job)) {
+		$('inbox-error').textContent = t('m_bad_id');
+		return;
+	}
+	const f = new URLSearchParams();
+	if ($('inbox-ward').value)
+		f.set('ward', $('inbox-ward').value);
+	if (job)
+		f.set('job', job);
+	const h = '#inbox' + (f.toString() ? '/' + f.toString() : '');
+	if (location.hash === h) {
+		stopPoll();
+		openInbox(f.toString());
+	} else
+		location.hash = h;
 }
 
 // ---- password change ------------------------------------------------
@@ -1236,6 +1431,7 @@ async function start() {
 	    jobAct('retry', {}, (d) => t('m_retried', {
 		n: d && d.retried !== undefined ? d.retried : '' })));
 	$('audit-form').addEventListener('submit', loadAudit);
+	$('inbox-form').addEventListener('submit', inboxSubmit);
 	window.addEventListener('hashchange', route);
 	resetCompose();
 	if (lang)

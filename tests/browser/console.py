@@ -10,7 +10,10 @@ message next to its field, submit; fail to approve as the same user; log in
 as an approver, see the waiting notice's preview and approve it from the
 queue; watch the job reach done; download its report; as admin pause and
 resume a provider and see the submit, the approval and the provider acts
-in the audit.  Before that,
+in the audit.  Between, residents' voice: a resident's SMS reply (the
+mock posts it, signed, as the two-way gateway would) appears on the
+drafter's inbox page while it is open, and the job view counts it.
+Before that,
 what needs no account: the page loads with its CSP and no error in the
 browser's console, and www/sms.js counts as daemon/sms.c on a table of
 texts (build/tests/smscount).
@@ -26,7 +29,9 @@ counter), LOA_USERS ("drafter:pw,approver:pw,admin:pw", empty when loactl
 has no `user add` yet), LOA_WARD (the drafter's ward code and name,
 "00070:Phường Hoàn Kiếm"), LOA_APPROVAL (1 when [approval] required =
 always is set), LOA_REQUIRE (the parts that must be there, "AUTH,APPROVAL"),
-LOA_OTP ("user:password" of a drafter whose password loactl printed: it
+LOA_MOCK (the mock provider, whose POST
+/_mock/inbound posts residents' replies to the daemon's "sms2way"
+http_json section), LOA_OTP ("user:password" of a drafter whose password loactl printed: it
 is made to change it at its first login), LOA_SCREENSHOTS (a directory for the PNGs of the main screens, taken at
 SHOT_SIZE to stay small; none when unset), LOA_DL (a scratch directory;
 the browser downloads into LOA_DL/downloads).
@@ -53,6 +58,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 URL = os.environ["LOA_URL"].rstrip("/")
+MOCK = os.environ.get("LOA_MOCK", "").rstrip("/")
 SHOTS = os.environ.get("LOA_SCREENSHOTS", "")
 DOWNLOADS = os.path.join(os.environ["LOA_DL"], "downloads")
 # The screenshots' window: the page's layout at a laptop's width, small
@@ -485,6 +491,87 @@ t.value = 'ầ'.repeat(500); t.dispatchEvent(new Event('input'));""")
 
 # ---- the path of the issue -------------------------------------------
 
+def resident_says(frm, text, msg_id):
+    """A resident's SMS reply as the two-way gateway (the daemon's
+    http_json section "sms2way") posts it, through the mock's POST
+    /_mock/inbound (which builds and signs it).  (status, stored) of the
+    daemon's answer, or the failure as a string."""
+    body = json.dumps({"provider": "generic", "from": frm, "text": text,
+                       "msg_id": msg_id,
+                       "url": URL + "/webhooks/sms2way"}).encode()
+    req = urllib.request.Request(MOCK + "/_mock/inbound", data=body,
+                                 method="POST", headers={
+                                     "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=15) as r:
+            a = json.loads(r.read())
+        return a["status"], json.loads(a["answers"][0]).get("stored")
+    except (OSError, ValueError, KeyError, IndexError) as e:
+        return str(e)
+
+
+INBOX_ITEM_JS = r"""
+const li = document.querySelectorAll('#inbox-list li')[arguments[0]];
+if (!li) return null;
+const q = (s) => { const e = li.querySelector(s); return e ? e.textContent : null; };
+const a = li.querySelector('a.msg-job');
+return {text: q('.msg-text'), event: q('.msg-event'), cut: q('.msg-cut'),
+        html: li.querySelector('.msg-text *') !== null, ward: q('.msg-ward'),
+        resident: q('.msg-resident'), from: q('.msg-from'),
+        channel: q('.msg-channel'), action: q('.msg-action'),
+        job: a ? a.getAttribute('href') : null};
+"""
+
+
+def inbox(d, users, name, jid):
+    """Residents' voice on the drafter's page: r1, whom jid reached,
+    answers by SMS while the inbox is open; the reply appears (polling),
+    its text as text, with ward, resident, masked phone, channel and the
+    job; the job view counts 1 answered and links to the inbox filtered
+    by the job."""
+    if not MOCK:
+        notok("inbox: the mock is there", "no LOA_MOCK")
+        return
+    if not route_there("GET", "/v1/inbox"):
+        raise Waiting("INBOX (GET /v1/inbox)")
+    check("drafter logs in again", login(d, "drafter", users["drafter"]))
+    d.get(URL + "/#inbox")
+    e = wait(d, lambda x: text_of(x, "#inbox-list .hint") ==
+             "Chưa có ý kiến nào.")
+    check("inbox: nothing yet, said so", bool(e),
+          str(text_of(d, "#inbox-list")))
+    text = "Nhà tôi ở ngõ 5 bị ngập <b>sâu</b> & <img src=x>"
+    st = resident_says("84912000001", text, "c-1")
+    check("r1 answers by SMS (the gateway's signed request): stored",
+          st == (200, 1), repr(st))
+    wait(d, lambda x: x.find_elements(By.CSS_SELECTOR, "#inbox-list li"), 10)
+    m = d.execute_script(INBOX_ITEM_JS, 0) or {}
+    check("inbox: the reply appears on the open page (polling)",
+          len(d.find_elements(By.CSS_SELECTOR, "#inbox-list li")) == 1)
+    check("... its text as text, never HTML",
+          m.get("text") == text and not m.get("html"), repr(m))
+    check("... the ward's name, the resident's name, SMS",
+          (m.get("ward"), m.get("resident"), m.get("channel")) ==
+          (name, "Bà Lan", "SMS"), repr(m))
+    check("... the phone masked", m.get("from") and "84912000001"
+          not in m["from"] and m["from"].startswith("8491"), repr(m))
+    check("... a link to the notice it answers",
+          m.get("job") == "#job/" + jid, repr(m))
+    page_checks(d, "inbox")
+    shot(d, "inbox")
+    click(d, "#inbox-list a.msg-job")
+    a = wait(d, lambda x: text_of(x, "#job-facts dd[data-k='answered']"),
+             15)
+    check("the job view: 1 resident answered", a and a.startswith("1 "),
+          str(a))
+    click(d, "#job-facts a.answers")
+    li = wait(d, lambda x: visible(x, "screen-inbox") and x.find_elements(
+        By.CSS_SELECTOR, "#inbox-list li"), 10)
+    check("... its link: the inbox of the notice's replies", li and
+          by_id(d, "inbox-job").get_attribute("value") == jid and
+          d.current_url.endswith("#inbox/job=" + jid), d.current_url)
+
+
 def login_form(d, user, pw):
     """Log out if need be, then send the login form."""
     d.get(URL + "/#login")
@@ -702,6 +789,9 @@ def flow(d):
     check("the report masks the phone",
           len(rows) == 2 and "84912000005" not in rows[1], repr(rows[1:]))
 
+    # 6b. A resident answers: the drafter's inbox, the job's count.
+    inbox(d, users, name, jid)
+
     # 7. As admin: pause and resume the provider, then the audit.
     check("admin quantri logs in", login(d, "quantri", users["quantri"]))
     d.get(URL + "/#jobs")
@@ -758,6 +848,28 @@ def flow(d):
     w = d.execute_script("return document.documentElement.scrollWidth")
     check("on a phone the page does not scroll sideways", w <= 390, str(w))
     shot(d, "compose-phone")
+
+    # Replies of a phone no resident has: no ward, seen with scope all
+    # only; a long one is cut and says so, a keyword's act is in words.
+    if not MOCK:
+        return
+    st = [resident_says("84912000009", "Nhà tôi " * 600 + "x" * 300,
+                        "c-2"),
+          resident_says("84912000009", "Từ chối", "c-3")]
+    check("two replies from an unknown phone: stored", st ==
+          [(200, 1), (200, 1)], repr(st))
+    d.get(URL + "/#inbox")
+    wait(d, lambda x: len(x.find_elements(By.CSS_SELECTOR,
+                                          "#inbox-list li")) >= 3, 10)
+    m0, m1 = (d.execute_script(INBOX_ITEM_JS, i) or {} for i in (0, 1))
+    check("inbox (admin): TU CHOI from an unknown phone, newest first: "
+          "đã từ chối nhận tin", (m0.get("action"), m0.get("resident"),
+                                 m0.get("ward")) ==
+          ("đã từ chối nhận tin", "chưa rõ", "chưa rõ phường"), repr(m0))
+    check("... the long one cut, said so",
+          m1.get("cut") == "(đã cắt bớt)" and
+          len(m1.get("text") or "") < 4000, repr(m1)[:200])
+    page_checks(d, "inbox on a phone, a long reply")
 
 
 def one_time(d):

@@ -5,7 +5,9 @@
 # serves the source tree's www/, with wards, four residents of ward
 # 00070 (one opted out) and one of 00004, the console provider, an admin
 # token, [approval] required = always and three accounts: drafter and
-# approver of ward 00070, quantri (admin) of all.  console.py's lines are this
+# approver of ward 00070, quantri (admin) of all; and the mock provider
+# with an http_json section "sms2way" that only takes residents' replies
+# (weight 0: it sends nothing), for the inbox page.  console.py's lines are this
 # test's checks; AUTH, APPROVAL and CONSOLE-API are merged, so a step
 # waiting for one of their routes fails (LOA_REQUIRE): nothing is
 # skipped.  SCREENSHOTS=DIR also saves the main screens as PNGs there
@@ -14,6 +16,7 @@
 #	sh tests/integration/run.sh t_console
 #	SCREENSHOTS=docs/console sh tests/integration/t_console.sh
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/mock.sh"
 
 PY=/usr/bin/python3	# Debian's, with python3-selenium
 for f in /usr/bin/chromium /usr/bin/chromedriver; do
@@ -29,9 +32,11 @@ if ! $PY -c 'import selenium' 2>/dev/null; then
 	exit 1
 fi
 
+start_mock -c '{"generic_token":"hook-token"}' || exit 1
+printf 'hook-token\n' > "$T/hook.token"
 TOKEN=t0k-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 printf '%s\n' "$TOKEN" > "$T/token"
-chmod 600 "$T/token"
+chmod 600 "$T/token" "$T/hook.token"
 write_base_conf a
 {
 	echo "token_file = $T/token"
@@ -39,6 +44,16 @@ write_base_conf a
 	echo "[provider.console]"
 	echo "plugin = console"
 	echo "output = $T/console.out"
+	echo "[provider.sms2way]"
+	echo "plugin = http_json"
+	echo "channel = sms"
+	echo "url = $MOCK_URL/sms2way/send"
+	echo "weight = 0"
+	echo "webhook_token_file = $T/hook.token"
+	echo "inbound_from_field = from"
+	echo "inbound_text_field = text"
+	echo "inbound_id_field = id"
+	echo "inbound_time_field = ts"
 } >> "$T/a.conf"
 # Two-person approval.
 printf '[approval]\nrequired = always\n' >> "$T/a.conf"
@@ -83,7 +98,8 @@ PORT=$(http_port a)
 mkdir -p "$T/dl"
 LOA_URL=http://127.0.0.1:$PORT LOA_SMSCOUNT=$BUILD/tests/smscount \
     LOA_USERS=$USERS LOA_OTP=newbie:$OTP LOA_WARD="00070:Phường Hoàn Kiếm" \
-    LOA_APPROVAL=$APPROVAL LOA_REQUIRE=AUTH,APPROVAL,CONSOLE-API \
+    LOA_APPROVAL=$APPROVAL LOA_REQUIRE=AUTH,APPROVAL,CONSOLE-API,INBOX \
+    LOA_MOCK=$MOCK_URL \
     LOA_SCREENSHOTS=${SCREENSHOTS:-} LOA_DL=$T/dl \
     HOME=$T/dl timeout -k 5 240 nice -n 19 $PY "$ROOT/tests/browser/console.py" \
     > "$T/py.out" 2>"$T/py.err"
@@ -100,5 +116,8 @@ if [ $rc -ne 0 ] && [ "$n" -eq 0 ]; then
 fi
 check "console.py finished" grep -q '^console.py: ' "$T/py.out"
 check "the daemon logged no token" sh -c "! grep -q '$TOKEN' '$T/a.out'"
+check "... nor a resident's text" sh -c "! grep -q 'ngập' '$T/a.out'"
+is "sms2way (weight 0) sent nothing: every message by console" \
+    "$(grep -c '"provider":"sms2way"' "$T/a.delivery.log") $(grep -c '"provider":"console"' "$T/a.delivery.log" | sed 's/^[1-9][0-9]*$/many/')" "0 many"
 stop_loa a
 done_testing
