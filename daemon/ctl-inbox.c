@@ -53,7 +53,7 @@ inbox_line(const json_t *o)
 {
 	static const char *const cols[] = { "ts", "ward", "resident", "from",
 	    "job", "action", "text" };
-	static const int w[] = { 24, 6, 12, 16, 16, 14, 0 };
+	static const int w[] = { 29, 6, 12, 16, 16, 14, 0 };
 	const char	*v;
 	char		*s;
 	size_t		 i;
@@ -148,7 +148,7 @@ ctl_inbox(int argc, char **argv)
 		json_array_foreach(a, i, o)
 			ctl_print_json(o);
 	} else {
-		printf("%-24s %-6s %-12s %-16s %-16s %-14s %s\n", "TIME",
+		printf("%-29s %-6s %-12s %-16s %-16s %-14s %s\n", "TIME",
 		    "WARD", "RESIDENT", "FROM", "JOB", "ACTION", "TEXT");
 		json_array_foreach(a, i, o)
 			inbox_line(o);
