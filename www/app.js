@@ -1157,6 +1157,7 @@ Object.assign(T, {
 	in_audio: ['đã gửi tin nhắn thoại', 'sent a voice message'],
 	in_video: ['đã gửi một đoạn phim', 'sent a video'],
 	in_link: ['đã gửi một đường dẫn', 'sent a link'],
+	in_media: ['đã gửi ảnh hoặc tệp qua tin nhắn', 'sent a picture or a file by message'],
 	in_: ['đã gửi nội dung khác', 'sent something else'],
 	k_answered: ['Người dân trả lời', 'Residents who answered'],
 	m_see_replies: ['Xem ý kiến', 'See their replies'],
