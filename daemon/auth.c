@@ -224,13 +224,15 @@ loa_actor_name_ok(const char *s)
 /*
  * Is s a name the audit gives to an actor that is no account or token:
  * the token_file token ("admin"), an entry written straight into the
- * stream ("stream"), the daemon itself ("system")?  No account or named
- * token may take one, or the trail could not tell them apart.
+ * stream ("stream"), the daemon itself ("system"), a resident's keyword
+ * ("resident", inbox.lua)?  No account or named token may take one, or
+ * the trail could not tell them apart.
  */
 int
 loa_actor_name_reserved(const char *s)
 {
-	static const char *const reserved[] = { "admin", "stream", "system" };
+	static const char *const reserved[] = { "admin", "stream", "system",
+	    "resident" };
 	size_t	i;
 
 	for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)

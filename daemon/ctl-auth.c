@@ -330,7 +330,8 @@ ctl_new_name(const char *s, const char *what, const char *usage)
 {
 	if (loa_actor_name_reserved(s))
 		ctl_usage_error(usage, "%s: %s is the audit's name for "
-		    "the token_file token, the stream or the daemon; choose "
+		    "the token_file token, the stream, the daemon or a "
+		    "resident's keyword; choose "
 		    "another", what, s);
 	return s;
 }

@@ -94,6 +94,8 @@ CTL user add nor --all 2>/dev/null
 is "user add without --role: bad usage" "$?" 2
 echo "admin pass 12" | CTL user add admin --role admin --all --password-stdin 2>/dev/null
 is "user add admin (the audit's own name): bad usage" "$?" 2
+CTL token add Resident --all >/dev/null 2>&1
+is "token add Resident (the audit's name for a resident's keyword): bad usage" "$?" 2
 echo "drafter pass 1" | CTL user add hk --role drafter --all --password-stdin 2>"$T/err"
 is "user add hk (a token's name): exit 1" "$?" 1
 check "... says the name is taken" grep -q 'hk: an account or a token of that name exists' "$T/err"
