@@ -78,7 +78,7 @@ for j in 1 2 3 4 5 6; do
 	submit "$T/s$j.json" >/dev/null
 done
 echo "# s1.json: $(wc -c < "$T/s1.json") bytes"
-wait_for 10 "six scheduled" sh -c "[ \$(redis-cli -s '$SOCK' ZCARD loa:schedule) -eq 6 ]"
+wait_for 30 "six scheduled" sh -c "[ \$(redis-cli -s '$SOCK' ZCARD loa:schedule) -eq 6 ]"
 check "six jobs scheduled" test "$?" -eq 0
 for j in 1 2 3 4 5 6; do
 	wait_for 90 "s$j done" state_is s$j done || break

@@ -148,6 +148,7 @@ main(void)
 		    "one more");
 	}
 
+	loa_config_clear(&c);
 	unlink(path);
 	return tap_done();
 }
