@@ -126,8 +126,10 @@ is "cancelled in Redis" "$(job_field sched1 state)" cancelled
 
 # Routes that are not there, methods that are not allowed.
 is "webhook of a provider not configured: 404" "$(req POST /webhooks/zalo)" 404
-is "webhooks message" "$(json_err)" "no such provider, or it sends no delivery reports"
-is "webhook of the console (no reports): 404" "$(req POST /webhooks/console)" 404
+is "webhooks message" "$(json_err)" "no such provider, or it sends no delivery reports or messages"
+# The console reads residents' messages (issue 16) only with a secret to
+# check them with: without inbound_secret_file, every one is refused.
+is "webhook of the console without inbound_secret_file: 401" "$(req POST /webhooks/console)" 401
 is "unknown path 404" "$(req GET /nope)" 404
 check "404 is JSON" jqe '.error | type == "string"' "$T/body"
 is "unknown job subpath 404" "$(req GET /v1/jobs/h1/x -H "$AUTH")" 404
