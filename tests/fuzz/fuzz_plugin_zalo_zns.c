@@ -39,20 +39,20 @@ sign(void *state, struct fz_hook *h)
 
 	root = json_loadb(h->wh.body, h->wh.body_len, 0, NULL);
 	if (json_is_object(root) &&
-	    zns_text(json_object_get(root, "app_id"), app_id,
+	    zh_text(json_object_get(root, "app_id"), app_id,
 	    sizeof(app_id)) == 0 &&
-	    zns_text(json_object_get(root, "timestamp"), ts,
+	    zh_text(json_object_get(root, "timestamp"), ts,
 	    sizeof(ts)) == 0) {
 		memcpy(h->sig, "mac=", 4);
-		if (zns_mac(app_id, h->wh.body, h->wh.body_len, ts,
-		    z->oa_secret, h->sig + 4) == -1)
+		if (zh_mac(app_id, h->wh.body, h->wh.body_len, ts,
+		    z->hook.oa_secret, h->sig + 4) == -1)
 			abort();
-		fz_hook_header(h, ZNS_SIG_HEADER);
+		fz_hook_header(h, ZH_SIG_HEADER);
 		zns_test_now_ms = 0;
 		if (ts[0] != '\0' && strlen(ts) <= 15 &&
 		    strspn(ts, "0123456789") == strlen(ts))
 			zns_test_now_ms = strtoll(ts, NULL, 10);
-		h->signed_ok = strcmp(app_id, z->app_id) == 0 &&
+		h->signed_ok = strcmp(app_id, z->b.app.app_id) == 0 &&
 		    zns_test_now_ms != 0;
 	}
 	json_decref(root);
