@@ -1432,27 +1432,44 @@ route_login(struct hs_req *req)
 static void login_cb(struct loa_redis *, redisReply *, void *);
 
 /*
+ * After kdf.c's check: p, waiting for it, is ended, and the next step of
+ * its request gets a new pending entry with p's account; NULL when the
+ * client went meanwhile (nothing is recorded).
+ */
+static struct pending *
+checked_next(struct pending *p)
+{
+	struct pending	*n;
+	struct hs_req	*req;
+	char		*user = p->user;
+
+	p->user = NULL;
+	if ((req = pending_take(p)) == NULL) {
+		free(user);
+		return NULL;
+	}
+	n = pending_new(req, PK_LOGIN, NULL);
+	n->user = user;
+	return n;
+}
+
+/*
  * The password was checked (kdf.c): the session and the reset of the
  * failures, or one failure more (login.lua ok | fail), then login_cb.
  */
 static void
 login_checked(int good, const char *newhash, void *arg)
 {
-	struct pending	*p = arg, *n;
+	struct pending	*n;
 	struct hs_req	*req;
 	struct loa_argv	 av;
-	char		*user = p->user;
 	char		 sid[LOA_SECRET_B64 + 1], csrf[LOA_SECRET_B64 + 1];
 	char		 hex[LOA_DIGEST_HEX + 1];
 
 	(void)newhash;
-	p->user = NULL;
-	if ((req = pending_take(p)) == NULL) {
-		free(user);	/* nobody to answer: nothing is recorded */
+	if ((n = checked_next(arg)) == NULL)
 		return;
-	}
-	n = pending_new(req, PK_LOGIN, NULL);
-	n->user = user;
+	req = n->req;
 	if (good) {
 		/* A new id, made here: never one the client chose. */
 		if (loa_random_b64(sid, sizeof(sid), "") == -1 ||
@@ -1663,25 +1680,20 @@ static void passwd_cb(struct loa_redis *, redisReply *, void *);
 static void
 passwd_checked(int good, const char *newhash, void *arg)
 {
-	struct pending	*p = arg, *n;
+	struct pending	*n;
 	struct hs_req	*req;
 	struct loa_argv	 av;
-	char		*user = p->user;
 
-	p->user = NULL;
-	if ((req = pending_take(p)) == NULL) {
-		free(user);	/* nobody to answer: nothing is recorded */
+	if ((n = checked_next(arg)) == NULL)
 		return;
-	}
+	req = n->req;
 	if (good && newhash[0] == '\0') {
-		free(user);
+		pending_take(n);
 		hs_reply_header(req, "Cache-Control", "no-store");
 		reply_error(req, 503, "password hash: out of memory; try "
 		    "again");
 		return;
 	}
-	n = pending_new(req, PK_LOGIN, NULL);
-	n->user = user;
 	if (!good)
 		fail_argv(&av, req, n);
 	else {

@@ -399,6 +399,7 @@ done
 # shellcheck disable=SC2086
 wait $pids
 check "sixteen at once: some 503 (at most 8 Argon2id checks wait or run)" grep -q '^503$' "$T/flood"
+echo "# sixteen at once, the answers: $(sort "$T/flood" | uniq -c | tr -s " \n" " ")"
 check "... the others refused as wrong (401, or 429 once locked)" sh -c "[ \$(grep -c '^401$' '$T/flood') -ge 1 ] && [ \$(grep -vc -e '^401$' -e '^429$' -e '^503$' '$T/flood') -eq 0 ]"
 
 stop_loa a
