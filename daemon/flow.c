@@ -82,8 +82,8 @@ flow_kind(const struct provider *p)
 /*
  * Can p send d's message on ch: an address of its kind, and what the job
  * gives that kind (zalo: template_id by phone, zalo.text by user id)?
- * The console takes anything.  plan.c's has_address() is the same rule
- * for a channel as a whole.
+ * A plugin with LOA_PROVIDER_ANY_ADDR (the console) takes anything.
+ * plan.c's has_address() is the same rule for a channel as a whole.
  */
 static int
 flow_serves(const struct provider *p, enum loa_channel ch,
@@ -91,7 +91,7 @@ flow_serves(const struct provider *p, enum loa_channel ch,
 {
 	const struct loa_job	*job = d->ck->job;
 
-	if (strcmp(p->mod->name, "console") == 0)
+	if (p->mod->flags & LOA_PROVIDER_ANY_ADDR)
 		return 1;
 	if (flow_kind(p) == FLOW_BY_UID)
 		return d->rc->zalo_uid != NULL && (ch != LOA_CH_ZALO ||

@@ -351,7 +351,7 @@ set_load(struct loa_config *cfg, int open_files, struct provider **setp,
 	for (i = 0; i < (n > 0 ? n : 1); i++) {
 		if (!(set[i].channels & (1u << LOA_CH_ZALO)))
 			continue;
-		if (strcmp(set[i].mod->name, "console") == 0)
+		if (set[i].mod->flags & LOA_PROVIDER_ANY_ADDR)
 			loa_plan_zalo |= LOA_PLAN_ZALO_ANY;
 		else if (set[i].mod->flags & LOA_PROVIDER_BY_UID)
 			loa_plan_zalo |= LOA_PLAN_ZALO_UID;

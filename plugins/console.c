@@ -218,7 +218,7 @@ LOA_PROVIDER_EXPORT const struct loa_provider_module loa_provider = {
 	console_destroy,
 	console_build,
 	console_classify,
-	0,
+	LOA_PROVIDER_ANY_ADDR,
 	NULL,
 	NULL,
 	NULL,

@@ -215,6 +215,11 @@ struct loa_inbound {
 					   recipient by zalo_uid (and only
 					   so): the daemon routes residents
 					   with a uid to it, others not */
+#define LOA_PROVIDER_ANY_ADDR	0x08	/* ABI 1.2: the plugin takes any
+					   recipient, by phone or by user
+					   id, with or without a template
+					   (the console: it writes, it does
+					   not send) */
 
 struct loa_provider_module {
 	/* ABI head: never moves. */
