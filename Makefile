@@ -72,7 +72,7 @@ CTL	 = loactl
 PLUGINS	 = $(basename $(notdir $(wildcard plugins/*.c)))
 UNITS	 = test_phone test_sms test_template test_job test_config test_render test_csv \
 	   test_policy test_httpserv test_secret test_neutral test_store test_submit \
-	   test_auth test_approval \
+	   test_auth test_approval test_redis \
 	   $(basename $(notdir $(wildcard tests/unit/test_plugin_*.c)))
 MOCK	 = $(if $(wildcard tests/mock/loa-mock.c),$(B)/loa-mock)
 
