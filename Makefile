@@ -9,6 +9,8 @@
 #                     (debian/), then lintian
 #   SANITIZE=address,undefined make check     the same under sanitizers
 #   make check VALGRIND=1    the same under valgrind's memcheck
+#   make check-memory SANITIZE=... | VALGRIND=1   the C code's suites only
+#                     (unit, integration, hostile; CI)
 #   make check-store  the store's Lua scripts: luacheck (check-lua), then each
 #                     alone against a private redis-server (tests/store)
 #   make check-faults the fault scenarios (tests/faults)
@@ -72,7 +74,7 @@ CTL	 = loactl
 PLUGINS	 = $(basename $(notdir $(wildcard plugins/*.c)))
 UNITS	 = test_phone test_sms test_template test_job test_config test_render test_csv \
 	   test_policy test_httpserv test_secret test_neutral test_store test_submit \
-	   test_auth test_approval test_keyword test_inbound \
+	   test_auth test_approval test_redis test_keyword test_inbound \
 	   $(basename $(notdir $(wildcard tests/unit/test_plugin_*.c)))
 MOCK	 = $(if $(wildcard tests/mock/loa-mock.c),$(B)/loa-mock)
 
@@ -91,7 +93,7 @@ export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 export ASAN_OPTIONS ?= detect_leaks=1
 
 .PHONY: all clean check check-unit check-lua check-store check-integration \
-	check-hostile check-scale demo install uninstall deb deps FORCE
+	check-memory check-hostile check-scale demo install uninstall deb deps FORCE
 
 all: $(B)/loa $(B)/loactl $(PLUGIN_SO) $(MOCK)
 
@@ -178,6 +180,14 @@ check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(B)/tests/smscount
 	@$(MAKE) --no-print-directory check-unit check-lua check-store \
 	    check-integration check-hostile
+
+# The C code again under a memory checker (CI: SANITIZE=..., VALGRIND=1):
+# unit, integration and hostile.  The store's Lua runs inside Redis,
+# which neither checker touches, so check-store is not repeated.
+check-memory: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(B)/tests/smscount
+	@$(MAKE) --no-print-directory check-unit check-integration \
+	    check-hostile
 
 check-unit: $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)

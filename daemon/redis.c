@@ -86,6 +86,7 @@ struct loa_redis {
 	int				 backoff_ms;
 	int				 pending;
 	long long			 progress;	/* ms of last reply */
+	long long			 tick_at;	/* ms, the last tick */
 	long long			 down_since;	/* 0 when up */
 	long long			 up_at;		/* ms, link up */
 	int				 said_down;	/* the outage is logged */
@@ -1053,10 +1054,23 @@ static void
 redis_tick_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct loa_redis	*r = arg;
-	long long		 now = loa_now_ms();
+	long long		 now = loa_now_ms(), late;
 
 	(void)fd;
 	(void)ev;
+	/*
+	 * A tick late by more than a tick: the loop itself was held up (a
+	 * long callback, a stopped or starved process).  That time is not
+	 * Redis's: the answers may be waiting unread, or the commands not
+	 * yet written.  The clocks of the timeouts move past it.
+	 */
+	if (r->tick_at != 0 && now - r->tick_at > 2 * TICK_MS) {
+		late = now - r->tick_at - TICK_MS;
+		r->progress = r->progress + late < now ?
+		    r->progress + late : now;
+		r->sasked = r->sasked + late < now ? r->sasked + late : now;
+	}
+	r->tick_at = now;
 	if (r->state == RS_DOWN && now >= r->retry_at)
 		redis_start(r);
 	else if ((r->state == RS_UP || r->state == RS_CONNECTING) &&

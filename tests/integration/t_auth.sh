@@ -390,7 +390,8 @@ session
 pids=""
 for i in $(seq 1 16); do
 	# Queued checks take their turn (seconds each under valgrind).
-	curl -s -o /dev/null -w '%{http_code}\n' --max-time 60 -X POST \
+	curl -s -o /dev/null -w '%{http_code}\n' \
+	    --max-time $((20 * TIME_SCALE)) -X POST \
 	    -H "$CK" -H "X-CSRF-Token: $CSRF" --data-binary \
 	    '{"password":"not it at all","new_password":"flood pass 2"}' \
 	    "$URL/v1/session/password" >> "$T/flood" &
