@@ -5,7 +5,8 @@
  * any case, with stray spaces and a full stop: "Từ chối", "tu choi.",
  * "TỪ  CHỐI" all mean TU CHOI.  The text is folded before it is compared:
  * canonical decomposition (NFD, libunistring), combining marks dropped
- * (the tones and the hats of ă, â, ê, ô, ơ, ư), đ/Đ -> d (a letter of
+ * (the tones and the hats of ă, â, ê, ô, ơ, ư) and invisible format
+ * characters (zero-width space, BOM) dropped, đ/Đ -> d (a letter of
  * its own, not a d with a mark: NFD keeps it), upper case, every run of
  * white space one space, punctuation and spaces at both ends trimmed.
  * The whole folded text must be the keyword: a message that merely
@@ -13,7 +14,7 @@
  *
  *   TU CHOI, TUCHOI, HUY, STOP     -> LOA_KW_OPTOUT
  *   DANG KY <phone>, DANGKY <phone> -> LOA_KW_REGISTER, phone normalized
- *                                     by loa_phone_normalize() (a phone
+ *   (KI too: "đăng kí" is a spelling)  by loa_phone_normalize() (a phone
  *                                     that is not one: no keyword)
  *
  * Only the first KW_SCAN_MAX bytes are looked at: a keyword is short, and
@@ -51,7 +52,9 @@ fold(const char *s, size_t n, char *out)
 			len = 1;
 			c = 0xfffd;
 		}
-		if (uc_is_general_category(c, UC_CATEGORY_M))
+		/* Marks, and invisible format characters (U+200B, BOM). */
+		if (uc_is_general_category(c, UC_CATEGORY_M) ||
+		    uc_is_general_category(c, UC_CATEGORY_Cf))
 			continue;
 		if (c == 0x0111 || c == 0x0110)
 			c = 'd';
@@ -119,9 +122,11 @@ loa_keyword_parse(const char *text, char phone[LOA_PHONE_MAX])
 	for (i = 0; i < sizeof(optout) / sizeof(optout[0]); i++)
 		if (strcmp(s, optout[i]) == 0)
 			return LOA_KW_OPTOUT;
-	if (strncmp(s, "DANG KY ", 8) == 0)
+	/* "đăng kí" is as common a spelling as "đăng ký". */
+	if (strncmp(s, "DANG KY ", 8) == 0 || strncmp(s, "DANG KI ", 8) == 0)
 		rest = s + 8;
-	else if (strncmp(s, "DANGKY ", 7) == 0)
+	else if (strncmp(s, "DANGKY ", 7) == 0 ||
+	    strncmp(s, "DANGKI ", 7) == 0)
 		rest = s + 7;
 	if (rest != NULL && loa_phone_normalize(rest, phone) == 0)
 		return LOA_KW_REGISTER;

@@ -35,7 +35,14 @@ static const struct {
 	{ "Stop.",			LOA_KW_OPTOUT,	"" },
 	{ "DANG KY 0912345678",		LOA_KW_REGISTER, "84912345678" },
 	{ "Đăng ký 0912 345 678",	LOA_KW_REGISTER, "84912345678" },
-	{ "đăng  kí +84 912 345 678",	LOA_KW_NONE,	"" },	/* kí: KI */
+	/* "đăng kí" is as common a spelling as "đăng ký" */
+	{ "đăng  kí +84 912 345 678",	LOA_KW_REGISTER, "84912345678" },
+	{ "dang ki 0912345678",		LOA_KW_REGISTER, "84912345678" },
+	{ "DANGKI 0912345678",		LOA_KW_REGISTER, "84912345678" },
+	/* invisible format characters (zero-width space, BOM) are dropped */
+	{ "STOP\xe2\x80\x8b",		LOA_KW_OPTOUT,	"" },
+	{ "\xef\xbb\xbfHủy",		LOA_KW_OPTOUT,	"" },
+	{ "Từ\xe2\x80\x8c chối",		LOA_KW_OPTOUT,	"" },
 	{ "dangky 0912345678.",		LOA_KW_REGISTER, "84912345678" },
 	{ "DANG KY (091) 234-5678",	LOA_KW_REGISTER, "84912345678" },
 	{ "DANG KY 12345",		LOA_KW_NONE,	"" },
