@@ -133,7 +133,8 @@ console_inbound(void *state, const struct loa_webhook *wh,
 	    "other" };
 	const struct loa_host	*host = state;
 	unsigned char		 mac[crypto_auth_hmacsha256_BYTES];
-	char			 want[2 * sizeof(mac) + 1], kind[16];
+	char			 want[2 * sizeof(mac) + 1], kind[16],
+				 from[sizeof(ins->from)];
 	const char		*secret, *got;
 	const json_t		*v;
 	json_t			*o;
@@ -163,7 +164,7 @@ console_inbound(void *state, const struct loa_webhook *wh,
 		return LOA_REPORT_MALFORMED;
 	memset(ins, 0, sizeof(*ins));
 	if (!json_is_object(o) ||
-	    copy_field(o, "from", ins->from, sizeof(ins->from), 1) == -1 ||
+	    copy_field(o, "from", from, sizeof(from), 1) == -1 ||
 	    copy_field(o, "channel", ins->channel, sizeof(ins->channel),
 	    1) == -1 ||
 	    copy_field(o, "msg_id", ins->msg_id, sizeof(ins->msg_id), 0) ==
@@ -173,6 +174,11 @@ console_inbound(void *state, const struct loa_webhook *wh,
 	    strcmp(ins->channel, "zalo") != 0) ||
 	    (ins->msg_id[0] != '\0' &&
 	    !loa_provider_id_ok(ins->msg_id, sizeof(ins->msg_id))))
+		goto bad;
+	/* The sender as the ABI has it: sms digits, a zalo user id. */
+	if ((strcmp(ins->channel, "sms") == 0 ? plug_inbound_phone(ins->from,
+	    sizeof(ins->from), from, strlen(from)) : plug_inbound_uid(ins->from,
+	    sizeof(ins->from), from, strlen(from))) == -1)
 		goto bad;
 	ins->kind = LOA_INBOUND_TEXT;
 	for (k = 0; kind[0] != '\0' && k < sizeof(kinds) / sizeof(*kinds); k++)
@@ -187,7 +193,9 @@ console_inbound(void *state, const struct loa_webhook *wh,
 			goto bad;
 		ins->ts_ms = json_integer_value(v);
 	}
-	if ((v = json_object_get(o, "text")) != NULL) {
+	/* OTHER keeps a note, never a text (loa/provider.h). */
+	if (ins->kind != LOA_INBOUND_OTHER &&
+	    (v = json_object_get(o, "text")) != NULL) {
 		if (!json_is_string(v))
 			goto bad;
 		/* jansson took valid UTF-8 only: cut at a character. */

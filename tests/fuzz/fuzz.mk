@@ -20,11 +20,14 @@ FUZZ_SECONDS	?= 60
 FUZZ_TIMEOUT	?= 25
 FUZZ_CC		?= clang
 FZ		 = $(B)/fuzz
-# Every fuzz_NAME.c is target NAME; a plugin's file with a webhook signer
-# is also target report_PLUGIN.
-FUZZ_SIGNED	:= $(shell grep -l '^sign.void' tests/fuzz/fuzz_plugin_*.c 2>/dev/null)
+# Every fuzz_NAME.c is target NAME; the file of a plugin with report() is
+# also target report_PLUGIN, of one with inbound() inbound_PLUGIN (every
+# such plugin must have a fuzz_plugin_PLUGIN.c).
+FUZZ_REPORTS	:= $(shell grep -l 'struct loa_report \*reps' plugins/*.c)
+FUZZ_INBOUNDS	:= $(shell grep -l 'struct loa_inbound \*ins' plugins/*.c)
 FUZZ_ALL	 = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)) \
-		   $(patsubst tests/fuzz/fuzz_plugin_%.c,report_%,$(FUZZ_SIGNED))
+		   $(patsubst plugins/%.c,report_%,$(FUZZ_REPORTS)) \
+		   $(patsubst plugins/%.c,inbound_%,$(FUZZ_INBOUNDS))
 FUZZ_TARGETS	?= $(FUZZ_ALL)
 FUZZ_PKGS	 = clang libfuzzer-14-dev libclang-rt-14-dev
 FUZZ_SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -79,14 +82,19 @@ $(FZ)/libloafuzz.a: $(CORE:%=$(FZ)/obj/%.o) $(FZ)/obj/gen-lua.o
 	ar rcs $@ $^
 
 # A plugin's targets include its source (no dlopen, as in its unit test).
-FUZZ_PLUGIN_DEPS = tests/fuzz/fuzz_plugin.h tests/unit/plugin_host.h \
-		   tests/unit/tap.h plugins/plugin.h $(FUZZ_HDRS)
+FUZZ_PLUGIN_DEPS = tests/fuzz/fuzz_plugin.h tests/fuzz/fuzz_zalo.h \
+		   tests/unit/plugin_host.h tests/unit/tap.h \
+		   $(wildcard plugins/*.h) $(FUZZ_HDRS)
 
 $(FZ)/fuzz_plugin_%: tests/fuzz/fuzz_plugin_%.c plugins/%.c $(FUZZ_PLUGIN_DEPS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIBS)
 
 $(FZ)/fuzz_report_%: tests/fuzz/fuzz_plugin_%.c plugins/%.c $(FUZZ_PLUGIN_DEPS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -DFZ_REPORT -fsanitize=fuzzer -o $@ $< \
+	    $(FUZZ_LIBS)
+
+$(FZ)/fuzz_inbound_%: tests/fuzz/fuzz_plugin_%.c plugins/%.c $(FUZZ_PLUGIN_DEPS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -DFZ_INBOUND -fsanitize=fuzzer -o $@ $< \
 	    $(FUZZ_LIBS)
 
 # loactl import, with a fake of the hiredis calls it makes.
@@ -103,7 +111,7 @@ $(FZ)/fuzz_%: tests/fuzz/fuzz_%.c $(FZ)/libloafuzz.a
 # (0: each seed once).  Prints one line; on failure the end of the log.
 fuzz-run-%: $(FZ)/fuzz_%
 	@mkdir -p $(FZ)/corpus/$*
-	@dict=tests/fuzz/$(if $(filter plugin_% report_%,$*),plugin,$*).dict; \
+	@dict=tests/fuzz/$(if $(filter plugin_% report_% inbound_%,$*),plugin,$*).dict; \
 	[ -f $$dict ] && dict=-dict=$$dict || dict=; \
 	if [ "$(FUZZ_SECONDS)" = 0 ]; then run=-runs=0; \
 	else run=-max_total_time=$(FUZZ_SECONDS); fi; \

@@ -4,10 +4,12 @@
  * webhooks with the plugin's state), and reading a provider's answer or
  * a delivery report from the fuzzer's bytes.
  *
- * Each tests/fuzz/fuzz_plugin_NAME.c makes two targets (fuzz.mk):
- * plugin_NAME, its answer parsers, and, when it defines a signer,
- * report_NAME (built with -DFZ_REPORT), its delivery reports.  It ends
- * with FZ_PLUGIN_TARGET(config, secrets, access token, signer).
+ * Each tests/fuzz/fuzz_plugin_NAME.c makes up to three targets
+ * (fuzz.mk): plugin_NAME, its answer parsers; when the plugin has
+ * report(), report_NAME (built with -DFZ_REPORT), its delivery reports;
+ * when it has inbound() (ABI 1.2), inbound_NAME (-DFZ_INBOUND), its
+ * residents' messages.  It ends with FZ_PLUGIN_TARGET(config, secrets,
+ * access token, signer).
  *
  * An answer is written as the daemon would receive it:
  *
@@ -36,7 +38,9 @@
  * each report's status of the enum, its provider id not empty and valid
  * UTF-8 (as classify() keeps ids), its reason NUL-terminated;
  * an unsigned request (that does not hold the secret) is refused with
- * BAD_SIGNATURE, a signed one never is.
+ * BAD_SIGNATURE, a signed one never is.  A resident's message (inbound())
+ * is read from the same request format, with the same promise on
+ * signing, and its own on what is filled: fz_check_inbound().
  */
 #ifndef LOA_FUZZ_PLUGIN_H
 #define LOA_FUZZ_PLUGIN_H
@@ -338,7 +342,7 @@ fz_sign_token(struct fz_hook *h, const char *token)
 	h->signed_ok = 1;
 }
 
-static void
+static void __attribute__((unused))
 fz_check_reports(int rv, const struct loa_report *reps, int max)
 {
 	const unsigned char	*b;
@@ -364,41 +368,123 @@ fz_check_reports(int rv, const struct loa_report *reps, int max)
 }
 
 /*
- * The whole report target of a plugin with a fixed config: one instance
- * for the run; for each input its request, signed when asked, handed to
- * report() with room for 0 to 3 reports (from the input's length).
+ * Promises checked on every inbound() answer (loa/provider.h, ABI 1.2):
+ * BAD_SIGNATURE, MALFORMED or a count from 0 to max, nothing written
+ * past max messages; each message's kind of the enum, its strings
+ * NUL-terminated within their arrays, channel "sms" or "zalo", from not
+ * empty (sms: 1 to 15 digits), msg_id empty or loa_provider_id_ok, text
+ * valid UTF-8 ("" for OTHER), truncated 0 or 1 and set only when the
+ * text was cut at a character boundary (less than a 4-byte character
+ * short of LOA_INBOUND_TEXT_MAX, from an input long enough to hold a
+ * longer text: a byte of it is at most 3 of the text); neither the text
+ * nor an sms sender in the log.
+ */
+static void __attribute__((unused))
+fz_check_inbound(const struct fz_host *fh, int rv,
+    const struct loa_inbound *ins, int max)
+{
+	const struct loa_inbound	*in;
+	const unsigned char		*b;
+	size_t				 tlen;
+	int				 k;
+
+	FZ_ASSERT(rv == LOA_REPORT_BAD_SIGNATURE ||
+	    rv == LOA_REPORT_MALFORMED || (rv >= 0 && rv <= max));
+	for (k = 0; k < rv; k++) {
+		in = &ins[k];
+		FZ_ASSERT(in->kind >= LOA_INBOUND_TEXT &&
+		    in->kind <= LOA_INBOUND_OTHER);
+		FZ_ASSERT(memchr(in->channel, '\0', sizeof(in->channel)) &&
+		    memchr(in->from, '\0', sizeof(in->from)) &&
+		    memchr(in->msg_id, '\0', sizeof(in->msg_id)) &&
+		    memchr(in->text, '\0', sizeof(in->text)) &&
+		    memchr(in->note, '\0', sizeof(in->note)));
+		FZ_ASSERT(strcmp(in->channel, "sms") == 0 ||
+		    strcmp(in->channel, "zalo") == 0);
+		FZ_ASSERT(in->from[0] != '\0');
+		if (strcmp(in->channel, "sms") == 0)
+			FZ_ASSERT(strlen(in->from) <= 15 &&
+			    strspn(in->from, "0123456789") ==
+			    strlen(in->from));
+		FZ_ASSERT(in->msg_id[0] == '\0' ||
+		    loa_provider_id_ok(in->msg_id, sizeof(in->msg_id)));
+		tlen = strlen(in->text);
+		FZ_ASSERT(u8_check((const uint8_t *)in->text, tlen) == NULL);
+		FZ_ASSERT(in->kind != LOA_INBOUND_OTHER || tlen == 0);
+		FZ_ASSERT(in->truncated == 0 || in->truncated == 1);
+		if (in->truncated)
+			FZ_ASSERT(tlen + 4 >= LOA_INBOUND_TEXT_MAX &&
+			    3 * fh->inlen >= LOA_INBOUND_TEXT_MAX);
+		if (tlen >= 8)
+			FZ_ASSERT(strstr(fh->th.log, in->text) == NULL);
+		if (strcmp(in->channel, "sms") == 0 && strlen(in->from) >= 6)
+			FZ_ASSERT(strstr(fh->th.log, in->from) == NULL);
+	}
+	for (b = (const unsigned char *)&ins[max];
+	    b < (const unsigned char *)&ins[max + 1]; b++)
+		FZ_ASSERT(*b == 0xa5);
+}
+
+/*
+ * One webhook request, the n bytes at data (fh's input holds them), to
+ * the instance st: signed when asked, handed to report() (or, built with
+ * -DFZ_INBOUND, to inbound()) with room for 0 to 3 answers (from the
+ * input's length), and its promises checked; an unsigned request that
+ * does not hold a secret is refused, a signed one never is.
+ */
+static void
+fz_webhook(struct fz_host *fh, void *st, const struct kv *secrets,
+    fz_sign_fn sign, const uint8_t *data, size_t size)
+{
+#ifdef FZ_INBOUND
+	struct loa_inbound	 out[4];
+#else
+	struct loa_report	 out[4];
+#endif
+	struct fz_hook		 h;
+	const struct kv		*k;
+	int			 rv, max = (int)(size % 4), holds = 0;
+
+	fh->th.log[0] = '\0';
+	fz_hook(&h, data, size);
+	if (h.sign)
+		sign(st, &h);
+	memset(out, 0xa5, sizeof(out));
+#ifdef FZ_INBOUND
+	rv = loa_provider.inbound(st, &h.wh, out, max);
+	fz_check_inbound(fh, rv, out, max);
+#else
+	rv = loa_provider.report(st, &h.wh, out, max);
+	fz_check_reports(rv, out, max);
+#endif
+	for (k = secrets; k->key != NULL; k++)
+		holds |= memmem(fh->input, fh->inlen, k->value,
+		    strlen(k->value)) != NULL;
+	if (!h.sign && !holds)
+		FZ_ASSERT(rv == LOA_REPORT_BAD_SIGNATURE);
+	if (h.signed_ok)
+		FZ_ASSERT(rv != LOA_REPORT_BAD_SIGNATURE);
+	fz_no_secret(fh, fh->th.log);
+	fz_hook_free(&h);
+}
+
+/*
+ * The whole report (or inbound) target of a plugin with a fixed config:
+ * one instance for the run, each input one request (fz_webhook).
  */
 static int __attribute__((unused))
-fz_report_run(const struct kv *config, const struct kv *secrets,
+fz_webhook_run(const struct kv *config, const struct kv *secrets,
     fz_sign_fn sign, const uint8_t *data, size_t size)
 {
 	static struct fz_host	 fh;
 	static void		*st;
-	struct loa_report	 reps[4];
-	struct fz_hook		 h;
-	const struct kv		*k;
-	int			 rv, max = (int)(size % 4), holds = 0;
 
 	if (st == NULL && (st = fz_create(&fh, config, secrets)) == NULL) {
 		fprintf(stderr, "create: %s\n", fh.th.log);
 		abort();
 	}
 	fz_input(&fh, data, size);
-	fh.th.log[0] = '\0';
-	fz_hook(&h, data, size);
-	if (h.sign)
-		sign(st, &h);
-	memset(reps, 0xa5, sizeof(reps));
-	rv = loa_provider.report(st, &h.wh, reps, max);
-	fz_check_reports(rv, reps, max);
-	for (k = secrets; k->key != NULL; k++)
-		holds |= memmem(data, size, k->value, strlen(k->value)) != NULL;
-	if (!h.sign && !holds)
-		FZ_ASSERT(rv == LOA_REPORT_BAD_SIGNATURE);
-	if (h.signed_ok)
-		FZ_ASSERT(rv != LOA_REPORT_BAD_SIGNATURE);
-	fz_no_secret(&fh, fh.th.log);
-	fz_hook_free(&h);
+	fz_webhook(&fh, st, secrets, sign, data, size);
 	return 0;
 }
 
@@ -462,12 +548,12 @@ fz_plugin_run(const struct kv *config, const struct kv *secrets,
 	return 0;
 }
 
-#ifdef FZ_REPORT
+#if defined(FZ_REPORT) || defined(FZ_INBOUND)
 #define FZ_PLUGIN_TARGET(config, secrets, token, sign)			\
 int									\
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)		\
 {									\
-	return fz_report_run(config, secrets, sign, data, size);	\
+	return fz_webhook_run(config, secrets, sign, data, size);	\
 }
 #else
 #define FZ_PLUGIN_TARGET(config, secrets, token, sign)			\

@@ -4,8 +4,9 @@
  * (target plugin_twilio); its status callbacks (report: the
  * X-Twilio-Signature check, HMAC-SHA1 over the callback URL and the
  * sorted, decoded form parameters, then MessageSid, MessageStatus and
- * ErrorCode; target report_twilio).  Formats and promises:
- * fuzz_plugin.h.
+ * ErrorCode; target report_twilio); its inbound SMS (inbound: the same
+ * check, then MessageSid, From, Body and NumMedia; target
+ * inbound_twilio).  Formats and promises: fuzz_plugin.h.
  */
 #include "../../plugins/twilio.c"
 #include "fuzz_plugin.h"
