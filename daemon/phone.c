@@ -308,24 +308,3 @@ loa_phone_mask(const char *in, char *out, size_t outsz)
 	out[i] = '\0';
 }
 
-/*
- * A Zalo user id as the daemon takes it for a key part (inbox.c, loactl
- * optout --zalo): 1 to 64 ASCII letters, digits, '_' or '-'.  Zalo's ids
- * are digits; the rest leaves room for a gateway's own, and nothing that
- * could change a key's shape (':', '{', a space) is ever one.
- */
-int
-loa_zalo_uid_valid(const char *s)
-{
-	size_t	i, n;
-
-	if (s == NULL || (n = strlen(s)) < 1 || n > LOA_ZALO_UID_MAX)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') ||
-		    (s[i] >= 'a' && s[i] <= 'z') ||
-		    (s[i] >= 'A' && s[i] <= 'Z') || s[i] == '_' ||
-		    s[i] == '-'))
-			return 0;
-	return 1;
-}

@@ -33,12 +33,6 @@ enum loa_carrier {
  * then the empty string).
  */
 int		 loa_phone_normalize(const char *in, char out[LOA_PHONE_MAX]);
-/*
- * A Zalo user id that may be a key part (<prefix>zalo:<uid>:residents,
- * <prefix>optout:zalo): 1 to LOA_ZALO_UID_MAX of [0-9A-Za-z_-].  1 or 0.
- */
-#define LOA_ZALO_UID_MAX	64
-int		 loa_zalo_uid_valid(const char *);
 /* keyword.c: what a resident's whole text asks for (README "Inbox"). */
 enum loa_keyword {
 	LOA_KW_NONE = 0,

@@ -365,28 +365,6 @@ test_mask(void)
 	is_str(out, "", "mask NULL -> \"\"");
 }
 
-/* The Zalo user id rule (inbox.c's key parts, loactl optout --zalo). */
-static void
-test_zalo_uid(void)
-{
-	static const char *const good[] = { "5871234", "uid-777", "A_b-9",
-	    "1" };
-	static const char *const bad[] = { "", "a b", "a:b", "{loa}", "a*",
-	    "u\n1", "zalo\xc3\xa9", "1234567890123456789012345678901234567890"
-	    "12345678901234567890123456" };
-	char	 long64[LOA_ZALO_UID_MAX + 1];
-	size_t	 i;
-
-	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
-		is_int(loa_zalo_uid_valid(good[i]), 1, "%s", good[i]);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		is_int(loa_zalo_uid_valid(bad[i]), 0, "a bad Zalo user id");
-	is_int(loa_zalo_uid_valid(NULL), 0, "NULL is no Zalo user id");
-	memset(long64, '7', LOA_ZALO_UID_MAX);
-	long64[LOA_ZALO_UID_MAX] = '\0';
-	is_int(loa_zalo_uid_valid(long64), 1, "64 characters");
-}
-
 int
 main(void)
 {
@@ -396,6 +374,5 @@ main(void)
 	test_carriers();
 	test_names();
 	test_mask();
-	test_zalo_uid();
 	return tap_done();
 }
