@@ -358,21 +358,13 @@ loa_token_new(char *out, size_t outlen)
 int
 loa_token_shape_ok(const char *s, size_t len)
 {
-	size_t	i, pl = sizeof(LOA_TOKEN_PREFIX) - 1;
+	size_t	pl = sizeof(LOA_TOKEN_PREFIX) - 1;
 
 	if (len == LOA_TOKEN_LEN && strncmp(s, LOA_TOKEN_PREFIX, pl) == 0) {
 		s += pl;
 		len -= pl;
 	}
-	if (len != LOA_SECRET_B64)
-		return 0;
-	for (i = 0; i < len; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') ||
-		    (s[i] >= 'A' && s[i] <= 'Z') ||
-		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
-		    s[i] == '_'))
-			return 0;
-	return 1;
+	return len == LOA_SECRET_B64 && loa_b64url_span(s, len) == len;
 }
 
 /* The SHA-256 of tok, in lower-case hex. */

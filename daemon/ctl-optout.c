@@ -1,7 +1,8 @@
 /*
  * ctl-optout.c -- "loactl optout add|remove PHONE... | list [--count]
- * [--json] | check PHONE": the set of phone numbers that refuse every
- * message, and the residents whose directory record refuses them.
+ * [--json] | check PHONE", and the same with --zalo and Zalo user ids:
+ * the sets of phone numbers and user ids that refuse every message, and
+ * the residents whose directory record refuses them.
  *
  * <prefix>optout is a set of normalized numbers (E.164 digits without
  * '+', "84912345678"); the daemon skips any recipient whose phone is in
@@ -24,6 +25,18 @@
  * resident of the directory with that phone has opt_out=1 (the CSV
  * import's flag), found through <prefix>phone:<e164>:residents, the
  * index the import keeps, and judged by plan.c's rule.
+ *
+ * With --zalo, the same four act on <prefix>optout:zalo, the Zalo user
+ * ids that sent an opt-out word (inbox.lua): add, remove, list and check
+ * take user ids instead of numbers.  An id is a key part, so one that is
+ * not what the daemon takes as one (loa_zalo_uid_valid()) is bad usage
+ * (exit 2) before anything touches Redis.  Ids are shown as they are
+ * ("zalo:5871234", as the keyword's audit entries name them); list
+ * --json prints {"zalo_uid": ID}.  check looks in the set, then at the
+ * residents with that id (<prefix>zalo:<uid>:residents).  remove takes
+ * the id out of the set only: a resident the keyword gave opt_out=1
+ * keeps it until imported again, as remove PHONE leaves the directory's
+ * flags alone.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +46,12 @@
 #include "plan.h"
 
 #define OPTOUT_USAGE	"optout add|remove PHONE... | optout list [--count] " \
-			"[--json] | optout check PHONE"
+			"[--json] | optout check PHONE\n" \
+			"       loactl optout add|remove --zalo UID... | " \
+			"optout list --zalo [--count] [--json]\n" \
+			"       loactl optout check --zalo UID"
+/* What a number or a user id is printed as: "8491****678", "zalo:UID". */
+#define OPTOUT_SHOWN	(sizeof("zalo:") + LOA_ZALO_UID_MAX)
 #define OPTOUT_SCAN	"1000"
 #define OPTOUT_RESIDENTS "100"	/* looked at for one phone, at most */
 
@@ -56,35 +74,64 @@ normalize(const char *in, char out[LOA_PHONE_MAX])
 }
 
 /*
- * add (add != 0) or remove each number of phones[0..n-1], one line per
- * number.  Returns 1 when any number was not valid, else 0.
+ * The set item, and how it is shown, of a number (normalized, masked)
+ * or, with zalo, of a user id (checked by ctl_optout() already).
+ * Returns 0, or -1 for a number that is not valid (said on standard
+ * error).
  */
 static int
-optout_change(int add, char **phones, int n)
+item(int zalo, const char *in, char value[OPTOUT_SHOWN],
+    char shown[OPTOUT_SHOWN])
+{
+	if (zalo) {
+		snprintf(value, OPTOUT_SHOWN, "%s", in);
+		snprintf(shown, OPTOUT_SHOWN, "zalo:%s", in);
+		return 0;
+	}
+	if (normalize(in, value) == -1)
+		return -1;
+	loa_phone_mask(value, shown, OPTOUT_SHOWN);
+	return 0;
+}
+
+static char *
+optout_key(int zalo)
+{
+	return zalo ? loa_key_optout_zalo(ctl_cfg.prefix) :
+	    loa_key_optout(ctl_cfg.prefix);
+}
+
+/*
+ * add (add != 0) or remove each number (with zalo: user id) of
+ * items[0..n-1], one line each.  Returns 1 when any number was not
+ * valid, else 0.
+ */
+static int
+optout_change(int add, int zalo, char **items, int n)
 {
 	redisReply	*r;
-	char		 e164[LOA_PHONE_MAX], masked[LOA_PHONE_MAX], *key;
+	char		 value[OPTOUT_SHOWN], shown[OPTOUT_SHOWN], *key;
 	int		 i, rc = 0;
 
 	ctl_config();		/* the prefix */
-	key = loa_key_optout(ctl_cfg.prefix);
+	key = optout_key(zalo);
 	for (i = 0; i < n; i++) {
-		if (normalize(phones[i], e164) == -1) {
+		if (item(zalo, items[i], value, shown) == -1) {
 			rc = 1;
 			continue;
 		}
 		ctl_connect();
-		r = ctl_commandl(add ? "SADD" : "SREM", key, e164, NULL);
-		loa_phone_mask(e164, masked, sizeof(masked));
+		r = ctl_commandl(add ? "SADD" : "SREM", key, value, NULL);
 		if (add)
-			printf("%s %s\n", masked, r->integer == 1 ?
+			printf("%s %s\n", shown, r->integer == 1 ?
 			    "opted out" : "already opted out");
 		else
-			printf("%s %s\n", masked, r->integer == 1 ?
+			printf("%s %s\n", shown, r->integer == 1 ?
 			    "no longer opted out" : "not opted out before");
 		/* The audit trail is a log: the number masked. */
 		if (r->integer == 1)
-			ctl_audit_act("optout", masked, add ? "add" :
+			ctl_audit_act("optout", shown, zalo ? (add ?
+			    "zalo add" : "zalo remove") : add ? "add" :
 			    "remove");
 		freeReplyObject(r);
 		fflush(stdout);
@@ -100,18 +147,18 @@ str_cmp(const void *a, const void *b)
 }
 
 /*
- * Print the set, sorted and masked, one number a line; with count only
- * the number of members.
+ * Print the set, sorted and masked, one number a line (with zalo: the
+ * user ids as they are); with count only the number of members.
  */
 static int
-optout_list(int count, int json)
+optout_list(int count, int json, int zalo)
 {
 	redisReply	*r, *keys;
 	char		*key, *cursor, **v = NULL, *masked;
 	size_t		 i, n = 0;
 
 	ctl_connect();
-	key = loa_key_optout(ctl_cfg.prefix);
+	key = optout_key(zalo);
 	if (count) {
 		r = ctl_commandl("SCARD", key, NULL);
 		if (json)
@@ -147,11 +194,14 @@ optout_list(int count, int json)
 	for (i = 0; i < n; i++) {
 		if (i == 0 || strcmp(v[i], v[i - 1]) != 0) {
 			masked = xmalloc(strlen(v[i]) + 1);
-			loa_phone_mask(v[i], masked, strlen(v[i]) + 1);
+			if (zalo)	/* shown as it is, made safe below */
+				memcpy(masked, v[i], strlen(v[i]) + 1);
+			else
+				loa_phone_mask(v[i], masked, strlen(v[i]) + 1);
 			if (json) {
 				json_t *o = json_object();
-				json_object_set_new(o, "phone",
-				    json_string(masked));
+				json_object_set_new(o, zalo ? "zalo_uid" :
+				    "phone", json_string(masked));
 				ctl_print_json(o);
 				json_decref(o);
 			} else {
@@ -169,15 +219,16 @@ optout_list(int count, int json)
 }
 
 /*
- * The residents of the directory whose phone is e164 and whom the
- * daemon skips as opted_out, one line each: loa_plan_resident() reads
- * them as the daemon's expansion does (their opt_out flag, their phone
- * in the set) and loa_plan_skip() applies the daemon's rule.  Returns
- * how many.  Residents are found through the import's phone index, so
+ * The residents of the directory whose phone is value (with zalo: whose
+ * Zalo user id is value) and whom the daemon skips as opted_out, one
+ * line each: loa_plan_resident() reads them as the daemon's expansion
+ * does (their opt_out flag, their phone or user id in the sets) and
+ * loa_plan_skip() applies the daemon's rule.  Returns how many.
+ * Residents are found through the import's phone or user id index, so
  * a directory imported by an older loactl is found once imported again.
  */
 static int
-directory_check(const char *e164, const char *masked)
+directory_check(int zalo, const char *value, const char *shown)
 {
 	struct loa_plan		 plan;
 	struct loa_recipient	 rc;
@@ -186,13 +237,14 @@ directory_check(const char *e164, const char *masked)
 	json_t			*holder;
 	char			*key, *sid, *sward;
 	size_t			 i;
-	int			 found, n = 0;
+	int			 found, has, n = 0;
 
 	memset(&plan, 0, sizeof(plan));
 	plan.c = ctl_redis;
 	plan.prefix = ctl_cfg.prefix;
 	memset(&nojob, 0, sizeof(nojob));
-	key = loa_key_phone_residents(ctl_cfg.prefix, e164);
+	key = zalo ? loa_key_zalo_residents(ctl_cfg.prefix, value) :
+	    loa_key_phone_residents(ctl_cfg.prefix, value);
 	r = ctl_commandl("SRANDMEMBER", key, OPTOUT_RESIDENTS, NULL);
 	for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
 		if (r->element[i]->type != REDIS_REPLY_STRING)
@@ -203,13 +255,16 @@ directory_check(const char *e164, const char *masked)
 			fprintf(stderr, "loactl: %s\n", plan.err);
 			exit(1);
 		}
-		if (found && rc.phone_ok && strcmp(rc.phone, e164) == 0 &&
-		    loa_plan_skip(&nojob, &rc, rc.opted_out, 0) ==
-		    LOA_SKIP_OPTED_OUT) {
+		/* The index may be stale: the record says. */
+		has = zalo ? rc.zalo_uid != NULL &&
+		    strcmp(rc.zalo_uid, value) == 0 : rc.phone_ok &&
+		    strcmp(rc.phone, value) == 0;
+		if (found && has && loa_plan_skip(&nojob, &rc, rc.opted_out,
+		    0) == LOA_SKIP_OPTED_OUT) {
 			sid = ctl_mask(r->element[i]->str);
 			sward = ctl_oneline(rc.ward != NULL ? rc.ward : "-");
 			printf("%s opted out by the directory: resident %s in "
-			    "ward %s\n", masked, sid, sward);
+			    "ward %s\n", shown, sid, sward);
 			free(sid);
 			free(sward);
 			n++;
@@ -222,33 +277,52 @@ directory_check(const char *e164, const char *masked)
 }
 
 /*
- * Exit status 0 when the daemon skips phone as opted out: it is in the
- * set, or a resident of the directory with that phone has opt_out=1;
- * 1 when not or not valid.
+ * Exit status 0 when the daemon skips the number (with zalo: the user
+ * id) as opted out: it is in the set, or a resident of the directory
+ * with it is skipped so (opt_out=1); 1 when not or not valid.
  */
 static int
-optout_check(const char *phone)
+optout_check(const char *in, int zalo)
 {
 	redisReply	*r;
-	char		 e164[LOA_PHONE_MAX], masked[LOA_PHONE_MAX], *key;
-	int		 in;
+	char		 value[OPTOUT_SHOWN], shown[OPTOUT_SHOWN], *key;
+	int		 in_set;
 
-	if (normalize(phone, e164) == -1)
+	if (item(zalo, in, value, shown) == -1)
 		return 1;
 	ctl_connect();
-	key = loa_key_optout(ctl_cfg.prefix);
-	r = ctl_commandl("SISMEMBER", key, e164, NULL);
-	in = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+	key = optout_key(zalo);
+	r = ctl_commandl("SISMEMBER", key, value, NULL);
+	in_set = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
 	freeReplyObject(r);
 	free(key);
-	loa_phone_mask(e164, masked, sizeof(masked));
-	if (in)
-		printf("%s opted out\n", masked);
-	else if (directory_check(e164, masked) > 0)
-		in = 1;
+	if (in_set)
+		printf("%s opted out\n", shown);
+	else if (directory_check(zalo, value, shown) > 0)
+		in_set = 1;
 	else
-		printf("%s not opted out\n", masked);
-	return in ? 0 : 1;
+		printf("%s not opted out\n", shown);
+	return in_set ? 0 : 1;
+}
+
+/*
+ * With --zalo, every operand after the subcommand must be a user id the
+ * daemon would take as a key part: else bad usage, before Redis.
+ */
+static void
+zalo_operands(char **ops, int n)
+{
+	char	*shown;
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		if (!loa_zalo_uid_valid(ops[i])) {
+			shown = ctl_oneline(ops[i]);
+			ctl_usage_error(OPTOUT_USAGE, "optout: --zalo: \"%.80s"
+			    "%s\" is no Zalo user id (1 to %d letters, digits, "
+			    "_ or -)", shown, strlen(shown) > 80 ? "..." : "",
+			    LOA_ZALO_UID_MAX);
+		}
 }
 
 int
@@ -257,27 +331,31 @@ ctl_optout(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "count",	no_argument,	NULL,	'n' },
 		{ "json",	no_argument,	NULL,	'j' },
+		{ "zalo",	no_argument,	NULL,	'z' },
 		{ "help",	no_argument,	NULL,	'h' },
 		{ NULL,		0,		NULL,	0 }
 	};
 	char		**ops;
-	const char	*sub;
-	int		 ch, nops, count = 0, json = 0;
+	const char	*sub, *what;
+	int		 ch, nops, count = 0, json = 0, zalo = 0;
 
 	while ((ch = ctl_getopt(argc, argv, lo, OPTOUT_USAGE)) != -1)
 		if (ch == 'n')
 			count = 1;
 		else if (ch == 'j')
 			json = 1;
+		else if (ch == 'z')
+			zalo = 1;
 	if ((nops = ctl_operands(&ops)) == 0)
 		ctl_usage_error(OPTOUT_USAGE, "optout: missing add, remove, "
 		    "list or check");
 	sub = ops[0];
+	what = zalo ? "UID" : "PHONE";
 	if (strcmp(sub, "list") == 0) {
 		if (nops != 1)
 			ctl_usage_error(OPTOUT_USAGE, "optout: list takes no "
 			    "operand");
-		return optout_list(count, json);
+		return optout_list(count, json, zalo);
 	}
 	if (count || json)
 		ctl_usage_error(OPTOUT_USAGE, "optout: --%s goes with list "
@@ -285,15 +363,20 @@ ctl_optout(int argc, char **argv)
 	if (strcmp(sub, "add") == 0 || strcmp(sub, "remove") == 0) {
 		if (nops < 2)
 			ctl_usage_error(OPTOUT_USAGE, "optout: %s: missing "
-			    "PHONE", sub);
-		return optout_change(strcmp(sub, "add") == 0, ops + 1,
+			    "%s", sub, what);
+		if (zalo)
+			zalo_operands(ops + 1, nops - 1);
+		return optout_change(strcmp(sub, "add") == 0, zalo, ops + 1,
 		    nops - 1);
 	}
 	if (strcmp(sub, "check") == 0) {
 		if (nops != 2)
-			ctl_usage_error(OPTOUT_USAGE, "optout: check: %s",
-			    nops < 2 ? "missing PHONE" : "one PHONE only");
-		return optout_check(ops[1]);
+			ctl_usage_error(OPTOUT_USAGE, "optout: check: %s %s",
+			    nops < 2 ? "missing" : "one", nops < 2 ? what :
+			    zalo ? "UID only" : "PHONE only");
+		if (zalo)
+			zalo_operands(ops + 1, 1);
+		return optout_check(ops[1], zalo);
 	}
 	ctl_usage_error(OPTOUT_USAGE, "optout: unknown subcommand \"%s\"", sub);
 }

@@ -11,11 +11,14 @@
  * and ward, or with --json as one JSON object: the hash's fields as they
  * are, integers as numbers, plus "job" (the id).
  *
- * The summary printer is shared with "send --wait".  The error reason is
- * the only free text in the hash; it is masked (ctl_mask()) in case it
- * quotes a phone number.  Every value and every ward code comes from a
- * job and goes through ctl_oneline() before the terminal: the ward codes
- * of explicit recipients are whatever the job said.  --json escapes them
+ * The summary printer is shared with "send --wait"; it adds, when set,
+ * the ward office's fields (submitted_by, approved_by, rejected_by,
+ * reject_reason) and answered.  The error reason is masked (ctl_mask())
+ * in case it quotes a phone number; reject_reason, a person's words,
+ * is printed as loactl audit prints it (its detail).  Every value and
+ * every ward code comes from a job and goes through ctl_oneline() before
+ * the terminal: the ward codes of explicit recipients are whatever the
+ * job said.  --json escapes them
  * as loa_json_str() does (no raw control either).
  *
  * Without an id, the overview (overview.c, the same JSON GET /v1/status
@@ -178,6 +181,17 @@ ctl_status_print(const char *id, const redisReply *h)
 {
 	static const char *const counters[] = { "total", "sent", "delivered",
 	    "failed", "skipped", "expired", "cancelled", NULL };
+	/* The ward office's fields, when set: who, why, who answered. */
+	static const struct {
+		const char	*field, *label;
+	} office[] = {
+		{ "submitted_by",	"submitted" },
+		{ "approved_by",	"approved" },
+		{ "rejected_by",	"rejected" },
+		{ "reject_reason",	"reason" },
+		{ "answered",		"answered" },
+		{ NULL,			NULL }
+	};
 	struct groups	 ch = { NULL, 0 }, ward = { NULL, 0 };
 	const char	*v;
 	char		*masked, *line;
@@ -210,6 +224,9 @@ ctl_status_print(const char *id, const redisReply *h)
 		field_line("error", masked);
 		free(masked);
 	}
+	for (i = 0; office[i].field != NULL; i++)
+		if ((v = ctl_field(h, office[i].field, NULL)) != NULL)
+			field_line(office[i].label, v);
 
 	for (i = 0; i + 1 < h->elements; i += 2) {
 		const redisReply *k = h->element[i], *val = h->element[i + 1];

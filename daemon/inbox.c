@@ -52,21 +52,12 @@ from_key_ok(const char *channel, const char *from)
 {
 	size_t	i, n = strlen(from);
 
-	if (strcmp(channel, "sms") == 0) {
-		if (n < 8 || n > 15)
-			return 0;
-		for (i = 0; i < n; i++)
-			if (from[i] < '0' || from[i] > '9')
-				return 0;
-		return 1;
-	}
-	if (n < 1 || n > 64)
+	if (strcmp(channel, "sms") != 0)
+		return loa_zalo_uid_valid(from);
+	if (n < 8 || n > 15)
 		return 0;
 	for (i = 0; i < n; i++)
-		if (!((from[i] >= '0' && from[i] <= '9') ||
-		    (from[i] >= 'a' && from[i] <= 'z') ||
-		    (from[i] >= 'A' && from[i] <= 'Z') ||
-		    from[i] == '_' || from[i] == '-'))
+		if (from[i] < '0' || from[i] > '9')
 			return 0;
 	return 1;
 }

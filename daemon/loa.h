@@ -92,6 +92,14 @@ int	 loa_url_allowed(const char *);
 #define LOA_NAME_MAX	128
 #define LOA_NAME_RULE	"1 to 128 ASCII letters, digits, '-', '_' or '.'"
 int	 loa_name_valid(const char *);
+/* How many of the len bytes at s are of [0-9A-Za-z_-] (base64url). */
+size_t	 loa_b64url_span(const char *, size_t);
+/*
+ * A Zalo user id that may be a key part (<prefix>zalo:<uid>:residents,
+ * <prefix>optout:zalo): 1 to LOA_ZALO_UID_MAX of [0-9A-Za-z_-].  1 or 0.
+ */
+#define LOA_ZALO_UID_MAX	64
+int	 loa_zalo_uid_valid(const char *);
 
 /* escape.c, neutral.c: text from outside, made safe to print (see there) */
 #define LOA_NEUTRAL_BAD	(-1L)	/* the code point of a byte not UTF-8 */

@@ -108,11 +108,14 @@ static const struct {
 	  "--csv for a spreadsheet (with the reason); --unmasked\n"
 	  "prints FULL phone numbers (for officials who must call)" },
 	{ "optout", ctl_optout,
-	  "optout add|remove PHONE... | optout list [--count | --json]\n"
-	  "optout check PHONE",
+	  "optout add|remove [--zalo] PHONE|UID... | "
+	  "optout check [--zalo] PHONE|UID\n"
+	  "optout list [--zalo] [--count | --json]",
 	  "the numbers that refuse every message (shown masked);\n"
 	  "check exits 0 when the number is opted out (the optout\n"
-	  "set, or a resident with opt_out=1 who has it), 1 when not" },
+	  "set, or a resident with opt_out=1 who has it), 1 when not;\n"
+	  "--zalo: the same for the Zalo user ids that sent an\n"
+	  "opt-out word (remove leaves residents' opt_out as it is)" },
 	{ "cancel", ctl_cancel,
 	  "cancel ID",
 	  "stop a job in every daemon; nothing more goes out for it" },

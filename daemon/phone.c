@@ -307,3 +307,4 @@ loa_phone_mask(const char *in, char *out, size_t outsz)
 	}
 	out[i] = '\0';
 }
+

@@ -202,6 +202,13 @@ loa_key_phone_residents(const char *p, const char *e164)
 	return key3(p, "phone:", e164, ":residents");
 }
 
+/* The ids of the residents with that Zalo user id (import, inbox.lua). */
+char *
+loa_key_zalo_residents(const char *p, const char *uid)
+{
+	return key3(p, "zalo:", uid, ":residents");
+}
+
 /* A provider's shared state (paused, circuit). */
 char *
 loa_key_provider(const char *p, const char *name)

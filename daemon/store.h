@@ -141,6 +141,7 @@ char	*loa_key_ward(const char *, const char *);
 char	*loa_key_ward_residents(const char *, const char *);
 char	*loa_key_resident(const char *, const char *);
 char	*loa_key_phone_residents(const char *, const char *);
+char	*loa_key_zalo_residents(const char *, const char *);
 char	*loa_key_provider(const char *, const char *);
 char	*loa_key_cred(const char *, const char *);
 char	*loa_key_cred_lock(const char *, const char *);

@@ -400,6 +400,36 @@ loa_name_valid(const char *s)
 	return n > 0;
 }
 
+size_t
+loa_b64url_span(const char *s, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
+		    s[i] == '_'))
+			break;
+	return i;
+}
+
+/*
+ * A Zalo user id as the daemon takes it for a key part (inbox.c, loactl
+ * optout --zalo): 1 to 64 ASCII letters, digits, '_' or '-'.  Zalo's ids
+ * are digits; the rest leaves room for a gateway's own, and nothing that
+ * could change a key's shape (':', '{', a space) is ever one.
+ */
+int
+loa_zalo_uid_valid(const char *s)
+{
+	size_t	n;
+
+	if (s == NULL || (n = strlen(s)) < 1 || n > LOA_ZALO_UID_MAX)
+		return 0;
+	return loa_b64url_span(s, n) == n;
+}
+
 /*
  * The one check on a message id a plugin hands the daemon (id, a buffer
  * of size bytes, from a send answer or a delivery report): see

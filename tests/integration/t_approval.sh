@@ -10,7 +10,8 @@
 # named tokens, over HTTP: a drafter's job approved by an approver of its
 # wards, refused to its submitter, to a drafter, to an approver of other
 # wards, without CSRF; POST /v1/jobs/<id>/retry within and outside the
-# caller's wards.  Allowed and refused callers for each.
+# caller's wards.  Allowed and refused callers for each.  loactl status
+# shows submitted_by, approved_by, rejected_by and reject_reason (escaped).
 . "$(dirname "$0")/lib.sh"
 
 TOKEN=t0k-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
@@ -172,6 +173,23 @@ check "... audited with the reason" sh -c \
 sleep 1
 is "... nothing was sent" "$(sent_lines x1)" 0
 is "rejecting it again: 409" "$(req POST /v1/jobs/x1/reject -H "$AUTH" -d '{"reason":"x"}')" 409
+
+# loactl status shows who submitted, approved or rejected, and why
+CTL status d1 > "$T/st.out"
+is "status d1: submitted and approved by" "$(grep -E '^(submitted|approved|rejected|reason) ' "$T/st.out" | tr -s ' ' | tr '\n' '|')" \
+    "submitted $ME|approved admin|"
+CTL status x1 > "$T/st.out"
+is "status x1: submitted, rejected by, the reason" "$(grep -E '^(submitted|approved|rejected|reason) ' "$T/st.out" | tr -s ' ' | tr '\n' '|')" \
+    "submitted stream|rejected admin|reason Sai ngày họp|"
+is "status x1 --json: the same fields" "$(CTL status x1 --json | jq -r '[.submitted_by, .rejected_by, .reject_reason, .approved_by] | map(tostring) | join("|")')" \
+    "stream|admin|Sai ngày họp|null"
+# A reason from outside is escaped on the terminal, as loactl audit does.
+R HSET loa:job:x1 reject_reason "$(printf 'Sai\033[2J\nngày\342\200\256x')" >/dev/null
+CTL status x1 > "$T/st.out"
+is "status x1: a hostile reason on one line, escaped" "$(grep '^reason ' "$T/st.out")" 'reason    Sai\x1b[2J\nngày\u202ex'
+check "  no escape byte on the terminal" sh -c "! grep -q \"\$(printf '\\033')\" '$T/st.out'"
+is "  --json escapes it too" "$(CTL status x1 --json | grep -c "$(printf '\033')")" 0
+R HSET loa:job:x1 reject_reason "Sai ngày họp" >/dev/null
 
 # loactl --as USER, the password on stdin: real accounts (loactl user add)
 user bob approver 00070

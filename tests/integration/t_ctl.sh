@@ -5,7 +5,9 @@
 # --json on the listings; tail -n N shows the last N then follows, and
 # --exit-after N; the bash completion (sourced in bash, COMPREPLY asked
 # for a few prefixes); optout check consults the directory (a resident
-# imported with opt_out=1); report --csv has the reason column.
+# imported with opt_out=1); optout --zalo (add, remove, list, check,
+# audited; a bad user id is bad usage and builds no key); report --csv
+# has the reason column.
 . "$(dirname "$0")/lib.sh"
 
 start_redis || exit 1
@@ -115,6 +117,64 @@ printf 'id,phone,ward,name,opt_out\nr3,0912000009,00070,Chị Hoa,1\n' > "$T/r2.
 C import residents "$T/r2.csv" > /dev/null
 C optout check 0912000003 > /dev/null
 is "a resident whose phone changed no longer holds the old one" $? 1
+
+# --- 6b. optout --zalo: the Zalo user ids in loa:optout:zalo
+# A bad user id is bad usage before Redis: no key built from it.
+for bad in 'a:b' 'u 1' '' "$(printf 'u\033[2J')" "$(printf '%065d' 7)" '{loa}'; do
+	C optout add --zalo "$bad" > "$T/oz.out" 2> "$T/oz.err"
+	is "optout add --zalo '$(printf '%s' "$bad" | tr -d '\033')': exit 2" $? 2
+	is "  nothing on stdout" "$(cat "$T/oz.out")" ""
+	check "  says it is no Zalo user id" grep -q '^loactl: optout: --zalo: ".*" is no Zalo user id (1 to 64 letters, digits, _ or -)$' "$T/oz.err"
+	check "  no escape byte on the terminal" sh -c "! grep -q \"\$(printf '\\033')\" '$T/oz.err'"
+done
+C optout add --zalo u1 'a:b' 2> /dev/null
+is "a good and a bad uid: exit 2" $? 2
+C optout remove --zalo 'a b' 2> /dev/null
+is "remove --zalo of a bad uid: exit 2" $? 2
+C optout check --zalo 'a*' 2> /dev/null
+is "check --zalo of a bad uid: exit 2" $? 2
+is "  no key written for any of them" "$(R EXISTS loa:optout:zalo) [$(R KEYS '*a:b*')] [$(R KEYS '*optout:zalo:*')]" "0 [] []"
+C optout add --zalo 2> "$T/oz.err"
+is "add --zalo without a uid: exit 2" $? 2
+check "  names UID" grep -q '^loactl: optout: add: missing UID$' "$T/oz.err"
+
+C optout add --zalo 5871234 uid-777 > "$T/oz.out"
+is "optout add --zalo: exit 0" $? 0
+is "  says so" "$(cat "$T/oz.out" | tr '\n' '|')" "zalo:5871234 opted out|zalo:uid-777 opted out|"
+is "  both in loa:optout:zalo" "$(R SMEMBERS loa:optout:zalo | sort | tr '\n' ' ')" "5871234 uid-777 "
+is "  the phones' set untouched" "$(R SCARD loa:optout)" 2
+is "again: already opted out" "$(C optout add --zalo 5871234)" "zalo:5871234 already opted out"
+is "optout list --zalo" "$(C optout list --zalo | tr '\n' ' ')" "5871234 uid-777 "
+is "optout list --zalo --count" "$(C optout list --zalo --count)" 2
+is "optout list --zalo --json" "$(C optout list --zalo --json | jq -r .zalo_uid | tr '\n' ' ')" "5871234 uid-777 "
+is "optout list (phones) is not the uids" "$(C optout list --count)" 2
+C optout check --zalo 5871234 > "$T/oz.out"
+is "optout check --zalo of an opted-out uid: exit 0" $? 0
+is "  says so" "$(cat "$T/oz.out")" "zalo:5871234 opted out"
+C optout check --zalo 999 > "$T/oz.out"
+is "optout check --zalo of another: exit 1" $? 1
+is "  says so" "$(cat "$T/oz.out")" "zalo:999 not opted out"
+C optout remove --zalo uid-777 > "$T/oz.out"
+is "optout remove --zalo: exit 0" $? 0
+is "  says so" "$(cat "$T/oz.out")" "zalo:uid-777 no longer opted out"
+is "  out of the set" "$(R SISMEMBER loa:optout:zalo uid-777)" 0
+is "again: not opted out before" "$(C optout remove --zalo uid-777)" "zalo:uid-777 not opted out before"
+C optout check --zalo uid-777 > /dev/null
+is "check --zalo after remove: exit 1" $? 1
+is "audited: add and remove, as the phone forms, once each" \
+    "$(C audit --json --limit 1000 | jq -r '.[] | select(.action == "optout" and (.target | startswith("zalo:"))) | [.actor, .target, .from, .detail] | join(" ")' | tr '\n' '|')" \
+    "cli:$(whoami) zalo:5871234 local zalo add|cli:$(whoami) zalo:uid-777 local zalo add|cli:$(whoami) zalo:uid-777 local zalo remove|"
+# A resident of the directory with that uid and opt_out=1 is opted out
+# by the directory, as check PHONE says (the import's uid index).
+printf 'id,phone,ward,name,opt_out,zalo_uid\nr7,0912000007,00070,Anh Bảy,1,z7\nr8,0912000008,00070,Út,0,z8\n' > "$T/r7.csv"
+C import residents "$T/r7.csv" > /dev/null
+C optout check --zalo z7 > "$T/oz.out"
+is "check --zalo of an opt_out=1 resident's uid: exit 0" $? 0
+is "  says so" "$(cat "$T/oz.out")" "zalo:z7 opted out by the directory: resident r7 in ward 00070"
+C optout check --zalo z8 > "$T/oz.out"
+is "check --zalo of a resident who did not opt out: exit 1" $? 1
+is "  says so" "$(cat "$T/oz.out")" "zalo:z8 not opted out"
+is "complete optout options" "$(comp loactl optout add --z)" "--zalo"
 
 # --- 7. report --csv has the reason column (a real job, the daemon)
 $LOACTL -c "$T/a.conf" provider resume console > /dev/null

@@ -114,6 +114,7 @@ check "phones masked in listings" sh -c \
 check "newest first" sh -c \
     "[ \"\$($LOACTL -c '$T/a.conf' inbox --json --limit 1 | jq -r '.[0].msg_id')\" = m12 ]"
 check "loactl report shows answered" sh -c "$LOACTL -c '$T/a.conf' report j1 | grep -qi 'answered'"
+is "loactl status shows answered" "$($LOACTL -c "$T/a.conf" status j1 | grep '^answered ')" "answered  $(job_field j1 answered)"
 is "metrics: stored and bad signatures" \
     "$(curl -s "$URL/metrics" | grep -c 'loa_inbound_total{provider="console",kind="\(text\|unknown\)",result="\(stored\|bad_signature\)"}')" 2
 

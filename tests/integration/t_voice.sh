@@ -11,9 +11,10 @@
 # unknown follower links the uid to the resident with that phone, who is
 # then reached by OA (zalo.text, by user id) and acknowledged; a
 # Zalo-uid-only resident is reached; a uid that said STOP before it was
-# imported is skipped by the gate and by preview; unsigned and wrongly
-# signed events change nothing (401); a Twilio SMS finds its resident by
-# phone.
+# imported is skipped by the gate and by preview, and reached again once
+# loactl optout remove --zalo takes it out (a resident the keyword gave
+# opt_out=1 keeps it); unsigned and wrongly signed events change
+# nothing (401); a Twilio SMS finds its resident by phone.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mock.sh"
 
@@ -140,6 +141,22 @@ wait_for 20 "j2 done" state_is j2 done
 is "j2 skips r1 and r5 (opted_out)" "$(out j2 r1 | cut -d: -f1) $(out j2 r5 | cut -d: -f1) $(job_field j2 skipped)" "skipped skipped 2"
 is "r2, now linked, gets the OA message by user id" "$(oa_to u2 | grep -c 'Thông báo cắt nước Binh')" 1
 is "j2: r2, r3 and r4 sent" "$(job_field j2 sent)" 3
+
+# Undoing a Zalo opt-out: loactl optout remove --zalo takes the id out
+# of loa:optout:zalo; r5 (skipped by its uid only) is reached again,
+# while r1 keeps the opt_out=1 the keyword gave it.
+is "optout list --zalo: u1 and u9" "$(C optout list --zalo | tr '\n' ' ')" "u1 u9 "
+is "optout remove --zalo u9 u1" "$(C optout remove --zalo u9 u1 | tr '\n' '|')" \
+    "zalo:u9 no longer opted out|zalo:u1 no longer opted out|"
+is "  the set is empty" "$(R SCARD loa:optout:zalo)" 0
+is "  r1 keeps opt_out=1" "$(R HGET loa:resident:r1 opt_out)" 1
+C optout check --zalo u1 > "$T/oc.out"
+is "check --zalo u1: still opted out by the directory (exit 0)" "$? $(cat "$T/oc.out")" \
+    "0 zalo:u1 opted out by the directory: resident r1 in ward 00070"
+C optout check --zalo u9 > "$T/oc.out"
+is "check --zalo u9: not opted out (exit 1)" "$? $(cat "$T/oc.out")" "1 zalo:u9 not opted out"
+C preview "$T/j2.json" --json > "$T/j2b.preview"
+is "preview: only r1 opted out now" "$(jq -c '.audience.skipped | [.opted_out, .total]' "$T/j2b.preview")" "[1,1]"
 
 # Twilio: an inbound SMS finds its resident by phone.
 mock_call POST /_mock/inbound -H 'Content-Type: application/json' \

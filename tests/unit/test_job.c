@@ -367,6 +367,28 @@ times(void)
 	is_str(small, "2026-11-27T", "a short buffer gets the start");
 }
 
+/* The Zalo user id rule (inbox.c's key parts, loactl optout --zalo). */
+static void
+test_zalo_uid(void)
+{
+	static const char *const uid[] = { "5871234", "uid-777", "A_b-9",
+	    "1" };
+	static const char *const nouid[] = { "", "a b", "a:b", "{loa}", "a*",
+	    "u\n1", "zalo\xc3\xa9", "1234567890123456789012345678901234567890"
+	    "12345678901234567890123456" };
+	char	 long64[LOA_ZALO_UID_MAX + 1];
+	size_t	 i;
+
+	for (i = 0; i < sizeof(uid) / sizeof(uid[0]); i++)
+		is_int(loa_zalo_uid_valid(uid[i]), 1, "%s", uid[i]);
+	for (i = 0; i < sizeof(nouid) / sizeof(nouid[0]); i++)
+		is_int(loa_zalo_uid_valid(nouid[i]), 0, "not a Zalo user id");
+	is_int(loa_zalo_uid_valid(NULL), 0, "NULL is no Zalo user id");
+	memset(long64, '7', LOA_ZALO_UID_MAX);
+	long64[LOA_ZALO_UID_MAX] = '\0';
+	is_int(loa_zalo_uid_valid(long64), 1, "64 characters");
+}
+
 int
 main(void)
 {
@@ -399,6 +421,7 @@ main(void)
 	ok(!loa_name_valid("a/b"), "slash");
 	test_valid();
 	test_names();
+	test_zalo_uid();
 	test_limits();
 	times();
 	return tap_done();
