@@ -701,6 +701,13 @@ resident_row(struct import *im, struct loa_csv_record *rec)
 		reject(im, rec->line, "no phone and no zalo_uid");
 		return;
 	}
+	/* Part of a key (<prefix>zalo:<uid>:residents): a user id only. */
+	if (*zalo != '\0' && !loa_zalo_uid_valid(zalo)) {
+		shown(bad, sizeof(bad), zalo);
+		reject(im, rec->line, "bad zalo_uid \"%s\" (want "
+		    LOA_ZALO_UID_RULE ")", bad);
+		return;
+	}
 	v = value(im, rec, ROLE_OPT_OUT);
 	if ((opt = parse_opt_out(v)) == NULL) {
 		shown(bad, sizeof(bad), v);

@@ -100,6 +100,7 @@ size_t	 loa_b64url_span(const char *, size_t);
  */
 #define LOA_ZALO_UID_MAX	64
 int	 loa_zalo_uid_valid(const char *);
+#define LOA_ZALO_UID_RULE "1 to 64 ASCII letters, digits, '-' or '_'"
 
 /* escape.c, neutral.c: text from outside, made safe to print (see there) */
 #define LOA_NEUTRAL_BAD	(-1L)	/* the code point of a byte not UTF-8 */

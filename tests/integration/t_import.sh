@@ -158,6 +158,17 @@ is "NFD name stored NFC" "$(H loa:resident:x15 name)" "Nguyễn"
 is "channels normalized" "$(H loa:resident:x15 channels)" "zalo;sms"
 is "quoted quotes, CRLF" "$(H loa:resident:x16 name)" 'Quoted "nick"'
 is "row after an unterminated quote" "$(H loa:resident:x19 phone)" 84912000919
+
+# A zalo_uid is part of a key (loa:zalo:<uid>:residents): only what the
+# daemon takes as a Zalo user id is stored.
+printf '%s\n' 'id,phone,ward,name,zalo_uid' 'z1,,00004,Colon,a:b' \
+    'z2,0912000922,00004,Brace,{x}' 'z3,,00004,Good,zu_3-A' > "$T/rz.csv"
+imp residents "$T/rz.csv"
+is "zalo_uid that is no user id: rejected" "$rc/$(cat "$T/err")" \
+"1/$T/rz.csv:2: bad zalo_uid \"a:b\" (want 1 to 64 ASCII letters, digits, '-' or '_')
+$T/rz.csv:3: bad zalo_uid \"{x}\" (want 1 to 64 ASCII letters, digits, '-' or '_')"
+is "... no key made of it" "$(R --scan --pattern '*a:b*' | wc -l)/$(R --scan --pattern '*{x}*' | wc -l)/$(R EXISTS loa:resident:z1 loa:resident:z2)" "0/0/0"
+is "... a good one kept" "$(H loa:resident:z3 zalo_uid)/$(R SMEMBERS loa:zalo:zu_3-A:residents)" "zu_3-A/z3"
 for id in x02 x03 x04 x05 x08 x09 x11 x12 x13 x17 x18; do
 	is "rejected $id not written" "$(R EXISTS loa:resident:$id)" 0
 done
