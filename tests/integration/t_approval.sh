@@ -50,7 +50,8 @@ req() {	# req METHOD PATH [curl args]: the status; the body in $T/body
 	m=$1
 	p=$2
 	shift 2
-	curl -s -o "$T/body" -w '%{http_code}' --max-time 15 -X "$m" "$@" "$URL$p"
+	curl -s -o "$T/body" -w '%{http_code}' --max-time $((15 * TIME_SCALE)) \
+	    -X "$m" "$@" "$URL$p"
 }
 body() { jq -r "$1" "$T/body" 2>/dev/null; }
 # job ID AUDIENCE [PRIORITY]: a job file $T/ID.json for an audience

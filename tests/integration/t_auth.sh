@@ -24,7 +24,7 @@ req() {
 	p=$2
 	shift 2
 	curl -s -o "$T/body" -D "$T/head" -w '%{http_code}' -X "$m" \
-	    --max-time 15 "$@" "$URL$p"
+	    --max-time $((15 * TIME_SCALE)) "$@" "$URL$p"
 }
 ADMIN="Authorization: Bearer $TOKEN"
 head_has() { tr -d '\r' < "$T/head" | grep -qi -- "$1"; }
