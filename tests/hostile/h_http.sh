@@ -21,6 +21,7 @@
 #     warning, no busy loop, and accepting again once there is room.
 #
 # The attackers are tests/hostile/hclient.c, built here with cc.
+# serial: slow-client deadlines
 . "$(dirname "$0")/../integration/lib.sh"
 
 HEADER_S=3

@@ -4,6 +4,7 @@
 # cross-site requests (CSRF), session fixation, forged, stale and expired
 # sessions, token guessing, and scope escapes (a token of one ward
 # reaching another's jobs by every route and shape of job).
+# serial: measures /healthz latency under a login flood
 . "$(dirname "$0")/../integration/lib.sh"
 
 TOKEN=t0k-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')

@@ -5,6 +5,7 @@
 # together (556 MB, never given back).  With the defaults (max_job_size
 # 1m, max_recipients 20000) the daemon's peak stays within MEM_PEAK_MB
 # of where it started and it gives back what the jobs took.
+# serial: measures RSS
 . "$(dirname "$0")/../integration/lib.sh"
 
 PEAK_MB=${MEM_PEAK_MB:-120}	# documented in the README's Security section

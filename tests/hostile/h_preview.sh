@@ -7,6 +7,7 @@
 # CAPI_PREVIEWS_MAX (2) previews run at once (429 with Retry-After
 # beyond, before the body is read), a client that hangs up mid-preview
 # frees its place, and the answer counts every resident.
+# serial: measures RSS and latency
 . "$(dirname "$0")/../integration/lib.sh"
 
 PEAK_MB=${PREVIEW_PEAK_MB:-40}

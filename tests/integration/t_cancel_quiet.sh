@@ -3,6 +3,7 @@
 # second and every recipient is accounted for (sent or cancelled); quiet
 # hours hold normal notices and let urgent ones through, with the clock
 # moved by LOA_FAKE_TIME.
+# serial: timings of a cancel
 . "$(dirname "$0")/lib.sh"
 
 start_redis || exit 1

@@ -2,6 +2,7 @@
 # t_claim.sh -- a daemon killed with SIGKILL mid-broadcast: its pending
 # work is claimed by another daemon after claim_timeout, every recipient
 # is reached, and any second send is reported as maybe_duplicate.
+# serial: claim timeouts
 . "$(dirname "$0")/lib.sh"
 
 N=30000

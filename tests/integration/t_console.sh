@@ -15,6 +15,7 @@
 #
 #	sh tests/integration/run.sh t_console
 #	SCREENSHOTS=docs/console sh tests/integration/t_console.sh
+# serial: a headless chromium (CPU) and polling deadlines
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mock.sh"
 

@@ -10,6 +10,7 @@
 #
 # Needs root (dpkg -i); CI runs as root.  Refuses to touch a loa package
 # already installed.  About a minute: dpkg-buildpackage compiles it all.
+# serial: dpkg installs and purges the package on this machine
 . "$(dirname "$0")/lib.sh"
 
 # The package is the same whatever checks the build: CI builds and

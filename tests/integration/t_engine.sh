@@ -22,6 +22,7 @@
 #     what is queued at the provider;
 #  9. a send that eSMS (which drops repeated RequestIds) left unanswered,
 #     sent again through another provider, is a maybe_duplicate.
+# serial: rates and retry timings
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mock.sh"
 

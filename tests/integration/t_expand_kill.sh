@@ -4,6 +4,7 @@
 # expansion resumes where it stopped, every resident is queued once and
 # reached; a second send happens only for messages in flight at the kill,
 # and each is reported as maybe_duplicate.
+# serial: a 100,000-resident expansion killed mid-way (timing)
 . "$(dirname "$0")/lib.sh"
 
 N=100000

@@ -4,6 +4,7 @@
 # a small job is not held back by a large one of the same priority, and
 # loactl provider pause/resume stops and restarts sending in every daemon
 # within a second; an SMS of two segments spends two send times.
+# serial: measures the send rate
 . "$(dirname "$0")/lib.sh"
 
 RATE=1500

@@ -7,6 +7,7 @@
 # It works on a copy of $BUILD (B=$T/b): the rebuild for another PREFIX
 # must not change the binaries the other tests run.  $BUILD is a plain
 # build (not SANITIZE=).
+# serial: installs into system paths
 . "$(dirname "$0")/lib.sh"
 
 cp -a "$BUILD" "$T/b"

@@ -4,6 +4,7 @@
 # provider down for 30 s opens its circuit, nothing is lost, the circuit
 # closes when it is back; carrier routing splits SMS between eSMS
 # (Viettel) and SpeedSMS (the others).
+# serial: circuit timings of a 30 s outage
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mock.sh"
 

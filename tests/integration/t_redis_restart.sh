@@ -2,6 +2,7 @@
 # t_redis_restart.sh -- redis-server stopped and started again under a
 # running daemon, in the middle of a broadcast: the daemon says so once,
 # reconnects, and every recipient is reached exactly once.
+# serial: reconnection timings
 . "$(dirname "$0")/lib.sh"
 
 N=20000

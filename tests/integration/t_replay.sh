@@ -7,6 +7,7 @@
 # any work, so the outcomes Redis lost are back: the job ends done,
 # everyone reached once, nothing sent twice.  (Without the replay the
 # lost outcomes stay "in flight" and the job never ends.)
+# serial: retry timings
 . "$(dirname "$0")/lib.sh"
 
 N=3000

@@ -3,6 +3,7 @@
 # daemon), survives a restart, and goes out when its time comes, not
 # before; expires_at: nothing goes out after it, the rest is counted
 # expired; retention: a finished job's records are set to expire.
+# serial: scheduled send times
 . "$(dirname "$0")/lib.sh"
 
 start_redis || exit 1

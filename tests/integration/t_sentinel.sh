@@ -16,6 +16,7 @@
 # is fed before the client is answered), and the planned failover runs
 # with min-replicas-to-write 1 on the old master, so that it refuses
 # writes as soon as its replica is promoted.
+# serial: failover timings
 . "$(dirname "$0")/lib.sh"
 
 N=3000

@@ -2,6 +2,7 @@
 # t_sigterm.sh -- SIGTERM in the middle of a broadcast: the daemon exits 0
 # in bounded time, hands its unfinished work back, and a new daemon
 # finishes it: every recipient reached once, no possible duplicate.
+# serial: shutdown deadlines
 . "$(dirname "$0")/lib.sh"
 
 N=50000

@@ -3,6 +3,7 @@
 # than shutdown_timeout: the daemon gives them up and exits 0 in time;
 # the next daemon sends them again (eSMS answers 124 for the repeated
 # RequestId), every resident is reached once and accounted for.
+# serial: shutdown deadlines
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mock.sh"
 

@@ -7,6 +7,7 @@
 # shipped rules.  No systemd needs to run: every tool works on files.  A
 # check whose tool is missing (systemd-analyze, groff, logrotate, ...) is
 # skipped with a "# skipped:" line and counts neither way.
+# serial: runs systemd tools on this machine
 . "$(dirname "$0")/lib.sh"
 
 S=$T/stage
