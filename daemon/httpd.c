@@ -1835,6 +1835,30 @@ query_only(const char *q, const char *const *known)
 	return 1;
 }
 
+/*
+ * The query's limit, 1 to max, into *limit (left as it is when the query
+ * has none).  Returns 0, or -1 after answering 400.
+ */
+static int
+query_limit(struct hs_req *req, const char *q, long max, long *limit)
+{
+	char	lim[16], err[48], *end = NULL;
+	long	v = 0;
+	int	n;
+
+	if ((n = query_get(q, "limit", lim, sizeof(lim))) == 1)
+		v = strtol(lim, &end, 10);
+	if (n == -1 || (n == 1 && (lim[0] < '0' || lim[0] > '9' ||
+	    *end != '\0' || v < 1 || v > max))) {
+		snprintf(err, sizeof(err), "limit: want 1 to %ld", max);
+		reply_error(req, 400, err);
+		return -1;
+	}
+	if (n == 1)
+		*limit = v;
+	return 0;
+}
+
 /* GET /v1/audit?since=&actor=&limit=: the newest entries first. */
 static void
 route_audit(struct hs_req *req)
@@ -1844,7 +1868,7 @@ route_audit(struct hs_req *req)
 	const char	*q = hs_req_head(req)->query;
 	struct pending	*p;
 	struct loa_argv	 av;
-	char		 since[64], actor[LOA_NAME_MAX + 9], lim[16], *end;
+	char		 since[64], actor[LOA_NAME_MAX + 9];
 	long long	 ms = 0;
 	long		 limit = AUDIT_LIMIT;
 	int		 has_actor, n;
@@ -1871,13 +1895,8 @@ route_audit(struct hs_req *req)
 		reply_error(req, 400, "actor: want an actor's name");
 		return;
 	}
-	if ((n = query_get(q, "limit", lim, sizeof(lim))) == 1)
-		limit = strtol(lim, &end, 10);
-	if (n == -1 || (n == 1 && (lim[0] < '0' || lim[0] > '9' ||
-	    *end != '\0' || limit < 1 || limit > AUDIT_LIMIT_MAX))) {
-		reply_error(req, 400, "limit: want 1 to 1000");
+	if (query_limit(req, q, AUDIT_LIMIT_MAX, &limit) == -1)
 		return;
-	}
 	p = pending_new(req, PK_AUDIT, has_actor == 1 ? actor : NULL);
 	p->len = (size_t)limit;
 	loa_argv_init(&av);
@@ -1939,9 +1958,9 @@ route_inbox(struct hs_req *req)
 	struct pending		*p;
 	struct loa_argv		 av;
 	char			 ward[LOA_NAME_MAX + 1], job[LOA_NAME_MAX + 1];
-	char			 after[48], lim[16], *end;
+	char			 after[48];
 	long			 limit = INBOX_LIMIT;
-	int			 hw, hj, ha, n;
+	int			 hw, hj, ha;
 
 	if (!may(req, LOA_ACT_READ, "/v1/inbox"))
 		return;
@@ -1963,13 +1982,8 @@ route_inbox(struct hs_req *req)
 		reply_error(req, 400, "after: want an entry id");
 		return;
 	}
-	if ((n = query_get(q, "limit", lim, sizeof(lim))) == 1)
-		limit = strtol(lim, &end, 10);
-	if (n == -1 || (n == 1 && (lim[0] < '0' || lim[0] > '9' ||
-	    *end != '\0' || limit < 1 || limit > INBOX_LIMIT_MAX))) {
-		reply_error(req, 400, "limit: want 1 to 1000");
+	if (query_limit(req, q, INBOX_LIMIT_MAX, &limit) == -1)
 		return;
-	}
 	wp = ward;
 	if (hw == 1 && !loa_scope_covers(a, &wp, 1)) {
 		deny(req, "/v1/inbox", "ward outside your scope");

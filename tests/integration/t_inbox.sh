@@ -130,6 +130,8 @@ is "a drafter of another ward sees nothing" "$(hook GET /v1/inbox -H "$D08") $(b
 is "a ward outside the scope: 403" "$(hook GET '/v1/inbox?ward=00070' -H "$D08")" 403
 is "scope all sees entries without a ward" "$(hook GET /v1/inbox?limit=1000 -H "$ALL") $(body '[.[] | select(.ward == "")] | length > 0')" "200 true"
 is "?job=j1" "$(hook GET '/v1/inbox?job=j1' -H "$D70") $(body 'all(.job == "j1")')" "200 true"
+is "inbox: limit 1001 is 400, with the bound" "$(hook GET '/v1/inbox?limit=1001' -H "$ALL") $(body .error)" "400 limit: want 1 to 1000"
+is "inbox: limit 1x is 400" "$(hook GET '/v1/inbox?limit=1x' -H "$ALL")" 400
 FIRST=$(hook GET '/v1/inbox?limit=1' -H "$ALL" >/dev/null; body '.[0].id')
 is "?after= the newest: nothing newer" "$(hook GET "/v1/inbox?after=$FIRST" -H "$ALL") $(body length)" "200 0"
 is "a bad parameter: 400" "$(hook GET '/v1/inbox?ward=../x' -H "$ALL")" 400
