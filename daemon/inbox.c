@@ -200,12 +200,11 @@ inbox_argv(struct loa_argv *av, const char *provider, struct loa_inbound *ins,
 	return k;
 }
 
+/* Element i of an answer, or "" (loa_reply_str). */
 static const char *
 el(const redisReply *r, size_t i)
 {
-	if (i >= r->elements || r->element[i]->type != REDIS_REPLY_STRING)
-		return "";
-	return r->element[i]->str;
+	return loa_reply_str(r, i);
 }
 
 /*

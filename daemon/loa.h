@@ -155,6 +155,7 @@ void	 loa_redis_sentinel_clear(struct loa_redis_sentinel *);
 void	 loa_redis_sentinel_str(const struct loa_redis_sentinel *, char *,
 	    size_t);
 const char *loa_redis_role(const struct redisReply *);
+const char *loa_reply_str(const struct redisReply *, size_t);
 int	 loa_redis_sentinel_ask(const struct loa_redis_sentinel *,
 	    const char *, long long, struct loa_redis_addr *, char *, size_t);
 long long loa_now_ms(void);

@@ -249,14 +249,11 @@ jstr(const json_t *o, const char *key)
 	return s != NULL ? s : "";
 }
 
-/* Element i of a string-or-nil array reply, or "". */
+/* Element i of a string-or-nil array reply, or "" (loa_reply_str). */
 static const char *
 rstr(const redisReply *r, size_t i)
 {
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY || i >= r->elements ||
-	    r->element[i]->type != REDIS_REPLY_STRING)
-		return "";
-	return r->element[i]->str;
+	return loa_reply_str(r, i);
 }
 
 /* Account for explicit recipient i with outcome value and reason why. */

@@ -362,6 +362,16 @@ loa_redis_sentinel_str(const struct loa_redis_sentinel *s, char *buf,
 	}
 }
 
+/* Element i of an array reply when it is a string, else "" (never NULL). */
+const char *
+loa_reply_str(const struct redisReply *r, size_t i)
+{
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || i >= r->elements ||
+	    r->element[i]->type != REDIS_REPLY_STRING)
+		return "";
+	return r->element[i]->str;
+}
+
 /* The role in a ROLE reply ("master", "slave", "sentinel"), or NULL. */
 const char *
 loa_redis_role(const struct redisReply *rep)

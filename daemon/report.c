@@ -121,12 +121,11 @@ report_argv(struct loa_argv *av, const char *provider,
 	return k;
 }
 
+/* Element i of an answer, or "" (loa_reply_str). */
 static const char *
 el(const redisReply *r, size_t i)
 {
-	if (i >= r->elements || r->element[i]->type != REDIS_REPLY_STRING)
-		return "";
-	return r->element[i]->str;
+	return loa_reply_str(r, i);
 }
 
 /* One report the script applied: its delivery-log line and event. */
