@@ -964,6 +964,7 @@ engine_touch(void)
 	struct loa_argv	 av;
 	struct chunk	*ck;
 	long long	*at;
+	int		 i;
 
 	loa_script_argv(&av, loa_script_touch, loa->cfg.prefix);
 	loa_argv_add(&av, loa->consumer);
@@ -971,6 +972,17 @@ engine_touch(void)
 		loa_argv_add(&av, loa->k_work[ck->prio]);
 		loa_argv_add(&av, ck->eid);
 	}
+	/*
+	 * Finished, but their acks not recorded yet: until they are, another
+	 * daemon that claimed one would find its last outcomes missing and
+	 * send them again.
+	 */
+	for (i = 0; i < FINISHED_MAX; i++)
+		if (finished[i].eid[0] != '\0' &&
+		    !ledger_recorded(finished[i].ack)) {
+			loa_argv_add(&av, loa->k_work[finished[i].prio]);
+			loa_argv_add(&av, finished[i].eid);
+		}
 	expand_touch(&av);
 	if (av.argc > 5) {
 		at = xmalloc(sizeof(*at));

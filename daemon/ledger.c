@@ -184,13 +184,26 @@ record_cb(struct loa_redis *r, redisReply *rep, void *arg)
 	wake_dispatch();	/* the backlog shrank */
 }
 
+/*
+ * Send the first batch queued, or the one being filled when none is,
+ * unless one is at Redis already.  While one is, the next keeps filling
+ * (up to BATCH_OPS): closing a batch at every flush made one round trip
+ * per handful of outcomes, and with answers 40 ms late a daemon's records
+ * fell seconds behind its sends, and its finished work entries, no longer
+ * touched, were claimed and sent again by another daemon (f_clock).
+ */
 static void
 send_next(void)
 {
 	struct batch	*b;
 
-	if (sent != NULL || (b = TAILQ_FIRST(&queue)) == NULL ||
-	    !loa_redis_up(loa->rc))
+	if (sent != NULL || !loa_redis_up(loa->rc))
+		return;
+	if (TAILQ_EMPTY(&queue) && cur != NULL && cur->nops > 0) {
+		TAILQ_INSERT_TAIL(&queue, cur, entry);
+		cur = NULL;
+	}
+	if ((b = TAILQ_FIRST(&queue)) == NULL)
 		return;
 	TAILQ_REMOVE(&queue, b, entry);
 	dlog_flush();	/* its log lines are out before Redis has them */
@@ -201,14 +214,13 @@ send_next(void)
 	sent = b;
 }
 
-/* Close the batch being filled and send what can be sent. */
+/*
+ * Send what can be sent: the batch being filled goes now when nothing is
+ * at Redis, else as soon as the answer comes (send_next).
+ */
 void
 ledger_flush(void)
 {
-	if (cur != NULL && cur->nops > 0) {
-		TAILQ_INSERT_TAIL(&queue, cur, entry);
-		cur = NULL;
-	}
 	dlog_flush();
 	send_next();
 }
@@ -402,19 +414,24 @@ ledger_event(const struct outcome *o, int final)
 }
 
 /*
- * Close the batch being filled with cb(reply, arg) to be called once it
- * is recorded.  Returns -1 (nothing registered) when Redis is down.
+ * cb(reply, arg) is called once the batch being filled is recorded; it
+ * is sent now, or after the one at Redis.  Returns -1 (nothing
+ * registered) when Redis is down.
  */
 int
 ledger_flush_then(loa_redis_cb cb, void *arg)
 {
-	if (!loa_redis_up(loa->rc) || cur == NULL)
+	struct batch	*b;
+
+	/* The op just queued may have filled cur and closed it (op_end). */
+	b = cur != NULL ? cur : TAILQ_LAST(&queue, batchq);
+	if (!loa_redis_up(loa->rc) || b == NULL)
 		return -1;
-	cur->waiters = xreallocarray(cur->waiters, cur->nwaiters + 1,
-	    sizeof(*cur->waiters));
-	cur->waiters[cur->nwaiters].cb = cb;
-	cur->waiters[cur->nwaiters].arg = arg;
-	cur->nwaiters++;
+	b->waiters = xreallocarray(b->waiters, b->nwaiters + 1,
+	    sizeof(*b->waiters));
+	b->waiters[b->nwaiters].cb = cb;
+	b->waiters[b->nwaiters].arg = arg;
+	b->nwaiters++;
 	ledger_flush();
 	return 0;
 }
@@ -430,6 +447,10 @@ ledger_forget(void *arg)
 		for (i = 0; i < b->nwaiters; i++)
 			if (b->waiters[i].arg == arg)
 				b->waiters[i].cb = NULL;
+	if (cur != NULL)
+		for (i = 0; i < cur->nwaiters; i++)
+			if (cur->waiters[i].arg == arg)
+				cur->waiters[i].cb = NULL;
 	if (sent != NULL)
 		for (i = 0; i < sent->nwaiters; i++)
 			if (sent->waiters[i].arg == arg)

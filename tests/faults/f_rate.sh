@@ -21,22 +21,9 @@ audience_job rt bulk
 submit "$T/rt.json" >/dev/null
 wait_for 240 "rt done" state_is rt done
 ledger_check rt once
-for d in a b c; do
-	echo "# $d sent $(jq -r "select(.data.by == \"$d\") | .to" "$MOCK_REC" | wc -l)"
-	check "$d sent part of it" grep -q "\"by\":\"$d\"" "$MOCK_REC"
-done
-jq -r 'select(.data.job == "rt") | .ts_ms' "$MOCK_REC" | sort -n > "$T/ts"
+each_sent rt "a b c"
+mock_times rt
 # Busiest sliding window, and the fixed windows from the first message.
-# busiest MS: the most requests in any MS-long sliding window.
-busiest() {
-	awk -v w="$1" '{ t[NR] = $1 } END {
-	j = 1; best = 0
-	for (i = 1; i <= NR; i++) {
-		while (t[i] - t[j] >= w) j++
-		if (i - j + 1 > best) best = i - j + 1
-	}
-	print best }' "$T/ts"
-}
 busiest=$(busiest $W)
 fixed=$(awk -v w=$W 'NR == 1 { s = $1 } { n[int(($1 - s) / w)]++; k = int(($1 - s) / w) }
 	END { for (i = 0; i <= k; i++) printf "%d ", n[i] }' "$T/ts")

@@ -31,6 +31,13 @@
 #                                 outcome hash of JOB, to FILE
 #   held_by CONSUMER              work entries CONSUMER holds (pending)
 #   now_ms                        milliseconds since the epoch
+#   each_sent JOB "NAME..."        how many of JOB each daemon sent (a
+#                                 "# " line each), and a check that each
+#                                 sent part of it
+#   mock_times JOB                $T/ts: the mock's record times (ms) of
+#                                 JOB, sorted
+#   busiest MS                    the most records of $T/ts in any MS-long
+#                                 sliding window
 #
 # The mock's record (one line per accepted message) carries the job, the
 # delivery id (ref, not id: the generic API would de-duplicate an id and
@@ -91,6 +98,28 @@ fault_daemons() {
 		fault_conf "$d" "$@"
 		start_loa "$d" || exit 1
 	done
+}
+
+each_sent() {
+	local d
+	for d in $2; do
+		echo "# $d sent $(jq -r "select(.data.job == \"$1\" and .data.by == \"$d\") | .to" "$MOCK_REC" | wc -l)"
+		check "$d sent part of it" grep -q "\"by\":\"$d\"" "$MOCK_REC"
+	done
+}
+
+mock_times() {
+	jq -r "select(.data.job == \"$1\") | .ts_ms" "$MOCK_REC" | sort -n > "$T/ts"
+}
+
+busiest() {
+	awk -v w="$1" '{ t[NR] = $1 } END {
+	j = 1; best = 0
+	for (i = 1; i <= NR; i++) {
+		while (t[i] - t[j] >= w) j++
+		if (i - j + 1 > best) best = i - j + 1
+	}
+	print best }' "$T/ts"
 }
 
 # took: the scenario's time so far.
