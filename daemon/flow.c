@@ -187,6 +187,7 @@ flow_cost(const struct delivery *d)
 #define CATCHUP_MS	5.0
 
 static double	wake_due;	/* when lease_ev fires; 0: not pending */
+static struct rate_clock rclock;	/* Redis's clock on ours */
 
 /* A monotonic clock in ms, for pacing. */
 static double
@@ -223,24 +224,35 @@ wake_at(double at)
 	wake_due = at;
 }
 
-/* Reply {granted, µs from Redis's now to the first, ms until more}. */
+/*
+ * Reply {granted, µs from Redis's now to the first, ms until more, now's
+ * seconds, now's µs}.  The run is placed on our clock through rclock, not
+ * by the moment the reply was read (see rate_clock_sample).
+ */
 static void
 lease_cb(struct loa_redis *r, redisReply *rep, void *arg)
 {
 	struct provider	*p = arg;
 	long long	 n = 0, wait = 10;
-	double		 at = mono_ms();
+	double		 at = mono_ms(), rnow;
+	size_t		 i;
 
 	(void)r;
 	p->leasing = 0;
 	if (rep != NULL && rep->type == REDIS_REPLY_ARRAY &&
-	    rep->elements == 3 &&
-	    rep->element[0]->type == REDIS_REPLY_INTEGER &&
-	    rep->element[1]->type == REDIS_REPLY_INTEGER &&
-	    rep->element[2]->type == REDIS_REPLY_INTEGER) {
-		n = rep->element[0]->integer;
-		at += rep->element[1]->integer / 1000.0;
-		wait = rep->element[2]->integer;
+	    rep->elements == 5) {
+		for (i = 0; i < 5; i++)
+			if (rep->element[i]->type != REDIS_REPLY_INTEGER)
+				break;
+		if (i == 5) {
+			n = rep->element[0]->integer;
+			wait = rep->element[2]->integer;
+			rnow = rep->element[3]->integer * 1e3 +
+			    rep->element[4]->integer / 1e3;
+			rate_clock_sample(&rclock, p->lease_sent, at, rnow);
+			at = rate_clock_local(&rclock,
+			    rnow + rep->element[1]->integer / 1e3);
+		}
 	}
 	if (n > 0) {
 		p->slots.next_tokens = (int)n;
@@ -274,6 +286,7 @@ lease(struct provider *p, int need)
 	loa_argv_addf(&av, "%d", rate_lease_size(LEASE_AHEAD_MS,
 	    rate_step(p), p->waitq.cost, need));
 	loa_argv_addf(&av, "%d", need);
+	p->lease_sent = mono_ms();
 	if (loa_redis_cmdv(loa->rc, lease_cb, p, &av) == 0)
 		p->leasing = 1;
 	loa_argv_free(&av);

@@ -350,6 +350,50 @@ rate_lease_size(double ahead, double step, int queued_cost, int head_cost)
 	return want;
 }
 
+/*
+ * Redis hands out send times on its own clock; a daemon spends them on
+ * its own.  A reply read late (the loop was busy, the process starved)
+ * must not move the times it carries: read against the moment it was
+ * read, a run answered 30 ms late goes 30 ms late, on top of the next
+ * daemon's run, and the provider sees twice the rate for those 30 ms.
+ *
+ * A command sent at our `sent` and read at our `recv` saw Redis's time
+ * `rnow` in between, so Redis's time minus ours lay in [rnow - recv,
+ * rnow - sent].  The estimate kept is the midpoint of the narrowest such
+ * interval, its half-width the error; an estimate ages by
+ * RATE_CLOCK_DRIFT ms per second (the two clocks drift, NTP slews), so a
+ * fresh sample almost as narrow replaces it.  A sample that contradicts
+ * the estimate (Redis's clock stepped, or another Redis answers) replaces
+ * it whatever its width.
+ */
+#define RATE_CLOCK_DRIFT	0.001
+
+void
+rate_clock_sample(struct rate_clock *c, double sent, double recv,
+    double rnow)
+{
+	double	lo = rnow - recv, hi = rnow - sent, err, aged;
+
+	if (hi < lo)
+		return;		/* a clock went backwards */
+	err = (hi - lo) / 2;
+	aged = c->err + (recv - c->t) * RATE_CLOCK_DRIFT;
+	if (!c->known || err <= aged || c->off < lo - aged ||
+	    c->off > hi + aged) {
+		c->known = 1;
+		c->off = lo + err;
+		c->err = err;
+		c->t = recv;
+	}
+}
+
+/* Our time of Redis's time `rtime`. */
+double
+rate_clock_local(const struct rate_clock *c, double rtime)
+{
+	return rtime - c->off;
+}
+
 /* ---- the queue at a provider ---- */
 
 void

@@ -105,6 +105,20 @@ enum rate_verdict rate_check(struct rate_slots *, int, double, double,
 void	 rate_spend(struct rate_slots *, int, double);
 int	 rate_lease_size(double, double, int, int);
 
+/*
+ * Redis's clock as seen from a daemon's monotonic clock: `off` is Redis's
+ * time minus ours (ms), known to within `err` ms as of our time `t`.
+ */
+struct rate_clock {
+	int	 known;
+	double	 off;
+	double	 err;
+	double	 t;
+};
+
+void	 rate_clock_sample(struct rate_clock *, double, double, double);
+double	 rate_clock_local(const struct rate_clock *, double);
+
 /* ---- the queue of messages waiting at a provider ---- */
 
 /*

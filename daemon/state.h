@@ -181,6 +181,7 @@ struct provider {
 	struct rate_slots			 slots;	/* send times leased */
 	int					 leasing;
 	long long				 lease_at;
+	double					 lease_sent; /* mono ms */
 	struct creds				*creds;	/* expiring tokens */
 	struct {
 		char	*key;

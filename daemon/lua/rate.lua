@@ -7,7 +7,8 @@
 -- within reach it takes at least `need` in a row however far they reach
 -- (an SMS of N segments spends N times at once).  ARGV: prefix provider
 -- rate ahead want need; returns {granted, µs from now to the first granted time, ms until
--- a time comes within reach again}.  The daemon spends each at its time.
+-- a time comes within reach again, now's seconds, now's µs}.  The daemon
+-- spends each at its time, read on its own clock through Redis's now.
 --
 --: include keys
 local t = redis.call('TIME')
@@ -25,4 +26,5 @@ if n > 0 then
   redis.call('PEXPIRE', key, 60000)
 end
 local wait = math.ceil(tat + n * step - ahead - now)
-return {n, math.floor((tat - now) * 1000), math.max(wait, 1)}
+return {n, math.floor((tat - now) * 1000), math.max(wait, 1),
+  tonumber(t[1]), tonumber(t[2])}
