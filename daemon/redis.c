@@ -1069,12 +1069,14 @@ redis_tick_cb(evutil_socket_t fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	/*
-	 * A tick late by more than a tick: the loop itself was held up (a
-	 * long callback, a stopped or starved process).  That time is not
-	 * Redis's: the answers may be waiting unread, or the commands not
-	 * yet written.  The clocks of the timeouts move past it.
+	 * A tick late: the loop itself was held up (a long callback, a
+	 * stopped or starved process), whether once for long or many
+	 * times for less than a tick, as on a starved machine.  That time
+	 * is not Redis's: the answers may be waiting unread, or the
+	 * commands not yet written.  The clocks of the timeouts move past
+	 * it, so that each tick counts at most TICK_MS against Redis.
 	 */
-	if (r->tick_at != 0 && now - r->tick_at > 2 * TICK_MS) {
+	if (now - r->tick_at > TICK_MS) {
 		late = now - r->tick_at - TICK_MS;
 		r->progress = r->progress + late < now ?
 		    r->progress + late : now;
@@ -1132,7 +1134,7 @@ loa_redis_new(struct event_base *base, const struct loa_redis_addr *addr,
 	r->on_down = on_down;
 	r->arg = arg;
 	r->backoff_ms = BACKOFF_MIN_MS;
-	r->down_since = loa_now_ms();
+	r->down_since = r->tick_at = loa_now_ms();
 	r->timer = event_new(base, -1, EV_PERSIST, redis_tick_cb, r);
 	event_add(r->timer, &tv);
 	redis_start(r);

@@ -5,6 +5,10 @@
  *     held up longer than the timeout (a long callback, a stopped or
  *     starved process: under valgrind on a loaded machine the loop
  *     thread waited seconds), gets its answer and the link stays up;
+ *   - so does one sent while the whole machine starves: Redis stopped
+ *     (SIGSTOP) while the loop is held up in many pieces, each shorter
+ *     than two of redis.c's ticks (CI's valgrind stage once dropped the
+ *     link so);
  *   - a command Redis does not answer in time (DEBUG SLEEP) still drops
  *     the link, its callback gets no reply, and the link comes back.
  * Skips (exit 0, "# skip") when redis-server is not installed.
@@ -95,6 +99,60 @@ send_cb(evutil_socket_t fd, short ev, void *arg)
 		sleep_ms(stall_ms);
 }
 
+/*
+ * The machine starved rather than the loop held up once: Redis stopped
+ * (SIGSTOP) while the loop is held up in pieces of PIECE_MS, each less
+ * than two ticks and all together more than the timeout; Redis goes on
+ * GAP_MS after the last piece.
+ */
+#define PIECES		7
+#define PIECE_MS	190
+#define GAP_MS		50
+static int	pieces_left;
+
+static void
+cont_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	kill(server, SIGCONT);
+}
+
+static void
+piece_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct timeval	soon = { 0, 1000 }, gap = { 0, GAP_MS * 1000 };
+
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	sleep_ms(PIECE_MS);
+	/* Back through the loop (not at once: a zero time runs it now). */
+	if (--pieces_left > 0)
+		event_base_once(base, -1, EV_TIMEOUT, piece_cb, NULL, &soon);
+	else
+		event_base_once(base, -1, EV_TIMEOUT, cont_cb, NULL, &gap);
+}
+
+static void
+starved_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	kill(server, SIGSTOP);
+	if (loa_redis_cmd(lr, reply_cb, NULL, send_ac, send_av, NULL) == -1) {
+		kill(server, SIGCONT);
+		answered++;
+		answer_null = 1;
+		event_base_loopbreak(base);
+		return;
+	}
+	pieces_left = PIECES;
+	piece_cb(-1, 0, NULL);
+}
+
 static void
 deadline_cb(evutil_socket_t fd, short ev, void *arg)
 {
@@ -130,6 +188,22 @@ ask(int ac, const char **av, long long stall)
 	answered = answer_null = 0;
 	answer[0] = '\0';
 	event_base_once(base, -1, EV_TIMEOUT, send_cb, NULL, &now);
+	run_for(10000);
+}
+
+/* argv sent with Redis stopped and the loop held up in pieces. */
+static void
+ask_starved(int ac, const char **av)
+{
+	struct timeval	now = { 0, 0 };
+	int		i;
+
+	for (i = 0; i < ac; i++)
+		send_av[i] = av[i];
+	send_ac = ac;
+	answered = answer_null = 0;
+	answer[0] = '\0';
+	event_base_once(base, -1, EV_TIMEOUT, starved_cb, NULL, &now);
 	run_for(10000);
 }
 
@@ -211,6 +285,22 @@ main(void)
 	is_int(downs, 0, "... and the link never dropped for the loop's "
 	    "own delay");
 	ok(loa_redis_up(lr), "... it is up");
+
+	/*
+	 * The whole machine starved: Redis stopped and the loop held up in
+	 * pieces shorter than two ticks (7 x 190 ms), longer than the
+	 * timeout (1 s here) together.  Each tick late by less than a
+	 * tick is the loop's delay too, not Redis's silence.
+	 */
+	loa_redis_set_timeout(lr, 1000);
+	for (i = 0, pongs = 0; i < 3; i++) {
+		ask_starved(1, ping);
+		if (strcmp(answer, "PONG") == 0)
+			pongs++;
+	}
+	is_int(pongs, 3, "a starved machine: each command answered");
+	is_int(downs, 0, "... and the link never dropped");
+	loa_redis_set_timeout(lr, 500);
 
 	/* Redis itself silent for 1.5 s: the link is dropped. */
 	ask(3, dsleep, 0);
