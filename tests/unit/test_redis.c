@@ -79,23 +79,30 @@ sleep_ms(long long ms)
 		;
 }
 
-/* Send argv, then hold the loop up for stall_ms, as a slow callback would. */
+/* The command to send (argv). */
 static const char *send_av[4];
 static int send_ac;
 
+/* Send it; refused at once: answered without a reply. */
+static int
+send_now(void)
+{
+	if (loa_redis_cmd(lr, reply_cb, NULL, send_ac, send_av, NULL) == 0)
+		return 0;
+	answered++;
+	answer_null = 1;
+	event_base_loopbreak(base);
+	return -1;
+}
+
+/* Send it, then hold the loop up for stall_ms, as a slow callback would. */
 static void
 send_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	(void)fd;
 	(void)ev;
 	(void)arg;
-	if (loa_redis_cmd(lr, reply_cb, NULL, send_ac, send_av, NULL) == -1) {
-		answered++;
-		answer_null = 1;
-		event_base_loopbreak(base);
-		return;
-	}
-	if (stall_ms > 0)
+	if (send_now() == 0 && stall_ms > 0)
 		sleep_ms(stall_ms);
 }
 
@@ -142,11 +149,8 @@ starved_cb(evutil_socket_t fd, short ev, void *arg)
 	(void)ev;
 	(void)arg;
 	kill(server, SIGSTOP);
-	if (loa_redis_cmd(lr, reply_cb, NULL, send_ac, send_av, NULL) == -1) {
+	if (send_now() == -1) {
 		kill(server, SIGCONT);
-		answered++;
-		answer_null = 1;
-		event_base_loopbreak(base);
 		return;
 	}
 	pieces_left = PIECES;
@@ -175,8 +179,9 @@ run_for(long long ms)
 	event_free(t);
 }
 
+/* argv sent by cb from the loop; the loop runs until it is answered. */
 static void
-ask(int ac, const char **av, long long stall)
+ask_by(event_callback_fn cb, int ac, const char **av)
 {
 	struct timeval	now = { 0, 0 };
 	int		i;
@@ -184,27 +189,17 @@ ask(int ac, const char **av, long long stall)
 	for (i = 0; i < ac; i++)
 		send_av[i] = av[i];
 	send_ac = ac;
-	stall_ms = stall;
 	answered = answer_null = 0;
 	answer[0] = '\0';
-	event_base_once(base, -1, EV_TIMEOUT, send_cb, NULL, &now);
+	event_base_once(base, -1, EV_TIMEOUT, cb, NULL, &now);
 	run_for(10000);
 }
 
-/* argv sent with Redis stopped and the loop held up in pieces. */
 static void
-ask_starved(int ac, const char **av)
+ask(int ac, const char **av, long long stall)
 {
-	struct timeval	now = { 0, 0 };
-	int		i;
-
-	for (i = 0; i < ac; i++)
-		send_av[i] = av[i];
-	send_ac = ac;
-	answered = answer_null = 0;
-	answer[0] = '\0';
-	event_base_once(base, -1, EV_TIMEOUT, starved_cb, NULL, &now);
-	run_for(10000);
+	stall_ms = stall;
+	ask_by(send_cb, ac, av);
 }
 
 static int
@@ -294,7 +289,7 @@ main(void)
 	 */
 	loa_redis_set_timeout(lr, 1000);
 	for (i = 0, pongs = 0; i < 3; i++) {
-		ask_starved(1, ping);
+		ask_by(starved_cb, 1, ping);
 		if (strcmp(answer, "PONG") == 0)
 			pongs++;
 	}
