@@ -25,9 +25,24 @@ wait_for 3 "watchdog pings" sh -c "[ \$(grep -o WATCHDOG=1 '$T/notify.out' | wc 
 check "WATCHDOG=1 from the loop ($(pings) pings)" test "$(pings)" -ge 3
 wait_for 7 "STATUS" grep -q "STATUS=running" "$T/notify.out"
 check "STATUS with counts" grep -q "STATUS=running; 0 deliveries under way, 0 waiting to retry, 0 work entries held; redis up" "$T/notify.out"
+# A reload that takes a while (the config on a slow disk: here a FIFO
+# that gets the config a second after the SIGHUP).
+cp "$T/a.conf" "$T/a.conf.real"
+rm "$T/a.conf"
+mkfifo "$T/a.conf"
+(sleep 1; timeout 20 sh -c "cat '$T/a.conf.real' > '$T/a.conf'") &
+writer=$!
 kill -HUP "$(cat "$T/a.pid")"
+# READY=1 comes when the reload is done, not with RELOADING=1: wait for it.
+reloaded() {
+	grep -o -e READY=1 -e RELOADING=1 "$T/notify.out" | tr '\n' ' ' |
+	    grep -q 'READY=1 RELOADING=1 READY=1'
+}
 wait_for 5 "RELOADING" grep -q "RELOADING=1" "$T/notify.out"
-check "RELOADING=1 then READY=1 again on SIGHUP" sh -c "grep -o -e READY=1 -e RELOADING=1 '$T/notify.out' | tr '\n' ' ' | grep -q 'READY=1 RELOADING=1 READY=1'"
+check "RELOADING=1 while the reload is under way" sh -c "! grep -o READY=1 '$T/notify.out' | sed -n 2p | grep -q ."
+wait_for 10 "READY again" reloaded
+check "RELOADING=1 then READY=1 again on SIGHUP" reloaded
+wait "$writer"
 stop_loa a
 is "SIGTERM exits 0" "$?" 0
 check "STOPPING=1 sent" grep -q "STOPPING=1" "$T/notify.out"
